@@ -1,0 +1,64 @@
+//! Atomic file writes: a crash leaves the old file or the new one, never half of one.
+
+use crate::error::{Error, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temporary file, fsync and rename, then fsyncs the
+/// directory. With `overwrite == false` an existing `path` is an error (a concurrent writer).
+pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::IllegalArgument(format!("{} has no parent directory", path.display())))?;
+    fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    if !overwrite && path.exists() {
+        return Err(Error::Checkpoint {
+            path: path.to_path_buf(),
+            reason: "already exists: another query may be writing to this checkpoint".into(),
+        });
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{file_name}.{}.tmp", uuid::Uuid::new_v4()));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| Error::io("creating", &temp, e))?;
+        file.write_all(bytes).map_err(|e| Error::io("writing", &temp, e))?;
+        file.sync_all().map_err(|e| Error::io("syncing", &temp, e))?;
+        fs::rename(&temp, path).map_err(|e| Error::io("renaming into", path, e))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Fsyncs a directory so that a rename inside it survives a crash.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("syncing", dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs/0");
+        write_atomically(&path, b"v1", false).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"v1");
+        let err = write_atomically(&path, b"v2", false).unwrap_err();
+        assert!(matches!(err, Error::Checkpoint { .. }), "{err}");
+        write_atomically(&path, b"v2", true).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"v2");
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("logs")).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+}

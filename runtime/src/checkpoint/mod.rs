@@ -1,0 +1,105 @@
+//! The checkpoint directory: `metadata`, the `offsets/` write-ahead log and the `commits/`
+//! log, in Spark's layout and JSON formats (SEMANTICS.md §1.3, §11).
+
+mod atomic;
+mod log;
+
+pub use atomic::{sync_dir, write_atomically};
+pub use log::{BatchLog, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The `metadata` file: the query id that survives restarts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StreamMetadata {
+    /// The query id (a UUID).
+    pub id: String,
+}
+
+/// A query's checkpoint directory.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    root: PathBuf,
+    /// `offsets/N`: written before epoch N moves any data.
+    pub offsets: BatchLog<OffsetSeq>,
+    /// `commits/N`: written once epoch N is fully committed.
+    pub commits: BatchLog<CommitMetadata>,
+}
+
+impl Checkpoint {
+    /// Opens `root`, creating it and its `metadata` (with a fresh query id) when new.
+    pub fn open(root: &Path) -> Result<(Self, StreamMetadata)> {
+        std::fs::create_dir_all(root).map_err(|e| Error::io("creating", root, e))?;
+        let metadata_path = root.join("metadata");
+        let metadata = if metadata_path.exists() {
+            let text = std::fs::read_to_string(&metadata_path)
+                .map_err(|e| Error::io("reading", &metadata_path, e))?;
+            let first_line = text.lines().next().unwrap_or_default();
+            serde_json::from_str(first_line).map_err(|e| Error::Checkpoint {
+                path: metadata_path.clone(),
+                reason: format!("not a valid metadata file: {e}"),
+            })?
+        } else {
+            let metadata = StreamMetadata {
+                id: uuid::Uuid::new_v4().to_string(),
+            };
+            let json = serde_json::to_string(&metadata).map_err(|e| Error::Checkpoint {
+                path: metadata_path.clone(),
+                reason: e.to_string(),
+            })?;
+            write_atomically(&metadata_path, json.as_bytes(), false)?;
+            metadata
+        };
+        let checkpoint = Checkpoint {
+            root: root.to_path_buf(),
+            offsets: BatchLog::new(root.join("offsets")),
+            commits: BatchLog::new(root.join("commits")),
+        };
+        Ok((checkpoint, metadata))
+    }
+
+    /// The checkpoint's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `sources/<index>`: a source's own bookkeeping.
+    pub fn source_dir(&self, index: usize) -> PathBuf {
+        self.root.join("sources").join(index.to_string())
+    }
+
+    /// Deletes log entries older than the newest `retain` batches
+    /// (`spark.sql.streaming.minBatchesToRetain`).
+    pub fn purge(&self, latest_batch: u64, retain: u64) -> Result<()> {
+        if let Some(threshold) = (latest_batch + 1).checked_sub(retain) {
+            self.offsets.purge_before(threshold)?;
+            self.commits.purge_before(threshold)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_id_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, first) = Checkpoint::open(dir.path()).unwrap();
+        let (_, second) = Checkpoint::open(dir.path()).unwrap();
+        assert_eq!(first, second);
+        let text = std::fs::read_to_string(dir.path().join("metadata")).unwrap();
+        assert_eq!(text, format!("{{\"id\":\"{}\"}}", first.id));
+    }
+
+    #[test]
+    fn corrupt_metadata_is_a_typed_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("metadata"), "{\"id\":").unwrap();
+        let err = Checkpoint::open(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::Checkpoint { ref path, .. } if path.ends_with("metadata")), "{err}");
+    }
+}

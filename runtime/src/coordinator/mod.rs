@@ -1,0 +1,360 @@
+//! The coordinator actor: runs epochs (= Spark micro-batches) through offset discovery,
+//! the write-ahead offset log, the epoch itself, sink commits and the commit log
+//! (SEMANTICS.md §1), and publishes status and progress.
+
+mod epoch;
+mod start;
+mod trigger;
+
+#[cfg(test)]
+mod tests;
+
+pub use start::{start_query, QueryConfig};
+pub use trigger::{parse_interval, Trigger};
+
+use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
+use crate::error::{Error, Result};
+use crate::host::{Finish, NodeEvent, ReadEpoch, Shutdown, SourceActor};
+use crate::message::Watermarks;
+use crate::query::{QueryShared, StreamingQueryException};
+use crate::source::{Offset, ReadLimit, Source};
+use actix::prelude::*;
+use epoch::RunningEpoch;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Spark's `spark.sql.streaming.pollingDelay`: how long an idle default-trigger query waits.
+const POLLING_DELAY: Duration = Duration::from_millis(10);
+
+/// Ask the coordinator to stop the query.
+pub struct StopQuery;
+
+impl actix::Message for StopQuery {
+    type Result = ();
+}
+
+/// Time to check the sources for the next epoch.
+struct Tick;
+
+impl actix::Message for Tick {
+    type Result = ();
+}
+
+struct SourceSlot {
+    source: Box<dyn Source>,
+    actor: Addr<SourceActor>,
+    /// End offset of the last committed batch.
+    committed: Option<Offset>,
+}
+
+/// One query's coordinator.
+pub struct Coordinator {
+    id: String,
+    run_id: String,
+    name: Option<String>,
+    shared: Arc<QueryShared>,
+    config: QueryConfig,
+    checkpoint: Checkpoint,
+    sources: Vec<SourceSlot>,
+    /// Per operator: its sink description (for sinks) and its shutdown handle.
+    operators: Vec<(Option<String>, Recipient<Shutdown>)>,
+    next_batch: u64,
+    watermark_ms: i64,
+    /// `batchWatermarkMs` of the previous batch: the next batch's `WL`.
+    previous_batch_watermark_ms: i64,
+    /// An epoch logged in `offsets/` but never committed: re-run it first.
+    replay: Option<OffsetSeq>,
+    running: Option<RunningEpoch>,
+    stop_requested: bool,
+    finishing: bool,
+    nodes_to_end: usize,
+    previous_trigger_start: Option<Instant>,
+}
+
+impl Actor for Coordinator {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.config.trigger == Trigger::AvailableNow {
+            for slot in &mut self.sources {
+                if let Err(error) = slot.source.prepare_for_available_now() {
+                    return self.fail(error, ctx);
+                }
+            }
+        }
+        ctx.notify(Tick);
+    }
+}
+
+impl Coordinator {
+    fn set_status(&self, message: &str, data_available: Option<bool>, trigger_active: bool) {
+        self.shared.update(|s| {
+            s.status.message = message.to_string();
+            if let Some(available) = data_available {
+                s.status.is_data_available = available;
+            }
+            s.status.is_trigger_active = trigger_active;
+        });
+    }
+
+    /// One trigger: find new data and start an epoch, or wait for the next trigger.
+    fn trigger(&mut self, ctx: &mut Context<Self>) -> Result<()> {
+        if self.running.is_some() || self.finishing {
+            return Ok(());
+        }
+        if self.stop_requested {
+            self.finish(ctx);
+            return Ok(());
+        }
+        let trigger_start = Instant::now();
+        let trigger_seq = self.shared.read(|s| s.triggers) + 1;
+        self.shared.update(|s| s.triggers = trigger_seq);
+
+        if let Some(logged) = self.replay.take() {
+            tracing::info!(batch = self.next_batch, "re-running a batch logged but not committed");
+            return self.start_epoch(logged, false, trigger_start, Duration::ZERO);
+        }
+
+        let description = self.sources.iter().map(|s| s.source.description()).collect::<Vec<_>>().join(", ");
+        self.set_status(&format!("Getting offsets from {description}"), None, true);
+        let limit = match self.config.trigger {
+            Trigger::Once => ReadLimit::All,
+            _ => ReadLimit::Configured,
+        };
+        let discovery_start = Instant::now();
+        let mut ends = Vec::with_capacity(self.sources.len());
+        let mut new_data = false;
+        for slot in &mut self.sources {
+            let end = slot.source.latest_offset(slot.committed.as_ref(), limit)?;
+            new_data |= end.is_some() && end != slot.committed;
+            ends.push(end.or_else(|| slot.committed.clone()));
+        }
+        let latest_offset_time = discovery_start.elapsed();
+
+        if !new_data {
+            self.shared.update(|s| {
+                s.last_idle_trigger = Some(trigger_seq);
+                s.status.is_data_available = false;
+            });
+            match self.config.trigger {
+                Trigger::Once | Trigger::AvailableNow => self.finish(ctx),
+                Trigger::ProcessingTime(interval) => {
+                    self.set_status("Waiting for data to arrive", Some(false), false);
+                    let delay = if interval.is_zero() {
+                        POLLING_DELAY
+                    } else {
+                        self.config.trigger.next_delay(epoch::millis_since_epoch(trigger_start), epoch::now_ms())
+                    };
+                    ctx.notify_later(Tick, delay);
+                }
+            }
+            return Ok(());
+        }
+        let entry = OffsetSeq {
+            metadata: OffsetSeqMetadata {
+                batch_watermark_ms: self.watermark_ms,
+                batch_timestamp_ms: epoch::now_ms(),
+                conf: self.config.pinned_conf.clone(),
+            },
+            offsets: ends,
+        };
+        self.start_epoch(entry, true, trigger_start, latest_offset_time)
+    }
+
+    /// Writes the offset log (unless re-running a logged epoch) and tells the sources to read.
+    fn start_epoch(
+        &mut self,
+        entry: OffsetSeq,
+        write_log: bool,
+        trigger_start: Instant,
+        latest_offset_time: Duration,
+    ) -> Result<()> {
+        let batch_id = self.next_batch;
+        let mut epoch = RunningEpoch::new(batch_id, trigger_start, self.sources.len(), self.operators.len());
+        epoch.record("latestOffset", latest_offset_time);
+        if write_log {
+            self.set_status("Writing offsets to log", Some(true), true);
+            let wal_start = Instant::now();
+            self.checkpoint.offsets.add(batch_id, &entry)?;
+            epoch.record("walCommit", wal_start.elapsed());
+        }
+        // Batch N-1 is finished: let the sources clean up (e.g. cleanSource).
+        for slot in &mut self.sources {
+            if let Some(committed) = &slot.committed {
+                slot.source.commit(committed)?;
+            }
+        }
+        self.set_status("Processing new data", Some(true), true);
+        let watermarks = Watermarks {
+            epoch: batch_id,
+            late: self.previous_batch_watermark_ms,
+            evict: entry.metadata.batch_watermark_ms,
+        };
+        self.previous_batch_watermark_ms = entry.metadata.batch_watermark_ms;
+        let get_batch_start = Instant::now();
+        for (slot, end) in self.sources.iter_mut().zip(&entry.offsets) {
+            let reader = match end {
+                Some(end) => slot.source.plan_batch(slot.committed.as_ref(), end)?,
+                None => Box::new(epoch::NoRows),
+            };
+            epoch.sources.push(epoch::SourceRange {
+                description: slot.source.description(),
+                start: slot.committed.clone(),
+                end: end.clone(),
+                rows: None,
+            });
+            slot.actor.do_send(ReadEpoch { watermarks, reader });
+        }
+        epoch.record("getBatch", get_batch_start.elapsed());
+        epoch.offsets = entry;
+        self.running = Some(epoch);
+        Ok(())
+    }
+
+    /// Every source and operator finished the running epoch: commit it.
+    fn commit_epoch(&mut self, ctx: &mut Context<Self>) -> Result<()> {
+        let Some(mut epoch) = self.running.take() else {
+            return Ok(());
+        };
+        epoch.record_since("addBatch", epoch.data_start);
+        let commit_start = Instant::now();
+        self.checkpoint.commits.add(
+            epoch.batch_id,
+            &CommitMetadata {
+                next_batch_watermark_ms: self.watermark_ms,
+            },
+        )?;
+        for (slot, end) in self.sources.iter_mut().zip(&epoch.offsets.offsets) {
+            slot.committed = end.clone();
+        }
+        self.checkpoint.purge(epoch.batch_id, self.config.min_batches_to_retain)?;
+        epoch.record("commitOffsets", commit_start.elapsed());
+        let progress = epoch.progress(
+            (&self.id, &self.run_id, self.name.as_deref()),
+            &self.operators,
+            self.previous_trigger_start,
+        );
+        self.previous_trigger_start = Some(epoch.trigger_start);
+        tracing::debug!(batch = epoch.batch_id, rows = progress.num_input_rows, "epoch committed");
+        let limit = self.shared.recent_progress_limit;
+        self.shared.update(|s| {
+            s.recent_progress.push_back(progress);
+            while s.recent_progress.len() > limit {
+                s.recent_progress.pop_front();
+            }
+        });
+        self.next_batch += 1;
+        self.set_status("Waiting for next trigger", None, false);
+        match self.config.trigger {
+            Trigger::Once => self.finish(ctx),
+            trigger => {
+                let delay = trigger.next_delay(epoch::millis_since_epoch(epoch.trigger_start), epoch::now_ms());
+                ctx.notify_later(Tick, delay);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the query cleanly: `End` flows from every source to every sink.
+    fn finish(&mut self, _ctx: &mut Context<Self>) {
+        if self.finishing {
+            return;
+        }
+        self.finishing = true;
+        for slot in &self.sources {
+            slot.actor.do_send(Finish);
+        }
+    }
+
+    /// Stops every actor and publishes the termination.
+    fn terminate(&mut self, exception: Option<StreamingQueryException>, ctx: &mut Context<Self>) {
+        for slot in &self.sources {
+            slot.actor.do_send(Shutdown);
+        }
+        for (_, operator) in &self.operators {
+            operator.do_send(Shutdown);
+        }
+        let failed = exception.is_some();
+        self.shared.update(|s| {
+            s.active = false;
+            s.status.is_trigger_active = false;
+            s.status.is_data_available = false;
+            s.status.message = match &exception {
+                Some(e) => format!("Terminated with exception: {}", e.cause),
+                None => "Stopped".into(),
+            };
+            s.exception = exception;
+        });
+        if !failed && self.config.delete_checkpoint_on_stop {
+            let _ = std::fs::remove_dir_all(self.checkpoint.root());
+        }
+        ctx.stop();
+    }
+
+    fn fail(&mut self, error: Error, ctx: &mut Context<Self>) {
+        tracing::error!(query = %self.id, %error, "query failed");
+        let exception = StreamingQueryException {
+            id: self.id.clone(),
+            run_id: self.run_id.clone(),
+            cause: Arc::new(error),
+        };
+        self.terminate(Some(exception), ctx);
+    }
+}
+
+impl Handler<Tick> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, _: Tick, ctx: &mut Context<Self>) {
+        let span = tracing::debug_span!("trigger", query = %self.id, batch = self.next_batch);
+        let _entered = span.enter();
+        if let Err(error) = self.trigger(ctx) {
+            self.fail(error, ctx);
+        }
+    }
+}
+
+impl Handler<StopQuery> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, _: StopQuery, ctx: &mut Context<Self>) {
+        self.stop_requested = true;
+        if self.running.is_none() {
+            self.finish(ctx);
+        }
+    }
+}
+
+impl Handler<NodeEvent> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, event: NodeEvent, ctx: &mut Context<Self>) {
+        match event {
+            NodeEvent::SourceRead { source, epoch, rows } => {
+                if let Some(running) = self.running.as_mut().filter(|r| r.batch_id == epoch) {
+                    running.source_read(source, rows);
+                }
+            }
+            NodeEvent::EpochDone { operator, epoch, report } => {
+                if let Some(running) = self.running.as_mut().filter(|r| r.batch_id == epoch) {
+                    running.operator_done(operator, report);
+                }
+            }
+            NodeEvent::Ended => {
+                self.nodes_to_end = self.nodes_to_end.saturating_sub(1);
+                if self.nodes_to_end == 0 {
+                    self.terminate(None, ctx);
+                }
+                return;
+            }
+            NodeEvent::Failed(error) => return self.fail(error, ctx),
+        }
+        if self.running.as_ref().is_some_and(RunningEpoch::is_complete) {
+            if let Err(error) = self.commit_epoch(ctx) {
+                self.fail(error, ctx);
+            } else if self.stop_requested {
+                self.finish(ctx);
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Starting a query: open the checkpoint, recover where it stopped, start the actors.
+
+use super::{Coordinator, SourceSlot, Trigger};
+use crate::checkpoint::Checkpoint;
+use crate::error::{Error, Result};
+use crate::host::{Edge, NodeActor, SourceActor};
+use crate::query::{QueryShared, StreamingQuery};
+use crate::system::ActorSystem;
+use crate::topology::{NodeRef, Topology};
+use actix::prelude::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How to run a query.
+#[derive(Debug, Clone)]
+pub struct QueryConfig {
+    /// `queryName`.
+    pub name: Option<String>,
+    /// The checkpoint directory.
+    pub checkpoint: PathBuf,
+    /// Delete the checkpoint after a clean stop (Spark does so for temporary checkpoints).
+    pub delete_checkpoint_on_stop: bool,
+    /// The trigger.
+    pub trigger: Trigger,
+    /// Rows in flight allowed per edge (backpressure bound).
+    pub edge_capacity_rows: usize,
+    /// `spark.sql.streaming.minBatchesToRetain`.
+    pub min_batches_to_retain: u64,
+    /// `spark.sql.streaming.numRecentProgressUpdates`.
+    pub num_recent_progress_updates: usize,
+    /// Settings written into every offset log entry (`conf`).
+    pub pinned_conf: BTreeMap<String, String>,
+}
+
+impl QueryConfig {
+    /// Defaults as Spark's, with the checkpoint at `checkpoint`.
+    pub fn new(checkpoint: impl Into<PathBuf>) -> Self {
+        QueryConfig {
+            name: None,
+            checkpoint: checkpoint.into(),
+            delete_checkpoint_on_stop: false,
+            trigger: Trigger::default(),
+            edge_capacity_rows: 1 << 20,
+            min_batches_to_retain: 100,
+            num_recent_progress_updates: 100,
+            pinned_conf: BTreeMap::new(),
+        }
+    }
+}
+
+/// Starts `topology` on `system`; returns once the query runs.
+pub fn start_query(system: &ActorSystem, topology: Topology, config: QueryConfig) -> Result<StreamingQuery> {
+    topology.validate()?;
+    let (checkpoint, metadata) = Checkpoint::open(&config.checkpoint)?;
+    let run_id = uuid::Uuid::new_v4().to_string();
+
+    // Recovery (SEMANTICS.md §1.4).
+    let latest_offsets = checkpoint.offsets.latest()?;
+    let latest_commit = checkpoint.commits.latest()?;
+    let mut next_batch = 0;
+    let mut watermark_ms = 0;
+    let mut previous_batch_watermark_ms = 0;
+    let mut committed_offsets = vec![None; topology.sources.len()];
+    let mut replay = None;
+    if let Some((last, logged)) = latest_offsets {
+        if logged.offsets.len() != topology.sources.len() {
+            return Err(Error::Checkpoint {
+                path: checkpoint.offsets.path(last),
+                reason: format!(
+                    "the query has {} sources but the checkpoint logged {}",
+                    topology.sources.len(),
+                    logged.offsets.len()
+                ),
+            });
+        }
+        let committed_through = latest_commit.as_ref().map(|(id, _)| *id);
+        if committed_through == Some(last) {
+            next_batch = last + 1;
+            let next = latest_commit.map(|(_, c)| c.next_batch_watermark_ms).unwrap_or(0);
+            watermark_ms = logged.metadata.batch_watermark_ms.max(next);
+            previous_batch_watermark_ms = logged.metadata.batch_watermark_ms;
+            committed_offsets = logged.offsets;
+        } else {
+            next_batch = last;
+            watermark_ms = logged.metadata.batch_watermark_ms;
+            if last > 0 {
+                let previous = checkpoint.offsets.get(last - 1)?.ok_or_else(|| Error::Checkpoint {
+                    path: checkpoint.offsets.path(last - 1),
+                    reason: format!("batch {} doesn't exist", last - 1),
+                })?;
+                previous_batch_watermark_ms = previous.metadata.batch_watermark_ms;
+                committed_offsets = previous.offsets;
+            }
+            replay = Some(logged);
+        }
+    }
+
+    let shared = Arc::new(QueryShared::new(config.num_recent_progress_updates.saturating_sub(1).max(1)));
+    let Topology {
+        sources,
+        operators,
+        edges,
+    } = topology;
+
+    // The coordinator's mailbox exists first so that every actor can report to it.
+    let (sender, receiver) = actix::dev::channel::channel(16);
+    let coordinator_addr: Addr<Coordinator> = Addr::new(sender);
+    let events = coordinator_addr.clone().recipient();
+
+    // Operators are started last to first: every edge points to a later operator.
+    let mut operator_addrs: Vec<Option<Addr<NodeActor>>> = (0..operators.len()).map(|_| None).collect();
+    let edges_from = |from: NodeRef, addrs: &[Option<Addr<NodeActor>>]| -> Vec<Edge> {
+        edges
+            .iter()
+            .filter(|e| e.from == from)
+            .filter_map(|e| addrs[e.to].as_ref().map(|addr| Edge::new(addr.clone().recipient(), e.port, config.edge_capacity_rows)))
+            .collect()
+    };
+    let mut operator_slots = Vec::with_capacity(operators.len());
+    for (index, node) in operators.into_iter().enumerate().rev() {
+        let outputs = edges_from(NodeRef::Operator(index), &operator_addrs);
+        let events = events.clone();
+        let (operator, inputs) = (node.operator, node.inputs);
+        let addr = NodeActor::start_in_arbiter(system.worker_arbiter(), move |_| {
+            NodeActor::new(index, operator, inputs, outputs, events)
+        });
+        operator_slots.push((node.sink, addr.clone().recipient()));
+        operator_addrs[index] = Some(addr);
+    }
+    operator_slots.reverse();
+
+    let mut source_slots = Vec::with_capacity(sources.len());
+    for (index, (mut source, committed)) in sources.into_iter().zip(committed_offsets).enumerate() {
+        source.open(checkpoint.source_dir(index))?;
+        let outputs = edges_from(NodeRef::Source(index), &operator_addrs);
+        let events = events.clone();
+        let actor = SourceActor::start_in_arbiter(system.worker_arbiter(), move |_| {
+            SourceActor::new(index, outputs, events)
+        });
+        source_slots.push(SourceSlot {
+            source,
+            actor,
+            committed,
+        });
+    }
+
+    let query = StreamingQuery {
+        id: metadata.id.clone(),
+        run_id: run_id.clone(),
+        name: config.name.clone(),
+        shared: shared.clone(),
+        coordinator: coordinator_addr,
+    };
+    let nodes_to_end = source_slots.len() + operator_slots.len();
+    let coordinator = Coordinator {
+        id: metadata.id,
+        run_id,
+        name: config.name.clone(),
+        shared,
+        config,
+        checkpoint,
+        sources: source_slots,
+        operators: operator_slots,
+        next_batch,
+        watermark_ms,
+        previous_batch_watermark_ms,
+        replay,
+        running: None,
+        stop_requested: false,
+        finishing: false,
+        nodes_to_end,
+        previous_trigger_start: None,
+    };
+    system.coordinator_arbiter().spawn_fn(move || {
+        let context = Context::with_receiver(receiver);
+        actix::spawn(context.into_future(coordinator));
+    });
+    Ok(query)
+}

@@ -1,0 +1,124 @@
+use crate::testing::{values, values_of, CollectSink, PassThrough, VecSource};
+use crate::{start_query, ActorSystem, Error, QueryConfig, Topology, Trigger};
+use std::time::Duration;
+
+fn pipeline(source: &VecSource, fail_on: Option<i64>, sink_delay: Duration) -> (Topology, crate::testing::Collected) {
+    let mut topology = Topology::new();
+    let s = topology.add_source(Box::new(source.clone()));
+    let op = topology.add_operator(Box::new(PassThrough { fail_on }), 1);
+    let (sink, collected) = CollectSink::new(sink_delay);
+    let k = topology.add_sink(Box::new(sink));
+    topology.connect(s, op, 0).unwrap();
+    topology.connect(op, k, 0).unwrap();
+    (topology, collected)
+}
+
+#[test]
+fn available_now_runs_one_epoch_per_limit_and_stops() {
+    let system = ActorSystem::start(2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(Some(1));
+    for i in 0..3 {
+        source.push(values(&[i, i + 10]));
+    }
+    let (topology, collected) = pipeline(&source, None, Duration::ZERO);
+    let mut config = QueryConfig::new(dir.path());
+    config.trigger = Trigger::AvailableNow;
+    let query = start_query(&system, topology, config).unwrap();
+    assert!(query.await_termination_timeout(Duration::from_secs(10)).unwrap());
+    let epochs = collected.lock().unwrap().clone();
+    let seen: Vec<(u64, Vec<i64>)> = epochs.iter().map(|(e, b)| (*e, b.iter().flat_map(values_of).collect())).collect();
+    assert_eq!(seen, vec![(0, vec![0, 10]), (1, vec![1, 11]), (2, vec![2, 12])]);
+    let progress = query.recent_progress();
+    assert_eq!(progress.iter().map(|p| p.batch_id).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(progress[2].num_input_rows, 2);
+    assert_eq!(progress[2].sources[0].start_offset, Some(serde_json::json!({"index": 2})));
+    assert_eq!(progress[2].sink.num_output_rows, 2);
+    assert_eq!(query.status().message, "Stopped");
+    assert!(!query.is_active());
+    for batch in 0..3 {
+        assert!(dir.path().join(format!("offsets/{batch}")).exists());
+        assert!(dir.path().join(format!("commits/{batch}")).exists());
+    }
+}
+
+#[test]
+fn restart_resumes_after_the_last_commit_and_replays_an_uncommitted_batch() {
+    let system = ActorSystem::start(2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(Some(1));
+    source.push(values(&[1]));
+    source.push(values(&[2]));
+    let run = |source: &VecSource| {
+        let (topology, collected) = pipeline(source, None, Duration::ZERO);
+        let mut config = QueryConfig::new(dir.path());
+        config.trigger = Trigger::AvailableNow;
+        let query = start_query(&system, topology, config).unwrap();
+        query.await_termination().unwrap();
+        let seen: Vec<(u64, Vec<i64>)> =
+            collected.lock().unwrap().iter().map(|(e, b)| (*e, b.iter().flat_map(values_of).collect())).collect();
+        (query.id().to_string(), seen)
+    };
+    let (first_id, first) = run(&source);
+    assert_eq!(first, vec![(0, vec![1]), (1, vec![2])]);
+    // Batch 1 logged but not committed: it runs again with the same offsets.
+    std::fs::remove_file(dir.path().join("commits/1")).unwrap();
+    source.push(values(&[3]));
+    let (second_id, second) = run(&source);
+    assert_eq!(first_id, second_id, "the query id survives restarts");
+    assert_eq!(second, vec![(1, vec![2]), (2, vec![3])]);
+}
+
+#[test]
+fn a_failing_operator_terminates_the_query_with_its_error() {
+    let system = ActorSystem::start(2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(Some(1));
+    source.push(values(&[1]));
+    source.push(values(&[13]));
+    let (topology, collected) = pipeline(&source, Some(13), Duration::ZERO);
+    let query = start_query(&system, topology, QueryConfig::new(dir.path())).unwrap();
+    let error = query.await_termination().unwrap_err();
+    assert!(error.to_string().starts_with("[STREAM_FAILED] Query [id = "), "{error}");
+    assert!(error.to_string().contains("bad value 13"), "{error}");
+    assert!(matches!(*error.cause, Error::Component { .. }));
+    assert_eq!(collected.lock().unwrap().len(), 1, "batch 0 committed before the failure");
+    assert!(dir.path().join("offsets/1").exists() && !dir.path().join("commits/1").exists());
+    assert!(query.exception().is_some());
+}
+
+#[test]
+fn default_trigger_picks_up_new_data_and_stop_ends_the_query() {
+    let system = ActorSystem::start(2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(None);
+    let (topology, collected) = pipeline(&source, None, Duration::ZERO);
+    let query = start_query(&system, topology, QueryConfig::new(dir.path())).unwrap();
+    source.push(values(&[1, 2]));
+    query.process_all_available().unwrap();
+    source.push(values(&[3]));
+    query.process_all_available().unwrap();
+    assert!(query.is_active());
+    query.stop();
+    assert!(!query.is_active());
+    let all: Vec<i64> = collected.lock().unwrap().iter().flat_map(|(_, b)| b.iter().flat_map(values_of)).collect();
+    assert_eq!(all, vec![1, 2, 3]);
+}
+
+#[test]
+fn processing_time_once_reads_everything_in_one_batch() {
+    let system = ActorSystem::start(1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(Some(1));
+    for i in 0..3 {
+        source.push(values(&[i]));
+    }
+    let (topology, collected) = pipeline(&source, None, Duration::ZERO);
+    let mut config = QueryConfig::new(dir.path());
+    config.trigger = Trigger::Once;
+    let query = start_query(&system, topology, config).unwrap();
+    query.await_termination().unwrap();
+    let epochs = collected.lock().unwrap();
+    assert_eq!(epochs.len(), 1);
+    assert_eq!(epochs[0].1.iter().flat_map(values_of).collect::<Vec<_>>(), vec![0, 1, 2]);
+}

@@ -1,0 +1,73 @@
+//! The error type shared by the runtime, operators, connectors and the facade.
+
+use std::path::PathBuf;
+
+/// A boxed error from an operator, source or sink implementation.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can stop a query or refuse to start one.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Spark's `AnalysisException`: the query is invalid (raised by `start()`).
+    #[error("{0}")]
+    Analysis(String),
+    /// Spark's `IllegalArgumentException`: a bad option, name or argument.
+    #[error("{0}")]
+    IllegalArgument(String),
+    /// Reading or writing a file failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done (`reading`, `writing`, `listing`, …).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A checkpoint file is missing, corrupt or does not fit the query.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The offending file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An Arrow kernel failed.
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// An operator, source or sink failed; the message names which.
+    #[error("{context}: {source}")]
+    Component {
+        /// The failing operator, source or sink.
+        context: String,
+        /// Its error.
+        #[source]
+        source: BoxError,
+    },
+    /// The query was stopped before the requested work finished.
+    #[error("the query was stopped")]
+    Stopped,
+}
+
+impl Error {
+    /// Wraps a component's error with the name of the component.
+    pub fn component(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Component {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
+    /// An I/O error on `path` while doing `action`.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result with spate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

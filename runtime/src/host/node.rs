@@ -1,0 +1,115 @@
+//! The actor that hosts one operator (or sink): alignment, forwarding, reporting.
+
+use super::align::{Aligner, Step};
+use super::edge::{Delivery, Edge};
+use super::events::{NodeEvent, Shutdown};
+use super::forward::forward;
+use crate::error::Error;
+use crate::message::Message;
+use crate::operator::{Operator, Output};
+use actix::prelude::*;
+use std::sync::Arc;
+
+/// Hosts an [`Operator`] as an actor.
+pub struct NodeActor {
+    index: usize,
+    operator: Box<dyn Operator>,
+    aligner: Aligner,
+    outputs: Arc<[Edge]>,
+    events: Recipient<NodeEvent>,
+    output: Output,
+    failed: bool,
+}
+
+impl NodeActor {
+    /// Hosts `operator` (index `index` in its topology) with `inputs` input ports.
+    pub fn new(
+        index: usize,
+        operator: Box<dyn Operator>,
+        inputs: usize,
+        outputs: Vec<Edge>,
+        events: Recipient<NodeEvent>,
+    ) -> Self {
+        NodeActor {
+            index,
+            operator,
+            aligner: Aligner::new(inputs),
+            outputs: outputs.into(),
+            events,
+            output: Output::default(),
+            failed: false,
+        }
+    }
+
+    /// Runs one step; returns the messages to send downstream.
+    fn step(&mut self, step: Step) -> Result<Vec<Message>, Error> {
+        let mut control = Vec::new();
+        match step {
+            Step::Data(delivery) => {
+                if let Message::Data(batch) = delivery.message {
+                    self.operator.on_data(delivery.port, batch, &mut self.output)?;
+                }
+            }
+            Step::Watermark(watermarks) => {
+                self.operator.on_watermark(&watermarks, &mut self.output)?;
+                control.push(Message::Watermark(watermarks));
+            }
+            Step::EpochEnd(barrier) => {
+                let span = tracing::debug_span!("epoch_end", operator = self.operator.name(), epoch = barrier.epoch);
+                let _entered = span.enter();
+                let report = self.operator.on_epoch_end(barrier.epoch, &mut self.output)?;
+                control.push(Message::Barrier(barrier));
+                self.events.do_send(NodeEvent::EpochDone {
+                    operator: self.index,
+                    epoch: barrier.epoch,
+                    report,
+                });
+            }
+            Step::End => {
+                control.push(Message::End);
+                self.events.do_send(NodeEvent::Ended);
+            }
+        }
+        let mut messages: Vec<Message> = self.output.drain().map(Message::Data).collect();
+        messages.extend(control);
+        Ok(messages)
+    }
+}
+
+impl Actor for NodeActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Delivery> for NodeActor {
+    type Result = ();
+
+    fn handle(&mut self, delivery: Delivery, ctx: &mut Context<Self>) {
+        if self.failed {
+            return;
+        }
+        let mut messages = Vec::new();
+        for step in self.aligner.accept(delivery) {
+            match self.step(step) {
+                Ok(more) => messages.extend(more),
+                Err(error) => {
+                    self.failed = true;
+                    let error = Error::component(format!("operator {}", self.operator.name()), error);
+                    self.events.do_send(NodeEvent::Failed(error));
+                    ctx.stop();
+                    return;
+                }
+            }
+        }
+        if !messages.is_empty() {
+            forward(&self.outputs, messages, self, ctx);
+        }
+    }
+}
+
+impl Handler<Shutdown> for NodeActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,28 @@
+//! spate's dataflow runtime: the message protocol, the Operator / Source / Sink traits,
+//! the actor host with barrier alignment and backpressure, the coordinator that runs
+//! epochs (Spark's micro-batches), the checkpoint logs, and the `StreamingQuery` handle.
+
+pub mod checkpoint;
+pub mod coordinator;
+pub mod error;
+pub mod host;
+pub mod message;
+pub mod operator;
+pub mod progress;
+pub mod query;
+pub mod sink;
+pub mod source;
+pub mod system;
+pub mod testing;
+pub mod topology;
+pub mod types;
+
+pub use coordinator::{parse_interval, start_query, QueryConfig, Trigger};
+pub use error::{Error, Result};
+pub use message::{Barrier, EventTimeMs, Message, Watermarks};
+pub use operator::{EpochReport, Operator, Output};
+pub use query::{StreamingQuery, StreamingQueryException};
+pub use sink::{Sink, SinkCommit};
+pub use source::{BatchReader, Offset, ReadLimit, Source};
+pub use system::ActorSystem;
+pub use topology::{NodeRef, Topology};

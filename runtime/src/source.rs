@@ -1,0 +1,51 @@
+//! The Source trait: offset discovery on the coordinator, reading in a source actor.
+
+use crate::error::Result;
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use std::path::PathBuf;
+
+/// A source's position, as the JSON Spark writes into the offset log (`{"logOffset":2}`).
+pub type Offset = serde_json::Value;
+
+/// How much a source may admit into the next batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadLimit {
+    /// The source's own per-trigger limit (e.g. `maxFilesPerTrigger`).
+    Configured,
+    /// Everything available (`Trigger.Once`).
+    All,
+}
+
+/// Reads the rows of one batch's offset range, batch by batch, in a source actor.
+pub trait BatchReader: Send + 'static {
+    /// The next record batch of the range, or `None` when the range is exhausted.
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>>;
+}
+
+/// A replayable streaming source. The coordinator calls every method but
+/// [`BatchReader::next_batch`], which runs in the source's actor.
+pub trait Source: Send + 'static {
+    /// Progress `sources[].description` (Spark's text, e.g. `FileStreamSource[file:/in]`).
+    fn description(&self) -> String;
+
+    /// Schema of every batch the source produces.
+    fn schema(&self) -> SchemaRef;
+
+    /// Opens the source's bookkeeping directory `<checkpoint>/sources/<i>` (restores what it
+    /// already logged there).
+    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()>;
+
+    /// From now on, offer only what is available at this moment (`Trigger.AvailableNow`).
+    fn prepare_for_available_now(&mut self) -> Result<()>;
+
+    /// The end offset of the next batch starting after `start`, within `limit`
+    /// (`None` when the source has never had data).
+    fn latest_offset(&mut self, start: Option<&Offset>, limit: ReadLimit) -> Result<Option<Offset>>;
+
+    /// A reader for the rows in `(start, end]`.
+    fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>>;
+
+    /// Everything up to `end` is committed downstream and will never be read again.
+    fn commit(&mut self, end: &Offset) -> Result<()>;
+}

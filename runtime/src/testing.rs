@@ -1,0 +1,182 @@
+//! Small in-memory sources, operators and sinks for tests of the runtime and of code built
+//! on it.
+
+use crate::error::{Error, Result};
+use crate::operator::{Operator, Output};
+use crate::sink::{Sink, SinkCommit};
+use crate::source::{BatchReader, Offset, ReadLimit, Source};
+use arrow::array::Int64Array;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Schema of [`VecSource`]'s rows: one `value bigint` column.
+pub fn value_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![Field::new("value", DataType::Int64, true)]))
+}
+
+/// A batch of `value` rows.
+pub fn values(values: &[i64]) -> RecordBatch {
+    RecordBatch::try_new(value_schema(), vec![Arc::new(Int64Array::from(values.to_vec()))])
+        .unwrap_or_else(|_| RecordBatch::new_empty(value_schema()))
+}
+
+/// The `value` column of a batch.
+pub fn values_of(batch: &RecordBatch) -> Vec<i64> {
+    batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .map(|a| a.iter().flatten().collect())
+        .unwrap_or_default()
+}
+
+/// A source whose data is a shared list of batches that a test appends to; the offset is
+/// the number of batches (`{"index": n}`), `max_per_trigger` limits batches per epoch.
+#[derive(Clone)]
+pub struct VecSource {
+    /// The batches available so far.
+    pub batches: Arc<Mutex<Vec<RecordBatch>>>,
+    /// At most this many batches per epoch.
+    pub max_per_trigger: Option<usize>,
+    frozen_at: Option<usize>,
+}
+
+impl VecSource {
+    /// A source with no data yet.
+    pub fn new(max_per_trigger: Option<usize>) -> Self {
+        VecSource {
+            batches: Arc::default(),
+            max_per_trigger,
+            frozen_at: None,
+        }
+    }
+
+    /// Makes `batch` available.
+    pub fn push(&self, batch: RecordBatch) {
+        if let Ok(mut batches) = self.batches.lock() {
+            batches.push(batch);
+        }
+    }
+
+    fn index(offset: Option<&Offset>) -> usize {
+        offset.and_then(|o| o["index"].as_u64()).unwrap_or(0) as usize
+    }
+}
+
+impl Source for VecSource {
+    fn description(&self) -> String {
+        "VecSource".into()
+    }
+
+    fn schema(&self) -> SchemaRef {
+        value_schema()
+    }
+
+    fn open(&mut self, _bookkeeping_dir: PathBuf) -> Result<()> {
+        Ok(())
+    }
+
+    fn prepare_for_available_now(&mut self) -> Result<()> {
+        self.frozen_at = Some(self.batches.lock().map(|b| b.len()).unwrap_or(0));
+        Ok(())
+    }
+
+    fn latest_offset(&mut self, start: Option<&Offset>, limit: ReadLimit) -> Result<Option<Offset>> {
+        let available = self.batches.lock().map(|b| b.len()).unwrap_or(0);
+        let available = self.frozen_at.map_or(available, |f| f.min(available));
+        if available == 0 {
+            return Ok(None);
+        }
+        let start = Self::index(start);
+        let end = match (limit, self.max_per_trigger) {
+            (ReadLimit::Configured, Some(max)) => available.min(start + max),
+            _ => available,
+        };
+        Ok(Some(serde_json::json!({ "index": end })))
+    }
+
+    fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
+        let batches = self.batches.lock().map_err(|_| Error::IllegalArgument("poisoned".into()))?;
+        let range = Self::index(start)..Self::index(Some(end));
+        Ok(Box::new(batches[range].to_vec().into_iter()))
+    }
+
+    fn commit(&mut self, _end: &Offset) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl BatchReader for std::vec::IntoIter<RecordBatch> {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        Ok(self.next())
+    }
+}
+
+/// What a [`CollectSink`] saw: per committed epoch, its rows.
+pub type Collected = Arc<Mutex<Vec<(u64, Vec<RecordBatch>)>>>;
+
+/// A sink that keeps every committed epoch's batches, optionally sleeping per batch.
+pub struct CollectSink {
+    /// Committed epochs.
+    pub committed: Collected,
+    pending: Vec<RecordBatch>,
+    delay_per_batch: Duration,
+}
+
+impl CollectSink {
+    /// A sink; `delay_per_batch` makes it deliberately slow.
+    pub fn new(delay_per_batch: Duration) -> (Self, Collected) {
+        let committed = Collected::default();
+        let sink = CollectSink {
+            committed: committed.clone(),
+            pending: Vec::new(),
+            delay_per_batch,
+        };
+        (sink, committed)
+    }
+}
+
+impl Sink for CollectSink {
+    fn description(&self) -> String {
+        "CollectSink".into()
+    }
+
+    fn write(&mut self, _epoch: u64, batch: RecordBatch) -> Result<()> {
+        std::thread::sleep(self.delay_per_batch);
+        self.pending.push(batch);
+        Ok(())
+    }
+
+    fn commit(&mut self, epoch: u64) -> Result<SinkCommit> {
+        let rows = self.pending.iter().map(|b| b.num_rows() as i64).sum();
+        if let Ok(mut committed) = self.committed.lock() {
+            committed.push((epoch, std::mem::take(&mut self.pending)));
+        }
+        Ok(SinkCommit { num_output_rows: rows })
+    }
+}
+
+/// An operator that passes batches through, failing on a batch containing `fail_on`.
+pub struct PassThrough {
+    /// A value that makes the operator fail.
+    pub fail_on: Option<i64>,
+}
+
+impl Operator for PassThrough {
+    fn name(&self) -> &str {
+        "PassThrough"
+    }
+
+    fn on_data(&mut self, _port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
+        if let Some(bad) = self.fail_on {
+            if values_of(&batch).contains(&bad) {
+                return Err(Error::IllegalArgument(format!("bad value {bad}")));
+            }
+        }
+        out.emit(batch);
+        Ok(())
+    }
+}
