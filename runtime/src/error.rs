@@ -45,6 +45,10 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A runtime error raised while processing rows, shown as its own message
+    /// (Spark's `[CAST_INVALID_INPUT] …`, `[DIVIDE_BY_ZERO] …`).
+    #[error("{0}")]
+    Execution(BoxError),
     /// The query was stopped before the requested work finished.
     #[error("the query was stopped")]
     Stopped,

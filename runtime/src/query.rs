@@ -61,7 +61,9 @@ impl QueryShared {
     }
 
     fn lock(&self) -> MutexGuard<'_, QueryState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Changes the state and wakes every waiter.
@@ -141,7 +143,8 @@ impl StreamingQuery {
 
     /// Recent progress reports, oldest first.
     pub fn recent_progress(&self) -> Vec<StreamingQueryProgress> {
-        self.shared.read(|s| s.recent_progress.iter().cloned().collect())
+        self.shared
+            .read(|s| s.recent_progress.iter().cloned().collect())
     }
 
     /// The exception that terminated the query, if it failed.
@@ -170,7 +173,10 @@ impl StreamingQuery {
 
     /// Blocks until the query terminates or `timeout` passes; returns whether it terminated
     /// (or its exception if it failed).
-    pub fn await_termination_timeout(&self, timeout: Duration) -> Result<bool, StreamingQueryException> {
+    pub fn await_termination_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<bool, StreamingQueryException> {
         let terminated = self.shared.wait_until(Some(timeout), |s| !s.active);
         self.termination_result().map(|()| terminated)
     }
@@ -179,8 +185,9 @@ impl StreamingQuery {
     /// available now is processed), or the query terminated.
     pub fn process_all_available(&self) -> Result<(), StreamingQueryException> {
         let called_at = self.shared.read(|s| s.triggers);
-        self.shared
-            .wait_until(None, |s| !s.active || s.last_idle_trigger.is_some_and(|t| t > called_at));
+        self.shared.wait_until(None, |s| {
+            !s.active || s.last_idle_trigger.is_some_and(|t| t > called_at)
+        });
         self.termination_result()
     }
 }

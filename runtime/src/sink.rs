@@ -45,7 +45,12 @@ impl crate::operator::Operator for SinkOperator {
         &self.name
     }
 
-    fn on_data(&mut self, _port: usize, batch: RecordBatch, _out: &mut crate::operator::Output) -> Result<()> {
+    fn on_data(
+        &mut self,
+        _port: usize,
+        batch: RecordBatch,
+        _out: &mut crate::operator::Output,
+    ) -> Result<()> {
         self.sink.write(self.epoch, batch)
     }
 
@@ -58,7 +63,11 @@ impl crate::operator::Operator for SinkOperator {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, epoch: u64, _out: &mut crate::operator::Output) -> Result<crate::operator::EpochReport> {
+    fn on_epoch_end(
+        &mut self,
+        epoch: u64,
+        _out: &mut crate::operator::Output,
+    ) -> Result<crate::operator::EpochReport> {
         Ok(crate::operator::EpochReport {
             sink_commit: Some(self.sink.commit(epoch)?),
             state: None,

@@ -41,7 +41,8 @@ pub trait Source: Send + 'static {
 
     /// The end offset of the next batch starting after `start`, within `limit`
     /// (`None` when the source has never had data).
-    fn latest_offset(&mut self, start: Option<&Offset>, limit: ReadLimit) -> Result<Option<Offset>>;
+    fn latest_offset(&mut self, start: Option<&Offset>, limit: ReadLimit)
+        -> Result<Option<Offset>>;
 
     /// A reader for the rows in `(start, end]`.
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>>;

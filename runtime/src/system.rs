@@ -23,7 +23,8 @@ impl ActorSystem {
             .name("spate-coordinator".into())
             .spawn(move || {
                 let runner = System::new();
-                let workers: std::io::Result<Vec<Arbiter>> = (0..workers.max(1)).map(|_| Arbiter::try_new()).collect();
+                let workers: std::io::Result<Vec<Arbiter>> =
+                    (0..workers.max(1)).map(|_| Arbiter::try_new()).collect();
                 match workers {
                     Ok(workers) => {
                         let handles = workers.iter().map(Arbiter::handle).collect::<Vec<_>>();

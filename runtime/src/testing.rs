@@ -9,18 +9,26 @@ use arrow::array::Int64Array;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Schema of [`VecSource`]'s rows: one `value bigint` column.
 pub fn value_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![Field::new("value", DataType::Int64, true)]))
+    Arc::new(Schema::new(vec![Field::new(
+        "value",
+        DataType::Int64,
+        true,
+    )]))
 }
 
 /// A batch of `value` rows.
 pub fn values(values: &[i64]) -> RecordBatch {
-    RecordBatch::try_new(value_schema(), vec![Arc::new(Int64Array::from(values.to_vec()))])
-        .unwrap_or_else(|_| RecordBatch::new_empty(value_schema()))
+    RecordBatch::try_new(
+        value_schema(),
+        vec![Arc::new(Int64Array::from(values.to_vec()))],
+    )
+    .unwrap_or_else(|_| RecordBatch::new_empty(value_schema()))
 }
 
 /// The `value` column of a batch.
@@ -41,6 +49,10 @@ pub struct VecSource {
     pub batches: Arc<Mutex<Vec<RecordBatch>>>,
     /// At most this many batches per epoch.
     pub max_per_trigger: Option<usize>,
+    /// Time the reader spends on each batch (a deliberately slow source).
+    pub read_delay: Duration,
+    /// Rows handed out by readers so far.
+    pub rows_read: Arc<AtomicUsize>,
     frozen_at: Option<usize>,
 }
 
@@ -50,6 +62,8 @@ impl VecSource {
         VecSource {
             batches: Arc::default(),
             max_per_trigger,
+            read_delay: Duration::ZERO,
+            rows_read: Arc::default(),
             frozen_at: None,
         }
     }
@@ -84,7 +98,11 @@ impl Source for VecSource {
         Ok(())
     }
 
-    fn latest_offset(&mut self, start: Option<&Offset>, limit: ReadLimit) -> Result<Option<Offset>> {
+    fn latest_offset(
+        &mut self,
+        start: Option<&Offset>,
+        limit: ReadLimit,
+    ) -> Result<Option<Offset>> {
         let available = self.batches.lock().map(|b| b.len()).unwrap_or(0);
         let available = self.frozen_at.map_or(available, |f| f.min(available));
         if available == 0 {
@@ -99,9 +117,16 @@ impl Source for VecSource {
     }
 
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
-        let batches = self.batches.lock().map_err(|_| Error::IllegalArgument("poisoned".into()))?;
+        let batches = self
+            .batches
+            .lock()
+            .map_err(|_| Error::IllegalArgument("poisoned".into()))?;
         let range = Self::index(start)..Self::index(Some(end));
-        Ok(Box::new(batches[range].to_vec().into_iter()))
+        Ok(Box::new(VecReader {
+            batches: batches[range].iter().cloned().collect(),
+            delay: self.read_delay,
+            rows_read: self.rows_read.clone(),
+        }))
     }
 
     fn commit(&mut self, _end: &Offset) -> Result<()> {
@@ -109,9 +134,20 @@ impl Source for VecSource {
     }
 }
 
-impl BatchReader for std::vec::IntoIter<RecordBatch> {
+struct VecReader {
+    batches: std::collections::VecDeque<RecordBatch>,
+    delay: Duration,
+    rows_read: Arc<AtomicUsize>,
+}
+
+impl BatchReader for VecReader {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        Ok(self.next())
+        std::thread::sleep(self.delay);
+        let batch = self.batches.pop_front();
+        if let Some(batch) = &batch {
+            self.rows_read.fetch_add(batch.num_rows(), Ordering::SeqCst);
+        }
+        Ok(batch)
     }
 }
 
@@ -124,6 +160,11 @@ pub struct CollectSink {
     pub committed: Collected,
     pending: Vec<RecordBatch>,
     delay_per_batch: Duration,
+    /// When set: rows read by a source, to measure how far it runs ahead of this sink.
+    pub upstream: Option<Arc<AtomicUsize>>,
+    /// The most rows the upstream source was ahead of this sink, seen at any write.
+    pub max_ahead: Arc<AtomicUsize>,
+    received: usize,
 }
 
 impl CollectSink {
@@ -134,6 +175,9 @@ impl CollectSink {
             committed: committed.clone(),
             pending: Vec::new(),
             delay_per_batch,
+            upstream: None,
+            max_ahead: Arc::default(),
+            received: 0,
         };
         (sink, committed)
     }
@@ -146,6 +190,13 @@ impl Sink for CollectSink {
 
     fn write(&mut self, _epoch: u64, batch: RecordBatch) -> Result<()> {
         std::thread::sleep(self.delay_per_batch);
+        self.received += batch.num_rows();
+        if let Some(upstream) = &self.upstream {
+            let ahead = upstream
+                .load(Ordering::SeqCst)
+                .saturating_sub(self.received);
+            self.max_ahead.fetch_max(ahead, Ordering::SeqCst);
+        }
         self.pending.push(batch);
         Ok(())
     }
@@ -155,7 +206,9 @@ impl Sink for CollectSink {
         if let Ok(mut committed) = self.committed.lock() {
             committed.push((epoch, std::mem::take(&mut self.pending)));
         }
-        Ok(SinkCommit { num_output_rows: rows })
+        Ok(SinkCommit {
+            num_output_rows: rows,
+        })
     }
 }
 

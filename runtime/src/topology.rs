@@ -82,7 +82,9 @@ impl Topology {
             .get(to)
             .ok_or_else(|| Error::IllegalArgument(format!("no operator {to}")))?;
         if port >= node.inputs {
-            return Err(Error::IllegalArgument(format!("operator {to} has no input port {port}")));
+            return Err(Error::IllegalArgument(format!(
+                "operator {to} has no input port {port}"
+            )));
         }
         match from {
             NodeRef::Source(s) if s >= self.sources.len() => {
@@ -94,12 +96,16 @@ impl Topology {
                 )))
             }
             NodeRef::Operator(o) if self.operators[o].sink.is_some() => {
-                return Err(Error::IllegalArgument(format!("operator {o} is a sink and has no output")))
+                return Err(Error::IllegalArgument(format!(
+                    "operator {o} is a sink and has no output"
+                )))
             }
             _ => {}
         }
         if self.edges.iter().any(|e| e.to == to && e.port == port) {
-            return Err(Error::IllegalArgument(format!("input port {port} of operator {to} is already connected")));
+            return Err(Error::IllegalArgument(format!(
+                "input port {port} of operator {to} is already connected"
+            )));
         }
         self.edges.push(EdgeSpec { from, to, port });
         Ok(())

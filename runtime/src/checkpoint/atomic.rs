@@ -8,9 +8,9 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file, fsync and rename, then fsyncs the
 /// directory. With `overwrite == false` an existing `path` is an error (a concurrent writer).
 pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::IllegalArgument(format!("{} has no parent directory", path.display())))?;
+    let dir = path.parent().ok_or_else(|| {
+        Error::IllegalArgument(format!("{} has no parent directory", path.display()))
+    })?;
     fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
     if !overwrite && path.exists() {
         return Err(Error::Checkpoint {
@@ -18,7 +18,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()
             reason: "already exists: another query may be writing to this checkpoint".into(),
         });
     }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", uuid::Uuid::new_v4()));
     let result = (|| {
         let mut file = OpenOptions::new()
@@ -26,8 +29,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()
             .create_new(true)
             .open(&temp)
             .map_err(|e| Error::io("creating", &temp, e))?;
-        file.write_all(bytes).map_err(|e| Error::io("writing", &temp, e))?;
-        file.sync_all().map_err(|e| Error::io("syncing", &temp, e))?;
+        file.write_all(bytes)
+            .map_err(|e| Error::io("writing", &temp, e))?;
+        file.sync_all()
+            .map_err(|e| Error::io("syncing", &temp, e))?;
         fs::rename(&temp, path).map_err(|e| Error::io("renaming into", path, e))?;
         sync_dir(dir)
     })();

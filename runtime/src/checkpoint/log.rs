@@ -80,7 +80,11 @@ impl<T: LogEntry> BatchLog<T> {
         let mut ids = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("listing", &self.dir, e))?;
-            if let Some(id) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) {
+            if let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u64>().ok())
+            {
                 ids.push(id);
             }
         }
@@ -148,7 +152,8 @@ impl LogEntry for OffsetSeq {
 
     fn from_lines(lines: &[&str]) -> std::result::Result<Self, String> {
         let (first, rest) = lines.split_first().ok_or("missing the metadata line")?;
-        let metadata = serde_json::from_str(first).map_err(|e| format!("bad metadata line: {e}"))?;
+        let metadata =
+            serde_json::from_str(first).map_err(|e| format!("bad metadata line: {e}"))?;
         let offsets = rest
             .iter()
             .map(|line| match *line {
@@ -172,7 +177,9 @@ pub struct CommitMetadata {
 
 impl LogEntry for CommitMetadata {
     fn to_lines(&self) -> Result<Vec<String>> {
-        Ok(vec![serde_json::to_string(self).map_err(|e| Error::IllegalArgument(e.to_string()))?])
+        Ok(vec![
+            serde_json::to_string(self).map_err(|e| Error::IllegalArgument(e.to_string()))?
+        ])
     }
 
     fn from_lines(lines: &[&str]) -> std::result::Result<Self, String> {
@@ -213,9 +220,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = BatchLog::<CommitMetadata>::new(dir.path().join("commits"));
         for id in 0..5 {
-            log.add(id, &CommitMetadata { next_batch_watermark_ms: id as i64 }).unwrap();
+            log.add(
+                id,
+                &CommitMetadata {
+                    next_batch_watermark_ms: id as i64,
+                },
+            )
+            .unwrap();
         }
-        assert_eq!(std::fs::read_to_string(log.path(4)).unwrap(), "v1\n{\"nextBatchWatermarkMs\":4}");
+        assert_eq!(
+            std::fs::read_to_string(log.path(4)).unwrap(),
+            "v1\n{\"nextBatchWatermarkMs\":4}"
+        );
         log.purge_before(3).unwrap();
         assert_eq!(log.batch_ids().unwrap(), vec![3, 4]);
     }
@@ -226,6 +242,9 @@ mod tests {
         let log = BatchLog::<OffsetSeq>::new(dir.path().to_path_buf());
         std::fs::write(log.path(7), "v1\n{\"batchWatermarkMs\":0,").unwrap();
         let err = log.get(7).unwrap_err().to_string();
-        assert!(err.contains("/7") && err.contains("bad metadata line"), "{err}");
+        assert!(
+            err.contains("/7") && err.contains("bad metadata line"),
+            "{err}"
+        );
     }
 }

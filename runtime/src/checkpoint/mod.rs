@@ -100,6 +100,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("metadata"), "{\"id\":").unwrap();
         let err = Checkpoint::open(dir.path()).unwrap_err();
-        assert!(matches!(err, Error::Checkpoint { ref path, .. } if path.ends_with("metadata")), "{err}");
+        assert!(
+            matches!(err, Error::Checkpoint { ref path, .. } if path.ends_with("metadata")),
+            "{err}"
+        );
     }
 }

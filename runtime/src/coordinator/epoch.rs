@@ -75,7 +75,8 @@ impl RunningEpoch {
 
     /// Records a phase duration (`durationMs`).
     pub fn record(&mut self, phase: &str, duration: Duration) {
-        self.durations.insert(phase.to_string(), duration.as_millis() as u64);
+        self.durations
+            .insert(phase.to_string(), duration.as_millis() as u64);
         self.data_start = Instant::now();
     }
 
@@ -111,7 +112,8 @@ impl RunningEpoch {
         let trigger_ms = self.trigger_start.elapsed().as_millis() as u64;
         self.durations.insert("triggerExecution".into(), trigger_ms);
         self.durations.entry("queryPlanning".into()).or_insert(0);
-        let since_previous = previous_trigger_start.map(|p| self.trigger_start.duration_since(p).as_millis() as u64);
+        let since_previous =
+            previous_trigger_start.map(|p| self.trigger_start.duration_since(p).as_millis() as u64);
         let input_rate = |rows| match since_previous {
             Some(ms) if ms > 0 => rate(rows, ms),
             _ => Some(0.0),
@@ -149,9 +151,11 @@ impl RunningEpoch {
             }
             state_operators.extend(report.state.clone());
         }
-        let timestamp = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(millis_since_epoch(self.trigger_start))
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-            .unwrap_or_default();
+        let timestamp = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(millis_since_epoch(
+            self.trigger_start,
+        ))
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default();
         StreamingQueryProgress {
             id: id.to_string(),
             run_id: run_id.to_string(),

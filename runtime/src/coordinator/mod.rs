@@ -111,11 +111,19 @@ impl Coordinator {
         self.shared.update(|s| s.triggers = trigger_seq);
 
         if let Some(logged) = self.replay.take() {
-            tracing::info!(batch = self.next_batch, "re-running a batch logged but not committed");
+            tracing::info!(
+                batch = self.next_batch,
+                "re-running a batch logged but not committed"
+            );
             return self.start_epoch(logged, false, trigger_start, Duration::ZERO);
         }
 
-        let description = self.sources.iter().map(|s| s.source.description()).collect::<Vec<_>>().join(", ");
+        let description = self
+            .sources
+            .iter()
+            .map(|s| s.source.description())
+            .collect::<Vec<_>>()
+            .join(", ");
         self.set_status(&format!("Getting offsets from {description}"), None, true);
         let limit = match self.config.trigger {
             Trigger::Once => ReadLimit::All,
@@ -143,7 +151,9 @@ impl Coordinator {
                     let delay = if interval.is_zero() {
                         POLLING_DELAY
                     } else {
-                        self.config.trigger.next_delay(epoch::millis_since_epoch(trigger_start), epoch::now_ms())
+                        self.config
+                            .trigger
+                            .next_delay(epoch::millis_since_epoch(trigger_start), epoch::now_ms())
                     };
                     ctx.notify_later(Tick, delay);
                 }
@@ -170,7 +180,12 @@ impl Coordinator {
         latest_offset_time: Duration,
     ) -> Result<()> {
         let batch_id = self.next_batch;
-        let mut epoch = RunningEpoch::new(batch_id, trigger_start, self.sources.len(), self.operators.len());
+        let mut epoch = RunningEpoch::new(
+            batch_id,
+            trigger_start,
+            self.sources.len(),
+            self.operators.len(),
+        );
         epoch.record("latestOffset", latest_offset_time);
         if write_log {
             self.set_status("Writing offsets to log", Some(true), true);
@@ -227,7 +242,8 @@ impl Coordinator {
         for (slot, end) in self.sources.iter_mut().zip(&epoch.offsets.offsets) {
             slot.committed = end.clone();
         }
-        self.checkpoint.purge(epoch.batch_id, self.config.min_batches_to_retain)?;
+        self.checkpoint
+            .purge(epoch.batch_id, self.config.min_batches_to_retain)?;
         epoch.record("commitOffsets", commit_start.elapsed());
         let progress = epoch.progress(
             (&self.id, &self.run_id, self.name.as_deref()),
@@ -235,7 +251,11 @@ impl Coordinator {
             self.previous_trigger_start,
         );
         self.previous_trigger_start = Some(epoch.trigger_start);
-        tracing::debug!(batch = epoch.batch_id, rows = progress.num_input_rows, "epoch committed");
+        tracing::debug!(
+            batch = epoch.batch_id,
+            rows = progress.num_input_rows,
+            "epoch committed"
+        );
         let limit = self.shared.recent_progress_limit;
         self.shared.update(|s| {
             s.recent_progress.push_back(progress);
@@ -248,7 +268,10 @@ impl Coordinator {
         match self.config.trigger {
             Trigger::Once => self.finish(ctx),
             trigger => {
-                let delay = trigger.next_delay(epoch::millis_since_epoch(epoch.trigger_start), epoch::now_ms());
+                let delay = trigger.next_delay(
+                    epoch::millis_since_epoch(epoch.trigger_start),
+                    epoch::now_ms(),
+                );
                 ctx.notify_later(Tick, delay);
             }
         }
@@ -330,12 +353,20 @@ impl Handler<NodeEvent> for Coordinator {
 
     fn handle(&mut self, event: NodeEvent, ctx: &mut Context<Self>) {
         match event {
-            NodeEvent::SourceRead { source, epoch, rows } => {
+            NodeEvent::SourceRead {
+                source,
+                epoch,
+                rows,
+            } => {
                 if let Some(running) = self.running.as_mut().filter(|r| r.batch_id == epoch) {
                     running.source_read(source, rows);
                 }
             }
-            NodeEvent::EpochDone { operator, epoch, report } => {
+            NodeEvent::EpochDone {
+                operator,
+                epoch,
+                report,
+            } => {
                 if let Some(running) = self.running.as_mut().filter(|r| r.batch_id == epoch) {
                     running.operator_done(operator, report);
                 }

@@ -50,7 +50,11 @@ impl QueryConfig {
 }
 
 /// Starts `topology` on `system`; returns once the query runs.
-pub fn start_query(system: &ActorSystem, topology: Topology, config: QueryConfig) -> Result<StreamingQuery> {
+pub fn start_query(
+    system: &ActorSystem,
+    topology: Topology,
+    config: QueryConfig,
+) -> Result<StreamingQuery> {
     topology.validate()?;
     let (checkpoint, metadata) = Checkpoint::open(&config.checkpoint)?;
     let run_id = uuid::Uuid::new_v4().to_string();
@@ -77,7 +81,9 @@ pub fn start_query(system: &ActorSystem, topology: Topology, config: QueryConfig
         let committed_through = latest_commit.as_ref().map(|(id, _)| *id);
         if committed_through == Some(last) {
             next_batch = last + 1;
-            let next = latest_commit.map(|(_, c)| c.next_batch_watermark_ms).unwrap_or(0);
+            let next = latest_commit
+                .map(|(_, c)| c.next_batch_watermark_ms)
+                .unwrap_or(0);
             watermark_ms = logged.metadata.batch_watermark_ms.max(next);
             previous_batch_watermark_ms = logged.metadata.batch_watermark_ms;
             committed_offsets = logged.offsets;
@@ -85,10 +91,14 @@ pub fn start_query(system: &ActorSystem, topology: Topology, config: QueryConfig
             next_batch = last;
             watermark_ms = logged.metadata.batch_watermark_ms;
             if last > 0 {
-                let previous = checkpoint.offsets.get(last - 1)?.ok_or_else(|| Error::Checkpoint {
-                    path: checkpoint.offsets.path(last - 1),
-                    reason: format!("batch {} doesn't exist", last - 1),
-                })?;
+                let previous =
+                    checkpoint
+                        .offsets
+                        .get(last - 1)?
+                        .ok_or_else(|| Error::Checkpoint {
+                            path: checkpoint.offsets.path(last - 1),
+                            reason: format!("batch {} doesn't exist", last - 1),
+                        })?;
                 previous_batch_watermark_ms = previous.metadata.batch_watermark_ms;
                 committed_offsets = previous.offsets;
             }
@@ -96,7 +106,9 @@ pub fn start_query(system: &ActorSystem, topology: Topology, config: QueryConfig
         }
     }
 
-    let shared = Arc::new(QueryShared::new(config.num_recent_progress_updates.saturating_sub(1).max(1)));
+    let shared = Arc::new(QueryShared::new(
+        config.num_recent_progress_updates.saturating_sub(1).max(1),
+    ));
     let Topology {
         sources,
         operators,
@@ -109,12 +121,17 @@ pub fn start_query(system: &ActorSystem, topology: Topology, config: QueryConfig
     let events = coordinator_addr.clone().recipient();
 
     // Operators are started last to first: every edge points to a later operator.
-    let mut operator_addrs: Vec<Option<Addr<NodeActor>>> = (0..operators.len()).map(|_| None).collect();
+    let mut operator_addrs: Vec<Option<Addr<NodeActor>>> =
+        (0..operators.len()).map(|_| None).collect();
     let edges_from = |from: NodeRef, addrs: &[Option<Addr<NodeActor>>]| -> Vec<Edge> {
         edges
             .iter()
             .filter(|e| e.from == from)
-            .filter_map(|e| addrs[e.to].as_ref().map(|addr| Edge::new(addr.clone().recipient(), e.port, config.edge_capacity_rows)))
+            .filter_map(|e| {
+                addrs[e.to].as_ref().map(|addr| {
+                    Edge::new(addr.clone().recipient(), e.port, config.edge_capacity_rows)
+                })
+            })
             .collect()
     };
     let mut operator_slots = Vec::with_capacity(operators.len());

@@ -51,16 +51,23 @@ impl Trigger {
 /// Parses Spark interval text (`"10 seconds"`, `"1 minute"`, `"500 milliseconds"`,
 /// `"1 hour 30 minutes"`, `"2 days"`) into a duration. Months and years are refused.
 pub fn parse_interval(text: &str) -> Result<Duration> {
-    let invalid = |reason: &str| Error::IllegalArgument(format!("Invalid interval {text:?}: {reason}"));
+    let invalid =
+        |reason: &str| Error::IllegalArgument(format!("Invalid interval {text:?}: {reason}"));
     let mut words = text.split_whitespace().peekable();
-    if words.peek().is_some_and(|w| w.eq_ignore_ascii_case("interval")) {
+    if words
+        .peek()
+        .is_some_and(|w| w.eq_ignore_ascii_case("interval"))
+    {
         words.next();
     }
     let mut total_micros: i128 = 0;
     let mut parts = 0;
     while let Some(number) = words.next() {
         let value: f64 = number.parse().map_err(|_| invalid("expected a number"))?;
-        let unit = words.next().ok_or_else(|| invalid("missing a unit"))?.to_ascii_lowercase();
+        let unit = words
+            .next()
+            .ok_or_else(|| invalid("missing a unit"))?
+            .to_ascii_lowercase();
         let unit = unit.strip_suffix('s').unwrap_or(&unit);
         let micros_per_unit: f64 = match unit {
             "microsecond" | "us" => 1.0,
@@ -91,11 +98,23 @@ mod tests {
 
     #[test]
     fn parses_spark_interval_strings() {
-        assert_eq!(parse_interval("10 seconds").unwrap(), Duration::from_secs(10));
+        assert_eq!(
+            parse_interval("10 seconds").unwrap(),
+            Duration::from_secs(10)
+        );
         assert_eq!(parse_interval("1 minute").unwrap(), Duration::from_secs(60));
-        assert_eq!(parse_interval("interval 5 minutes").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_interval("1 hour 30 minutes").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_interval("500 milliseconds").unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            parse_interval("interval 5 minutes").unwrap(),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            parse_interval("1 hour 30 minutes").unwrap(),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_interval("500 milliseconds").unwrap(),
+            Duration::from_millis(500)
+        );
         assert!(parse_interval("1 month").is_err());
         assert!(parse_interval("five seconds").is_err());
         assert!(parse_interval("").is_err());
@@ -105,7 +124,10 @@ mod tests {
     fn processing_time_aligns_to_interval_multiples() {
         let trigger = Trigger::processing_time("3 seconds").unwrap();
         // Started at 12.5 s, now 13.0 s: next boundary is 15 s.
-        assert_eq!(trigger.next_delay(12_500, 13_000), Duration::from_millis(2_000));
+        assert_eq!(
+            trigger.next_delay(12_500, 13_000),
+            Duration::from_millis(2_000)
+        );
         // Overran past the boundary: run at once.
         assert_eq!(trigger.next_delay(12_500, 16_000), Duration::ZERO);
         assert_eq!(Trigger::default().next_delay(0, 5), Duration::ZERO);

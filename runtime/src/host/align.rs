@@ -119,7 +119,8 @@ mod tests {
 
     fn data(port: usize, value: i32) -> Delivery {
         let schema = Arc::new(Schema::new(vec![Field::new("v", DataType::Int32, false)]));
-        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![value]))]).unwrap();
+        let batch =
+            RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![value]))]).unwrap();
         Delivery::unaccounted(port, Message::Data(batch))
     }
 
@@ -133,7 +134,12 @@ mod tests {
             .map(|step| match step {
                 Step::Data(d) => match d.message {
                     Message::Data(b) => {
-                        let v = b.column(0).as_any().downcast_ref::<Int32Array>().unwrap().value(0);
+                        let v = b
+                            .column(0)
+                            .as_any()
+                            .downcast_ref::<Int32Array>()
+                            .unwrap()
+                            .value(0);
                         format!("data{}:{v}", d.port)
                     }
                     _ => unreachable!(),
@@ -173,12 +179,25 @@ mod tests {
     fn watermarks_pass_once_per_epoch_and_ended_ports_stop_counting() {
         let mut aligner = Aligner::new(2);
         let wm = |port| {
-            Delivery::unaccounted(port, Message::Watermark(Watermarks { epoch: 3, late: 1, evict: 2 }))
+            Delivery::unaccounted(
+                port,
+                Message::Watermark(Watermarks {
+                    epoch: 3,
+                    late: 1,
+                    evict: 2,
+                }),
+            )
         };
         assert_eq!(describe(aligner.accept(wm(0))), ["wm3"]);
         assert!(aligner.accept(wm(1)).is_empty());
         aligner.accept(barrier(0, 3));
-        assert_eq!(describe(aligner.accept(Delivery::unaccounted(1, Message::End))), ["end3"]);
-        assert_eq!(describe(aligner.accept(Delivery::unaccounted(0, Message::End))), ["END"]);
+        assert_eq!(
+            describe(aligner.accept(Delivery::unaccounted(1, Message::End))),
+            ["end3"]
+        );
+        assert_eq!(
+            describe(aligner.accept(Delivery::unaccounted(0, Message::End))),
+            ["END"]
+        );
     }
 }

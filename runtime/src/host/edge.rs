@@ -60,7 +60,11 @@ impl Edge {
 
     /// Sends at once if the edge has room; gives the message back if it does not.
     pub fn try_send(&self, message: Message) -> Result<(), Message> {
-        match self.credits.clone().try_acquire_many_owned(self.cost(&message)) {
+        match self
+            .credits
+            .clone()
+            .try_acquire_many_owned(self.cost(&message))
+        {
             Ok(permit) => {
                 self.deliver(message, permit);
                 Ok(())

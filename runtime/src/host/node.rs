@@ -4,7 +4,6 @@ use super::align::{Aligner, Step};
 use super::edge::{Delivery, Edge};
 use super::events::{NodeEvent, Shutdown};
 use super::forward::forward;
-use crate::error::Error;
 use crate::message::Message;
 use crate::operator::{Operator, Output};
 use actix::prelude::*;
@@ -42,12 +41,13 @@ impl NodeActor {
     }
 
     /// Runs one step; returns the messages to send downstream.
-    fn step(&mut self, step: Step) -> Result<Vec<Message>, Error> {
+    fn step(&mut self, step: Step) -> crate::error::Result<Vec<Message>> {
         let mut control = Vec::new();
         match step {
             Step::Data(delivery) => {
                 if let Message::Data(batch) = delivery.message {
-                    self.operator.on_data(delivery.port, batch, &mut self.output)?;
+                    self.operator
+                        .on_data(delivery.port, batch, &mut self.output)?;
                 }
             }
             Step::Watermark(watermarks) => {
@@ -55,9 +55,15 @@ impl NodeActor {
                 control.push(Message::Watermark(watermarks));
             }
             Step::EpochEnd(barrier) => {
-                let span = tracing::debug_span!("epoch_end", operator = self.operator.name(), epoch = barrier.epoch);
+                let span = tracing::debug_span!(
+                    "epoch_end",
+                    operator = self.operator.name(),
+                    epoch = barrier.epoch
+                );
                 let _entered = span.enter();
-                let report = self.operator.on_epoch_end(barrier.epoch, &mut self.output)?;
+                let report = self
+                    .operator
+                    .on_epoch_end(barrier.epoch, &mut self.output)?;
                 control.push(Message::Barrier(barrier));
                 self.events.do_send(NodeEvent::EpochDone {
                     operator: self.index,
@@ -93,7 +99,7 @@ impl Handler<Delivery> for NodeActor {
                 Ok(more) => messages.extend(more),
                 Err(error) => {
                     self.failed = true;
-                    let error = Error::component(format!("operator {}", self.operator.name()), error);
+                    tracing::error!(operator = self.operator.name(), %error, "operator failed");
                     self.events.do_send(NodeEvent::Failed(error));
                     ctx.stop();
                     return;

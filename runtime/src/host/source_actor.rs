@@ -3,7 +3,6 @@
 use super::edge::Edge;
 use super::events::{NodeEvent, Shutdown};
 use super::forward::forward;
-use crate::error::Error;
 use crate::message::{Barrier, Message, Watermarks};
 use crate::source::BatchReader;
 use actix::prelude::*;
@@ -54,7 +53,10 @@ impl Handler<ReadEpoch> for SourceActor {
     type Result = ();
 
     fn handle(&mut self, read: ReadEpoch, ctx: &mut Context<Self>) {
-        let ReadEpoch { watermarks, mut reader } = read;
+        let ReadEpoch {
+            watermarks,
+            mut reader,
+        } = read;
         let edges = self.outputs.clone();
         let events = self.events.clone();
         let index = self.index;
@@ -79,7 +81,7 @@ impl Handler<ReadEpoch> for SourceActor {
                     }
                     Ok(None) => break,
                     Err(error) => {
-                        let error = Error::component(format!("source {index}"), error);
+                        tracing::error!(source = index, %error, "source failed");
                         events.do_send(NodeEvent::Failed(error));
                         return;
                     }
