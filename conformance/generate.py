@@ -1,0 +1,911 @@
+#!/usr/bin/env python3
+"""Generate conformance inputs and golden outputs by running real PySpark 4.3.
+
+Usage (from the repository root):
+
+    conformance/.venv/bin/python conformance/generate.py            # all cases
+    conformance/.venv/bin/python conformance/generate.py CASE ...   # only these cases
+
+For every case the script (re)writes
+
+    conformance/cases/<name>/case.json        the query and its source settings
+    conformance/cases/<name>/input/...        the input files
+    conformance/golden/<name>.json            schema + rows per batch + error
+    conformance/golden/<name>.console.txt     console sink bytes (console cases only)
+    conformance/golden/<name>.show.txt        memory table `show()` text (memory cases only)
+
+Each case runs in its own Python subprocess (its own SparkSession / JVM) so that the
+console sink's output can be taken from the JVM's stdout, and in fresh checkpoint
+directories under a temporary directory. Everything is deterministic: inputs come from
+fixed literals or fixed seeds, input mtimes are set explicitly, and no wall-clock value is
+written to any golden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import decimal
+import io
+import json
+import math
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+CASES_DIR = HERE / "cases"
+GOLDEN_DIR = HERE / "golden"
+
+# 2024-01-15T10:00:00Z; input file i of a case gets mtime BASE_MTIME_MS + i * 1000.
+BASE_MTIME_MS = 1705312800000
+
+# Session settings used for every case (plus the case's own "conf").
+BASE_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "2",
+    # Harness-only settings, no effect on query results: no web UI, and no progress bar
+    # (it would be drawn on the terminal between console batches).
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+CONSOLE_DASHES = "-" * 43
+
+
+# ---------------------------------------------------------------------------------------
+# Case description
+# ---------------------------------------------------------------------------------------
+
+InputWriter = Callable[[Path, Any], List[str]]
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    words: str                      # the query in words
+    format: str                     # source format
+    schema_ddl: Optional[str]       # None for text
+    query: str                      # Python expression over `df` (pyspark.sql.functions in scope)
+    write_inputs: InputWriter       # writes files into input/, returns names in mtime order
+    options: Dict[str, str] = dataclasses.field(default_factory=dict)
+    conf: Dict[str, str] = dataclasses.field(default_factory=dict)
+    console: bool = False           # also run with the console sink, keep its stdout
+    memory_table: Optional[str] = None  # also run with the memory sink under this name
+
+    def reader_code(self) -> str:
+        lines = [f'df = (spark.readStream.format({json.dumps(self.format)})']
+        if self.schema_ddl is not None:
+            lines.append(f"      .schema({json.dumps(self.schema_ddl)})")
+        for k, v in self.options.items():
+            lines.append(f"      .option({json.dumps(k)}, {json.dumps(v)})")
+        lines.append("      .load(input_dir))")
+        return "\n".join(lines)
+
+    def full_code(self) -> str:
+        parts = [
+            "from pyspark.sql.functions import *",
+            self.reader_code(),
+            f"result = {self.query}",
+            "def collect_batch(batch_df, batch_id):",
+            "    rows = batch_df.collect()  # -> golden batches[batch_id].rows (sorted)",
+            "query = (result.writeStream",
+            "         .trigger(availableNow=True)",
+            '         .option("checkpointLocation", checkpoint_dir)',
+            "         .foreachBatch(collect_batch)",
+            "         .start())",
+            "query.awaitTermination()",
+        ]
+        if self.console:
+            parts += [
+                "# console golden: the same `result` with",
+                '# result.writeStream.format("console").trigger(availableNow=True)'
+                '.option("checkpointLocation", checkpoint_dir2).start()',
+            ]
+        if self.memory_table:
+            parts += [
+                "# memory golden: the same `result` with",
+                f'# result.writeStream.format("memory").queryName({json.dumps(self.memory_table)})'
+                '.outputMode("append").trigger(availableNow=True)'
+                '.option("checkpointLocation", checkpoint_dir3).start(); awaitTermination();',
+                f'# spark.sql("SELECT * FROM {self.memory_table}").show()',
+            ]
+        return "\n".join(parts)
+
+
+def text_files(files: Dict[str, str]) -> InputWriter:
+    """Input writer for literal text files (written byte for byte, in dict order)."""
+
+    def write(input_dir: Path, _spark: Any) -> List[str]:
+        for rel, content in files.items():
+            p = input_dir / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(content.encode("utf-8"))
+        return list(files)
+
+    return write
+
+
+def ndjson(records: List[Any]) -> str:
+    """One JSON document per line; str items are written verbatim (malformed lines)."""
+    out = []
+    for r in records:
+        out.append(r if isinstance(r, str) else json.dumps(r, separators=(",", ":")))
+    return "".join(line + "\n" for line in out)
+
+
+# ---------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------
+
+LAB_SCHEMA = "id INT NOT NULL, name STRING, value DOUBLE, timestamp STRING"
+
+
+def lab_part3_files() -> Dict[str, str]:
+    """The lab's Part 3.1 data, produced exactly as the lab's code writes it."""
+    files = {}
+    for i in range(3):
+        data = [
+            {"id": i*3+1, "name": f"Event_{i*3+1}", "value": 100 + i*10, "timestamp": "2024-01-15 10:00:00"},
+            {"id": i*3+2, "name": f"Event_{i*3+2}", "value": 200 + i*10, "timestamp": "2024-01-15 10:01:00"},
+            {"id": i*3+3, "name": f"Event_{i*3+3}", "value": 300 + i*10, "timestamp": "2024-01-15 10:02:00"},
+        ]
+        files[f"events_{i}.json"] = "".join(json.dumps(record) + "\n" for record in data)
+    return files
+
+
+def case_lab_transform() -> Case:
+    return Case(
+        name="lab_transform",
+        words=("Lab Part 3 data (3 files, 3 rows each) read with the lab schema and "
+               "maxFilesPerTrigger=1; Part 4.1 transformation: add value_doubled = value*2 and "
+               "event_time = to_timestamp(timestamp), keep value > 100. availableNow; rows via "
+               "foreachBatch and the console sink's text."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withColumn("value_doubled", col("value") * 2)\n'
+               '   .withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .filter(col("value") > 100))'),
+        write_inputs=text_files(lab_part3_files()),
+        console=True,
+    )
+
+
+def case_lab_raw_memory() -> Case:
+    return Case(
+        name="lab_raw_memory",
+        words=("Lab Part 5.3: the raw lab stream (Part 3 data, maxFilesPerTrigger=1) into a "
+               "memory sink named events_memory, append mode, availableNow; then "
+               'spark.sql("SELECT * FROM events_memory").show() after the query ended. Rows per '
+               "batch come from an identical foreachBatch query."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query="df",
+        write_inputs=text_files(lab_part3_files()),
+        memory_table="events_memory",
+    )
+
+
+# SEMANTICS.md §3.2's table, in table order, plus clean lines and other edge cases.
+PERMISSIVE_LINES = [
+    '{"id":1,"name":"ok","value":1.5,"timestamp":"2024-01-15 10:00:00"}',
+    '{"id":2,"name":"badvalue","value":"abc","timestamp":"2024-01-15 10:00:02"}',
+    '{"id":"x3","name":"badid","value":3,"timestamp":"2024-01-15 10:00:03"}',
+    '{"id":4,"name":"malformed","value":4',
+    '',
+    '{"id":5,"name":123,"value":5,"timestamp":"2024-01-15 10:00:05"}',
+    '{"id":6,"value":"7","extra":1}',
+    '{"id":8.7,"name":"fraction","value":8.7,"timestamp":"2024-01-15 10:00:08"}',
+    '[1,2]',
+    # clean lines
+    '{"id":10,"name":"clean","value":10.25,"timestamp":"2024-01-15 10:00:10"}',
+    '{"id": 11, "name": "spaces and unknown field", "value": 11, "timestamp": "2024-01-15 10:00:11", "zzz": [1, {"a": 2}]}',
+    '{"id":12}',
+    '{"id":13,"name":null,"value":null,"timestamp":null}',
+    # more edge cases
+    '{"id":14,"name":{"nested":[1,2]},"value":1e3,"timestamp":true}',
+    '{"id":15,"name":"nan-string","value":"NaN","timestamp":"2024-01-15 10:00:15"}',
+    '{"id":16,"name":"inf-string","value":"-Infinity","timestamp":"2024-01-15 10:00:16"}',
+    '{"id":3000000000,"name":"int overflow","value":17,"timestamp":"2024-01-15 10:00:17"}',
+    '{"id":18,"name":"bool value","value":true,"timestamp":"2024-01-15 10:00:18"}',
+    '   ',
+    '{}',
+    '{"id":19,"name":"last line","value":-0.0,"timestamp":"2024-01-15 10:00:19"}',
+]
+
+
+def permissive_files() -> Dict[str, str]:
+    return {"records.json": "".join(line + "\n" for line in PERMISSIVE_LINES)}
+
+
+def case_json_permissive_corrupt() -> Case:
+    return Case(
+        name="json_permissive_corrupt",
+        words=("One JSON-lines file with every line of SEMANTICS.md §3.2's table plus clean lines "
+               "and edge cases (empty and blank lines, nested value into a string field, "
+               '"NaN"/"-Infinity" strings into a double, int overflow, `{}`); default PERMISSIVE '
+               "mode with a declared _corrupt_record column; identity query."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING, _corrupt_record STRING",
+        query="df",
+        write_inputs=text_files(permissive_files()),
+        console=True,
+    )
+
+
+def case_json_permissive_plain() -> Case:
+    return Case(
+        name="json_permissive_plain",
+        words=("Same input as json_permissive_corrupt, PERMISSIVE mode, schema without "
+               "_corrupt_record: corrupt records keep their partial values, raw text is dropped."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        query="df",
+        write_inputs=text_files(permissive_files()),
+    )
+
+
+def case_json_dropmalformed() -> Case:
+    return Case(
+        name="json_dropmalformed",
+        words=("Same input as json_permissive_corrupt with mode=DROPMALFORMED and the schema "
+               "without _corrupt_record: every corrupt record is dropped."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"mode": "DROPMALFORMED"},
+        query="df",
+        write_inputs=text_files(permissive_files()),
+    )
+
+
+def case_json_timestamp_field() -> Case:
+    lines = [
+        '{"user_id":1,"action":"space","value":1.0,"timestamp":"2024-01-15 10:00:00"}',
+        '{"user_id":2,"action":"iso-z","value":2.0,"timestamp":"2024-01-15T10:00:00Z"}',
+        '{"user_id":3,"action":"iso-offset-millis","value":3.0,"timestamp":"2024-01-15T10:00:00.123+02:00"}',
+        '{"user_id":4,"action":"epoch-seconds-int","value":4.0,"timestamp":1705312800}',
+        '{"user_id":5,"action":"bad-string","value":5.0,"timestamp":"not a time"}',
+        '{"user_id":6,"action":"date-only","value":6.0,"timestamp":"2024-01-15"}',
+        '{"user_id":7,"action":"null","value":7.0,"timestamp":null}',
+        '{"user_id":8,"action":"micros","value":8.0,"timestamp":"2024-01-15 10:00:00.123456"}',
+        '{"user_id":9,"action":"missing","value":9.0}',
+    ]
+    return Case(
+        name="json_timestamp_field",
+        words=("Lab Part 12 schema: the JSON `timestamp` field is declared TIMESTAMP and parsed "
+               "by the JSON reader (not by to_timestamp): space and ISO forms, an offset, an "
+               "integer (epoch seconds), a bad string, date only, null, micros, missing; identity "
+               "query, PERMISSIVE without corrupt column."),
+        format="json",
+        schema_ddl="user_id INT, action STRING, value DOUBLE, timestamp TIMESTAMP",
+        query="df",
+        write_inputs=text_files({"events.json": "".join(l + "\n" for l in lines)}),
+        console=True,
+    )
+
+
+CSV_FILES = {
+    "people_0.csv": (
+        "id,name,value,city\n"
+        "1,Alice,10.5,Paris\n"
+        '2,"Smith, John",20,"Paris, FR"\n'
+        "3,Bob,abc,Rome\n"
+        "4,Carol\n"
+        "5,Dave,30.25,Oslo,extra,more\n"
+    ),
+    "people_1.csv": (
+        "id,name,value,city\n"
+        '6,"Eve ""the"" Great",40,Berlin\n'
+        "7,,,\n"
+        '8,"",-1.5e2,""\n'
+        "x9,Grace,50,Lisbon\n"
+        " 10 , padded ,  60.5 , Madrid \n"
+    ),
+}
+CSV_SCHEMA = "id INT, name STRING, value DOUBLE, city STRING, _corrupt_record STRING"
+
+
+def case_csv_header() -> Case:
+    return Case(
+        name="csv_header",
+        words=("Two CSV files, header=true (each file's first line is its header), with quoted "
+               "fields containing commas and escaped quotes, a malformed number, a short row, a "
+               "long row, empty and quoted-empty fields, a non-numeric id and padded fields; "
+               "schema with _corrupt_record; identity query."),
+        format="csv",
+        schema_ddl=CSV_SCHEMA,
+        options={"header": "true"},
+        query="df",
+        write_inputs=text_files(CSV_FILES),
+    )
+
+
+def case_csv_no_header() -> Case:
+    return Case(
+        name="csv_no_header",
+        words="The csv_header files read with header=false: the header lines become data rows.",
+        format="csv",
+        schema_ddl=CSV_SCHEMA,
+        options={"header": "false"},
+        query="df",
+        write_inputs=text_files(CSV_FILES),
+    )
+
+
+def multi_file_inputs() -> Dict[str, str]:
+    rng = random.Random(20240115)
+    names = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    # File k covers a 10-minute slot; slots are shuffled so event times go back and forth
+    # across files, and rows inside a file are not sorted either.
+    slots = [3, 0, 5, 1, 4, 2]
+    bad_ts = ["not a time", "2024/01/15 10:00", "", "10:61:00", "2024-13-01 00:00:00"]
+    files = {}
+    next_bad = 0
+    for k in range(6):
+        records = []
+        for j in range(40):
+            r = rng.random()
+            rid = None if r < 0.05 else rng.randint(-30, 500)
+            name = None if rng.random() < 0.15 else rng.choice(names)
+            r = rng.random()
+            if r < 0.10:
+                value = None
+            elif r < 0.20:
+                value = rng.choice([0, 100, 120, 150, 250, 400])   # boundaries, JSON ints
+            else:
+                value = round(rng.uniform(0, 400), rng.choice([1, 2, 3]))
+            base = dt.datetime(2024, 1, 15, 10, 0, 0) + dt.timedelta(minutes=10 * slots[k])
+            t = base + dt.timedelta(seconds=rng.randint(0, 599), milliseconds=rng.choice([0, 0, 0, 250, 7]))
+            style = rng.random()
+            if j in (7, 29) and k in (1, 4):
+                ts = bad_ts[next_bad % len(bad_ts)]
+                next_bad += 1
+            elif j == 13 and k == 2:
+                ts = None
+            elif style < 0.6:
+                ts = t.strftime("%Y-%m-%d %H:%M:%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "")
+            elif style < 0.8:
+                ts = t.strftime("%Y-%m-%dT%H:%M:%SZ")
+            elif style < 0.9:
+                # same instant written with a +01:00 offset
+                ts = (t + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+01:00")
+            else:
+                ts = t.strftime("%Y-%m-%d %H:%M")
+            rec: Dict[str, Any] = {}
+            if rid is not None or rng.random() < 0.5:
+                rec["id"] = rid
+            if name is not None or rng.random() < 0.5:
+                rec["name"] = name
+            rec["value"] = value
+            rec["timestamp"] = ts
+            records.append(rec)
+        files[f"part_{k}.json"] = ndjson(records)
+    return files
+
+
+def case_multi_file_expressions() -> Case:
+    return Case(
+        name="multi_file_expressions",
+        words=("Six JSON-lines files of 40 seeded-random rows (ids incl. negative and null, names "
+               "with nulls/missing, values 0-400 with nulls and boundary values, timestamps in "
+               "several formats out of order across files, a few invalid timestamp strings), "
+               "maxFilesPerTrigger=2 (3 batches), ANSI off. Projection with arithmetic, CASE WHEN, "
+               "IS NULL, cast to int, modulo and to_timestamp, then a filter with AND/OR/NOT and "
+               "three-valued logic."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"maxFilesPerTrigger": "2"},
+        conf={"spark.sql.ansi.enabled": "false"},
+        query=('(df.select(col("id"), col("name"), (col("value") * 1.5).alias("scaled"),\n'
+               '           when(col("value") > 250, "high").when(col("value") > 150, "mid").otherwise("low").alias("band"),\n'
+               '           col("name").isNull().alias("no_name"),\n'
+               '           col("value").cast("int").alias("value_int"),\n'
+               '           (col("id") % 7).alias("id_mod"),\n'
+               '           to_timestamp(col("timestamp")).alias("event_time"))\n'
+               '   .filter(((col("scaled") > 180) & ~col("no_name")) | (col("id_mod") == 0)))'),
+        write_inputs=text_files(multi_file_inputs()),
+        console=True,
+    )
+
+
+def case_ansi_cast_failure() -> Case:
+    files = lab_part3_files()
+    lines = files["events_1.json"].splitlines(keepends=True)
+    lines[1] = lines[1].replace('"2024-01-15 10:01:00"', '"not a time"')
+    files["events_1.json"] = "".join(lines)
+    return Case(
+        name="ansi_cast_failure",
+        words=("Lab data where the 2nd record of the 2nd file has timestamp \"not a time\"; "
+               "maxFilesPerTrigger=1; withColumn(event_time = to_timestamp(timestamp)) with ANSI "
+               "on (the 4.x default): batch 0 succeeds, batch 1 fails with CAST_INVALID_INPUT and "
+               "the query terminates."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query='df.withColumn("event_time", to_timestamp("timestamp"))',
+        write_inputs=text_files(files),
+        console=True,
+    )
+
+
+def case_latest_first() -> Case:
+    files = {}
+    for k in range(4):
+        files[f"batch_{k}.json"] = ndjson([
+            {"id": k * 10 + 1, "name": f"file{k}-a", "value": 10.0 * k + 1, "timestamp": f"2024-01-15 10:0{k}:00"},
+            {"id": k * 10 + 2, "name": f"file{k}-b", "value": 10.0 * k + 2, "timestamp": f"2024-01-15 10:0{k}:30"},
+        ])
+    return Case(
+        name="latest_first",
+        words=("Four files (mtimes 1 s apart, file k holds ids 10k+1, 10k+2), maxFilesPerTrigger=1 "
+               "and latestFirst=true: the newest file is read first; identity query."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"maxFilesPerTrigger": "1", "latestFirst": "true"},
+        query="df",
+        write_inputs=text_files(files),
+    )
+
+
+def case_text_source() -> Case:
+    return Case(
+        name="text_source",
+        words=("Text format (fixed schema value STRING), 2 files: an empty line, leading/trailing "
+               "spaces, a tab, non-ASCII text, a JSON-looking line, a CRLF-terminated line and a "
+               "final line without newline; identity query."),
+        format="text",
+        schema_ddl=None,
+        query="df",
+        write_inputs=text_files({
+            "lines_0.txt": "first line\n\n  indented and trailing  \ntab\there\nünïcödé ✓ 日本\n",
+            "lines_1.txt": '{"id":1,"looks":"like json"}\r\nwindows line\r\nlast line without newline',
+        }),
+    )
+
+
+def write_parquet_inputs(input_dir: Path, spark: Any) -> List[str]:
+    """Two parquet files written by Spark batch jobs (coalesce(1)); the first one without
+    the `category` column and with the default INT96 timestamps, the second one with
+    `category` and TIMESTAMP_MICROS."""
+    from pyspark.sql import functions as F
+
+    scratch = Path(tempfile.mkdtemp(prefix="parquet-", dir=os.environ["SPATE_CASE_TMP"]))
+    specs = [
+        ("data_0.parquet", "INT96", False, [
+            (1, "ant", 1.5, "2024-01-15 10:00:00"),
+            (2, None, 2.25, "2024-01-15 10:00:01.5"),
+            (3, "cat", None, None),
+        ]),
+        ("data_1.parquet", "TIMESTAMP_MICROS", True, [
+            (4, "dog", 400.0, "2024-01-15 09:59:59.999999", "pets"),
+            (5, "eel", -5.5, "2024-01-15 10:05:00", None),
+        ]),
+    ]
+    names = []
+    for fname, ts_type, with_category, rows in specs:
+        ddl = "id INT, name STRING, value DOUBLE, ts_text STRING"
+        if with_category:
+            ddl += ", category STRING"
+        frame = (spark.createDataFrame(rows, ddl)
+                 .withColumn("ts", F.to_timestamp("ts_text")).drop("ts_text"))
+        spark.conf.set("spark.sql.parquet.outputTimestampType", ts_type)
+        out = scratch / fname
+        frame.coalesce(1).write.parquet(str(out))
+        spark.conf.unset("spark.sql.parquet.outputTimestampType")
+        parts = sorted(out.glob("part-*.parquet"))
+        assert len(parts) == 1, parts
+        shutil.copyfile(parts[0], input_dir / fname)
+        keep_previous_if_equivalent(spark, input_dir / fname)
+        names.append(fname)
+    return names
+
+
+def keep_previous_if_equivalent(spark: Any, new_file: Path) -> None:
+    """parquet-mr writes each column chunk's encoding list in hash-set order, which changes
+    from one JVM to the next, so a rewritten file can differ in a few footer bytes. If the
+    previously committed file of the same name has the same size, Spark schema and rows,
+    keep its bytes so that re-running the script leaves the repository unchanged."""
+    prev_root = os.environ.get("SPATE_PREVIOUS_INPUT")
+    if not prev_root:
+        return
+    old_file = Path(prev_root) / new_file.name
+    if not old_file.exists() or old_file.stat().st_size != new_file.stat().st_size:
+        return
+    if old_file.read_bytes() == new_file.read_bytes():
+        return
+    old_df, new_df = spark.read.parquet(str(old_file)), spark.read.parquet(str(new_file))
+    if old_df.schema == new_df.schema and old_df.collect() == new_df.collect():
+        shutil.copyfile(old_file, new_file)
+        print(f"kept the previous bytes of equivalent {new_file.name}", file=sys.stderr)
+
+
+def case_parquet_source() -> Case:
+    return Case(
+        name="parquet_source",
+        words=("Two parquet files written by Spark batch (df.coalesce(1).write.parquet, part file "
+               "copied): data_0 has columns id, name, value, ts (INT96), data_1 also has category "
+               "(ts as TIMESTAMP_MICROS). The streaming schema lists the columns in another order "
+               "and includes category, which is missing from data_0 (-> NULL). "
+               "maxFilesPerTrigger=1; identity query."),
+        format="parquet",
+        schema_ddl="name STRING, id INT, category STRING, value DOUBLE, ts TIMESTAMP",
+        options={"maxFilesPerTrigger": "1"},
+        query="df",
+        write_inputs=write_parquet_inputs,
+    )
+
+
+def case_column_names() -> Case:
+    return Case(
+        name="column_names",
+        words=("Lab data (3 files, no rate limit -> one batch), a select of un-aliased "
+               "expressions to pin Spark's generated column names and types."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        query=('df.select(col("value") * 2, col("value") > 100, to_timestamp(col("timestamp")),\n'
+               '          col("id") + 1, col("value") / 2, col("name").isNull(), lit(1),\n'
+               '          col("value").cast("int"), ~(col("value") > 1),\n'
+               '          when(col("value") > 150, "hi").otherwise("lo"))'),
+        write_inputs=text_files(lab_part3_files()),
+        console=True,
+    )
+
+
+CASES: Dict[str, Callable[[], Case]] = {
+    f().name: f for f in [
+        case_lab_transform,
+        case_lab_raw_memory,
+        case_json_permissive_corrupt,
+        case_json_permissive_plain,
+        case_json_dropmalformed,
+        case_json_timestamp_field,
+        case_csv_header,
+        case_csv_no_header,
+        case_multi_file_expressions,
+        case_ansi_cast_failure,
+        case_latest_first,
+        case_text_source,
+        case_parquet_source,
+        case_column_names,
+    ]
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Value encoding
+# ---------------------------------------------------------------------------------------
+
+def encode_value(v: Any) -> Any:
+    from pyspark.sql import Row
+
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if isinstance(v, str):
+        return v
+    if isinstance(v, dt.datetime):
+        # PySpark converts to a naive datetime in the process's local zone; TZ=UTC.
+        assert v.tzinfo is None, v
+        return (f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+                f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}")
+    if isinstance(v, dt.date):
+        return f"{v.year:04d}-{v.month:02d}-{v.day:02d}"
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    if isinstance(v, Row):
+        return {k: encode_value(x) for k, x in zip(v.__fields__, v)}
+    if isinstance(v, dict):
+        return {str(k): encode_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [encode_value(x) for x in v]
+    raise TypeError(f"cannot encode {type(v)}: {v!r}")
+
+
+def encode_row(row: Any, names: List[str]) -> Dict[str, Any]:
+    assert len(set(names)) == len(names), f"duplicate column names: {names}"
+    return {n: encode_value(x) for n, x in zip(names, row)}
+
+
+def canonical(row: Dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True, allow_nan=False)
+
+
+def schema_json(schema: Any) -> List[Dict[str, Any]]:
+    return [{"name": f.name, "type": f.dataType.simpleString(), "nullable": f.nullable}
+            for f in schema.fields]
+
+
+ERROR_CLASS_RE = re.compile(r"\[[A-Z][A-Z0-9_]*(?:\.[A-Z0-9_]+)*\]")
+
+
+def error_line(message: str) -> str:
+    """From the first `[ERROR_CLASS]` bracket to the end of that line (the whole first line
+    if there is no error class)."""
+    m = ERROR_CLASS_RE.search(message)
+    if not m:
+        return message.splitlines()[0] if message else message
+    return message[m.start():].split("\n", 1)[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Child: runs one case in its own SparkSession
+# ---------------------------------------------------------------------------------------
+
+def build_spark(conf: Dict[str, str]) -> Any:
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master("local[2]").appName("spate-conformance")
+    for k, v in {**BASE_CONF, **conf}.items():
+        builder = builder.config(k, v)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def set_mtimes(input_dir: Path, names: List[str]) -> List[Dict[str, Any]]:
+    files = []
+    for i, rel in enumerate(names):
+        mtime_ms = BASE_MTIME_MS + i * 1000
+        os.utime(input_dir / rel, ns=(mtime_ms * 1_000_000, mtime_ms * 1_000_000))
+        files.append({"path": f"input/{rel}", "mtime_ms": mtime_ms})
+    return files
+
+
+def java_cause_message(query: Any) -> Optional[str]:
+    jopt = query._jsq.exception()
+    if not jopt.isDefined():
+        return None
+    jexc = jopt.get()
+    cause = jexc.getCause() or jexc
+    return cause.getMessage() or cause.toString()
+
+
+def run_query(result: Any, sink: str, checkpoint: Path, on_batch: Any = None,
+              query_name: Optional[str] = None) -> Optional[str]:
+    """Start `result` with availableNow on the given sink, wait for the end, return the
+    error line (or None)."""
+    writer = result.writeStream.trigger(availableNow=True).option("checkpointLocation", str(checkpoint))
+    if sink == "foreachBatch":
+        writer = writer.foreachBatch(on_batch)
+    else:
+        writer = writer.format(sink)
+    if query_name:
+        writer = writer.queryName(query_name).outputMode("append")
+    query = writer.start()
+    try:
+        query.awaitTermination()
+    except Exception:  # the failure is read from query.exception() below
+        pass
+    msg = java_cause_message(query)
+    return None if msg is None else error_line(msg)
+
+
+def child_main(name: str, tmp: Path, result_path: Path) -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    os.environ["SPATE_CASE_TMP"] = str(tmp)
+    case = CASES[name]()
+    spark = build_spark(case.conf)
+
+    case_dir = CASES_DIR / name
+    input_dir = case_dir / "input"
+    input_dir.mkdir(parents=True)
+    names = case.write_inputs(input_dir, spark)
+    files = set_mtimes(input_dir, names)
+
+    # Spark reads a private copy with the same mtimes (never the repository files).
+    run_input = tmp / "input"
+    run_input.mkdir()
+    for rel in names:
+        (run_input / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(input_dir / rel, run_input / rel)
+    set_mtimes(run_input, names)
+
+    import pyspark.sql.functions as F
+    namespace: Dict[str, Any] = {k: getattr(F, k) for k in dir(F) if not k.startswith("_")}
+    namespace.update(spark=spark, input_dir=str(run_input))
+    exec(case.reader_code(), namespace)
+    result = eval(case.query, namespace)
+    out_names = result.schema.names
+
+    batches: List[Dict[str, Any]] = []
+    batch_schema_mismatch: List[str] = []
+
+    def collect_batch(batch_df: Any, batch_id: int) -> None:
+        if batch_df.schema != result.schema:
+            batch_schema_mismatch.append(f"batch {batch_id}: {batch_df.schema!r}")
+        rows = [encode_row(r, out_names) for r in batch_df.collect()]
+        rows.sort(key=canonical)
+        batches.append({"batchId": batch_id, "rows": rows})
+
+    error = run_query(result, "foreachBatch", tmp / "chk_foreach_batch", on_batch=collect_batch)
+    assert not batch_schema_mismatch, batch_schema_mismatch
+    assert [b["batchId"] for b in batches] == list(range(len(batches))), batches
+
+    if case.console:
+        console_error = run_query(result, "console", tmp / "chk_console")
+        assert console_error == error, (console_error, error)
+    show_text = None
+    if case.memory_table:
+        mem_error = run_query(result, "memory", tmp / "chk_memory", query_name=case.memory_table)
+        assert mem_error == error, (mem_error, error)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            spark.sql(f"SELECT * FROM {case.memory_table}").show()
+        show_text = buf.getvalue()
+        mem_rows = sorted((encode_row(r, out_names) for r in
+                           spark.sql(f"SELECT * FROM {case.memory_table}").collect()), key=canonical)
+        all_rows = sorted((r for b in batches for r in b["rows"]), key=canonical)
+        assert mem_rows == all_rows, "memory table differs from the foreachBatch rows"
+
+    spark.stop()
+
+    case_json = {
+        "name": case.name,
+        "description": case.words + "\n\nPySpark code:\n" + case.full_code(),
+        "format": case.format,
+        "options": case.options,
+        "schema_ddl": case.schema_ddl,
+        "conf": case.conf,
+        "files": files,
+        "query": case.query,
+        "trigger": "availableNow",
+        "console": case.console,
+        "memory_table": case.memory_table,
+    }
+    golden = {"schema": schema_json(result.schema), "batches": batches, "error": error}
+    result_path.write_text(json.dumps({"case": case_json, "golden": golden, "show_text": show_text}))
+
+
+# ---------------------------------------------------------------------------------------
+# Parent: orchestration, console extraction, file output
+# ---------------------------------------------------------------------------------------
+
+def extract_console(stdout: str) -> Tuple[str, List[str]]:
+    """Keep the console sink's `Batch: N` blocks byte for byte; return (text, other lines)."""
+    lines = stdout.splitlines(keepends=True)
+    kept: List[str] = []
+    other: List[str] = []
+    i = 0
+    while i < len(lines):
+        if (i + 2 < len(lines) and lines[i] == CONSOLE_DASHES + "\n"
+                and re.fullmatch(r"Batch: \d+\n", lines[i + 1]) and lines[i + 2] == CONSOLE_DASHES + "\n"):
+            j = i + 3
+            while j < len(lines) and lines[j][:1] in ("+", "|"):
+                j += 1
+            if j < len(lines) and lines[j].startswith("only showing top "):
+                j += 1
+            if j < len(lines) and lines[j] == "\n":
+                j += 1
+            kept.extend(lines[i:j])
+            i = j
+        else:
+            other.append(lines[i])
+            i += 1
+    return "".join(kept), other
+
+
+def format_golden(golden: Dict[str, Any]) -> str:
+    """Stable, diff-friendly JSON: one schema field / one row per line."""
+    def dump(x: Any) -> str:
+        return json.dumps(x, ensure_ascii=False, allow_nan=False)
+
+    out = ["{", '  "schema": [']
+    out.append(",\n".join("    " + dump(f) for f in golden["schema"]))
+    out.append("  ],")
+    out.append('  "batches": [')
+    blocks = []
+    for b in golden["batches"]:
+        if b["rows"]:
+            rows = ",\n".join("      " + dump(r) for r in b["rows"])
+            blocks.append(f'    {{"batchId": {b["batchId"]}, "rows": [\n{rows}\n    ]}}')
+        else:
+            blocks.append(f'    {{"batchId": {b["batchId"]}, "rows": []}}')
+    if blocks:
+        out.append(",\n".join(blocks))
+    out.append("  ],")
+    out.append(f'  "error": {dump(golden["error"])}')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def run_case(name: str, tmp_root: Path) -> None:
+    case = CASES[name]()
+    case_dir = CASES_DIR / name
+    tmp = tmp_root / name
+    tmp.mkdir()
+    previous_input = tmp / "previous_input"
+    if (case_dir / "input").exists():
+        shutil.copytree(case_dir / "input", previous_input)
+    if case_dir.exists():
+        shutil.rmtree(case_dir)
+    for p in GOLDEN_DIR.glob(f"{name}.*"):
+        p.unlink()
+
+    result_path = tmp / "result.json"
+    env = dict(os.environ, TZ="UTC", PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
+               SPATE_PREVIOUS_INPUT=str(previous_input))
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", name, str(tmp), str(result_path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp))
+    stdout = proc.stdout.decode("utf-8")
+    stderr = proc.stderr.decode("utf-8", errors="replace")
+    (tmp / "stderr.log").write_text(stderr)
+    (tmp / "stdout.log").write_text(stdout)
+    if proc.returncode != 0 or not result_path.exists():
+        sys.stderr.write(stderr[-6000:])
+        raise SystemExit(f"case {name}: child failed (rc={proc.returncode})")
+
+    res = json.loads(result_path.read_text())
+    (case_dir / "case.json").write_text(json.dumps(res["case"], indent=2, ensure_ascii=False) + "\n")
+    GOLDEN_DIR.mkdir(exist_ok=True)
+    (GOLDEN_DIR / f"{name}.json").write_text(format_golden(res["golden"]))
+
+    console_text, other = extract_console(stdout)
+    other = [l for l in other if l.strip()]
+    if other:
+        sys.stderr.write(f"case {name}: unexpected stdout lines (ignored):\n" + "".join(other[:20]))
+    if case.console:
+        assert console_text, f"case {name}: no console output captured"
+        (GOLDEN_DIR / f"{name}.console.txt").write_bytes(console_text.encode("utf-8"))
+    else:
+        assert not console_text, f"case {name}: unexpected console output"
+    if res["show_text"] is not None:
+        (GOLDEN_DIR / f"{name}.show.txt").write_bytes(res["show_text"].encode("utf-8"))
+
+    g = res["golden"]
+    summary = ", ".join(f'b{b["batchId"]}:{len(b["rows"])}' for b in g["batches"])
+    print(f"{name}: batches [{summary}] error={g['error'] is not None} "
+          f"({time.monotonic() - started:.0f}s)", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cases", nargs="*", help="case names (default: all)")
+    ap.add_argument("--child", nargs=3, metavar=("NAME", "TMP", "RESULT"), help=argparse.SUPPRESS)
+    ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary run directory")
+    args = ap.parse_args()
+
+    if args.child:
+        name, tmp, result = args.child
+        child_main(name, Path(tmp), Path(result))
+        return
+
+    names = args.cases or list(CASES)
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        raise SystemExit(f"unknown cases: {unknown}; known: {list(CASES)}")
+    tmp_root = Path(tempfile.mkdtemp(prefix="spate-conformance-"))
+    try:
+        for name in names:
+            run_case(name, tmp_root)
+    finally:
+        if args.keep_tmp:
+            print(f"temporary files kept in {tmp_root}")
+        else:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,927 @@
+//! Column builders shared by the JSON and CSV decoders, and Spark's per-type value
+//! conversions (`JacksonParser.makeConverter`, `UnivocityParser.makeConverter`).
+//!
+//! Builders support removing the last value and truncation, so a decoder can overwrite a
+//! duplicate JSON key or roll back a row it decides to drop.
+
+use super::datetime::{string_to_date, string_to_timestamp};
+use arrow::array::BooleanBufferBuilder;
+use arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int16Array,
+    Int32Array, Int64Array, Int8Array, StringArray, TimestampMicrosecondArray,
+};
+use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow::datatypes::{DataType, FieldRef};
+use arrow::error::ArrowError;
+use chrono::FixedOffset;
+use std::sync::Arc;
+
+/// The Spark type a column is decoded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Utf8,
+    Boolean,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Date32,
+    /// Spark `TimestampType`: microseconds since the epoch.
+    Timestamp,
+    Decimal(u8, i8),
+}
+
+impl Kind {
+    /// The kind for an Arrow type, `None` when the text readers cannot produce it.
+    pub(crate) fn of(data_type: &DataType) -> Option<Kind> {
+        Some(match data_type {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::Utf8,
+            DataType::Boolean => Kind::Boolean,
+            DataType::Int8 => Kind::Int8,
+            DataType::Int16 => Kind::Int16,
+            DataType::Int32 => Kind::Int32,
+            DataType::Int64 => Kind::Int64,
+            DataType::Float32 => Kind::Float32,
+            DataType::Float64 => Kind::Float64,
+            DataType::Date32 => Kind::Date32,
+            DataType::Timestamp(_, Some(_)) => Kind::Timestamp,
+            DataType::Decimal128(p, s) if *s >= 0 && *p <= 38 => Kind::Decimal(*p, *s),
+            _ => return None,
+        })
+    }
+}
+
+enum Data {
+    Bool(BooleanBufferBuilder),
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I128(Vec<i128>),
+    Str { offsets: Vec<i32>, bytes: Vec<u8> },
+}
+
+/// One output column under construction.
+pub(crate) struct Column {
+    kind: Kind,
+    field: FieldRef,
+    validity: BooleanBufferBuilder,
+    nulls: usize,
+    data: Data,
+}
+
+/// A JSON value as seen by a field converter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum JsonValue<'a> {
+    Null,
+    True,
+    False,
+    /// `VALUE_NUMBER_INT`: the number's text.
+    Int(&'a [u8]),
+    /// `VALUE_NUMBER_FLOAT`: the number's text (also `NaN`, `Infinity`, `-INF`, …).
+    Float(&'a [u8]),
+    /// `VALUE_STRING`: the unescaped content.
+    Str(&'a [u8]),
+    /// An object or array: its raw text.
+    Nested(&'a [u8]),
+}
+
+impl JsonValue<'_> {
+    /// The text Spark keeps when this value lands in a string field (exact raw text).
+    fn raw(&self) -> Option<&[u8]> {
+        match self {
+            JsonValue::Null => None,
+            JsonValue::True => Some(b"true"),
+            JsonValue::False => Some(b"false"),
+            JsonValue::Int(t) | JsonValue::Float(t) | JsonValue::Str(t) | JsonValue::Nested(t) => {
+                Some(t)
+            }
+        }
+    }
+}
+
+impl Column {
+    /// A new, empty column for `field` (whose type must have a [`Kind`]).
+    pub(crate) fn new(field: FieldRef, kind: Kind, capacity: usize) -> Column {
+        let data = match kind {
+            Kind::Utf8 => {
+                let mut offsets = Vec::with_capacity(capacity + 1);
+                offsets.push(0);
+                Data::Str {
+                    offsets,
+                    bytes: Vec::with_capacity(capacity * 8),
+                }
+            }
+            Kind::Boolean => Data::Bool(BooleanBufferBuilder::new(capacity)),
+            Kind::Int8 => Data::I8(Vec::with_capacity(capacity)),
+            Kind::Int16 => Data::I16(Vec::with_capacity(capacity)),
+            Kind::Int32 | Kind::Date32 => Data::I32(Vec::with_capacity(capacity)),
+            Kind::Int64 | Kind::Timestamp => Data::I64(Vec::with_capacity(capacity)),
+            Kind::Float32 => Data::F32(Vec::with_capacity(capacity)),
+            Kind::Float64 => Data::F64(Vec::with_capacity(capacity)),
+            Kind::Decimal(..) => Data::I128(Vec::with_capacity(capacity)),
+        };
+        Column {
+            kind,
+            field,
+            validity: BooleanBufferBuilder::new(capacity),
+            nulls: 0,
+            data,
+        }
+    }
+
+    /// Number of values.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.validity.len()
+    }
+
+    /// Bytes of string data held (0 for other kinds).
+    pub(crate) fn string_bytes(&self) -> usize {
+        match &self.data {
+            Data::Str { bytes, .. } => bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// Appends a NULL.
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.validity.append(false);
+        self.nulls += 1;
+        match &mut self.data {
+            Data::Bool(b) => b.append(false),
+            Data::I8(v) => v.push(0),
+            Data::I16(v) => v.push(0),
+            Data::I32(v) => v.push(0),
+            Data::I64(v) => v.push(0),
+            Data::F32(v) => v.push(0.0),
+            Data::F64(v) => v.push(0.0),
+            Data::I128(v) => v.push(0),
+            Data::Str { offsets, bytes } => offsets.push(bytes.len() as i32),
+        }
+    }
+
+    /// Appends a string value (Utf8 columns only; `s` must be valid UTF-8).
+    #[inline]
+    pub(crate) fn push_str(&mut self, s: &[u8]) {
+        if let Data::Str { offsets, bytes } = &mut self.data {
+            bytes.extend_from_slice(s);
+            offsets.push(bytes.len() as i32);
+            self.validity.append(true);
+        } else {
+            self.push_null();
+        }
+    }
+
+    /// Keeps the first `len` values.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len >= self.len() {
+            return;
+        }
+        let removed_nulls = (len..self.len())
+            .filter(|&i| !self.validity.get_bit(i))
+            .count();
+        self.nulls -= removed_nulls;
+        self.validity.truncate(len);
+        match &mut self.data {
+            Data::Bool(b) => b.truncate(len),
+            Data::I8(v) => v.truncate(len),
+            Data::I16(v) => v.truncate(len),
+            Data::I32(v) => v.truncate(len),
+            Data::I64(v) => v.truncate(len),
+            Data::F32(v) => v.truncate(len),
+            Data::F64(v) => v.truncate(len),
+            Data::I128(v) => v.truncate(len),
+            Data::Str { offsets, bytes } => {
+                offsets.truncate(len + 1);
+                let end = offsets.last().copied().unwrap_or(0);
+                bytes.truncate(end as usize);
+            }
+        }
+    }
+
+    #[inline]
+    fn push_ok(&mut self) {
+        self.validity.append(true);
+    }
+
+    /// Appends a converted JSON value. Returns `false` (after appending NULL) when Spark's
+    /// converter fails for it, which makes the record corrupt.
+    pub(crate) fn push_json(&mut self, value: JsonValue<'_>, tz: &FixedOffset) -> bool {
+        if matches!(value, JsonValue::Null) {
+            self.push_null();
+            return true;
+        }
+        let ok = match self.kind {
+            Kind::Utf8 => match value.raw() {
+                Some(t) => {
+                    self.push_str(t);
+                    return true;
+                }
+                None => false,
+            },
+            Kind::Boolean => match value {
+                JsonValue::True => self.put_bool(true),
+                JsonValue::False => self.put_bool(false),
+                _ => false,
+            },
+            Kind::Int8 => match value {
+                // Jackson's getByteValue accepts -128..=255 and wraps.
+                JsonValue::Int(t) => match parse_int(t) {
+                    Some(v) if (-128..=255).contains(&v) => self.put_i8(v as u8 as i8),
+                    _ => false,
+                },
+                _ => false,
+            },
+            Kind::Int16 => match value {
+                JsonValue::Int(t) => match parse_int(t).and_then(|v| i16::try_from(v).ok()) {
+                    Some(v) => self.put_i16(v),
+                    None => false,
+                },
+                _ => false,
+            },
+            Kind::Int32 => match value {
+                JsonValue::Int(t) => match parse_int(t).and_then(|v| i32::try_from(v).ok()) {
+                    Some(v) => self.put_i32(v),
+                    None => false,
+                },
+                _ => false,
+            },
+            Kind::Int64 => match value {
+                JsonValue::Int(t) => match parse_int(t) {
+                    Some(v) => self.put_i64(v),
+                    None => false,
+                },
+                _ => false,
+            },
+            Kind::Float64 => match json_double(value) {
+                Some(v) => self.put_f64(v),
+                None => false,
+            },
+            Kind::Float32 => match json_float(value) {
+                Some(v) => self.put_f32(v),
+                None => false,
+            },
+            Kind::Timestamp => match value {
+                JsonValue::Str(s) if !s.is_empty() => match string_to_timestamp(s, tz) {
+                    Some(v) => self.put_i64(v),
+                    None => false,
+                },
+                // Seconds since the epoch; Java's `getLongValue * 1000L * 1000L` wraps.
+                JsonValue::Int(t) => match parse_int(t) {
+                    Some(v) => self.put_i64(v.wrapping_mul(1_000_000)),
+                    None => false,
+                },
+                _ => false,
+            },
+            Kind::Date32 => match value {
+                JsonValue::Str(s) if !s.is_empty() => {
+                    // stringToDate, then Spark 1.5's "days since epoch as a string".
+                    match string_to_date(s).or_else(|| {
+                        parse_java_int(s, i32::MIN as i64, i32::MAX as i64).map(|v| v as i32)
+                    }) {
+                        Some(v) => self.put_i32(v),
+                        None => false,
+                    }
+                }
+                _ => false,
+            },
+            Kind::Decimal(p, s) => match value {
+                JsonValue::Int(t) | JsonValue::Float(t) => match parse_decimal(t, p, s) {
+                    Some(v) => self.put_i128(v),
+                    None => false,
+                },
+                JsonValue::Str(t) if !t.is_empty() => match parse_decimal_us(t, p, s) {
+                    Some(v) => self.put_i128(v),
+                    None => false,
+                },
+                _ => false,
+            },
+        };
+        if !ok {
+            self.push_null();
+        }
+        ok
+    }
+
+    /// Appends a converted CSV token (never the null value: callers handle that). Returns
+    /// `false` (after appending NULL) when Spark's converter fails.
+    pub(crate) fn push_csv(&mut self, token: &[u8], tz: &FixedOffset) -> bool {
+        let ok = match self.kind {
+            Kind::Utf8 => {
+                self.push_str(token);
+                return true;
+            }
+            Kind::Boolean => {
+                if token.eq_ignore_ascii_case(b"true") {
+                    self.put_bool(true)
+                } else if token.eq_ignore_ascii_case(b"false") {
+                    self.put_bool(false)
+                } else {
+                    false
+                }
+            }
+            Kind::Int8 => match parse_java_int(token, -128, 127) {
+                Some(v) => self.put_i8(v as i8),
+                None => false,
+            },
+            Kind::Int16 => match parse_java_int(token, i16::MIN.into(), i16::MAX.into()) {
+                Some(v) => self.put_i16(v as i16),
+                None => false,
+            },
+            Kind::Int32 => match parse_java_int(token, i32::MIN.into(), i32::MAX.into()) {
+                Some(v) => self.put_i32(v as i32),
+                None => false,
+            },
+            Kind::Int64 => match parse_java_int(token, i64::MIN, i64::MAX) {
+                Some(v) => self.put_i64(v),
+                None => false,
+            },
+            Kind::Float64 => match csv_special(token).or_else(|| java_parse_double(token)) {
+                Some(v) => self.put_f64(v),
+                None => false,
+            },
+            Kind::Float32 => match csv_special(token)
+                .map(|v| v as f32)
+                .or_else(|| java_parse_float(token))
+            {
+                Some(v) => self.put_f32(v),
+                None => false,
+            },
+            Kind::Timestamp => match string_to_timestamp(token, tz) {
+                Some(v) => self.put_i64(v),
+                None => false,
+            },
+            Kind::Date32 => match string_to_date(token) {
+                Some(v) => self.put_i32(v),
+                None => false,
+            },
+            Kind::Decimal(p, s) => match parse_decimal_us(token, p, s) {
+                Some(v) => self.put_i128(v),
+                None => false,
+            },
+        };
+        if !ok {
+            self.push_null();
+        }
+        ok
+    }
+
+    #[inline]
+    fn put_bool(&mut self, v: bool) -> bool {
+        if let Data::Bool(b) = &mut self.data {
+            b.append(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_i8(&mut self, v: i8) -> bool {
+        if let Data::I8(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_i16(&mut self, v: i16) -> bool {
+        if let Data::I16(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_i32(&mut self, v: i32) -> bool {
+        if let Data::I32(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_i64(&mut self, v: i64) -> bool {
+        if let Data::I64(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_f32(&mut self, v: f32) -> bool {
+        if let Data::F32(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_f64(&mut self, v: f64) -> bool {
+        if let Data::F64(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+    #[inline]
+    fn put_i128(&mut self, v: i128) -> bool {
+        if let Data::I128(d) = &mut self.data {
+            d.push(v);
+            self.push_ok();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Builds the Arrow array (of exactly the field's type) and empties the builder.
+    pub(crate) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let len = self.len();
+        let nulls = if self.nulls == 0 {
+            None
+        } else {
+            Some(NullBuffer::new(self.validity.finish()))
+        };
+        self.validity = BooleanBufferBuilder::new(len);
+        self.nulls = 0;
+        let array: ArrayRef = match &mut self.data {
+            Data::Bool(b) => Arc::new(BooleanArray::new(b.finish(), nulls)),
+            Data::I8(v) => Arc::new(Int8Array::new(ScalarBuffer::from(take_vec(v, len)), nulls)),
+            Data::I16(v) => Arc::new(Int16Array::new(ScalarBuffer::from(take_vec(v, len)), nulls)),
+            Data::I32(v) => {
+                let values = ScalarBuffer::from(take_vec(v, len));
+                if self.kind == Kind::Date32 {
+                    Arc::new(Date32Array::new(values, nulls))
+                } else {
+                    Arc::new(Int32Array::new(values, nulls))
+                }
+            }
+            Data::I64(v) => {
+                let values = ScalarBuffer::from(take_vec(v, len));
+                if self.kind == Kind::Timestamp {
+                    let tz = match self.field.data_type() {
+                        DataType::Timestamp(_, tz) => tz.clone(),
+                        _ => None,
+                    };
+                    Arc::new(TimestampMicrosecondArray::new(values, nulls).with_timezone_opt(tz))
+                } else {
+                    Arc::new(Int64Array::new(values, nulls))
+                }
+            }
+            Data::F32(v) => Arc::new(Float32Array::new(
+                ScalarBuffer::from(take_vec(v, len)),
+                nulls,
+            )),
+            Data::F64(v) => Arc::new(Float64Array::new(
+                ScalarBuffer::from(take_vec(v, len)),
+                nulls,
+            )),
+            Data::I128(v) => {
+                let values = ScalarBuffer::from(take_vec(v, len));
+                let (p, s) = match self.kind {
+                    Kind::Decimal(p, s) => (p, s),
+                    _ => (38, 0),
+                };
+                Arc::new(Decimal128Array::try_new(values, nulls)?.with_precision_and_scale(p, s)?)
+            }
+            Data::Str { offsets, bytes } => {
+                let mut fresh = Vec::with_capacity(len + 1);
+                fresh.push(0);
+                let offs = std::mem::replace(offsets, fresh);
+                let data = take_vec(bytes, bytes.len());
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offs));
+                Arc::new(StringArray::try_new(
+                    offsets,
+                    Buffer::from_vec(data),
+                    nulls,
+                )?)
+            }
+        };
+        if array.data_type() == self.field.data_type() {
+            Ok(array)
+        } else {
+            arrow::compute::cast(&array, self.field.data_type())
+        }
+    }
+}
+
+/// Takes the contents of `v`, leaving an empty vector with room for `capacity` items so
+/// the next batch does not regrow it from zero.
+fn take_vec<T>(v: &mut Vec<T>, capacity: usize) -> Vec<T> {
+    std::mem::replace(v, Vec::with_capacity(capacity))
+}
+
+/// Parses a JSON integer token (grammar already validated: `-?digits`). `None` when it
+/// does not fit an `i64` (Jackson's coercion failure).
+#[inline]
+pub(crate) fn parse_int(t: &[u8]) -> Option<i64> {
+    let (neg, digits) = match t.first() {
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?;
+        v = if neg {
+            v.checked_sub(i64::from(b - b'0'))?
+        } else {
+            v.checked_add(i64::from(b - b'0'))?
+        };
+    }
+    Some(v)
+}
+
+/// `Integer.parseInt` / `Long.parseLong` (ASCII digits, optional sign) with a range check.
+pub(crate) fn parse_java_int(t: &[u8], min: i64, max: i64) -> Option<i64> {
+    let digits = match t.first()? {
+        b'+' => &t[1..],
+        _ => t,
+    };
+    if t.first() == Some(&b'+') && matches!(digits.first(), Some(b'+' | b'-')) {
+        return None;
+    }
+    let v = parse_int(digits)?;
+    (v >= min && v <= max).then_some(v)
+}
+
+/// The non-numeric number tokens Jackson accepts (`allowNonNumericNumbers`) and the
+/// quoted forms Spark's double/float converters accept.
+fn non_numeric(t: &[u8]) -> Option<f64> {
+    match t {
+        b"NaN" => Some(f64::NAN),
+        b"Infinity" | b"+Infinity" | b"+INF" => Some(f64::INFINITY),
+        b"-Infinity" | b"-INF" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+fn str_of(t: &[u8]) -> Option<&str> {
+    std::str::from_utf8(t).ok()
+}
+
+fn json_double(value: JsonValue<'_>) -> Option<f64> {
+    match value {
+        JsonValue::Int(t) | JsonValue::Float(t) => {
+            non_numeric(t).or_else(|| str_of(t).and_then(|s| s.parse::<f64>().ok()))
+        }
+        JsonValue::Str(t) => non_numeric(t),
+        _ => None,
+    }
+}
+
+fn json_float(value: JsonValue<'_>) -> Option<f32> {
+    match value {
+        JsonValue::Int(t) | JsonValue::Float(t) => non_numeric(t)
+            .map(|v| v as f32)
+            .or_else(|| str_of(t).and_then(|s| s.parse::<f32>().ok())),
+        JsonValue::Str(t) => non_numeric(t).map(|v| v as f32),
+        _ => None,
+    }
+}
+
+/// CSV's `nanValue` / `positiveInf` / `negativeInf` defaults.
+fn csv_special(t: &[u8]) -> Option<f64> {
+    match t {
+        b"NaN" => Some(f64::NAN),
+        b"Inf" => Some(f64::INFINITY),
+        b"-Inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// A number accepted by `Double.parseDouble`, normalized for Rust's parser.
+enum JavaNumber<'a> {
+    Special(f64),
+    Decimal(&'a str),
+    Hex {
+        negative: bool,
+        mantissa: &'a [u8],
+        exponent: i64,
+    },
+}
+
+/// Validates Java's `FloatingDecimal` grammar: trimmed, optional sign, `NaN`, `Infinity`,
+/// decimal with optional exponent and `fFdD` suffix, or a hex float.
+fn java_number(t: &[u8]) -> Option<JavaNumber<'_>> {
+    let mut s = t;
+    while let Some((&b, rest)) = s.split_first() {
+        if b <= b' ' {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let Some((&b, rest)) = s.split_last() {
+        if b <= b' ' {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    let (negative, body) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body == b"NaN" {
+        return Some(JavaNumber::Special(f64::NAN));
+    }
+    if body == b"Infinity" {
+        return Some(JavaNumber::Special(if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }));
+    }
+    if body.len() > 2 && body[0] == b'0' && (body[1] == b'x' || body[1] == b'X') {
+        let rest = &body[2..];
+        let p = rest.iter().position(|&b| b == b'p' || b == b'P')?;
+        let mantissa = &rest[..p];
+        let mut exp = &rest[p + 1..];
+        if let Some(b'f' | b'F' | b'd' | b'D') = exp.last() {
+            exp = &exp[..exp.len() - 1];
+        }
+        let mut dots = 0;
+        let mut hex_digits = 0;
+        for &b in mantissa {
+            if b == b'.' {
+                dots += 1;
+            } else if b.is_ascii_hexdigit() {
+                hex_digits += 1;
+            } else {
+                return None;
+            }
+        }
+        if dots > 1 || hex_digits == 0 {
+            return None;
+        }
+        let exponent = parse_java_int(exp, -100_000, 100_000)?;
+        return Some(JavaNumber::Hex {
+            negative,
+            mantissa,
+            exponent,
+        });
+    }
+    let mut end = s.len();
+    if let Some(b'f' | b'F' | b'd' | b'D') = s.last() {
+        end -= 1;
+    }
+    let num = &s[..end];
+    let digits = &num[usize::from(matches!(num.first(), Some(b'-' | b'+')))..];
+    // digits [. digits] [e [+-] digits], at least one mantissa digit.
+    let mut i = 0;
+    let mut mantissa_digits = 0;
+    while i < digits.len() && digits[i].is_ascii_digit() {
+        i += 1;
+        mantissa_digits += 1;
+    }
+    if i < digits.len() && digits[i] == b'.' {
+        i += 1;
+        while i < digits.len() && digits[i].is_ascii_digit() {
+            i += 1;
+            mantissa_digits += 1;
+        }
+    }
+    if mantissa_digits == 0 {
+        return None;
+    }
+    if i < digits.len() && (digits[i] == b'e' || digits[i] == b'E') {
+        i += 1;
+        if i < digits.len() && (digits[i] == b'+' || digits[i] == b'-') {
+            i += 1;
+        }
+        let start = i;
+        while i < digits.len() && digits[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    if i != digits.len() {
+        return None;
+    }
+    Some(JavaNumber::Decimal(str_of(num)?))
+}
+
+fn hex_value(negative: bool, mantissa: &[u8], exponent: i64) -> f64 {
+    let mut value = 0f64;
+    let mut frac_digits = 0i64;
+    let mut seen_dot = false;
+    for &b in mantissa {
+        if b == b'.' {
+            seen_dot = true;
+            continue;
+        }
+        let d = (b as char).to_digit(16).unwrap_or(0);
+        value = value * 16.0 + f64::from(d);
+        if seen_dot {
+            frac_digits += 1;
+        }
+    }
+    let e = (exponent - 4 * frac_digits).clamp(-5000, 5000) as i32;
+    let v = value * 2f64.powi(e);
+    if negative {
+        -v
+    } else {
+        v
+    }
+}
+
+/// `java.lang.Double.parseDouble`.
+pub(crate) fn java_parse_double(t: &[u8]) -> Option<f64> {
+    match java_number(t)? {
+        JavaNumber::Special(v) => Some(v),
+        JavaNumber::Decimal(s) => s.parse::<f64>().ok(),
+        JavaNumber::Hex {
+            negative,
+            mantissa,
+            exponent,
+        } => Some(hex_value(negative, mantissa, exponent)),
+    }
+}
+
+/// `java.lang.Float.parseFloat`.
+pub(crate) fn java_parse_float(t: &[u8]) -> Option<f32> {
+    match java_number(t)? {
+        JavaNumber::Special(v) => Some(v as f32),
+        JavaNumber::Decimal(s) => s.parse::<f32>().ok(),
+        JavaNumber::Hex {
+            negative,
+            mantissa,
+            exponent,
+        } => Some(hex_value(negative, mantissa, exponent) as f32),
+    }
+}
+
+/// Spark's default (US locale) decimal parser for strings: commas removed, then
+/// `new java.math.BigDecimal(s)`, then `Decimal(bd, p, s)`.
+fn parse_decimal_us(t: &[u8], precision: u8, scale: i8) -> Option<i128> {
+    if t.contains(&b',') {
+        let cleaned: Vec<u8> = t.iter().copied().filter(|&b| b != b',').collect();
+        parse_decimal(&cleaned, precision, scale)
+    } else {
+        parse_decimal(t, precision, scale)
+    }
+}
+
+/// `new java.math.BigDecimal(text).setScale(scale, HALF_UP)` as an unscaled `i128`,
+/// `None` if the text is not a BigDecimal or the result needs more than `precision` digits.
+pub(crate) fn parse_decimal(t: &[u8], precision: u8, scale: i8) -> Option<i128> {
+    let (negative, body) = match t.first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut digits: Vec<u8> = Vec::with_capacity(body.len());
+    let mut frac_len: i64 = 0;
+    let mut seen_dot = false;
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        if b.is_ascii_digit() {
+            digits.push(b - b'0');
+            if seen_dot {
+                frac_len += 1;
+            }
+        } else if b == b'.' && !seen_dot {
+            seen_dot = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    let mut exponent: i64 = 0;
+    if i < body.len() {
+        if body[i] != b'e' && body[i] != b'E' {
+            return None;
+        }
+        exponent = parse_java_int(&body[i + 1..], -1_000_000_000, 1_000_000_000)?;
+    }
+    // value = digits × 10^(exponent − frac_len); target unscaled = value × 10^scale.
+    let shift = exponent - frac_len + i64::from(scale);
+    let first_nonzero = digits.iter().position(|&d| d != 0);
+    let Some(first) = first_nonzero else {
+        return Some(0);
+    };
+    let significant = &digits[first..];
+    let mut unscaled: i128 = 0;
+    if shift >= 0 {
+        if significant.len() as i64 + shift > 38 {
+            return None;
+        }
+        for &d in significant {
+            unscaled = unscaled * 10 + i128::from(d);
+        }
+        for _ in 0..shift {
+            unscaled *= 10;
+        }
+    } else {
+        let drop = (-shift) as usize;
+        if drop > significant.len() {
+            // Everything is dropped; rounds to 0 (the first dropped digit is a leading 0).
+            return Some(0);
+        }
+        let keep = &significant[..significant.len() - drop];
+        if keep.len() > 38 {
+            return None;
+        }
+        for &d in keep {
+            unscaled = unscaled * 10 + i128::from(d);
+        }
+        if significant[significant.len() - drop] >= 5 {
+            unscaled += 1;
+        }
+    }
+    if unscaled >= 10i128.pow(u32::from(precision)) {
+        return None;
+    }
+    Some(if negative { -unscaled } else { unscaled })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_half_up() {
+        // Spark 4.3: DECIMAL(10,2) from CSV "1.005" → 1.01, "-0.004" → 0.00, "1e2" → 100.00,
+        // "12345678901" → overflow; JSON 12.345 → 12.35.
+        assert_eq!(parse_decimal(b"1.005", 10, 2), Some(101));
+        assert_eq!(parse_decimal(b"-0.004", 10, 2), Some(0));
+        assert_eq!(parse_decimal(b"1e2", 10, 2), Some(10000));
+        assert_eq!(parse_decimal(b"12345678901", 10, 2), None);
+        assert_eq!(parse_decimal(b"12.345", 10, 2), Some(1235));
+        assert_eq!(parse_decimal(b"-12.345", 10, 2), Some(-1235));
+        assert_eq!(parse_decimal(b" 1.5", 10, 2), None);
+        assert_eq!(parse_decimal(b"abc", 10, 2), None);
+        assert_eq!(parse_decimal(b"0.000", 10, 2), Some(0));
+        assert_eq!(parse_decimal_us(b"1,000.5", 10, 2), Some(100050));
+    }
+
+    #[test]
+    fn java_doubles() {
+        // Spark 4.3 CSV: " 1.5 " → 1.5, "1.5d" → 1.5, "0x1p3" → 8.0, "-NaN" → NaN,
+        // "1." → 1.0, ".5" → 0.5, "1_000" / "１" → malformed.
+        assert_eq!(java_parse_double(b" 1.5 "), Some(1.5));
+        assert_eq!(java_parse_double(b"1.5d"), Some(1.5));
+        assert_eq!(java_parse_double(b"1.5f"), Some(1.5));
+        assert_eq!(java_parse_double(b"0x1p3"), Some(8.0));
+        assert!(java_parse_double(b"-NaN").is_some_and(f64::is_nan));
+        assert_eq!(java_parse_double(b"+Infinity"), Some(f64::INFINITY));
+        assert_eq!(java_parse_double(b"1."), Some(1.0));
+        assert_eq!(java_parse_double(b".5"), Some(0.5));
+        assert_eq!(java_parse_double(b"1e5"), Some(100000.0));
+        assert_eq!(java_parse_double(b"1_000"), None);
+        assert_eq!(java_parse_double("１".as_bytes()), None);
+        assert_eq!(java_parse_double(b"inf"), None);
+        assert_eq!(java_parse_double(b"abc"), None);
+        assert_eq!(java_parse_double(b"."), None);
+        assert_eq!(java_parse_float(b"3.4e39"), Some(f32::INFINITY));
+    }
+
+    #[test]
+    fn java_ints() {
+        assert_eq!(parse_java_int(b"+15", i64::MIN, i64::MAX), Some(15));
+        assert_eq!(parse_java_int(b"-1", i64::MIN, i64::MAX), Some(-1));
+        assert_eq!(parse_java_int(b" 13", i64::MIN, i64::MAX), None);
+        assert_eq!(parse_java_int(b"+-1", i64::MIN, i64::MAX), None);
+        assert_eq!(parse_java_int(b"128", -128, 127), None);
+        assert_eq!(
+            parse_java_int(b"9223372036854775808", i64::MIN, i64::MAX),
+            None
+        );
+        assert_eq!(
+            parse_java_int(b"-9223372036854775808", i64::MIN, i64::MAX),
+            Some(i64::MIN)
+        );
+    }
+}

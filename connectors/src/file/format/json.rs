@@ -1,0 +1,1402 @@
+//! JSON-lines decoding with Spark's semantics (SEMANTICS.md §3.2).
+//!
+//! Each line is parsed on its own with the syntax Spark's Jackson parser accepts:
+//! strict JSON plus `allowSingleQuotes` and `allowNonNumericNumbers` (`NaN`, `Infinity`,
+//! `+Infinity`, `-Infinity`, `+INF`, `-INF`), no leading zeros, no raw control characters
+//! in strings, nesting depth ≤ 1000. Only the first JSON value of a line is read; anything
+//! after it is ignored (Spark does the same). A root array of objects yields one row per
+//! element; `[]` and blank lines yield nothing; any other root value is a corrupt record.
+//!
+//! Values go straight into the column builders through Spark's per-type converters
+//! ([`Column::push_json`]); fields are matched by exact (case-sensitive) name, a repeated
+//! key keeps its last value, unknown keys are validated and skipped.
+
+use super::columns::JsonValue;
+use super::{DecodeError, DecodeOptions, FileFormat, Lines, RowWriter};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use std::path::Path;
+
+/// Jackson's default `StreamReadConstraints.maxNestingDepth`.
+const MAX_DEPTH: usize = 1000;
+
+/// Decodes a whole JSON-lines file held in memory.
+pub(crate) fn decode(
+    data: &[u8],
+    path: &Path,
+    schema: &SchemaRef,
+    options: &DecodeOptions,
+) -> Result<Vec<RecordBatch>, DecodeError> {
+    let mut writer = RowWriter::new(FileFormat::Json, schema, path, options)?;
+    let mut keys = KeyMap::new(schema, &writer.data_columns);
+    let mut scratch = Vec::with_capacity(256);
+    // One validation of the whole file spares the per-line check in the common case.
+    let all_utf8 = std::str::from_utf8(data).is_ok();
+    for (line_no, line) in Lines::new(data) {
+        decode_line(
+            &mut writer,
+            &mut keys,
+            line,
+            line_no,
+            &mut scratch,
+            all_utf8,
+        )?;
+        writer.maybe_flush()?;
+    }
+    writer.finish()
+}
+
+/// Field name → schema index. Remembers, per key position inside an object, the last key
+/// seen there and what it resolved to, because rows of one file almost always list their
+/// keys in the same order (unknown keys included).
+struct KeyMap {
+    entries: Vec<(Vec<u8>, usize)>,
+    recent: Vec<Option<(Vec<u8>, Option<usize>)>>,
+}
+
+/// Key positions remembered per object.
+const RECENT_KEYS: usize = 256;
+
+impl KeyMap {
+    fn new(schema: &SchemaRef, data_columns: &[usize]) -> KeyMap {
+        let mut entries: Vec<(Vec<u8>, usize)> = Vec::with_capacity(data_columns.len());
+        for &i in data_columns {
+            let name = schema.field(i).name().as_bytes();
+            if !entries.iter().any(|(n, _)| n == name) {
+                entries.push((name.to_vec(), i));
+            }
+        }
+        KeyMap {
+            entries,
+            recent: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn find(&mut self, key: &[u8], ordinal: usize) -> Option<usize> {
+        if let Some(Some((k, r))) = self.recent.get(ordinal) {
+            if key_eq(k, key) {
+                return *r;
+            }
+        }
+        let r = self
+            .entries
+            .iter()
+            .find(|(n, _)| key_eq(n, key))
+            .map(|(_, i)| *i);
+        if ordinal < RECENT_KEYS {
+            if self.recent.len() <= ordinal {
+                self.recent.resize(ordinal + 1, None);
+            }
+            self.recent[ordinal] = Some((key.to_vec(), r));
+        }
+        r
+    }
+}
+
+/// A JSON syntax error (the whole record is malformed): byte offset and message.
+#[derive(Debug)]
+struct SyntaxError {
+    at: usize,
+    what: &'static str,
+}
+
+type PResult<T> = Result<T, SyntaxError>;
+
+/// Where a parsed string lives.
+enum StrLoc {
+    /// `line[start..end]`, no escapes.
+    Line(usize, usize),
+    /// Unescaped into the scratch buffer.
+    Scratch,
+}
+
+/// A parsed scalar or nested value, located in the line or the scratch buffer.
+enum Parsed {
+    Null,
+    True,
+    False,
+    Int(usize, usize),
+    Float(usize, usize),
+    Str(StrLoc),
+    Nested(usize, usize),
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl<'a> Parser<'a> {
+    #[inline]
+    fn err<T>(&self, what: &'static str) -> PResult<T> {
+        Err(SyntaxError { at: self.i, what })
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while self.i < self.s.len() && is_ws(self.s[self.i]) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    /// Parses a string starting at its opening quote (`"` or `'`).
+    #[inline]
+    fn string(&mut self, scratch: &mut Vec<u8>) -> PResult<StrLoc> {
+        let quote = self.s[self.i];
+        self.i += 1;
+        let start = self.i;
+        // Fast scan for the common case: no escapes.
+        let s = self.s;
+        let j = find_special(s, start, quote);
+        if j < s.len() {
+            let b = s[j];
+            if b == quote {
+                self.i = j + 1;
+                return Ok(StrLoc::Line(start, j));
+            }
+            if b < 0x20 {
+                self.i = j;
+                return self.err("control character in string");
+            }
+        } else {
+            self.i = j;
+            return self.err("unterminated string");
+        }
+        scratch.clear();
+        scratch.extend_from_slice(&s[start..j]);
+        self.i = j;
+        loop {
+            let Some(b) = self.peek() else {
+                return self.err("unterminated string");
+            };
+            if b == quote {
+                self.i += 1;
+                return Ok(StrLoc::Scratch);
+            }
+            if b < 0x20 {
+                return self.err("control character in string");
+            }
+            if b != b'\\' {
+                scratch.push(b);
+                self.i += 1;
+                continue;
+            }
+            self.i += 1;
+            let Some(e) = self.peek() else {
+                return self.err("unterminated escape");
+            };
+            self.i += 1;
+            match e {
+                b'"' | b'\\' | b'/' | b'\'' => scratch.push(e),
+                b'b' => scratch.push(8),
+                b'f' => scratch.push(12),
+                b'n' => scratch.push(b'\n'),
+                b'r' => scratch.push(b'\r'),
+                b't' => scratch.push(b'\t'),
+                b'u' => {
+                    let hi = self.hex4()?;
+                    let c = if (0xD800..0xDC00).contains(&hi) {
+                        // A high surrogate: a low one must follow to form a character.
+                        if self.s.get(self.i) == Some(&b'\\')
+                            && self.s.get(self.i + 1) == Some(&b'u')
+                        {
+                            let save = self.i;
+                            self.i += 2;
+                            let lo = self.hex4()?;
+                            if (0xDC00..0xE000).contains(&lo) {
+                                let v = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                char::from_u32(v)
+                            } else {
+                                self.i = save;
+                                None
+                            }
+                        } else {
+                            None
+                        }
+                    } else {
+                        char::from_u32(hi)
+                    };
+                    // A lone surrogate becomes '?' when Spark encodes the string as UTF-8.
+                    let c = c.unwrap_or('?');
+                    let mut buf = [0u8; 4];
+                    scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                _ => {
+                    self.i -= 1;
+                    return self.err("unrecognized escape");
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> PResult<u32> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let Some(b) = self.peek() else {
+                return self.err("truncated unicode escape");
+            };
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return self.err("invalid unicode escape"),
+            };
+            v = v * 16 + u32::from(d);
+            self.i += 1;
+        }
+        Ok(v)
+    }
+
+    /// Requires that a literal token is not directly followed by an identifier character.
+    #[inline]
+    fn literal(&mut self, text: &'static [u8]) -> PResult<()> {
+        if self.s[self.i..].starts_with(text) {
+            self.i += text.len();
+            match self.peek() {
+                Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80 => {
+                    self.err("unrecognized token")
+                }
+                _ => Ok(()),
+            }
+        } else {
+            self.err("unrecognized token")
+        }
+    }
+
+    /// Parses a number (Jackson's grammar, or a non-numeric number) at `self.i`.
+    #[inline]
+    fn number(&mut self) -> PResult<Parsed> {
+        let s = self.s;
+        let start = self.i;
+        let mut j = start;
+        let mut sign = false;
+        if j < s.len() && (s[j] == b'-' || s[j] == b'+') {
+            sign = true;
+            j += 1;
+        }
+        // Non-numeric numbers: NaN, [+-]Infinity, [+-]INF (a sign is required for INF).
+        if j < s.len() && (s[j] == b'I' || s[j] == b'N') {
+            let rest = &s[j..];
+            let token: &'static [u8] = if rest.starts_with(b"Infinity") {
+                b"Infinity"
+            } else if sign && rest.starts_with(b"INF") {
+                b"INF"
+            } else if !sign && rest.starts_with(b"NaN") {
+                b"NaN"
+            } else {
+                self.i = j;
+                return self.err("unexpected character");
+            };
+            self.i = j;
+            self.literal(token)?;
+            return Ok(Parsed::Float(start, self.i));
+        }
+        if sign && s[start] == b'+' {
+            self.i = start;
+            return self.err("leading '+' is not allowed");
+        }
+        let int_start = j;
+        while j < s.len() && s[j].is_ascii_digit() {
+            j += 1;
+        }
+        let int_len = j - int_start;
+        if int_len == 0 {
+            self.i = j;
+            return self.err("expected a digit");
+        }
+        if int_len > 1 && s[int_start] == b'0' {
+            self.i = int_start;
+            return self.err("leading zeroes are not allowed");
+        }
+        let mut float = false;
+        if j < s.len() && s[j] == b'.' {
+            float = true;
+            j += 1;
+            let f = j;
+            while j < s.len() && s[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j == f {
+                self.i = j;
+                return self.err("expected a fraction digit");
+            }
+        }
+        if j < s.len() && (s[j] == b'e' || s[j] == b'E') {
+            float = true;
+            j += 1;
+            if j < s.len() && (s[j] == b'+' || s[j] == b'-') {
+                j += 1;
+            }
+            let e = j;
+            while j < s.len() && s[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j == e {
+                self.i = j;
+                return self.err("expected an exponent digit");
+            }
+        }
+        self.i = j;
+        Ok(if float {
+            Parsed::Float(start, j)
+        } else {
+            Parsed::Int(start, j)
+        })
+    }
+
+    /// Parses any value; objects and arrays are validated and returned as raw text.
+    #[inline]
+    fn value(&mut self, scratch: &mut Vec<u8>, depth: usize) -> PResult<Parsed> {
+        match self.peek() {
+            Some(b'"' | b'\'') => Ok(Parsed::Str(self.string(scratch)?)),
+            Some(b'-' | b'+' | b'0'..=b'9' | b'N' | b'I') => self.number(),
+            Some(b't') => self.literal(b"true").map(|_| Parsed::True),
+            Some(b'f') => self.literal(b"false").map(|_| Parsed::False),
+            Some(b'n') => self.literal(b"null").map(|_| Parsed::Null),
+            Some(b'{' | b'[') => {
+                let start = self.i;
+                self.skip_container(scratch, depth)?;
+                Ok(Parsed::Nested(start, self.i))
+            }
+            Some(_) => self.err("unexpected character"),
+            None => self.err("unexpected end of input"),
+        }
+    }
+
+    /// Validates and skips an object or array starting at `self.i` (iteratively).
+    fn skip_container(&mut self, scratch: &mut Vec<u8>, depth: usize) -> PResult<()> {
+        // Stack of open containers: true = object.
+        let mut stack: Vec<bool> = Vec::new();
+        loop {
+            // At the start of a container.
+            let is_object = self.s[self.i] == b'{';
+            if depth + stack.len() + 1 > MAX_DEPTH {
+                return self.err("nesting depth exceeds 1000");
+            }
+            stack.push(is_object);
+            self.i += 1;
+            self.skip_ws();
+            let close = if is_object { b'}' } else { b']' };
+            if self.peek() == Some(close) {
+                self.i += 1;
+            } else {
+                // Members until a nested container is entered or this one closes.
+                if self.members(scratch, is_object)? {
+                    continue; // entered a nested container
+                }
+            }
+            // The container at the top of the stack has closed; continue its parent.
+            stack.pop();
+            loop {
+                let Some(&parent_is_object) = stack.last() else {
+                    return Ok(());
+                };
+                if self.after_member(parent_is_object)? {
+                    // More members in the parent.
+                    if self.members(scratch, parent_is_object)? {
+                        break; // entered a nested container
+                    }
+                }
+                stack.pop();
+            }
+        }
+    }
+
+    /// Parses members of the current container (positioned at a member start). Returns
+    /// `true` when a nested container starts at `self.i`, `false` when the container
+    /// closed (its closing bracket consumed).
+    fn members(&mut self, scratch: &mut Vec<u8>, is_object: bool) -> PResult<bool> {
+        loop {
+            if is_object {
+                match self.peek() {
+                    Some(b'"' | b'\'') => {
+                        self.string(scratch)?;
+                    }
+                    _ => return self.err("expected a field name"),
+                }
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return self.err("expected ':'");
+                }
+                self.i += 1;
+                self.skip_ws();
+            }
+            match self.peek() {
+                Some(b'{' | b'[') => return Ok(true),
+                _ => {
+                    self.value(scratch, 0)?;
+                }
+            }
+            if !self.after_member(is_object)? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// After a member: consumes `,` (returns true, positioned at the next member) or the
+    /// closing bracket (returns false).
+    #[inline]
+    fn after_member(&mut self, is_object: bool) -> PResult<bool> {
+        self.skip_ws();
+        let close = if is_object { b'}' } else { b']' };
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.skip_ws();
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => self.err(if is_object {
+                "expected ',' or '}'"
+            } else {
+                "expected ',' or ']'"
+            }),
+        }
+    }
+}
+
+/// Index of the first byte at or after `from` that is `quote`, a backslash or a control
+/// character (< 0x20), or `s.len()`; eight bytes at a time.
+#[inline]
+fn find_special(s: &[u8], from: usize, quote: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let rq = u64::from(quote) * LO;
+    let rb = u64::from(b'\\') * LO;
+    let mut i = from;
+    while i + 8 <= s.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&s[i..i + 8]);
+        let x = u64::from_le_bytes(word);
+        let xq = x ^ rq;
+        let xb = x ^ rb;
+        let found = (xq.wrapping_sub(LO) & !xq
+            | xb.wrapping_sub(LO) & !xb
+            | x.wrapping_sub(0x20 * LO) & !x)
+            & HI;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < s.len() {
+        let b = s[i];
+        if b == quote || b == b'\\' || b < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Byte-wise equality for short keys without a library call.
+#[inline]
+fn key_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= a.len() {
+        let mut x = [0u8; 8];
+        let mut y = [0u8; 8];
+        x.copy_from_slice(&a[i..i + 8]);
+        y.copy_from_slice(&b[i..i + 8]);
+        if x != y {
+            return false;
+        }
+        i += 8;
+    }
+    a[i..].iter().zip(&b[i..]).all(|(x, y)| x == y)
+}
+
+/// Converts a parsed value into a [`JsonValue`] borrowing from the line or scratch.
+#[inline]
+fn resolve<'x>(parsed: &Parsed, line: &'x [u8], scratch: &'x [u8]) -> JsonValue<'x> {
+    match *parsed {
+        Parsed::Null => JsonValue::Null,
+        Parsed::True => JsonValue::True,
+        Parsed::False => JsonValue::False,
+        Parsed::Int(a, b) => JsonValue::Int(&line[a..b]),
+        Parsed::Float(a, b) => JsonValue::Float(&line[a..b]),
+        Parsed::Str(StrLoc::Line(a, b)) => JsonValue::Str(&line[a..b]),
+        Parsed::Str(StrLoc::Scratch) => JsonValue::Str(scratch),
+        Parsed::Nested(a, b) => JsonValue::Nested(&line[a..b]),
+    }
+}
+
+/// Outcome of converting one object into a row.
+enum ObjectResult {
+    /// All fields converted.
+    Clean,
+    /// Some field failed conversion (its schema index); the others hold values.
+    Corrupt(usize),
+}
+
+/// Parses the object at `p.i` into the current row of `w`.
+fn object_row(
+    w: &mut RowWriter<'_>,
+    keys: &mut KeyMap,
+    p: &mut Parser<'_>,
+    scratch: &mut Vec<u8>,
+) -> PResult<ObjectResult> {
+    let row = w.rows();
+    let tz = w.tz();
+    let mut bad: Option<usize> = None;
+    p.i += 1; // '{'
+    p.skip_ws();
+    if p.peek() == Some(b'}') {
+        p.i += 1;
+        return Ok(ObjectResult::Clean);
+    }
+    let mut ordinal = 0;
+    loop {
+        let col = match p.peek() {
+            Some(b'"' | b'\'') => match p.string(scratch)? {
+                StrLoc::Line(a, b) => keys.find(&p.s[a..b], ordinal),
+                StrLoc::Scratch => keys.find(scratch, ordinal),
+            },
+            _ => return p.err("expected a field name"),
+        };
+        p.skip_ws();
+        if p.peek() != Some(b':') {
+            return p.err("expected ':'");
+        }
+        p.i += 1;
+        p.skip_ws();
+        match col {
+            Some(ci) => {
+                let parsed = p.value(scratch, 1)?;
+                let value = resolve(&parsed, p.s, scratch);
+                let column = w.column(ci);
+                let ok = if column.len() > row {
+                    // A repeated key: the last value that converts wins; a failing one
+                    // leaves the earlier value in place (Spark 4.3).
+                    if column.push_json(value, tz) {
+                        column.truncate(row);
+                        column.push_json(value, tz)
+                    } else {
+                        column.truncate(row + 1);
+                        false
+                    }
+                } else {
+                    column.push_json(value, tz)
+                };
+                if !ok && bad.is_none() {
+                    bad = Some(ci);
+                }
+            }
+            None => {
+                p.value(scratch, 1)?;
+            }
+        }
+        ordinal += 1;
+        if !p.after_member(true)? {
+            break;
+        }
+    }
+    Ok(match bad {
+        None => ObjectResult::Clean,
+        Some(ci) => ObjectResult::Corrupt(ci),
+    })
+}
+
+fn decode_line(
+    w: &mut RowWriter<'_>,
+    keys: &mut KeyMap,
+    line: &[u8],
+    line_no: usize,
+    scratch: &mut Vec<u8>,
+    all_utf8: bool,
+) -> Result<(), DecodeError> {
+    // Jackson's byte-source bootstrapper skips a UTF-8 byte order mark.
+    let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let mut p = Parser { s: text, i: 0 };
+    p.skip_ws();
+    let Some(first) = p.peek() else {
+        return Ok(()); // blank line: no record
+    };
+    let start_rows = w.rows();
+    let schema = w.schema_ref();
+    if !all_utf8 && std::str::from_utf8(text).is_err() {
+        return w.failed_row(start_rows, line, line_no, &|| "invalid UTF-8".into());
+    }
+    let syntax =
+        |e: SyntaxError| move || format!("JSON syntax error at byte {}: {}", e.at + 1, e.what);
+    let conversion = |ci: usize| {
+        let name = schema.field(ci).name().clone();
+        let ty = spate_runtime::types::spark_type_name(schema.field(ci).data_type());
+        move || format!("field `{name}` cannot be converted to {ty}")
+    };
+    match first {
+        b'{' => match object_row(w, keys, &mut p, scratch) {
+            Ok(ObjectResult::Clean) => w.end_row(false, line, line_no, &|| String::new()),
+            Ok(ObjectResult::Corrupt(ci)) => w.end_row(true, line, line_no, &conversion(ci)),
+            Err(e) => w.failed_row(start_rows, line, line_no, &syntax(e)),
+        },
+        b'[' => {
+            // A root array: every element must be an object and becomes a row. If one
+            // fails conversion, every row of the array is corrupt (Spark 4.3 keeps them all,
+            // each with the whole line as corrupt record).
+            p.i += 1;
+            p.skip_ws();
+            if p.peek() == Some(b']') {
+                return Ok(());
+            }
+            let mut bad: Option<usize> = None;
+            loop {
+                if p.peek() != Some(b'{') {
+                    let e = SyntaxError {
+                        at: p.i,
+                        what: "array element is not an object",
+                    };
+                    return w.failed_row(start_rows, line, line_no, &syntax(e));
+                }
+                match object_row(w, keys, &mut p, scratch) {
+                    Ok(ObjectResult::Clean) => w.fill_row(),
+                    Ok(ObjectResult::Corrupt(ci)) => {
+                        w.fill_row();
+                        bad = bad.or(Some(ci));
+                    }
+                    Err(e) => return w.failed_row(start_rows, line, line_no, &syntax(e)),
+                }
+                match p.after_member(false) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => return w.failed_row(start_rows, line, line_no, &syntax(e)),
+                }
+            }
+            match bad {
+                None => w.commit_rows(start_rows, false, line, line_no, &String::new),
+                Some(ci) => w.commit_rows(start_rows, true, line, line_no, &conversion(ci)),
+            }
+        }
+        _ => {
+            let e = SyntaxError {
+                at: p.i,
+                what: "the record is not a JSON object",
+            };
+            w.failed_row(start_rows, line, line_no, &syntax(e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{decode_file, DecodeOptions, FileFormat, ParseMode};
+    use super::*;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{
+        DataType, Date32Type, Decimal128Type, Field, Float32Type, Float64Type, Int32Type,
+        Int64Type, Int8Type, Schema, TimestampMicrosecondType,
+    };
+    use std::io::Write;
+    use std::sync::Arc;
+
+    fn schema(fields: &[(&str, DataType)]) -> SchemaRef {
+        Arc::new(Schema::new(
+            fields
+                .iter()
+                .map(|(n, t)| Field::new(*n, t.clone(), true))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    fn lab_schema(corrupt: bool) -> SchemaRef {
+        let mut f = vec![
+            ("id", DataType::Int32),
+            ("name", DataType::Utf8),
+            ("value", DataType::Float64),
+            ("timestamp", DataType::Utf8),
+        ];
+        if corrupt {
+            f.push(("_corrupt_record", DataType::Utf8));
+        }
+        schema(&f)
+    }
+
+    fn decode_str(
+        text: &str,
+        schema: &SchemaRef,
+        options: &DecodeOptions,
+    ) -> Result<RecordBatch, DecodeError> {
+        let dir = tempfile::tempdir().map_err(|e| DecodeError::Io {
+            path: "tmp".into(),
+            source: e,
+        })?;
+        let path = dir.path().join("f.json");
+        let mut f = std::fs::File::create(&path).map_err(|e| DecodeError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        f.write_all(text.as_bytes()).map_err(|e| DecodeError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let batches = decode_file(FileFormat::Json, &path, schema, options)?;
+        for b in &batches {
+            assert_eq!(b.schema(), *schema);
+        }
+        Ok(arrow::compute::concat_batches(schema, &batches)?)
+    }
+
+    /// Renders a batch as rows of `Option<String>` for compact assertions.
+    fn rows(batch: &RecordBatch) -> Vec<Vec<Option<String>>> {
+        use arrow::util::display::{ArrayFormatter, FormatOptions};
+        let opts = FormatOptions::default();
+        let fmts: Vec<ArrayFormatter> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).unwrap())
+            .collect();
+        (0..batch.num_rows())
+            .map(|r| {
+                batch
+                    .columns()
+                    .iter()
+                    .zip(&fmts)
+                    .map(|(c, f)| (!c.is_null(r)).then(|| f.value(r).to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn row(v: &[Option<&str>]) -> Vec<Option<String>> {
+        v.iter().map(|s| s.map(str::to_string)).collect()
+    }
+
+    const N: Option<&str> = None;
+
+    /// The lines of the Spark 4.3 probe; expected rows below were observed with
+    /// `spark.read.schema("id INT, name STRING, value DOUBLE, timestamp STRING,
+    /// _corrupt_record STRING").json(path)` (PERMISSIVE, session time zone UTC).
+    const PROBE: &[&str] = &[
+        r#"{"id":1,"name":"ok","value":1.5,"timestamp":"2024-01-15 10:00:00"}"#,
+        r#"{"id":2,"name":"badvalue","value":"abc","timestamp":"t"}"#,
+        r#"{"id":"x3","name":"badid","value":3,"timestamp":"t"}"#,
+        r#"{"id":4,"name":"malformed","value":4"#,
+        "",
+        "   ",
+        r#"{"id":5,"name":123,"value":5,"timestamp":"t"}"#,
+        r#"{"id":6,"value":"7","extra":1}"#,
+        r#"{"id":8.7}"#,
+        "[1,2]",
+        r#"[{"id":10},{"id":11}]"#,
+        "[]",
+        r#"{"id":12} {"id":13}"#,
+        r#"{"id":14} x"#,
+        r#"{"id":15,,"name":"a"}"#,
+        r#"{"id":16 "name":"a"}"#,
+        r#"{"id":017}"#,
+        r#"{'id':18,'name':'sq'}"#,
+        r#"{"id":19,"value":NaN}"#,
+        r#"{"id":20,"value":"NaN"}"#,
+        r#"{"id":21,"value":"Infinity"}"#,
+        r#"{"id":22,"value":-Infinity}"#,
+        r#"{"id":23,"value":"-INF"}"#,
+        r#"{"id":24,"name":{"a" : [1, 2]}}"#,
+        r#"{"id":25,"name":1.50}"#,
+        r#"{"id":26,"name":true}"#,
+        "{\"id\":27,\"name\":\"tab\there\"}",
+        r#"{"id":28,"id":29}"#,
+        r#"{"id":1e2}"#,
+        r#"{"id":2147483648}"#,
+        r#"{"id":-0}"#,
+        r#"{"id":"","value":""}"#,
+        r#"{"id":30,"value":1e400}"#,
+        r#"{"id":31,"value":+1}"#,
+        r#"{"id":32,"value":.5}"#,
+        r#"{"id":33,"value":1.}"#,
+        r#"{"id":34,"name":null}"#,
+        r#""str""#,
+        "5",
+        "null",
+        r#"{"id":35,}"#,
+        r#"{"id":36,"name":"\u00e9\ud83d\ude00"}"#,
+        r#"{"id":37,"name":"bad\x"}"#,
+        r#"{"id":39,"name":"a"}garbage"#,
+        r#"{"ID":40,"Name":"case"}"#,
+        r#"{"id":41,"value":"+INF"}"#,
+        r#"{"id":42,"value":"  1.5"}"#,
+        r#"{"id":43,"value":true}"#,
+        r#"{"id":44,"name":[1,"x"]}"#,
+        r#"{"id":45,"value":Infinity}"#,
+        r#"{"id":46,"value":+Infinity}"#,
+        r#"{"id":47,"value":-INF}"#,
+        r#"{"id":48,"value":INF}"#,
+        r#"{"id":49,"value":-NaN}"#,
+        r#"{"id": 50 , "name" : "sp" }"#,
+        "{\"id\":51,\"name\":\"\u{1}ctl\"}",
+        r#"{"id":52}  "#,
+        "\t{\"id\":53}",
+        r#"{"id":54,"value":1E5}"#,
+        r#"{"id":55,"value":-}"#,
+        r#"{"id":56,"name":"a""#,
+        r#"{"id":57,"name":12345678901234567890123}"#,
+        r#"{"id":58,"name":-1.0e+10}"#,
+    ];
+
+    /// (id, name, value, timestamp, corrupt record) of one row.
+    type Expected = (
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+
+    /// The rows Spark 4.3 produced for [`PROBE`].
+    fn probe_expected() -> Vec<Expected> {
+        let c = |s: &'static str| Some(s);
+        vec![
+            (c("1"), c("ok"), c("1.5"), c("2024-01-15 10:00:00"), N),
+            (c("2"), c("badvalue"), N, c("t"), c(PROBE[1])),
+            (N, c("badid"), c("3.0"), c("t"), c(PROBE[2])),
+            (N, N, N, N, c(PROBE[3])),
+            (c("5"), c("123"), c("5.0"), c("t"), N),
+            (c("6"), N, N, N, c(PROBE[7])),
+            (N, N, N, N, c(PROBE[8])),
+            (N, N, N, N, c(PROBE[9])),
+            (c("10"), N, N, N, N),
+            (c("11"), N, N, N, N),
+            (c("12"), N, N, N, N),
+            (c("14"), N, N, N, N),
+            (N, N, N, N, c(PROBE[14])),
+            (N, N, N, N, c(PROBE[15])),
+            (N, N, N, N, c(PROBE[16])),
+            (c("18"), c("sq"), N, N, N),
+            (c("19"), N, c("NaN"), N, N),
+            (c("20"), N, c("NaN"), N, N),
+            (c("21"), N, c("inf"), N, N),
+            (c("22"), N, c("-inf"), N, N),
+            (c("23"), N, c("-inf"), N, N),
+            (c("24"), c(r#"{"a" : [1, 2]}"#), N, N, N),
+            (c("25"), c("1.50"), N, N, N),
+            (c("26"), c("true"), N, N, N),
+            (N, N, N, N, c(PROBE[26])),
+            (c("29"), N, N, N, N),
+            (N, N, N, N, c(PROBE[28])),
+            (N, N, N, N, c(PROBE[29])),
+            (c("0"), N, N, N, N),
+            (N, N, N, N, c(PROBE[31])),
+            (c("30"), N, c("inf"), N, N),
+            (N, N, N, N, c(PROBE[33])),
+            (N, N, N, N, c(PROBE[34])),
+            (N, N, N, N, c(PROBE[35])),
+            (c("34"), N, N, N, N),
+            (N, N, N, N, c(PROBE[37])),
+            (N, N, N, N, c(PROBE[38])),
+            (N, N, N, N, c(PROBE[39])),
+            (N, N, N, N, c(PROBE[40])),
+            (c("36"), c("é😀"), N, N, N),
+            (N, N, N, N, c(PROBE[42])),
+            (c("39"), c("a"), N, N, N),
+            (N, N, N, N, N),
+            (c("41"), N, c("inf"), N, N),
+            (c("42"), N, N, N, c(PROBE[46])),
+            (c("43"), N, N, N, c(PROBE[47])),
+            (c("44"), c(r#"[1,"x"]"#), N, N, N),
+            (c("45"), N, c("inf"), N, N),
+            (c("46"), N, c("inf"), N, N),
+            (c("47"), N, c("-inf"), N, N),
+            (N, N, N, N, c(PROBE[52])),
+            (N, N, N, N, c(PROBE[53])),
+            (c("50"), c("sp"), N, N, N),
+            (N, N, N, N, c(PROBE[55])),
+            (c("52"), N, N, N, N),
+            (c("53"), N, N, N, N),
+            (c("54"), N, c("100000.0"), N, N),
+            (N, N, N, N, c(PROBE[59])),
+            (N, N, N, N, c(PROBE[60])),
+            (c("57"), c("12345678901234567890123"), N, N, N),
+            (c("58"), c("-1.0e+10"), N, N, N),
+        ]
+    }
+
+    #[test]
+    fn permissive_matches_spark() {
+        let batch = decode_str(
+            &PROBE.join("\n"),
+            &lab_schema(true),
+            &DecodeOptions::default(),
+        )
+        .unwrap();
+        let got = rows(&batch);
+        let want = probe_expected();
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(*g, row(&[w.0, w.1, w.2, w.3, w.4]), "row {i}");
+        }
+    }
+
+    #[test]
+    fn permissive_without_corrupt_column_keeps_rows() {
+        let batch = decode_str(
+            &PROBE.join("\n"),
+            &lab_schema(false),
+            &DecodeOptions::default(),
+        )
+        .unwrap();
+        let got = rows(&batch);
+        let want = probe_expected();
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(*g, row(&[w.0, w.1, w.2, w.3]));
+        }
+    }
+
+    #[test]
+    fn drop_malformed_drops_every_corrupt_row() {
+        let options = DecodeOptions {
+            mode: ParseMode::DropMalformed,
+            ..DecodeOptions::default()
+        };
+        let batch = decode_str(&PROBE.join("\n"), &lab_schema(true), &options).unwrap();
+        let got = rows(&batch);
+        let want: Vec<_> = probe_expected()
+            .into_iter()
+            .filter(|w| w.4.is_none())
+            .map(|w| row(&[w.0, w.1, w.2, w.3, w.4]))
+            .collect();
+        // Spark 4.3 kept 34 rows of its probe input, which had one more clean line
+        // (`{"id":38}\r`, covered by `carriage_returns_split_lines`).
+        assert_eq!(want.len(), 33);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn failfast_names_file_and_line() {
+        let options = DecodeOptions {
+            mode: ParseMode::FailFast,
+            ..DecodeOptions::default()
+        };
+        let text = "{\"id\":1}\n\n{\"id\":\"x\"}\n{\"id\":3}";
+        match decode_str(text, &lab_schema(false), &options) {
+            Err(DecodeError::Malformed { path, line, reason }) => {
+                assert!(path.ends_with("f.json"));
+                assert_eq!(line, 3);
+                assert!(reason.contains("`id`"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match decode_str("{\"id\":1}\r\n{\"id\":3", &lab_schema(false), &options) {
+            Err(e @ DecodeError::Malformed { line: 2, .. }) => {
+                assert!(e.to_string().contains("MALFORMED_RECORD_IN_PARSING"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn corrupt_column_rename_and_type_check() {
+        // Spark 4.3: columnNameOfCorruptRecord=bad → (NULL, '{"id":"x"}'), (1, NULL).
+        let s = schema(&[("id", DataType::Int32), ("bad", DataType::Utf8)]);
+        let options = DecodeOptions {
+            corrupt_column: "bad".into(),
+            ..DecodeOptions::default()
+        };
+        let batch = decode_str("{\"id\":\"x\"}\n{\"id\":1}", &s, &options).unwrap();
+        assert_eq!(
+            rows(&batch),
+            vec![row(&[N, Some(r#"{"id":"x"}"#)]), row(&[Some("1"), N])]
+        );
+        // A key named like the corrupt column is not read into it.
+        let batch = decode_str("{\"id\":1,\"bad\":\"zz\"}", &s, &options).unwrap();
+        assert_eq!(rows(&batch), vec![row(&[Some("1"), N])]);
+        // Spark 4.3: [INVALID_CORRUPT_RECORD_TYPE] for `_corrupt_record INT`.
+        let s = schema(&[
+            ("id", DataType::Int32),
+            ("_corrupt_record", DataType::Int32),
+        ]);
+        let err = decode_str("{}", &s, &DecodeOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("INVALID_CORRUPT_RECORD_TYPE"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("\"INT\""), "{err}");
+    }
+
+    #[test]
+    fn carriage_returns_split_lines() {
+        // Spark 4.3: b'{"id":1}\r{"id":2}\r\n{"id":3}\n\n{"id":4' → 1, 2, 3, corrupt '{"id":4'.
+        let batch = decode_str(
+            "{\"id\":1}\r{\"id\":2}\r\n{\"id\":3}\n\n{\"id\":4",
+            &schema(&[("id", DataType::Int32), ("_corrupt_record", DataType::Utf8)]),
+            &DecodeOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            rows(&batch),
+            vec![
+                row(&[Some("1"), N]),
+                row(&[Some("2"), N]),
+                row(&[Some("3"), N]),
+                row(&[N, Some("{\"id\":4")]),
+            ]
+        );
+    }
+
+    /// Spark 4.3, session time zone UTC: `ts TIMESTAMP, d DATE`.
+    #[test]
+    fn timestamps_and_dates() {
+        let s = schema(&[
+            ("ts", spate_runtime::types::timestamp_type()),
+            ("d", DataType::Date32),
+            ("_corrupt_record", DataType::Utf8),
+        ]);
+        let lines = [
+            r#"{"ts":"2024-01-15 10:00:00"}"#,
+            r#"{"ts":"2024-01-15T10:00:00Z"}"#,
+            r#"{"ts":1705312800}"#,
+            r#"{"ts":1705312800.5}"#,
+            r#"{"ts":"1705312800"}"#,
+            r#"{"ts":""}"#,
+            r#"{"ts":true}"#,
+            r#"{"ts":-1}"#,
+            r#"{"ts":9223372036854775807}"#,
+            r#"{"d":"2024-01-15"}"#,
+            r#"{"d":"19000"}"#,
+            r#"{"d":19000}"#,
+            r#"{"d":"-1"}"#,
+            r#"{"d":"123"}"#,
+        ];
+        let batch = decode_str(&lines.join("\n"), &s, &DecodeOptions::default()).unwrap();
+        let ts = batch.column(0).as_primitive::<TimestampMicrosecondType>();
+        let d = batch.column(1).as_primitive::<Date32Type>();
+        let bad = batch.column(2).as_string::<i32>();
+        let ts_want = [
+            Some(1705312800000000),
+            Some(1705312800000000),
+            Some(1705312800000000),
+            None,
+            None,
+            None,
+            None,
+            Some(-1000000),
+            Some(-1000000),
+        ];
+        for (i, w) in ts_want.iter().enumerate() {
+            assert_eq!(ts.is_valid(i).then(|| ts.value(i)), *w, "ts row {i}");
+            assert_eq!(bad.is_valid(i), w.is_none(), "corrupt row {i}");
+        }
+        let d_want = [Some(19737), Some(6220080), None, Some(-1), Some(123)];
+        for (k, w) in d_want.iter().enumerate() {
+            let i = ts_want.len() + k;
+            assert_eq!(d.is_valid(i).then(|| d.value(i)), *w, "d row {i}");
+            assert_eq!(bad.is_valid(i), w.is_none(), "corrupt row {i}");
+        }
+    }
+
+    #[test]
+    fn session_time_zone_applies() {
+        // Spark 4.3 with session time zone +02:00: "2024-01-15 10:00:00" → 08:00 UTC.
+        let s = schema(&[("ts", spate_runtime::types::timestamp_type())]);
+        let options = DecodeOptions {
+            time_zone: chrono::FixedOffset::east_opt(7200).unwrap(),
+            ..DecodeOptions::default()
+        };
+        let batch = decode_str(
+            "{\"ts\":\"2024-01-15 10:00:00\"}\n{\"ts\":\"2024-01-15T10:00:00Z\"}",
+            &s,
+            &options,
+        )
+        .unwrap();
+        let ts = batch.column(0).as_primitive::<TimestampMicrosecondType>();
+        assert_eq!(
+            ts.values().to_vec(),
+            vec![1705305600000000, 1705312800000000]
+        );
+    }
+
+    /// Spark 4.3: `b BOOLEAN, l BIGINT, f FLOAT, t TINYINT, dec DECIMAL(10,2)`.
+    #[test]
+    fn other_types() {
+        let s = schema(&[
+            ("b", DataType::Boolean),
+            ("l", DataType::Int64),
+            ("f", DataType::Float32),
+            ("t", DataType::Int8),
+            ("dec", DataType::Decimal128(10, 2)),
+            ("_corrupt_record", DataType::Utf8),
+        ]);
+        let lines = [
+            r#"{"b":true,"l":9223372036854775807,"f":1.5,"t":127,"dec":12.345}"#,
+            r#"{"b":"true"}"#,
+            r#"{"b":1}"#,
+            r#"{"l":9223372036854775808}"#,
+            r#"{"t":128}"#,
+            r#"{"dec":"1.5"}"#,
+            r#"{"dec":123456789012}"#,
+            r#"{"f":3.4e39}"#,
+            r#"{"f":"NaN"}"#,
+            r#"{"l":1.0}"#,
+            r#"{"dec":1e2}"#,
+        ];
+        let batch = decode_str(&lines.join("\n"), &s, &DecodeOptions::default()).unwrap();
+        let b = batch.column(0).as_boolean();
+        let l = batch.column(1).as_primitive::<Int64Type>();
+        let f = batch.column(2).as_primitive::<Float32Type>();
+        let t = batch.column(3).as_primitive::<Int8Type>();
+        let dec = batch.column(4).as_primitive::<Decimal128Type>();
+        let bad = batch.column(5).as_string::<i32>();
+        assert!(b.value(0));
+        assert_eq!(l.value(0), i64::MAX);
+        assert_eq!(f.value(0), 1.5);
+        assert_eq!(t.value(0), 127);
+        assert_eq!(dec.value(0), 1235);
+        let corrupt: Vec<bool> = (0..lines.len()).map(|i| bad.is_valid(i)).collect();
+        assert_eq!(
+            corrupt,
+            vec![false, true, true, true, false, false, true, false, false, true, false]
+        );
+        assert_eq!(t.value(4), -128);
+        assert_eq!(dec.value(5), 150);
+        assert_eq!(f.value(7), f32::INFINITY);
+        assert!(f.value(8).is_nan());
+        assert_eq!(dec.value(10), 10000);
+        assert!(dec.is_null(6));
+    }
+
+    #[test]
+    fn special_byte_search() {
+        let s = b"abcdefghijklmnop\"qrs";
+        for from in 0..s.len() {
+            let want = (from..s.len())
+                .find(|&i| s[i] == b'"' || s[i] == b'\\' || s[i] < 0x20)
+                .unwrap_or(s.len());
+            assert_eq!(find_special(s, from, b'"'), want);
+        }
+        assert_eq!(find_special(b"abcdefgh\x01ij", 0, b'"'), 8);
+        assert_eq!(find_special(b"abcdefghij\\", 0, b'\''), 10);
+        assert_eq!(find_special("é€abcdefgh'".as_bytes(), 0, b'\''), 13);
+        assert_eq!(find_special(b"abc", 0, b'"'), 3);
+        assert!(key_eq(b"timestamp", b"timestamp"));
+        assert!(!key_eq(b"timestamq", b"timestamp"));
+        assert!(!key_eq(b"id", b"ids"));
+    }
+
+    /// Spark 4.3 (`id INT, name STRING, _corrupt_record STRING`).
+    #[test]
+    fn root_arrays_and_repeated_keys() {
+        let s = schema(&[
+            ("id", DataType::Int32),
+            ("name", DataType::Utf8),
+            ("_corrupt_record", DataType::Utf8),
+        ]);
+        let lines = [
+            r#"[{"id":"x"},{"id":2}]"#,
+            r#"[{"id":1}, 5]"#,
+            r#"[{"id":1},{"id":2}"#,
+            r#"{"id":"x","id":1}"#,
+            r#"{"id":1,"id":"x"}"#,
+            "\u{b}",
+            "\u{feff}{\"id\":3}",
+            r#"{'id':4,'name':'it\'s'}"#,
+            "{}",
+            r#"{"id":5},"#,
+            r#"{"id":6,"name":true1}"#,
+            r#"{"id":7,"name":"a\u0000b"}"#,
+            r#"{"id":8,"name":"\ud83d"}"#,
+            r#"{"id":11,"name":NaN}"#,
+            r#"{"id":12,"name":-INF}"#,
+            r#"{"id" : 15 , "name" : [ {"a":"b"} , null ] }"#,
+            r#"{"id":16,"nested":{"x":[1,{"y":"\u12"}]}}"#,
+        ];
+        let batch = decode_str(&lines.join("\n"), &s, &DecodeOptions::default()).unwrap();
+        let c = |s: &'static str| Some(s);
+        let want = vec![
+            row(&[N, N, c(lines[0])]),
+            row(&[c("2"), N, c(lines[0])]),
+            row(&[N, N, c(lines[1])]),
+            row(&[N, N, c(lines[2])]),
+            row(&[c("1"), N, c(lines[3])]),
+            row(&[c("1"), N, c(lines[4])]),
+            row(&[N, N, c("\u{b}")]),
+            row(&[c("3"), N, N]),
+            row(&[c("4"), c("it's"), N]),
+            row(&[N, N, N]),
+            row(&[c("5"), N, N]),
+            row(&[N, N, c(lines[10])]),
+            row(&[c("7"), c("a\0b"), N]),
+            row(&[c("8"), c("?"), N]),
+            row(&[c("11"), c("NaN"), N]),
+            row(&[c("12"), c("-INF"), N]),
+            row(&[c("15"), c(r#"[ {"a":"b"} , null ]"#), N]),
+            row(&[N, N, c(lines[16])]),
+        ];
+        assert_eq!(rows(&batch), want);
+        let options = DecodeOptions {
+            mode: ParseMode::DropMalformed,
+            ..DecodeOptions::default()
+        };
+        let batch = decode_str(lines[0], &s, &options).unwrap();
+        assert_eq!(batch.num_rows(), 0);
+    }
+
+    #[test]
+    fn deep_nesting_and_escaped_keys() {
+        let s = schema(&[("a b", DataType::Int32), ("n", DataType::Utf8)]);
+        let deep = format!("{{\"n\":{}{}}}", "[".repeat(999), "]".repeat(999));
+        let too_deep = format!("{{\"n\":{}{}}}", "[".repeat(1000), "]".repeat(1000));
+        let text = format!("{{\"a\\u0020b\":7}}\n{deep}\n{too_deep}");
+        let batch = decode_str(&text, &s, &DecodeOptions::default()).unwrap();
+        assert_eq!(batch.column(0).as_primitive::<Int32Type>().value(0), 7);
+        let n = batch.column(1).as_string::<i32>();
+        assert_eq!(n.value(1).len(), 1998);
+        assert!(n.is_null(2));
+    }
+
+    #[test]
+    fn batches_respect_batch_size() {
+        let options = DecodeOptions {
+            batch_size: 3,
+            ..DecodeOptions::default()
+        };
+        let s = schema(&[("id", DataType::Int32)]);
+        let text: String = (0..10).map(|i| format!("{{\"id\":{i}}}\n")).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        std::fs::write(&path, text).unwrap();
+        let batches = decode_file(FileFormat::Json, &path, &s, &options).unwrap();
+        let sizes: Vec<usize> = batches.iter().map(|b| b.num_rows()).collect();
+        assert_eq!(sizes, vec![3, 3, 3, 1]);
+        let empty = dir.path().join("empty.json");
+        std::fs::write(&empty, "").unwrap();
+        assert!(decode_file(FileFormat::Json, &empty, &s, &options)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_corrupt() {
+        let s = schema(&[
+            ("name", DataType::Utf8),
+            ("_corrupt_record", DataType::Utf8),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, b"{\"name\":\"a\xff\"}\n{\"name\":\"ok\"}").unwrap();
+        let batches = decode_file(FileFormat::Json, &path, &s, &DecodeOptions::default()).unwrap();
+        let got = rows(&batches[0]);
+        assert_eq!(got[0][0], None);
+        assert_eq!(got[0][1].as_deref(), Some("{\"name\":\"a\u{FFFD}\"}"));
+        assert_eq!(got[1], row(&[Some("ok"), N]));
+    }
+
+    #[test]
+    fn missing_file_is_io_error() {
+        let s = schema(&[("id", DataType::Int32)]);
+        let err = decode_file(
+            FileFormat::Json,
+            Path::new("/nonexistent/x.json"),
+            &s,
+            &DecodeOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, DecodeError::Io { .. }));
+        assert!(err.to_string().contains("/nonexistent/x.json"));
+    }
+
+    #[test]
+    fn unsupported_type_is_reported() {
+        let s = Arc::new(Schema::new(vec![Field::new(
+            "l",
+            DataType::List(Arc::new(Field::new("item", DataType::Int32, true))),
+            true,
+        )]));
+        let err = decode_str("{}", &s, &DecodeOptions::default()).unwrap_err();
+        assert!(matches!(err, DecodeError::UnsupportedType { .. }), "{err}");
+    }
+
+    fn lab_lines(n: usize) -> String {
+        let mut s = String::with_capacity(n * 80);
+        for i in 0..n {
+            s.push_str(&format!(
+                "{{\"id\":{i},\"name\":\"Event_{i}\",\"value\":{}.0,\"timestamp\":\"2024-01-15 10:00:00\"}}\n",
+                100 + i % 50
+            ));
+        }
+        s
+    }
+
+    /// Measures decoding 1M clean lab-shaped lines (release: `cargo test --release -p
+    /// spate-connectors --lib json::tests::bench_clean_lines -- --ignored --nocapture`),
+    /// and arrow-json's reader on the same input for comparison.
+    #[test]
+    #[ignore]
+    fn bench_clean_lines() {
+        let n = 1_000_000;
+        let text = lab_lines(n);
+        let s = schema(&[
+            ("id", DataType::Int32),
+            ("name", DataType::Utf8),
+            ("value", DataType::Float64),
+            ("timestamp", spate_runtime::types::timestamp_type()),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lab.json");
+        std::fs::write(&path, &text).unwrap();
+        let options = DecodeOptions::default();
+        for round in 0..5 {
+            let t = std::time::Instant::now();
+            let batches = decode_file(FileFormat::Json, &path, &s, &options).unwrap();
+            let secs = t.elapsed().as_secs_f64();
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            assert_eq!(rows, n);
+            println!(
+                "spate json round {round}: {rows} rows in {secs:.3}s = {:.2}M rows/s",
+                rows as f64 / secs / 1e6
+            );
+        }
+        for round in 0..5 {
+            let t = std::time::Instant::now();
+            let data = std::fs::read(&path).unwrap();
+            // arrow-json rejects the "UTC" zone name without chrono-tz; "+00:00" is equivalent.
+            let arrow_schema = schema(&[
+                ("id", DataType::Int32),
+                ("name", DataType::Utf8),
+                ("value", DataType::Float64),
+                (
+                    "timestamp",
+                    DataType::Timestamp(
+                        arrow::datatypes::TimeUnit::Microsecond,
+                        Some("+00:00".into()),
+                    ),
+                ),
+            ]);
+            let reader = arrow::json::ReaderBuilder::new(arrow_schema)
+                .with_batch_size(8192)
+                .build(std::io::Cursor::new(data))
+                .unwrap();
+            let mut rows = 0;
+            for b in reader {
+                rows += b.unwrap().num_rows();
+            }
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "arrow-json round {round}: {rows} rows in {secs:.3}s = {:.2}M rows/s",
+                rows as f64 / secs / 1e6
+            );
+        }
+        let batches = decode_file(FileFormat::Json, &path, &s, &options).unwrap();
+        let ts = batches[0]
+            .column(3)
+            .as_primitive::<TimestampMicrosecondType>();
+        assert_eq!(ts.value(0), 1705312800000000);
+        let v = batches[0].column(2).as_primitive::<Float64Type>();
+        assert_eq!(v.value(0), 100.0);
+    }
+}

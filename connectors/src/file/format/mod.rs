@@ -1,0 +1,864 @@
+//! Decoding input files (JSON lines, CSV, Parquet, text) into Arrow record batches with
+//! Spark 4.3's parsing semantics (SEMANTICS.md §3.2–3.4, §4.1).
+//!
+//! * JSON and CSV are decoded by single-pass, line-oriented decoders written for Spark's
+//!   rules (Jackson's strict syntax plus Spark's options, Univocity's quoting), straight
+//!   into column builders. Arrow's own JSON/CSV readers are deliberately not used: they are
+//!   lenient where Spark is strict (arrow-json 60.1, checked: skips stray commas, accepts
+//!   missing commas, raw control characters and numbers such as `01`, reads `"5"` and `1.5`
+//!   into an int column as 5 and 1, reads integer timestamps as microseconds instead of
+//!   seconds, fails the whole batch on a number in a string column and rejects the zone
+//!   name `UTC` without chrono-tz; arrow-csv rejects ragged rows, has no
+//!   raw-record access for `_corrupt_record` and different quoting rules), and the
+//!   validation needed to correct that costs more than decoding directly.
+//!
+//!   Measured (release build, 1M clean lab-shaped lines such as
+//!   `{"id":1,"name":"Event_1","value":100.0,"timestamp":"2024-01-15 10:00:00"}` with
+//!   `timestamp TIMESTAMP`, file read included, one thread on a busy 2-core machine):
+//!   JSON 3.8–4.4M rows/s (arrow-json's reader on the same file: 3.0–3.5M rows/s),
+//!   CSV 4.3–5.7M rows/s. Reproduce with the ignored tests `json::tests::bench_clean_lines`
+//!   and `csv::tests::bench_clean_lines` (`--release -- --ignored --nocapture`).
+//! * Parquet uses `parquet::arrow::arrow_reader`, matching columns by name.
+//! * Text yields one `value` row per line.
+//!
+//! Lines are split like Hadoop's `LineRecordReader`: `\n`, `\r` and `\r\n` all end a line.
+
+mod columns;
+mod csv;
+mod datetime;
+mod json;
+mod parquet;
+mod text;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use chrono::FixedOffset;
+use columns::{Column, Kind};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Default number of rows per decoded record batch.
+pub const DEFAULT_BATCH_SIZE: usize = 8192;
+
+/// Default name of the corrupt-record column (`spark.sql.columnNameOfCorruptRecord`).
+pub const DEFAULT_CORRUPT_COLUMN: &str = "_corrupt_record";
+
+/// A file format of the file source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileFormat {
+    /// JSON lines (`multiLine=false`).
+    Json,
+    /// Comma (or `sep`) separated values, one record per line.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// Plain text: one row per line in column `value`.
+    Text,
+}
+
+impl FromStr for FileFormat {
+    type Err = DecodeError;
+
+    /// Parses `json`, `csv`, `parquet` or `text`, case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(FileFormat::Json),
+            "csv" => Ok(FileFormat::Csv),
+            "parquet" => Ok(FileFormat::Parquet),
+            "text" => Ok(FileFormat::Text),
+            _ => Err(DecodeError::UnknownFormat(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileFormat::Json => "json",
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Text => "text",
+        })
+    }
+}
+
+/// How malformed records are handled (option `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParseMode {
+    /// Keep the record: fields that failed are NULL, the raw text goes to the corrupt-record
+    /// column if the schema has one.
+    #[default]
+    Permissive,
+    /// Drop every corrupt record (even partially converted ones).
+    DropMalformed,
+    /// Fail the read with [`DecodeError::Malformed`] at the first corrupt record.
+    FailFast,
+}
+
+impl ParseMode {
+    /// Spark's `ParseMode.fromString`: case-insensitive; an unknown name falls back to
+    /// PERMISSIVE (with a warning), it is not an error.
+    pub fn from_spark(s: &str) -> ParseMode {
+        match s.to_ascii_uppercase().as_str() {
+            "PERMISSIVE" => ParseMode::Permissive,
+            "DROPMALFORMED" => ParseMode::DropMalformed,
+            "FAILFAST" => ParseMode::FailFast,
+            _ => {
+                tracing::warn!("{s} is not a valid parse mode. Using PERMISSIVE.");
+                ParseMode::Permissive
+            }
+        }
+    }
+}
+
+/// Parsing options of the file source (a subset of Spark's data source options).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeOptions {
+    /// Option `mode` (default PERMISSIVE).
+    pub mode: ParseMode,
+    /// Option `columnNameOfCorruptRecord` (default `_corrupt_record`).
+    pub corrupt_column: String,
+    /// CSV option `header` (default false: the first line is data).
+    pub csv_header: bool,
+    /// CSV option `sep` / `delimiter` (default `,`).
+    pub csv_sep: u8,
+    /// Zone for timestamps without one: option `timeZone`, else the session time zone.
+    pub time_zone: FixedOffset,
+    /// Maximum rows per output record batch.
+    pub batch_size: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            mode: ParseMode::Permissive,
+            corrupt_column: DEFAULT_CORRUPT_COLUMN.to_string(),
+            csv_header: false,
+            csv_sep: b',',
+            time_zone: utc(),
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+}
+
+fn utc() -> FixedOffset {
+    use chrono::Offset;
+    chrono::Utc.fix()
+}
+
+impl DecodeOptions {
+    /// Reads Spark option names (keys case-insensitive): `mode`,
+    /// `columnNameOfCorruptRecord`, `header`, `sep` (or `delimiter`), `timeZone`.
+    ///
+    /// Options that would change parsing in ways this decoder does not implement
+    /// (`multiLine=true`, `timestampFormat`, `dateFormat`, `lineSep`, a non-UTF-8
+    /// `encoding`, …) are rejected with [`DecodeError::InvalidOption`] rather than ignored.
+    /// Other options (e.g. the file source's `maxFilesPerTrigger`) are ignored here.
+    pub fn from_options(options: &HashMap<String, String>) -> Result<Self, DecodeError> {
+        let mut out = DecodeOptions::default();
+        let lower: HashMap<String, (&String, &String)> = options
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), (k, v)))
+            .collect();
+        let get = |name: &str| lower.get(&name.to_ascii_lowercase()).copied();
+        let invalid = |name: &str, value: &str, reason: &str| DecodeError::InvalidOption {
+            name: name.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        };
+        if let Some((_, v)) = get("mode") {
+            out.mode = ParseMode::from_spark(v);
+        }
+        if let Some((_, v)) = get("columnNameOfCorruptRecord") {
+            out.corrupt_column = v.clone();
+        }
+        if let Some((k, v)) = get("header") {
+            out.csv_header = parse_bool_option(k, v)?;
+        }
+        let sep = get("sep").or_else(|| get("delimiter"));
+        if let Some((k, v)) = sep {
+            out.csv_sep = parse_delimiter(v).map_err(|reason| invalid(k, v, &reason))?;
+        }
+        if let Some((k, v)) = get("timeZone") {
+            let secs = datetime::parse_zone_id(v.as_bytes()).ok_or_else(|| {
+                invalid(
+                    k,
+                    v,
+                    "only fixed-offset zones (Z, UTC, GMT, ±hh:mm, UTC±hh:mm) are supported",
+                )
+            })?;
+            out.time_zone =
+                FixedOffset::east_opt(secs).ok_or_else(|| invalid(k, v, "offset out of range"))?;
+        }
+        for (name, allowed) in [
+            ("multiLine", "false"),
+            ("wholetext", "false"),
+            ("lineSep", ""),
+            ("timestampFormat", ""),
+            ("timestampNTZFormat", ""),
+            ("dateFormat", ""),
+            ("samplingRatio", ""),
+            ("primitivesAsString", "false"),
+            ("prefersDecimal", "false"),
+            ("allowComments", "false"),
+            ("allowUnquotedFieldNames", "false"),
+            ("allowSingleQuotes", "true"),
+            ("allowNumericLeadingZeros", "false"),
+            ("allowBackslashEscapingAnyCharacter", "false"),
+            ("allowUnquotedControlChars", "false"),
+            ("allowNonNumericNumbers", "true"),
+            ("quote", "\""),
+            ("escape", "\\"),
+            ("comment", ""),
+            ("nullValue", ""),
+            ("emptyValue", ""),
+            ("nanValue", "NaN"),
+            ("positiveInf", "Inf"),
+            ("negativeInf", "-Inf"),
+            ("ignoreLeadingWhiteSpace", "false"),
+            ("ignoreTrailingWhiteSpace", "false"),
+            ("unescapedQuoteHandling", "STOP_AT_DELIMITER"),
+        ] {
+            if let Some((k, v)) = get(name) {
+                if !v.eq_ignore_ascii_case(allowed) {
+                    return Err(invalid(
+                        k,
+                        v,
+                        "this option is not supported by spate's decoder",
+                    ));
+                }
+            }
+        }
+        for name in ["encoding", "charset"] {
+            if let Some((k, v)) = get(name) {
+                let norm = v.to_ascii_lowercase().replace(['-', '_'], "");
+                if norm != "utf8" {
+                    return Err(invalid(k, v, "only UTF-8 input is supported"));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// CSVOptions.getBool: `true` / `false`, case-insensitive.
+fn parse_bool_option(name: &str, value: &str) -> Result<bool, DecodeError> {
+    if value.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(DecodeError::InvalidOption {
+            name: name.to_string(),
+            value: value.to_string(),
+            reason: format!("{name} flag can be true or false"),
+        })
+    }
+}
+
+/// Spark's `CSVExprUtils.toChar`, restricted to single-byte delimiters.
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    let chars: Vec<char> = s.chars().collect();
+    let c = match chars.as_slice() {
+        [] => return Err("Delimiter cannot be empty string".into()),
+        ['\\'] => {
+            return Err(
+                "Single backslash is prohibited. It has special meaning as beginning \
+                 of an escape sequence. To get the backslash character, pass a string with \
+                 two backslashes as the delimiter."
+                    .into(),
+            )
+        }
+        [c] => *c,
+        ['\\', 't'] => '\t',
+        ['\\', 'r'] => '\r',
+        ['\\', 'b'] => '\u{8}',
+        ['\\', 'f'] => '\u{c}',
+        ['\\', '"'] => '"',
+        ['\\', '\''] => '\'',
+        ['\\', '\\'] => '\\',
+        ['\\', c, ..] => {
+            return Err(format!(
+                "Unsupported special character for delimiter: \\{c}"
+            ))
+        }
+        _ => {
+            return Err(
+                "multi-character delimiters are accepted by Spark but not supported by spate"
+                    .into(),
+            )
+        }
+    };
+    u8::try_from(u32::from(c))
+        .ok()
+        .filter(|b| b.is_ascii())
+        .ok_or_else(|| "non-ASCII delimiters are not supported by spate".to_string())
+}
+
+/// Errors of schema resolution and decoding.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A corrupt record in FAILFAST mode.
+    #[error(
+        "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in \
+         record parsing: {} line {line}: {reason}. Parse Mode: FAILFAST. To process malformed \
+         records as null result, try setting the option 'mode' as 'PERMISSIVE'.",
+        path.display()
+    )]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number of the record.
+        line: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A streaming source other than text was created without a schema.
+    #[error(
+        "Schema must be specified when creating a streaming source DataFrame. If some files \
+         already exist in the directory, then depending on the file format you may be able \
+         to create a static DataFrame on that directory with 'spark.read.load(directory)' \
+         and infer schema from it."
+    )]
+    SchemaRequired,
+    /// `format(...)` named no supported format.
+    #[error("unknown file format `{0}`: expected json, csv, parquet or text")]
+    UnknownFormat(String),
+    /// An option had an unusable value.
+    #[error("invalid value `{value}` for option `{name}`: {reason}")]
+    InvalidOption {
+        /// Option name as given.
+        name: String,
+        /// Its value.
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The schema has a column type the text decoders cannot produce.
+    #[error("column `{column}` has type {data_type}, which the {format} reader does not support")]
+    UnsupportedType {
+        /// Column name.
+        column: String,
+        /// Its Arrow type.
+        data_type: DataType,
+        /// The format.
+        format: FileFormat,
+    },
+    /// The corrupt-record column is not a string.
+    #[error(
+        "[INVALID_CORRUPT_RECORD_TYPE] The column `{column}` for corrupt records must have the \
+         nullable STRING type, but got \"{found}\"."
+    )]
+    CorruptRecordType {
+        /// Column name.
+        column: String,
+        /// Spark name of its type.
+        found: String,
+    },
+    /// Parquet reading failed, or a column's type cannot be read as the schema's type.
+    #[error("error reading parquet file {}: {message}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Building Arrow arrays failed.
+    #[error("arrow error: {0}")]
+    Arrow(#[from] ArrowError),
+}
+
+/// The schema a streaming file source reads with: `value string` for text (the user schema
+/// is not allowed to differ in Spark; it is ignored here), otherwise the user's schema with
+/// every field made nullable (`spark.sql.streaming.fileSource.schema.forceNullable`).
+pub fn read_schema(
+    format: FileFormat,
+    user_schema: Option<SchemaRef>,
+) -> Result<SchemaRef, DecodeError> {
+    match (format, user_schema) {
+        (FileFormat::Text, _) => Ok(Arc::new(Schema::new(vec![Field::new(
+            "value",
+            DataType::Utf8,
+            true,
+        )]))),
+        (_, None) => Err(DecodeError::SchemaRequired),
+        (_, Some(schema)) => {
+            let fields: Vec<Field> = schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect();
+            Ok(Arc::new(Schema::new_with_metadata(
+                fields,
+                schema.metadata().clone(),
+            )))
+        }
+    }
+}
+
+/// Decodes one whole file into record batches whose schema is exactly `schema`
+/// (at most `options.batch_size` rows each; an empty file gives no batches).
+pub fn decode_file(
+    format: FileFormat,
+    path: &Path,
+    schema: &SchemaRef,
+    options: &DecodeOptions,
+) -> Result<Vec<RecordBatch>, DecodeError> {
+    let io = |source| DecodeError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match format {
+        FileFormat::Parquet => parquet::decode(path, schema, options),
+        FileFormat::Json => {
+            let data = std::fs::read(path).map_err(io)?;
+            json::decode(&data, path, schema, options)
+        }
+        FileFormat::Csv => {
+            let data = std::fs::read(path).map_err(io)?;
+            csv::decode(&data, path, schema, options)
+        }
+        FileFormat::Text => {
+            let data = std::fs::read(path).map_err(io)?;
+            text::decode(&data, schema, options)
+        }
+    }
+}
+
+/// Lines split like Hadoop's `LineRecordReader`: `\n`, `\r` or `\r\n` end a line; a final
+/// line without terminator counts, a trailing terminator does not start another line.
+pub(crate) struct Lines<'a> {
+    data: &'a [u8],
+    pos: usize,
+    number: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Lines {
+            data,
+            pos: 0,
+            number: 0,
+        }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    /// (1-based line number, line without its terminator)
+    type Item = (usize, &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.data.len() {
+            return None;
+        }
+        let rest = &self.data[self.pos..];
+        self.number += 1;
+        match memchr2(b'\n', b'\r', rest) {
+            Some(i) => {
+                let line = &rest[..i];
+                let mut advance = i + 1;
+                if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                    advance += 1;
+                }
+                self.pos += advance;
+                Some((self.number, line))
+            }
+            None => {
+                self.pos = self.data.len();
+                Some((self.number, rest))
+            }
+        }
+    }
+}
+
+/// Position of the first `a` or `b` byte (eight bytes at a time).
+#[inline]
+pub(crate) fn memchr2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let ra = u64::from(a) * LO;
+    let rb = u64::from(b) * LO;
+    let mut i = 0;
+    while i + 8 <= haystack.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&haystack[i..i + 8]);
+        let x = u64::from_le_bytes(word);
+        let xa = x ^ ra;
+        let xb = x ^ rb;
+        let found = (xa.wrapping_sub(LO) & !xa | xb.wrapping_sub(LO) & !xb) & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    haystack[i..]
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| i + p)
+}
+
+/// Row assembly shared by the JSON and CSV decoders: the output columns, the corrupt-record
+/// column, the parse mode and the finished batches.
+pub(crate) struct RowWriter<'a> {
+    schema: &'a SchemaRef,
+    path: &'a Path,
+    options: &'a DecodeOptions,
+    columns: Vec<Column>,
+    /// Index of the corrupt-record column, if the schema declares it.
+    corrupt: Option<usize>,
+    /// Indices of the fields that are parsed from the input (all but the corrupt column).
+    pub(crate) data_columns: Vec<usize>,
+    rows: usize,
+    batches: Vec<RecordBatch>,
+}
+
+/// Flush a batch early when its string data passes this size (keeps i32 offsets safe).
+const MAX_BATCH_STRING_BYTES: usize = 1 << 30;
+
+impl<'a> RowWriter<'a> {
+    /// Builders for `schema`; checks every type is decodable and the corrupt column is a string.
+    pub(crate) fn new(
+        format: FileFormat,
+        schema: &'a SchemaRef,
+        path: &'a Path,
+        options: &'a DecodeOptions,
+    ) -> Result<Self, DecodeError> {
+        let capacity = options.batch_size.clamp(1, 1 << 16);
+        let mut columns = Vec::with_capacity(schema.fields().len());
+        let mut corrupt = None;
+        let mut data_columns = Vec::new();
+        for (i, field) in schema.fields().iter().enumerate() {
+            let is_corrupt = field.name() == &options.corrupt_column;
+            let kind = Kind::of(field.data_type());
+            if is_corrupt {
+                if kind != Some(Kind::Utf8) {
+                    return Err(DecodeError::CorruptRecordType {
+                        column: field.name().clone(),
+                        found: spate_runtime::types::spark_type_name(field.data_type())
+                            .to_ascii_uppercase(),
+                    });
+                }
+                corrupt = Some(i);
+            } else {
+                data_columns.push(i);
+            }
+            let kind = kind.ok_or_else(|| DecodeError::UnsupportedType {
+                column: field.name().clone(),
+                data_type: field.data_type().clone(),
+                format,
+            })?;
+            columns.push(Column::new(field.clone(), kind, capacity));
+        }
+        Ok(RowWriter {
+            schema,
+            path,
+            options,
+            columns,
+            corrupt,
+            data_columns,
+            rows: 0,
+            batches: Vec::new(),
+        })
+    }
+
+    /// Rows in the batch under construction.
+    #[inline]
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The column at schema index `i`.
+    #[inline]
+    pub(crate) fn column(&mut self, i: usize) -> &mut Column {
+        &mut self.columns[i]
+    }
+
+    /// The output schema.
+    #[inline]
+    pub(crate) fn schema_ref(&self) -> &'a SchemaRef {
+        self.schema
+    }
+
+    /// The session / option time zone.
+    #[inline]
+    pub(crate) fn tz(&self) -> &'a FixedOffset {
+        &self.options.time_zone
+    }
+
+    /// Removes every value written after `rows` rows (an abandoned record).
+    pub(crate) fn rollback(&mut self, rows: usize) {
+        for c in &mut self.columns {
+            c.truncate(rows);
+        }
+        self.rows = rows;
+    }
+
+    /// Completes the current row: data columns without a value get NULL, then the record is
+    /// kept, dropped or reported according to the mode. `raw` is the record's text.
+    #[inline]
+    pub(crate) fn end_row(
+        &mut self,
+        corrupt: bool,
+        raw: &[u8],
+        line: usize,
+        reason: &dyn Fn() -> String,
+    ) -> Result<(), DecodeError> {
+        let start = self.rows;
+        self.fill_row();
+        self.commit_rows(start, corrupt, raw, line, reason)
+    }
+
+    /// Fills the data columns of the current row that got no value with NULL and moves to
+    /// the next row; the row is only final after [`Self::commit_rows`].
+    #[inline]
+    pub(crate) fn fill_row(&mut self) {
+        let row = self.rows;
+        for &i in &self.data_columns {
+            let c = &mut self.columns[i];
+            if c.len() == row {
+                c.push_null();
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// Decides the rows `start..` (filled, all from one input record): kept with a NULL
+    /// corrupt column, or — when `corrupt` — kept with the raw text, dropped, or reported.
+    pub(crate) fn commit_rows(
+        &mut self,
+        start: usize,
+        corrupt: bool,
+        raw: &[u8],
+        line: usize,
+        reason: &dyn Fn() -> String,
+    ) -> Result<(), DecodeError> {
+        let count = self.rows - start;
+        if corrupt {
+            match self.options.mode {
+                ParseMode::Permissive => {
+                    if let Some(i) = self.corrupt {
+                        let text = String::from_utf8_lossy(raw);
+                        for _ in 0..count {
+                            self.columns[i].push_str(text.as_bytes());
+                        }
+                    }
+                }
+                ParseMode::DropMalformed => self.rollback(start),
+                ParseMode::FailFast => {
+                    return Err(DecodeError::Malformed {
+                        path: self.path.to_path_buf(),
+                        line,
+                        reason: reason(),
+                    });
+                }
+            }
+        } else if let Some(i) = self.corrupt {
+            for _ in 0..count {
+                self.columns[i].push_null();
+            }
+        }
+        Ok(())
+    }
+
+    /// A record that failed as a whole (syntax error): all fields NULL, raw text kept.
+    pub(crate) fn failed_row(
+        &mut self,
+        start_rows: usize,
+        raw: &[u8],
+        line: usize,
+        reason: &dyn Fn() -> String,
+    ) -> Result<(), DecodeError> {
+        self.rollback(start_rows);
+        self.end_row(true, raw, line, reason)
+    }
+
+    /// Call between records: finishes a batch when it is full.
+    #[inline]
+    pub(crate) fn maybe_flush(&mut self) -> Result<(), DecodeError> {
+        if self.rows >= self.options.batch_size.max(1)
+            || self
+                .columns
+                .iter()
+                .any(|c| c.string_bytes() > MAX_BATCH_STRING_BYTES)
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), DecodeError> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let arrays = self
+            .columns
+            .iter_mut()
+            .map(|c| c.finish())
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batches
+            .push(RecordBatch::try_new(self.schema.clone(), arrays)?);
+        self.rows = 0;
+        Ok(())
+    }
+
+    /// All batches, including the last partial one.
+    pub(crate) fn finish(mut self) -> Result<Vec<RecordBatch>, DecodeError> {
+        self.flush()?;
+        Ok(self.batches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_from_str() {
+        assert_eq!("JSON".parse::<FileFormat>().ok(), Some(FileFormat::Json));
+        assert_eq!("csv".parse::<FileFormat>().ok(), Some(FileFormat::Csv));
+        assert_eq!(
+            "Parquet".parse::<FileFormat>().ok(),
+            Some(FileFormat::Parquet)
+        );
+        assert_eq!("text".parse::<FileFormat>().ok(), Some(FileFormat::Text));
+        let err = "orc".parse::<FileFormat>().err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("`orc`")));
+    }
+
+    fn opts(pairs: &[(&str, &str)]) -> Result<DecodeOptions, DecodeError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        DecodeOptions::from_options(&map)
+    }
+
+    #[test]
+    fn options_defaults_and_names() {
+        let o = opts(&[]).unwrap();
+        assert_eq!(o, DecodeOptions::default());
+        assert_eq!(o.corrupt_column, "_corrupt_record");
+        let o = opts(&[
+            ("MODE", "dropMalformed"),
+            ("columnnameofcorruptrecord", "bad"),
+            ("Header", "TRUE"),
+            ("sep", "\\t"),
+            ("timeZone", "+02:00"),
+            ("maxFilesPerTrigger", "1"),
+        ])
+        .unwrap();
+        assert_eq!(o.mode, ParseMode::DropMalformed);
+        assert_eq!(o.corrupt_column, "bad");
+        assert!(o.csv_header);
+        assert_eq!(o.csv_sep, b'\t');
+        assert_eq!(o.time_zone.local_minus_utc(), 7200);
+        assert_eq!(opts(&[("delimiter", "|")]).unwrap().csv_sep, b'|');
+        assert_eq!(
+            opts(&[("sep", ";"), ("delimiter", "|")]).unwrap().csv_sep,
+            b';'
+        );
+    }
+
+    #[test]
+    fn invalid_options_name_the_option() {
+        // Spark 4.3: header=yes fails; sep="" fails; sep="\u0001" fails (UNSUPPORTED_SPECIAL_CHARACTER).
+        for (k, v) in [
+            ("header", "yes"),
+            ("sep", ""),
+            ("sep", "\\u0001"),
+            ("sep", "::"),
+            ("timeZone", "Mars/Base"),
+            ("multiLine", "true"),
+            ("timestampFormat", "yyyy"),
+            ("encoding", "UTF-16"),
+        ] {
+            match opts(&[(k, v)]) {
+                Err(DecodeError::InvalidOption { name, .. }) => assert_eq!(name, k),
+                other => panic!("{k}={v}: {other:?}"),
+            }
+        }
+        assert!(opts(&[("multiLine", "false"), ("encoding", "utf-8")]).is_ok());
+    }
+
+    #[test]
+    fn unknown_mode_is_permissive() {
+        // Spark 4.3: mode=whatever reads like PERMISSIVE.
+        assert_eq!(
+            opts(&[("mode", "whatever")]).unwrap().mode,
+            ParseMode::Permissive
+        );
+        assert_eq!(
+            opts(&[("mode", "failfast")]).unwrap().mode,
+            ParseMode::FailFast
+        );
+    }
+
+    #[test]
+    fn read_schema_rules() {
+        let text = read_schema(FileFormat::Text, None).unwrap();
+        assert_eq!(text.fields().len(), 1);
+        assert_eq!(text.field(0).name(), "value");
+        assert_eq!(text.field(0).data_type(), &DataType::Utf8);
+        let err = read_schema(FileFormat::Json, None).unwrap_err();
+        assert!(err
+            .to_string()
+            .starts_with("Schema must be specified when creating a streaming source DataFrame."));
+        let user = Arc::new(Schema::new(vec![Field::new("id", DataType::Int32, false)]));
+        let s = read_schema(FileFormat::Csv, Some(user)).unwrap();
+        assert!(s.field(0).is_nullable());
+    }
+
+    #[test]
+    fn memchr2_finds_first() {
+        let hay: Vec<u8> = (0..200u8)
+            .map(|i| if i % 7 == 0 { b'x' } else { b'a' + i % 5 })
+            .collect();
+        for start in 0..40 {
+            let h = &hay[start..];
+            assert_eq!(
+                memchr2(b'\n', b'\r', h),
+                h.iter().position(|&c| c == b'\n' || c == b'\r')
+            );
+            assert_eq!(
+                memchr2(b'x', b'q', h),
+                h.iter().position(|&c| c == b'x' || c == b'q')
+            );
+        }
+        let mut v = vec![b'a'; 100];
+        v[93] = 0x80;
+        v[95] = b'\r';
+        assert_eq!(memchr2(b'\n', b'\r', &v), Some(95));
+        assert_eq!(memchr2(b'\n', b'\r', b"abc"), None);
+    }
+
+    #[test]
+    fn hadoop_line_splitting() {
+        let lines: Vec<(usize, &[u8])> = Lines::new(b"a\r\nb\rc\n\nd").collect();
+        assert_eq!(
+            lines,
+            vec![
+                (1, &b"a"[..]),
+                (2, &b"b"[..]),
+                (3, &b"c"[..]),
+                (4, &b""[..]),
+                (5, &b"d"[..])
+            ]
+        );
+        assert_eq!(Lines::new(b"a\n").count(), 1);
+        assert_eq!(Lines::new(b"").count(), 0);
+    }
+}

@@ -1,0 +1,598 @@
+//! The file source's bookkeeping (SEMANTICS.md §3.1): Spark's `SeenFilesMap` (which files
+//! were already taken, and how old a file may be to still count as new) and Spark's
+//! compactible metadata logs: the source's own `sources/<i>` log (`FileStreamSourceLog`) and,
+//! read-only, a file sink's `_spark_metadata` log (`FileStreamSinkLog`).
+//!
+//! Log layout (src: `CompactibleFileStreamLog`, `HDFSMetadataLog`; RUN on Spark 4.3): one file
+//! per batch id, `v1` then one JSON line per entry; batch `k` with `(k + 1) % interval == 0`
+//! (interval 10) is written as `<k>.compact` and holds every entry from batch 0 through `k`.
+//! Files before the compaction that keeps `minBatchesToRetain` (100) batches are deleted once
+//! older than 10 minutes.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use spate_runtime::checkpoint::write_atomically;
+use spate_runtime::{Error, Result};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Suffix of a compaction batch file.
+const COMPACT_SUFFIX: &str = ".compact";
+/// `spark.sql.streaming.fileSource.log.compactInterval` and
+/// `spark.sql.streaming.fileSink.log.compactInterval` defaults.
+pub(crate) const DEFAULT_COMPACT_INTERVAL: u64 = 10;
+/// `spark.sql.streaming.minBatchesToRetain` default.
+const MIN_BATCHES_TO_RETAIN: u64 = 100;
+/// `spark.sql.streaming.fileSource.log.cleanupDelay` default.
+const CLEANUP_DELAY: Duration = Duration::from_secs(10 * 60);
+/// The version line of every log file.
+const VERSION_LINE: &str = "v1";
+
+/// One line of a `sources/<i>` log file (Spark's `FileStreamSource.FileEntry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileEntry {
+    /// The file as a URL (`file:///abs/path`, percent-encoded like `java.net.URI`).
+    pub path: String,
+    /// Its modification time, ms since the epoch.
+    pub timestamp: i64,
+    /// The source log batch that took it.
+    #[serde(rename = "batchId")]
+    pub batch_id: i64,
+}
+
+/// One line of a file sink's `_spark_metadata` log (Spark's `SinkFileStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SinkFileStatus {
+    /// The file as a URL.
+    pub path: String,
+    /// Its size in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// Whether it is a directory.
+    #[serde(default)]
+    pub is_dir: bool,
+    /// Its modification time, ms since the epoch.
+    #[serde(default)]
+    pub modification_time: i64,
+    /// `add` (or, in old logs, `delete`).
+    #[serde(default)]
+    pub action: String,
+}
+
+/// Spark's `SeenFilesMap`: files already taken, keyed by URL (or by base name with
+/// `fileNameOnly`), forgetting those older than the newest one minus `maxFileAge`.
+#[derive(Debug, Clone)]
+pub(crate) struct SeenFiles {
+    map: HashMap<String, i64>,
+    latest_timestamp: i64,
+    last_purge_timestamp: i64,
+    max_age_ms: i64,
+    file_name_only: bool,
+}
+
+impl SeenFiles {
+    /// An empty map (`max_age_ms` is at least 0; `i64::MAX` disables aging).
+    pub fn new(max_age_ms: i64, file_name_only: bool) -> Self {
+        SeenFiles {
+            map: HashMap::new(),
+            latest_timestamp: 0,
+            last_purge_timestamp: 0,
+            max_age_ms,
+            file_name_only,
+        }
+    }
+
+    fn key(&self, url: &str) -> String {
+        if self.file_name_only {
+            url_file_name(url)
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// Records a taken file.
+    pub fn add(&mut self, url: &str, timestamp: i64) {
+        self.map.insert(self.key(url), timestamp);
+        self.latest_timestamp = self.latest_timestamp.max(timestamp);
+    }
+
+    /// Whether a listed file counts as new: not seen, and not older than the threshold of
+    /// the last purge (so the very first listing accepts everything).
+    pub fn is_new(&self, url: &str, timestamp: i64) -> bool {
+        timestamp >= self.last_purge_timestamp && !self.map.contains_key(&self.key(url))
+    }
+
+    /// Moves the age threshold to (newest seen − max age) and forgets older files.
+    pub fn purge(&mut self) -> usize {
+        self.last_purge_timestamp = self.latest_timestamp.saturating_sub(self.max_age_ms);
+        let threshold = self.last_purge_timestamp;
+        let before = self.map.len();
+        self.map.retain(|_, timestamp| *timestamp >= threshold);
+        before - self.map.len()
+    }
+
+    /// Number of files tracked.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// The decoded last path component of a file URL (Hadoop's `Path.getName`).
+pub(crate) fn url_file_name(url: &str) -> String {
+    let decoded = percent_decode(url_path_part(url));
+    let decoded = decoded.trim_end_matches('/');
+    decoded.rsplit('/').next().unwrap_or(decoded).to_string()
+}
+
+/// The path part of a URL: without `scheme:` and `//authority`.
+fn url_path_part(url: &str) -> &str {
+    let rest = match url.find(':') {
+        Some(colon)
+            if url[..colon]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            &url[colon + 1..]
+        }
+        _ => url,
+    };
+    match rest.strip_prefix("//") {
+        Some(after) => after.find('/').map_or("", |slash| &after[slash..]),
+        None => rest,
+    }
+}
+
+/// Decodes `%XX` escapes (invalid escapes are kept as they are).
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A file URL as the local path it names (`file:///a%20b` → `/a b`).
+pub(crate) fn url_to_path(url: &str) -> std::result::Result<PathBuf, String> {
+    let rest = url
+        .strip_prefix("file:")
+        .ok_or_else(|| format!("`{url}` is not a file: URL"))?;
+    let path = match rest.strip_prefix("//") {
+        Some(after) => {
+            let slash = after
+                .find('/')
+                .ok_or_else(|| format!("`{url}` has no path"))?;
+            if slash != 0 && &after[..slash] != "localhost" {
+                return Err(format!("`{url}` names another host"));
+            }
+            &after[slash..]
+        }
+        None => rest,
+    };
+    if !path.starts_with('/') {
+        return Err(format!("`{url}` is not an absolute file URL"));
+    }
+    Ok(PathBuf::from(percent_decode(path)))
+}
+
+/// An absolute path as Spark writes it into its logs: `file://` + the path quoted like
+/// `java.net.URI` quotes a path (space, `%`, `#`, `?`, `[`, `]`, `{`, `}`, `^`, `|`, `"`,
+/// `<`, `>`, `` ` ``, `\` and control characters escaped; other non-ASCII characters kept).
+pub(crate) fn path_to_url(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    out.push_str("file://");
+    for c in path.chars() {
+        let keep = if c.is_ascii() {
+            c.is_ascii_alphanumeric() || "-_.!~*'(),;:$&+=/@".contains(c)
+        } else {
+            !c.is_whitespace() && !c.is_control()
+        };
+        if keep {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `batch_id` is written as a compaction file.
+fn is_compaction_batch(batch_id: u64, interval: u64) -> bool {
+    (batch_id + 1).is_multiple_of(interval)
+}
+
+/// Spark's `CompactibleFileStreamLog.deriveCompactInterval`: an interval compatible with the
+/// only existing compaction file.
+fn derive_compact_interval(default_interval: u64, latest_compact: u64) -> u64 {
+    let n = latest_compact + 1;
+    if n <= default_interval {
+        n
+    } else if default_interval < n / 2 {
+        (default_interval..=n / 2)
+            .find(|i| n.is_multiple_of(*i))
+            .unwrap_or(n)
+    } else {
+        n
+    }
+}
+
+/// A directory of batch files in Spark's compactible log format, holding entries `T`.
+#[derive(Debug, Clone)]
+pub(crate) struct CompactibleLog<T> {
+    dir: PathBuf,
+    interval: u64,
+    entry: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> CompactibleLog<T> {
+    /// The log in `dir` (which may not exist yet); the compact interval is derived from the
+    /// compaction files already there, as Spark does.
+    pub fn open(dir: PathBuf, default_interval: u64) -> Result<Self> {
+        let mut log = CompactibleLog {
+            dir,
+            interval: default_interval.max(1),
+            entry: PhantomData,
+        };
+        let mut compacts: Vec<u64> = log
+            .batch_files()?
+            .into_iter()
+            .filter(|(_, c)| *c)
+            .map(|(id, _)| id)
+            .collect();
+        compacts.sort_unstable_by(|a, b| b.cmp(a));
+        log.interval = match compacts.as_slice() {
+            [latest, previous, ..] => latest.saturating_sub(*previous).max(1),
+            [only] => derive_compact_interval(log.interval, *only),
+            [] => log.interval,
+        };
+        Ok(log)
+    }
+
+    /// The log's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Batch ids present (and whether each is a compaction file), in no order.
+    fn batch_files(&self) -> Result<Vec<(u64, bool)>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("listing", &self.dir, e)),
+        };
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("listing", &self.dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let (stem, compact) = match name.strip_suffix(COMPACT_SUFFIX) {
+                Some(stem) => (stem, true),
+                None => (name, false),
+            };
+            if let Ok(id) = stem.parse::<u64>() {
+                ids.push((id, compact));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The newest batch id, if any.
+    pub fn latest_batch_id(&self) -> Result<Option<u64>> {
+        Ok(self.batch_files()?.into_iter().map(|(id, _)| id).max())
+    }
+
+    /// Where batch `batch_id` is written.
+    pub fn path(&self, batch_id: u64) -> PathBuf {
+        if is_compaction_batch(batch_id, self.interval) {
+            self.dir.join(format!("{batch_id}{COMPACT_SUFFIX}"))
+        } else {
+            self.dir.join(batch_id.to_string())
+        }
+    }
+
+    /// Every entry of the file of `batch_id` (a compaction file holds earlier batches' too),
+    /// or `None` when there is no such file.
+    fn read_batch_file(&self, batch_id: u64) -> Result<Option<Vec<T>>> {
+        let preferred = self.path(batch_id);
+        let candidates = [
+            preferred.clone(),
+            self.dir.join(batch_id.to_string()),
+            self.dir.join(format!("{batch_id}{COMPACT_SUFFIX}")),
+        ];
+        for path in candidates.iter() {
+            match std::fs::read_to_string(path) {
+                Ok(text) => return parse_log_text(path, &text).map(Some),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io("reading", path, e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every entry of the log: the newest compaction file and the batches after it.
+    pub fn all_entries(&self) -> Result<Vec<T>> {
+        let Some(latest) = self.latest_batch_id()? else {
+            return Ok(Vec::new());
+        };
+        let start = ((latest + 1) / self.interval * self.interval).saturating_sub(1);
+        let mut out = Vec::new();
+        for id in start..=latest {
+            let entries = self.read_batch_file(id)?.ok_or_else(|| Error::Checkpoint {
+                path: self.path(id),
+                reason: format!(
+                    "batch {id} of the log is missing (latest batch {latest}, compact interval {})",
+                    self.interval
+                ),
+            })?;
+            out.extend(entries);
+        }
+        Ok(out)
+    }
+
+    /// Spark's `deleteExpiredLog`: removes files before the compaction that keeps
+    /// `minBatchesToRetain` batches, once they are older than the cleanup delay.
+    fn delete_expired(&self, current: u64) {
+        let Some(min_batch) = (current + 1).checked_sub(MIN_BATCHES_TO_RETAIN) else {
+            return;
+        };
+        if self.interval > min_batch {
+            return;
+        }
+        let min_compaction = (min_batch - min_batch % self.interval).saturating_sub(1);
+        let expired_before = SystemTime::now().checked_sub(CLEANUP_DELAY);
+        let files = match self.batch_files() {
+            Ok(files) => files,
+            Err(error) => {
+                tracing::warn!(%error, "cannot list the log to delete expired files");
+                return;
+            }
+        };
+        for (id, compact) in files.into_iter().filter(|(id, _)| *id < min_compaction) {
+            let path = if compact {
+                self.dir.join(format!("{id}{COMPACT_SUFFIX}"))
+            } else {
+                self.dir.join(id.to_string())
+            };
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified());
+            let expired = match (modified, expired_before) {
+                (Ok(modified), Some(before)) => modified <= before,
+                _ => false,
+            };
+            if expired {
+                if let Err(error) = std::fs::remove_file(&path) {
+                    tracing::warn!(path = %path.display(), %error, "cannot delete an expired log file");
+                }
+            }
+        }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> CompactibleLog<T> {
+    /// Writes batch `batch_id` (as a compaction file when it is one), then deletes expired
+    /// files as Spark does. Fails if the batch already exists.
+    pub fn add(&self, batch_id: u64, entries: &[T]) -> Result<()> {
+        let path = self.path(batch_id);
+        let mut text = String::from(VERSION_LINE);
+        let push = |text: &mut String, entry: &T| -> Result<()> {
+            let line = serde_json::to_string(entry).map_err(|e| Error::Checkpoint {
+                path: path.clone(),
+                reason: format!("cannot serialize a log entry: {e}"),
+            })?;
+            text.push('\n');
+            text.push_str(&line);
+            Ok(())
+        };
+        if is_compaction_batch(batch_id, self.interval) {
+            for id in batch_id.saturating_sub(self.interval)..batch_id {
+                let previous = self.read_batch_file(id)?.ok_or_else(|| Error::Checkpoint {
+                    path: self.path(id),
+                    reason: format!("batch {id} is missing: cannot compact batch {batch_id}"),
+                })?;
+                for entry in &previous {
+                    push(&mut text, entry)?;
+                }
+            }
+        }
+        for entry in entries {
+            push(&mut text, entry)?;
+        }
+        write_atomically(&path, text.as_bytes(), false)?;
+        self.delete_expired(batch_id);
+        Ok(())
+    }
+}
+
+impl CompactibleLog<FileEntry> {
+    /// The files taken by batch `batch_id` (`None` when the log has no such batch).
+    pub fn get(&self, batch_id: u64) -> Result<Option<Vec<FileEntry>>> {
+        let wanted = |entries: Vec<FileEntry>| -> Vec<FileEntry> {
+            entries
+                .into_iter()
+                .filter(|e| e.batch_id == batch_id as i64)
+                .collect()
+        };
+        if let Some(entries) = self.read_batch_file(batch_id)? {
+            return Ok(Some(wanted(entries)));
+        }
+        // The batch file was deleted after a compaction: its entries live on in the newest
+        // compaction file.
+        let mut compacts: Vec<u64> = self
+            .batch_files()?
+            .into_iter()
+            .filter(|(id, c)| *c && *id >= batch_id)
+            .map(|(id, _)| id)
+            .collect();
+        compacts.sort_unstable();
+        if let Some(compact) = compacts.last() {
+            if let Some(entries) = self.read_batch_file(*compact)? {
+                let entries = wanted(entries);
+                if !entries.is_empty() {
+                    return Ok(Some(entries));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Parses a log file's text: the `v1` line, then one JSON entry per line.
+fn parse_log_text<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Vec<T>> {
+    let corrupt = |reason: String| Error::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut lines = text.lines();
+    match lines.next() {
+        Some(VERSION_LINE) => {}
+        Some(other) => return Err(corrupt(format!("unsupported log version {other:?}"))),
+        None => return Err(corrupt("incomplete log file".into())),
+    }
+    lines
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            serde_json::from_str(line).map_err(|e| corrupt(format!("bad log line {line:?}: {e}")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, timestamp: i64, batch_id: i64) -> FileEntry {
+        FileEntry {
+            path: format!("file:///in/{name}"),
+            timestamp,
+            batch_id,
+        }
+    }
+
+    #[test]
+    fn seen_files_age_out_relative_to_the_newest_file() {
+        let mut seen = SeenFiles::new(1000, false);
+        assert!(
+            !seen.is_new("file:///in/old", -5),
+            "before the first purge the threshold is 0"
+        );
+        seen.purge(); // as the source does when it is created
+        assert!(
+            seen.is_new("file:///in/old", -5),
+            "the first listing accepts old files"
+        );
+        seen.add("file:///in/a", 5000);
+        seen.purge();
+        assert!(!seen.is_new("file:///in/a", 5000));
+        assert!(
+            !seen.is_new("file:///in/b", 3999),
+            "older than newest - maxFileAge"
+        );
+        assert!(seen.is_new("file:///in/b", 4000));
+        seen.add("file:///in/c", 9000);
+        assert_eq!(seen.purge(), 1, "a is forgotten");
+        assert_eq!(seen.len(), 1);
+    }
+
+    #[test]
+    fn seen_files_by_name_only() {
+        let mut seen = SeenFiles::new(i64::MAX, true);
+        seen.add("file:///x/a%20b.json", 1);
+        assert!(!seen.is_new("file:///y/a%20b.json", 1));
+        assert!(seen.is_new("file:///y/c.json", 1));
+    }
+
+    #[test]
+    fn urls_are_quoted_like_java_uris() {
+        let url = path_to_url("/in/sp ace é%#?[x]{y}^|\"<>`\\\t;,=+&$@'!~*().json");
+        assert_eq!(
+            url,
+            "file:///in/sp%20ace%20é%25%23%3F%5Bx%5D%7By%7D%5E%7C%22%3C%3E%60%5C%09;,=+&$@'!~*().json"
+        );
+        assert_eq!(
+            url_to_path(&url).unwrap(),
+            PathBuf::from("/in/sp ace é%#?[x]{y}^|\"<>`\\\t;,=+&$@'!~*().json")
+        );
+        assert_eq!(url_to_path("file:/a/b").unwrap(), PathBuf::from("/a/b"));
+        assert!(url_to_path("hdfs://nn/a").is_err());
+        assert!(url_to_path("file://host/a").is_err());
+        assert_eq!(url_file_name("file:///in/a%20b.json"), "a b.json");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn compaction_every_ten_batches_holds_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = CompactibleLog::<FileEntry>::open(
+            dir.path().join("sources/0"),
+            DEFAULT_COMPACT_INTERVAL,
+        )
+        .unwrap();
+        for id in 0..12u64 {
+            log.add(id, &[entry(&format!("f{id}"), id as i64, id as i64)])
+                .unwrap();
+        }
+        assert!(dir.path().join("sources/0/9.compact").exists());
+        assert!(!dir.path().join("sources/0/9").exists());
+        let compact = std::fs::read_to_string(dir.path().join("sources/0/9.compact")).unwrap();
+        assert_eq!(compact.lines().count(), 11);
+        assert!(
+            compact.starts_with("v1\n{\"path\":\"file:///in/f0\",\"timestamp\":0,\"batchId\":0}\n")
+        );
+        assert_eq!(log.get(9).unwrap().unwrap(), vec![entry("f9", 9, 9)]);
+        assert_eq!(log.get(3).unwrap().unwrap(), vec![entry("f3", 3, 3)]);
+        assert_eq!(log.latest_batch_id().unwrap(), Some(11));
+        let all = log.all_entries().unwrap();
+        assert_eq!(all.len(), 12);
+        // A delta file deleted after compaction is found in the compaction file.
+        std::fs::remove_file(dir.path().join("sources/0/3")).unwrap();
+        assert_eq!(log.get(3).unwrap().unwrap(), vec![entry("f3", 3, 3)]);
+        assert_eq!(log.get(12).unwrap(), None);
+        // Reopening keeps the interval.
+        let reopened = CompactibleLog::<FileEntry>::open(dir.path().join("sources/0"), 10).unwrap();
+        assert_eq!(reopened.interval, 10);
+        assert!(
+            log.add(11, &[]).is_err(),
+            "an existing batch is never overwritten"
+        );
+    }
+
+    #[test]
+    fn compact_interval_is_derived_like_spark() {
+        assert_eq!(derive_compact_interval(10, 4), 5);
+        assert_eq!(derive_compact_interval(5, 11), 6);
+        assert_eq!(derive_compact_interval(10, 12), 13);
+        assert_eq!(derive_compact_interval(10, 19), 20);
+        assert_eq!(derive_compact_interval(10, 29), 10);
+    }
+
+    #[test]
+    fn corrupt_log_files_are_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("0"), "v2\n").unwrap();
+        let log = CompactibleLog::<FileEntry>::open(dir.path().to_path_buf(), 10).unwrap();
+        assert!(matches!(log.get(0), Err(Error::Checkpoint { .. })));
+        std::fs::write(dir.path().join("0"), "v1\n{\"path\":").unwrap();
+        assert!(matches!(log.all_entries(), Err(Error::Checkpoint { .. })));
+        std::fs::write(dir.path().join("2"), "v1\n").unwrap();
+        assert!(
+            matches!(log.all_entries(), Err(Error::Checkpoint { .. })),
+            "batch 1 is missing"
+        );
+    }
+}

@@ -1,0 +1,342 @@
+//! The writer options of the file sink (Spark's names, case-insensitive) and their defaults.
+
+use super::datetime::{
+    DateTimeFormat, DEFAULT_DATE_FORMAT, DEFAULT_TIMESTAMP_FORMAT, DEFAULT_TIMESTAMP_NTZ_FORMAT,
+};
+use spate_runtime::{Error, Result};
+use std::collections::HashMap;
+
+/// The options with lower-case keys (Spark treats option names case-insensitively).
+pub(crate) struct Options(HashMap<String, String>);
+
+impl Options {
+    pub(crate) fn new(options: &HashMap<String, String>) -> Self {
+        Options(
+            options
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// Spark's `getBool`: `true` / `false` in any case, else an error naming the option.
+    pub(crate) fn bool(&self, name: &str, default: bool) -> Result<bool> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+            Some(_) => Err(Error::IllegalArgument(format!(
+                "{name} flag can be true or false"
+            ))),
+        }
+    }
+
+    /// A single-character option: empty means `'\0'` (off), as in Spark's CSV options.
+    fn char(&self, name: &str, default: char) -> Result<char> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => {
+                let mut chars = v.chars();
+                match (chars.next(), chars.next()) {
+                    (None, _) => Ok('\0'),
+                    (Some(c), None) => Ok(c),
+                    _ => Err(Error::IllegalArgument(format!(
+                        "{name} cannot be more than one character"
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// How dates and timestamps are printed by the text formats.
+#[derive(Debug, Clone)]
+pub(crate) struct TextOptions {
+    /// `timestampFormat`, for `TIMESTAMP` columns.
+    pub(crate) timestamp: DateTimeFormat,
+    /// `timestampNTZFormat`, for `TIMESTAMP_NTZ` columns.
+    pub(crate) timestamp_ntz: DateTimeFormat,
+    /// `dateFormat`, for `DATE` columns.
+    pub(crate) date: DateTimeFormat,
+    /// The time zone timestamps are shown in (`timeZone` option, else the session's).
+    pub(crate) offset_secs: i32,
+    /// `lineSep`, written after every record.
+    pub(crate) line_sep: String,
+}
+
+impl TextOptions {
+    fn new(options: &Options, offset_secs: i32) -> Result<Self> {
+        let pattern = |name: &str, default: &str| -> Result<DateTimeFormat> {
+            let text = options.get(name).unwrap_or(default);
+            DateTimeFormat::new(text).map_err(|reason| {
+                Error::IllegalArgument(format!("invalid {name} '{text}': {reason}"))
+            })
+        };
+        let timestamp = pattern("timestampFormat", DEFAULT_TIMESTAMP_FORMAT)?;
+        let timestamp_ntz = pattern("timestampNTZFormat", DEFAULT_TIMESTAMP_NTZ_FORMAT)?;
+        if timestamp_ntz.has_offset() {
+            return Err(Error::IllegalArgument(
+                "timestampNTZFormat cannot contain a time zone offset".into(),
+            ));
+        }
+        let date = pattern("dateFormat", DEFAULT_DATE_FORMAT)?;
+        if date.has_time() {
+            return Err(Error::IllegalArgument(
+                "dateFormat cannot contain time-of-day or offset fields".into(),
+            ));
+        }
+        let offset_secs = match options.get("timeZone") {
+            None => offset_secs,
+            Some(zone) => parse_offset(zone).ok_or_else(|| {
+                Error::IllegalArgument(format!(
+                    "unsupported timeZone '{zone}': spate's file sink accepts UTC, Z, GMT or a fixed offset such as +05:30"
+                ))
+            })?,
+        };
+        let line_sep = match options.get("lineSep") {
+            None => "\n".to_string(),
+            Some("") => {
+                return Err(Error::IllegalArgument(
+                    "'lineSep' cannot be an empty string.".into(),
+                ))
+            }
+            Some(sep) => sep.to_string(),
+        };
+        if let Some(encoding) = options.get("encoding").or(options.get("charset")) {
+            let e = encoding.to_ascii_lowercase();
+            if e != "utf-8" && e != "utf8" {
+                return Err(Error::IllegalArgument(format!(
+                    "unsupported encoding '{encoding}': spate's file sink writes UTF-8 only"
+                )));
+            }
+        }
+        Ok(TextOptions {
+            timestamp,
+            timestamp_ntz,
+            date,
+            offset_secs,
+            line_sep,
+        })
+    }
+}
+
+/// `compression` for the text formats: only no compression is available.
+fn text_compression(options: &Options) -> Result<()> {
+    match options.get("compression") {
+        None => Ok(()),
+        Some(c) if c.eq_ignore_ascii_case("none") || c.eq_ignore_ascii_case("uncompressed") => {
+            Ok(())
+        }
+        Some(c) => Err(Error::IllegalArgument(format!(
+            "compression codec '{c}' is not supported by spate's file sink (use none)"
+        ))),
+    }
+}
+
+/// Options of the JSON writer.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonOptions {
+    pub(crate) text: TextOptions,
+    /// `ignoreNullFields` (default true): leave NULL fields out of the objects.
+    pub(crate) ignore_null_fields: bool,
+}
+
+impl JsonOptions {
+    pub(crate) fn new(options: &Options, offset_secs: i32) -> Result<Self> {
+        text_compression(options)?;
+        Ok(JsonOptions {
+            text: TextOptions::new(options, offset_secs)?,
+            ignore_null_fields: options.bool("ignoreNullFields", true)?,
+        })
+    }
+}
+
+/// Options of the CSV writer, with Spark's write defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvOptions {
+    pub(crate) text: TextOptions,
+    /// `header` (false): write the column names first.
+    pub(crate) header: bool,
+    /// `sep` / `delimiter` (`,`).
+    pub(crate) delimiter: String,
+    /// `quote` (`"`); `'\0'` when set to the empty string.
+    pub(crate) quote: char,
+    /// `escape` (`\`): escapes the quote character inside quoted values.
+    pub(crate) escape: char,
+    /// `charToEscapeQuoteEscaping`: escapes the escape character inside quoted values
+    /// (default: the escape character when it differs from the quote, else none).
+    pub(crate) escape_escape: Option<char>,
+    /// `escapeQuotes` (true): values containing the quote character are quoted.
+    pub(crate) escape_quotes: bool,
+    /// `quoteAll` (false).
+    pub(crate) quote_all: bool,
+    /// `nullValue` (empty).
+    pub(crate) null_value: String,
+    /// `emptyValue` (`""` when writing).
+    pub(crate) empty_value: String,
+    /// `ignoreLeadingWhiteSpace` (true when writing).
+    pub(crate) trim_leading: bool,
+    /// `ignoreTrailingWhiteSpace` (true when writing).
+    pub(crate) trim_trailing: bool,
+}
+
+impl CsvOptions {
+    pub(crate) fn new(options: &Options, offset_secs: i32) -> Result<Self> {
+        text_compression(options)?;
+        let delimiter = match options.get("sep").or(options.get("delimiter")) {
+            None => ",".to_string(),
+            Some("") => {
+                return Err(Error::IllegalArgument(
+                    "Delimiter cannot be empty string".into(),
+                ))
+            }
+            Some("\\t") => "\t".to_string(),
+            Some(sep) => sep.to_string(),
+        };
+        let quote = options.char("quote", '"')?;
+        let escape = options.char("escape", '\\')?;
+        let escape_escape = match options.get("charToEscapeQuoteEscaping") {
+            Some(_) => match options.char("charToEscapeQuoteEscaping", '\0')? {
+                '\0' => None,
+                c => Some(c),
+            },
+            None if escape != quote => Some(escape),
+            None => None,
+        };
+        Ok(CsvOptions {
+            text: TextOptions::new(options, offset_secs)?,
+            header: options.bool("header", false)?,
+            delimiter,
+            quote,
+            escape,
+            escape_escape,
+            escape_quotes: options.bool("escapeQuotes", true)?,
+            quote_all: options.bool("quoteAll", false)?,
+            null_value: options.get("nullValue").unwrap_or("").to_string(),
+            empty_value: options.get("emptyValue").unwrap_or("\"\"").to_string(),
+            trim_leading: options.bool("ignoreLeadingWhiteSpace", true)?,
+            trim_trailing: options.bool("ignoreTrailingWhiteSpace", true)?,
+        })
+    }
+}
+
+/// Parses a fixed zone: `UTC`, `Z`, `GMT`, `UTC+01:00`, `+05:30`, `-08`, `+0530`.
+pub(crate) fn parse_offset(zone: &str) -> Option<i32> {
+    let z = zone.trim();
+    let rest = ["UTC", "GMT", "UT"]
+        .iter()
+        .find_map(|p| z.strip_prefix(p))
+        .unwrap_or(z);
+    if rest.is_empty() || rest == "Z" {
+        return Some(0);
+    }
+    let (sign, digits) = match rest.as_bytes().first() {
+        Some(b'+') => (1, &rest[1..]),
+        Some(b'-') => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if digits.len() == 4 => (&digits[..2], &digits[2..]),
+        None => (digits, "0"),
+    };
+    if hours.is_empty() || !hours.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !minutes.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i32 = hours.parse().ok()?;
+    let m: i32 = minutes.parse().ok()?;
+    if h > 18 || m > 59 {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60))
+}
+
+/// Spark's `Utils.timeStringAsMs` for the `retention` option: a number with an optional
+/// unit (`us`, `ms`, `s`, `m`/`min`, `h`, `d`; milliseconds without one).
+pub(crate) fn parse_duration_ms(text: &str) -> Result<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let invalid = || {
+        Error::IllegalArgument(format!(
+            "Time must be specified as seconds (s), milliseconds (ms), microseconds (us), minutes (m or min), hour (h), or day (d). E.g. 50s, 100ms, or 250us.\nInvalid time string: {text}"
+        ))
+    };
+    let n: u64 = number.parse().map_err(|_| invalid())?;
+    let factor_us: u64 = match unit.trim() {
+        "us" => 1,
+        "" | "ms" => 1_000,
+        "s" => 1_000_000,
+        "m" | "min" => 60_000_000,
+        "h" => 3_600_000_000,
+        "d" => 86_400_000_000,
+        _ => return Err(invalid()),
+    };
+    Ok(n.saturating_mul(factor_us) / 1_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> Options {
+        Options::new(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn csv_defaults_and_overrides() {
+        let o = CsvOptions::new(&opts(&[]), 0).unwrap();
+        assert!(!o.header);
+        assert_eq!(o.delimiter, ",");
+        assert_eq!(
+            (o.quote, o.escape, o.escape_escape),
+            ('"', '\\', Some('\\'))
+        );
+        assert_eq!(
+            (o.null_value.as_str(), o.empty_value.as_str()),
+            ("", "\"\"")
+        );
+        let o = CsvOptions::new(
+            &opts(&[
+                ("HEADER", "True"),
+                ("sep", "\\t"),
+                ("quote", ""),
+                ("escape", "\""),
+            ]),
+            0,
+        )
+        .unwrap();
+        assert!(o.header);
+        assert_eq!(o.delimiter, "\t");
+        assert_eq!(o.quote, '\0');
+        assert!(CsvOptions::new(&opts(&[("header", "yes")]), 0).is_err());
+        assert!(CsvOptions::new(&opts(&[("quote", "ab")]), 0).is_err());
+        assert!(CsvOptions::new(&opts(&[("compression", "gzip")]), 0).is_err());
+        assert!(CsvOptions::new(&opts(&[("compression", "none")]), 0).is_ok());
+    }
+
+    #[test]
+    fn offsets_and_durations() {
+        assert_eq!(parse_offset("UTC"), Some(0));
+        assert_eq!(parse_offset("+05:30"), Some(19_800));
+        assert_eq!(parse_offset("GMT-8"), Some(-28_800));
+        assert_eq!(parse_offset("-0130"), Some(-5_400));
+        assert_eq!(parse_offset("Europe/Paris"), None);
+        assert_eq!(parse_duration_ms("12h").unwrap(), 43_200_000);
+        assert_eq!(parse_duration_ms("100").unwrap(), 100);
+        assert_eq!(parse_duration_ms("5 min").unwrap(), 300_000);
+        assert!(parse_duration_ms("forever").is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! spate's connectors: file sources (json, csv, parquet, text) and the console, memory,
+//! file and foreachBatch sinks.
+
+pub mod console;
+pub mod file;
+pub mod foreach_batch;
+pub mod memory;

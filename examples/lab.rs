@@ -1,0 +1,28 @@
+//! The README's main job: the lab's parts that spate runs today, one after the other, on
+//! generated sample data, printing what Spark prints.
+
+#[path = "part02_setup.rs"]
+mod part02;
+#[path = "part03_file_source.rs"]
+mod part03;
+#[path = "part04_transformations.rs"]
+mod part04;
+#[path = "part05_sinks.rs"]
+mod part05;
+#[path = "part07_triggers.rs"]
+mod part07;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let parts: [(&str, fn() -> Result<(), Box<dyn std::error::Error>>); 5] = [
+        ("Part 2: Setup", part02::main),
+        ("Part 3: Reading from File Source", part03::main),
+        ("Part 4: Streaming Transformations", part04::main),
+        ("Part 5: Output Sinks", part05::main),
+        ("Part 7: Trigger Types", part07::main),
+    ];
+    for (title, run) in parts {
+        println!("\n=== {title} ===\n");
+        run()?;
+    }
+    Ok(())
+}

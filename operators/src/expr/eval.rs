@@ -1,0 +1,281 @@
+//! Running a [`Bound`] expression over a record batch. Every node is a whole-array Arrow kernel;
+//! literals stay one-element scalars ([`One`]) until something needs a full array.
+//!
+//! Like Spark, `CASE WHEN` only evaluates a branch value on the rows that select it and `AND`/
+//! `OR` only evaluate their right side where the left side does not decide the result, so an
+//! ANSI error (division by zero, bad cast) is raised only for rows Spark would compute.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int32Array, Int64Array,
+    RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
+};
+use arrow::compute::kernels::zip::zip;
+use arrow::compute::{
+    and_kleene, cast, filter_record_batch, is_not_null, is_null, not, or_kleene,
+    prep_null_mask_filter, take,
+};
+use arrow::datatypes::DataType;
+
+use super::error::ExprError;
+use super::resolve::{can_fail, normalize, Bound, Kind};
+use super::{arith, cast as spark_cast, compare, pattern, EvalContext, Literal};
+
+/// A one-element array standing for every row (an Arrow scalar `Datum`).
+#[derive(Debug, Clone)]
+pub(crate) struct One(ArrayRef);
+
+impl arrow::array::Datum for One {
+    fn get(&self) -> (&dyn Array, bool) {
+        (self.0.as_ref(), true)
+    }
+}
+
+/// A computed column: a full array, or one value standing for every row.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    /// One value per row.
+    Array(ArrayRef),
+    /// A single value broadcast to all rows.
+    Scalar(One),
+}
+
+impl Value {
+    /// The underlying array (one element for a scalar).
+    pub(crate) fn array(&self) -> &ArrayRef {
+        match self {
+            Value::Array(a) => a,
+            Value::Scalar(s) => &s.0,
+        }
+    }
+
+    /// Whether this is a broadcast scalar.
+    pub(crate) fn is_scalar(&self) -> bool {
+        matches!(self, Value::Scalar(_))
+    }
+
+    /// As an Arrow `Datum` for the kernels.
+    pub(crate) fn datum(&self) -> &dyn arrow::array::Datum {
+        match self {
+            Value::Array(a) => a,
+            Value::Scalar(s) => s,
+        }
+    }
+
+    /// Wrap a kernel result: a scalar if every input was one.
+    pub(crate) fn from_result(array: ArrayRef, scalar: bool) -> Value {
+        if scalar && array.len() == 1 {
+            Value::Scalar(One(array))
+        } else {
+            Value::Array(array)
+        }
+    }
+
+    /// Apply an array → array function, keeping scalar-ness.
+    fn map(
+        &self,
+        f: impl FnOnce(&ArrayRef) -> Result<ArrayRef, ExprError>,
+    ) -> Result<Value, ExprError> {
+        Ok(Value::from_result(f(self.array())?, self.is_scalar()))
+    }
+
+    /// A full array of `rows` values.
+    pub(crate) fn into_array(self, rows: usize) -> Result<ArrayRef, ExprError> {
+        match self {
+            Value::Array(a) => Ok(a),
+            Value::Scalar(s) => repeat(&s.0, rows),
+        }
+    }
+}
+
+/// Repeat the single value of `one` `rows` times.
+fn repeat(one: &ArrayRef, rows: usize) -> Result<ArrayRef, ExprError> {
+    if one.is_null(0) {
+        return Ok(new_null_array(one.data_type(), rows));
+    }
+    let indices = UInt32Array::from(vec![0u32; rows]);
+    Ok(take(one.as_ref(), &indices, None)?)
+}
+
+/// A one-element array holding `lit` with type `data_type`.
+fn literal_array(lit: &Literal, data_type: &DataType) -> ArrayRef {
+    match lit {
+        Literal::Null => new_null_array(data_type, 1),
+        Literal::Boolean(v) => Arc::new(BooleanArray::from(vec![*v])),
+        Literal::Int32(v) => Arc::new(Int32Array::from(vec![*v])),
+        Literal::Int64(v) => Arc::new(Int64Array::from(vec![*v])),
+        Literal::Float64(v) => Arc::new(Float64Array::from(vec![*v])),
+        Literal::Utf8(v) => Arc::new(StringArray::from(vec![v.as_str()])),
+        Literal::Timestamp(v) => {
+            Arc::new(TimestampMicrosecondArray::from(vec![*v]).with_timezone("UTC"))
+        }
+    }
+}
+
+/// Evaluate `node` over `batch` into one value per row.
+pub(crate) fn evaluate(
+    node: &Bound,
+    batch: &RecordBatch,
+    ctx: &EvalContext,
+) -> Result<ArrayRef, ExprError> {
+    eval(node, batch, ctx)?.into_array(batch.num_rows())
+}
+
+fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, ExprError> {
+    let rows = batch.num_rows();
+    match &node.kind {
+        Kind::Column(index) => {
+            let column = batch.column(*index);
+            if normalize(column.data_type()) == *column.data_type() {
+                Ok(Value::Array(column.clone()))
+            } else {
+                Ok(Value::Array(cast(column, &node.data_type)?))
+            }
+        }
+        Kind::Literal(lit) => Ok(Value::Scalar(One(literal_array(lit, &node.data_type)))),
+        Kind::Cast(child) => {
+            eval(child, batch, ctx)?.map(|a| spark_cast::cast(a, &node.data_type, ctx))
+        }
+        Kind::Arith(op, l, r) => {
+            let l = eval(l, batch, ctx)?;
+            let r = eval(r, batch, ctx)?;
+            arith::binary(*op, &l, &r, &node.data_type, rows, ctx)
+        }
+        Kind::Compare(op, l, r) => {
+            let l = eval(l, batch, ctx)?;
+            let r = eval(r, batch, ctx)?;
+            compare::compare(*op, &l, &r, rows)
+        }
+        Kind::And(l, r) => logic(true, l, r, batch, ctx),
+        Kind::Or(l, r) => logic(false, l, r, batch, ctx),
+        Kind::Not(child) => eval(child, batch, ctx)?.map(|a| Ok(Arc::new(not(a.as_boolean())?))),
+        Kind::IsNull(child) => eval(child, batch, ctx)?.map(|a| Ok(Arc::new(is_null(a)?))),
+        Kind::IsNotNull(child) => eval(child, batch, ctx)?.map(|a| Ok(Arc::new(is_not_null(a)?))),
+        Kind::Negate(child) => {
+            let v = eval(child, batch, ctx)?;
+            v.map(|a| arith::negate(a, ctx.ansi))
+        }
+        Kind::ParseTimestamp(child, fmt) => {
+            let compiled = pattern::Pattern::compile(fmt)?;
+            let v = eval(child, batch, ctx)?;
+            v.map(|a| Ok(Arc::new(compiled.parse_column(a.as_string::<i32>(), ctx)?)))
+        }
+        Kind::CaseWhen(branches, otherwise) => {
+            case_when(node, branches, otherwise.as_deref(), batch, ctx)
+        }
+    }
+}
+
+/// Evaluate `node` only on the rows where `mask` (no nulls) is true; other rows are NULL.
+fn eval_masked(
+    node: &Bound,
+    batch: &RecordBatch,
+    mask: &BooleanArray,
+    ctx: &EvalContext,
+) -> Result<Value, ExprError> {
+    let rows = batch.num_rows();
+    if !can_fail(node, ctx.ansi) {
+        return eval(node, batch, ctx);
+    }
+    let selected = mask.true_count();
+    if selected == rows {
+        return eval(node, batch, ctx);
+    }
+    if selected == 0 {
+        return Ok(Value::Scalar(One(new_null_array(&node.data_type, 1))));
+    }
+    let subset = filter_record_batch(batch, mask)?;
+    let values = eval(node, &subset, ctx)?.into_array(subset.num_rows())?;
+    let mut next = 0u32;
+    let indices: UInt32Array = mask
+        .values()
+        .iter()
+        .map(|keep| {
+            keep.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
+    Ok(Value::Array(take(values.as_ref(), &indices, None)?))
+}
+
+/// Rows where a boolean value is exactly `want` (NULL counts as neither), as a mask without
+/// nulls.
+fn rows_equal_to(v: &BooleanArray, want: bool) -> Result<BooleanArray, ExprError> {
+    let matching = if want { v.clone() } else { not(v)? };
+    Ok(if matching.null_count() == 0 {
+        matching
+    } else {
+        prep_null_mask_filter(&matching)
+    })
+}
+
+/// Three-valued `AND` (`is_and`) or `OR`, evaluating the right side only where needed.
+fn logic(
+    is_and: bool,
+    l: &Bound,
+    r: &Bound,
+    batch: &RecordBatch,
+    ctx: &EvalContext,
+) -> Result<Value, ExprError> {
+    let rows = batch.num_rows();
+    let lv = eval(l, batch, ctx)?;
+    let rv = if can_fail(r, ctx.ansi) {
+        let left = lv.clone().into_array(rows)?;
+        // AND needs the right side where the left is not false; OR where it is not true.
+        let decided = rows_equal_to(left.as_boolean(), !is_and)?;
+        eval_masked(r, batch, &not(&decided)?, ctx)?
+    } else {
+        eval(r, batch, ctx)?
+    };
+    let scalar = lv.is_scalar() && rv.is_scalar();
+    let n = if scalar { 1 } else { rows };
+    let (la, ra) = (expand(lv, n)?, expand(rv, n)?);
+    let (la, ra) = (la.as_boolean(), ra.as_boolean());
+    let out = if is_and {
+        and_kleene(la, ra)?
+    } else {
+        or_kleene(la, ra)?
+    };
+    Ok(Value::from_result(Arc::new(out), scalar))
+}
+
+/// As an array of length `n` (`n` is 1 when combining scalars).
+fn expand(v: Value, n: usize) -> Result<ArrayRef, ExprError> {
+    match v {
+        Value::Scalar(s) if n == 1 => Ok(s.0),
+        other => other.into_array(n),
+    }
+}
+
+fn case_when(
+    node: &Bound,
+    branches: &[(Bound, Bound)],
+    otherwise: Option<&Bound>,
+    batch: &RecordBatch,
+    ctx: &EvalContext,
+) -> Result<Value, ExprError> {
+    let rows = batch.num_rows();
+    let mut remaining = BooleanArray::from(vec![true; rows]);
+    let mut picked: Vec<(BooleanArray, Value)> = Vec::with_capacity(branches.len());
+    for (cond, value) in branches {
+        let c = eval_masked(cond, batch, &remaining, ctx)?.into_array(rows)?;
+        let hit = and_kleene(&rows_equal_to(c.as_boolean(), true)?, &remaining)?;
+        let v = eval_masked(value, batch, &hit, ctx)?;
+        remaining = and_kleene(&remaining, &not(&hit)?)?;
+        picked.push((hit, v));
+    }
+    let mut result = match otherwise {
+        Some(e) => eval_masked(e, batch, &remaining, ctx)?,
+        None => Value::Scalar(One(new_null_array(&node.data_type, 1))),
+    };
+    if node.data_type == DataType::Null {
+        return Ok(result);
+    }
+    for (hit, v) in picked.into_iter().rev() {
+        result = Value::Array(zip(&hit, v.datum(), result.datum())?);
+    }
+    Ok(result)
+}

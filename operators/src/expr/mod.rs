@@ -1,0 +1,411 @@
+//! Column expressions with Spark 4.3 semantics, evaluated over whole Arrow record batches.
+//!
+//! An [`Expr`] is built with the DataFrame-style helpers ([`col`], [`lit`], [`to_timestamp`],
+//! [`when`], operators such as `col("value") * 2`). It is resolved against a schema with Spark's
+//! type coercion (ANSI mode by default), named the way Spark names unaliased columns, and
+//! evaluated one batch at a time with Arrow kernels.
+//!
+//! Submodules, one job each: `resolve` binds an expression to a schema (`coerce` holds the
+//! coercion rules), `naming` builds Spark's column names, `eval` runs a bound expression,
+//! `arith` and `compare` are the numeric kernels, `cast` is Spark's `CAST`, `numparse` parses
+//! numbers from strings, `timestamp` is Spark's string→timestamp parser, `zone` resolves zone ids
+//! (`tzfile` reads the system time zone database), `pattern` parses datetime patterns,
+//! `format` prints values the way Spark does and `error` holds [`ExprError`].
+
+mod arith;
+mod cast;
+mod coerce;
+mod compare;
+mod error;
+mod eval;
+mod format;
+mod naming;
+mod numparse;
+mod pattern;
+mod resolve;
+mod timestamp;
+mod tzfile;
+mod zone;
+
+#[cfg(test)]
+mod tests;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema};
+use chrono::FixedOffset;
+
+pub use error::ExprError;
+
+/// A column expression, as built by the DataFrame API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A reference to an input column (resolved case-insensitively, like Spark's default).
+    Column(String),
+    /// A constant.
+    Literal(Literal),
+    /// A binary operator (`+ - * / % = <> < <= > >= AND OR`).
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// Left operand.
+        left: Box<Expr>,
+        /// Right operand.
+        right: Box<Expr>,
+    },
+    /// Boolean negation, `NOT e`.
+    Not(Box<Expr>),
+    /// `e IS NULL`.
+    IsNull(Box<Expr>),
+    /// `e IS NOT NULL`.
+    IsNotNull(Box<Expr>),
+    /// `e AS name`.
+    Alias(Box<Expr>, String),
+    /// `CAST(e AS type)`.
+    Cast(Box<Expr>, DataType),
+    /// `to_timestamp(e)` or `to_timestamp(e, pattern)`.
+    ToTimestamp(Box<Expr>, Option<String>),
+    /// `CASE WHEN c1 THEN v1 [WHEN …] [ELSE e] END`.
+    CaseWhen {
+        /// `(condition, value)` pairs, tried in order.
+        branches: Vec<(Expr, Expr)>,
+        /// The `ELSE` value (NULL when absent).
+        otherwise: Option<Box<Expr>>,
+    },
+    /// Arithmetic negation, Spark's `negative(e)`.
+    Negate(Box<Expr>),
+}
+
+/// A constant value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// The untyped NULL (Spark's `void` type).
+    Null,
+    /// A `boolean`.
+    Boolean(bool),
+    /// An `int`.
+    Int32(i32),
+    /// A `bigint`.
+    Int64(i64),
+    /// A `double`.
+    Float64(f64),
+    /// A `string`.
+    Utf8(String),
+    /// A `timestamp`, in microseconds since the epoch (UTC).
+    Timestamp(i64),
+}
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/` (always a `double` division, like Spark).
+    Div,
+    /// `%`
+    Mod,
+    /// `=`
+    Eq,
+    /// `<>` (Spark shows it as `NOT (a = b)`).
+    NotEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+    /// `AND` (three-valued).
+    And,
+    /// `OR` (three-valued).
+    Or,
+}
+
+/// Session settings that change how expressions evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalContext {
+    /// `spark.sql.ansi.enabled` (default `true` since Spark 4.0): invalid casts, overflow and
+    /// division by zero raise errors instead of producing NULL or wrapping.
+    pub ansi: bool,
+    /// `spark.sql.session.timeZone` (default UTC here): zone for strings without an offset and
+    /// for timestamp→string.
+    pub time_zone: FixedOffset,
+}
+
+impl Default for EvalContext {
+    fn default() -> Self {
+        Self {
+            ansi: true,
+            time_zone: chrono::Offset::fix(&chrono::Utc),
+        }
+    }
+}
+
+/// A reference to the column `name`.
+pub fn col(name: &str) -> Expr {
+    Expr::Column(name.to_string())
+}
+
+/// A constant (`i32` → int, `i64` → bigint, `f64` → double, `bool`, `&str`/`String` → string).
+pub fn lit(value: impl Into<Literal>) -> Expr {
+    Expr::Literal(value.into())
+}
+
+/// `to_timestamp(e)`: Spark's cast of a string (or number) to a timestamp.
+pub fn to_timestamp(e: Expr) -> Expr {
+    Expr::ToTimestamp(Box::new(e), None)
+}
+
+/// `to_timestamp(e, fmt)`: parse strings with a Spark datetime pattern such as
+/// `yyyy-MM-dd HH:mm:ss`.
+pub fn to_timestamp_with_format(e: Expr, fmt: &str) -> Expr {
+    Expr::ToTimestamp(Box::new(e), Some(fmt.to_string()))
+}
+
+/// `CASE WHEN cond THEN value END`; chain [`Expr::when`] and [`Expr::otherwise`].
+pub fn when(cond: Expr, value: impl Into<Expr>) -> Expr {
+    Expr::CaseWhen {
+        branches: vec![(cond, value.into())],
+        otherwise: None,
+    }
+}
+
+macro_rules! literal_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$t> for Literal {
+            fn from(v: $t) -> Self {
+                Literal::$variant(v.into())
+            }
+        }
+        impl From<$t> for Expr {
+            fn from(v: $t) -> Self {
+                Expr::Literal(Literal::$variant(v.into()))
+            }
+        }
+    )*};
+}
+
+literal_from!(i32 => Int32, i64 => Int64, f64 => Float64, bool => Boolean, String => Utf8, &str => Utf8);
+
+impl From<Literal> for Expr {
+    fn from(v: Literal) -> Self {
+        Expr::Literal(v)
+    }
+}
+
+impl<T: Into<Literal>> From<Option<T>> for Literal {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Literal::Null, Into::into)
+    }
+}
+
+fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+    Expr::Binary {
+        op,
+        left: Box::new(left),
+        right: Box::new(right),
+    }
+}
+
+// The DataFrame method names (`eq`, `not`, …) are part of the API; they build expressions and
+// do not compare or negate `Expr` values themselves.
+#[allow(clippy::should_implement_trait)]
+impl Expr {
+    /// Name the expression (`e AS name`).
+    pub fn alias(self, name: &str) -> Expr {
+        Expr::Alias(Box::new(self), name.to_string())
+    }
+
+    /// `CAST(self AS data_type)`.
+    pub fn cast(self, data_type: DataType) -> Expr {
+        Expr::Cast(Box::new(self), data_type)
+    }
+
+    /// `self IS NULL`.
+    pub fn is_null(self) -> Expr {
+        Expr::IsNull(Box::new(self))
+    }
+
+    /// `self IS NOT NULL`.
+    pub fn is_not_null(self) -> Expr {
+        Expr::IsNotNull(Box::new(self))
+    }
+
+    /// `self = other`.
+    pub fn eq(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::Eq, self, other.into())
+    }
+
+    /// `self <> other` (named `(NOT (self = other))`, as PySpark's `!=`).
+    pub fn not_eq(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::NotEq, self, other.into())
+    }
+
+    /// `self < other`.
+    pub fn lt(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::Lt, self, other.into())
+    }
+
+    /// `self <= other`.
+    pub fn lt_eq(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::LtEq, self, other.into())
+    }
+
+    /// `self > other`.
+    pub fn gt(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::Gt, self, other.into())
+    }
+
+    /// `self >= other`.
+    pub fn gt_eq(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::GtEq, self, other.into())
+    }
+
+    /// `self AND other` (three-valued logic).
+    pub fn and(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::And, self, other.into())
+    }
+
+    /// `self OR other` (three-valued logic).
+    pub fn or(self, other: impl Into<Expr>) -> Expr {
+        binary(BinaryOp::Or, self, other.into())
+    }
+
+    /// `NOT self`.
+    pub fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+
+    /// Add a `WHEN cond THEN value` branch to a `CASE` built by [`when`]. It is only meaningful
+    /// on such a `CASE` (PySpark raises otherwise); on any other expression, or after
+    /// [`Expr::otherwise`], it returns a new `CASE WHEN cond THEN value END` and drops `self`.
+    pub fn when(self, cond: Expr, value: impl Into<Expr>) -> Expr {
+        match self {
+            Expr::CaseWhen {
+                mut branches,
+                otherwise: None,
+            } => {
+                branches.push((cond, value.into()));
+                Expr::CaseWhen {
+                    branches,
+                    otherwise: None,
+                }
+            }
+            _ => when(cond, value),
+        }
+    }
+
+    /// Set the `ELSE` value of a `CASE` built by [`when`]. On any other expression it returns
+    /// `self` unchanged.
+    pub fn otherwise(self, value: impl Into<Expr>) -> Expr {
+        match self {
+            Expr::CaseWhen {
+                branches,
+                otherwise: None,
+            } => Expr::CaseWhen {
+                branches,
+                otherwise: Some(Box::new(value.into())),
+            },
+            other => other,
+        }
+    }
+
+    /// Evaluate over a whole batch. The result has one value per row of `batch`.
+    pub fn evaluate(&self, batch: &RecordBatch, ctx: &EvalContext) -> Result<ArrayRef, ExprError> {
+        let bound = resolve::bind(self, batch.schema_ref(), ctx)?;
+        eval::evaluate(&bound, batch, ctx)
+    }
+
+    /// The output column as Spark shows it (name, type, nullability), for the default session
+    /// settings (ANSI on, UTC).
+    pub fn output_field(&self, input: &Schema) -> Result<Field, ExprError> {
+        self.output_field_with(input, &EvalContext::default())
+    }
+
+    /// The output column for the given session settings: ANSI mode changes some result types
+    /// and nullability, the time zone changes how timestamp literals are named.
+    pub fn output_field_with(&self, input: &Schema, ctx: &EvalContext) -> Result<Field, ExprError> {
+        let bound = resolve::bind(self, input, ctx)?;
+        let name = naming::output_name(self, ctx.time_zone);
+        Ok(Field::new(name, bound.data_type.clone(), bound.nullable))
+    }
+
+    /// The output column name Spark generates (the alias if there is one).
+    pub fn output_name(&self) -> String {
+        naming::output_name(self, EvalContext::default().time_zone)
+    }
+
+    /// The names of the columns the expression reads, in first-use order, without duplicates,
+    /// as written (without enclosing back-quotes); Spark matches them case-insensitively.
+    pub fn columns(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_columns(&mut out);
+        out
+    }
+
+    fn collect_columns(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Column(name) => {
+                let name = naming::unquote(name);
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+            Expr::Literal(_) => {}
+            Expr::Binary { left, right, .. } => {
+                left.collect_columns(out);
+                right.collect_columns(out);
+            }
+            Expr::Not(e)
+            | Expr::IsNull(e)
+            | Expr::IsNotNull(e)
+            | Expr::Alias(e, _)
+            | Expr::Cast(e, _)
+            | Expr::ToTimestamp(e, _)
+            | Expr::Negate(e) => e.collect_columns(out),
+            Expr::CaseWhen {
+                branches,
+                otherwise,
+            } => {
+                for (c, v) in branches {
+                    c.collect_columns(out);
+                    v.collect_columns(out);
+                }
+                if let Some(e) = otherwise {
+                    e.collect_columns(out);
+                }
+            }
+        }
+    }
+}
+
+macro_rules! binary_operator {
+    ($($trait:ident :: $method:ident => $op:ident),* $(,)?) => {$(
+        impl<T: Into<Expr>> std::ops::$trait<T> for Expr {
+            type Output = Expr;
+            fn $method(self, rhs: T) -> Expr {
+                binary(BinaryOp::$op, self, rhs.into())
+            }
+        }
+    )*};
+}
+
+binary_operator!(Add::add => Add, Sub::sub => Sub, Mul::mul => Mul, Div::div => Div, Rem::rem => Mod);
+
+impl std::ops::Neg for Expr {
+    type Output = Expr;
+    fn neg(self) -> Expr {
+        Expr::Negate(Box::new(self))
+    }
+}
+
+impl std::ops::Not for Expr {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+}

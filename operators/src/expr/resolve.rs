@@ -1,0 +1,607 @@
+//! Binding an [`Expr`] to an input schema: column lookup (case-insensitive, with Spark's
+//! suggestions), type checking, implicit casts and nullability, giving a [`Bound`] tree that
+//! `eval` runs.
+
+use arrow::datatypes::{DataType, Schema};
+use spate_runtime::types::timestamp_type;
+
+use super::cast::{
+    check_cast, force_nullable, is_integral, is_numeric, is_supported, is_timestamp,
+};
+use super::coerce::{self, Mismatch};
+use super::error::ExprError;
+use super::format::sql_type_name;
+use super::naming::{pretty_sql, unquote};
+use super::{BinaryOp, EvalContext, Expr, Literal};
+
+/// A type-checked expression node: what to compute, its result type and nullability.
+#[derive(Debug, Clone)]
+pub(crate) struct Bound {
+    pub(crate) kind: Kind,
+    pub(crate) data_type: DataType,
+    pub(crate) nullable: bool,
+}
+
+/// The operation of a [`Bound`] node. Operands already have the types the operation needs.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    /// Input column `index`, converted to `data_type` if its Arrow type is a variant of it.
+    Column(usize),
+    /// A constant of type `data_type`.
+    Literal(Literal),
+    /// Spark `CAST` of the child to `data_type` (explicit or implicit).
+    Cast(Box<Bound>),
+    /// Arithmetic (`+ - * / %`) on operands of one numeric type.
+    Arith(BinaryOp, Box<Bound>, Box<Bound>),
+    /// Comparison on operands of one type.
+    Compare(BinaryOp, Box<Bound>, Box<Bound>),
+    /// Three-valued `AND`.
+    And(Box<Bound>, Box<Bound>),
+    /// Three-valued `OR`.
+    Or(Box<Bound>, Box<Bound>),
+    /// Boolean `NOT`.
+    Not(Box<Bound>),
+    /// `IS NULL`.
+    IsNull(Box<Bound>),
+    /// `IS NOT NULL`.
+    IsNotNull(Box<Bound>),
+    /// Arithmetic negation.
+    Negate(Box<Bound>),
+    /// Parse a string child with a datetime pattern.
+    ParseTimestamp(Box<Bound>, String),
+    /// `CASE WHEN`; values already have the result type.
+    CaseWhen(Vec<(Bound, Bound)>, Option<Box<Bound>>),
+}
+
+impl Bound {
+    /// This node converted to `to` (no-op if it already has that type).
+    fn cast_to(self, to: &DataType) -> Bound {
+        if self.data_type == *to {
+            return self;
+        }
+        let nullable = self.nullable || force_nullable(&self.data_type, to);
+        Bound {
+            kind: Kind::Cast(Box::new(self)),
+            data_type: to.clone(),
+            nullable,
+        }
+    }
+}
+
+/// The Spark type spate computes with for an input Arrow type: string and timestamp variants
+/// are read as `Utf8` and `Timestamp(µs, "UTC")`.
+pub(crate) fn normalize(data_type: &DataType) -> DataType {
+    match data_type {
+        DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        DataType::Timestamp(_, Some(_)) => timestamp_type(),
+        other => other.clone(),
+    }
+}
+
+/// Bind `expr` to `schema`.
+pub(crate) fn bind(expr: &Expr, schema: &Schema, ctx: &EvalContext) -> Result<Bound, ExprError> {
+    Binder { schema, ctx }.bind(expr)
+}
+
+struct Binder<'a> {
+    schema: &'a Schema,
+    ctx: &'a EvalContext,
+}
+
+/// Spark's `ordinalNumber`.
+fn ordinal(i: usize) -> String {
+    match i {
+        0 => "first".into(),
+        1 => "second".into(),
+        2 => "third".into(),
+        n => format!("{}th", n + 1),
+    }
+}
+
+const NUMERIC_INPUTS: &str =
+    "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\" or \"INTERVAL\")";
+
+impl Binder<'_> {
+    fn sql(&self, expr: &Expr) -> String {
+        pretty_sql(expr, self.ctx.time_zone)
+    }
+
+    fn mismatch(&self, expr: &Expr, subclass: &str, message: String) -> ExprError {
+        ExprError::datatype_mismatch(subclass, &self.sql(expr), &message)
+    }
+
+    fn binary_mismatch(&self, expr: &Expr, m: Mismatch, required: &str) -> ExprError {
+        match m {
+            Mismatch::DiffTypes(a, b) => self.mismatch(
+                expr,
+                "BINARY_OP_DIFF_TYPES",
+                format!(
+                    "the left and right operands of the binary operator have incompatible types \
+                     (\"{}\" and \"{}\")",
+                    sql_type_name(&a),
+                    sql_type_name(&b)
+                ),
+            ),
+            Mismatch::WrongType(t) => self.mismatch(
+                expr,
+                "BINARY_OP_WRONG_TYPE",
+                format!(
+                    "the binary operator requires the input type {required}, not \"{}\"",
+                    sql_type_name(&t)
+                ),
+            ),
+        }
+    }
+
+    fn unexpected_input(
+        &self,
+        expr: &Expr,
+        index: usize,
+        required: &str,
+        child: &Expr,
+        actual: &DataType,
+    ) -> ExprError {
+        self.mismatch(
+            expr,
+            "UNEXPECTED_INPUT_TYPE",
+            format!(
+                "The {} parameter requires the {required} type, however \"{}\" has the type \"{}\"",
+                ordinal(index),
+                self.sql(child),
+                sql_type_name(actual)
+            ),
+        )
+    }
+
+    fn bind(&self, expr: &Expr) -> Result<Bound, ExprError> {
+        match expr {
+            Expr::Column(name) => self.column(name),
+            Expr::Literal(lit) => Ok(literal(lit)),
+            Expr::Alias(e, _) => self.bind(e),
+            Expr::Binary { op, left, right } => {
+                let l = self.bind(left)?;
+                let r = self.bind(right)?;
+                self.binary(expr, *op, l, r)
+            }
+            Expr::Not(e) => {
+                let child = self.bind(e)?;
+                if !coerce::boolean_operand(&child.data_type, self.ctx.ansi) {
+                    return Err(self.unexpected_input(expr, 0, "\"BOOLEAN\"", e, &child.data_type));
+                }
+                let child = child.cast_to(&DataType::Boolean);
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::Not(Box::new(child)),
+                    data_type: DataType::Boolean,
+                    nullable,
+                })
+            }
+            Expr::IsNull(e) | Expr::IsNotNull(e) => {
+                let child = Box::new(self.bind(e)?);
+                Ok(Bound {
+                    kind: if matches!(expr, Expr::IsNull(_)) {
+                        Kind::IsNull(child)
+                    } else {
+                        Kind::IsNotNull(child)
+                    },
+                    data_type: DataType::Boolean,
+                    nullable: false,
+                })
+            }
+            Expr::Negate(e) => {
+                let child = self.bind(e)?;
+                let Some(t) = coerce::negate_type(&child.data_type) else {
+                    return Err(self.unexpected_input(
+                        expr,
+                        0,
+                        NUMERIC_INPUTS,
+                        e,
+                        &child.data_type,
+                    ));
+                };
+                let child = child.cast_to(&t);
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::Negate(Box::new(child)),
+                    data_type: t,
+                    nullable,
+                })
+            }
+            Expr::Cast(e, to) => {
+                let child = self.bind(e)?;
+                let to = normalize(to);
+                if child.data_type != to && !(is_supported(&child.data_type) && is_supported(&to)) {
+                    return Err(ExprError::Unsupported(format!(
+                        "CAST from {} to {}",
+                        sql_type_name(&child.data_type),
+                        sql_type_name(&to)
+                    )));
+                }
+                check_cast(&child.data_type, &to, self.ctx.ansi)
+                    .map_err(|(subclass, message)| self.mismatch(expr, &subclass, message))?;
+                Ok(child.cast_to(&to))
+            }
+            Expr::ToTimestamp(e, format) => self.to_timestamp(expr, e, format.as_deref()),
+            Expr::CaseWhen {
+                branches,
+                otherwise,
+            } => self.case_when(expr, branches, otherwise.as_deref()),
+        }
+    }
+
+    fn column(&self, name: &str) -> Result<Bound, ExprError> {
+        let wanted = unquote(name);
+        let lower = wanted.to_lowercase();
+        let matches: Vec<usize> = self
+            .schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.name() == &wanted || f.name().to_lowercase() == lower)
+            .map(|(i, _)| i)
+            .collect();
+        match matches.as_slice() {
+            [index] => {
+                let field = self.schema.field(*index);
+                Ok(Bound {
+                    kind: Kind::Column(*index),
+                    data_type: normalize(field.data_type()),
+                    nullable: field.is_nullable(),
+                })
+            }
+            [] => Err(ExprError::UnresolvedColumn {
+                candidates: suggestions(&wanted, self.schema),
+                name: wanted,
+            }),
+            many => Err(ExprError::AmbiguousReference {
+                name: wanted,
+                matches: many.len(),
+            }),
+        }
+    }
+
+    fn binary(&self, expr: &Expr, op: BinaryOp, l: Bound, r: Bound) -> Result<Bound, ExprError> {
+        let ansi = self.ctx.ansi;
+        match op {
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Mod | BinaryOp::Div => {
+                let required = match op {
+                    BinaryOp::Div => "(\"DOUBLE\" or \"DECIMAL\")",
+                    BinaryOp::Mod => "\"NUMERIC\"",
+                    _ => NUMERIC_INPUTS,
+                };
+                let t = coerce::arithmetic_type(&l.data_type, &r.data_type, ansi)
+                    .map_err(|m| self.binary_mismatch(expr, m, required))?;
+                let t = if op == BinaryOp::Div {
+                    DataType::Float64
+                } else {
+                    t
+                };
+                let (l, r) = (l.cast_to(&t), r.cast_to(&t));
+                let nullable =
+                    matches!(op, BinaryOp::Div | BinaryOp::Mod) || l.nullable || r.nullable;
+                Ok(Bound {
+                    kind: Kind::Arith(op, Box::new(l), Box::new(r)),
+                    data_type: t,
+                    nullable,
+                })
+            }
+            BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq => {
+                let t = coerce::comparison_type(&l.data_type, &r.data_type, ansi)
+                    .map_err(|m| self.binary_mismatch(expr, m, ""))?;
+                let (l, r) = (l.cast_to(&t), r.cast_to(&t));
+                let nullable = l.nullable || r.nullable;
+                Ok(Bound {
+                    kind: Kind::Compare(op, Box::new(l), Box::new(r)),
+                    data_type: DataType::Boolean,
+                    nullable,
+                })
+            }
+            BinaryOp::And | BinaryOp::Or => {
+                let (lt, rt) = (&l.data_type, &r.data_type);
+                if !(coerce::boolean_operand(lt, ansi) && coerce::boolean_operand(rt, ansi)) {
+                    let m = if lt == rt {
+                        Mismatch::WrongType(lt.clone())
+                    } else {
+                        Mismatch::DiffTypes(lt.clone(), rt.clone())
+                    };
+                    return Err(self.binary_mismatch(expr, m, "\"BOOLEAN\""));
+                }
+                let (l, r) = (l.cast_to(&DataType::Boolean), r.cast_to(&DataType::Boolean));
+                let nullable = l.nullable || r.nullable;
+                let (l, r) = (Box::new(l), Box::new(r));
+                Ok(Bound {
+                    kind: if op == BinaryOp::And {
+                        Kind::And(l, r)
+                    } else {
+                        Kind::Or(l, r)
+                    },
+                    data_type: DataType::Boolean,
+                    nullable,
+                })
+            }
+        }
+    }
+
+    fn to_timestamp(
+        &self,
+        expr: &Expr,
+        e: &Expr,
+        format: Option<&str>,
+    ) -> Result<Bound, ExprError> {
+        let child = self.bind(e)?;
+        let ts = timestamp_type();
+        let t = child.data_type.clone();
+        // Spark 4.3 cannot resolve `to_timestamp(<number>, fmt)` (an internal error); spate
+        // rejects it at analysis.
+        let accepted = t == DataType::Utf8
+            || t == DataType::Null
+            || t == DataType::Boolean
+            || is_timestamp(&t)
+            || (is_numeric(&t) && format.is_none());
+        if !accepted {
+            return Err(self.unexpected_input(
+                expr,
+                0,
+                "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")",
+                e,
+                &t,
+            ));
+        }
+        if is_timestamp(&t) {
+            let nullable = child.nullable || (format.is_some() && !self.ctx.ansi);
+            return Ok(Bound {
+                nullable,
+                ..child.cast_to(&ts)
+            });
+        }
+        // Booleans are first implicitly cast to strings (Spark 4.3: `to_timestamp(true)` fails
+        // with CAST_INVALID_INPUT on the value 'true').
+        let child = if t == DataType::Boolean {
+            child.cast_to(&DataType::Utf8)
+        } else {
+            child
+        };
+        match format {
+            None => {
+                let nullable = child.nullable || force_nullable(&child.data_type, &ts);
+                Ok(Bound {
+                    nullable,
+                    ..child.cast_to(&ts)
+                })
+            }
+            Some(_) if child.data_type == DataType::Null => Ok(Bound {
+                nullable: true,
+                ..child.cast_to(&ts)
+            }),
+            Some(pattern) => {
+                let nullable = child.nullable || !self.ctx.ansi;
+                Ok(Bound {
+                    kind: Kind::ParseTimestamp(Box::new(child), pattern.to_string()),
+                    data_type: ts,
+                    nullable,
+                })
+            }
+        }
+    }
+
+    fn case_when(
+        &self,
+        expr: &Expr,
+        branches: &[(Expr, Expr)],
+        otherwise: Option<&Expr>,
+    ) -> Result<Bound, ExprError> {
+        let mut bound = Vec::with_capacity(branches.len());
+        for (k, (cond, value)) in branches.iter().enumerate() {
+            let c = self.bind(cond)?;
+            if c.data_type != DataType::Boolean {
+                return Err(self.unexpected_input(expr, k, "\"BOOLEAN\"", cond, &c.data_type));
+            }
+            bound.push((c, self.bind(value)?));
+        }
+        let otherwise = otherwise.map(|e| self.bind(e)).transpose()?;
+        let mut types: Vec<DataType> = bound.iter().map(|(_, v)| v.data_type.clone()).collect();
+        types.extend(otherwise.iter().map(|o| o.data_type.clone()));
+        let Some(t) = coerce::common_type(&types, self.ctx.ansi) else {
+            let listed: Vec<String> = types
+                .iter()
+                .map(|t| format!("\"{}\"", sql_type_name(t)))
+                .collect();
+            return Err(self.mismatch(
+                expr,
+                "DATA_DIFF_TYPES",
+                format!(
+                    "Input to `casewhen` should all be the same type, but it's [{}]",
+                    listed.join(", ")
+                ),
+            ));
+        };
+        let bound: Vec<(Bound, Bound)> =
+            bound.into_iter().map(|(c, v)| (c, v.cast_to(&t))).collect();
+        let otherwise = otherwise.map(|o| Box::new(o.cast_to(&t)));
+        let nullable =
+            bound.iter().any(|(_, v)| v.nullable) || otherwise.as_ref().is_none_or(|o| o.nullable);
+        Ok(Bound {
+            kind: Kind::CaseWhen(bound, otherwise),
+            data_type: t,
+            nullable,
+        })
+    }
+}
+
+fn literal(lit: &Literal) -> Bound {
+    let data_type = match lit {
+        Literal::Null => DataType::Null,
+        Literal::Boolean(_) => DataType::Boolean,
+        Literal::Int32(_) => DataType::Int32,
+        Literal::Int64(_) => DataType::Int64,
+        Literal::Float64(_) => DataType::Float64,
+        Literal::Utf8(_) => DataType::Utf8,
+        Literal::Timestamp(_) => timestamp_type(),
+    };
+    Bound {
+        kind: Kind::Literal(lit.clone()),
+        nullable: data_type == DataType::Null,
+        data_type,
+    }
+}
+
+/// Spark's `quoteIfNeeded`.
+fn quote_if_needed(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.bytes().all(|b| b.is_ascii_digit());
+    if plain {
+        name.to_string()
+    } else {
+        super::error::quote_identifier(name)
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Spark's suggestion order: input columns sorted by name, then (stably) by edit distance
+/// between the quoted column name and the requested name.
+fn suggestions(name: &str, schema: &Schema) -> Vec<String> {
+    let base = quote_if_needed(name);
+    let mut quoted: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| super::error::quote_identifier(f.name()))
+        .collect();
+    quoted.sort();
+    quoted.sort_by_cached_key(|q| levenshtein(q, &base));
+    quoted
+}
+
+/// Whether evaluating `node` can raise an error for some rows (so it must only see the rows
+/// it applies to, e.g. inside `CASE WHEN` or the right side of `AND`).
+pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
+    let own = match &node.kind {
+        Kind::Column(_)
+        | Kind::Literal(_)
+        | Kind::IsNull(_)
+        | Kind::IsNotNull(_)
+        | Kind::Not(_) => false,
+        Kind::Cast(child) => {
+            ansi && child.data_type != DataType::Null
+                && node.data_type != DataType::Utf8
+                && !is_widening(&child.data_type, &node.data_type)
+        }
+        Kind::Arith(..) => ansi,
+        Kind::Negate(_) => ansi && is_integral(&node.data_type),
+        Kind::ParseTimestamp(..) => ansi,
+        Kind::Compare(..) | Kind::And(..) | Kind::Or(..) | Kind::CaseWhen(..) => false,
+    };
+    own || children(node).iter().any(|c| can_fail(c, ansi))
+}
+
+fn is_widening(from: &DataType, to: &DataType) -> bool {
+    let rank = |t: &DataType| match t {
+        DataType::Int8 => 1,
+        DataType::Int16 => 2,
+        DataType::Int32 => 3,
+        DataType::Int64 => 4,
+        _ => 0,
+    };
+    (is_integral(from) && is_integral(to) && rank(from) <= rank(to))
+        || (is_numeric(from) && *to == DataType::Float64)
+        || (*from == DataType::Boolean && is_numeric(to))
+        || (is_integral(from) && is_timestamp(to))
+}
+
+fn children(node: &Bound) -> Vec<&Bound> {
+    match &node.kind {
+        Kind::Column(_) | Kind::Literal(_) => vec![],
+        Kind::Cast(c)
+        | Kind::Not(c)
+        | Kind::IsNull(c)
+        | Kind::IsNotNull(c)
+        | Kind::Negate(c)
+        | Kind::ParseTimestamp(c, _) => {
+            vec![c]
+        }
+        Kind::Arith(_, l, r) | Kind::Compare(_, l, r) | Kind::And(l, r) | Kind::Or(l, r) => {
+            vec![l, r]
+        }
+        Kind::CaseWhen(branches, otherwise) => {
+            let mut out: Vec<&Bound> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
+            out.extend(otherwise.as_deref());
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::Field;
+
+    fn schema(names: &[&str]) -> Schema {
+        Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(*n, DataType::Int32, true))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn top5(name: &str, names: &[&str]) -> Vec<String> {
+        suggestions(name, &schema(names))
+            .into_iter()
+            .take(5)
+            .collect()
+    }
+
+    #[test]
+    fn suggestion_order_matches_spark() {
+        // Orders printed by Spark 4.3 in UNRESOLVED_COLUMN.WITH_SUGGESTION.
+        let cols = ["id", "value", "n", "s", "b", "timestamp", "ts", "big", "ns"];
+        assert_eq!(
+            top5("valu", &cols),
+            ["`value`", "`b`", "`id`", "`n`", "`ns`"]
+        );
+        assert_eq!(top5("xyz", &cols), ["`b`", "`n`", "`s`", "`id`", "`ns`"]);
+        let cols = [
+            "zeta", "Alpha", "beta", "gamma", "delta", "epsilon", "Beta2",
+        ];
+        assert_eq!(
+            top5("q", &cols),
+            ["`beta`", "`zeta`", "`Alpha`", "`Beta2`", "`delta`"]
+        );
+        assert_eq!(
+            top5("bet", &cols),
+            ["`beta`", "`zeta`", "`Beta2`", "`delta`", "`Alpha`"]
+        );
+        assert_eq!(
+            top5("alph", &cols),
+            ["`Alpha`", "`beta`", "`delta`", "`gamma`", "`zeta`"]
+        );
+        assert_eq!(top5("a b", &["a", "b"]), ["`a`", "`b`"]);
+        assert_eq!(top5("x", &["a b", "c.d"]), ["`a b`", "`c.d`"]);
+    }
+
+    #[test]
+    fn levenshtein_distance() {
+        assert_eq!(levenshtein("`value`", "valu"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+    }
+}

@@ -1,0 +1,3 @@
+//! spate's operators: expressions over Arrow record batches and the operators built on them.
+pub mod expr;
+pub mod stage;

@@ -1,0 +1,172 @@
+//! `DataFrame`: a streaming query's logical plan, resolved eagerly like Spark's analysis.
+
+use crate::session::Session;
+use crate::types::tree_string;
+use crate::writer::DataStreamWriter;
+use arrow::datatypes::SchemaRef;
+use spate_connectors::file::format::FileFormat;
+use spate_connectors::file::source::FileSource;
+use spate_operators::expr::{col, Expr};
+use spate_operators::stage::Transform;
+use spate_runtime::{Error, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A file source as `readStream` described it.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceSpec {
+    pub format: FileFormat,
+    pub path: PathBuf,
+    pub schema: SchemaRef,
+    pub options: HashMap<String, String>,
+}
+
+impl SourceSpec {
+    /// The file source, reading with the session's time zone unless the options set one.
+    pub fn open(&self, time_zone: chrono::FixedOffset) -> Result<FileSource> {
+        let mut options = self.options.clone();
+        if !options.keys().any(|k| k.eq_ignore_ascii_case("timeZone")) {
+            options.insert("timeZone".into(), time_zone.to_string());
+        }
+        FileSource::new(self.format, &self.path, self.schema.clone(), &options)
+    }
+}
+
+/// The logical plan: a source and the stateless steps after it.
+#[derive(Debug, Clone)]
+pub(crate) struct LogicalPlan {
+    pub source: SourceSpec,
+    pub transforms: Vec<Transform>,
+}
+
+/// Spark's streaming `DataFrame`.
+#[derive(Clone)]
+pub struct DataFrame {
+    pub(crate) session: Session,
+    pub(crate) plan: Arc<LogicalPlan>,
+    schema: SchemaRef,
+}
+
+/// Analysis errors read like Spark's `AnalysisException`.
+fn analysis(error: spate_operators::expr::ExprError) -> Error {
+    Error::Analysis(error.to_string())
+}
+
+impl DataFrame {
+    pub(crate) fn from_source(session: Session, source: SourceSpec) -> Self {
+        let schema = source.schema.clone();
+        DataFrame {
+            session,
+            plan: Arc::new(LogicalPlan {
+                source,
+                transforms: Vec::new(),
+            }),
+            schema,
+        }
+    }
+
+    fn then(&self, transform: Transform) -> Result<DataFrame> {
+        let schema = transform.output_schema(&self.schema).map_err(analysis)?;
+        let mut plan = (*self.plan).clone();
+        plan.transforms.push(transform);
+        Ok(DataFrame {
+            session: self.session.clone(),
+            plan: Arc::new(plan),
+            schema,
+        })
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Column names.
+    pub fn columns(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Always true: every spate DataFrame is a stream.
+    pub fn is_streaming(&self) -> bool {
+        true
+    }
+
+    /// `printSchema()` text.
+    pub fn schema_string(&self) -> String {
+        tree_string(&self.schema)
+    }
+
+    /// `printSchema()`.
+    pub fn print_schema(&self) {
+        print!("{}", self.schema_string());
+    }
+
+    /// `select(...)`.
+    pub fn select(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
+        self.then(Transform::Project(exprs.into_iter().collect()))
+    }
+
+    /// `withColumn(name, expr)`: replaces the column `name` or appends it.
+    pub fn with_column(&self, name: &str, expr: Expr) -> Result<DataFrame> {
+        let mut replaced = false;
+        let mut exprs: Vec<Expr> = self
+            .columns()
+            .into_iter()
+            .map(|c| {
+                if c == name {
+                    replaced = true;
+                    expr.clone().alias(name)
+                } else {
+                    col(&c)
+                }
+            })
+            .collect();
+        if !replaced {
+            exprs.push(expr.alias(name));
+        }
+        self.select(exprs)
+    }
+
+    /// `withColumnRenamed(existing, new)` (a no-op when `existing` is absent, as in Spark).
+    pub fn with_column_renamed(&self, existing: &str, new: &str) -> Result<DataFrame> {
+        let exprs = self.columns().into_iter().map(|c| {
+            if c == existing {
+                col(&c).alias(new)
+            } else {
+                col(&c)
+            }
+        });
+        self.select(exprs)
+    }
+
+    /// `drop(cols)` (absent names are ignored, as in Spark).
+    pub fn drop<'a>(&self, columns: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        let dropped: Vec<&str> = columns.into_iter().collect();
+        let kept = self
+            .columns()
+            .into_iter()
+            .filter(|c| !dropped.contains(&c.as_str()))
+            .map(|c| col(&c));
+        self.select(kept)
+    }
+
+    /// `filter(condition)`.
+    pub fn filter(&self, condition: Expr) -> Result<DataFrame> {
+        self.then(Transform::Filter(condition))
+    }
+
+    /// `where(condition)`.
+    pub fn where_(&self, condition: Expr) -> Result<DataFrame> {
+        self.filter(condition)
+    }
+
+    /// `writeStream`.
+    pub fn write_stream(&self) -> DataStreamWriter {
+        DataStreamWriter::new(self.clone())
+    }
+}

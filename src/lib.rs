@@ -1,0 +1,48 @@
+//! spate: Spark Structured Streaming programs in Rust, on an actor-based Arrow dataflow
+//! runtime.
+//!
+//! ```no_run
+//! use spate::functions::{col, lit, to_timestamp};
+//! use spate::{Session, Trigger};
+//!
+//! let spark = Session::builder().app_name("Spark Streaming").master("local[*]").get_or_create()?;
+//! let events = spark.read_stream().format("json")
+//!     .schema("id INT, name STRING, value DOUBLE, timestamp STRING")
+//!     .option("maxFilesPerTrigger", 1).load("streaming_data/")?;
+//! let transformed = events
+//!     .with_column("value_doubled", col("value") * lit(2))?
+//!     .with_column("event_time", to_timestamp(col("timestamp")))?
+//!     .filter(col("value").gt(lit(100)))?;
+//! let query = transformed.write_stream().format("console").trigger(Trigger::AvailableNow).start()?;
+//! query.await_termination()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod dataframe;
+mod plan;
+mod reader;
+mod session;
+mod table;
+pub mod types;
+mod writer;
+
+/// Column functions (`col`, `lit`, `to_timestamp`, `when`, …), as `pyspark.sql.functions`.
+pub mod functions {
+    pub use spate_operators::expr::*;
+}
+
+pub use dataframe::DataFrame;
+pub use reader::DataStreamReader;
+pub use session::{RuntimeConfig, Session, SessionBuilder, StreamingQueryManager};
+/// Sources and sinks.
+pub use spate_connectors as connectors;
+pub use spate_connectors::console::ConsoleOutput;
+/// Operators and expressions.
+pub use spate_operators as operators;
+/// The runtime: topology API, messages, Operator / Source / Sink traits.
+pub use spate_runtime as runtime;
+pub use spate_runtime::progress::{QueryStatus, StreamingQueryProgress};
+pub use spate_runtime::{Error, Result, StreamingQuery, StreamingQueryException, Trigger};
+pub use table::Table;
+pub use types::{StructField, StructType};
+pub use writer::{DataStreamWriter, OutputMode};

@@ -1,0 +1,87 @@
+//! `DataStreamReader`: `spark.readStream.format(..).schema(..).option(..).load(..)`.
+
+use crate::dataframe::{DataFrame, SourceSpec};
+use crate::session::Session;
+use crate::types::IntoSchema;
+use arrow::datatypes::SchemaRef;
+use spate_connectors::file::format::{read_schema, FileFormat};
+use spate_runtime::{Error, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Spark's `DataStreamReader`.
+pub struct DataStreamReader {
+    session: Session,
+    format: Option<String>,
+    schema: Option<Result<SchemaRef>>,
+    options: HashMap<String, String>,
+}
+
+impl DataStreamReader {
+    pub(crate) fn new(session: Session) -> Self {
+        DataStreamReader {
+            session,
+            format: None,
+            schema: None,
+            options: HashMap::new(),
+        }
+    }
+
+    /// The source format: `json`, `csv`, `parquet` or `text`.
+    pub fn format(mut self, format: &str) -> Self {
+        self.format = Some(format.to_string());
+        self
+    }
+
+    /// The schema: a [`crate::StructType`], an Arrow schema or a DDL string.
+    pub fn schema(mut self, schema: impl IntoSchema) -> Self {
+        self.schema = Some(schema.into_schema());
+        self
+    }
+
+    /// A source option (`maxFilesPerTrigger`, `latestFirst`, `mode`, `header`, …).
+    pub fn option(mut self, key: &str, value: impl ToString) -> Self {
+        self.options.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// The streaming DataFrame of the files under `path`.
+    pub fn load(self, path: impl Into<PathBuf>) -> Result<DataFrame> {
+        let format_name = self.format.clone().unwrap_or_else(|| "parquet".into());
+        let format =
+            FileFormat::from_str(&format_name).map_err(|e| Error::component("readStream", e))?;
+        let user_schema = self.schema.transpose()?;
+        let schema =
+            read_schema(format, user_schema).map_err(|e| Error::IllegalArgument(e.to_string()))?;
+        let spec = SourceSpec {
+            format,
+            path: path.into(),
+            schema: schema.clone(),
+            options: self.options,
+        };
+        // Spark checks the path and the options when the stream is defined.
+        spec.open(self.session.time_zone()?)?;
+        Ok(DataFrame::from_source(self.session, spec))
+    }
+
+    /// `format("json").load(path)`.
+    pub fn json(self, path: impl Into<PathBuf>) -> Result<DataFrame> {
+        self.format("json").load(path)
+    }
+
+    /// `format("csv").load(path)`.
+    pub fn csv(self, path: impl Into<PathBuf>) -> Result<DataFrame> {
+        self.format("csv").load(path)
+    }
+
+    /// `format("parquet").load(path)`.
+    pub fn parquet(self, path: impl Into<PathBuf>) -> Result<DataFrame> {
+        self.format("parquet").load(path)
+    }
+
+    /// `format("text").load(path)`.
+    pub fn text(self, path: impl Into<PathBuf>) -> Result<DataFrame> {
+        self.format("text").load(path)
+    }
+}

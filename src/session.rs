@@ -1,0 +1,289 @@
+//! `Session`: Spark's `SparkSession` — configuration, the actor system, memory tables and
+//! the active queries.
+
+use crate::reader::DataStreamReader;
+use crate::table::Table;
+use spate_connectors::memory::MemoryTable;
+use spate_operators::expr::EvalContext;
+use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Builds a [`Session`] (`SparkSession.builder`).
+#[derive(Debug, Default)]
+pub struct SessionBuilder {
+    app_name: Option<String>,
+    master: Option<String>,
+    conf: BTreeMap<String, String>,
+}
+
+impl SessionBuilder {
+    /// `appName`.
+    pub fn app_name(mut self, name: &str) -> Self {
+        self.app_name = Some(name.to_string());
+        self
+    }
+
+    /// `master`: `local`, `local[N]` or `local[*]` (worker threads).
+    pub fn master(mut self, master: &str) -> Self {
+        self.master = Some(master.to_string());
+        self
+    }
+
+    /// A session setting (`spark.sql.streaming.checkpointLocation`, `spark.sql.ansi.enabled`, …).
+    pub fn config(mut self, key: &str, value: impl ToString) -> Self {
+        self.conf.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// Starts the session.
+    pub fn get_or_create(self) -> Result<Session> {
+        let master = self.master.unwrap_or_else(|| "local[*]".into());
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let workers = match master.as_str() {
+            "local" => 1,
+            "local[*]" => cores,
+            other => other
+                .strip_prefix("local[")
+                .and_then(|rest| rest.strip_suffix(']'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .ok_or_else(|| {
+                    Error::IllegalArgument(format!("Could not parse Master URL: '{other}'"))
+                })?,
+        };
+        let system = ActorSystem::start(workers)?;
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                app_name: self.app_name.unwrap_or_else(|| "spate".into()),
+                master,
+                conf: RwLock::new(self.conf),
+                system,
+                tables: RwLock::default(),
+                queries: Mutex::default(),
+            }),
+        })
+    }
+}
+
+pub(crate) struct SessionInner {
+    app_name: String,
+    master: String,
+    conf: RwLock<BTreeMap<String, String>>,
+    pub(crate) system: ActorSystem,
+    tables: RwLock<HashMap<String, MemoryTable>>,
+    queries: Mutex<Vec<StreamingQuery>>,
+}
+
+/// Spark's `SparkSession`: the entry point (cheap to clone).
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) inner: Arc<SessionInner>,
+}
+
+/// `spark.conf`: the session's runtime settings.
+pub struct RuntimeConfig<'a>(&'a Session);
+
+impl RuntimeConfig<'_> {
+    /// Sets a setting.
+    pub fn set(&self, key: &str, value: impl ToString) {
+        if let Ok(mut conf) = self.0.inner.conf.write() {
+            conf.insert(key.to_string(), value.to_string());
+        }
+    }
+
+    /// Reads a setting.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0
+            .inner
+            .conf
+            .read()
+            .ok()
+            .and_then(|c| c.get(key).cloned())
+    }
+}
+
+impl Session {
+    /// `SparkSession.builder`.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// The application name.
+    pub fn app_name(&self) -> &str {
+        &self.inner.app_name
+    }
+
+    /// The master URL.
+    pub fn master(&self) -> &str {
+        &self.inner.master
+    }
+
+    /// `spark.conf`.
+    pub fn conf(&self) -> RuntimeConfig<'_> {
+        RuntimeConfig(self)
+    }
+
+    /// A setting, or `default`.
+    pub(crate) fn conf_or(&self, key: &str, default: &str) -> String {
+        self.conf().get(key).unwrap_or_else(|| default.to_string())
+    }
+
+    /// `spark.readStream`.
+    pub fn read_stream(&self) -> DataStreamReader {
+        DataStreamReader::new(self.clone())
+    }
+
+    /// `spark.sparkContext.setLogLevel("WARN")`: installs a log subscriber at that level
+    /// (`ALL`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `OFF`) unless one is installed already.
+    pub fn set_log_level(&self, level: &str) -> Result<()> {
+        let filter = match level.to_ascii_uppercase().as_str() {
+            "ALL" | "TRACE" => "trace",
+            "DEBUG" => "debug",
+            "INFO" => "info",
+            "WARN" => "warn",
+            "ERROR" | "FATAL" => "error",
+            "OFF" => "off",
+            other => {
+                return Err(Error::IllegalArgument(format!(
+                    "Supplied level {other} did not match one of: ALL,DEBUG,ERROR,FATAL,INFO,OFF,TRACE,WARN"
+                )))
+            }
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+        Ok(())
+    }
+
+    /// Expression settings of this session (`spark.sql.ansi.enabled`, session time zone).
+    pub(crate) fn eval_context(&self) -> Result<EvalContext> {
+        let ansi = self.conf_or("spark.sql.ansi.enabled", "true");
+        let ansi = ansi.parse::<bool>().map_err(|_| {
+            Error::IllegalArgument(format!(
+                "spark.sql.ansi.enabled should be boolean, but was {ansi}"
+            ))
+        })?;
+        Ok(EvalContext {
+            ansi,
+            time_zone: self.time_zone()?,
+        })
+    }
+
+    /// `spark.sql.session.timeZone` (UTC, `Z`, or a fixed offset such as `+02:00`).
+    pub(crate) fn time_zone(&self) -> Result<chrono::FixedOffset> {
+        let zone = self.conf_or("spark.sql.session.timeZone", "UTC");
+        let utc = chrono::FixedOffset::east_opt(0)
+            .ok_or_else(|| Error::IllegalArgument("no UTC".into()))?;
+        match zone.as_str() {
+            "UTC" | "Z" | "GMT" | "Etc/UTC" => Ok(utc),
+            other => other.parse::<chrono::FixedOffset>().map_err(|_| {
+                Error::IllegalArgument(format!(
+                    "spark.sql.session.timeZone {other:?} is not supported yet: use UTC or a fixed offset like +02:00"
+                ))
+            }),
+        }
+    }
+
+    /// `spark.table(name)`: a memory-sink table's rows.
+    pub fn table(&self, name: &str) -> Result<Table> {
+        let tables = self
+            .inner
+            .tables
+            .read()
+            .map_err(|_| Error::IllegalArgument("poisoned".into()))?;
+        let table = tables.get(&name.to_ascii_lowercase()).ok_or_else(|| {
+            Error::Analysis(format!(
+                "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found. Verify the spelling and correctness of the schema and catalog."
+            ))
+        })?;
+        Ok(Table::new(
+            table.schema(),
+            table.batches(),
+            self.time_zone()?,
+        ))
+    }
+
+    /// `spark.sql(text)`: supports `SELECT * FROM <table>` over memory-sink tables.
+    pub fn sql(&self, text: &str) -> Result<Table> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.as_slice() {
+            [select, "*", from, name]
+                if select.eq_ignore_ascii_case("select") && from.eq_ignore_ascii_case("from") =>
+            {
+                self.table(name.trim_end_matches(';'))
+            }
+            _ => Err(Error::Analysis(format!(
+                "spark.sql supports only `SELECT * FROM <table>` so far, not {text:?}"
+            ))),
+        }
+    }
+
+    /// Registers (or replaces) a memory table under `name`.
+    pub(crate) fn register_table(&self, name: &str, table: MemoryTable) {
+        if let Ok(mut tables) = self.inner.tables.write() {
+            tables.insert(name.to_ascii_lowercase(), table);
+        }
+    }
+
+    /// `spark.streams`: the session's queries.
+    pub fn streams(&self) -> StreamingQueryManager<'_> {
+        StreamingQueryManager(self)
+    }
+
+    pub(crate) fn add_query(&self, query: &StreamingQuery) -> Result<()> {
+        let mut queries = self
+            .inner
+            .queries
+            .lock()
+            .map_err(|_| Error::IllegalArgument("poisoned".into()))?;
+        queries.retain(StreamingQuery::is_active);
+        queries.push(query.clone());
+        Ok(())
+    }
+
+    /// Fails if a query named `name` is active (Spark's rule).
+    pub(crate) fn check_name_free(&self, name: &str) -> Result<()> {
+        let busy = self
+            .streams()
+            .active()
+            .iter()
+            .any(|q| q.name() == Some(name));
+        if busy {
+            return Err(Error::IllegalArgument(format!(
+                "Cannot start query with name {name} as a query with that name is already active in this SparkSession"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Stops every active query.
+    pub fn stop(&self) {
+        for query in self.streams().active() {
+            query.stop();
+        }
+    }
+}
+
+/// `spark.streams`.
+pub struct StreamingQueryManager<'a>(&'a Session);
+
+impl StreamingQueryManager<'_> {
+    /// The active queries.
+    pub fn active(&self) -> Vec<StreamingQuery> {
+        self.0
+            .inner
+            .queries
+            .lock()
+            .map(|q| q.iter().filter(|q| q.is_active()).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The active query with this id.
+    pub fn get(&self, id: &str) -> Option<StreamingQuery> {
+        self.active().into_iter().find(|q| q.id() == id)
+    }
+}

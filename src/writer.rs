@@ -1,0 +1,229 @@
+//! `DataStreamWriter`: `df.writeStream.format(..).outputMode(..).trigger(..).start()`,
+//! with Spark's checks at `start()`.
+
+use crate::dataframe::DataFrame;
+use crate::plan::plan_query;
+use spate_connectors::console::ConsoleOutput;
+use spate_connectors::foreach_batch::BatchFunction;
+use spate_runtime::{start_query, Error, QueryConfig, Result, StreamingQuery, Trigger};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// Spark's output modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMode {
+    /// Only new rows (the default).
+    Append,
+    /// Rows changed by the batch.
+    Update,
+    /// The whole result table every batch.
+    Complete,
+}
+
+impl std::str::FromStr for OutputMode {
+    type Err = Error;
+
+    fn from_str(mode: &str) -> Result<Self> {
+        match mode.to_ascii_lowercase().as_str() {
+            "append" => Ok(OutputMode::Append),
+            "update" => Ok(OutputMode::Update),
+            "complete" => Ok(OutputMode::Complete),
+            _ => Err(Error::IllegalArgument(format!(
+                "Unknown output mode {mode}. Accepted output modes are 'append', 'complete', 'update'"
+            ))),
+        }
+    }
+}
+
+/// Where a query's rows go.
+pub(crate) enum SinkSpec {
+    Console(ConsoleOutput),
+    Memory,
+    File(String),
+    ForeachBatch(BatchFunction),
+}
+
+/// Spark's `DataStreamWriter`.
+pub struct DataStreamWriter {
+    df: DataFrame,
+    format: Option<String>,
+    output_mode: Result<OutputMode>,
+    trigger: Trigger,
+    options: HashMap<String, String>,
+    query_name: Option<String>,
+    foreach_batch: Option<BatchFunction>,
+    console_output: ConsoleOutput,
+}
+
+impl DataStreamWriter {
+    pub(crate) fn new(df: DataFrame) -> Self {
+        DataStreamWriter {
+            df,
+            format: None,
+            output_mode: Ok(OutputMode::Append),
+            trigger: Trigger::default(),
+            options: HashMap::new(),
+            query_name: None,
+            foreach_batch: None,
+            console_output: ConsoleOutput::Stdout,
+        }
+    }
+
+    /// The sink: `console`, `memory`, `parquet`, `json` or `csv`.
+    pub fn format(mut self, format: &str) -> Self {
+        self.format = Some(format.to_string());
+        self
+    }
+
+    /// `append` (default), `update` or `complete`.
+    pub fn output_mode(mut self, mode: &str) -> Self {
+        self.output_mode = mode.parse();
+        self
+    }
+
+    /// The trigger.
+    pub fn trigger(mut self, trigger: Trigger) -> Self {
+        self.trigger = trigger;
+        self
+    }
+
+    /// A sink option (`path`, `checkpointLocation`, `numRows`, `truncate`, …).
+    pub fn option(mut self, key: &str, value: impl ToString) -> Self {
+        self.options.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// `queryName`: names the query (and the memory sink's table).
+    pub fn query_name(mut self, name: &str) -> Self {
+        self.query_name = Some(name.to_string());
+        self
+    }
+
+    /// `foreachBatch(f)`: calls `f(batches, batch_id)` for every executed batch.
+    pub fn foreach_batch(
+        mut self,
+        function: impl FnMut(&[arrow::record_batch::RecordBatch], u64) -> Result<()> + Send + 'static,
+    ) -> Self {
+        self.foreach_batch = Some(Box::new(function));
+        self
+    }
+
+    /// Sends console output to `output` instead of stdout (for tests and embedding).
+    pub fn console_output(mut self, output: ConsoleOutput) -> Self {
+        self.console_output = output;
+        self
+    }
+
+    fn option_value(&self, key: &str) -> Option<String> {
+        self.options
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Validates the query as Spark's `start()` does and starts it.
+    pub fn start(mut self) -> Result<StreamingQuery> {
+        let mode = std::mem::replace(&mut self.output_mode, Ok(OutputMode::Append))?;
+        let session = self.df.session.clone();
+        let sink = match (self.foreach_batch.take(), self.format.as_deref()) {
+            (Some(function), _) => SinkSpec::ForeachBatch(function),
+            (None, Some(f)) if f.eq_ignore_ascii_case("console") => SinkSpec::Console(self.console_output.clone()),
+            (None, Some(f)) if f.eq_ignore_ascii_case("memory") => SinkSpec::Memory,
+            (None, Some(f)) if ["parquet", "json", "csv"].contains(&f.to_ascii_lowercase().as_str()) => {
+                SinkSpec::File(f.to_ascii_lowercase())
+            }
+            (None, None) => SinkSpec::File("parquet".into()),
+            (None, Some(other)) => {
+                return Err(Error::Analysis(format!(
+                    "[DATA_SOURCE_NOT_FOUND] Failed to find the data source: {other}. Make sure the provider name is correct and the package is properly registered and compatible with your Spark version. SQLSTATE: 42K02"
+                )))
+            }
+        };
+        if mode == OutputMode::Complete {
+            return Err(Error::Analysis(
+                "[STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] Invalid streaming output mode: complete. This output mode is not supported for no streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE".into(),
+            ));
+        }
+        if let SinkSpec::File(format) = &sink {
+            if mode != OutputMode::Append {
+                let mode = format!("{mode:?}").to_ascii_lowercase();
+                return Err(Error::Analysis(format!(
+                    "[STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE] Invalid streaming output mode: {mode}. This output mode is not supported in Data Source {format}. SQLSTATE: 42KDE"
+                )));
+            }
+        }
+        if matches!(sink, SinkSpec::Memory) && self.query_name.is_none() {
+            return Err(Error::Analysis(
+                "queryName must be specified for memory sink".into(),
+            ));
+        }
+        if let Some(name) = &self.query_name {
+            session.check_name_free(name)?;
+        }
+
+        // Checkpoint location (SEMANTICS.md §9).
+        let (checkpoint, temporary) = match (self.option_value("checkpointLocation"), session.conf().get("spark.sql.streaming.checkpointLocation")) {
+            (Some(location), _) => (PathBuf::from(location), false),
+            (None, Some(root)) => {
+                let leaf = self.query_name.clone().unwrap_or_else(|| uuid_like());
+                (PathBuf::from(root).join(leaf), false)
+            }
+            (None, None) if !matches!(sink, SinkSpec::File(_)) => {
+                (std::env::temp_dir().join(format!("temporary-{}", uuid_like())), true)
+            }
+            (None, None) => {
+                return Err(Error::Analysis(
+                    "checkpointLocation must be specified either through option(\"checkpointLocation\", ...) or SparkSession.conf.set(\"spark.sql.streaming.checkpointLocation\", ...).".into(),
+                ))
+            }
+        };
+        if matches!(sink, SinkSpec::Memory)
+            && mode != OutputMode::Complete
+            && checkpoint.join("offsets").exists()
+        {
+            return Err(Error::Analysis(format!(
+                "This query does not support recovering from checkpoint location. Delete {}/offsets to start over.",
+                checkpoint.display()
+            )));
+        }
+
+        let topology = plan_query(
+            &self.df,
+            sink,
+            mode,
+            &self.options,
+            self.query_name.as_deref(),
+        )?;
+        let mut config = QueryConfig::new(checkpoint);
+        config.name = self.query_name.clone();
+        config.delete_checkpoint_on_stop = temporary;
+        config.trigger = self.trigger;
+        let parse = |key: &str, default: &str| -> Result<u64> {
+            let value = session.conf_or(key, default);
+            value.parse().map_err(|_| {
+                Error::IllegalArgument(format!("{key} should be a number, but was {value}"))
+            })
+        };
+        config.min_batches_to_retain = parse("spark.sql.streaming.minBatchesToRetain", "100")?;
+        config.num_recent_progress_updates =
+            parse("spark.sql.streaming.numRecentProgressUpdates", "100")? as usize;
+        config.pinned_conf = BTreeMap::from([
+            (
+                "spark.sql.shuffle.partitions".to_string(),
+                session.conf_or("spark.sql.shuffle.partitions", "200"),
+            ),
+            (
+                "spark.sql.streaming.multipleWatermarkPolicy".to_string(),
+                session.conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min"),
+            ),
+        ]);
+        let query = start_query(&session.inner.system, topology, config)?;
+        session.add_query(&query)?;
+        Ok(query)
+    }
+}
+
+/// A random UUID string.
+fn uuid_like() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

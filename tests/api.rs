@@ -1,0 +1,238 @@
+//! The facade's checks and errors: bad input gives a typed error naming the problem
+//! (Spark's message where Spark has one), never a panic.
+
+use crate::support::set_mtime;
+use spate::functions::{col, lit};
+use spate::{Error, Session, Trigger};
+use std::path::Path;
+
+fn session() -> Session {
+    Session::builder()
+        .master("local[2]")
+        .get_or_create()
+        .expect("session")
+}
+
+fn lab_input(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("dir");
+    for i in 0..2u64 {
+        let path = dir.join(format!("events_{i}.json"));
+        std::fs::write(&path, format!("{{\"id\": {i}, \"name\": \"e{i}\", \"value\": {}.0, \"timestamp\": \"2024-01-15 10:00:00\"}}\n", 100 + i))
+            .expect("write");
+        set_mtime(&path, 1_705_312_800_000 + i * 1000);
+    }
+}
+
+const LAB_DDL: &str = "id INT, name STRING, value DOUBLE, timestamp STRING";
+
+#[test]
+fn streaming_json_without_schema_is_refused_with_sparks_message() {
+    let spark = session();
+    let Err(error) = spark.read_stream().format("json").load("/nonexistent") else {
+        panic!("a streaming json source needs a schema");
+    };
+    assert!(
+        error
+            .to_string()
+            .starts_with("Schema must be specified when creating a streaming source DataFrame."),
+        "{error}"
+    );
+}
+
+#[test]
+fn unknown_source_format_and_bad_options_are_typed_errors() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(spark
+        .read_stream()
+        .format("avro-nope")
+        .schema(LAB_DDL)
+        .load(dir.path())
+        .is_err());
+    lab_input(dir.path());
+    // Checked when the stream is defined (Spark checks at start; earlier is kinder).
+    let error = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .option("maxFilesPerTrigger", "zero")
+        .load(dir.path())
+        .err()
+        .expect("invalid maxFilesPerTrigger");
+    assert!(error.to_string().contains("maxFilesPerTrigger"), "{error}");
+}
+
+#[test]
+fn unresolved_columns_fail_at_analysis_naming_the_column() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(dir.path())
+        .expect("load");
+    let Err(error) = df.filter(col("valeu").gt(lit(100))) else {
+        panic!("unknown column accepted");
+    };
+    assert!(matches!(error, Error::Analysis(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("valeu") && error.to_string().contains("value"),
+        "{error}"
+    );
+}
+
+#[test]
+fn start_rejects_what_spark_rejects() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(dir.path())
+        .expect("load");
+    let message = |result: spate::Result<spate::StreamingQuery>| {
+        result.err().expect("must be rejected").to_string()
+    };
+    assert!(message(df.write_stream().format("console").output_mode("complete").start())
+        .starts_with("[STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] Invalid streaming output mode: complete. This output mode is not supported for no streaming aggregations on streaming DataFrames/DataSets."));
+    assert!(message(
+        df.write_stream()
+            .format("parquet")
+            .output_mode("update")
+            .option("path", dir.path().join("out").display())
+            .option("checkpointLocation", dir.path().join("cp").display())
+            .start()
+    )
+    .starts_with("[STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE] Invalid streaming output mode: update. This output mode is not supported in Data Source parquet."));
+    assert_eq!(
+        message(df.write_stream().format("memory").start()),
+        "queryName must be specified for memory sink"
+    );
+    assert!(message(
+        df.write_stream()
+            .format("parquet")
+            .option("path", dir.path().join("o").display())
+            .start()
+    )
+    .starts_with(
+        "checkpointLocation must be specified either through option(\"checkpointLocation\", ...)"
+    ));
+    assert!(message(
+        df.write_stream()
+            .format("console")
+            .output_mode("sideways")
+            .start()
+    )
+    .starts_with("Unknown output mode sideways."));
+    assert!(message(df.write_stream().format("kafkaa").start())
+        .starts_with("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: kafkaa."));
+}
+
+#[test]
+fn two_active_queries_cannot_share_a_name() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(dir.path().join("in"))
+        .expect("load");
+    let first = df
+        .write_stream()
+        .format("memory")
+        .query_name("mq")
+        .start()
+        .expect("first");
+    let error = df
+        .write_stream()
+        .format("memory")
+        .query_name("mq")
+        .start()
+        .err()
+        .expect("second must fail");
+    assert_eq!(
+        error.to_string(),
+        "Cannot start query with name mq as a query with that name is already active in this SparkSession"
+    );
+    first.stop();
+}
+
+#[test]
+fn parquet_sink_writes_each_batch_once_and_memory_sink_serves_sql() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .option("maxFilesPerTrigger", 1)
+        .load(dir.path().join("in"))
+        .expect("load");
+    let out = dir.path().join("out");
+    let query = df
+        .write_stream()
+        .format("parquet")
+        .option("path", out.display())
+        .option("checkpointLocation", dir.path().join("cp").display())
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    let log =
+        spate::connectors::file::sink::SinkLog::open(&out.join("_spark_metadata")).expect("log");
+    assert_eq!(log.latest_batch_id().expect("latest"), Some(1));
+    let files = log.all_files().expect("files");
+    assert_eq!(files.len(), 2);
+    let progress = query.recent_progress();
+    assert_eq!(progress.len(), 2);
+    assert_eq!(progress[0].sink.num_output_rows, -1);
+    assert!(
+        progress[0].sink.description.starts_with("FileSink["),
+        "{}",
+        progress[0].sink.description
+    );
+    assert!(
+        progress[0].sources[0]
+            .description
+            .starts_with("FileStreamSource[file:"),
+        "{}",
+        progress[0].sources[0].description
+    );
+
+    // Restarting with no new input runs nothing and writes nothing twice.
+    let again = df
+        .write_stream()
+        .format("parquet")
+        .option("path", out.display())
+        .option("checkpointLocation", dir.path().join("cp").display())
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("restart");
+    again.await_termination().expect("run");
+    assert_eq!(log.all_files().expect("files").len(), 2);
+}
+
+#[test]
+fn a_missing_input_directory_fails_at_load_as_in_spark() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing");
+    let error = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(&missing)
+        .err()
+        .expect("missing path");
+    assert!(
+        error
+            .to_string()
+            .starts_with("[PATH_NOT_FOUND] Path does not exist:"),
+        "{error}"
+    );
+}

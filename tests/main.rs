@@ -1,0 +1,5 @@
+//! Integration tests, in one binary so that CI links arrow, parquet and actix once.
+
+mod api;
+mod conformance;
+mod support;

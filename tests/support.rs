@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests: rows as JSON values, lab input files.
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{
+    DataType, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+};
+use arrow::record_batch::RecordBatch;
+use serde_json::{json, Map, Value};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// One cell as the conformance goldens encode it.
+fn cell(array: &dyn Array, row: usize) -> Value {
+    if array.is_null(row) {
+        return Value::Null;
+    }
+    match array.data_type() {
+        DataType::Int32 => json!(array.as_primitive::<Int32Type>().value(row)),
+        DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Float64 => {
+            let v = array.as_primitive::<Float64Type>().value(row);
+            if v.is_nan() {
+                json!("NaN")
+            } else if v.is_infinite() {
+                json!(if v > 0.0 { "Infinity" } else { "-Infinity" })
+            } else {
+                json!(v)
+            }
+        }
+        DataType::Boolean => json!(array.as_boolean().value(row)),
+        DataType::Utf8 => json!(array.as_string::<i32>().value(row)),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            let micros = array.as_primitive::<TimestampMicrosecondType>().value(row);
+            let time = chrono::DateTime::from_timestamp_micros(micros).expect("timestamp in range");
+            json!(time.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
+        }
+        DataType::Struct(fields) => {
+            let array = array.as_struct();
+            let mut object = Map::new();
+            for (field, column) in fields.iter().zip(array.columns()) {
+                object.insert(field.name().clone(), cell(column.as_ref(), row));
+            }
+            Value::Object(object)
+        }
+        other => panic!("no golden encoding for {other}"),
+    }
+}
+
+/// The rows of `batches`, each a JSON object, sorted by their text.
+pub fn rows_as_json(batches: &[RecordBatch]) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        for row in 0..batch.num_rows() {
+            let mut object = Map::new();
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                object.insert(field.name().clone(), cell(column.as_ref(), row));
+            }
+            rows.push(Value::Object(object));
+        }
+    }
+    sort_rows(rows)
+}
+
+/// Sorts rows by their canonical JSON text.
+pub fn sort_rows(mut rows: Vec<Value>) -> Vec<Value> {
+    rows.sort_by_cached_key(|row| row.to_string());
+    rows
+}
+
+/// Sets a file's modification time to `ms` since the epoch.
+pub fn set_mtime(path: &Path, ms: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_millis(ms)))
+        .expect("set mtime");
+}
