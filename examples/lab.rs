@@ -1,5 +1,10 @@
 //! The README's main job: the lab's parts that spate runs today, one after the other, on
 //! generated sample data, printing what Spark prints.
+// Each part is also an example of its own, so each includes the shared `common` module.
+#![allow(clippy::duplicate_mod)]
+
+/// One lab part's `main`.
+type Part = fn() -> Result<(), Box<dyn std::error::Error>>;
 
 #[path = "part02_setup.rs"]
 mod part02;
@@ -13,7 +18,7 @@ mod part05;
 mod part07;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let parts: [(&str, fn() -> Result<(), Box<dyn std::error::Error>>); 5] = [
+    let parts: [(&str, Part); 5] = [
         ("Part 2: Setup", part02::main),
         ("Part 3: Reading from File Source", part03::main),
         ("Part 4: Streaming Transformations", part04::main),

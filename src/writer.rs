@@ -165,7 +165,7 @@ impl DataStreamWriter {
         let (checkpoint, temporary) = match (self.option_value("checkpointLocation"), session.conf().get("spark.sql.streaming.checkpointLocation")) {
             (Some(location), _) => (PathBuf::from(location), false),
             (None, Some(root)) => {
-                let leaf = self.query_name.clone().unwrap_or_else(|| uuid_like());
+                let leaf = self.query_name.clone().unwrap_or_else(uuid_like);
                 (PathBuf::from(root).join(leaf), false)
             }
             (None, None) if !matches!(sink, SinkSpec::File(_)) => {

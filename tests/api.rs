@@ -184,7 +184,7 @@ fn parquet_sink_writes_each_batch_once_and_memory_sink_serves_sql() {
         .expect("start");
     query.await_termination().expect("run");
     let log =
-        spate::connectors::file::sink::SinkLog::open(&out.join("_spark_metadata")).expect("log");
+        spate::connectors::file::sink::SinkLog::open(out.join("_spark_metadata")).expect("log");
     assert_eq!(log.latest_batch_id().expect("latest"), Some(1));
     let files = log.all_files().expect("files");
     assert_eq!(files.len(), 2);

@@ -11,6 +11,9 @@ use spate::{ConsoleOutput, DataFrame, Result, Session, Trigger};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Each committed batch id with its record batches.
+type Epochs = Vec<(u64, Vec<RecordBatch>)>;
+
 fn case_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("conformance/cases")
@@ -78,8 +81,8 @@ impl Case {
     }
 
     /// Runs `query` with availableNow into foreachBatch; returns the batches and the error.
-    fn run(&self, query: &DataFrame) -> (Vec<(u64, Vec<RecordBatch>)>, Option<String>) {
-        let collected: Arc<Mutex<Vec<(u64, Vec<RecordBatch>)>>> = Arc::default();
+    fn run(&self, query: &DataFrame) -> (Epochs, Option<String>) {
+        let collected: Arc<Mutex<Epochs>> = Arc::default();
         let sink = collected.clone();
         let handle = query
             .write_stream()
