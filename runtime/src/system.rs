@@ -61,10 +61,43 @@ impl ActorSystem {
         &self.coordinator
     }
 
-    /// The next worker arbiter, round robin.
-    pub fn worker_arbiter(&self) -> &ArbiterHandle {
-        let index = self.next_worker.fetch_add(1, Ordering::Relaxed) % self.workers.len();
-        &self.workers[index]
+    /// Worker arbiters for a query with `sources` sources: the sources (which decode input,
+    /// the heaviest work) spread from the first worker on, the operators and sinks from the
+    /// last worker back, so that with two workers decoding and processing run on different
+    /// cores. Successive queries start at a rotating offset.
+    pub fn placement(&self, sources: usize) -> Placement<'_> {
+        let offset = self.next_worker.fetch_add(1, Ordering::Relaxed);
+        Placement {
+            workers: &self.workers,
+            offset,
+            sources,
+        }
+    }
+}
+
+/// Where the actors of one query run (see [`ActorSystem::placement`]).
+pub struct Placement<'a> {
+    workers: &'a [ArbiterHandle],
+    offset: usize,
+    sources: usize,
+}
+
+impl Placement<'_> {
+    /// The arbiter of source `index`.
+    pub fn source(&self, index: usize) -> &ArbiterHandle {
+        &self.workers[(self.offset + index) % self.workers.len()]
+    }
+
+    /// The arbiter of operator `index` (sinks included).
+    pub fn operator(&self, index: usize) -> &ArbiterHandle {
+        let n = self.workers.len();
+        let from_end = n - 1 - (index % n);
+        let slot = if n > self.sources {
+            from_end.max(self.sources.min(n - 1))
+        } else {
+            from_end
+        };
+        &self.workers[(self.offset + slot) % n]
     }
 }
 

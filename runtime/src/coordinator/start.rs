@@ -134,12 +134,13 @@ pub fn start_query(
             })
             .collect()
     };
+    let placement = system.placement(sources.len());
     let mut operator_slots = Vec::with_capacity(operators.len());
     for (index, node) in operators.into_iter().enumerate().rev() {
         let outputs = edges_from(NodeRef::Operator(index), &operator_addrs);
         let events = events.clone();
         let (operator, inputs) = (node.operator, node.inputs);
-        let addr = NodeActor::start_in_arbiter(system.worker_arbiter(), move |_| {
+        let addr = NodeActor::start_in_arbiter(placement.operator(index), move |_| {
             NodeActor::new(index, operator, inputs, outputs, events)
         });
         operator_slots.push((node.sink, addr.clone().recipient()));
@@ -152,7 +153,7 @@ pub fn start_query(
         source.open(checkpoint.source_dir(index))?;
         let outputs = edges_from(NodeRef::Source(index), &operator_addrs);
         let events = events.clone();
-        let actor = SourceActor::start_in_arbiter(system.worker_arbiter(), move |_| {
+        let actor = SourceActor::start_in_arbiter(placement.source(index), move |_| {
             SourceActor::new(index, outputs, events)
         });
         source_slots.push(SourceSlot {
