@@ -14,6 +14,7 @@ pub mod sink;
 pub mod source;
 pub mod system;
 pub mod testing;
+pub mod text;
 pub mod topology;
 pub mod types;
 

@@ -34,6 +34,7 @@ use super::seen_log::{
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
+use spate_runtime::text::number::java_parse_float;
 use spate_runtime::{Error, Result};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
@@ -843,7 +844,7 @@ fn parse_options(lower: &HashMap<String, &String>) -> Result<SourceOptions> {
         None => 10000,
     };
     let discard_cached_input_ratio = match get("discardCachedInputRatio") {
-        Some(v) => parse_java_float(v).filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| {
+        Some(v) => java_parse_float(v.as_bytes()).filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| {
             Error::IllegalArgument(format!(
                 "Invalid value '{v}' for option 'discardCachedInputRatio', must be a positive float between 0 and 1"
             ))
@@ -860,20 +861,6 @@ fn parse_options(lower: &HashMap<String, &String>) -> Result<SourceOptions> {
         max_cached_files,
         discard_cached_input_ratio,
     })
-}
-
-/// `java.lang.Float.parseFloat` for the forms users write (`0.5`, ` 0.5 `, `0.5f`, `1e-1`).
-fn parse_java_float(v: &str) -> Option<f32> {
-    let t = v.trim();
-    let t = t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t);
-    if t.is_empty()
-        || t.eq_ignore_ascii_case("inf")
-        || t.eq_ignore_ascii_case("infinity")
-        || t.contains("nan")
-    {
-        return None;
-    }
-    t.parse::<f32>().ok()
 }
 
 /// Spark's `Utils.timeStringAsMs` (`JavaUtils.timeStringAs` with milliseconds as default

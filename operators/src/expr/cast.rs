@@ -16,12 +16,13 @@ use arrow::datatypes::{
 
 use super::error::ExprError;
 use super::format::{
-    format_timestamp, java_double, java_float, sql_double_literal, sql_float_literal,
-    sql_string_literal, sql_timestamp_literal, sql_type_name,
+    sql_double_literal, sql_float_literal, sql_string_literal, sql_timestamp_literal, sql_type_name,
 };
 use super::numparse::{parse_bool, parse_double, parse_float, parse_integer};
-use super::timestamp::{cast_strings, MICROS_PER_SECOND};
+use super::timestamp::cast_strings;
 use super::EvalContext;
+use spate_runtime::text::number::{java_double, java_float};
+use spate_runtime::text::timestamp::{format_timestamp, MICROS_PER_SECOND};
 
 /// Whether spate implements Spark semantics for this (normalized) type.
 pub(crate) fn is_supported(data_type: &DataType) -> bool {
@@ -253,11 +254,15 @@ fn to_strings(array: &ArrayRef, offset: i32) -> Result<ArrayRef, ExprError> {
     match array.data_type() {
         DataType::Float64 => {
             let a = array.as_primitive::<Float64Type>();
-            Ok(format_each(a, |row, buf| java_double(a.value(row), buf)))
+            Ok(format_each(a, |row, buf| {
+                buf.push_str(&java_double(a.value(row)))
+            }))
         }
         DataType::Float32 => {
             let a = array.as_primitive::<Float32Type>();
-            Ok(format_each(a, |row, buf| java_float(a.value(row), buf)))
+            Ok(format_each(a, |row, buf| {
+                buf.push_str(&java_float(a.value(row)))
+            }))
         }
         t if is_timestamp(t) => {
             let a = array.as_primitive::<TimestampMicrosecondType>();
@@ -362,8 +367,7 @@ fn fractional_to_timestamp(array: &ArrayRef, ansi: bool) -> Result<ArrayRef, Exp
     let micros: TimestampMicrosecondArray = if ansi {
         for x in doubles.iter().flatten() {
             if !x.is_finite() {
-                let mut value = String::new();
-                java_double(x, &mut value);
+                let value = java_double(x);
                 return Err(ExprError::CastInvalidInput {
                     value,
                     from,

@@ -24,8 +24,6 @@ mod numparse;
 mod pattern;
 mod resolve;
 mod timestamp;
-mod tzfile;
-mod zone;
 
 #[cfg(test)]
 mod tests;

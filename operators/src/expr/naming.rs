@@ -3,8 +3,9 @@
 
 use chrono::FixedOffset;
 
-use super::format::{java_double, sql_timestamp_literal, sql_type_name};
+use super::format::{sql_timestamp_literal, sql_type_name};
 use super::{BinaryOp, Expr, Literal};
+use spate_runtime::text::number::java_double;
 
 /// A column reference's name as written, without enclosing back-quotes (`` `a b` `` → `a b`).
 pub(crate) fn unquote(name: &str) -> String {
@@ -33,11 +34,7 @@ pub(crate) fn literal_sql(lit: &Literal, tz: FixedOffset) -> String {
         Literal::Boolean(b) => b.to_string(),
         Literal::Int32(v) => v.to_string(),
         Literal::Int64(v) => v.to_string(),
-        Literal::Float64(v) => {
-            let mut s = String::new();
-            java_double(*v, &mut s);
-            s
-        }
+        Literal::Float64(v) => java_double(*v),
         Literal::Utf8(s) => s.clone(),
         Literal::Timestamp(micros) => sql_timestamp_literal(*micros, tz.local_minus_utc()),
     }

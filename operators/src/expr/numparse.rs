@@ -1,19 +1,9 @@
 //! Spark's string → number/boolean parsing (`UTF8String.toLong/toInt`, `Double.parseDouble` with
-//! Spark's special literals, `StringUtils.isTrueString`).
+//! Spark's special literals, `StringUtils.isTrueString`); Java's own parsing is in
+//! [`spate_runtime::text::number`].
 
-use super::timestamp::is_trimmed;
-
-fn trim(s: &[u8]) -> &[u8] {
-    let mut start = 0;
-    let mut end = s.len();
-    while start < end && is_trimmed(s[start]) {
-        start += 1;
-    }
-    while end > start && is_trimmed(s[end - 1]) {
-        end -= 1;
-    }
-    &s[start..end]
-}
+use spate_runtime::text::number::{java_parse_double, java_parse_float, java_trim};
+use spate_runtime::text::timestamp::trim;
 
 /// `UTF8String.toLong` (`allow_decimal`, non-ANSI: `"5.7"` → 5) or `toLongExact` (ANSI), with
 /// the result required to lie in `min..=max`.
@@ -54,46 +44,16 @@ pub(crate) fn parse_integer(s: &[u8], allow_decimal: bool, min: i64, max: i64) -
     (min..=max).contains(&value).then_some(value)
 }
 
-/// Java's `Double.parseDouble` on the trimmed string, then Spark's `inf`/`infinity`/`nan`
-/// spellings (any case, optional sign). Hexadecimal floats are not supported.
+/// Spark's string → double: Java's `Double.parseDouble`, then (if that fails) Spark's
+/// `inf`/`infinity`/`nan` spellings (any case, optional sign) on the trimmed string.
 pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
-    let s = java_trim(s);
-    let text = std::str::from_utf8(s).ok()?;
-    if let Some(v) = special_float(text) {
-        return Some(v);
-    }
-    let body = strip_java_suffix(text)?;
-    if !java_float_syntax(body) {
-        return None;
-    }
-    body.parse::<f64>().ok()
+    java_parse_double(s).or_else(|| special_float(std::str::from_utf8(java_trim(s)).ok()?))
 }
 
 /// As [`parse_double`], for `float` (`Float.parseFloat`).
 pub(crate) fn parse_float(s: &[u8]) -> Option<f32> {
-    let s = java_trim(s);
-    let text = std::str::from_utf8(s).ok()?;
-    if let Some(v) = special_float(text) {
-        return Some(v as f32);
-    }
-    let body = strip_java_suffix(text)?;
-    if !java_float_syntax(body) {
-        return None;
-    }
-    body.parse::<f32>().ok()
-}
-
-/// `String.trim`: bytes up to and including the space.
-fn java_trim(s: &[u8]) -> &[u8] {
-    let mut start = 0;
-    let mut end = s.len();
-    while start < end && s[start] <= b' ' {
-        start += 1;
-    }
-    while end > start && s[end - 1] <= b' ' {
-        end -= 1;
-    }
-    &s[start..end]
+    java_parse_float(s)
+        .or_else(|| special_float(std::str::from_utf8(java_trim(s)).ok()?).map(|v| v as f32))
 }
 
 fn special_float(text: &str) -> Option<f64> {
@@ -104,50 +64,6 @@ fn special_float(text: &str) -> Option<f64> {
         "nan" | "+nan" | "-nan" => Some(f64::NAN),
         _ => None,
     }
-}
-
-/// Drop Java's optional `d`/`D`/`f`/`F` type suffix.
-fn strip_java_suffix(text: &str) -> Option<&str> {
-    match text.as_bytes().last()? {
-        b'd' | b'D' | b'f' | b'F' => Some(&text[..text.len() - 1]),
-        _ => Some(text),
-    }
-}
-
-/// Java's decimal floating literal: `[+-]digits[.digits][e[+-]digits]`, at least one digit
-/// in the mantissa.
-fn java_float_syntax(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let mut mantissa_digits = 0;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-        mantissa_digits += 1;
-    }
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-            mantissa_digits += 1;
-        }
-    }
-    if mantissa_digits == 0 {
-        return false;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        let exp_start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == exp_start {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// Spark's string → boolean: `t true y yes 1` / `f false n no 0`, trimmed, any case.

@@ -10,8 +10,11 @@
 use arrow::array::{Array, StringArray, TimestampMicrosecondArray, TimestampMicrosecondBuilder};
 
 use super::error::ExprError;
-use super::timestamp::{days_from_civil, days_in_month, local_to_micros};
 use super::EvalContext;
+use spate_runtime::text::pattern::{
+    tokenize, PatternToken, UnterminatedLiteral, MONTH_NAMES as MONTHS,
+};
+use spate_runtime::text::timestamp::{days_from_civil, days_in_month, local_to_micros};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -82,21 +85,6 @@ pub(crate) struct Pattern {
     items: Vec<Item>,
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// Fields read from one string.
 #[derive(Debug, Default, Clone, Copy)]
 struct Fields {
@@ -147,69 +135,33 @@ fn too_many(pattern: &str) -> ExprError {
 impl Pattern {
     /// Compile `pattern`, with Spark's errors for letters it rejects.
     pub(crate) fn compile(pattern: &str) -> Result<Pattern, ExprError> {
-        let chars: Vec<char> = pattern.chars().collect();
+        let pieces = tokenize(pattern).map_err(|UnterminatedLiteral| too_many(pattern))?;
         let mut stack: Vec<Vec<Item>> = vec![Vec::new()];
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
+        for piece in pieces {
             let current = stack.len() - 1;
-            if c == '\'' {
-                let mut j = i + 1;
-                let mut text = String::new();
-                loop {
-                    match chars.get(j) {
-                        None => return Err(too_many(pattern)),
-                        Some('\'') if chars.get(j + 1) == Some(&'\'') => {
-                            text.push('\'');
-                            j += 2;
-                        }
-                        Some('\'') => break,
-                        Some(&ch) => {
-                            text.push(ch);
-                            j += 1;
-                        }
+            match piece {
+                PatternToken::Literal(text) => {
+                    stack[current].extend(text.chars().map(Item::Literal))
+                }
+                PatternToken::OptionalStart => stack.push(Vec::new()),
+                PatternToken::OptionalEnd => {
+                    if stack.len() < 2 {
+                        return Err(too_many(pattern));
                     }
+                    let inner = stack.pop().unwrap_or_default();
+                    let last = stack.len() - 1;
+                    stack[last].push(Item::Optional(inner));
                 }
-                if j == i + 1 {
-                    stack[current].push(Item::Literal('\''));
-                } else {
-                    stack[current].extend(text.chars().map(Item::Literal));
+                PatternToken::Reserved(_) => {
+                    return Err(ExprError::DatetimePatternRecognition {
+                        pattern: pattern.to_string(),
+                    })
                 }
-                i = j + 1;
-                continue;
-            }
-            if c == '[' {
-                stack.push(Vec::new());
-                i += 1;
-                continue;
-            }
-            if c == ']' {
-                if stack.len() < 2 {
-                    return Err(too_many(pattern));
+                PatternToken::Letter { letter: c, count } => {
+                    let item = letter(c, count, pattern)?;
+                    stack[current].push(item);
                 }
-                let inner = stack.pop().unwrap_or_default();
-                let last = stack.len() - 1;
-                stack[last].push(Item::Optional(inner));
-                i += 1;
-                continue;
             }
-            if matches!(c, '#' | '{' | '}') {
-                return Err(ExprError::DatetimePatternRecognition {
-                    pattern: pattern.to_string(),
-                });
-            }
-            if !c.is_ascii_alphabetic() {
-                stack[current].push(Item::Literal(c));
-                i += 1;
-                continue;
-            }
-            let mut count = 1;
-            while chars.get(i + count) == Some(&c) {
-                count += 1;
-            }
-            let item = letter(c, count, pattern)?;
-            stack[current].push(item);
-            i += count;
         }
         if stack.len() != 1 {
             // Java closes unterminated optional sections at the end of the pattern.

@@ -14,6 +14,7 @@ use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 use arrow::error::ArrowError;
 use chrono::FixedOffset;
+use spate_runtime::text::number::{java_parse_double, java_parse_float, java_parse_long};
 use std::sync::Arc;
 
 /// The Spark type a column is decoded as.
@@ -283,7 +284,7 @@ impl Column {
                 JsonValue::Str(s) if !s.is_empty() => {
                     // stringToDate, then Spark 1.5's "days since epoch as a string".
                     match string_to_date(s).or_else(|| {
-                        parse_java_int(s, i32::MIN as i64, i32::MAX as i64).map(|v| v as i32)
+                        java_parse_long(s, i32::MIN as i64, i32::MAX as i64).map(|v| v as i32)
                     }) {
                         Some(v) => self.put_i32(v),
                         None => false,
@@ -326,19 +327,19 @@ impl Column {
                     false
                 }
             }
-            Kind::Int8 => match parse_java_int(token, -128, 127) {
+            Kind::Int8 => match java_parse_long(token, -128, 127) {
                 Some(v) => self.put_i8(v as i8),
                 None => false,
             },
-            Kind::Int16 => match parse_java_int(token, i16::MIN.into(), i16::MAX.into()) {
+            Kind::Int16 => match java_parse_long(token, i16::MIN.into(), i16::MAX.into()) {
                 Some(v) => self.put_i16(v as i16),
                 None => false,
             },
-            Kind::Int32 => match parse_java_int(token, i32::MIN.into(), i32::MAX.into()) {
+            Kind::Int32 => match java_parse_long(token, i32::MIN.into(), i32::MAX.into()) {
                 Some(v) => self.put_i32(v as i32),
                 None => false,
             },
-            Kind::Int64 => match parse_java_int(token, i64::MIN, i64::MAX) {
+            Kind::Int64 => match java_parse_long(token, i64::MIN, i64::MAX) {
                 Some(v) => self.put_i64(v),
                 None => false,
             },
@@ -556,19 +557,6 @@ pub(crate) fn parse_int(t: &[u8]) -> Option<i64> {
     Some(v)
 }
 
-/// `Integer.parseInt` / `Long.parseLong` (ASCII digits, optional sign) with a range check.
-pub(crate) fn parse_java_int(t: &[u8], min: i64, max: i64) -> Option<i64> {
-    let digits = match t.first()? {
-        b'+' => &t[1..],
-        _ => t,
-    };
-    if t.first() == Some(&b'+') && matches!(digits.first(), Some(b'+' | b'-')) {
-        return None;
-    }
-    let v = parse_int(digits)?;
-    (v >= min && v <= max).then_some(v)
-}
-
 /// The non-numeric number tokens Jackson accepts (`allowNonNumericNumbers`) and the
 /// quoted forms Spark's double/float converters accept.
 fn non_numeric(t: &[u8]) -> Option<f64> {
@@ -611,171 +599,6 @@ fn csv_special(t: &[u8]) -> Option<f64> {
         b"Inf" => Some(f64::INFINITY),
         b"-Inf" => Some(f64::NEG_INFINITY),
         _ => None,
-    }
-}
-
-/// A number accepted by `Double.parseDouble`, normalized for Rust's parser.
-enum JavaNumber<'a> {
-    Special(f64),
-    Decimal(&'a str),
-    Hex {
-        negative: bool,
-        mantissa: &'a [u8],
-        exponent: i64,
-    },
-}
-
-/// Validates Java's `FloatingDecimal` grammar: trimmed, optional sign, `NaN`, `Infinity`,
-/// decimal with optional exponent and `fFdD` suffix, or a hex float.
-fn java_number(t: &[u8]) -> Option<JavaNumber<'_>> {
-    let mut s = t;
-    while let Some((&b, rest)) = s.split_first() {
-        if b <= b' ' {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    while let Some((&b, rest)) = s.split_last() {
-        if b <= b' ' {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    let (negative, body) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if body == b"NaN" {
-        return Some(JavaNumber::Special(f64::NAN));
-    }
-    if body == b"Infinity" {
-        return Some(JavaNumber::Special(if negative {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }));
-    }
-    if body.len() > 2 && body[0] == b'0' && (body[1] == b'x' || body[1] == b'X') {
-        let rest = &body[2..];
-        let p = rest.iter().position(|&b| b == b'p' || b == b'P')?;
-        let mantissa = &rest[..p];
-        let mut exp = &rest[p + 1..];
-        if let Some(b'f' | b'F' | b'd' | b'D') = exp.last() {
-            exp = &exp[..exp.len() - 1];
-        }
-        let mut dots = 0;
-        let mut hex_digits = 0;
-        for &b in mantissa {
-            if b == b'.' {
-                dots += 1;
-            } else if b.is_ascii_hexdigit() {
-                hex_digits += 1;
-            } else {
-                return None;
-            }
-        }
-        if dots > 1 || hex_digits == 0 {
-            return None;
-        }
-        let exponent = parse_java_int(exp, -100_000, 100_000)?;
-        return Some(JavaNumber::Hex {
-            negative,
-            mantissa,
-            exponent,
-        });
-    }
-    let mut end = s.len();
-    if let Some(b'f' | b'F' | b'd' | b'D') = s.last() {
-        end -= 1;
-    }
-    let num = &s[..end];
-    let digits = &num[usize::from(matches!(num.first(), Some(b'-' | b'+')))..];
-    // digits [. digits] [e [+-] digits], at least one mantissa digit.
-    let mut i = 0;
-    let mut mantissa_digits = 0;
-    while i < digits.len() && digits[i].is_ascii_digit() {
-        i += 1;
-        mantissa_digits += 1;
-    }
-    if i < digits.len() && digits[i] == b'.' {
-        i += 1;
-        while i < digits.len() && digits[i].is_ascii_digit() {
-            i += 1;
-            mantissa_digits += 1;
-        }
-    }
-    if mantissa_digits == 0 {
-        return None;
-    }
-    if i < digits.len() && (digits[i] == b'e' || digits[i] == b'E') {
-        i += 1;
-        if i < digits.len() && (digits[i] == b'+' || digits[i] == b'-') {
-            i += 1;
-        }
-        let start = i;
-        while i < digits.len() && digits[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-    }
-    if i != digits.len() {
-        return None;
-    }
-    Some(JavaNumber::Decimal(str_of(num)?))
-}
-
-fn hex_value(negative: bool, mantissa: &[u8], exponent: i64) -> f64 {
-    let mut value = 0f64;
-    let mut frac_digits = 0i64;
-    let mut seen_dot = false;
-    for &b in mantissa {
-        if b == b'.' {
-            seen_dot = true;
-            continue;
-        }
-        let d = (b as char).to_digit(16).unwrap_or(0);
-        value = value * 16.0 + f64::from(d);
-        if seen_dot {
-            frac_digits += 1;
-        }
-    }
-    let e = (exponent - 4 * frac_digits).clamp(-5000, 5000) as i32;
-    let v = value * 2f64.powi(e);
-    if negative {
-        -v
-    } else {
-        v
-    }
-}
-
-/// `java.lang.Double.parseDouble`.
-pub(crate) fn java_parse_double(t: &[u8]) -> Option<f64> {
-    match java_number(t)? {
-        JavaNumber::Special(v) => Some(v),
-        JavaNumber::Decimal(s) => s.parse::<f64>().ok(),
-        JavaNumber::Hex {
-            negative,
-            mantissa,
-            exponent,
-        } => Some(hex_value(negative, mantissa, exponent)),
-    }
-}
-
-/// `java.lang.Float.parseFloat`.
-pub(crate) fn java_parse_float(t: &[u8]) -> Option<f32> {
-    match java_number(t)? {
-        JavaNumber::Special(v) => Some(v as f32),
-        JavaNumber::Decimal(s) => s.parse::<f32>().ok(),
-        JavaNumber::Hex {
-            negative,
-            mantissa,
-            exponent,
-        } => Some(hex_value(negative, mantissa, exponent) as f32),
     }
 }
 
@@ -824,7 +647,7 @@ pub(crate) fn parse_decimal(t: &[u8], precision: u8, scale: i8) -> Option<i128> 
         if body[i] != b'e' && body[i] != b'E' {
             return None;
         }
-        exponent = parse_java_int(&body[i + 1..], -1_000_000_000, 1_000_000_000)?;
+        exponent = java_parse_long(&body[i + 1..], -1_000_000_000, 1_000_000_000)?;
     }
     // value = digits × 10^(exponent − frac_len); target unscaled = value × 10^scale.
     let shift = exponent - frac_len + i64::from(scale);
@@ -885,43 +708,5 @@ mod tests {
         assert_eq!(parse_decimal(b"abc", 10, 2), None);
         assert_eq!(parse_decimal(b"0.000", 10, 2), Some(0));
         assert_eq!(parse_decimal_us(b"1,000.5", 10, 2), Some(100050));
-    }
-
-    #[test]
-    fn java_doubles() {
-        // Spark 4.3 CSV: " 1.5 " → 1.5, "1.5d" → 1.5, "0x1p3" → 8.0, "-NaN" → NaN,
-        // "1." → 1.0, ".5" → 0.5, "1_000" / "１" → malformed.
-        assert_eq!(java_parse_double(b" 1.5 "), Some(1.5));
-        assert_eq!(java_parse_double(b"1.5d"), Some(1.5));
-        assert_eq!(java_parse_double(b"1.5f"), Some(1.5));
-        assert_eq!(java_parse_double(b"0x1p3"), Some(8.0));
-        assert!(java_parse_double(b"-NaN").is_some_and(f64::is_nan));
-        assert_eq!(java_parse_double(b"+Infinity"), Some(f64::INFINITY));
-        assert_eq!(java_parse_double(b"1."), Some(1.0));
-        assert_eq!(java_parse_double(b".5"), Some(0.5));
-        assert_eq!(java_parse_double(b"1e5"), Some(100000.0));
-        assert_eq!(java_parse_double(b"1_000"), None);
-        assert_eq!(java_parse_double("１".as_bytes()), None);
-        assert_eq!(java_parse_double(b"inf"), None);
-        assert_eq!(java_parse_double(b"abc"), None);
-        assert_eq!(java_parse_double(b"."), None);
-        assert_eq!(java_parse_float(b"3.4e39"), Some(f32::INFINITY));
-    }
-
-    #[test]
-    fn java_ints() {
-        assert_eq!(parse_java_int(b"+15", i64::MIN, i64::MAX), Some(15));
-        assert_eq!(parse_java_int(b"-1", i64::MIN, i64::MAX), Some(-1));
-        assert_eq!(parse_java_int(b" 13", i64::MIN, i64::MAX), None);
-        assert_eq!(parse_java_int(b"+-1", i64::MIN, i64::MAX), None);
-        assert_eq!(parse_java_int(b"128", -128, 127), None);
-        assert_eq!(
-            parse_java_int(b"9223372036854775808", i64::MIN, i64::MAX),
-            None
-        );
-        assert_eq!(
-            parse_java_int(b"-9223372036854775808", i64::MIN, i64::MAX),
-            Some(i64::MIN)
-        );
     }
 }

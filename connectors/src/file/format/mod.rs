@@ -184,7 +184,7 @@ impl DecodeOptions {
             out.csv_sep = parse_delimiter(v).map_err(|reason| invalid(k, v, &reason))?;
         }
         if let Some((k, v)) = get("timeZone") {
-            let secs = datetime::parse_zone_id(v.as_bytes()).ok_or_else(|| {
+            let secs = spate_runtime::text::zone::fixed_offset(v.as_bytes()).ok_or_else(|| {
                 invalid(
                     k,
                     v,

@@ -3,7 +3,7 @@
 //! binary.
 
 use super::options::TextOptions;
-use super::text::{java_big_decimal, java_double, java_float, spark_binary_text};
+use super::text::{java_big_decimal, spark_binary_text};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type,
@@ -11,6 +11,7 @@ use arrow::datatypes::{
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
+use spate_runtime::text::number::{java_double, java_float};
 use std::fmt::Write as _;
 
 /// Whether [`write_cell`] can render values of `data_type`.

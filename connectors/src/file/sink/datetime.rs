@@ -7,31 +7,12 @@
 
 use std::fmt::Write as _;
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+use spate_runtime::text::pattern::{
+    tokenize, PatternToken, UnterminatedLiteral, DAY_NAMES as DAYS, MONTH_NAMES as MONTHS,
+};
+use spate_runtime::text::timestamp::civil_from_days;
 
+const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Spark's default `timestampFormat` for JSON and CSV output.
 pub(crate) const DEFAULT_TIMESTAMP_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
 /// Spark's default `timestampNTZFormat` for JSON and CSV output.
@@ -111,57 +92,23 @@ struct Fields {
 impl DateTimeFormat {
     /// Compiles `pattern`; the error names what is wrong with it.
     pub(crate) fn new(pattern: &str) -> Result<Self, String> {
-        let chars: Vec<char> = pattern.chars().collect();
+        let pieces = tokenize(pattern).map_err(|UnterminatedLiteral| {
+            format!("Pattern ends with an incomplete string literal: {pattern}")
+        })?;
         let mut tokens = Vec::new();
         let mut literal = String::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            if c == '\'' {
-                // Quoted literal; '' is a single quote.
-                if chars.get(i + 1) == Some(&'\'') {
-                    literal.push('\'');
-                    i += 2;
+        for piece in pieces {
+            let (c, count) = match piece {
+                PatternToken::Literal(text) => {
+                    literal.push_str(&text);
                     continue;
                 }
-                let mut j = i + 1;
-                loop {
-                    match chars.get(j) {
-                        None => {
-                            return Err(format!(
-                                "Pattern ends with an incomplete string literal: {pattern}"
-                            ))
-                        }
-                        Some('\'') if chars.get(j + 1) == Some(&'\'') => {
-                            literal.push('\'');
-                            j += 2;
-                        }
-                        Some('\'') => break,
-                        Some(other) => {
-                            literal.push(*other);
-                            j += 1;
-                        }
-                    }
+                PatternToken::OptionalStart | PatternToken::OptionalEnd => continue,
+                PatternToken::Reserved(c) => {
+                    return Err(format!("Pattern includes reserved character: '{c}'"))
                 }
-                i = j + 1;
-                continue;
-            }
-            if c == '[' || c == ']' {
-                i += 1;
-                continue;
-            }
-            if matches!(c, '{' | '}' | '#') {
-                return Err(format!("Pattern includes reserved character: '{c}'"));
-            }
-            if !c.is_ascii_alphabetic() {
-                literal.push(c);
-                i += 1;
-                continue;
-            }
-            let mut count = 1;
-            while chars.get(i + count) == Some(&c) {
-                count += 1;
-            }
+                PatternToken::Letter { letter, count } => (letter, count),
+            };
             if !literal.is_empty() {
                 tokens.push(Token::Literal(std::mem::take(&mut literal)));
             }
@@ -196,7 +143,6 @@ impl DateTimeFormat {
                 }
             };
             tokens.push(token);
-            i += count;
         }
         if !literal.is_empty() {
             tokens.push(Token::Literal(literal));
@@ -422,21 +368,6 @@ impl Fields {
             offset_secs,
         }
     }
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (H. Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

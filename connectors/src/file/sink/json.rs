@@ -9,7 +9,7 @@
 
 use super::cells::{format_timestamp, write_cell};
 use super::options::{JsonOptions, TextOptions};
-use super::text::{base64, jackson_string, java_big_decimal, java_double, java_float};
+use super::text::{base64, jackson_string, java_big_decimal};
 use arrow::array::{Array, AsArray, MapArray, RecordBatch, StructArray};
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type,
@@ -18,6 +18,7 @@ use arrow::datatypes::{
 };
 use arrow::error::ArrowError;
 use arrow::json::writer::{make_encoder, Encoder, EncoderFactory, EncoderOptions, NullableEncoder};
+use spate_runtime::text::number::{java_double, java_float};
 use spate_runtime::Result;
 use std::sync::Arc;
 

@@ -1,102 +1,9 @@
 //! Spark's (that is, the JVM's) text renderings of values, shared by the JSON and CSV
-//! writers: `Double.toString`, `Float.toString`, `BigDecimal.toString`, Jackson's string
+//! writers: `BigDecimal.toString`, Jackson's string
 //! escapes, base64, Spark's SQL type names and `java.net.URI` path quoting.
 
 use arrow::datatypes::DataType;
 use std::fmt::Write as _;
-
-/// Java's `Double.toString(d)`.
-///
-/// The digits are the shortest ones that round-trip (what Java 19+ prints, and what Java 17
-/// prints for all but rare values such as `2.0E23`, which Java 17 writes as
-/// `1.9999999999999998E23`).
-pub(crate) fn java_double(value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".into();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    let shortest = format!("{value:e}");
-    if shortest
-        .split_once('e')
-        .is_some_and(|(m, _)| m.trim_start_matches('-').len() == 1)
-    {
-        // Java prints at least two digits and then picks the two-digit decimal closest to
-        // the exact value: `Double.MIN_VALUE` is 4.9E-324, not 5.0E-324.
-        return java_from_scientific(&format!("{value:.1e}"));
-    }
-    java_from_scientific(&shortest)
-}
-
-/// Java's `Float.toString(f)` (shortest round-trip digits, see [`java_double`]).
-pub(crate) fn java_float(value: f32) -> String {
-    if value.is_nan() {
-        return "NaN".into();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    let shortest = format!("{value:e}");
-    if shortest
-        .split_once('e')
-        .is_some_and(|(m, _)| m.trim_start_matches('-').len() == 1)
-    {
-        return java_from_scientific(&format!("{value:.1e}"));
-    }
-    java_from_scientific(&shortest)
-}
-
-/// Turns Rust's `{:e}` rendering (`-1.2345e-5`, `4e2`, `0e0`) into Java's layout: plain
-/// decimal for 10^-3 <= |v| < 10^7 (at least one fraction digit), else `d.dddE<exp>`.
-fn java_from_scientific(sci: &str) -> String {
-    let (negative, body) = match sci.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, sci),
-    };
-    let (mantissa, exponent) = body.split_once('e').unwrap_or((body, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let mut digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    while digits.len() > 1 && digits.ends_with('0') {
-        digits.pop();
-    }
-    let mut out = String::with_capacity(digits.len() + 8);
-    if negative {
-        out.push('-');
-    }
-    if digits.bytes().all(|b| b == b'0') {
-        out.push_str("0.0");
-        return out;
-    }
-    if (-3..7).contains(&exponent) {
-        if exponent >= 0 {
-            let int_len = exponent as usize + 1;
-            if digits.len() > int_len {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            } else {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        if digits.len() > 1 {
-            out.push_str(&digits[1..]);
-        } else {
-            out.push('0');
-        }
-        let _ = write!(out, "E{exponent}");
-    }
-    out
-}
 
 /// Java's `BigDecimal.toString()` for an unscaled value (as decimal text, optionally with a
 /// leading `-`) and a scale: plain notation unless the scale is negative or the adjusted
@@ -316,51 +223,6 @@ mod tests {
     use super::*;
     use arrow::datatypes::{Field, Fields, TimeUnit};
     use std::sync::Arc;
-
-    #[test]
-    fn doubles_as_java_prints_them() {
-        // Expected texts: Spark 4.3 JSON/CSV output on Java 17 (see module docs).
-        let cases: &[(f64, &str)] = &[
-            (400.0, "400.0"),
-            (1e7, "1.0E7"),
-            (0.1, "0.1"),
-            (-0.0, "-0.0"),
-            (0.0, "0.0"),
-            (1.5e-5, "1.5E-5"),
-            (123456789.125, "1.23456789125E8"),
-            (1e-4, "1.0E-4"),
-            (1e-3, "0.001"),
-            (9999999.0, "9999999.0"),
-            (12345678.9, "1.23456789E7"),
-            (1e21, "1.0E21"),
-            (1e300, "1.0E300"),
-            (5e-324, "4.9E-324"),
-            (1e-323, "9.9E-324"),
-            (1e23, "1.0E23"),
-            (-2.0, "-2.0"),
-            (-0.5, "-0.5"),
-            (-3.0, "-3.0"),
-            (100.5, "100.5"),
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-        ];
-        for (v, expected) in cases {
-            assert_eq!(java_double(*v), *expected, "{v}");
-        }
-    }
-
-    #[test]
-    fn floats_as_java_prints_them() {
-        // Spark 4.3: CAST(1.1 AS FLOAT) → 1.1, 100.0 → 100.0, 0.3 → 0.3, 1e7 → 1.0E7.
-        assert_eq!(java_float(1.1), "1.1");
-        assert_eq!(java_float(100.0), "100.0");
-        assert_eq!(java_float(0.3), "0.3");
-        assert_eq!(java_float(1e7), "1.0E7");
-        assert_eq!(java_float(3.4e38), "3.4E38");
-        // Java: Float.MIN_VALUE → 1.4E-45.
-        assert_eq!(java_float(f32::from_bits(1)), "1.4E-45");
-    }
 
     #[test]
     fn big_decimals_as_java_prints_them() {

@@ -7,11 +7,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::number::java_trim;
+use super::timestamp::trim;
 use super::tzfile::{self, TzRules};
 
 /// A resolved zone.
 #[derive(Debug, Clone)]
-pub(crate) enum Zone {
+pub enum Zone {
     /// A fixed offset, seconds east of UTC.
     Fixed(i32),
     /// A region with daylight-saving rules.
@@ -20,7 +22,7 @@ pub(crate) enum Zone {
 
 impl Zone {
     /// The offset (seconds east of UTC) in effect at `utc_secs`.
-    pub(crate) fn offset_at_utc(&self, utc_secs: i64) -> i32 {
+    pub fn offset_at_utc(&self, utc_secs: i64) -> i32 {
         match self {
             Zone::Fixed(secs) => *secs,
             Zone::Region(rules) => rules.offset_at_utc(utc_secs),
@@ -30,7 +32,7 @@ impl Zone {
     /// The offset to use for a local date-time (seconds since the epoch as if the zone were
     /// UTC), with `ZonedDateTime.of` rules: in an overlap the earlier offset, in a gap the
     /// offset before the gap (which moves the time forward by the gap's length).
-    pub(crate) fn offset_for_local(&self, local_secs: i64) -> i32 {
+    pub fn offset_for_local(&self, local_secs: i64) -> i32 {
         match self {
             Zone::Fixed(secs) => *secs,
             Zone::Region(rules) => {
@@ -50,7 +52,7 @@ impl Zone {
 
 /// Resolves zone texts, caching region lookups for one batch.
 #[derive(Default)]
-pub(crate) struct ZoneResolver {
+pub struct ZoneResolver {
     regions: RefCell<HashMap<Box<[u8]>, Option<Zone>>>,
 }
 
@@ -89,16 +91,8 @@ const SHORT_IDS: &[(&str, &str)] = &[
 impl ZoneResolver {
     /// Resolve the zone part of a timestamp string (untrimmed), or `None` if Java would reject
     /// it.
-    pub(crate) fn resolve(&self, text: &[u8]) -> Option<Zone> {
-        let mut start = 0;
-        let mut end = text.len();
-        while start < end && text[start] <= b' ' {
-            start += 1;
-        }
-        while end > start && text[end - 1] <= b' ' {
-            end -= 1;
-        }
-        let text = &text[start..end];
+    pub fn resolve(&self, text: &[u8]) -> Option<Zone> {
+        let text = java_trim(text);
         let mut buf = [0u8; 64];
         let id = spark_rewrite(text, &mut buf)?;
         if let Some(offset) = fixed_zone(id) {
@@ -113,6 +107,15 @@ impl ZoneResolver {
             .insert(id.into(), resolved.clone());
         resolved
     }
+}
+
+/// A zone id that must be a fixed offset (a `timeZone` option), resolved like
+/// [`ZoneResolver::resolve`] but without the time zone database: the offset in seconds east of
+/// UTC, or `None` for region ids (`America/New_York`, `PST`) and ids Java rejects.
+pub fn fixed_offset(id: &[u8]) -> Option<i32> {
+    let mut buf = [0u8; 64];
+    let id = spark_rewrite(trim(id), &mut buf)?;
+    fixed_zone(id)?
 }
 
 /// Spark's two `replaceFirst` rewrites, into `buf`. `None` if the id is too long to be valid.
@@ -277,5 +280,18 @@ mod tests {
         assert_eq!(fixed("UTC+01:00:00"), Some(3600));
         assert_eq!(fixed("EST"), Some(-18000));
         assert_eq!(fixed("utc"), None);
+    }
+
+    #[test]
+    fn fixed_offsets_without_the_database() {
+        assert_eq!(fixed_offset(b"Z"), Some(0));
+        assert_eq!(fixed_offset(b"+05:30"), Some(19800));
+        assert_eq!(fixed_offset(b"-5"), Some(-18000));
+        assert_eq!(fixed_offset(b"GMT-01:0"), Some(-3600));
+        assert_eq!(fixed_offset(b"UTC+1:30"), Some(5400));
+        assert_eq!(fixed_offset(b" UTC "), Some(0));
+        assert_eq!(fixed_offset(b"America/New_York"), None);
+        assert_eq!(fixed_offset(b"PST"), None);
+        assert_eq!(fixed_offset(b"+19:00"), None);
     }
 }

@@ -10,7 +10,7 @@ use super::timestamp::{civil_from_days, days_from_civil, is_leap_year};
 
 /// Offsets of one region over time.
 #[derive(Debug)]
-pub(crate) struct TzRules {
+pub struct TzRules {
     /// Transition instants (seconds since the epoch, ascending).
     transitions: Vec<i64>,
     /// Offset in effect from each transition on.
@@ -23,7 +23,7 @@ pub(crate) struct TzRules {
 
 impl TzRules {
     /// The offset (seconds east of UTC) at `utc_secs`.
-    pub(crate) fn offset_at_utc(&self, utc_secs: i64) -> i32 {
+    pub fn offset_at_utc(&self, utc_secs: i64) -> i32 {
         match self.transitions.last() {
             Some(&last) if utc_secs >= last => match &self.footer {
                 Some(rule) => rule.offset_at_utc(utc_secs),
@@ -46,7 +46,7 @@ impl TzRules {
 }
 
 /// Load (once) the rules of region `name`, or `None` if the database does not have it.
-pub(crate) fn load(name: &str) -> Option<Arc<TzRules>> {
+pub fn load(name: &str) -> Option<Arc<TzRules>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<TzRules>>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache
