@@ -26,7 +26,7 @@
 //! Files with equal modification times are ordered by path (Spark leaves their order to the
 //! file system's listing).
 
-use super::format::{decode_file, read_schema, DecodeError, DecodeOptions, FileFormat};
+use super::format::{read_schema, DecodeError, DecodeOptions, FileDecoder, FileFormat};
 use super::seen_log::{
     path_to_url, url_to_path, CompactibleLog, FileEntry, SeenFiles, SinkFileStatus,
     DEFAULT_COMPACT_INTERVAL,
@@ -527,7 +527,7 @@ impl Source for FileSource {
             schema: self.schema.clone(),
             options: self.decode_options.clone(),
             files: files.into(),
-            pending: VecDeque::new(),
+            current: None,
             context: self.description.clone(),
         }))
     }
@@ -565,15 +565,23 @@ struct FileBatchReader {
     schema: SchemaRef,
     options: Arc<DecodeOptions>,
     files: VecDeque<PathBuf>,
-    pending: VecDeque<RecordBatch>,
+    /// The file being decoded.
+    current: Option<FileDecoder>,
     context: String,
 }
 
 impl BatchReader for FileBatchReader {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         loop {
-            if let Some(batch) = self.pending.pop_front() {
-                return Ok(Some(batch));
+            if let Some(decoder) = self.current.as_mut() {
+                let batch = decoder.next_batch().map_err(|e| match e {
+                    DecodeError::Io { path, source } => Error::io("reading", path, source),
+                    other => Error::component(self.context.clone(), other),
+                })?;
+                match batch {
+                    Some(batch) => return Ok(Some(batch)),
+                    None => self.current = None,
+                }
             }
             let Some(path) = self.files.pop_front() else {
                 return Ok(None);
@@ -585,14 +593,12 @@ impl BatchReader for FileBatchReader {
             {
                 continue;
             }
-            let batches = decode_file(self.format, &path, &self.schema, &self.options).map_err(
-                |e| match e {
-                    DecodeError::Io { path, source } => Error::io("reading", path, source),
-                    other => Error::component(self.context.clone(), other),
-                },
-            )?;
-            self.pending
-                .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
+            self.current = Some(FileDecoder::new(
+                self.format,
+                &path,
+                &self.schema,
+                &self.options,
+            ));
         }
     }
 }

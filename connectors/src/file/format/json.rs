@@ -20,19 +20,23 @@ use std::path::Path;
 /// Jackson's default `StreamReadConstraints.maxNestingDepth`.
 const MAX_DEPTH: usize = 1000;
 
-/// Decodes a whole JSON-lines file held in memory.
+/// Decodes JSON lines held in memory; `first_line` is the 1-based number of the first line
+/// in its file (for error messages). Returns the batches and the number of the last line.
 pub(crate) fn decode(
     data: &[u8],
+    first_line: usize,
     path: &Path,
     schema: &SchemaRef,
     options: &DecodeOptions,
-) -> Result<Vec<RecordBatch>, DecodeError> {
+) -> Result<(Vec<RecordBatch>, usize), DecodeError> {
     let mut writer = RowWriter::new(FileFormat::Json, schema, path, options)?;
     let mut keys = KeyMap::new(schema, &writer.data_columns);
     let mut scratch = Vec::with_capacity(256);
     // One validation of the whole file spares the per-line check in the common case.
     let all_utf8 = std::str::from_utf8(data).is_ok();
-    for (line_no, line) in Lines::new(data) {
+    let mut last_line = first_line.saturating_sub(1);
+    for (line_no, line) in Lines::numbered_from(data, first_line) {
+        last_line = line_no;
         decode_line(
             &mut writer,
             &mut keys,
@@ -43,7 +47,7 @@ pub(crate) fn decode(
         )?;
         writer.maybe_flush()?;
     }
-    writer.finish()
+    Ok((writer.finish()?, last_line))
 }
 
 /// Field name → schema index. Remembers, per key position inside an object, the last key

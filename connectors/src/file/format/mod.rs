@@ -425,7 +425,7 @@ pub fn decode_file(
         FileFormat::Parquet => parquet::decode(path, schema, options),
         FileFormat::Json => {
             let data = std::fs::read(path).map_err(io)?;
-            json::decode(&data, path, schema, options)
+            json::decode(&data, 1, path, schema, options).map(|(batches, _)| batches)
         }
         FileFormat::Csv => {
             let data = std::fs::read(path).map_err(io)?;
@@ -434,6 +434,90 @@ pub fn decode_file(
         FileFormat::Text => {
             let data = std::fs::read(path).map_err(io)?;
             text::decode(&data, schema, options)
+        }
+    }
+}
+
+/// Decodes one file batch by batch. JSON lines are decoded one chunk of `batch_size` lines at
+/// a time, so that the first batches flow downstream while the rest of the file is still
+/// being decoded; the other formats are decoded whole on the first call.
+pub struct FileDecoder {
+    format: FileFormat,
+    path: std::path::PathBuf,
+    schema: SchemaRef,
+    options: DecodeOptions,
+    /// The JSON file's bytes and the position and line number of the next chunk.
+    json: Option<(Vec<u8>, usize, usize)>,
+    ready: std::collections::VecDeque<RecordBatch>,
+    started: bool,
+}
+
+impl FileDecoder {
+    /// A decoder of the file at `path` (nothing is read yet).
+    pub fn new(
+        format: FileFormat,
+        path: &Path,
+        schema: &SchemaRef,
+        options: &DecodeOptions,
+    ) -> Self {
+        FileDecoder {
+            format,
+            path: path.to_path_buf(),
+            schema: schema.clone(),
+            options: options.clone(),
+            json: None,
+            ready: std::collections::VecDeque::new(),
+            started: false,
+        }
+    }
+
+    /// The next non-empty batch of the file, or `None` at its end.
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>, DecodeError> {
+        loop {
+            if let Some(batch) = self.ready.pop_front() {
+                return Ok(Some(batch));
+            }
+            if !self.started {
+                self.started = true;
+                if self.format == FileFormat::Json {
+                    let data = std::fs::read(&self.path).map_err(|source| DecodeError::Io {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+                    self.json = Some((data, 0, 1));
+                } else {
+                    let batches =
+                        decode_file(self.format, &self.path, &self.schema, &self.options)?;
+                    self.ready
+                        .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
+                    continue;
+                }
+            }
+            let Some((data, position, line)) = self.json.as_mut() else {
+                return Ok(None);
+            };
+            if *position >= data.len() {
+                self.json = None;
+                return Ok(None);
+            }
+            // Chunks end after a `\n`, so a `\r\n` pair is never split.
+            let rest = &data[*position..];
+            let mut end = 0;
+            for _ in 0..self.options.batch_size.max(1) {
+                match memchr2(b'\n', b'\n', &rest[end..]) {
+                    Some(i) => end += i + 1,
+                    None => {
+                        end = rest.len();
+                        break;
+                    }
+                }
+            }
+            let (batches, last_line) =
+                json::decode(&rest[..end], *line, &self.path, &self.schema, &self.options)?;
+            *position += end;
+            *line = last_line + 1;
+            self.ready
+                .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
         }
     }
 }
@@ -448,10 +532,15 @@ pub(crate) struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(data: &'a [u8]) -> Self {
+        Self::numbered_from(data, 1)
+    }
+
+    /// Lines of `data`, the first numbered `first`.
+    pub(crate) fn numbered_from(data: &'a [u8], first: usize) -> Self {
         Lines {
             data,
             pos: 0,
-            number: 0,
+            number: first.saturating_sub(1),
         }
     }
 }
@@ -725,6 +814,53 @@ impl<'a> RowWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn drain(decoder: &mut FileDecoder) -> Result<Vec<RecordBatch>, DecodeError> {
+        let mut batches = Vec::new();
+        while let Some(batch) = decoder.next_batch()? {
+            batches.push(batch);
+        }
+        Ok(batches)
+    }
+
+    #[test]
+    fn chunked_json_decoding_equals_whole_file_decoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.json");
+        let text = "{\"id\":1}\r\n{\"id\":2}\n\n{\"id\":\"x\"}\r{\"id\":4}\n{\"id\":5}";
+        std::fs::write(&path, text).unwrap();
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("_corrupt_record", DataType::Utf8, true),
+        ]));
+        let mut options = DecodeOptions::default();
+        let whole = decode_file(FileFormat::Json, &path, &schema, &options).unwrap();
+        options.batch_size = 2;
+        let chunked = drain(&mut FileDecoder::new(
+            FileFormat::Json,
+            &path,
+            &schema,
+            &options,
+        ))
+        .unwrap();
+        assert!(chunked.len() > 1, "decoded in several chunks");
+        let concat = |b: &[RecordBatch]| arrow::compute::concat_batches(&schema, b).unwrap();
+        assert_eq!(concat(&chunked), concat(&whole));
+
+        // FAILFAST names the file's own line number, whichever chunk it is in.
+        options.mode = ParseMode::FailFast;
+        let error = drain(&mut FileDecoder::new(
+            FileFormat::Json,
+            &path,
+            &schema,
+            &options,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(error, DecodeError::Malformed { line: 4, .. }),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn format_from_str() {
