@@ -1,5 +1,5 @@
 //! The planner: a DataFrame's logical plan → a runtime topology
-//! (source → one fused stateless stage → sink).
+//! (source with its stateless stage fused in → sink).
 
 use crate::dataframe::DataFrame;
 use crate::writer::{OutputMode, SinkSpec};
@@ -8,10 +8,12 @@ use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::ForeachBatchSink;
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::stage::Stage;
+use spate_runtime::source::{BatchMap, MappedSource};
 use spate_runtime::{Error, Result, Sink, Source, Topology};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Builds the topology of `df` writing into `sink`.
 pub(crate) fn plan_query(
@@ -32,6 +34,7 @@ pub(crate) fn plan_query(
     )
     .map_err(|e| Error::Analysis(e.to_string()))?;
     let schema = stage.output_schema();
+    let schema_of_stage = schema.clone();
     let sink: Box<dyn Sink> = match sink {
         SinkSpec::Console(output) => {
             Box::new(ConsoleSink::new(schema, options, time_zone, output)?)
@@ -57,11 +60,14 @@ pub(crate) fn plan_query(
         }
         SinkSpec::ForeachBatch(function) => Box::new(ForeachBatchSink::new(function)),
     };
+    // The stateless stage runs inside the source's actor: no message hop, and the sink
+    // gets a core of its own.
+    let stage = Arc::new(stage);
+    let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
+    let source = MappedSource::new(Box::new(source), map, schema_of_stage);
     let mut topology = Topology::new();
     let source = topology.add_source(Box::new(source));
-    let stage = topology.add_operator(Box::new(stage), 1);
     let sink = topology.add_sink(sink);
-    topology.connect(source, stage, 0)?;
-    topology.connect(stage, sink, 0)?;
+    topology.connect(source, sink, 0)?;
     Ok(topology)
 }

@@ -32,14 +32,16 @@ impl Transform {
             Transform::Filter(predicate) => {
                 let field = predicate.output_field(input)?;
                 if field.data_type() != &arrow::datatypes::DataType::Boolean {
-                    return Err(ExprError::DataTypeMismatch {
-                        message: format!(
-                            "[DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN] Cannot resolve \"{}\" due to data type mismatch: Filter expression \"{}\" of type \"{}\" is not a boolean.",
-                            field.name(),
-                            field.name(),
-                            spate_runtime::types::spark_type_name(field.data_type()).to_uppercase()
+                    let sql = field.name();
+                    let type_name =
+                        spate_runtime::types::spark_type_name(field.data_type()).to_uppercase();
+                    return Err(ExprError::datatype_mismatch(
+                        "FILTER_NOT_BOOLEAN",
+                        sql,
+                        &format!(
+                            "Filter expression \"{sql}\" of type \"{type_name}\" is not a boolean"
                         ),
-                    });
+                    ));
                 }
                 Ok(Arc::new(input.clone()))
             }
@@ -160,5 +162,96 @@ impl Operator for Stage {
     fn on_data(&mut self, _port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
         out.emit(self.apply(batch)?);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{col, lit, to_timestamp};
+    use arrow::array::{Float64Array, Int32Array, StringArray};
+    use arrow::datatypes::{DataType, Field};
+
+    fn lab_batch() -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("value", DataType::Float64, true),
+            Field::new("timestamp", DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int32Array::from(vec![Some(1), Some(2), Some(3)])),
+                Arc::new(Float64Array::from(vec![Some(100.0), None, Some(300.0)])),
+                Arc::new(StringArray::from(vec![
+                    "2024-01-15 10:00:00",
+                    "2024-01-15 10:01:00",
+                    "bad",
+                ])),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn stage(transforms: Vec<Transform>, ansi: bool) -> Stage {
+        let context = EvalContext {
+            ansi,
+            ..EvalContext::default()
+        };
+        Stage::new(lab_batch().schema(), transforms, context).unwrap()
+    }
+
+    #[test]
+    fn projects_then_filters_with_null_as_false() {
+        let stage = stage(
+            vec![
+                Transform::Project(vec![col("id"), (col("value") * lit(2)).alias("doubled")]),
+                Transform::Filter(col("doubled").gt(lit(150))),
+            ],
+            true,
+        );
+        assert_eq!(stage.output_schema().field(1).name(), "doubled");
+        let out = stage.apply(lab_batch()).unwrap();
+        // Row 1 (200.0) passes, row 2 (NULL) counts as false, row 3 (600.0) passes.
+        let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+        assert_eq!(ids.values(), &[1, 3]);
+    }
+
+    #[test]
+    fn a_malformed_timestamp_fails_under_ansi_and_is_null_without() {
+        let transforms = vec![Transform::Project(vec![
+            to_timestamp(col("timestamp")).alias("t")
+        ])];
+        let error = stage(transforms.clone(), true)
+            .apply(lab_batch())
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("[CAST_INVALID_INPUT] The value 'bad'"),
+            "{error}"
+        );
+        let out = stage(transforms, false).apply(lab_batch()).unwrap();
+        assert_eq!(out.column(0).null_count(), 1);
+    }
+
+    #[test]
+    fn analysis_errors_come_at_construction() {
+        let schema = lab_batch().schema();
+        let unknown = Stage::new(
+            schema.clone(),
+            vec![Transform::Filter(col("nope").gt(lit(1)))],
+            EvalContext::default(),
+        );
+        assert!(matches!(unknown, Err(ExprError::UnresolvedColumn { .. })));
+        let not_boolean = Stage::new(
+            schema,
+            vec![Transform::Filter(col("value"))],
+            EvalContext::default(),
+        );
+        assert!(matches!(
+            not_boolean,
+            Err(ExprError::DataTypeMismatch { .. })
+        ));
     }
 }

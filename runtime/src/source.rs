@@ -50,3 +50,75 @@ pub trait Source: Send + 'static {
     /// Everything up to `end` is committed downstream and will never be read again.
     fn commit(&mut self, end: &Offset) -> Result<()>;
 }
+
+/// A stateless per-batch function (a fused select/filter chain).
+pub type BatchMap = std::sync::Arc<dyn Fn(RecordBatch) -> Result<RecordBatch> + Send + Sync>;
+
+/// A source with a stateless map fused into its reader: the map runs in the source's actor
+/// as each batch is read, so a map/filter chain costs no message hop.
+pub struct MappedSource {
+    inner: Box<dyn Source>,
+    map: BatchMap,
+    schema: SchemaRef,
+}
+
+impl MappedSource {
+    /// `inner`'s batches passed through `map`, which produces batches of `schema`.
+    pub fn new(inner: Box<dyn Source>, map: BatchMap, schema: SchemaRef) -> Self {
+        MappedSource { inner, map, schema }
+    }
+}
+
+struct MappedReader {
+    inner: Box<dyn BatchReader>,
+    map: BatchMap,
+}
+
+impl BatchReader for MappedReader {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        while let Some(batch) = self.inner.next_batch()? {
+            let mapped = (self.map)(batch)?;
+            if mapped.num_rows() > 0 {
+                return Ok(Some(mapped));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Source for MappedSource {
+    fn description(&self) -> String {
+        self.inner.description()
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()> {
+        self.inner.open(bookkeeping_dir)
+    }
+
+    fn prepare_for_available_now(&mut self) -> Result<()> {
+        self.inner.prepare_for_available_now()
+    }
+
+    fn latest_offset(
+        &mut self,
+        start: Option<&Offset>,
+        limit: ReadLimit,
+    ) -> Result<Option<Offset>> {
+        self.inner.latest_offset(start, limit)
+    }
+
+    fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
+        Ok(Box::new(MappedReader {
+            inner: self.inner.plan_batch(start, end)?,
+            map: self.map.clone(),
+        }))
+    }
+
+    fn commit(&mut self, end: &Offset) -> Result<()> {
+        self.inner.commit(end)
+    }
+}
