@@ -81,6 +81,7 @@ class Case:
     conf: Dict[str, str] = dataclasses.field(default_factory=dict)
     console: bool = False           # also run with the console sink, keep its stdout
     memory_table: Optional[str] = None  # also run with the memory sink under this name
+    progress: bool = False          # also record each batch's progress eventTime and the commit log
 
     def reader_code(self) -> str:
         lines = [f'df = (spark.readStream.format({json.dumps(self.format)})']
@@ -546,6 +547,26 @@ def case_parquet_source() -> Case:
     )
 
 
+def case_watermark_stateless() -> Case:
+    return Case(
+        name="watermark_stateless",
+        words=("The multi-file input of multi_file_expressions (event times going back and forth "
+               "across files), maxFilesPerTrigger=2, with a 10-minute watermark on the parsed "
+               "event time and no stateful operator: rows pass unchanged (stateless pipelines "
+               "drop nothing), and each batch's progress eventTime {avg, max, min, watermark} "
+               "and commit nextBatchWatermarkMs show Spark's watermark bookkeeping."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"maxFilesPerTrigger": "2"},
+        conf={"spark.sql.ansi.enabled": "false"},
+        query=('(df.withColumn("event_time", to_timestamp(col("timestamp")))\n'
+               '   .withWatermark("event_time", "10 minutes")\n'
+               '   .filter(col("value") > 200))'),
+        write_inputs=text_files(multi_file_inputs()),
+        progress=True,
+    )
+
+
 def case_column_names() -> Case:
     return Case(
         name="column_names",
@@ -578,6 +599,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_text_source,
         case_parquet_source,
         case_column_names,
+        case_watermark_stateless,
     ]
 }
 
@@ -681,7 +703,7 @@ def java_cause_message(query: Any) -> Optional[str]:
 
 
 def run_query(result: Any, sink: str, checkpoint: Path, on_batch: Any = None,
-              query_name: Optional[str] = None) -> Optional[str]:
+              query_name: Optional[str] = None, progress: Optional[List[Any]] = None) -> Optional[str]:
     """Start `result` with availableNow on the given sink, wait for the end, return the
     error line (or None)."""
     writer = result.writeStream.trigger(availableNow=True).option("checkpointLocation", str(checkpoint))
@@ -696,6 +718,8 @@ def run_query(result: Any, sink: str, checkpoint: Path, on_batch: Any = None,
         query.awaitTermination()
     except Exception:  # the failure is read from query.exception() below
         pass
+    if progress is not None:
+        progress.extend(p for p in query.recentProgress if p["numInputRows"] > 0 or p["batchId"] >= 0)
     msg = java_cause_message(query)
     return None if msg is None else error_line(msg)
 
@@ -738,7 +762,19 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
         rows.sort(key=canonical)
         batches.append({"batchId": batch_id, "rows": rows})
 
-    error = run_query(result, "foreachBatch", tmp / "chk_foreach_batch", on_batch=collect_batch)
+    reports: List[Any] = []
+    error = run_query(result, "foreachBatch", tmp / "chk_foreach_batch", on_batch=collect_batch,
+                      progress=reports)
+    progress = None
+    if case.progress:
+        commits = tmp / "chk_foreach_batch" / "commits"
+        progress = [{
+            "batchId": p["batchId"],
+            "numInputRows": p["numInputRows"],
+            "eventTime": p["eventTime"] if "eventTime" in p else {},
+            "nextBatchWatermarkMs": json.loads(
+                (commits / str(p["batchId"])).read_text().splitlines()[1])["nextBatchWatermarkMs"],
+        } for p in reports if (commits / str(p["batchId"])).exists()]
     assert not batch_schema_mismatch, batch_schema_mismatch
     assert [b["batchId"] for b in batches] == list(range(len(batches))), batches
 
@@ -774,6 +810,8 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
         "memory_table": case.memory_table,
     }
     golden = {"schema": schema_json(result.schema), "batches": batches, "error": error}
+    if progress is not None:
+        golden["progress"] = progress
     result_path.write_text(json.dumps({"case": case_json, "golden": golden, "show_text": show_text}))
 
 
@@ -824,6 +862,10 @@ def format_golden(golden: Dict[str, Any]) -> str:
     if blocks:
         out.append(",\n".join(blocks))
     out.append("  ],")
+    if "progress" in golden:
+        out.append('  "progress": [')
+        out.append(",\n".join("    " + dump(p) for p in golden["progress"]))
+        out.append("  ],")
     out.append(f'  "error": {dump(golden["error"])}')
     out.append("}")
     return "\n".join(out) + "\n"

@@ -8,7 +8,8 @@ use spate_connectors::file::format::FileFormat;
 use spate_connectors::file::source::FileSource;
 use spate_operators::expr::{col, Expr};
 use spate_operators::stage::Transform;
-use spate_runtime::{Error, Result};
+use spate_operators::watermark::WithWatermark;
+use spate_runtime::{parse_interval, Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,11 +34,20 @@ impl SourceSpec {
     }
 }
 
-/// The logical plan: a source and the stateless steps after it.
+/// One step after the source.
+#[derive(Debug, Clone)]
+pub(crate) enum PlanStep {
+    /// A stateless select / filter.
+    Transform(Transform),
+    /// `withWatermark(column, delay)`.
+    Watermark { column: String, delay_ms: i64 },
+}
+
+/// The logical plan: a source and the steps after it.
 #[derive(Debug, Clone)]
 pub(crate) struct LogicalPlan {
     pub source: SourceSpec,
-    pub transforms: Vec<Transform>,
+    pub steps: Vec<PlanStep>,
 }
 
 /// Spark's streaming `DataFrame`.
@@ -60,7 +70,7 @@ impl DataFrame {
             session,
             plan: Arc::new(LogicalPlan {
                 source,
-                transforms: Vec::new(),
+                steps: Vec::new(),
             }),
             schema,
         }
@@ -68,8 +78,12 @@ impl DataFrame {
 
     fn then(&self, transform: Transform) -> Result<DataFrame> {
         let schema = transform.output_schema(&self.schema).map_err(analysis)?;
+        self.then_step(PlanStep::Transform(transform), schema)
+    }
+
+    fn then_step(&self, step: PlanStep, schema: SchemaRef) -> Result<DataFrame> {
         let mut plan = (*self.plan).clone();
-        plan.transforms.push(transform);
+        plan.steps.push(step);
         Ok(DataFrame {
             session: self.session.clone(),
             plan: Arc::new(plan),
@@ -163,6 +177,23 @@ impl DataFrame {
     /// `where(condition)`.
     pub fn where_(&self, condition: Expr) -> Result<DataFrame> {
         self.filter(condition)
+    }
+
+    /// `withWatermark(eventTimeColumn, delay)`: tracks the event time of `column` (a
+    /// timestamp) so the query's watermark is `max event time − delay`.
+    pub fn with_watermark(&self, column: &str, delay: &str) -> Result<DataFrame> {
+        if delay.trim_start().starts_with('-') {
+            return Err(Error::IllegalArgument(format!(
+                "requirement failed: delay threshold ({delay}) should not be negative."
+            )));
+        }
+        let delay_ms = parse_interval(delay)?.as_millis() as i64;
+        WithWatermark::new(&self.schema, column, delay_ms)?;
+        let step = PlanStep::Watermark {
+            column: column.to_string(),
+            delay_ms,
+        };
+        self.then_step(step, self.schema.clone())
     }
 
     /// `writeStream`.

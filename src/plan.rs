@@ -1,19 +1,69 @@
 //! The planner: a DataFrame's logical plan → a runtime topology
-//! (source with its stateless stage fused in → sink).
+//! (source with its stateless stage fused in → [watermark → stage]* → sink).
 
 use crate::dataframe::DataFrame;
+use crate::dataframe::PlanStep;
 use crate::writer::{OutputMode, SinkSpec};
 use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::ForeachBatchSink;
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
-use spate_operators::stage::Stage;
+use spate_operators::stage::{Stage, Transform};
+use spate_operators::watermark::WithWatermark;
 use spate_runtime::source::{BatchMap, MappedSource};
 use spate_runtime::{Error, Result, Sink, Source, Topology};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+
+/// The plan cut at its watermarks: the transforms fused into the source, then each
+/// watermark with the transforms that follow it.
+struct Segments {
+    head: Vec<Transform>,
+    watermarks: Vec<(String, i64, Vec<Transform>)>,
+}
+
+/// Cuts `steps` at the watermarks. A filter right after a watermark that does not read its
+/// event-time column runs before it, as Spark's optimizer pushes it down — so the watermark's
+/// statistics see the same rows as Spark's.
+fn segments(steps: &[PlanStep]) -> Segments {
+    let mut segments = Segments {
+        head: Vec::new(),
+        watermarks: Vec::new(),
+    };
+    for step in steps {
+        match step {
+            PlanStep::Watermark { column, delay_ms } => {
+                segments
+                    .watermarks
+                    .push((column.clone(), *delay_ms, Vec::new()));
+            }
+            PlanStep::Transform(transform) => {
+                let pushed_down = match (transform, segments.watermarks.last_mut()) {
+                    (Transform::Filter(predicate), Some((column, _, after)))
+                        if after.is_empty() && !predicate.columns().contains(column) =>
+                    {
+                        let before = match segments.watermarks.len() {
+                            1 => &mut segments.head,
+                            n => &mut segments.watermarks[n - 2].2,
+                        };
+                        before.push(transform.clone());
+                        true
+                    }
+                    _ => false,
+                };
+                if !pushed_down {
+                    match segments.watermarks.last_mut() {
+                        Some((_, _, after)) => after.push(transform.clone()),
+                        None => segments.head.push(transform.clone()),
+                    }
+                }
+            }
+        }
+    }
+    segments
+}
 
 /// Builds the topology of `df` writing into `sink`.
 pub(crate) fn plan_query(
@@ -26,15 +76,35 @@ pub(crate) fn plan_query(
     let session = &df.session;
     let plan = &df.plan;
     let time_zone = session.time_zone()?;
+    let context = session.eval_context()?;
     let source = plan.source.open(time_zone)?;
-    let stage = Stage::new(
-        source.schema(),
-        plan.transforms.clone(),
-        session.eval_context()?,
-    )
-    .map_err(|e| Error::Analysis(e.to_string()))?;
-    let schema = stage.output_schema();
-    let schema_of_stage = schema.clone();
+    let Segments { head, watermarks } = segments(&plan.steps);
+    let analysis = |e: spate_operators::expr::ExprError| Error::Analysis(e.to_string());
+    let stage = Stage::new(source.schema(), head, context).map_err(analysis)?;
+    let mut schema = stage.output_schema();
+    // The stateless stage runs inside the source's actor: no message hop, and the sink
+    // gets a core of its own.
+    let stage = Arc::new(stage);
+    let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
+    let mut topology = Topology::new();
+    let mut last = topology.add_source(Box::new(MappedSource::new(
+        Box::new(source),
+        map,
+        schema.clone(),
+    )));
+    for (column, delay_ms, after) in watermarks {
+        let watermark =
+            topology.add_operator(Box::new(WithWatermark::new(&schema, &column, delay_ms)?), 1);
+        topology.connect(last, watermark, 0)?;
+        last = watermark;
+        if !after.is_empty() {
+            let stage = Stage::new(schema.clone(), after, context).map_err(analysis)?;
+            schema = stage.output_schema();
+            let node = topology.add_operator(Box::new(stage), 1);
+            topology.connect(last, node, 0)?;
+            last = node;
+        }
+    }
     let sink: Box<dyn Sink> = match sink {
         SinkSpec::Console(output) => {
             Box::new(ConsoleSink::new(schema, options, time_zone, output)?)
@@ -60,14 +130,7 @@ pub(crate) fn plan_query(
         }
         SinkSpec::ForeachBatch(function) => Box::new(ForeachBatchSink::new(function)),
     };
-    // The stateless stage runs inside the source's actor: no message hop, and the sink
-    // gets a core of its own.
-    let stage = Arc::new(stage);
-    let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
-    let source = MappedSource::new(Box::new(source), map, schema_of_stage);
-    let mut topology = Topology::new();
-    let source = topology.add_source(Box::new(source));
     let sink = topology.add_sink(sink);
-    topology.connect(source, sink, 0)?;
+    topology.connect(last, sink, 0)?;
     Ok(topology)
 }

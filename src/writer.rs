@@ -207,6 +207,9 @@ impl DataStreamWriter {
         config.min_batches_to_retain = parse("spark.sql.streaming.minBatchesToRetain", "100")?;
         config.num_recent_progress_updates =
             parse("spark.sql.streaming.numRecentProgressUpdates", "100")? as usize;
+        config.watermark_policy = session
+            .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
+            .parse()?;
         config.pinned_conf = BTreeMap::from([
             (
                 "spark.sql.shuffle.partitions".to_string(),

@@ -236,3 +236,33 @@ fn a_missing_input_directory_fails_at_load_as_in_spark() {
         "{error}"
     );
 }
+
+#[test]
+fn with_watermark_checks_its_column_and_delay_as_spark_does() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(dir.path())
+        .expect("load");
+    let message = |result: spate::Result<spate::DataFrame>| {
+        result.err().expect("must be rejected").to_string()
+    };
+    assert_eq!(
+        message(df.with_watermark("timestamp", "10 minutes")),
+        "[EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE] The event time `timestamp` has the invalid type \"STRING\", but expected \"TIMESTAMP\". SQLSTATE: 42K09"
+    );
+    let timed = df
+        .with_column(
+            "event_time",
+            spate::functions::to_timestamp(col("timestamp")),
+        )
+        .expect("column");
+    assert_eq!(
+        message(timed.with_watermark("event_time", "-1 minute")),
+        "requirement failed: delay threshold (-1 minute) should not be negative."
+    );
+    assert!(timed.with_watermark("event_time", "10 minutes").is_ok());
+}

@@ -80,8 +80,12 @@ impl Case {
         reader.load(self.dir.path().join("input")).expect("load")
     }
 
-    /// Runs `query` with availableNow into foreachBatch; returns the batches and the error.
-    fn run(&self, query: &DataFrame) -> (Epochs, Option<String>) {
+    /// Runs `query` with availableNow into foreachBatch; returns the batches, the error and
+    /// the progress reports.
+    fn run(
+        &self,
+        query: &DataFrame,
+    ) -> (Epochs, Option<String>, Vec<spate::StreamingQueryProgress>) {
         let collected: Arc<Mutex<Epochs>> = Arc::default();
         let sink = collected.clone();
         let handle = query
@@ -102,11 +106,12 @@ impl Case {
             .err()
             .map(|e| e.cause.to_string());
         let batches = collected.lock().expect("lock").clone();
-        (batches, error)
+        (batches, error, handle.recent_progress())
     }
 
-    /// Compares `query`'s schema, batches and error with the golden file.
-    fn check_rows(&self, query: &DataFrame) {
+    /// Compares `query`'s schema, batches and error with the golden file; returns the
+    /// run's progress reports.
+    fn check_rows(&self, query: &DataFrame) -> Vec<spate::StreamingQueryProgress> {
         let golden = read_json(&golden_path(&self.name, ".json"));
         let schema: Vec<Value> = query
             .schema()
@@ -122,7 +127,7 @@ impl Case {
             "{}: schema",
             self.name
         );
-        let (batches, error) = self.run(query);
+        let (batches, error, progress) = self.run(query);
         let expected: Vec<(u64, Vec<Value>)> = golden["batches"]
             .as_array()
             .expect("batches")
@@ -161,6 +166,7 @@ impl Case {
             "{}: error",
             self.name
         );
+        progress
     }
 
     /// Compares the console sink's text with Spark's.
@@ -299,4 +305,42 @@ fn lab_raw_memory() {
         format!("{}\n", table.show_string(20, true).expect("show")),
         expected
     );
+}
+
+#[test]
+fn watermark_stateless() {
+    let case = Case::load("watermark_stateless");
+    let df = case
+        .input()
+        .with_column("event_time", to_timestamp(col("timestamp")))
+        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+        .and_then(|df| df.filter(col("value").gt(lit(200))))
+        .expect("query");
+    // Progress eventTime and the commit log's watermark, batch by batch, as Spark's.
+    let progress = case.check_rows(&df);
+    let golden = read_json(&golden_path("watermark_stateless", ".json"));
+    let expected = golden["progress"].as_array().expect("progress");
+    assert_eq!(progress.len(), expected.len());
+    for (report, expected) in progress.iter().zip(expected) {
+        assert_eq!(report.batch_id, expected["batchId"].as_u64().expect("id"));
+        let event_time = serde_json::to_value(&report.event_time).expect("json");
+        assert_eq!(
+            event_time, expected["eventTime"],
+            "batch {}",
+            report.batch_id
+        );
+        let commit = std::fs::read_to_string(
+            case.dir
+                .path()
+                .join(format!("checkpoint-rows/commits/{}", report.batch_id)),
+        )
+        .expect("commit file");
+        let commit: Value =
+            serde_json::from_str(commit.lines().nth(1).expect("commit line")).expect("json");
+        assert_eq!(
+            commit["nextBatchWatermarkMs"], expected["nextBatchWatermarkMs"],
+            "batch {}",
+            report.batch_id
+        );
+    }
 }

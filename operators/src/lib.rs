@@ -1,3 +1,4 @@
 //! spate's operators: expressions over Arrow record batches and the operators built on them.
 pub mod expr;
 pub mod stage;
+pub mod watermark;

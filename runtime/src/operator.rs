@@ -26,6 +26,49 @@ impl Output {
     }
 }
 
+/// Event-time statistics of the rows one watermark operator saw in one epoch
+/// (Spark's `EventTimeStats`), in ms since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventTimeStats {
+    /// Latest event time.
+    pub max: i64,
+    /// Earliest event time.
+    pub min: i64,
+    /// Sum of the event times (for the average).
+    pub sum: i128,
+    /// Rows seen.
+    pub count: u64,
+}
+
+impl EventTimeStats {
+    /// Statistics that combine `self` and `other`.
+    pub fn merge(self, other: EventTimeStats) -> EventTimeStats {
+        EventTimeStats {
+            max: self.max.max(other.max),
+            min: self.min.min(other.min),
+            sum: self.sum + other.sum,
+            count: self.count + other.count,
+        }
+    }
+
+    /// The average event time, truncated to ms as Spark prints it.
+    pub fn avg(&self) -> i64 {
+        if self.count == 0 {
+            return 0;
+        }
+        (self.sum / self.count as i128) as i64
+    }
+}
+
+/// A watermark operator's report: its delay and what it saw in the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatermarkReport {
+    /// The `withWatermark` delay, ms.
+    pub delay_ms: i64,
+    /// The epoch's event-time statistics (`None` when no row passed).
+    pub stats: Option<EventTimeStats>,
+}
+
 /// What an operator reports to the coordinator when an epoch ends at it.
 #[derive(Debug, Clone, Default)]
 pub struct EpochReport {
@@ -33,6 +76,8 @@ pub struct EpochReport {
     pub sink_commit: Option<SinkCommit>,
     /// Set by stateful operators: their progress `stateOperators` entry.
     pub state: Option<StateOperatorProgress>,
+    /// Set by watermark operators.
+    pub watermark: Option<WatermarkReport>,
 }
 
 /// A dataflow operator. It sees, per epoch, the watermarks, then data from its input ports,

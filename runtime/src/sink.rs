@@ -70,7 +70,7 @@ impl crate::operator::Operator for SinkOperator {
     ) -> Result<crate::operator::EpochReport> {
         Ok(crate::operator::EpochReport {
             sink_commit: Some(self.sink.commit(epoch)?),
-            state: None,
+            ..Default::default()
         })
     }
 }

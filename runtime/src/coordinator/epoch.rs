@@ -3,7 +3,7 @@
 use crate::checkpoint::{OffsetSeq, OffsetSeqMetadata};
 use crate::error::Result;
 use crate::host::Shutdown;
-use crate::operator::EpochReport;
+use crate::operator::{EpochReport, EventTimeStats, WatermarkReport};
 use crate::progress::{rate, SinkProgress, SourceProgress, StreamingQueryProgress};
 use crate::source::{BatchReader, Offset};
 use actix::Recipient;
@@ -22,6 +22,13 @@ pub fn now_ms() -> i64 {
 /// The wall-clock time (ms since the epoch) of an `Instant` in the past.
 pub fn millis_since_epoch(instant: Instant) -> i64 {
     now_ms() - instant.elapsed().as_millis() as i64
+}
+
+/// `2024-01-01T12:05:00.000Z`: ms since the epoch as Spark prints times in progress reports.
+pub fn iso_millis(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
 }
 
 /// The reader of a source that has no offset yet: no rows.
@@ -97,6 +104,39 @@ impl RunningEpoch {
         }
     }
 
+    /// The watermark operators' reports, by operator index.
+    pub fn watermark_reports(&self) -> Vec<(usize, WatermarkReport)> {
+        self.reports
+            .iter()
+            .enumerate()
+            .filter_map(|(operator, report)| Some((operator, report.as_ref()?.watermark?)))
+            .collect()
+    }
+
+    /// Progress `eventTime`: the epoch's merged statistics and its watermark `WE`, when the
+    /// query has a watermark.
+    fn event_time(&self) -> BTreeMap<String, String> {
+        let reports = self.watermark_reports();
+        let mut event_time = BTreeMap::new();
+        if reports.is_empty() {
+            return event_time;
+        }
+        let stats = reports
+            .iter()
+            .filter_map(|(_, r)| r.stats)
+            .reduce(EventTimeStats::merge);
+        if let Some(stats) = stats.filter(|s| s.count > 0) {
+            event_time.insert("avg".into(), iso_millis(stats.avg()));
+            event_time.insert("max".into(), iso_millis(stats.max));
+            event_time.insert("min".into(), iso_millis(stats.min));
+        }
+        event_time.insert(
+            "watermark".into(),
+            iso_millis(self.offsets.metadata.batch_watermark_ms),
+        );
+        event_time
+    }
+
     /// Every source read its range and every operator ended the epoch.
     pub fn is_complete(&self) -> bool {
         self.sources.iter().all(|s| s.rows.is_some()) && self.reports.iter().all(Option::is_some)
@@ -151,11 +191,7 @@ impl RunningEpoch {
             }
             state_operators.extend(report.state.clone());
         }
-        let timestamp = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(millis_since_epoch(
-            self.trigger_start,
-        ))
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default();
+        let timestamp = iso_millis(millis_since_epoch(self.trigger_start));
         StreamingQueryProgress {
             id: id.to_string(),
             run_id: run_id.to_string(),
@@ -167,7 +203,7 @@ impl RunningEpoch {
             input_rows_per_second: input_rate(num_input_rows),
             processed_rows_per_second: processed_rate(num_input_rows),
             duration_ms: std::mem::take(&mut self.durations),
-            event_time: BTreeMap::new(),
+            event_time: self.event_time(),
             state_operators,
             sources,
             sink,

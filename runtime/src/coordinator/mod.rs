@@ -5,12 +5,14 @@
 mod epoch;
 mod start;
 mod trigger;
+mod watermark;
 
 #[cfg(test)]
 mod tests;
 
 pub use start::{start_query, QueryConfig};
 pub use trigger::{parse_interval, Trigger};
+pub use watermark::{WatermarkPolicy, WatermarkTracker};
 
 use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
 use crate::error::{Error, Result};
@@ -59,7 +61,8 @@ pub struct Coordinator {
     /// Per operator: its sink description (for sinks) and its shutdown handle.
     operators: Vec<(Option<String>, Recipient<Shutdown>)>,
     next_batch: u64,
-    watermark_ms: i64,
+    /// The global watermark and the candidates it is chosen from.
+    watermarks: WatermarkTracker,
     /// `batchWatermarkMs` of the previous batch: the next batch's `WL`.
     previous_batch_watermark_ms: i64,
     /// An epoch logged in `offsets/` but never committed: re-run it first.
@@ -162,7 +165,7 @@ impl Coordinator {
         }
         let entry = OffsetSeq {
             metadata: OffsetSeqMetadata {
-                batch_watermark_ms: self.watermark_ms,
+                batch_watermark_ms: self.watermarks.global(),
                 batch_timestamp_ms: epoch::now_ms(),
                 conf: self.config.pinned_conf.clone(),
             },
@@ -233,10 +236,13 @@ impl Coordinator {
         };
         epoch.record_since("addBatch", epoch.data_start);
         let commit_start = Instant::now();
+        for (operator, report) in epoch.watermark_reports() {
+            self.watermarks.observe(operator, &report);
+        }
         self.checkpoint.commits.add(
             epoch.batch_id,
             &CommitMetadata {
-                next_batch_watermark_ms: self.watermark_ms,
+                next_batch_watermark_ms: self.watermarks.advance(),
             },
         )?;
         for (slot, end) in self.sources.iter_mut().zip(&epoch.offsets.offsets) {

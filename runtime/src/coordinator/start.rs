@@ -1,6 +1,6 @@
 //! Starting a query: open the checkpoint, recover where it stopped, start the actors.
 
-use super::{Coordinator, SourceSlot, Trigger};
+use super::{Coordinator, SourceSlot, Trigger, WatermarkPolicy, WatermarkTracker};
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use crate::host::{Edge, NodeActor, SourceActor};
@@ -29,6 +29,8 @@ pub struct QueryConfig {
     pub min_batches_to_retain: u64,
     /// `spark.sql.streaming.numRecentProgressUpdates`.
     pub num_recent_progress_updates: usize,
+    /// `spark.sql.streaming.multipleWatermarkPolicy`.
+    pub watermark_policy: WatermarkPolicy,
     /// Settings written into every offset log entry (`conf`).
     pub pinned_conf: BTreeMap<String, String>,
 }
@@ -44,6 +46,7 @@ impl QueryConfig {
             edge_capacity_rows: 1 << 20,
             min_batches_to_retain: 100,
             num_recent_progress_updates: 100,
+            watermark_policy: WatermarkPolicy::Min,
             pinned_conf: BTreeMap::new(),
         }
     }
@@ -171,6 +174,7 @@ pub fn start_query(
         coordinator: coordinator_addr,
     };
     let nodes_to_end = source_slots.len() + operator_slots.len();
+    let watermarks = WatermarkTracker::new(config.watermark_policy, watermark_ms);
     let coordinator = Coordinator {
         id: metadata.id,
         run_id,
@@ -181,7 +185,7 @@ pub fn start_query(
         sources: source_slots,
         operators: operator_slots,
         next_batch,
-        watermark_ms,
+        watermarks,
         previous_batch_watermark_ms,
         replay,
         running: None,
