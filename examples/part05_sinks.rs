@@ -2,32 +2,15 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use spate::functions::{col, lit, to_timestamp};
-use spate::{Session, Trigger};
+use spate::Trigger;
 use std::time::Duration;
 
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = common::workdir("part05")?;
     common::write_lab_events(&dir.join("streaming_data"))?;
-    let spark = Session::builder()
-        .app_name("Spark Streaming")
-        .master("local[*]")
-        .config(
-            "spark.sql.streaming.checkpointLocation",
-            dir.join("checkpoint").display(),
-        )
-        .get_or_create()?;
-    spark.set_log_level("WARN")?;
-    let streaming_df = spark
-        .read_stream()
-        .format("json")
-        .schema(common::event_schema())
-        .option("maxFilesPerTrigger", 1)
-        .load(dir.join("streaming_data"))?;
-    let transformed_df = streaming_df
-        .with_column("value_doubled", col("value") * lit(2))?
-        .with_column("event_time", to_timestamp(col("timestamp")))?
-        .filter(col("value").gt(lit(100)))?;
+    let spark = common::session(Some(&dir.join("checkpoint")))?;
+    let streaming_df = common::streaming_df(&spark, &dir.join("streaming_data"))?;
+    let transformed_df = common::transformed_df(&streaming_df)?;
 
     // 5.1 Console sink with a processing-time trigger (the lab's 5 s and 10 s intervals are
     // shortened to 500 ms so that the example runs in seconds).

@@ -51,3 +51,36 @@ pub fn event_schema() -> spate::StructType {
         StructField::new("timestamp", StringType(), true),
     ])
 }
+
+/// Lab Part 2's session (with quiet logging), `checkpoint_root` as the session-wide
+/// checkpoint location when given.
+pub fn session(checkpoint_root: Option<&Path>) -> spate::Result<spate::Session> {
+    let mut builder = spate::Session::builder()
+        .app_name("Spark Streaming")
+        .master("local[*]");
+    if let Some(root) = checkpoint_root {
+        builder = builder.config("spark.sql.streaming.checkpointLocation", root.display());
+    }
+    let spark = builder.get_or_create()?;
+    spark.set_log_level("WARN")?;
+    Ok(spark)
+}
+
+/// Lab Part 3.3: the streaming DataFrame over the sample files in `dir`.
+pub fn streaming_df(spark: &spate::Session, dir: &Path) -> spate::Result<spate::DataFrame> {
+    spark
+        .read_stream()
+        .format("json")
+        .schema(event_schema())
+        .option("maxFilesPerTrigger", 1)
+        .load(dir)
+}
+
+/// Lab Part 4.1: the stateless transformations.
+pub fn transformed_df(streaming_df: &spate::DataFrame) -> spate::Result<spate::DataFrame> {
+    use spate::functions::{col, lit, to_timestamp};
+    streaming_df
+        .with_column("value_doubled", col("value") * lit(2))?
+        .with_column("event_time", to_timestamp(col("timestamp")))?
+        .filter(col("value").gt(lit(100)))
+}
