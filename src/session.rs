@@ -54,7 +54,7 @@ impl SessionBuilder {
                     Error::IllegalArgument(format!("Could not parse Master URL: '{other}'"))
                 })?,
         };
-        let system = ActorSystem::start(workers)?;
+        let system = Arc::new(ActorSystem::start(workers)?);
         Ok(Session {
             inner: Arc::new(SessionInner {
                 app_name: self.app_name.unwrap_or_else(|| "spate".into()),
@@ -72,7 +72,7 @@ pub(crate) struct SessionInner {
     app_name: String,
     master: String,
     conf: RwLock<BTreeMap<String, String>>,
-    pub(crate) system: ActorSystem,
+    pub(crate) system: Arc<ActorSystem>,
     tables: RwLock<HashMap<String, MemoryTable>>,
     queries: Mutex<Vec<StreamingQuery>>,
 }

@@ -205,6 +205,11 @@ impl DataStreamWriter {
             })
         };
         config.min_batches_to_retain = parse("spark.sql.streaming.minBatchesToRetain", "100")?;
+        if config.min_batches_to_retain == 0 {
+            return Err(Error::IllegalArgument(
+                "requirement failed: minBatchesToRetain has to be positive".into(),
+            ));
+        }
         config.num_recent_progress_updates =
             parse("spark.sql.streaming.numRecentProgressUpdates", "100")? as usize;
         config.watermark_policy = session

@@ -108,6 +108,8 @@ pub struct StreamingQuery {
     pub(crate) name: Option<String>,
     pub(crate) shared: Arc<QueryShared>,
     pub(crate) coordinator: Addr<Coordinator>,
+    /// Keeps the actor system running while a handle to the query exists.
+    pub(crate) _system: Arc<crate::system::ActorSystem>,
 }
 
 impl StreamingQuery {

@@ -104,6 +104,10 @@ impl Placement<'_> {
 impl Drop for ActorSystem {
     fn drop(&mut self) {
         self.system.stop();
+        // Joining from one of the system's own threads would wait for itself.
+        if System::try_current().is_some() {
+            return;
+        }
         if let Ok(mut thread) = self.thread.lock() {
             if let Some(thread) = thread.take() {
                 let _ = thread.join();

@@ -120,6 +120,12 @@ impl Topology {
             return Err(Error::IllegalArgument("the topology has no sink".into()));
         }
         for (index, node) in self.operators.iter().enumerate() {
+            if node.inputs == 0 {
+                return Err(Error::IllegalArgument(format!(
+                    "operator {index} ({}) has no input",
+                    node.operator.name()
+                )));
+            }
             let connected = self.edges.iter().filter(|e| e.to == index).count();
             if connected != node.inputs {
                 return Err(Error::IllegalArgument(format!(

@@ -73,7 +73,7 @@ impl Checkpoint {
     /// Deletes log entries older than the newest `retain` batches
     /// (`spark.sql.streaming.minBatchesToRetain`).
     pub fn purge(&self, latest_batch: u64, retain: u64) -> Result<()> {
-        if let Some(threshold) = (latest_batch + 1).checked_sub(retain) {
+        if let Some(threshold) = (latest_batch + 1).checked_sub(retain.max(1)) {
             self.offsets.purge_before(threshold)?;
             self.commits.purge_before(threshold)?;
         }

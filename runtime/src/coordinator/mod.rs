@@ -151,7 +151,7 @@ impl Coordinator {
                 Trigger::Once | Trigger::AvailableNow => self.finish(ctx),
                 Trigger::ProcessingTime(interval) => {
                     self.set_status("Waiting for data to arrive", Some(false), false);
-                    let delay = if interval.is_zero() {
+                    let delay = if interval.as_millis() == 0 {
                         POLLING_DELAY
                     } else {
                         self.config
@@ -328,6 +328,27 @@ impl Coordinator {
             cause: Arc::new(error),
         };
         self.terminate(Some(exception), ctx);
+    }
+}
+
+impl Drop for Coordinator {
+    /// A coordinator that goes away while its query is active (a panic, the actor system
+    /// shutting down) still ends the query, so no handle waits forever.
+    fn drop(&mut self) {
+        let exception = StreamingQueryException {
+            id: self.id.clone(),
+            run_id: self.run_id.clone(),
+            cause: Arc::new(Error::Execution(
+                "the query's coordinator stopped unexpectedly".into(),
+            )),
+        };
+        self.shared.update(|s| {
+            if s.active {
+                s.active = false;
+                s.status.message = format!("Terminated with exception: {}", exception.cause);
+                s.exception = Some(exception);
+            }
+        });
     }
 }
 

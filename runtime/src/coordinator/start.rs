@@ -54,7 +54,7 @@ impl QueryConfig {
 
 /// Starts `topology` on `system`; returns once the query runs.
 pub fn start_query(
-    system: &ActorSystem,
+    system: &Arc<ActorSystem>,
     topology: Topology,
     config: QueryConfig,
 ) -> Result<StreamingQuery> {
@@ -172,6 +172,7 @@ pub fn start_query(
         name: config.name.clone(),
         shared: shared.clone(),
         coordinator: coordinator_addr,
+        _system: system.clone(),
     };
     let nodes_to_end = source_slots.len() + operator_slots.len();
     let watermarks = WatermarkTracker::new(config.watermark_policy, watermark_ms);

@@ -19,7 +19,7 @@ fn pipeline(
 
 #[test]
 fn available_now_runs_one_epoch_per_limit_and_stops() {
-    let system = ActorSystem::start(2).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let source = VecSource::new(Some(1));
     for i in 0..3 {
@@ -62,7 +62,7 @@ fn available_now_runs_one_epoch_per_limit_and_stops() {
 
 #[test]
 fn restart_resumes_after_the_last_commit_and_replays_an_uncommitted_batch() {
-    let system = ActorSystem::start(2).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let source = VecSource::new(Some(1));
     source.push(values(&[1]));
@@ -93,7 +93,7 @@ fn restart_resumes_after_the_last_commit_and_replays_an_uncommitted_batch() {
 
 #[test]
 fn a_failing_operator_terminates_the_query_with_its_error() {
-    let system = ActorSystem::start(2).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let source = VecSource::new(Some(1));
     source.push(values(&[1]));
@@ -120,7 +120,7 @@ fn a_failing_operator_terminates_the_query_with_its_error() {
 
 #[test]
 fn default_trigger_picks_up_new_data_and_stop_ends_the_query() {
-    let system = ActorSystem::start(2).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let source = VecSource::new(None);
     let (topology, collected) = pipeline(&source, None, Duration::ZERO);
@@ -143,7 +143,7 @@ fn default_trigger_picks_up_new_data_and_stop_ends_the_query() {
 
 #[test]
 fn processing_time_once_reads_everything_in_one_batch() {
-    let system = ActorSystem::start(1).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(1).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let source = VecSource::new(Some(1));
     for i in 0..3 {
@@ -164,7 +164,7 @@ fn processing_time_once_reads_everything_in_one_batch() {
 
 #[test]
 fn a_slow_sink_slows_the_source_down_with_bounded_rows_in_flight() {
-    let system = ActorSystem::start(2).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let source = VecSource::new(None);
     for i in 0..60 {
@@ -203,7 +203,7 @@ fn a_slow_sink_slows_the_source_down_with_bounded_rows_in_flight() {
 
 #[test]
 fn barriers_align_across_two_inputs_when_one_source_is_slow() {
-    let system = ActorSystem::start(2).unwrap();
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let fast = VecSource::new(Some(1));
     let mut slow = VecSource::new(Some(1));
@@ -239,4 +239,58 @@ fn barriers_align_across_two_inputs_when_one_source_is_slow() {
         epochs,
         vec![(0, vec![0, 1]), (1, vec![10, 11]), (2, vec![20, 21])]
     );
+}
+
+struct Panics;
+
+impl crate::Operator for Panics {
+    fn name(&self) -> &str {
+        "Panics"
+    }
+
+    fn on_data(
+        &mut self,
+        _port: usize,
+        _batch: arrow::record_batch::RecordBatch,
+        _out: &mut crate::Output,
+    ) -> crate::Result<()> {
+        panic!("a bug in an operator")
+    }
+}
+
+#[test]
+fn a_panicking_operator_fails_the_query_instead_of_hanging_it() {
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(None);
+    source.push(values(&[1]));
+    let mut topology = Topology::new();
+    let s = topology.add_source(Box::new(source));
+    let op = topology.add_operator(Box::new(Panics), 1);
+    let (sink, _) = CollectSink::new(Duration::ZERO);
+    let k = topology.add_sink(Box::new(sink));
+    topology.connect(s, op, 0).unwrap();
+    topology.connect(op, k, 0).unwrap();
+    let query = start_query(&system, topology, QueryConfig::new(dir.path())).unwrap();
+    let error = query
+        .await_termination_timeout(Duration::from_secs(10))
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("Panics panicked: a bug in an operator"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_operator_without_inputs_is_refused() {
+    let system = std::sync::Arc::new(ActorSystem::start(1).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut topology, _) = pipeline(&VecSource::new(None), None, Duration::ZERO);
+    topology.add_operator(Box::new(PassThrough { fail_on: None }), 0);
+    let error = start_query(&system, topology, QueryConfig::new(dir.path()))
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("has no input"), "{error}");
 }

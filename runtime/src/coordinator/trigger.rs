@@ -32,7 +32,8 @@ impl Trigger {
     /// trigger overran its interval (missed boundaries are skipped).
     pub fn next_delay(&self, started_ms: i64, now_ms: i64) -> Duration {
         match self {
-            Trigger::ProcessingTime(interval) if !interval.is_zero() => {
+            // Spark counts trigger intervals in whole milliseconds: below 1 ms is the 0 trigger.
+            Trigger::ProcessingTime(interval) if interval.as_millis() > 0 => {
                 let interval_ms = interval.as_millis() as i64;
                 let next = started_ms.div_euclid(interval_ms) * interval_ms + interval_ms;
                 if next <= now_ms {
@@ -63,7 +64,11 @@ pub fn parse_interval(text: &str) -> Result<Duration> {
     let mut total_micros: i128 = 0;
     let mut parts = 0;
     while let Some(number) = words.next() {
-        let value: f64 = number.parse().map_err(|_| invalid("expected a number"))?;
+        let value: f64 = number
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| invalid("expected a number"))?;
         let unit = words
             .next()
             .ok_or_else(|| invalid("missing a unit"))?
@@ -80,7 +85,9 @@ pub fn parse_interval(text: &str) -> Result<Duration> {
             "month" | "year" => return Err(invalid("months and years are not allowed")),
             other => return Err(invalid(&format!("unknown unit {other:?}"))),
         };
-        total_micros += (value * micros_per_unit).round() as i128;
+        total_micros = total_micros
+            .checked_add((value * micros_per_unit).round() as i128)
+            .ok_or_else(|| invalid("too large"))?;
         parts += 1;
     }
     if parts == 0 {
@@ -89,7 +96,8 @@ pub fn parse_interval(text: &str) -> Result<Duration> {
     if total_micros < 0 {
         return Err(invalid("negative"));
     }
-    Ok(Duration::from_micros(total_micros as u64))
+    let micros = u64::try_from(total_micros).map_err(|_| invalid("too large"))?;
+    Ok(Duration::from_micros(micros))
 }
 
 #[cfg(test)]
@@ -118,6 +126,8 @@ mod tests {
         assert!(parse_interval("1 month").is_err());
         assert!(parse_interval("five seconds").is_err());
         assert!(parse_interval("").is_err());
+        assert!(parse_interval("inf seconds").is_err());
+        assert!(parse_interval("1e30 days").is_err());
     }
 
     #[test]
@@ -131,5 +141,7 @@ mod tests {
         // Overran past the boundary: run at once.
         assert_eq!(trigger.next_delay(12_500, 16_000), Duration::ZERO);
         assert_eq!(Trigger::default().next_delay(0, 5), Duration::ZERO);
+        let sub_millisecond = Trigger::processing_time("500 microseconds").unwrap();
+        assert_eq!(sub_millisecond.next_delay(12_500, 13_000), Duration::ZERO);
     }
 }

@@ -95,7 +95,8 @@ impl Handler<Delivery> for NodeActor {
         }
         let mut messages = Vec::new();
         for step in self.aligner.accept(delivery) {
-            match self.step(step) {
+            let name = self.operator.name().to_string();
+            match crate::error::catch_panic(&name, || self.step(step)) {
                 Ok(more) => messages.extend(more),
                 Err(error) => {
                     self.failed = true;

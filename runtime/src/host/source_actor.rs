@@ -69,7 +69,7 @@ impl Handler<ReadEpoch> for SourceActor {
             loop {
                 let batch = {
                     let _span = tracing::debug_span!("read", source = index, epoch).entered();
-                    reader.next_batch()
+                    crate::error::catch_panic(&format!("source {index}"), || reader.next_batch())
                 };
                 match batch {
                     Ok(Some(batch)) => {
