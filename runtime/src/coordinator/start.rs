@@ -56,7 +56,7 @@ impl QueryConfig {
 pub fn start_query(
     system: &Arc<ActorSystem>,
     topology: Topology,
-    config: QueryConfig,
+    mut config: QueryConfig,
 ) -> Result<StreamingQuery> {
     topology.validate()?;
     let (checkpoint, metadata) = Checkpoint::open(&config.checkpoint)?;
@@ -71,6 +71,14 @@ pub fn start_query(
     let mut committed_offsets = vec![None; topology.sources.len()];
     let mut replay = None;
     if let Some((last, logged)) = latest_offsets {
+        // Settings pinned by the checkpoint win over the session's (SEMANTICS.md §1.3).
+        if let Some(policy) = logged
+            .metadata
+            .conf
+            .get("spark.sql.streaming.multipleWatermarkPolicy")
+        {
+            config.watermark_policy = policy.parse()?;
+        }
         if logged.offsets.len() != topology.sources.len() {
             return Err(Error::Checkpoint {
                 path: checkpoint.offsets.path(last),
@@ -102,6 +110,16 @@ pub fn start_query(
                             path: checkpoint.offsets.path(last - 1),
                             reason: format!("batch {} doesn't exist", last - 1),
                         })?;
+                if previous.offsets.len() != logged.offsets.len() {
+                    return Err(Error::Checkpoint {
+                        path: checkpoint.offsets.path(last - 1),
+                        reason: format!(
+                            "logs {} source offsets where batch {last} logs {}",
+                            previous.offsets.len(),
+                            logged.offsets.len()
+                        ),
+                    });
+                }
                 previous_batch_watermark_ms = previous.metadata.batch_watermark_ms;
                 committed_offsets = previous.offsets;
             }
@@ -113,10 +131,14 @@ pub fn start_query(
         config.num_recent_progress_updates.saturating_sub(1).max(1),
     ));
     let Topology {
-        sources,
+        mut sources,
         operators,
         edges,
     } = topology;
+    // Sources open (and may fail) before any actor starts.
+    for (index, source) in sources.iter_mut().enumerate() {
+        source.open(checkpoint.source_dir(index))?;
+    }
 
     // The coordinator's mailbox exists first so that every actor can report to it.
     let (sender, receiver) = actix::dev::channel::channel(16);
@@ -152,8 +174,7 @@ pub fn start_query(
     operator_slots.reverse();
 
     let mut source_slots = Vec::with_capacity(sources.len());
-    for (index, (mut source, committed)) in sources.into_iter().zip(committed_offsets).enumerate() {
-        source.open(checkpoint.source_dir(index))?;
+    for (index, (source, committed)) in sources.into_iter().zip(committed_offsets).enumerate() {
         let outputs = edges_from(NodeRef::Source(index), &operator_addrs);
         let events = events.clone();
         let actor = SourceActor::start_in_arbiter(placement.source(index), move |_| {
