@@ -260,6 +260,23 @@ impl Session {
         Ok(())
     }
 
+    /// Stops the active run of the query whose checkpoint is `checkpoint`, if any, as Spark
+    /// does when a query restarts from a checkpoint in use
+    /// (`spark.sql.streaming.stopActiveRunOnRestart`).
+    pub(crate) fn stop_active_run(&self, checkpoint: &std::path::Path) {
+        let id = std::fs::read_to_string(checkpoint.join("metadata"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(text.lines().next()?).ok())
+            .and_then(|metadata| metadata["id"].as_str().map(str::to_string));
+        if let Some(running) = id.and_then(|id| self.streams().get(&id)) {
+            tracing::warn!(
+                id = running.id(),
+                "stopping the active run of a query restarted from its checkpoint"
+            );
+            running.stop();
+        }
+    }
+
     /// Stops every active query.
     pub fn stop(&self) {
         for query in self.streams().active() {

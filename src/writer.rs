@@ -187,6 +187,7 @@ impl DataStreamWriter {
             )));
         }
 
+        session.stop_active_run(&checkpoint);
         let topology = plan_query(
             &self.df,
             sink,

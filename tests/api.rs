@@ -266,3 +266,31 @@ fn with_watermark_checks_its_column_and_delay_as_spark_does() {
     );
     assert!(timed.with_watermark("event_time", "10 minutes").is_ok());
 }
+
+#[test]
+fn restarting_from_a_checkpoint_in_use_stops_the_active_run() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(dir.path().join("in"))
+        .expect("load");
+    let start = || {
+        df.write_stream()
+            .format("console")
+            .console_output(spate::ConsoleOutput::Buffer(Default::default()))
+            .option("checkpointLocation", dir.path().join("cp").display())
+            .start()
+            .expect("start")
+    };
+    let first = start();
+    first.process_all_available().expect("first run");
+    let second = start();
+    assert!(!first.is_active(), "the first run was stopped");
+    assert!(second.is_active());
+    assert_eq!(first.id(), second.id());
+    second.stop();
+}

@@ -13,10 +13,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()
     })?;
     fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
     if !overwrite && path.exists() {
-        return Err(Error::Checkpoint {
-            path: path.to_path_buf(),
-            reason: "already exists: another query may be writing to this checkpoint".into(),
-        });
+        return Err(already_exists(path));
     }
     let file_name = path
         .file_name()
@@ -33,13 +30,29 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()
             .map_err(|e| Error::io("writing", &temp, e))?;
         file.sync_all()
             .map_err(|e| Error::io("syncing", &temp, e))?;
-        fs::rename(&temp, path).map_err(|e| Error::io("renaming into", path, e))?;
+        if overwrite {
+            fs::rename(&temp, path).map_err(|e| Error::io("renaming into", path, e))?;
+        } else {
+            // A hard link fails if `path` exists, so two writers cannot both publish it.
+            fs::hard_link(&temp, path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => already_exists(path),
+                _ => Error::io("linking into", path, e),
+            })?;
+            fs::remove_file(&temp).map_err(|e| Error::io("removing", &temp, e))?;
+        }
         sync_dir(dir)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+fn already_exists(path: &Path) -> Error {
+    Error::Checkpoint {
+        path: path.to_path_buf(),
+        reason: "already exists: another query may be writing to this checkpoint".into(),
+    }
 }
 
 /// Fsyncs a directory so that a rename inside it survives a crash.
