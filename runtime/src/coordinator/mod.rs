@@ -22,6 +22,7 @@ use crate::query::{QueryShared, StreamingQueryException};
 use crate::source::{Offset, ReadLimit, Source};
 use actix::prelude::*;
 use epoch::RunningEpoch;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -69,6 +70,8 @@ pub struct Coordinator {
     replay: Option<OffsetSeq>,
     running: Option<RunningEpoch>,
     stop_requested: bool,
+    /// Tells the source actors to stop reading once the query terminates.
+    cancel_reads: Arc<AtomicBool>,
     finishing: bool,
     nodes_to_end: usize,
     previous_trigger_start: Option<Instant>,
@@ -221,7 +224,11 @@ impl Coordinator {
                 end: end.clone(),
                 rows: None,
             });
-            slot.actor.do_send(ReadEpoch { watermarks, reader });
+            slot.actor.do_send(ReadEpoch {
+                watermarks,
+                reader,
+                cancel: self.cancel_reads.clone(),
+            });
         }
         epoch.record("getBatch", get_batch_start.elapsed());
         epoch.offsets = entry;
@@ -297,6 +304,7 @@ impl Coordinator {
 
     /// Stops every actor and publishes the termination.
     fn terminate(&mut self, exception: Option<StreamingQueryException>, ctx: &mut Context<Self>) {
+        self.cancel_reads.store(true, Ordering::Relaxed);
         for slot in &self.sources {
             slot.actor.do_send(Shutdown);
         }

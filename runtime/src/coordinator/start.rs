@@ -212,6 +212,7 @@ pub fn start_query(
         replay,
         running: None,
         stop_requested: false,
+        cancel_reads: Arc::default(),
         finishing: false,
         nodes_to_end,
         previous_trigger_start: None,

@@ -6,6 +6,7 @@ use super::forward::forward;
 use crate::message::{Barrier, Message, Watermarks};
 use crate::source::BatchReader;
 use actix::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Read one epoch's rows and send them, framed by the epoch's watermarks and barrier.
@@ -14,6 +15,8 @@ pub struct ReadEpoch {
     pub watermarks: Watermarks,
     /// Reader of the epoch's offset range.
     pub reader: Box<dyn BatchReader>,
+    /// Set when the query ends: stop reading.
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl actix::Message for ReadEpoch {
@@ -56,6 +59,7 @@ impl Handler<ReadEpoch> for SourceActor {
         let ReadEpoch {
             watermarks,
             mut reader,
+            cancel,
         } = read;
         let edges = self.outputs.clone();
         let events = self.events.clone();
@@ -67,6 +71,9 @@ impl Handler<ReadEpoch> for SourceActor {
             }
             let mut rows = 0u64;
             loop {
+                if cancel.load(Ordering::Relaxed) {
+                    return;
+                }
                 let batch = {
                     let _span = tracing::debug_span!("read", source = index, epoch).entered();
                     crate::error::catch_panic(&format!("source {index}"), || reader.next_batch())
