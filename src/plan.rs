@@ -8,6 +8,7 @@ use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::ForeachBatchSink;
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
+use spate_operators::expr::{BinaryOp, Expr};
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::source::{BatchMap, MappedSource};
@@ -24,9 +25,30 @@ struct Segments {
     watermarks: Vec<(String, i64, Vec<Transform>)>,
 }
 
-/// Cuts `steps` at the watermarks. A filter right after a watermark that does not read its
-/// event-time column runs before it, as Spark's optimizer pushes it down — so the watermark's
-/// statistics see the same rows as Spark's.
+/// The conjuncts of `predicate` (`a AND b AND c` → `[a, b, c]`).
+fn conjuncts(predicate: &Expr) -> Vec<Expr> {
+    match predicate {
+        Expr::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
+            let mut all = conjuncts(left);
+            all.extend(conjuncts(right));
+            all
+        }
+        other => vec![other.clone()],
+    }
+}
+
+/// `a AND b AND …` of `parts` (none when `parts` is empty).
+fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
+    parts.into_iter().reduce(|all, part| all.and(part))
+}
+
+/// Cuts `steps` at the watermarks. The conjuncts of a filter right after a watermark that do
+/// not read its event-time column run before it, as Spark's optimizer pushes them down — so
+/// the watermark's statistics see the same rows as Spark's.
 fn segments(steps: &[PlanStep]) -> Segments {
     let mut segments = Segments {
         head: Vec::new(),
@@ -40,23 +62,26 @@ fn segments(steps: &[PlanStep]) -> Segments {
                     .push((column.clone(), *delay_ms, Vec::new()));
             }
             PlanStep::Transform(transform) => {
-                let pushed_down = match (transform, segments.watermarks.last_mut()) {
-                    (Transform::Filter(predicate), Some((column, _, after)))
-                        if after.is_empty() && !predicate.columns().contains(column) =>
-                    {
+                let mut remaining = Some(transform.clone());
+                if let (Transform::Filter(predicate), Some((column, _, after))) =
+                    (transform, segments.watermarks.last())
+                {
+                    if after.is_empty() {
+                        let (keep, push): (Vec<Expr>, Vec<Expr>) = conjuncts(predicate)
+                            .into_iter()
+                            .partition(|part| part.columns().contains(column));
                         let before = match segments.watermarks.len() {
                             1 => &mut segments.head,
                             n => &mut segments.watermarks[n - 2].2,
                         };
-                        before.push(transform.clone());
-                        true
+                        before.extend(conjunction(push).map(Transform::Filter));
+                        remaining = conjunction(keep).map(Transform::Filter);
                     }
-                    _ => false,
-                };
-                if !pushed_down {
+                }
+                if let Some(transform) = remaining {
                     match segments.watermarks.last_mut() {
-                        Some((_, _, after)) => after.push(transform.clone()),
-                        None => segments.head.push(transform.clone()),
+                        Some((_, _, after)) => after.push(transform),
+                        None => segments.head.push(transform),
                     }
                 }
             }
@@ -133,4 +158,42 @@ pub(crate) fn plan_query(
     let sink = topology.add_sink(sink);
     topology.connect(last, sink, 0)?;
     Ok(topology)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spate_operators::expr::{col, lit};
+
+    fn filter(predicate: Expr) -> PlanStep {
+        PlanStep::Transform(Transform::Filter(predicate))
+    }
+
+    #[test]
+    fn conjuncts_without_the_event_time_move_below_the_watermark() {
+        let steps = vec![
+            PlanStep::Watermark {
+                column: "t".into(),
+                delay_ms: 1,
+            },
+            filter(
+                col("v")
+                    .gt(lit(1))
+                    .and(col("t").gt(lit(2)))
+                    .and(col("w").lt(lit(3))),
+            ),
+        ];
+        let segments = segments(&steps);
+        let names = |transforms: &[Transform]| -> Vec<String> {
+            transforms
+                .iter()
+                .map(|t| match t {
+                    Transform::Filter(e) => e.output_name(),
+                    Transform::Project(_) => "project".into(),
+                })
+                .collect()
+        };
+        assert_eq!(names(&segments.head), ["((v > 1) AND (w < 3))"]);
+        assert_eq!(names(&segments.watermarks[0].2), ["(t > 2)"]);
+    }
 }
