@@ -18,6 +18,7 @@ use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata
 use crate::error::{Error, Result};
 use crate::host::{Finish, NodeEvent, ReadEpoch, Shutdown, SourceActor};
 use crate::message::Watermarks;
+use crate::progress::{SinkProgress, SourceProgress, StreamingQueryProgress};
 use crate::query::{QueryShared, StreamingQueryException};
 use crate::source::{Offset, ReadLimit, Source};
 use actix::prelude::*;
@@ -28,6 +29,10 @@ use std::time::{Duration, Instant};
 
 /// Spark's `spark.sql.streaming.pollingDelay`: how long an idle default-trigger query waits.
 const POLLING_DELAY: Duration = Duration::from_millis(10);
+
+/// Spark's `spark.sql.streaming.noDataProgressEventInterval`: at most one idle progress
+/// report per interval.
+const IDLE_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Ask the coordinator to stop the query.
 pub struct StopQuery;
@@ -75,6 +80,10 @@ pub struct Coordinator {
     finishing: bool,
     nodes_to_end: usize,
     previous_trigger_start: Option<Instant>,
+    /// When the last progress report was published (`None`: not yet in this run).
+    last_progress_at: Option<Instant>,
+    /// Whether a batch ran in this run (idle reports then show 0 output rows, not -1).
+    batch_ran: bool,
 }
 
 impl Actor for Coordinator {
@@ -146,6 +155,14 @@ impl Coordinator {
         let latest_offset_time = discovery_start.elapsed();
 
         if !new_data {
+            let idle_progress_due = self
+                .last_progress_at
+                .is_none_or(|at| at.elapsed() >= IDLE_PROGRESS_INTERVAL);
+            if idle_progress_due {
+                let progress = self.idle_progress(trigger_start, latest_offset_time);
+                self.publish(progress);
+            }
+            self.previous_trigger_start = Some(trigger_start);
             self.shared.update(|s| {
                 s.last_idle_trigger = Some(trigger_seq);
                 s.status.is_data_available = false;
@@ -264,18 +281,13 @@ impl Coordinator {
             self.previous_trigger_start,
         );
         self.previous_trigger_start = Some(epoch.trigger_start);
+        self.batch_ran = true;
         tracing::debug!(
             batch = epoch.batch_id,
             rows = progress.num_input_rows,
             "epoch committed"
         );
-        let limit = self.shared.recent_progress_limit;
-        self.shared.update(|s| {
-            s.recent_progress.push_back(progress);
-            while s.recent_progress.len() > limit {
-                s.recent_progress.pop_front();
-            }
-        });
+        self.publish(progress);
         self.next_batch += 1;
         self.set_status("Waiting for next trigger", None, false);
         match self.config.trigger {
@@ -289,6 +301,71 @@ impl Coordinator {
             }
         }
         Ok(())
+    }
+
+    /// Appends a progress report to `recentProgress`.
+    fn publish(&mut self, progress: StreamingQueryProgress) {
+        self.last_progress_at = Some(Instant::now());
+        let limit = self.shared.recent_progress_limit;
+        self.shared.update(|s| {
+            s.recent_progress.push_back(progress);
+            while s.recent_progress.len() > limit {
+                s.recent_progress.pop_front();
+            }
+        });
+    }
+
+    /// The report of a trigger that ran no batch (SEMANTICS.md §10.4): the next batch id,
+    /// no rows, only the offset check timed.
+    fn idle_progress(
+        &self,
+        trigger_start: Instant,
+        latest_offset_time: Duration,
+    ) -> StreamingQueryProgress {
+        let trigger_ms = trigger_start.elapsed().as_millis() as u64;
+        let sink_description = self
+            .operators
+            .iter()
+            .find_map(|(description, _)| description.clone())
+            .unwrap_or_default();
+        StreamingQueryProgress {
+            id: self.id.clone(),
+            run_id: self.run_id.clone(),
+            name: self.name.clone(),
+            timestamp: epoch::iso_millis(epoch::millis_since_epoch(trigger_start)),
+            batch_id: self.next_batch,
+            batch_duration: trigger_ms,
+            num_input_rows: 0,
+            input_rows_per_second: Some(0.0),
+            processed_rows_per_second: Some(0.0),
+            duration_ms: [
+                (
+                    "latestOffset".to_string(),
+                    latest_offset_time.as_millis() as u64,
+                ),
+                ("triggerExecution".to_string(), trigger_ms),
+            ]
+            .into(),
+            event_time: Default::default(),
+            state_operators: Vec::new(),
+            sources: self
+                .sources
+                .iter()
+                .map(|slot| SourceProgress {
+                    description: slot.source.description(),
+                    start_offset: slot.committed.clone(),
+                    end_offset: slot.committed.clone(),
+                    latest_offset: None,
+                    num_input_rows: 0,
+                    input_rows_per_second: Some(0.0),
+                    processed_rows_per_second: Some(0.0),
+                })
+                .collect(),
+            sink: SinkProgress {
+                description: sink_description,
+                num_output_rows: if self.batch_ran { 0 } else { -1 },
+            },
+        }
     }
 
     /// Ends the query cleanly: `End` flows from every source to every sink.

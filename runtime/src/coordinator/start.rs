@@ -216,6 +216,8 @@ pub fn start_query(
         finishing: false,
         nodes_to_end,
         previous_trigger_start: None,
+        last_progress_at: None,
+        batch_ran: false,
     };
     system.coordinator_arbiter().spawn_fn(move || {
         let context = Context::with_receiver(receiver);

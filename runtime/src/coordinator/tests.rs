@@ -89,6 +89,23 @@ fn restart_resumes_after_the_last_commit_and_replays_an_uncommitted_batch() {
     let (second_id, second) = run(&source);
     assert_eq!(first_id, second_id, "the query id survives restarts");
     assert_eq!(second, vec![(1, vec![2]), (2, vec![3])]);
+
+    // Everything committed and no new input: nothing runs, and the only progress is an idle
+    // one carrying the next batch id (SEMANTICS.md §1.4).
+    let (topology, collected) = pipeline(&source, None, Duration::ZERO);
+    let mut config = QueryConfig::new(dir.path());
+    config.trigger = Trigger::AvailableNow;
+    let query = start_query(&system, topology, config).unwrap();
+    query.await_termination().unwrap();
+    assert!(collected.lock().unwrap().is_empty());
+    let progress = query.recent_progress();
+    assert_eq!(progress.len(), 1);
+    assert_eq!((progress[0].batch_id, progress[0].num_input_rows), (3, 0));
+    assert_eq!(progress[0].sink.num_output_rows, -1);
+    assert_eq!(
+        progress[0].duration_ms.keys().collect::<Vec<_>>(),
+        ["latestOffset", "triggerExecution"]
+    );
 }
 
 #[test]
