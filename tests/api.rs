@@ -294,3 +294,63 @@ fn restarting_from_a_checkpoint_in_use_stops_the_active_run() {
     assert_eq!(first.id(), second.id());
     second.stop();
 }
+
+#[test]
+fn a_file_that_is_not_json_gives_permissive_rows_not_a_failure() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    std::fs::write(
+        input.join("garbage.json"),
+        b"\x00\x01\xffPNG not json\nstill {not json\n",
+    )
+    .expect("write");
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(format!("{LAB_DDL}, _corrupt_record STRING").as_str())
+        .load(&input)
+        .expect("load");
+    let query = df
+        .write_stream()
+        .format("memory")
+        .query_name("garbage")
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("start");
+    query
+        .await_termination()
+        .expect("permissive mode does not fail");
+    let table = spark.table("garbage").expect("table");
+    assert_eq!(table.count(), 2, "one all-NULL row per malformed line");
+}
+
+#[test]
+fn a_dangling_link_in_the_input_is_skipped_as_spark_does() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    lab_input(&input);
+    // A dangling symbolic link cannot be read; Spark 4.3 skips it and reads the rest
+    // (checked with PySpark 4.3: one JSON file plus a dangling link gave the file's row).
+    std::os::unix::fs::symlink(dir.path().join("nowhere.json"), input.join("broken.json"))
+        .expect("symlink");
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(&input)
+        .expect("load");
+    let query = df
+        .write_stream()
+        .format("memory")
+        .query_name("broken")
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("start");
+    query
+        .await_termination()
+        .expect("the link does not fail the query");
+    assert_eq!(spark.table("broken").expect("table").count(), 2);
+}
