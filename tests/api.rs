@@ -25,6 +25,16 @@ fn lab_input(dir: &Path) {
 
 const LAB_DDL: &str = "id INT, name STRING, value DOUBLE, timestamp STRING";
 
+/// The lab-shaped JSON stream under `path`.
+fn lab_stream(spark: &Session, path: impl AsRef<Path>) -> spate::DataFrame {
+    spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(path.as_ref())
+        .expect("load")
+}
+
 #[test]
 fn streaming_json_without_schema_is_refused_with_sparks_message() {
     let spark = session();
@@ -66,12 +76,7 @@ fn unknown_source_format_and_bad_options_are_typed_errors() {
 fn unresolved_columns_fail_at_analysis_naming_the_column() {
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
-    let df = spark
-        .read_stream()
-        .format("json")
-        .schema(LAB_DDL)
-        .load(dir.path())
-        .expect("load");
+    let df = lab_stream(&spark, dir.path());
     let Err(error) = df.filter(col("valeu").gt(lit(100))) else {
         panic!("unknown column accepted");
     };
@@ -86,12 +91,7 @@ fn unresolved_columns_fail_at_analysis_naming_the_column() {
 fn start_rejects_what_spark_rejects() {
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
-    let df = spark
-        .read_stream()
-        .format("json")
-        .schema(LAB_DDL)
-        .load(dir.path())
-        .expect("load");
+    let df = lab_stream(&spark, dir.path());
     let message = |result: spate::Result<spate::StreamingQuery>| {
         result.err().expect("must be rejected").to_string()
     };
@@ -135,12 +135,7 @@ fn two_active_queries_cannot_share_a_name() {
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
     lab_input(&dir.path().join("in"));
-    let df = spark
-        .read_stream()
-        .format("json")
-        .schema(LAB_DDL)
-        .load(dir.path().join("in"))
-        .expect("load");
+    let df = lab_stream(&spark, dir.path().join("in"));
     let first = df
         .write_stream()
         .format("memory")
@@ -241,12 +236,7 @@ fn a_missing_input_directory_fails_at_load_as_in_spark() {
 fn with_watermark_checks_its_column_and_delay_as_spark_does() {
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
-    let df = spark
-        .read_stream()
-        .format("json")
-        .schema(LAB_DDL)
-        .load(dir.path())
-        .expect("load");
+    let df = lab_stream(&spark, dir.path());
     let message = |result: spate::Result<spate::DataFrame>| {
         result.err().expect("must be rejected").to_string()
     };
@@ -272,12 +262,7 @@ fn restarting_from_a_checkpoint_in_use_stops_the_active_run() {
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
     lab_input(&dir.path().join("in"));
-    let df = spark
-        .read_stream()
-        .format("json")
-        .schema(LAB_DDL)
-        .load(dir.path().join("in"))
-        .expect("load");
+    let df = lab_stream(&spark, dir.path().join("in"));
     let start = || {
         df.write_stream()
             .format("console")
@@ -336,12 +321,7 @@ fn a_dangling_link_in_the_input_is_skipped_as_spark_does() {
     // (checked with PySpark 4.3: one JSON file plus a dangling link gave the file's row).
     std::os::unix::fs::symlink(dir.path().join("nowhere.json"), input.join("broken.json"))
         .expect("symlink");
-    let df = spark
-        .read_stream()
-        .format("json")
-        .schema(LAB_DDL)
-        .load(&input)
-        .expect("load");
+    let df = lab_stream(&spark, &input);
     let query = df
         .write_stream()
         .format("memory")
