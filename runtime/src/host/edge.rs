@@ -89,9 +89,4 @@ impl Edge {
             _credit: Some(permit),
         });
     }
-
-    /// Rows currently in flight on this edge.
-    pub fn rows_in_flight(&self) -> usize {
-        self.capacity - self.credits.available_permits()
-    }
 }
