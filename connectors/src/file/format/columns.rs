@@ -105,6 +105,23 @@ impl JsonValue<'_> {
     }
 }
 
+/// `put_x(v)`: appends `v` if the column holds that primitive type (and counts it as
+/// non-null); returns false otherwise.
+macro_rules! put_primitive {
+    ($($name:ident($ty:ty) => $variant:ident,)*) => {$(
+        #[inline]
+        fn $name(&mut self, v: $ty) -> bool {
+            if let Data::$variant(d) = &mut self.data {
+                d.push(v);
+                self.push_ok();
+                true
+            } else {
+                false
+            }
+        }
+    )*};
+}
+
 impl Column {
     /// A new, empty column for `field` (whose type must have a [`Kind`]).
     pub(crate) fn new(field: FieldRef, kind: Kind, capacity: usize) -> Column {
@@ -383,75 +400,14 @@ impl Column {
             false
         }
     }
-    #[inline]
-    fn put_i8(&mut self, v: i8) -> bool {
-        if let Data::I8(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
-    }
-    #[inline]
-    fn put_i16(&mut self, v: i16) -> bool {
-        if let Data::I16(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
-    }
-    #[inline]
-    fn put_i32(&mut self, v: i32) -> bool {
-        if let Data::I32(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
-    }
-    #[inline]
-    fn put_i64(&mut self, v: i64) -> bool {
-        if let Data::I64(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
-    }
-    #[inline]
-    fn put_f32(&mut self, v: f32) -> bool {
-        if let Data::F32(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
-    }
-    #[inline]
-    fn put_f64(&mut self, v: f64) -> bool {
-        if let Data::F64(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
-    }
-    #[inline]
-    fn put_i128(&mut self, v: i128) -> bool {
-        if let Data::I128(d) = &mut self.data {
-            d.push(v);
-            self.push_ok();
-            true
-        } else {
-            false
-        }
+    put_primitive! {
+        put_i8(i8) => I8,
+        put_i16(i16) => I16,
+        put_i32(i32) => I32,
+        put_i64(i64) => I64,
+        put_f32(f32) => F32,
+        put_f64(f64) => F64,
+        put_i128(i128) => I128,
     }
 
     /// Builds the Arrow array (of exactly the field's type) and empties the builder.

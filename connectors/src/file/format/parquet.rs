@@ -8,13 +8,12 @@
 //! fails like Spark's `FAILED_READ_FILE.PARQUET_COLUMN_DATA_TYPE_MISMATCH`.
 
 use super::{DecodeError, DecodeOptions};
-use arrow::array::{new_null_array, Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use arrow::array::{new_null_array, Array, ArrayRef};
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Decodes a whole Parquet file.
 pub(crate) fn decode(
@@ -202,28 +201,12 @@ fn convert(column: &ArrayRef, wanted: &DataType) -> Result<ArrayRef, DecodeError
         // based: change the unit only, then label with the wanted zone.
         let same_zone = DataType::Timestamp(*unit, from_tz.clone());
         let cast = arrow::compute::cast(column, &same_zone)?;
-        let relabeled: ArrayRef = match unit {
-            TimeUnit::Second => Arc::new(
-                cast.as_primitive::<arrow::datatypes::TimestampSecondType>()
-                    .clone()
-                    .with_timezone(tz.clone()),
-            ),
-            TimeUnit::Millisecond => Arc::new(
-                cast.as_primitive::<arrow::datatypes::TimestampMillisecondType>()
-                    .clone()
-                    .with_timezone(tz.clone()),
-            ),
-            TimeUnit::Microsecond => Arc::new(
-                cast.as_primitive::<arrow::datatypes::TimestampMicrosecondType>()
-                    .clone()
-                    .with_timezone(tz.clone()),
-            ),
-            TimeUnit::Nanosecond => Arc::new(
-                cast.as_primitive::<arrow::datatypes::TimestampNanosecondType>()
-                    .clone()
-                    .with_timezone(tz.clone()),
-            ),
-        };
+        // Relabeling the zone changes only the type, never the stored values.
+        let data = cast
+            .to_data()
+            .into_builder()
+            .data_type(DataType::Timestamp(*unit, Some(tz.clone())));
+        let relabeled = arrow::array::make_array(data.build()?);
         return Ok(relabeled);
     }
     Ok(arrow::compute::cast(column, wanted)?)
@@ -233,10 +216,13 @@ fn convert(column: &ArrayRef, wanted: &DataType) -> Result<ArrayRef, DecodeError
 mod tests {
     use super::super::{decode_file, DecodeOptions, FileFormat};
     use super::*;
+    use arrow::array::AsArray;
     use arrow::array::{
         Float32Array, Int32Array, Int64Array, StringArray, TimestampNanosecondArray,
     };
+    use arrow::datatypes::TimeUnit;
     use arrow::datatypes::{Field, Float64Type, Int64Type, Schema, TimestampMicrosecondType};
+    use std::sync::Arc;
 
     fn write_file(dir: &Path) -> std::path::PathBuf {
         let schema = Arc::new(Schema::new(vec![

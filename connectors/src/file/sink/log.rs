@@ -12,9 +12,10 @@
 
 use super::text::file_uri;
 use serde::{Deserialize, Serialize};
+use spate_runtime::checkpoint::write_atomically;
 use spate_runtime::{Error, Result};
-use std::fs::{self, File, Metadata};
-use std::io::{ErrorKind, Write};
+use std::fs::{self, Metadata};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -246,8 +247,11 @@ impl SinkLog {
                 serde_json::to_string(entry).map_err(|e| Error::component("file sink log", e))?;
             text.push_str(&line);
         }
-        if !write_atomically(&self.dir, &target, text.as_bytes())? {
-            return Ok(false);
+        match write_atomically(&target, text.as_bytes(), false) {
+            Ok(()) => {}
+            // Another writer committed this batch id first.
+            Err(Error::Checkpoint { .. }) if exists(&target)? => return Ok(false),
+            Err(e) => return Err(e),
         }
         if self.config.delete_expired {
             self.delete_expired(batch_id)?;
@@ -426,49 +430,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
-}
-
-/// Writes `bytes` to `target` through a temporary file in `dir`: write, fsync, rename,
-/// fsync of `dir`. Returns `false` (and leaves nothing behind) if `target` appeared
-/// meanwhile.
-pub(crate) fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<bool> {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
-    let result = (|| -> Result<bool> {
-        let mut file = File::create_new(&temp).map_err(|e| Error::io("creating", &temp, e))?;
-        file.write_all(bytes)
-            .map_err(|e| Error::io("writing", &temp, e))?;
-        file.sync_all()
-            .map_err(|e| Error::io("syncing", &temp, e))?;
-        drop(file);
-        if exists(target)? {
-            return Ok(false);
-        }
-        fs::rename(&temp, target).map_err(|e| Error::io("renaming", &temp, e))?;
-        sync_dir(dir)?;
-        Ok(true)
-    })();
-    if !matches!(result, Ok(true)) {
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-/// Makes a rename or a new file in `dir` durable.
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        let handle = File::open(dir).map_err(|e| Error::io("opening", dir, e))?;
-        handle
-            .sync_all()
-            .map_err(|e| Error::io("syncing", dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ use self::options::{parse_duration_ms, CsvOptions, JsonOptions, Options};
 use self::parquet::{ParquetCodec, ParquetPart};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
+use spate_runtime::checkpoint::sync_dir;
 use spate_runtime::sink::{Sink, SinkCommit};
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
@@ -321,7 +322,7 @@ impl FileSink {
             file.sync_all()
                 .map_err(|e| Error::io("syncing", &path, e))?;
             drop(file);
-            log::sync_dir(&self.dir)?;
+            sync_dir(&self.dir)?;
             let metadata = fs::metadata(&path).map_err(|e| Error::io("reading", &path, e))?;
             Ok(SinkFileStatus::for_local_file(&path, &metadata))
         })();
