@@ -76,10 +76,13 @@ impl Error {
 /// Result with spate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Runs `work`, turning a panic inside it into an [`Error::Execution`] naming `context`, so
-/// that a bug in an operator or a user function fails the query instead of silently
-/// killing an actor.
-pub fn catch_panic<T>(context: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+/// Runs `work`, turning a panic inside it into an [`Error::Execution`] naming `context()`
+/// (only built on a panic), so that a bug in an operator or a user function fails the
+/// query instead of silently killing an actor.
+pub fn catch_panic<T>(
+    context: impl FnOnce() -> String,
+    work: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(result) => result,
         Err(payload) => {
@@ -89,7 +92,7 @@ pub fn catch_panic<T>(context: &str, work: impl FnOnce() -> Result<T>) -> Result
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             Err(Error::Execution(
-                format!("{context} panicked: {message}").into(),
+                format!("{} panicked: {message}", context()).into(),
             ))
         }
     }

@@ -75,6 +75,8 @@ pub struct Coordinator {
     replay: Option<OffsetSeq>,
     running: Option<RunningEpoch>,
     stop_requested: bool,
+    /// `Getting offsets from <sources>`, the status of every offset check.
+    getting_offsets_status: String,
     /// Tells the source actors to stop reading once the query terminates.
     cancel_reads: Arc<AtomicBool>,
     finishing: bool,
@@ -133,13 +135,7 @@ impl Coordinator {
             return self.start_epoch(logged, false, trigger_start, Duration::ZERO);
         }
 
-        let description = self
-            .sources
-            .iter()
-            .map(|s| s.source.description())
-            .collect::<Vec<_>>()
-            .join(", ");
-        self.set_status(&format!("Getting offsets from {description}"), None, true);
+        self.set_status(&self.getting_offsets_status, None, true);
         let limit = match self.config.trigger {
             Trigger::Once => ReadLimit::All,
             _ => ReadLimit::Configured,

@@ -196,6 +196,11 @@ pub fn start_query(
         _system: system.clone(),
     };
     let nodes_to_end = source_slots.len() + operator_slots.len();
+    let descriptions: Vec<String> = source_slots
+        .iter()
+        .map(|s| s.source.description())
+        .collect();
+    let getting_offsets_status = format!("Getting offsets from {}", descriptions.join(", "));
     let watermarks = WatermarkTracker::new(config.watermark_policy, watermark_ms);
     let coordinator = Coordinator {
         id: metadata.id,
@@ -212,6 +217,7 @@ pub fn start_query(
         replay,
         running: None,
         stop_requested: false,
+        getting_offsets_status,
         cancel_reads: Arc::default(),
         finishing: false,
         nodes_to_end,

@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub struct NodeActor {
     index: usize,
     operator: Box<dyn Operator>,
+    /// The operator's name, for panic messages.
+    name: Arc<str>,
     aligner: Aligner,
     outputs: Arc<[Edge]>,
     events: Recipient<NodeEvent>,
@@ -31,6 +33,7 @@ impl NodeActor {
     ) -> Self {
         NodeActor {
             index,
+            name: Arc::from(operator.name()),
             operator,
             aligner: Aligner::new(inputs),
             outputs: outputs.into(),
@@ -95,8 +98,8 @@ impl Handler<Delivery> for NodeActor {
         }
         let mut messages = Vec::new();
         for step in self.aligner.accept(delivery) {
-            let name = self.operator.name().to_string();
-            match crate::error::catch_panic(&name, || self.step(step)) {
+            let name = self.name.clone();
+            match crate::error::catch_panic(move || name.to_string(), || self.step(step)) {
                 Ok(more) => messages.extend(more),
                 Err(error) => {
                     self.failed = true;

@@ -76,7 +76,7 @@ impl Handler<ReadEpoch> for SourceActor {
                 }
                 let batch = {
                     let _span = tracing::debug_span!("read", source = index, epoch).entered();
-                    crate::error::catch_panic(&format!("source {index}"), || reader.next_batch())
+                    crate::error::catch_panic(|| format!("source {index}"), || reader.next_batch())
                 };
                 match batch {
                     Ok(Some(batch)) => {
