@@ -9,6 +9,7 @@
 //! Files before the compaction that keeps `minBatchesToRetain` (100) batches are deleted once
 //! older than 10 minutes.
 
+use super::compaction::{derive_compact_interval, is_compaction_batch, COMPACT_SUFFIX};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use spate_runtime::checkpoint::write_atomically;
@@ -19,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Suffix of a compaction batch file.
-const COMPACT_SUFFIX: &str = ".compact";
 /// `spark.sql.streaming.fileSource.log.compactInterval` and
 /// `spark.sql.streaming.fileSink.log.compactInterval` defaults.
 pub(crate) const DEFAULT_COMPACT_INTERVAL: u64 = 10;
@@ -213,26 +213,6 @@ pub(crate) fn path_to_url(path: &str) -> String {
     out
 }
 
-/// Whether `batch_id` is written as a compaction file.
-fn is_compaction_batch(batch_id: u64, interval: u64) -> bool {
-    (batch_id + 1).is_multiple_of(interval)
-}
-
-/// Spark's `CompactibleFileStreamLog.deriveCompactInterval`: an interval compatible with the
-/// only existing compaction file.
-fn derive_compact_interval(default_interval: u64, latest_compact: u64) -> u64 {
-    let n = latest_compact + 1;
-    if n <= default_interval {
-        n
-    } else if default_interval < n / 2 {
-        (default_interval..=n / 2)
-            .find(|i| n.is_multiple_of(*i))
-            .unwrap_or(n)
-    } else {
-        n
-    }
-}
-
 /// A directory of batch files in Spark's compactible log format, holding entries `T`.
 #[derive(Debug, Clone)]
 pub(crate) struct CompactibleLog<T> {
@@ -257,11 +237,7 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
             .map(|(id, _)| id)
             .collect();
         compacts.sort_unstable_by(|a, b| b.cmp(a));
-        log.interval = match compacts.as_slice() {
-            [latest, previous, ..] => latest.saturating_sub(*previous).max(1),
-            [only] => derive_compact_interval(log.interval, *only),
-            [] => log.interval,
-        };
+        log.interval = derive_compact_interval(log.interval, &compacts);
         Ok(log)
     }
 
@@ -570,15 +546,6 @@ mod tests {
             log.add(11, &[]).is_err(),
             "an existing batch is never overwritten"
         );
-    }
-
-    #[test]
-    fn compact_interval_is_derived_like_spark() {
-        assert_eq!(derive_compact_interval(10, 4), 5);
-        assert_eq!(derive_compact_interval(5, 11), 6);
-        assert_eq!(derive_compact_interval(10, 12), 13);
-        assert_eq!(derive_compact_interval(10, 19), 20);
-        assert_eq!(derive_compact_interval(10, 29), 10);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! as Spark does.
 
 use super::text::file_uri;
+use crate::file::compaction::{derive_compact_interval, is_compaction_batch};
 use serde::{Deserialize, Serialize};
 use spate_runtime::checkpoint::write_atomically;
 use spate_runtime::{Error, Result};
@@ -24,7 +25,7 @@ pub const METADATA_DIR: &str = "_spark_metadata";
 /// Spark's `spark.sql.streaming.fileSink.log.compactInterval` default.
 pub const DEFAULT_COMPACT_INTERVAL: u64 = 10;
 /// Suffix of compaction files (`9.compact`).
-pub const COMPACT_SUFFIX: &str = ".compact";
+pub use crate::file::compaction::COMPACT_SUFFIX;
 /// `FileStreamSinkLog.VERSION`: the log files start with `v1`.
 pub const LOG_VERSION: u32 = 1;
 /// The `action` of a file added by a batch.
@@ -177,7 +178,7 @@ impl SinkLog {
 
     /// Whether `batch_id` is written as a compaction file.
     pub fn is_compaction_batch(&self, batch_id: u64) -> bool {
-        (batch_id + 1).is_multiple_of(self.compact_interval)
+        is_compaction_batch(batch_id, self.compact_interval)
     }
 
     /// The file that holds `batch_id`: `<id>` or `<id>.compact`.
@@ -327,21 +328,10 @@ impl SinkLog {
             .map(|(id, _)| id)
             .collect();
         compactions.sort_unstable_by(|a, b| b.cmp(a));
-        let default = self.config.compact_interval;
-        Ok(match compactions.as_slice() {
-            [latest, previous, ..] => latest - previous,
-            [latest] => {
-                let n = latest + 1;
-                if n <= default {
-                    n
-                } else if default < n / 2 {
-                    (default..=n / 2).find(|i| n % i == 0).unwrap_or(n)
-                } else {
-                    n
-                }
-            }
-            [] => default,
-        })
+        Ok(derive_compact_interval(
+            self.config.compact_interval,
+            &compactions,
+        ))
     }
 
     /// Spark's `deleteExpiredLog`: drops log files before the compaction that keeps
