@@ -5,3 +5,4 @@ pub mod format;
 mod seen_log;
 pub mod sink;
 pub mod source;
+mod uri;

@@ -28,9 +28,9 @@
 
 use super::format::{read_schema, DecodeError, DecodeOptions, FileDecoder, FileFormat};
 use super::seen_log::{
-    path_to_url, url_to_path, CompactibleLog, FileEntry, SeenFiles, SinkFileStatus,
-    DEFAULT_COMPACT_INTERVAL,
+    CompactibleLog, FileEntry, SeenFiles, SinkFileStatus, DEFAULT_COMPACT_INTERVAL,
 };
+use super::uri::{path_to_url, url_to_path};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};

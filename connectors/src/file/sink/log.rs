@@ -10,8 +10,8 @@
 //! `minBatchesToRetain` (100) batches behind and older than the cleanup delay (10 minutes),
 //! as Spark does.
 
-use super::text::file_uri;
 use crate::file::compaction::{derive_compact_interval, is_compaction_batch};
+use crate::file::uri::{path_to_url, url_to_path};
 use serde::{Deserialize, Serialize};
 use spate_runtime::checkpoint::write_atomically;
 use spate_runtime::{Error, Result};
@@ -66,7 +66,7 @@ impl SinkFileStatus {
             Err(_) => 0,
         };
         SinkFileStatus {
-            path: file_uri(&path.to_string_lossy()),
+            path: path_to_url(&path.to_string_lossy()),
             size: metadata.len() as i64,
             is_dir: metadata.is_dir(),
             modification_time,
@@ -79,27 +79,7 @@ impl SinkFileStatus {
     /// The local path of a `file:` entry (`file:///a%20b` → `/a b`); `None` for other
     /// schemes or malformed escapes.
     pub fn local_path(&self) -> Option<PathBuf> {
-        let rest = self.path.strip_prefix("file:")?;
-        let rest = match rest.strip_prefix("//") {
-            // `file://host/…` is not local; `file:///…` has an empty authority.
-            Some(after) if after.starts_with('/') => after,
-            Some(_) => return None,
-            None => rest,
-        };
-        let bytes = rest.as_bytes();
-        let mut decoded = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                let hex = rest.get(i + 1..i + 3)?;
-                decoded.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            } else {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(decoded).ok().map(PathBuf::from)
+        url_to_path(&self.path).ok()
     }
 }
 

@@ -194,30 +194,6 @@ pub(crate) fn spark_sql_type(data_type: &DataType) -> String {
     }
 }
 
-/// Renders an absolute local path as Hadoop's qualified URI text, `file:///abs/path`, with
-/// the characters `java.net.URI` does not allow in a path percent-encoded (UTF-8, upper-case
-/// hex): space → `%20`, `%` → `%25`, …; non-ASCII letters stay as they are.
-pub(crate) fn file_uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 8);
-    out.push_str("file://");
-    for c in path.chars() {
-        let allowed = if c.is_ascii() {
-            c.is_ascii_alphanumeric() || "-_.!~*'(),;:$&+=@/".contains(c)
-        } else {
-            !(c.is_control() || c.is_whitespace())
-        };
-        if allowed {
-            out.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,11 +253,5 @@ mod tests {
         let odd = DataType::Struct(Fields::from(vec![Field::new("a b", DataType::Int64, true)]));
         assert_eq!(spark_sql_type(&odd), "STRUCT<`a b`: BIGINT>");
         assert_eq!(sql_id("window"), "`window`");
-    }
-
-    #[test]
-    fn file_uris() {
-        // Spark 4.3 wrote `file:///tmp/fs5/w/o%20ut%25é/y/part-…` for the dir `o ut%é/y`.
-        assert_eq!(file_uri("/tmp/o ut%é/y"), "file:///tmp/o%20ut%25é/y");
     }
 }
