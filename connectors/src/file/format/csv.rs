@@ -577,40 +577,4 @@ mod tests {
         assert_eq!(bad.value(1), "1,a");
         assert!(batch.column(2).is_null(0) && batch.column(2).is_null(1));
     }
-
-    /// Decoding rate for 1M clean lab-shaped CSV lines (release: `cargo test --release -p
-    /// spate-connectors --lib csv::tests::bench_clean_lines -- --ignored --nocapture`).
-    #[test]
-    #[ignore]
-    fn bench_clean_lines() {
-        let n = 1_000_000;
-        let mut text = String::with_capacity(n * 50);
-        for i in 0..n {
-            text.push_str(&format!(
-                "{i},Event_{i},{}.0,2024-01-15 10:00:00\n",
-                100 + i % 50
-            ));
-        }
-        let s = schema(&[
-            ("id", DataType::Int32),
-            ("name", DataType::Utf8),
-            ("value", DataType::Float64),
-            ("timestamp", spate_runtime::types::timestamp_type()),
-        ]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("lab.csv");
-        std::fs::write(&path, &text).unwrap();
-        for round in 0..5 {
-            let t = std::time::Instant::now();
-            let batches =
-                decode_file(FileFormat::Csv, &path, &s, &DecodeOptions::default()).unwrap();
-            let secs = t.elapsed().as_secs_f64();
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            assert_eq!(rows, n);
-            println!(
-                "spate csv round {round}: {rows} rows in {secs:.3}s = {:.2}M rows/s",
-                rows as f64 / secs / 1e6
-            );
-        }
-    }
 }

@@ -704,8 +704,8 @@ mod tests {
     use super::*;
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{
-        DataType, Date32Type, Decimal128Type, Field, Float32Type, Float64Type, Int32Type,
-        Int64Type, Int8Type, Schema, TimestampMicrosecondType,
+        DataType, Date32Type, Decimal128Type, Field, Float32Type, Int32Type, Int64Type, Int8Type,
+        Schema, TimestampMicrosecondType,
     };
     use std::io::Write;
     use std::sync::Arc;
@@ -1323,84 +1323,5 @@ mod tests {
         )]));
         let err = decode_str("{}", &s, &DecodeOptions::default()).unwrap_err();
         assert!(matches!(err, DecodeError::UnsupportedType { .. }), "{err}");
-    }
-
-    fn lab_lines(n: usize) -> String {
-        let mut s = String::with_capacity(n * 80);
-        for i in 0..n {
-            s.push_str(&format!(
-                "{{\"id\":{i},\"name\":\"Event_{i}\",\"value\":{}.0,\"timestamp\":\"2024-01-15 10:00:00\"}}\n",
-                100 + i % 50
-            ));
-        }
-        s
-    }
-
-    /// Measures decoding 1M clean lab-shaped lines (release: `cargo test --release -p
-    /// spate-connectors --lib json::tests::bench_clean_lines -- --ignored --nocapture`),
-    /// and arrow-json's reader on the same input for comparison.
-    #[test]
-    #[ignore]
-    fn bench_clean_lines() {
-        let n = 1_000_000;
-        let text = lab_lines(n);
-        let s = schema(&[
-            ("id", DataType::Int32),
-            ("name", DataType::Utf8),
-            ("value", DataType::Float64),
-            ("timestamp", spate_runtime::types::timestamp_type()),
-        ]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("lab.json");
-        std::fs::write(&path, &text).unwrap();
-        let options = DecodeOptions::default();
-        for round in 0..5 {
-            let t = std::time::Instant::now();
-            let batches = decode_file(FileFormat::Json, &path, &s, &options).unwrap();
-            let secs = t.elapsed().as_secs_f64();
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            assert_eq!(rows, n);
-            println!(
-                "spate json round {round}: {rows} rows in {secs:.3}s = {:.2}M rows/s",
-                rows as f64 / secs / 1e6
-            );
-        }
-        for round in 0..5 {
-            let t = std::time::Instant::now();
-            let data = std::fs::read(&path).unwrap();
-            // arrow-json rejects the "UTC" zone name without chrono-tz; "+00:00" is equivalent.
-            let arrow_schema = schema(&[
-                ("id", DataType::Int32),
-                ("name", DataType::Utf8),
-                ("value", DataType::Float64),
-                (
-                    "timestamp",
-                    DataType::Timestamp(
-                        arrow::datatypes::TimeUnit::Microsecond,
-                        Some("+00:00".into()),
-                    ),
-                ),
-            ]);
-            let reader = arrow::json::ReaderBuilder::new(arrow_schema)
-                .with_batch_size(8192)
-                .build(std::io::Cursor::new(data))
-                .unwrap();
-            let mut rows = 0;
-            for b in reader {
-                rows += b.unwrap().num_rows();
-            }
-            let secs = t.elapsed().as_secs_f64();
-            println!(
-                "arrow-json round {round}: {rows} rows in {secs:.3}s = {:.2}M rows/s",
-                rows as f64 / secs / 1e6
-            );
-        }
-        let batches = decode_file(FileFormat::Json, &path, &s, &options).unwrap();
-        let ts = batches[0]
-            .column(3)
-            .as_primitive::<TimestampMicrosecondType>();
-        assert_eq!(ts.value(0), 1705312800000000);
-        let v = batches[0].column(2).as_primitive::<Float64Type>();
-        assert_eq!(v.value(0), 100.0);
     }
 }
