@@ -18,7 +18,7 @@ pub mod text;
 pub mod topology;
 pub mod types;
 
-pub use coordinator::{parse_interval, start_query, QueryConfig, Trigger};
+pub use coordinator::{parse_interval, parse_interval_micros, start_query, QueryConfig, Trigger};
 pub use error::{Error, Result};
 pub use message::{Barrier, EventTimeMs, Message, Watermarks};
 pub use operator::{EpochReport, Operator, Output};

@@ -94,6 +94,13 @@ pub trait Operator: Send + 'static {
         Ok(())
     }
 
+    /// Whether a watermark that moved gives this operator work even without new rows
+    /// (closing windows, evicting state): the coordinator then runs a no-data epoch after an
+    /// epoch that advanced the watermark (SEMANTICS.md §1.6).
+    fn needs_no_data_epochs(&self) -> bool {
+        false
+    }
+
     /// The epoch ended on every input: emit what the epoch owes and report.
     fn on_epoch_end(&mut self, _epoch: u64, _out: &mut Output) -> Result<EpochReport> {
         Ok(EpochReport::default())

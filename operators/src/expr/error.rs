@@ -156,6 +156,9 @@ pub enum ExprError {
         /// The rejected letter.
         character: char,
     },
+    /// `window(...)` durations that Spark's `TimeWindow` refuses; the text is Spark's reason.
+    #[error("{0}")]
+    InvalidWindow(String),
     /// Something Spark accepts that spate does not implement yet (a clear failure rather than
     /// a silently different answer).
     #[error("[UNSUPPORTED_FEATURE] spate does not support {0} yet")]

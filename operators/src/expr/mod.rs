@@ -28,6 +28,7 @@ mod timestamp;
 #[cfg(test)]
 mod tests;
 
+use crate::aggregate::{AggregateFunction, WindowSpec};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::FixedOffset;
@@ -71,6 +72,10 @@ pub enum Expr {
     },
     /// Arithmetic negation, Spark's `negative(e)`.
     Negate(Box<Expr>),
+    /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
+    Aggregate(AggregateFunction, Box<Expr>),
+    /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
+    Window(Box<Expr>, WindowSpec),
 }
 
 /// A constant value.
@@ -364,7 +369,9 @@ impl Expr {
             | Expr::Alias(e, _)
             | Expr::Cast(e, _)
             | Expr::ToTimestamp(e, _)
-            | Expr::Negate(e) => e.collect_columns(out),
+            | Expr::Negate(e)
+            | Expr::Aggregate(_, e)
+            | Expr::Window(e, _) => e.collect_columns(out),
             Expr::CaseWhen {
                 branches,
                 otherwise,

@@ -101,6 +101,8 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: FixedOffset) -> String {
             s
         }
         Expr::Negate(e) => format!("negative({})", pretty_sql(e, tz)),
+        Expr::Aggregate(function, e) => function.sql(&pretty_sql(e, tz)),
+        Expr::Window(..) => "window".into(),
     }
 }
 

@@ -226,6 +226,14 @@ impl Binder<'_> {
                 branches,
                 otherwise,
             } => self.case_when(expr, branches, otherwise.as_deref()),
+            Expr::Aggregate(..) => Err(ExprError::Unsupported(format!(
+                "the aggregate function {} outside group_by(...).agg(...)",
+                self.sql(expr)
+            ))),
+            Expr::Window(..) => Err(ExprError::Unsupported(format!(
+                "{} outside group_by(...)",
+                self.sql(expr)
+            ))),
         }
     }
 

@@ -11,7 +11,7 @@ mod watermark;
 mod tests;
 
 pub use start::{start_query, QueryConfig};
-pub use trigger::{parse_interval, Trigger};
+pub use trigger::{parse_interval, parse_interval_micros, Trigger};
 pub use watermark::{WatermarkPolicy, WatermarkTracker};
 
 use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
@@ -71,6 +71,11 @@ pub struct Coordinator {
     watermarks: WatermarkTracker,
     /// `batchWatermarkMs` of the previous batch: the next batch's `WL`.
     previous_batch_watermark_ms: i64,
+    /// Whether an operator uses the watermark alone (no-data epochs run for it).
+    no_data_epochs: bool,
+    /// The last epoch moved the watermark and an operator can use it: the next trigger runs
+    /// an epoch even without new data (SEMANTICS.md §1.6).
+    follow_up: bool,
     /// An epoch logged in `offsets/` but never committed: re-run it first.
     replay: Option<OffsetSeq>,
     running: Option<RunningEpoch>,
@@ -150,7 +155,7 @@ impl Coordinator {
         }
         let latest_offset_time = discovery_start.elapsed();
 
-        if !new_data {
+        if !new_data && !self.follow_up {
             let idle_progress_due = self
                 .last_progress_at
                 .is_none_or(|at| at.elapsed() >= IDLE_PROGRESS_INTERVAL);
@@ -199,6 +204,7 @@ impl Coordinator {
         latest_offset_time: Duration,
     ) -> Result<()> {
         let batch_id = self.next_batch;
+        self.follow_up = false;
         let mut epoch = RunningEpoch::new(
             batch_id,
             trigger_start,
@@ -228,8 +234,10 @@ impl Coordinator {
         let get_batch_start = Instant::now();
         for (slot, end) in self.sources.iter_mut().zip(&entry.offsets) {
             let reader = match end {
-                Some(end) => slot.source.plan_batch(slot.committed.as_ref(), end)?,
-                None => Box::new(epoch::NoRows),
+                Some(end) if Some(end) != slot.committed.as_ref() => {
+                    slot.source.plan_batch(slot.committed.as_ref(), end)?
+                }
+                _ => Box::new(epoch::NoRows),
             };
             epoch.sources.push(epoch::SourceRange {
                 description: slot.source.description(),
@@ -259,12 +267,16 @@ impl Coordinator {
         for (operator, report) in epoch.watermark_reports() {
             self.watermarks.observe(operator, &report);
         }
+        let next_watermark = self.watermarks.advance();
         self.checkpoint.commits.add(
             epoch.batch_id,
             &CommitMetadata {
-                next_batch_watermark_ms: self.watermarks.advance(),
+                next_batch_watermark_ms: next_watermark,
             },
         )?;
+        self.follow_up = self.no_data_epochs
+            && self.config.trigger != Trigger::Once
+            && next_watermark > epoch.offsets.metadata.batch_watermark_ms;
         for (slot, end) in self.sources.iter_mut().zip(&epoch.offsets.offsets) {
             slot.committed = end.clone();
         }

@@ -130,6 +130,10 @@ pub fn start_query(
     let shared = Arc::new(QueryShared::new(
         config.num_recent_progress_updates.saturating_sub(1).max(1),
     ));
+    let no_data_epochs = topology
+        .operators
+        .iter()
+        .any(|node| node.operator.needs_no_data_epochs());
     let Topology {
         mut sources,
         operators,
@@ -214,6 +218,8 @@ pub fn start_query(
         next_batch,
         watermarks,
         previous_batch_watermark_ms,
+        no_data_epochs,
+        follow_up: false,
         replay,
         running: None,
         stop_requested: false,

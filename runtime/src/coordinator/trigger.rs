@@ -50,8 +50,18 @@ impl Trigger {
 }
 
 /// Parses Spark interval text (`"10 seconds"`, `"1 minute"`, `"500 milliseconds"`,
-/// `"1 hour 30 minutes"`, `"2 days"`) into a duration. Months and years are refused.
+/// `"1 hour 30 minutes"`, `"2 days"`) into a duration. Months, years and negative intervals
+/// are refused.
 pub fn parse_interval(text: &str) -> Result<Duration> {
+    let micros = parse_interval_micros(text)?;
+    let micros = u64::try_from(micros)
+        .map_err(|_| Error::IllegalArgument(format!("Invalid interval {text:?}: negative")))?;
+    Ok(Duration::from_micros(micros))
+}
+
+/// Parses Spark interval text into signed microseconds (`"-8 hours"` is allowed; a day is
+/// exactly 86 400 s). Months and years are refused.
+pub fn parse_interval_micros(text: &str) -> Result<i64> {
     let invalid =
         |reason: &str| Error::IllegalArgument(format!("Invalid interval {text:?}: {reason}"));
     let mut words = text.split_whitespace().peekable();
@@ -93,11 +103,7 @@ pub fn parse_interval(text: &str) -> Result<Duration> {
     if parts == 0 {
         return Err(invalid("empty"));
     }
-    if total_micros < 0 {
-        return Err(invalid("negative"));
-    }
-    let micros = u64::try_from(total_micros).map_err(|_| invalid("too large"))?;
-    Ok(Duration::from_micros(micros))
+    i64::try_from(total_micros).map_err(|_| invalid("too large"))
 }
 
 #[cfg(test)]

@@ -1,0 +1,547 @@
+//! Accumulators: one aggregate function's state for every group, in vectors indexed by group
+//! id, updated a whole batch at a time (the type is chosen once, never per row).
+
+use super::function::AggregateFunction;
+use super::groups::retain_by;
+use crate::expr::ExprError;
+use ahash::RandomState;
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{
+    ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Date32Type, Float32Type, Float64Type,
+    Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
+};
+use arrow::row::{RowConverter, SortField};
+use std::sync::Arc;
+
+/// One aggregate function's state for every group.
+pub(crate) trait Accumulator: Send {
+    /// Folds `values[i]` into group `groups[i]`; the table now has `num_groups` groups.
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        num_groups: usize,
+    ) -> Result<(), ExprError>;
+
+    /// The result of each of `groups`, in that order.
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError>;
+
+    /// Keeps the groups where `keep[id]` (the group table renumbers them the same way).
+    fn retain(&mut self, keep: &[bool]);
+
+    /// Bytes held.
+    fn memory_bytes(&self) -> usize;
+}
+
+/// The accumulator of `function` over arguments of type `input`.
+pub(crate) fn accumulator(
+    function: AggregateFunction,
+    input: &DataType,
+    ansi: bool,
+) -> Result<Box<dyn Accumulator>, ExprError> {
+    use AggregateFunction as F;
+    Ok(match function {
+        F::Count => Box::new(Count::default()),
+        F::Sum if input.is_integer() => Box::new(SumInt {
+            ansi,
+            ..SumInt::default()
+        }),
+        F::Sum => Box::new(SumFloat::default()),
+        F::Avg => Box::new(SumFloat {
+            average: true,
+            ..SumFloat::default()
+        }),
+        F::Min => pick(Pick::Min, input)?,
+        F::Max => pick(Pick::Max, input)?,
+        F::First => pick(Pick::First, input)?,
+        F::Last => pick(Pick::Last, input)?,
+        F::CountDistinct => Box::new(CountDistinct::new(input)?),
+        F::ApproxCountDistinct => {
+            return Err(ExprError::Unsupported("approx_count_distinct".into()))
+        }
+    })
+}
+
+fn grow<T: Clone>(values: &mut Vec<T>, len: usize, fill: T) {
+    if values.len() < len {
+        values.resize(len, fill);
+    }
+}
+
+/// `count(e)`: non-NULL values per group.
+#[derive(Default)]
+struct Count {
+    counts: Vec<i64>,
+}
+
+impl Accumulator for Count {
+    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+        grow(&mut self.counts, n, 0);
+        match values.logical_nulls() {
+            None => groups.iter().for_each(|&g| self.counts[g as usize] += 1),
+            Some(nulls) => {
+                for (row, &g) in groups.iter().enumerate() {
+                    self.counts[g as usize] += i64::from(nulls.is_valid(row));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        Ok(Arc::new(Int64Array::from_iter_values(
+            groups.iter().map(|&g| self.counts[g as usize]),
+        )))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.counts, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.counts.capacity() * 8
+    }
+}
+
+/// `sum` of integral values, as a `bigint` (overflow fails under ANSI, wraps otherwise).
+#[derive(Default)]
+struct SumInt {
+    sums: Vec<i64>,
+    seen: Vec<bool>,
+    ansi: bool,
+}
+
+impl Accumulator for SumInt {
+    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+        grow(&mut self.sums, n, 0);
+        grow(&mut self.seen, n, false);
+        let values = cast(values, &DataType::Int64)?;
+        let values = values.as_primitive::<Int64Type>();
+        for (row, &g) in groups.iter().enumerate() {
+            if values.is_valid(row) {
+                let (g, v) = (g as usize, values.value(row));
+                self.sums[g] = if self.ansi {
+                    self.sums[g]
+                        .checked_add(v)
+                        .ok_or(ExprError::ArithmeticOverflow {
+                            function: Some("try_sum".into()),
+                        })?
+                } else {
+                    self.sums[g].wrapping_add(v)
+                };
+                self.seen[g] = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        Ok(Arc::new(Int64Array::from_iter(groups.iter().map(|&g| {
+            let g = g as usize;
+            self.seen[g].then_some(self.sums[g])
+        }))))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.sums, keep);
+        retain_by(&mut self.seen, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.sums.capacity() * 9
+    }
+}
+
+/// `sum` of fractional values, or `avg` of any numbers, in `double`.
+#[derive(Default)]
+struct SumFloat {
+    sums: Vec<f64>,
+    counts: Vec<i64>,
+    average: bool,
+}
+
+impl Accumulator for SumFloat {
+    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+        grow(&mut self.sums, n, 0.0);
+        grow(&mut self.counts, n, 0);
+        let values = cast(values, &DataType::Float64)?;
+        let values = values.as_primitive::<Float64Type>();
+        for (row, &g) in groups.iter().enumerate() {
+            if values.is_valid(row) {
+                self.sums[g as usize] += values.value(row);
+                self.counts[g as usize] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        Ok(Arc::new(PrimitiveArray::<Float64Type>::from_iter(
+            groups.iter().map(|&g| {
+                let (sum, count) = (self.sums[g as usize], self.counts[g as usize]);
+                match count {
+                    0 => None,
+                    _ if self.average => Some(sum / count as f64),
+                    _ => Some(sum),
+                }
+            }),
+        )))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.sums, keep);
+        retain_by(&mut self.counts, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.sums.capacity() * 16
+    }
+}
+
+/// Which value `min`/`max`/`first`/`last` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    Min,
+    Max,
+    First,
+    Last,
+}
+
+impl Pick {
+    /// Whether `candidate` (valid: `is_valid`) replaces the group's current choice.
+    fn replaces<T: PartialOrd + ?Sized>(
+        self,
+        chosen: bool,
+        current: Option<&T>,
+        candidate: &T,
+        is_valid: bool,
+    ) -> bool {
+        match self {
+            Pick::First => !chosen,
+            Pick::Last => true,
+            Pick::Min => is_valid && current.is_none_or(|c| candidate < c),
+            Pick::Max => is_valid && current.is_none_or(|c| candidate > c),
+        }
+    }
+}
+
+fn pick(kind: Pick, input: &DataType) -> Result<Box<dyn Accumulator>, ExprError> {
+    fn primitive<T: ArrowPrimitiveType>(kind: Pick, input: &DataType) -> Box<dyn Accumulator> {
+        Box::new(PickPrimitive::<T> {
+            kind,
+            data_type: input.clone(),
+            values: Vec::new(),
+            valid: Vec::new(),
+            chosen: Vec::new(),
+        })
+    }
+    Ok(match input {
+        DataType::Int8 => primitive::<Int8Type>(kind, input),
+        DataType::Int16 => primitive::<Int16Type>(kind, input),
+        DataType::Int32 => primitive::<Int32Type>(kind, input),
+        DataType::Int64 => primitive::<Int64Type>(kind, input),
+        DataType::Float32 => primitive::<Float32Type>(kind, input),
+        DataType::Float64 => primitive::<Float64Type>(kind, input),
+        DataType::Date32 => primitive::<Date32Type>(kind, input),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            primitive::<TimestampMicrosecondType>(kind, input)
+        }
+        DataType::Utf8 => Box::new(PickString {
+            kind,
+            values: Vec::new(),
+            chosen: Vec::new(),
+        }),
+        other => {
+            return Err(ExprError::Unsupported(format!(
+                "{kind:?} over {}",
+                spate_runtime::types::spark_type_name(other)
+            )))
+        }
+    })
+}
+
+/// `min`/`max`/`first`/`last` over a primitive type.
+struct PickPrimitive<T: ArrowPrimitiveType> {
+    kind: Pick,
+    data_type: DataType,
+    values: Vec<T::Native>,
+    valid: Vec<bool>,
+    /// A value (possibly NULL, for first/last) was chosen.
+    chosen: Vec<bool>,
+}
+
+/// Orders native values the way Spark does (NaN above every number).
+#[derive(PartialEq)]
+struct Ordered<N>(N);
+
+impl<N: ArrowNativeTypeOp> PartialOrd for Ordered<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.0.compare(other.0))
+    }
+}
+
+impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
+    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+        grow(&mut self.values, n, T::Native::default());
+        grow(&mut self.valid, n, false);
+        grow(&mut self.chosen, n, false);
+        let values = values.as_primitive::<T>();
+        for (row, &g) in groups.iter().enumerate() {
+            let g = g as usize;
+            let (candidate, is_valid) = (Ordered(values.value(row)), values.is_valid(row));
+            let current = self.valid[g].then_some(Ordered(self.values[g]));
+            if self
+                .kind
+                .replaces(self.chosen[g], current.as_ref(), &candidate, is_valid)
+            {
+                self.values[g] = candidate.0;
+                self.valid[g] = is_valid;
+                self.chosen[g] = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        let array = PrimitiveArray::<T>::from_iter(groups.iter().map(|&g| {
+            let g = g as usize;
+            self.valid[g].then_some(self.values[g])
+        }));
+        Ok(Arc::new(array.with_data_type(self.data_type.clone())))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.values, keep);
+        retain_by(&mut self.valid, keep);
+        retain_by(&mut self.chosen, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.values.capacity() * (std::mem::size_of::<T::Native>() + 2)
+    }
+}
+
+/// `min`/`max`/`first`/`last` over strings.
+struct PickString {
+    kind: Pick,
+    values: Vec<Option<String>>,
+    chosen: Vec<bool>,
+}
+
+impl Accumulator for PickString {
+    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+        grow(&mut self.values, n, None);
+        grow(&mut self.chosen, n, false);
+        let values = values.as_string::<i32>();
+        for (row, &g) in groups.iter().enumerate() {
+            let g = g as usize;
+            let (candidate, is_valid) = (values.value(row), values.is_valid(row));
+            let current = self.values[g].as_deref();
+            if self
+                .kind
+                .replaces(self.chosen[g], current, candidate, is_valid)
+            {
+                self.chosen[g] = true;
+                match (&mut self.values[g], is_valid) {
+                    (_, false) => self.values[g] = None,
+                    (Some(slot), true) => {
+                        slot.clear();
+                        slot.push_str(candidate);
+                    }
+                    (slot, true) => *slot = Some(candidate.to_string()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        Ok(Arc::new(StringArray::from_iter(
+            groups.iter().map(|&g| self.values[g as usize].as_deref()),
+        )))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.values, keep);
+        retain_by(&mut self.chosen, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.values
+            .iter()
+            .map(|v| 24 + v.as_ref().map_or(0, String::capacity))
+            .sum()
+    }
+}
+
+/// Exact `count(DISTINCT e)`: each group's distinct non-NULL values, in Arrow's row format.
+struct CountDistinct {
+    converter: RowConverter,
+    sets: Vec<hashbrown::HashSet<Box<[u8]>, RandomState>>,
+    bytes: usize,
+}
+
+impl CountDistinct {
+    fn new(input: &DataType) -> Result<Self, ExprError> {
+        Ok(CountDistinct {
+            converter: RowConverter::new(vec![SortField::new(input.clone())])?,
+            sets: Vec::new(),
+            bytes: 0,
+        })
+    }
+}
+
+impl Accumulator for CountDistinct {
+    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+        if self.sets.len() < n {
+            self.sets.resize_with(n, || {
+                hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4))
+            });
+        }
+        let rows = self
+            .converter
+            .convert_columns(std::slice::from_ref(values))?;
+        let nulls = values.logical_nulls();
+        for (row, &g) in groups.iter().enumerate() {
+            if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+                continue;
+            }
+            let bytes = rows.row(row).data();
+            let set = &mut self.sets[g as usize];
+            if !set.contains(bytes) {
+                self.bytes += bytes.len() + 24;
+                set.insert(bytes.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        Ok(Arc::new(Int64Array::from_iter_values(
+            groups.iter().map(|&g| self.sets[g as usize].len() as i64),
+        )))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        for (set, _) in self.sets.iter().zip(keep).filter(|(_, &k)| !k) {
+            self.bytes -= set.iter().map(|v| v.len() + 24).sum::<usize>();
+        }
+        retain_by(&mut self.sets, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.bytes + self.sets.capacity() * 48
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Float64Array, Int32Array};
+
+    fn run(
+        function: AggregateFunction,
+        input: ArrayRef,
+        groups: &[u32],
+        keep: Option<&[bool]>,
+    ) -> ArrayRef {
+        let mut acc = accumulator(function, input.data_type(), true).unwrap();
+        let n = groups.iter().max().map_or(0, |g| *g as usize + 1);
+        acc.update(groups, &input, n).unwrap();
+        let mut ids: Vec<u32> = (0..n as u32).collect();
+        if let Some(keep) = keep {
+            acc.retain(keep);
+            ids.truncate(keep.iter().filter(|k| **k).count());
+        }
+        acc.evaluate(&ids).unwrap()
+    }
+
+    #[test]
+    fn each_function_folds_its_groups() {
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![Some(3), None, Some(1), Some(5)]));
+        let groups = [0, 0, 1, 1];
+        let as_i64 = |a: ArrayRef| a.as_primitive::<Int64Type>().iter().collect::<Vec<_>>();
+        let as_i32 = |a: ArrayRef| a.as_primitive::<Int32Type>().iter().collect::<Vec<_>>();
+        use AggregateFunction as F;
+        assert_eq!(
+            as_i64(run(F::Count, ints.clone(), &groups, None)),
+            [Some(1), Some(2)]
+        );
+        assert_eq!(
+            as_i64(run(F::Sum, ints.clone(), &groups, None)),
+            [Some(3), Some(6)]
+        );
+        assert_eq!(
+            as_i32(run(F::Min, ints.clone(), &groups, None)),
+            [Some(3), Some(1)]
+        );
+        assert_eq!(
+            as_i32(run(F::Max, ints.clone(), &groups, None)),
+            [Some(3), Some(5)]
+        );
+        assert_eq!(
+            as_i32(run(F::First, ints.clone(), &groups, None)),
+            [Some(3), Some(1)]
+        );
+        assert_eq!(
+            as_i32(run(F::Last, ints.clone(), &groups, None)),
+            [None, Some(5)]
+        );
+        let avg = run(F::Avg, ints.clone(), &groups, None);
+        assert_eq!(
+            avg.as_primitive::<Float64Type>().iter().collect::<Vec<_>>(),
+            [Some(3.0), Some(3.0)]
+        );
+        // Group 0 evicted: group 1 becomes group 0.
+        assert_eq!(
+            as_i64(run(F::Sum, ints, &groups, Some(&[false, true]))),
+            [Some(6)]
+        );
+    }
+
+    #[test]
+    fn sums_of_nothing_are_null_and_overflow_fails_under_ansi() {
+        let nulls: ArrayRef = Arc::new(Float64Array::from(vec![None, None]));
+        let sum = run(AggregateFunction::Sum, nulls, &[0, 0], None);
+        assert!(sum.is_null(0));
+        let big: ArrayRef = Arc::new(Int64Array::from(vec![i64::MAX, 1]));
+        let mut acc = accumulator(AggregateFunction::Sum, &DataType::Int64, true).unwrap();
+        let error = acc.update(&[0, 0], &big, 1).unwrap_err();
+        assert!(error.to_string().starts_with("[ARITHMETIC_OVERFLOW]"));
+        let mut acc = accumulator(AggregateFunction::Sum, &DataType::Int64, false).unwrap();
+        acc.update(&[0, 0], &big, 1).unwrap();
+    }
+
+    #[test]
+    fn strings_pick_and_count_distinct() {
+        let words: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("b"),
+            Some("a"),
+            None,
+            Some("a"),
+            Some("c"),
+        ]));
+        let groups = [0, 0, 0, 0, 1];
+        let texts = |a: ArrayRef| {
+            a.as_string::<i32>()
+                .iter()
+                .map(|s| s.map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        use AggregateFunction as F;
+        assert_eq!(
+            texts(run(F::Min, words.clone(), &groups, None)),
+            [Some("a".into()), Some("c".into())]
+        );
+        assert_eq!(
+            texts(run(F::Last, words.clone(), &groups, None)),
+            [Some("a".into()), Some("c".into())]
+        );
+        let distinct = run(F::CountDistinct, words, &groups, None);
+        assert_eq!(
+            distinct.as_primitive::<Int64Type>().values().to_vec(),
+            [2, 1]
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! Streaming aggregation: `groupBy(keys).agg(functions)` with time windows, late-row
+//! dropping and eviction by the watermark, and Spark's three output modes.
+//!
+//! `function` defines the aggregate functions and their Spark names and types, `window` the
+//! time windows, `groups` the key → group id table, `accumulator` the per-group state of each
+//! function, and `operator` the operator that ties them to epochs and watermarks.
+
+mod accumulator;
+mod function;
+mod groups;
+mod operator;
+mod window;
+
+pub use function::{
+    approx_count_distinct, avg, count, count_distinct, count_star, first, last, max, mean, min,
+    sum, AggregateFunction,
+};
+pub use operator::{EmitMode, StreamingAggregate};
+pub use window::{sliding_window, window, window_with_start, TimeWindow, WindowSpec};
+
+#[cfg(test)]
+mod tests;

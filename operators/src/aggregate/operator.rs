@@ -1,0 +1,494 @@
+//! The streaming aggregation operator (Spark's `StateStoreSave` with its restore/merge
+//! around it): groups every epoch's rows into the state, drops rows late against the previous
+//! epoch's watermark, and emits per output mode (SEMANTICS.md §5.3, §6.3).
+
+use super::accumulator::{accumulator, Accumulator};
+use super::groups::GroupTable;
+use super::window::TimeWindow;
+use crate::expr::{EvalContext, Expr, ExprError};
+use crate::stage::execution_error;
+use arrow::array::{
+    Array, ArrayRef, AsArray, RecordBatch, StructArray, TimestampMicrosecondArray, UInt32Array,
+};
+use arrow::compute::{cast, take};
+use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimestampMicrosecondType};
+use arrow::row::SortField;
+use spate_runtime::progress::StateOperatorProgress;
+use spate_runtime::types::timestamp_type;
+use spate_runtime::{EpochReport, Error, Operator, Output, Result, Watermarks};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What an aggregation emits at the end of each epoch (Spark's output modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmitMode {
+    /// Each group once, when the watermark passes it; then it leaves the state.
+    Append,
+    /// The groups the epoch changed; groups the watermark passed leave the state silently.
+    Update,
+    /// Every group, every epoch; nothing is ever dropped or evicted.
+    Complete,
+}
+
+/// A grouping key: an expression, or a time window over an expression.
+enum Key {
+    Column(Expr),
+    Window { time: Expr, window: TimeWindow },
+}
+
+/// One aggregate column: the argument expression and its state.
+struct Aggregate {
+    arg: Expr,
+    state: Box<dyn Accumulator>,
+}
+
+/// What one epoch did to the state, for progress `stateOperators`.
+#[derive(Default)]
+struct EpochCounts {
+    dropped: u64,
+    updates_time: std::time::Duration,
+}
+
+/// Per batch scratch space, reused so the hot path does not allocate per batch.
+#[derive(Default)]
+struct Scratch {
+    rows: Vec<u32>,
+    starts: Vec<i64>,
+    ids: Vec<u32>,
+    created: Vec<u32>,
+}
+
+/// A streaming `groupBy(keys).agg(aggregates)`.
+pub struct StreamingAggregate {
+    keys: Vec<Key>,
+    aggregates: Vec<Aggregate>,
+    /// The key carrying the watermark (a window over, or the raw, event-time column).
+    event_time_key: Option<usize>,
+    mode: EmitMode,
+    context: EvalContext,
+    schema: SchemaRef,
+    table: GroupTable,
+    /// Per group: the time the watermark is compared with (window end or key time, µs;
+    /// `i64::MAX` when the key time is NULL). Empty without an event-time key.
+    group_times: Vec<i64>,
+    /// Per group: changed in this epoch; and the changed groups in first-change order.
+    touched: Vec<bool>,
+    touched_groups: Vec<u32>,
+    watermarks: Option<Watermarks>,
+    counts: EpochCounts,
+    scratch: Scratch,
+}
+
+/// Spark's window check for the time column of `window(...)`.
+fn window_time_type(data_type: &DataType, sql: &str) -> Result<(), ExprError> {
+    match data_type {
+        DataType::Timestamp(..) | DataType::Utf8 | DataType::Null => Ok(()),
+        other => Err(ExprError::datatype_mismatch(
+            "UNEXPECTED_INPUT_TYPE",
+            sql,
+            &format!(
+                "The first parameter requires the \"TIMESTAMP\" type, however \"{sql}\" has the type \"{}\"",
+                spate_runtime::types::spark_type_name(other).to_uppercase()
+            ),
+        )),
+    }
+}
+
+impl StreamingAggregate {
+    /// `groupBy(keys).agg(aggregates)` over `input`. `event_time_key` names the key that
+    /// carries the watermark (it enables late-row dropping and eviction). Fails like Spark's
+    /// analysis when a key or aggregate does not resolve.
+    pub fn new(
+        input: &Schema,
+        keys: Vec<Expr>,
+        aggregates: Vec<Expr>,
+        event_time_key: Option<usize>,
+        mode: EmitMode,
+        context: EvalContext,
+    ) -> std::result::Result<Self, ExprError> {
+        let mut fields = Vec::new();
+        let mut sort_fields = Vec::new();
+        let mut bound_keys = Vec::new();
+        for key in keys {
+            let (inner, name) = match &key {
+                Expr::Alias(inner, name) => (inner.as_ref().clone(), Some(name.clone())),
+                other => (other.clone(), None),
+            };
+            match inner {
+                Expr::Window(time, spec) => {
+                    let window = TimeWindow::parse(&spec)?;
+                    let time_field = time.output_field_with(input, &context)?;
+                    window_time_type(time_field.data_type(), time_field.name())?;
+                    let time = match time_field.data_type() {
+                        DataType::Timestamp(..) => *time,
+                        _ => time.cast(timestamp_type()),
+                    };
+                    let name = name.unwrap_or_else(|| "window".into());
+                    fields.push(Field::new(name, TimeWindow::data_type(), true));
+                    sort_fields.push(SortField::new(timestamp_type()));
+                    bound_keys.push(Key::Window { time, window });
+                }
+                _ => {
+                    let field = key.output_field_with(input, &context)?;
+                    sort_fields.push(SortField::new(field.data_type().clone()));
+                    fields.push(field.with_nullable(true));
+                    bound_keys.push(Key::Column(key));
+                }
+            }
+        }
+        let mut bound_aggregates = Vec::new();
+        for expr in aggregates {
+            let (function, arg) = match &expr {
+                Expr::Aggregate(f, arg) => (*f, arg.as_ref().clone()),
+                Expr::Alias(inner, _) => match inner.as_ref() {
+                    Expr::Aggregate(f, arg) => (*f, arg.as_ref().clone()),
+                    _ => return Err(not_an_aggregate(&expr)),
+                },
+                _ => return Err(not_an_aggregate(&expr)),
+            };
+            let arg_type = arg.output_field_with(input, &context)?.data_type().clone();
+            let name = expr.output_name();
+            let result = function.result_type(&arg_type, &name)?;
+            fields.push(Field::new(name, result, true));
+            bound_aggregates.push(Aggregate {
+                arg,
+                state: accumulator(function, &arg_type, context.ansi)?,
+            });
+        }
+        Ok(StreamingAggregate {
+            keys: bound_keys,
+            aggregates: bound_aggregates,
+            event_time_key,
+            mode,
+            context,
+            schema: Arc::new(Schema::new(fields)),
+            table: GroupTable::new(sort_fields)?,
+            group_times: Vec::new(),
+            touched: Vec::new(),
+            touched_groups: Vec::new(),
+            watermarks: None,
+            counts: EpochCounts::default(),
+            scratch: Scratch::default(),
+        })
+    }
+
+    /// The schema of the rows it emits: the keys, then the aggregates, all nullable.
+    pub fn output_schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Groups in the state.
+    pub fn state_rows(&self) -> usize {
+        self.table.len()
+    }
+
+    fn window(&self) -> Option<(&Expr, TimeWindow)> {
+        self.keys.iter().find_map(|k| match k {
+            Key::Window { time, window } => Some((time, *window)),
+            Key::Column(_) => None,
+        })
+    }
+
+    /// The watermarks in µs (`WL`, `WE`), when late rows are dropped and state evicted.
+    fn watermarks_micros(&self) -> Option<(i64, i64)> {
+        if self.mode == EmitMode::Complete || self.event_time_key.is_none() {
+            return None;
+        }
+        let w = self.watermarks.unwrap_or(Watermarks {
+            epoch: 0,
+            late: 0,
+            evict: 0,
+        });
+        Some((w.late.saturating_mul(1000), w.evict.saturating_mul(1000)))
+    }
+
+    fn evaluate(&self, expr: &Expr, batch: &RecordBatch) -> Result<ArrayRef> {
+        expr.evaluate(batch, &self.context).map_err(execution_error)
+    }
+
+    /// The event time of each selected row: its window's end, or the event-time key.
+    fn row_times(&self, batch: &RecordBatch, selected: Option<&[u32]>) -> Result<Vec<i64>> {
+        let Some(key) = self.event_time_key.and_then(|k| self.keys.get(k)) else {
+            return Ok(Vec::new());
+        };
+        Ok(match key {
+            Key::Window { window, .. } => self
+                .scratch
+                .starts
+                .iter()
+                .map(|s| s + window.size)
+                .collect(),
+            Key::Column(expr) => {
+                let times = self.evaluate(expr, batch)?;
+                let times = pick_rows(&times, selected)?;
+                let times = times
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .ok_or_else(|| {
+                        Error::IllegalArgument(format!(
+                            "the event-time key {} is not a timestamp",
+                            expr.output_name()
+                        ))
+                    })?;
+                (0..times.len())
+                    .map(|i| {
+                        if times.is_valid(i) {
+                            times.value(i)
+                        } else {
+                            i64::MAX
+                        }
+                    })
+                    .collect()
+            }
+        })
+    }
+
+    /// The key columns of the selected rows.
+    fn key_columns(&self, batch: &RecordBatch, selected: Option<&[u32]>) -> Result<Vec<ArrayRef>> {
+        self.keys
+            .iter()
+            .map(|key| match key {
+                Key::Window { .. } => Ok(Arc::new(
+                    TimestampMicrosecondArray::from(self.scratch.starts.clone())
+                        .with_timezone("UTC"),
+                ) as ArrayRef),
+                Key::Column(expr) => pick_rows(&self.evaluate(expr, batch)?, selected),
+            })
+            .collect()
+    }
+
+    fn process(&mut self, batch: &RecordBatch) -> Result<()> {
+        // Which rows feed which groups: every row, or (row, window) pairs.
+        let mut selected: Option<Vec<u32>> = None;
+        if let Some((time, window)) = self.window().map(|(t, w)| (t.clone(), w)) {
+            let times = self.evaluate(&time, batch)?;
+            let times = cast(&times, &timestamp_type())?;
+            let times = times.as_primitive::<TimestampMicrosecondType>();
+            let mut rows = std::mem::take(&mut self.scratch.rows);
+            window.assign(times, &mut rows, &mut self.scratch.starts);
+            selected = Some(rows);
+        }
+        let mut times = self.row_times(batch, selected.as_deref())?;
+
+        // Late rows (SEMANTICS.md §5.3): event time ≤ the previous epoch's watermark.
+        if let Some((late, _)) = self.watermarks_micros() {
+            if times.iter().any(|&t| t <= late) {
+                let keep: Vec<bool> = times.iter().map(|&t| t > late).collect();
+                let all: Vec<u32> = match &selected {
+                    Some(rows) => rows.clone(),
+                    None => (0..batch.num_rows() as u32).collect(),
+                };
+                let late_rows: Vec<u32> = all
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| !**k)
+                    .map(|(r, _)| *r)
+                    .collect();
+                let late_starts: Vec<i64> = filter_by(&self.scratch.starts, &keep, false);
+                let kept_starts = filter_by(&self.scratch.starts, &keep, true);
+                self.scratch.starts = late_starts;
+                let late_keys = self.key_columns(batch, Some(&late_rows))?;
+                self.counts.dropped += self.table.count_distinct(&late_keys)? as u64;
+                self.scratch.starts = kept_starts;
+                selected = Some(filter_by(&all, &keep, true));
+                times = filter_by(&times, &keep, true);
+            }
+        }
+
+        let keys = self.key_columns(batch, selected.as_deref())?;
+        let mut ids = std::mem::take(&mut self.scratch.ids);
+        let mut created = std::mem::take(&mut self.scratch.created);
+        self.table.intern(&keys, &mut ids, &mut created)?;
+        if self.event_time_key.is_some() {
+            self.group_times
+                .extend(created.iter().map(|&row| times[row as usize]));
+        }
+        let groups = self.table.len();
+        for aggregate in &mut self.aggregates {
+            let values = aggregate
+                .arg
+                .evaluate(batch, &self.context)
+                .map_err(execution_error)?;
+            let values = pick_rows(&values, selected.as_deref())?;
+            aggregate
+                .state
+                .update(&ids, &values, groups)
+                .map_err(execution_error)?;
+        }
+        self.touched.resize(groups, false);
+        for &id in &ids {
+            if !std::mem::replace(&mut self.touched[id as usize], true) {
+                self.touched_groups.push(id);
+            }
+        }
+        self.scratch.ids = ids;
+        self.scratch.created = created;
+        if let Some(rows) = selected {
+            self.scratch.rows = rows;
+        }
+        Ok(())
+    }
+
+    /// The result rows of `groups`.
+    fn rows_of(&self, groups: &[u32]) -> Result<RecordBatch> {
+        let keys = self.table.key_columns(groups)?;
+        let mut columns = Vec::with_capacity(self.schema.fields().len());
+        for (key, column) in self.keys.iter().zip(keys) {
+            columns.push(match key {
+                Key::Column(_) => column,
+                Key::Window { window, .. } => window_struct(&column, window.size)?,
+            });
+        }
+        for aggregate in &self.aggregates {
+            columns.push(aggregate.state.evaluate(groups).map_err(execution_error)?);
+        }
+        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+
+    /// Removes the groups whose time is ≤ `evict` (µs); returns them, in id order, as rows.
+    fn evict(&mut self, evict: i64, emit: bool) -> Result<(Option<RecordBatch>, u64)> {
+        let keep: Vec<bool> = self.group_times.iter().map(|&t| t > evict).collect();
+        let removed: Vec<u32> = (0..keep.len() as u32)
+            .filter(|&g| !keep[g as usize])
+            .collect();
+        if removed.is_empty() {
+            return Ok((None, 0));
+        }
+        let rows = if emit {
+            Some(self.rows_of(&removed)?)
+        } else {
+            None
+        };
+        self.table.retain(&keep);
+        for aggregate in &mut self.aggregates {
+            aggregate.state.retain(&keep);
+        }
+        self.group_times = filter_by(&self.group_times, &keep, true);
+        Ok((rows, removed.len() as u64))
+    }
+
+    fn memory_bytes(&self) -> u64 {
+        let states: usize = self.aggregates.iter().map(|a| a.state.memory_bytes()).sum();
+        (self.table.memory_bytes() + states + self.group_times.capacity() * 8) as u64
+    }
+}
+
+fn not_an_aggregate(expr: &Expr) -> ExprError {
+    ExprError::Unsupported(format!(
+        "{} in agg(...): each column must be an aggregate function such as sum(...), optionally aliased",
+        expr.output_name()
+    ))
+}
+
+/// `values[i]` for the `i` where `keep[i] == wanted`.
+fn filter_by<T: Copy>(values: &[T], keep: &[bool], wanted: bool) -> Vec<T> {
+    values
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k == wanted)
+        .map(|(v, _)| *v)
+        .collect()
+}
+
+/// The selected rows of `array` (all of them when `selected` is `None`).
+fn pick_rows(array: &ArrayRef, selected: Option<&[u32]>) -> Result<ArrayRef> {
+    match selected {
+        None => Ok(array.clone()),
+        Some(rows) => Ok(take(
+            array.as_ref(),
+            &UInt32Array::from(rows.to_vec()),
+            None,
+        )?),
+    }
+}
+
+/// The `window` struct column `{start, end}` from window starts.
+fn window_struct(starts: &ArrayRef, size: i64) -> Result<ArrayRef> {
+    let starts = starts.as_primitive::<TimestampMicrosecondType>();
+    let ends: TimestampMicrosecondArray = starts.unary(|s| s + size);
+    let fields = match TimeWindow::data_type() {
+        DataType::Struct(fields) => fields,
+        _ => Fields::empty(),
+    };
+    Ok(Arc::new(StructArray::try_new(
+        fields,
+        vec![
+            Arc::new(starts.clone()) as ArrayRef,
+            Arc::new(ends.with_timezone("UTC")),
+        ],
+        None,
+    )?))
+}
+
+impl Operator for StreamingAggregate {
+    fn name(&self) -> &str {
+        "stateStoreSave"
+    }
+
+    fn on_data(&mut self, _port: usize, batch: RecordBatch, _out: &mut Output) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let start = Instant::now();
+        let result = self.process(&batch);
+        self.counts.updates_time += start.elapsed();
+        result
+    }
+
+    fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
+        self.watermarks = Some(*watermarks);
+        Ok(())
+    }
+
+    fn needs_no_data_epochs(&self) -> bool {
+        self.mode != EmitMode::Complete
+    }
+
+    fn on_epoch_end(&mut self, _epoch: u64, out: &mut Output) -> Result<EpochReport> {
+        let updated = self.touched_groups.len() as u64;
+        let removal_start = Instant::now();
+        let mut removed = 0;
+        match self.mode {
+            EmitMode::Complete => {
+                let all: Vec<u32> = (0..self.table.len() as u32).collect();
+                out.emit(self.rows_of(&all)?);
+            }
+            EmitMode::Update => {
+                out.emit(self.rows_of(&self.touched_groups)?);
+                if let Some((_, evict)) = self.watermarks_micros() {
+                    removed = self.evict(evict, false)?.1;
+                }
+            }
+            EmitMode::Append => {
+                if let Some((_, evict)) = self.watermarks_micros() {
+                    let (rows, count) = self.evict(evict, true)?;
+                    removed = count;
+                    if let Some(rows) = rows {
+                        out.emit(rows);
+                    }
+                }
+            }
+        }
+        let removals_time = removal_start.elapsed();
+        self.touched.clear();
+        self.touched_groups.clear();
+        let counts = std::mem::take(&mut self.counts);
+        let state = StateOperatorProgress {
+            operator_name: "stateStoreSave".into(),
+            num_rows_total: self.table.len() as u64,
+            num_rows_updated: updated,
+            all_updates_time_ms: counts.updates_time.as_millis() as u64,
+            num_rows_removed: removed,
+            all_removals_time_ms: removals_time.as_millis() as u64,
+            commit_time_ms: 0,
+            memory_used_bytes: self.memory_bytes(),
+            num_rows_dropped_by_watermark: counts.dropped,
+            num_shuffle_partitions: 1,
+            num_state_store_instances: 1,
+            custom_metrics: Default::default(),
+        };
+        Ok(EpochReport {
+            state: Some(state),
+            ..Default::default()
+        })
+    }
+}

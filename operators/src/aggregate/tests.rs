@@ -1,0 +1,247 @@
+//! The aggregation operator driven epoch by epoch through SEMANTICS.md §6.4's worked example.
+
+use super::*;
+use crate::expr::{col, EvalContext};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, TimestampMicrosecondType};
+use spate_runtime::types::timestamp_type;
+use spate_runtime::{Operator, Output, Watermarks};
+use std::sync::Arc;
+
+const MINUTE_MS: i64 = 60_000;
+/// 2024-01-01T12:00:00Z in ms.
+const NOON_MS: i64 = 1_704_110_400_000;
+
+fn schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("event_time", timestamp_type(), true),
+        Field::new("word", DataType::Utf8, true),
+    ]))
+}
+
+/// Rows `(minutes after noon, word)`.
+fn delivery(rows: &[(i64, &str)]) -> RecordBatch {
+    let times: Vec<i64> = rows
+        .iter()
+        .map(|(m, _)| (NOON_MS + m * MINUTE_MS) * 1000)
+        .collect();
+    let words: Vec<&str> = rows.iter().map(|(_, w)| *w).collect();
+    RecordBatch::try_new(
+        schema(),
+        vec![
+            Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
+            Arc::new(StringArray::from(words)),
+        ],
+    )
+    .unwrap()
+}
+
+/// `(window start minute, word, count)` of emitted rows, sorted.
+fn rows(out: &mut Output) -> Vec<(i64, String, i64)> {
+    let mut rows = Vec::new();
+    for batch in out.drain() {
+        let window = batch.column(0).as_struct();
+        let starts = window.column(0).as_primitive::<TimestampMicrosecondType>();
+        let words = batch.column(1).as_string::<i32>();
+        let counts = batch.column(2).as_primitive::<Int64Type>();
+        for i in 0..batch.num_rows() {
+            rows.push((
+                (starts.value(i) / 1000 - NOON_MS) / MINUTE_MS,
+                words.value(i).to_string(),
+                counts.value(i),
+            ));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// One epoch: watermarks in minutes after noon (`None` = 1970), the delivery, what it emits
+/// and its progress counters (total, updated, removed, dropped).
+fn epoch(
+    op: &mut StreamingAggregate,
+    id: u64,
+    (late, evict): (Option<i64>, Option<i64>),
+    input: &[(i64, &str)],
+) -> (Vec<(i64, String, i64)>, [u64; 4]) {
+    let ms = |m: Option<i64>| m.map_or(0, |m| NOON_MS + m * MINUTE_MS);
+    let mut out = Output::default();
+    op.on_watermark(
+        &Watermarks {
+            epoch: id,
+            late: ms(late),
+            evict: ms(evict),
+        },
+        &mut out,
+    )
+    .unwrap();
+    if !input.is_empty() {
+        op.on_data(0, delivery(input), &mut out).unwrap();
+    }
+    let report = op.on_epoch_end(id, &mut out).unwrap();
+    let state = report.state.unwrap();
+    (
+        rows(&mut out),
+        [
+            state.num_rows_total,
+            state.num_rows_updated,
+            state.num_rows_removed,
+            state.num_rows_dropped_by_watermark,
+        ],
+    )
+}
+
+fn word_count(mode: EmitMode) -> StreamingAggregate {
+    StreamingAggregate::new(
+        &schema(),
+        vec![window(col("event_time"), "10 minutes"), col("word")],
+        vec![count_star().alias("count")],
+        Some(0),
+        mode,
+        EvalContext::default(),
+    )
+    .unwrap()
+}
+
+fn row(start: i64, word: &str, count: i64) -> (i64, String, i64) {
+    (start, word.to_string(), count)
+}
+
+const D1: &[(i64, &str)] = &[(2, "cat"), (7, "dog"), (8, "cat")];
+const D2: &[(i64, &str)] = &[(14, "cat"), (9, "dog")];
+const D3: &[(i64, &str)] = &[(21, "cat"), (3, "owl")];
+const D4: &[(i64, &str)] = &[(5, "cat")];
+
+#[test]
+fn append_emits_each_window_once_when_the_watermark_passes_it() {
+    let mut op = word_count(EmitMode::Append);
+    assert_eq!(op.output_schema().field(0).name(), "window");
+    let w = |m| Some(m);
+    assert_eq!(epoch(&mut op, 0, (None, None), D1), (vec![], [2, 2, 0, 0]));
+    assert_eq!(
+        epoch(&mut op, 1, (None, w(-2)), &[]),
+        (vec![], [2, 0, 0, 0])
+    );
+    assert_eq!(
+        epoch(&mut op, 2, (w(-2), w(-2)), D2),
+        (vec![], [3, 2, 0, 0])
+    );
+    assert_eq!(
+        epoch(&mut op, 3, (w(-2), w(4)), &[]),
+        (vec![], [3, 0, 0, 0])
+    );
+    assert_eq!(epoch(&mut op, 4, (w(4), w(4)), D3), (vec![], [5, 2, 0, 0]));
+    let closed = vec![row(0, "cat", 2), row(0, "dog", 2), row(0, "owl", 1)];
+    assert_eq!(
+        epoch(&mut op, 5, (w(4), w(11)), &[]),
+        (closed, [2, 0, 3, 0])
+    );
+    assert_eq!(
+        epoch(&mut op, 6, (w(11), w(11)), D4),
+        (vec![], [2, 0, 0, 1])
+    );
+}
+
+#[test]
+fn update_emits_changed_groups_and_evicts_silently() {
+    let mut op = word_count(EmitMode::Update);
+    let w = |m| Some(m);
+    let (rows0, _) = epoch(&mut op, 0, (None, None), D1);
+    assert_eq!(rows0, [row(0, "cat", 2), row(0, "dog", 1)]);
+    epoch(&mut op, 1, (None, w(-2)), &[]);
+    let (rows2, _) = epoch(&mut op, 2, (w(-2), w(-2)), D2);
+    assert_eq!(rows2, [row(0, "dog", 2), row(10, "cat", 1)]);
+    epoch(&mut op, 3, (w(-2), w(4)), &[]);
+    let (rows4, _) = epoch(&mut op, 4, (w(4), w(4)), D3);
+    assert_eq!(rows4, [row(0, "owl", 1), row(20, "cat", 1)]);
+    assert_eq!(
+        epoch(&mut op, 5, (w(4), w(11)), &[]),
+        (vec![], [2, 0, 3, 0])
+    );
+    assert_eq!(
+        epoch(&mut op, 6, (w(11), w(11)), D4),
+        (vec![], [2, 0, 0, 1])
+    );
+    assert_eq!(op.state_rows(), 2);
+}
+
+#[test]
+fn complete_keeps_everything_and_counts_late_rows() {
+    let mut op = word_count(EmitMode::Complete);
+    let w = |m| Some(m);
+    epoch(&mut op, 0, (None, None), D1);
+    epoch(&mut op, 1, (None, w(-2)), D2);
+    epoch(&mut op, 2, (w(-2), w(4)), D3);
+    let (rows3, counts) = epoch(&mut op, 3, (w(4), w(11)), D4);
+    assert_eq!(rows3.len(), 5);
+    assert!(rows3.contains(&row(0, "cat", 3)));
+    assert_eq!(counts, [5, 1, 0, 0]);
+    assert!(!op.needs_no_data_epochs());
+}
+
+#[test]
+fn string_time_columns_are_cast_and_bad_durations_fail_analysis() {
+    let strings = Schema::new(vec![Field::new("ts", DataType::Utf8, true)]);
+    let op = StreamingAggregate::new(
+        &strings,
+        vec![window(col("ts"), "1 minute")],
+        vec![count_star()],
+        None,
+        EmitMode::Update,
+        EvalContext::default(),
+    )
+    .unwrap();
+    assert_eq!(op.output_schema().field(1).name(), "count(1)");
+    assert!(op.output_schema().field(1).is_nullable());
+    let error = StreamingAggregate::new(
+        &strings,
+        vec![window(col("ts"), "1 month")],
+        vec![count_star()],
+        None,
+        EmitMode::Update,
+        EvalContext::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(error.to_string().contains("greater than a month"));
+    let not_aggregate = StreamingAggregate::new(
+        &strings,
+        vec![col("ts")],
+        vec![col("ts")],
+        None,
+        EmitMode::Update,
+        EvalContext::default(),
+    );
+    assert!(not_aggregate.is_err());
+}
+
+#[test]
+fn sliding_windows_drop_only_their_late_windows() {
+    // 5-minute windows every minute; WL = 12:03 makes windows ending ≤ 12:03 late.
+    let mut op = StreamingAggregate::new(
+        &schema(),
+        vec![sliding_window(col("event_time"), "5 minutes", "1 minute")],
+        vec![count_star()],
+        Some(0),
+        EmitMode::Update,
+        EvalContext::default(),
+    )
+    .unwrap();
+    let mut out = Output::default();
+    let at = |m: i64| NOON_MS + m * MINUTE_MS;
+    op.on_watermark(
+        &Watermarks {
+            epoch: 0,
+            late: at(3),
+            evict: at(3),
+        },
+        &mut out,
+    )
+    .unwrap();
+    // 12:00 lands in windows starting 11:56 … 12:00 (ends 12:01 … 12:05): three are late.
+    op.on_data(0, delivery(&[(0, "x")]), &mut out).unwrap();
+    let report = op.on_epoch_end(0, &mut out).unwrap().state.unwrap();
+    let emitted: usize = out.drain().map(|b| b.num_rows()).sum();
+    assert_eq!(emitted, 2);
+    assert_eq!(report.num_rows_dropped_by_watermark, 3);
+}
