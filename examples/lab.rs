@@ -1,5 +1,5 @@
-//! The README's main job: the lab's parts that spate runs today, one after the other, on
-//! generated sample data, printing what Spark prints.
+//! The README's main job: the lab's parts one after the other, ending with Part 12's
+//! complete example, on generated sample data, printing what Spark prints.
 // Each part is also an example of its own, so each includes the shared `common` module.
 #![allow(clippy::duplicate_mod)]
 
@@ -14,16 +14,25 @@ mod part03;
 mod part04;
 #[path = "part05_sinks.rs"]
 mod part05;
+#[path = "part06_output_modes.rs"]
+mod part06;
 #[path = "part07_triggers.rs"]
 mod part07;
+#[path = "part08_watermarks.rs"]
+mod part08;
+#[path = "part12_complete.rs"]
+mod part12;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let parts: [(&str, Part); 5] = [
+    let parts: [(&str, Part); 8] = [
         ("Part 2: Setup", part02::main),
         ("Part 3: Reading from File Source", part03::main),
         ("Part 4: Streaming Transformations", part04::main),
         ("Part 5: Output Sinks", part05::main),
+        ("Part 6: Output Modes", part06::main),
         ("Part 7: Trigger Types", part07::main),
+        ("Part 8: Watermarks and Late Data", part08::main),
+        ("Part 12: Complete Example", part12::main),
     ];
     for (title, run) in parts {
         println!("\n=== {title} ===\n");

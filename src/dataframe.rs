@@ -1,5 +1,6 @@
 //! `DataFrame`: a streaming query's logical plan, resolved eagerly like Spark's analysis.
 
+use crate::grouped::GroupedData;
 use crate::session::Session;
 use crate::types::tree_string;
 use crate::writer::DataStreamWriter;
@@ -41,6 +42,12 @@ pub(crate) enum PlanStep {
     Transform(Transform),
     /// `withWatermark(column, delay)`.
     Watermark { column: String, delay_ms: i64 },
+    /// `groupBy(keys).agg(aggregates)`; `event_time_key` is the key carrying the watermark.
+    Aggregate {
+        keys: Vec<Expr>,
+        aggregates: Vec<Expr>,
+        event_time_key: Option<usize>,
+    },
 }
 
 /// The logical plan: a source and the steps after it.
@@ -56,10 +63,13 @@ pub struct DataFrame {
     pub(crate) session: Session,
     pub(crate) plan: Arc<LogicalPlan>,
     schema: SchemaRef,
+    /// The columns tagged as event time by `withWatermark` (Spark's watermark metadata), as
+    /// they are named at this point of the plan.
+    event_time: Vec<String>,
 }
 
 /// Analysis errors read like Spark's `AnalysisException`.
-fn analysis(error: spate_operators::expr::ExprError) -> Error {
+pub(crate) fn analysis(error: spate_operators::expr::ExprError) -> Error {
     Error::Analysis(error.to_string())
 }
 
@@ -73,22 +83,50 @@ impl DataFrame {
                 steps: Vec::new(),
             }),
             schema,
+            event_time: Vec::new(),
         }
     }
 
     fn then(&self, transform: Transform) -> Result<DataFrame> {
         let schema = transform.output_schema(&self.schema).map_err(analysis)?;
-        self.then_step(PlanStep::Transform(transform), schema)
+        let event_time = match &transform {
+            Transform::Filter(_) => self.event_time.clone(),
+            Transform::Project(exprs) => exprs
+                .iter()
+                .filter(|e| self.is_event_time(e))
+                .map(Expr::output_name)
+                .collect(),
+        };
+        self.then_step(PlanStep::Transform(transform), schema, event_time)
     }
 
-    fn then_step(&self, step: PlanStep, schema: SchemaRef) -> Result<DataFrame> {
+    pub(crate) fn then_step(
+        &self,
+        step: PlanStep,
+        schema: SchemaRef,
+        event_time: Vec<String>,
+    ) -> Result<DataFrame> {
         let mut plan = (*self.plan).clone();
         plan.steps.push(step);
         Ok(DataFrame {
             session: self.session.clone(),
             plan: Arc::new(plan),
             schema,
+            event_time,
         })
+    }
+
+    /// Whether `expr` passes an event-time column through unchanged (possibly renamed), so
+    /// its output keeps the watermark tag as in Spark.
+    pub(crate) fn is_event_time(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Column(name) => self
+                .event_time
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name.trim_matches('`'))),
+            Expr::Alias(inner, _) => self.is_event_time(inner),
+            _ => false,
+        }
     }
 
     /// The schema.
@@ -193,7 +231,14 @@ impl DataFrame {
             column: column.to_string(),
             delay_ms,
         };
-        self.then_step(step, self.schema.clone())
+        let mut event_time = self.event_time.clone();
+        event_time.push(column.to_string());
+        self.then_step(step, self.schema.clone(), event_time)
+    }
+
+    /// `groupBy(keys)`: the keys are columns, expressions or a [`window`](crate::functions::window).
+    pub fn group_by(&self, keys: impl IntoIterator<Item = Expr>) -> GroupedData {
+        GroupedData::new(self.clone(), keys.into_iter().collect())
     }
 
     /// `writeStream`.

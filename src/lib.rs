@@ -19,6 +19,7 @@
 //! ```
 
 mod dataframe;
+mod grouped;
 mod plan;
 mod reader;
 mod session;
@@ -28,10 +29,15 @@ mod writer;
 
 /// Column functions (`col`, `lit`, `to_timestamp`, `when`, …), as `pyspark.sql.functions`.
 pub mod functions {
+    pub use spate_operators::aggregate::{
+        approx_count_distinct, avg, count, count_distinct, count_star, first, last, max, mean, min,
+        sliding_window, sum, window, window_with_start,
+    };
     pub use spate_operators::expr::*;
 }
 
 pub use dataframe::DataFrame;
+pub use grouped::GroupedData;
 pub use reader::DataStreamReader;
 pub use session::{RuntimeConfig, Session, SessionBuilder, StreamingQueryManager};
 /// Sources and sinks.

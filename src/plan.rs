@@ -8,21 +8,36 @@ use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::ForeachBatchSink;
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
+use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::expr::{BinaryOp, Expr};
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::source::{BatchMap, MappedSource};
-use spate_runtime::{Error, Result, Sink, Source, Topology};
+use spate_runtime::{Error, Operator, Result, Sink, Source, Topology};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
-/// The plan cut at its watermarks: the transforms fused into the source, then each
-/// watermark with the transforms that follow it.
+/// A step that becomes an operator of its own.
+#[derive(Debug, Clone)]
+enum Node {
+    Watermark {
+        column: String,
+        delay_ms: i64,
+    },
+    Aggregate {
+        keys: Vec<Expr>,
+        aggregates: Vec<Expr>,
+        event_time_key: Option<usize>,
+    },
+}
+
+/// The plan cut at its stateful steps: the transforms fused into the source, then each
+/// watermark or aggregation with the transforms that follow it.
 struct Segments {
     head: Vec<Transform>,
-    watermarks: Vec<(String, i64, Vec<Transform>)>,
+    nodes: Vec<(Node, Vec<Transform>)>,
 }
 
 /// The conjuncts of `predicate` (`a AND b AND c` → `[a, b, c]`).
@@ -46,44 +61,59 @@ fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
     parts.into_iter().reduce(|all, part| all.and(part))
 }
 
-/// Cuts `steps` at the watermarks. The conjuncts of a filter right after a watermark that do
-/// not read its event-time column run before it, as Spark's optimizer pushes them down — so
-/// the watermark's statistics see the same rows as Spark's.
+/// Cuts `steps` at the watermarks and aggregations. The conjuncts of a filter right after a
+/// watermark that do not read its event-time column run before it, as Spark's optimizer
+/// pushes them down — so the watermark's statistics see the same rows as Spark's.
 fn segments(steps: &[PlanStep]) -> Segments {
     let mut segments = Segments {
         head: Vec::new(),
-        watermarks: Vec::new(),
+        nodes: Vec::new(),
     };
     for step in steps {
-        match step {
+        let transform = match step {
             PlanStep::Watermark { column, delay_ms } => {
-                segments
-                    .watermarks
-                    .push((column.clone(), *delay_ms, Vec::new()));
+                let node = Node::Watermark {
+                    column: column.clone(),
+                    delay_ms: *delay_ms,
+                };
+                segments.nodes.push((node, Vec::new()));
+                continue;
             }
-            PlanStep::Transform(transform) => {
-                let mut remaining = Some(transform.clone());
-                if let (Transform::Filter(predicate), Some((column, _, after))) =
-                    (transform, segments.watermarks.last())
-                {
-                    if after.is_empty() {
-                        let (keep, push): (Vec<Expr>, Vec<Expr>) = conjuncts(predicate)
-                            .into_iter()
-                            .partition(|part| part.columns().contains(column));
-                        let before = match segments.watermarks.len() {
-                            1 => &mut segments.head,
-                            n => &mut segments.watermarks[n - 2].2,
-                        };
-                        before.extend(conjunction(push).map(Transform::Filter));
-                        remaining = conjunction(keep).map(Transform::Filter);
-                    }
-                }
-                if let Some(transform) = remaining {
-                    match segments.watermarks.last_mut() {
-                        Some((_, _, after)) => after.push(transform),
-                        None => segments.head.push(transform),
-                    }
-                }
+            PlanStep::Aggregate {
+                keys,
+                aggregates,
+                event_time_key,
+            } => {
+                let node = Node::Aggregate {
+                    keys: keys.clone(),
+                    aggregates: aggregates.clone(),
+                    event_time_key: *event_time_key,
+                };
+                segments.nodes.push((node, Vec::new()));
+                continue;
+            }
+            PlanStep::Transform(transform) => transform,
+        };
+        let mut remaining = Some(transform.clone());
+        if let (Transform::Filter(predicate), Some((Node::Watermark { column, .. }, after))) =
+            (transform, segments.nodes.last())
+        {
+            if after.is_empty() {
+                let (keep, push): (Vec<Expr>, Vec<Expr>) = conjuncts(predicate)
+                    .into_iter()
+                    .partition(|part| part.columns().contains(column));
+                let before = match segments.nodes.len() {
+                    1 => &mut segments.head,
+                    n => &mut segments.nodes[n - 2].1,
+                };
+                before.extend(conjunction(push).map(Transform::Filter));
+                remaining = conjunction(keep).map(Transform::Filter);
+            }
+        }
+        if let Some(transform) = remaining {
+            match segments.nodes.last_mut() {
+                Some((_, after)) => after.push(transform),
+                None => segments.head.push(transform),
             }
         }
     }
@@ -103,7 +133,7 @@ pub(crate) fn plan_query(
     let time_zone = session.time_zone()?;
     let context = session.eval_context()?;
     let source = plan.source.open(time_zone)?;
-    let Segments { head, watermarks } = segments(&plan.steps);
+    let Segments { head, nodes } = segments(&plan.steps);
     let analysis = |e: spate_operators::expr::ExprError| Error::Analysis(e.to_string());
     let stage = Stage::new(source.schema(), head, context).map_err(analysis)?;
     let mut schema = stage.output_schema();
@@ -117,11 +147,37 @@ pub(crate) fn plan_query(
         map,
         schema.clone(),
     )));
-    for (column, delay_ms, after) in watermarks {
-        let watermark =
-            topology.add_operator(Box::new(WithWatermark::new(&schema, &column, delay_ms)?), 1);
-        topology.connect(last, watermark, 0)?;
-        last = watermark;
+    for (node, after) in nodes {
+        let operator: Box<dyn Operator> = match node {
+            Node::Watermark { column, delay_ms } => {
+                Box::new(WithWatermark::new(&schema, &column, delay_ms)?)
+            }
+            Node::Aggregate {
+                keys,
+                aggregates,
+                event_time_key,
+            } => {
+                let mode = match mode {
+                    OutputMode::Append => EmitMode::Append,
+                    OutputMode::Update => EmitMode::Update,
+                    OutputMode::Complete => EmitMode::Complete,
+                };
+                let aggregate = StreamingAggregate::new(
+                    &schema,
+                    keys,
+                    aggregates,
+                    event_time_key,
+                    mode,
+                    context,
+                )
+                .map_err(analysis)?;
+                schema = aggregate.output_schema();
+                Box::new(aggregate)
+            }
+        };
+        let node = topology.add_operator(operator, 1);
+        topology.connect(last, node, 0)?;
+        last = node;
         if !after.is_empty() {
             let stage = Stage::new(schema.clone(), after, context).map_err(analysis)?;
             schema = stage.output_schema();
@@ -194,6 +250,6 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&segments.head), ["((v > 1) AND (w < 3))"]);
-        assert_eq!(names(&segments.watermarks[0].2), ["(t > 2)"]);
+        assert_eq!(names(&segments.nodes[0].1), ["(t > 2)"]);
     }
 }

@@ -1,7 +1,7 @@
 //! `DataStreamWriter`: `df.writeStream.format(..).outputMode(..).trigger(..).start()`,
 //! with Spark's checks at `start()`.
 
-use crate::dataframe::DataFrame;
+use crate::dataframe::{DataFrame, PlanStep};
 use crate::plan::plan_query;
 use spate_connectors::console::ConsoleOutput;
 use spate_connectors::foreach_batch::BatchFunction;
@@ -139,11 +139,7 @@ impl DataStreamWriter {
                 )))
             }
         };
-        if mode == OutputMode::Complete {
-            return Err(Error::Analysis(
-                "[STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] Invalid streaming output mode: complete. This output mode is not supported for no streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE".into(),
-            ));
-        }
+        check_output_mode(&self.df, mode)?;
         if let SinkSpec::File(format) = &sink {
             if mode != OutputMode::Append {
                 let mode = format!("{mode:?}").to_ascii_lowercase();
@@ -229,6 +225,37 @@ impl DataStreamWriter {
         let query = start_query(&session.inner.system, topology, config)?;
         session.add_query(&query)?;
         Ok(query)
+    }
+}
+
+/// Spark's output-mode rules for the query's shape (SEMANTICS.md §6.2).
+fn check_output_mode(df: &DataFrame, mode: OutputMode) -> Result<()> {
+    let unsupported = |mode: &str, reason: &str| {
+        Err(Error::Analysis(format!(
+            "[STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] Invalid streaming output mode: {mode}. This output mode is not supported for {reason} on streaming DataFrames/DataSets. SQLSTATE: 42KDE"
+        )))
+    };
+    let aggregations: Vec<Option<usize>> = df
+        .plan
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            PlanStep::Aggregate { event_time_key, .. } => Some(*event_time_key),
+            _ => None,
+        })
+        .collect();
+    if aggregations.len() > 1 {
+        return Err(Error::Analysis(
+            "[UNSUPPORTED_FEATURE] spate does not support chained streaming aggregations yet"
+                .into(),
+        ));
+    }
+    match (mode, aggregations.first()) {
+        (OutputMode::Complete, None) => unsupported("complete", "no streaming aggregations"),
+        (OutputMode::Append, Some(None)) => {
+            unsupported("append", "streaming aggregations without watermark")
+        }
+        _ => Ok(()),
     }
 }
 

@@ -63,6 +63,13 @@ pub(crate) fn accumulator(
     })
 }
 
+/// An argument arrived with another type than the query was analysed with.
+fn type_changed(expected: &DataType, actual: &DataType) -> ExprError {
+    ExprError::Arrow(arrow::error::ArrowError::InvalidArgumentError(format!(
+        "aggregate argument of type {actual}, expected {expected}"
+    )))
+}
+
 fn grow<T: Clone>(values: &mut Vec<T>, len: usize, fill: T) {
     if values.len() < len {
         values.resize(len, fill);
@@ -286,7 +293,9 @@ impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
         grow(&mut self.values, n, T::Native::default());
         grow(&mut self.valid, n, false);
         grow(&mut self.chosen, n, false);
-        let values = values.as_primitive::<T>();
+        let values = values
+            .as_primitive_opt::<T>()
+            .ok_or_else(|| type_changed(&self.data_type, values.data_type()))?;
         for (row, &g) in groups.iter().enumerate() {
             let g = g as usize;
             let (candidate, is_valid) = (Ordered(values.value(row)), values.is_valid(row));
@@ -333,7 +342,9 @@ impl Accumulator for PickString {
     fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
         grow(&mut self.values, n, None);
         grow(&mut self.chosen, n, false);
-        let values = values.as_string::<i32>();
+        let values = values
+            .as_string_opt::<i32>()
+            .ok_or_else(|| type_changed(&DataType::Utf8, values.data_type()))?;
         for (row, &g) in groups.iter().enumerate() {
             let g = g as usize;
             let (candidate, is_valid) = (values.value(row), values.is_valid(row));

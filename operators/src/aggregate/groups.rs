@@ -15,6 +15,8 @@ pub(crate) struct GroupTable {
     hashes: Vec<u64>,
     table: HashTable<u32>,
     hasher: RandomState,
+    /// Keys dropped as late in the current epoch.
+    late: hashbrown::HashSet<Box<[u8]>, RandomState>,
 }
 
 impl GroupTable {
@@ -28,6 +30,7 @@ impl GroupTable {
             hashes: Vec::new(),
             table: HashTable::new(),
             hasher: RandomState::with_seeds(0x5eed, 0x5a7e, 0xa99, 0x9f0),
+            late: hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4)),
         })
     }
 
@@ -74,14 +77,23 @@ impl GroupTable {
         Ok(())
     }
 
-    /// How many distinct keys the rows of `columns` hold (groups need not exist).
-    pub(crate) fn count_distinct(&self, columns: &[ArrayRef]) -> Result<usize, ArrowError> {
+    /// Records the keys of rows dropped as late (counted once per key and epoch, as Spark
+    /// counts the merged rows it drops).
+    pub(crate) fn note_late(&mut self, columns: &[ArrayRef]) -> Result<(), ArrowError> {
         let rows = self.converter.convert_columns(columns)?;
-        let mut seen = hashbrown::HashSet::with_hasher(self.hasher.clone());
         for row in rows.iter() {
-            seen.insert(row.data());
+            if !self.late.contains(row.data()) {
+                self.late.insert(row.data().into());
+            }
         }
-        Ok(seen.len())
+        Ok(())
+    }
+
+    /// How many distinct late keys were recorded since the last call.
+    pub(crate) fn take_late_count(&mut self) -> usize {
+        let count = self.late.len();
+        self.late.clear();
+        count
     }
 
     /// The key columns of `groups`, in that order.

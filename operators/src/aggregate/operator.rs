@@ -42,10 +42,9 @@ struct Aggregate {
     state: Box<dyn Accumulator>,
 }
 
-/// What one epoch did to the state, for progress `stateOperators`.
+/// Time one epoch spent updating the state, for progress `stateOperators`.
 #[derive(Default)]
 struct EpochCounts {
-    dropped: u64,
     updates_time: std::time::Duration,
 }
 
@@ -287,7 +286,7 @@ impl StreamingAggregate {
                 let kept_starts = filter_by(&self.scratch.starts, &keep, true);
                 self.scratch.starts = late_starts;
                 let late_keys = self.key_columns(batch, Some(&late_rows))?;
-                self.counts.dropped += self.table.count_distinct(&late_keys)? as u64;
+                self.table.note_late(&late_keys)?;
                 self.scratch.starts = kept_starts;
                 selected = Some(filter_by(&all, &keep, true));
                 times = filter_by(&times, &keep, true);
@@ -481,7 +480,7 @@ impl Operator for StreamingAggregate {
             all_removals_time_ms: removals_time.as_millis() as u64,
             commit_time_ms: 0,
             memory_used_bytes: self.memory_bytes(),
-            num_rows_dropped_by_watermark: counts.dropped,
+            num_rows_dropped_by_watermark: self.table.take_late_count() as u64,
             num_shuffle_partitions: 1,
             num_state_store_instances: 1,
             custom_metrics: Default::default(),

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::expr::{col, EvalContext};
-use arrow::array::{Array, AsArray, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{AsArray, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{Operator, Output, Watermarks};
