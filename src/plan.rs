@@ -6,7 +6,7 @@ use crate::dataframe::PlanStep;
 use crate::writer::{OutputMode, SinkSpec};
 use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
-use spate_connectors::foreach_batch::ForeachBatchSink;
+use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::expr::{BinaryOp, Expr};
@@ -127,6 +127,7 @@ pub(crate) fn plan_query(
     mode: OutputMode,
     options: &HashMap<String, String>,
     query_name: Option<&str>,
+    mut late_rows: Option<BatchFunction>,
 ) -> Result<Topology> {
     let session = &df.session;
     let plan = &df.plan;
@@ -172,7 +173,12 @@ pub(crate) fn plan_query(
                 )
                 .map_err(analysis)?;
                 schema = aggregate.output_schema();
-                Box::new(aggregate)
+                match late_rows.take() {
+                    Some(function) => Box::new(
+                        aggregate.with_late_rows_to(Box::new(ForeachBatchSink::new(function))),
+                    ),
+                    None => Box::new(aggregate),
+                }
             }
         };
         let node = topology.add_operator(operator, 1);
@@ -185,6 +191,11 @@ pub(crate) fn plan_query(
             topology.connect(last, node, 0)?;
             last = node;
         }
+    }
+    if late_rows.is_some() {
+        return Err(Error::Analysis(
+            "late_rows_to(...) needs a stateful operator that drops late rows: an aggregation grouped by a watermarked column or a window over one".into(),
+        ));
     }
     let sink: Box<dyn Sink> = match sink {
         SinkSpec::Console(output) => {

@@ -52,6 +52,7 @@ pub struct DataStreamWriter {
     options: HashMap<String, String>,
     query_name: Option<String>,
     foreach_batch: Option<BatchFunction>,
+    late_rows: Option<BatchFunction>,
     console_output: ConsoleOutput,
 }
 
@@ -65,6 +66,7 @@ impl DataStreamWriter {
             options: HashMap::new(),
             query_name: None,
             foreach_batch: None,
+            late_rows: None,
             console_output: ConsoleOutput::Stdout,
         }
     }
@@ -105,6 +107,18 @@ impl DataStreamWriter {
         function: impl FnMut(&[arrow::record_batch::RecordBatch], u64) -> Result<()> + Send + 'static,
     ) -> Self {
         self.foreach_batch = Some(Box::new(function));
+        self
+    }
+
+    /// Beyond Spark: calls `function(late_rows, batch_id)` with the rows the aggregation drops
+    /// as late in each batch that drops any (the input columns plus the dropped `window`),
+    /// instead of losing them silently. Progress `numRowsDroppedByWatermark` still counts
+    /// them as Spark does.
+    pub fn late_rows_to(
+        mut self,
+        function: impl FnMut(&[arrow::record_batch::RecordBatch], u64) -> Result<()> + Send + 'static,
+    ) -> Self {
+        self.late_rows = Some(Box::new(function));
         self
     }
 
@@ -190,6 +204,7 @@ impl DataStreamWriter {
             mode,
             &self.options,
             self.query_name.as_deref(),
+            self.late_rows.take(),
         )?;
         let mut config = QueryConfig::new(checkpoint);
         config.name = self.query_name.clone();

@@ -334,3 +334,116 @@ fn a_dangling_link_in_the_input_is_skipped_as_spark_does() {
         .expect("the link does not fail the query");
     assert_eq!(spark.table("broken").expect("table").count(), 2);
 }
+
+/// SEMANTICS.md §6.4 run as Spark ran it: one delivery at a time with
+/// `processAllAvailable()` after each, so no-data batches close windows between deliveries;
+/// the last delivery's row is late and reaches `late_rows_to` instead of vanishing.
+#[test]
+fn worked_example_runs_no_data_batches_and_routes_late_rows() {
+    use spate::connectors::console::show::{show_string, ShowOptions};
+    use spate::functions::window;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    let deliveries: [&[(&str, &str)]; 4] = [
+        &[("12:02", "cat"), ("12:07", "dog"), ("12:08", "cat")],
+        &[("12:14", "cat"), ("12:09", "dog")],
+        &[("12:21", "cat"), ("12:03", "owl")],
+        &[("12:05", "cat")],
+    ];
+    let deliver = |n: usize| {
+        let text: String = deliveries[n]
+            .iter()
+            .map(|(t, w)| format!("{{\"event_time\": \"2024-01-01 {t}:00\", \"word\": \"{w}\"}}\n"))
+            .collect();
+        let path = input.join(format!("d{n}.json"));
+        std::fs::write(&path, text).expect("write");
+        set_mtime(&path, 1_705_312_800_000 + n as u64 * 1000);
+    };
+    deliver(0);
+    let spark = session();
+    let counts = spark
+        .read_stream()
+        .format("json")
+        .schema("event_time TIMESTAMP, word STRING")
+        .load(&input)
+        .expect("load")
+        .with_watermark("event_time", "10 minutes")
+        .expect("watermark")
+        .group_by([window(col("event_time"), "10 minutes"), col("word")])
+        .count()
+        .expect("count");
+    let emitted: Arc<Mutex<Vec<(u64, usize)>>> = Arc::default();
+    let late: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
+    let (emitted_sink, late_sink) = (emitted.clone(), late.clone());
+    let query = counts
+        .write_stream()
+        .output_mode("append")
+        .option("checkpointLocation", dir.path().join("chk").display())
+        .foreach_batch(move |batches, id| {
+            let rows = batches.iter().map(|b| b.num_rows()).sum();
+            emitted_sink.lock().expect("lock").push((id, rows));
+            Ok(())
+        })
+        .late_rows_to(move |batches, id| {
+            let options = ShowOptions {
+                num_rows: 20,
+                truncate: 0,
+                time_zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
+            };
+            let schema = batches[0].schema();
+            assert_eq!(schema.fields().len(), 3, "event_time, word and the window");
+            let text = show_string(&schema, batches, &options).expect("show");
+            late_sink.lock().expect("lock").push((id, text));
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    query.process_all_available().expect("batch 0-1");
+    for n in 1..4 {
+        deliver(n);
+        query.process_all_available().expect("delivery");
+    }
+    query.stop();
+    // Batches 0-6 as in §6.4: the window [12:00, 12:10) closes in no-data batch 5.
+    let emitted = emitted.lock().expect("lock").clone();
+    assert_eq!(
+        emitted,
+        [(0, 0), (1, 0), (2, 0), (3, 0), (4, 0), (5, 3), (6, 0)]
+    );
+    let progress = query.recent_progress();
+    let dropped: Vec<u64> = progress
+        .iter()
+        .filter(|p| p.duration_ms.contains_key("addBatch"))
+        .map(|p| p.state_operators[0].num_rows_dropped_by_watermark)
+        .collect();
+    assert_eq!(dropped, [0, 0, 0, 0, 0, 0, 1]);
+    let late = late.lock().expect("lock").clone();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].0, 6);
+    assert!(
+        late[0]
+            .1
+            .contains("|2024-01-01 12:05:00|cat |{2024-01-01 12:00:00, 2024-01-01 12:10:00}|"),
+        "{}",
+        late[0].1
+    );
+}
+
+#[test]
+fn late_rows_to_needs_an_aggregation() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let error = lab_stream(&spark, dir.path().join("in"))
+        .write_stream()
+        .format("console")
+        .late_rows_to(|_, _| Ok(()))
+        .start()
+        .err()
+        .expect("refused");
+    assert!(error
+        .to_string()
+        .starts_with("late_rows_to(...) needs a stateful operator"));
+}

@@ -15,7 +15,7 @@ use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimestampMicr
 use arrow::row::SortField;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::types::timestamp_type;
-use spate_runtime::{EpochReport, Error, Operator, Output, Result, Watermarks};
+use spate_runtime::{EpochReport, Error, Operator, Output, Result, Sink, Watermarks};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -76,6 +76,12 @@ pub struct StreamingAggregate {
     watermarks: Option<Watermarks>,
     counts: EpochCounts,
     scratch: Scratch,
+    /// The input schema (late rows are sent in it, plus their `window`).
+    input: SchemaRef,
+    /// Where late rows go instead of being lost (beyond Spark), and whether this epoch sent
+    /// any.
+    late_rows: Option<Box<dyn Sink>>,
+    late_rows_sent: bool,
 }
 
 /// Spark's window check for the time column of `window(...)`.
@@ -168,7 +174,64 @@ impl StreamingAggregate {
             watermarks: None,
             counts: EpochCounts::default(),
             scratch: Scratch::default(),
+            input: Arc::new(input.clone()),
+            late_rows: None,
+            late_rows_sent: false,
         })
+    }
+
+    /// Sends the rows dropped as late to `sink` (one commit per epoch that had late rows)
+    /// instead of losing them: the input columns, plus the dropped `window` when windowed
+    /// (a row of a sliding window may be late for some of its windows only).
+    pub fn with_late_rows_to(mut self, sink: Box<dyn Sink>) -> Self {
+        self.late_rows = Some(sink);
+        self
+    }
+
+    /// The schema of the late rows [`StreamingAggregate::with_late_rows_to`] sends.
+    pub fn late_rows_schema(&self) -> SchemaRef {
+        let mut fields: Vec<Field> = self
+            .input
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        if let Some(name) = self.window_name() {
+            fields.push(Field::new(name, TimeWindow::data_type(), true));
+        }
+        Arc::new(Schema::new(fields))
+    }
+
+    fn window_name(&self) -> Option<String> {
+        let position = self
+            .keys
+            .iter()
+            .position(|k| matches!(k, Key::Window { .. }))?;
+        Some(self.schema.field(position).name().clone())
+    }
+
+    /// Sends the late `rows` of `batch` (with their window starts) to the late-row sink.
+    fn send_late_rows(&mut self, batch: &RecordBatch, rows: &[u32], starts: &[i64]) -> Result<()> {
+        let epoch = self.watermarks.map_or(0, |w| w.epoch);
+        let schema = self.late_rows_schema();
+        let window = self.window().map(|(_, w)| w);
+        let Some(sink) = self.late_rows.as_mut() else {
+            return Ok(());
+        };
+        let indices = UInt32Array::from(rows.to_vec());
+        let mut columns = batch
+            .columns()
+            .iter()
+            .map(|c| take(c.as_ref(), &indices, None))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        if let Some(window) = window {
+            let starts: ArrayRef =
+                Arc::new(TimestampMicrosecondArray::from(starts.to_vec()).with_timezone("UTC"));
+            columns.push(window_struct(&starts, window.size)?);
+        }
+        sink.write(epoch, RecordBatch::try_new(schema, columns)?)?;
+        self.late_rows_sent = true;
+        Ok(())
     }
 
     /// The schema of the rows it emits: the keys, then the aggregates, all nullable.
@@ -287,6 +350,10 @@ impl StreamingAggregate {
                 self.scratch.starts = late_starts;
                 let late_keys = self.key_columns(batch, Some(&late_rows))?;
                 self.table.note_late(&late_keys)?;
+                if self.late_rows.is_some() {
+                    let late_starts = std::mem::take(&mut self.scratch.starts);
+                    self.send_late_rows(batch, &late_rows, &late_starts)?;
+                }
                 self.scratch.starts = kept_starts;
                 selected = Some(filter_by(&all, &keep, true));
                 times = filter_by(&times, &keep, true);
@@ -442,7 +509,12 @@ impl Operator for StreamingAggregate {
         self.mode != EmitMode::Complete
     }
 
-    fn on_epoch_end(&mut self, _epoch: u64, out: &mut Output) -> Result<EpochReport> {
+    fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
+        if std::mem::take(&mut self.late_rows_sent) {
+            if let Some(sink) = self.late_rows.as_mut() {
+                sink.commit(epoch)?;
+            }
+        }
         let updated = self.touched_groups.len() as u64;
         let removal_start = Instant::now();
         let mut removed = 0;
