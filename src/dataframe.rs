@@ -50,11 +50,32 @@ pub(crate) enum PlanStep {
     },
 }
 
-/// The logical plan: a source and the steps after it.
+/// Where a plan's rows come from.
+#[derive(Debug, Clone)]
+pub(crate) enum PlanInput {
+    /// A file source.
+    Source(SourceSpec),
+    /// `union`: the rows of every input plan.
+    Union(Vec<Arc<LogicalPlan>>),
+}
+
+/// The logical plan: an input and the steps after it.
 #[derive(Debug, Clone)]
 pub(crate) struct LogicalPlan {
-    pub source: SourceSpec,
+    pub input: PlanInput,
     pub steps: Vec<PlanStep>,
+}
+
+impl LogicalPlan {
+    /// Every step of the plan and of the plans it reads, inputs first.
+    pub fn all_steps(&self) -> Vec<&PlanStep> {
+        let mut steps = match &self.input {
+            PlanInput::Source(_) => Vec::new(),
+            PlanInput::Union(inputs) => inputs.iter().flat_map(|p| p.all_steps()).collect(),
+        };
+        steps.extend(&self.steps);
+        steps
+    }
 }
 
 /// Spark's streaming `DataFrame`.
@@ -79,7 +100,7 @@ impl DataFrame {
         DataFrame {
             session,
             plan: Arc::new(LogicalPlan {
-                source,
+                input: PlanInput::Source(source),
                 steps: Vec::new(),
             }),
             schema,
@@ -239,6 +260,48 @@ impl DataFrame {
     /// `groupBy(keys)`: the keys are columns, expressions or a [`window`](crate::functions::window).
     pub fn group_by(&self, keys: impl IntoIterator<Item = Expr>) -> GroupedData {
         GroupedData::new(self.clone(), keys.into_iter().collect())
+    }
+
+    /// `union(other)`: the rows of both streams, matched by column position (the names are
+    /// this DataFrame's). Each input keeps its own watermarks; the query's watermark combines
+    /// them by `spark.sql.streaming.multipleWatermarkPolicy`.
+    pub fn union(&self, other: &DataFrame) -> Result<DataFrame> {
+        let (left, right) = (self.schema.fields(), other.schema.fields());
+        if left.len() != right.len() {
+            return Err(Error::Analysis(format!(
+                "[NUM_COLUMNS_MISMATCH] UNION can only be performed on inputs with the same number of columns, but the first input has {} columns and the second input has {} columns. SQLSTATE: 42826",
+                left.len(),
+                right.len()
+            )));
+        }
+        let mut fields = Vec::with_capacity(left.len());
+        for (index, (l, r)) in left.iter().zip(right.iter()).enumerate() {
+            if l.data_type() != r.data_type() {
+                let name = |f: &arrow::datatypes::Field| {
+                    spate_runtime::types::spark_type_name(f.data_type()).to_uppercase()
+                };
+                return Err(Error::Analysis(format!(
+                    "[INCOMPATIBLE_COLUMN_TYPE] UNION can only be performed on inputs with compatible column types. Column {} of the second input is \"{}\" type which is not compatible with \"{}\" at the same column of the first input. SQLSTATE: 42825",
+                    index + 1,
+                    name(r),
+                    name(l)
+                )));
+            }
+            fields.push(
+                l.as_ref()
+                    .clone()
+                    .with_nullable(l.is_nullable() || r.is_nullable()),
+            );
+        }
+        Ok(DataFrame {
+            session: self.session.clone(),
+            plan: Arc::new(LogicalPlan {
+                input: PlanInput::Union(vec![self.plan.clone(), other.plan.clone()]),
+                steps: Vec::new(),
+            }),
+            schema: Arc::new(arrow::datatypes::Schema::new(fields)),
+            event_time: self.event_time.clone(),
+        })
     }
 
     /// `writeStream`.

@@ -1,19 +1,21 @@
 //! The planner: a DataFrame's logical plan → a runtime topology
-//! (source with its stateless stage fused in → [watermark → stage]* → sink).
+//! (sources with their stateless stages fused in → [union] → [watermark | aggregation →
+//! stage]* → sink).
 
-use crate::dataframe::DataFrame;
-use crate::dataframe::PlanStep;
+use crate::dataframe::{DataFrame, LogicalPlan, PlanInput, PlanStep};
 use crate::writer::{OutputMode, SinkSpec};
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
-use spate_operators::expr::{BinaryOp, Expr};
+use spate_operators::expr::{BinaryOp, EvalContext, Expr, ExprError};
 use spate_operators::stage::{Stage, Transform};
+use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::source::{BatchMap, MappedSource};
-use spate_runtime::{Error, Operator, Result, Sink, Source, Topology};
+use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Source, Topology};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -120,6 +122,123 @@ fn segments(steps: &[PlanStep]) -> Segments {
     segments
 }
 
+/// Builds operators into a topology, one plan at a time.
+struct Planner {
+    topology: Topology,
+    context: EvalContext,
+    time_zone: chrono::FixedOffset,
+    mode: EmitMode,
+    /// The late-row side output, until an aggregation takes it.
+    late_rows: Option<BatchFunction>,
+}
+
+fn analysis(error: ExprError) -> Error {
+    Error::Analysis(error.to_string())
+}
+
+impl Planner {
+    /// Adds `operator` fed by `from`.
+    fn then(&mut self, from: NodeRef, operator: Box<dyn Operator>) -> Result<NodeRef> {
+        let node = self.topology.add_operator(operator, 1);
+        self.topology.connect(from, node, 0)?;
+        Ok(node)
+    }
+
+    /// Adds the operators of `plan`; returns its last node and output schema.
+    fn build(&mut self, plan: &LogicalPlan) -> Result<(NodeRef, SchemaRef)> {
+        let Segments { head, nodes } = segments(&plan.steps);
+        let (mut last, mut schema) = match &plan.input {
+            PlanInput::Source(spec) => {
+                let source = spec.open(self.time_zone)?;
+                let stage = Stage::new(source.schema(), head, self.context).map_err(analysis)?;
+                let schema = stage.output_schema();
+                // The stateless stage runs inside the source's actor: no message hop, and
+                // the sink gets a core of its own.
+                let stage = Arc::new(stage);
+                let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
+                let source = MappedSource::new(Box::new(source), map, schema.clone());
+                (self.topology.add_source(Box::new(source)), schema)
+            }
+            PlanInput::Union(inputs) => {
+                let mut built = Vec::with_capacity(inputs.len());
+                for input in inputs {
+                    built.push(self.build(input)?);
+                }
+                let schema = union_schema(built.iter().map(|(_, s)| s));
+                let union = self
+                    .topology
+                    .add_operator(Box::new(Union::new(schema.clone())), built.len());
+                for (port, (node, _)) in built.into_iter().enumerate() {
+                    self.topology.connect(node, union, port)?;
+                }
+                self.stage(union, schema, head)?
+            }
+        };
+        for (node, after) in nodes {
+            let operator: Box<dyn Operator> = match node {
+                Node::Watermark { column, delay_ms } => {
+                    Box::new(WithWatermark::new(&schema, &column, delay_ms)?)
+                }
+                Node::Aggregate {
+                    keys,
+                    aggregates,
+                    event_time_key,
+                } => {
+                    let aggregate = StreamingAggregate::new(
+                        &schema,
+                        keys,
+                        aggregates,
+                        event_time_key,
+                        self.mode,
+                        self.context,
+                    )
+                    .map_err(analysis)?;
+                    schema = aggregate.output_schema();
+                    match self.late_rows.take() {
+                        Some(function) => Box::new(
+                            aggregate.with_late_rows_to(Box::new(ForeachBatchSink::new(function))),
+                        ),
+                        None => Box::new(aggregate),
+                    }
+                }
+            };
+            last = self.then(last, operator)?;
+            (last, schema) = self.stage(last, schema, after)?;
+        }
+        Ok((last, schema))
+    }
+
+    /// Adds a stage of `transforms` after `from` (nothing when there are none).
+    fn stage(
+        &mut self,
+        from: NodeRef,
+        schema: SchemaRef,
+        transforms: Vec<Transform>,
+    ) -> Result<(NodeRef, SchemaRef)> {
+        if transforms.is_empty() {
+            return Ok((from, schema));
+        }
+        let stage = Stage::new(schema, transforms, self.context).map_err(analysis)?;
+        let schema = stage.output_schema();
+        Ok((self.then(from, Box::new(stage))?, schema))
+    }
+}
+
+/// A union's schema: the first input's names and types, nullable where any input is.
+fn union_schema<'a>(inputs: impl Iterator<Item = &'a SchemaRef>) -> SchemaRef {
+    let inputs: Vec<&SchemaRef> = inputs.collect();
+    let fields: Vec<Field> = inputs[0]
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let nullable = inputs.iter().any(|s| s.field(i).is_nullable());
+            field.as_ref().clone().with_nullable(nullable)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
 /// Builds the topology of `df` writing into `sink`.
 pub(crate) fn plan_query(
     df: &DataFrame,
@@ -127,76 +246,28 @@ pub(crate) fn plan_query(
     mode: OutputMode,
     options: &HashMap<String, String>,
     query_name: Option<&str>,
-    mut late_rows: Option<BatchFunction>,
+    late_rows: Option<BatchFunction>,
 ) -> Result<Topology> {
     let session = &df.session;
-    let plan = &df.plan;
     let time_zone = session.time_zone()?;
-    let context = session.eval_context()?;
-    let source = plan.source.open(time_zone)?;
-    let Segments { head, nodes } = segments(&plan.steps);
-    let analysis = |e: spate_operators::expr::ExprError| Error::Analysis(e.to_string());
-    let stage = Stage::new(source.schema(), head, context).map_err(analysis)?;
-    let mut schema = stage.output_schema();
-    // The stateless stage runs inside the source's actor: no message hop, and the sink
-    // gets a core of its own.
-    let stage = Arc::new(stage);
-    let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
-    let mut topology = Topology::new();
-    let mut last = topology.add_source(Box::new(MappedSource::new(
-        Box::new(source),
-        map,
-        schema.clone(),
-    )));
-    for (node, after) in nodes {
-        let operator: Box<dyn Operator> = match node {
-            Node::Watermark { column, delay_ms } => {
-                Box::new(WithWatermark::new(&schema, &column, delay_ms)?)
-            }
-            Node::Aggregate {
-                keys,
-                aggregates,
-                event_time_key,
-            } => {
-                let mode = match mode {
-                    OutputMode::Append => EmitMode::Append,
-                    OutputMode::Update => EmitMode::Update,
-                    OutputMode::Complete => EmitMode::Complete,
-                };
-                let aggregate = StreamingAggregate::new(
-                    &schema,
-                    keys,
-                    aggregates,
-                    event_time_key,
-                    mode,
-                    context,
-                )
-                .map_err(analysis)?;
-                schema = aggregate.output_schema();
-                match late_rows.take() {
-                    Some(function) => Box::new(
-                        aggregate.with_late_rows_to(Box::new(ForeachBatchSink::new(function))),
-                    ),
-                    None => Box::new(aggregate),
-                }
-            }
-        };
-        let node = topology.add_operator(operator, 1);
-        topology.connect(last, node, 0)?;
-        last = node;
-        if !after.is_empty() {
-            let stage = Stage::new(schema.clone(), after, context).map_err(analysis)?;
-            schema = stage.output_schema();
-            let node = topology.add_operator(Box::new(stage), 1);
-            topology.connect(last, node, 0)?;
-            last = node;
-        }
-    }
-    if late_rows.is_some() {
+    let mut planner = Planner {
+        topology: Topology::new(),
+        context: session.eval_context()?,
+        time_zone,
+        mode: match mode {
+            OutputMode::Append => EmitMode::Append,
+            OutputMode::Update => EmitMode::Update,
+            OutputMode::Complete => EmitMode::Complete,
+        },
+        late_rows,
+    };
+    let (last, schema) = planner.build(&df.plan)?;
+    if planner.late_rows.is_some() {
         return Err(Error::Analysis(
             "late_rows_to(...) needs a stateful operator that drops late rows: an aggregation grouped by a watermarked column or a window over one".into(),
         ));
     }
+    let mut topology = planner.topology;
     let sink: Box<dyn Sink> = match sink {
         SinkSpec::Console(output) => {
             Box::new(ConsoleSink::new(schema, options, time_zone, output)?)

@@ -252,8 +252,8 @@ fn check_output_mode(df: &DataFrame, mode: OutputMode) -> Result<()> {
     };
     let aggregations: Vec<Option<usize>> = df
         .plan
-        .steps
-        .iter()
+        .all_steps()
+        .into_iter()
         .filter_map(|step| match step {
             PlanStep::Aggregate { event_time_key, .. } => Some(*event_time_key),
             _ => None,

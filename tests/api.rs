@@ -447,3 +447,94 @@ fn late_rows_to_needs_an_aggregation() {
         .to_string()
         .starts_with("late_rows_to(...) needs a stateful operator"));
 }
+
+/// SEMANTICS.md §5.2: a union of two watermarked streams where only one has data. With the
+/// default `min` policy the silent input pins the watermark at 1970 and append mode emits
+/// nothing; with `max` the watermark moves and the closed window is emitted.
+#[test]
+fn union_watermark_policies() {
+    use spate::functions::window;
+    for (policy, expected_rows) in [("min", 0), ("max", 1)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (busy, silent) = (dir.path().join("busy"), dir.path().join("silent"));
+        std::fs::create_dir_all(&busy).expect("dir");
+        std::fs::create_dir_all(&silent).expect("dir");
+        let text: String = [0, 3, 7, 19]
+            .iter()
+            .map(|m| format!("{{\"event_time\": \"2024-01-15 10:{m:02}:00\", \"word\": \"w\"}}\n"))
+            .collect();
+        std::fs::write(busy.join("a.json"), text).expect("write");
+        let spark = Session::builder()
+            .master("local[2]")
+            .config("spark.sql.streaming.multipleWatermarkPolicy", policy)
+            .get_or_create()
+            .expect("session");
+        let stream = |path: &Path| {
+            spark
+                .read_stream()
+                .format("json")
+                .schema("event_time TIMESTAMP, word STRING")
+                .load(path)
+                .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+                .expect("stream")
+        };
+        let counts = stream(&busy)
+            .union(&stream(&silent))
+            .expect("union")
+            .group_by([window(col("event_time"), "5 minutes")])
+            .count()
+            .expect("count");
+        let rows = std::sync::Arc::new(std::sync::Mutex::new(0usize));
+        let sink = rows.clone();
+        let query = counts
+            .write_stream()
+            .trigger(Trigger::AvailableNow)
+            .option("checkpointLocation", dir.path().join("chk").display())
+            .foreach_batch(move |batches, _| {
+                *sink.lock().expect("lock") += batches.iter().map(|b| b.num_rows()).sum::<usize>();
+                Ok(())
+            })
+            .start()
+            .expect("start");
+        query.await_termination().expect("run");
+        let watermark = query
+            .last_progress()
+            .and_then(|p| p.event_time.get("watermark").cloned());
+        assert_eq!(
+            *rows.lock().expect("lock"),
+            expected_rows,
+            "policy {policy}"
+        );
+        let expected_watermark = match policy {
+            "min" => "1970-01-01T00:00:00.000Z",
+            _ => "2024-01-15T10:09:00.000Z",
+        };
+        assert_eq!(
+            watermark.as_deref(),
+            Some(expected_watermark),
+            "policy {policy}"
+        );
+    }
+}
+
+#[test]
+fn union_needs_matching_columns() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let lab = lab_stream(&spark, dir.path().join("in"));
+    let narrower = lab.select([col("id"), col("name")]).expect("select");
+    let error = lab.union(&narrower).err().expect("refused");
+    assert!(
+        error.to_string().starts_with("[NUM_COLUMNS_MISMATCH]"),
+        "{error}"
+    );
+    let swapped = lab
+        .select([col("name"), col("id"), col("value"), col("timestamp")])
+        .expect("select");
+    let error = lab.union(&swapped).err().expect("refused");
+    assert!(
+        error.to_string().starts_with("[INCOMPATIBLE_COLUMN_TYPE]"),
+        "{error}"
+    );
+}

@@ -2,4 +2,5 @@
 pub mod aggregate;
 pub mod expr;
 pub mod stage;
+pub mod union;
 pub mod watermark;
