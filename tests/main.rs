@@ -1,5 +1,6 @@
 //! Integration tests, in one binary so that CI links arrow, parquet and actix once.
 
+mod actors;
 mod api;
 mod conformance;
 mod support;
