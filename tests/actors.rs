@@ -14,10 +14,13 @@ use spate::runtime::{start_query, ActorSystem, QueryConfig, Topology, Trigger};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// An emitted row: window start (s), count, sum.
+type WindowRow = (i64, i64, i64);
+
 /// Two sources (`value` = event time in seconds) → a watermark each (no delay) → one
 /// windowed count/sum in append mode. Returns each committed epoch's rows as
 /// `(window start s, count, sum)`, sorted.
-fn run(slow_input: usize) -> Vec<(u64, Vec<(i64, i64, i64)>)> {
+fn run(slow_input: usize) -> Vec<(u64, Vec<WindowRow>)> {
     let system = Arc::new(ActorSystem::start(2).expect("actor system"));
     let dir = tempfile::tempdir().expect("tempdir");
     let epochs: [[&[i64]; 2]; 3] = [[&[1, 2], &[5, 12]], [&[25], &[31, 13]], [&[40], &[41]]];
