@@ -245,3 +245,76 @@ fn sliding_windows_drop_only_their_late_windows() {
     assert_eq!(emitted, 2);
     assert_eq!(report.num_rows_dropped_by_watermark, 3);
 }
+
+#[test]
+fn count_distinct_equals_a_recomputation_over_all_rows() {
+    use arrow::array::Int32Array;
+    use std::collections::{BTreeMap, BTreeSet};
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("group", DataType::Utf8, true),
+        Field::new("user", DataType::Int32, true),
+    ]));
+    let mut op = StreamingAggregate::new(
+        &schema,
+        vec![col("group")],
+        vec![count_distinct(col("user"))],
+        None,
+        EmitMode::Complete,
+        EvalContext::default(),
+    )
+    .unwrap();
+    let mut seed = 7u64;
+    let mut next = |bound: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % bound
+    };
+    let mut expected: BTreeMap<String, BTreeSet<i32>> = BTreeMap::new();
+    let mut out = Output::default();
+    for epoch in 0..5 {
+        op.on_watermark(
+            &Watermarks {
+                epoch,
+                late: 0,
+                evict: 0,
+            },
+            &mut out,
+        )
+        .unwrap();
+        for _ in 0..3 {
+            let groups: Vec<String> = (0..500).map(|_| format!("g{}", next(40))).collect();
+            let users: Vec<Option<i32>> = (0..500)
+                .map(|_| (next(10) > 0).then(|| next(300) as i32))
+                .collect();
+            for (g, u) in groups.iter().zip(&users) {
+                let set = expected.entry(g.clone()).or_default();
+                if let Some(u) = u {
+                    set.insert(*u);
+                }
+            }
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(groups)),
+                    Arc::new(Int32Array::from(users)),
+                ],
+            )
+            .unwrap();
+            op.on_data(0, batch, &mut out).unwrap();
+        }
+        out.drain().for_each(drop);
+        op.on_epoch_end(epoch, &mut out).unwrap();
+        let mut actual = BTreeMap::new();
+        for batch in out.drain() {
+            let groups = batch.column(0).as_string::<i32>();
+            let counts = batch.column(1).as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                actual.insert(groups.value(i).to_string(), counts.value(i));
+            }
+        }
+        let recomputed: BTreeMap<String, i64> = expected
+            .iter()
+            .map(|(g, s)| (g.clone(), s.len() as i64))
+            .collect();
+        assert_eq!(actual, recomputed, "epoch {epoch}");
+    }
+}
