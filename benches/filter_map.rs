@@ -5,68 +5,14 @@
 //! `cargo bench --bench filter_map` (release build). Figures are ratios against the
 //! baseline measured in the same invocation, because machines are shared and noisy.
 
-use arrow::json::ReaderBuilder;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{files, generate, raw_decode_rate, EventTimes, FILES, ROWS, SCHEMA};
 use spate::functions::{col, lit, to_timestamp};
 use spate::{Session, Trigger};
-use std::io::{BufReader, Write};
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
-
-const ROWS: usize = 2_000_000;
-const FILES: usize = 20;
-const SCHEMA: &str = "id INT, name STRING, value DOUBLE, timestamp STRING";
-
-/// Lab-shaped NDJSON rows, seeded and deterministic.
-fn generate(dir: &Path, rows: usize, files: usize) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let per_file = rows / files;
-    let mut state: u64 = 0x5eed;
-    let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_705_312_800);
-    for f in 0..files {
-        let path = dir.join(format!("events_{f:02}.json"));
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        for r in 0..per_file {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let id = f * per_file + r;
-            let value = (state >> 33) % 400;
-            let second = (state >> 20) % 3600;
-            writeln!(
-                out,
-                "{{\"id\":{id},\"name\":\"Event_{id}\",\"value\":{value}.0,\"timestamp\":\"2024-01-15 10:{:02}:{:02}\"}}",
-                second / 60,
-                second % 60
-            )?;
-        }
-        out.flush()?;
-        drop(out);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)?
-            .set_modified(base + Duration::from_secs(f as u64))?;
-    }
-    Ok(())
-}
-
-/// Rows per second of arrow-json decoding the files, one after the other.
-fn raw_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
-    let schema = spate::types::parse_ddl(SCHEMA)?;
-    let start = Instant::now();
-    let mut rows = 0;
-    let mut paths: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let reader =
-            ReaderBuilder::new(schema.clone()).build(BufReader::new(std::fs::File::open(path)?))?;
-        for batch in reader {
-            rows += batch?.num_rows();
-        }
-    }
-    Ok(rows as f64 / start.elapsed().as_secs_f64())
-}
+use std::time::Instant;
 
 /// Rows per second of spate's own JSON decoder (Spark's PERMISSIVE rules) on the files.
 fn spate_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
@@ -75,11 +21,7 @@ fn spate_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
     let options = DecodeOptions::default();
     let start = Instant::now();
     let mut rows = 0;
-    let mut paths: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    paths.sort();
-    for path in paths {
+    for path in files(dir)? {
         let mut decoder = FileDecoder::new(FileFormat::Json, &path, &schema, &options);
         while let Some(batch) = decoder.next_batch()? {
             rows += batch.num_rows();
@@ -91,7 +33,7 @@ fn spate_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let work = tempfile::tempdir()?;
     let input = work.path().join("input");
-    generate(&input, ROWS, FILES)?;
+    generate(&input, ROWS, FILES, EventTimes::Shuffled)?;
     let spark = Session::builder().master("local[*]").get_or_create()?;
 
     let decode_rate = raw_decode_rate(&input)?;
@@ -147,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Fixed cost of an epoch: many one-row files through a memory sink.
     let tiny = work.path().join("tiny");
     let epochs = 200;
-    generate(&tiny, epochs, epochs)?;
+    generate(&tiny, epochs, epochs, EventTimes::Shuffled)?;
     let start = Instant::now();
     let query = spark
         .read_stream()

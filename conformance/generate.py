@@ -81,7 +81,8 @@ class Case:
     conf: Dict[str, str] = dataclasses.field(default_factory=dict)
     console: bool = False           # also run with the console sink, keep its stdout
     memory_table: Optional[str] = None  # also run with the memory sink under this name
-    progress: bool = False          # also record each batch's progress eventTime and the commit log
+    progress: bool = False          # also record each batch's progress eventTime, state operators and the commit log
+    output_mode: str = "append"     # outputMode of every run (foreachBatch, console, memory)
 
     def reader_code(self) -> str:
         lines = [f'df = (spark.readStream.format({json.dumps(self.format)})']
@@ -100,6 +101,7 @@ class Case:
             "def collect_batch(batch_df, batch_id):",
             "    rows = batch_df.collect()  # -> golden batches[batch_id].rows (sorted)",
             "query = (result.writeStream",
+            f"         .outputMode({json.dumps(self.output_mode)})",
             "         .trigger(availableNow=True)",
             '         .option("checkpointLocation", checkpoint_dir)',
             "         .foreachBatch(collect_batch)",
@@ -109,14 +111,15 @@ class Case:
         if self.console:
             parts += [
                 "# console golden: the same `result` with",
-                '# result.writeStream.format("console").trigger(availableNow=True)'
+                '# result.writeStream.format("console")'
+                f'.outputMode({json.dumps(self.output_mode)}).trigger(availableNow=True)'
                 '.option("checkpointLocation", checkpoint_dir2).start()',
             ]
         if self.memory_table:
             parts += [
                 "# memory golden: the same `result` with",
                 f'# result.writeStream.format("memory").queryName({json.dumps(self.memory_table)})'
-                '.outputMode("append").trigger(availableNow=True)'
+                f'.outputMode({json.dumps(self.output_mode)}).trigger(availableNow=True)'
                 '.option("checkpointLocation", checkpoint_dir3).start(); awaitTermination();',
                 f'# spark.sql("SELECT * FROM {self.memory_table}").show()',
             ]
@@ -583,6 +586,312 @@ def case_column_names() -> Case:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Stateful cases: streaming aggregations, output modes, watermark drops and eviction.
+# Every numeric input value is a multiple of 0.25 so that double sums are exact whatever
+# order Spark's partitions add them in.
+# ---------------------------------------------------------------------------------------
+
+def worked_example_files() -> Dict[str, str]:
+    """SEMANTICS.md §6.4's four deliveries, one file each."""
+    deliveries = [
+        [("12:02", "cat"), ("12:07", "dog"), ("12:08", "cat")],
+        [("12:14", "cat"), ("12:09", "dog")],
+        [("12:21", "cat"), ("12:03", "owl")],
+        [("12:05", "cat")],
+    ]
+    return {f"d{i + 1}.json": ndjson([{"event_time": f"2024-01-01 {hm}:00", "word": w} for hm, w in d])
+            for i, d in enumerate(deliveries)}
+
+
+def _worked_example_case(mode: str) -> Case:
+    return Case(
+        name=f"agg_worked_{mode}",
+        words=("SEMANTICS.md §6.4's worked example: four JSON files D1..D4 = (12:02 cat) (12:07 dog) "
+               "(12:08 cat) | (12:14 cat) (12:09 dog) | (12:21 cat) (12:03 owl) | (12:05 cat) on "
+               "2024-01-01, event_time read as TIMESTAMP by the JSON reader, maxFilesPerTrigger=1; "
+               "10-minute watermark, tumbling 10-minute window and word, count(); "
+               f"output mode {mode}, availableNow (all four files exist before the start, so data "
+               "batches follow each other and a no-data batch runs only where the watermark moved "
+               "after the last data batch); progress with state operator metrics."),
+        format="json",
+        schema_ddl="event_time TIMESTAMP, word STRING",
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withWatermark("event_time", "10 minutes")\n'
+               '   .groupBy(window("event_time", "10 minutes"), "word")\n'
+               '   .count())'),
+        write_inputs=text_files(worked_example_files()),
+        output_mode=mode,
+        progress=True,
+    )
+
+
+def case_agg_worked_append() -> Case:
+    return _worked_example_case("append")
+
+
+def case_agg_worked_update() -> Case:
+    return _worked_example_case("update")
+
+
+def case_agg_worked_complete() -> Case:
+    return _worked_example_case("complete")
+
+
+LAB_AGG_QUERY = ('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+                 '   .groupBy(window("event_time", "1 minute"))\n'
+                 '   .agg(count("*").alias("event_count"),\n'
+                 '        sum("value").alias("total_value"),\n'
+                 '        avg("value").alias("avg_value")))')
+
+
+def _lab_agg_window_case(name: str, mode: str, extra: str) -> Case:
+    return Case(
+        name=name,
+        words=("Lab Part 3 data (3 files, maxFilesPerTrigger=1) with the lab's Step 4.2 aggregation "
+               "(no watermark): 1-minute tumbling window over to_timestamp(timestamp), "
+               f"count(*) as event_count, sum(value) as total_value, avg(value) as avg_value; output mode {mode}. "
+               + extra),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=LAB_AGG_QUERY,
+        write_inputs=text_files(lab_part3_files()),
+        output_mode=mode,
+        progress=True,
+    )
+
+
+def case_lab_agg_window_update() -> Case:
+    return _lab_agg_window_case("lab_agg_window_update", "update",
+                                "Each batch emits the windows it changed; state is never evicted.")
+
+
+def case_lab_agg_window_complete() -> Case:
+    return _lab_agg_window_case("lab_agg_window_complete", "complete",
+                                "Each batch emits the whole result table.")
+
+
+def case_lab_agg_window_append_error() -> Case:
+    c = _lab_agg_window_case("lab_agg_window_append_error", "append",
+                             "Append on an aggregation without watermark: start() raises an "
+                             "AnalysisException, no batch runs.")
+    c.progress = False
+    return c
+
+
+def sliding_inputs() -> Dict[str, str]:
+    """Six JSON-lines files of 30 seeded rows, values multiples of 0.25, event times over
+    10:00-11:02 going back and forth: with maxFilesPerTrigger=2 the three batches carry mostly
+    ~10:10-10:38, ~10:30-10:52 and ~10:45-11:02, and each file also has a share of older rows
+    (file 4's are old enough to be late for a 10-minute watermark). Times are mostly on whole
+    or half minutes (so (time, name) groups repeat); a few NULL timestamps, values, ids, names."""
+    rng = random.Random(20240116)
+    names = ["alpha", "bravo", "charlie", "delta", "echo"]
+    # per file: (main range of minutes after 10:00, older range, share of older rows)
+    plan = [
+        ((20, 35), (10, 20), 0.15),
+        ((10, 30), (10, 12), 0.0),
+        ((40, 52), (5, 18), 0.25),
+        ((30, 45), (25, 30), 0.10),
+        ((50, 62), (0, 27), 0.30),
+        ((45, 58), (15, 32), 0.20),
+    ]
+    base = dt.datetime(2024, 1, 15, 10, 0, 0)
+    files = {}
+    for k, (main, old, old_share) in enumerate(plan):
+        records = []
+        for j in range(30):
+            lo, hi = old if rng.random() < old_share else main
+            t = base + dt.timedelta(minutes=rng.randint(lo, hi - 1),
+                                    seconds=rng.choice([0, 0, 30, 30, rng.randint(1, 59)]))
+            ts = None if (k, j) in ((1, 11), (4, 5), (4, 23), (5, 17)) else t.strftime("%Y-%m-%d %H:%M:%S")
+            rid = None if rng.random() < 0.05 else rng.randint(1, 60)
+            name = None if rng.random() < 0.10 else rng.choice(names)
+            value = None if rng.random() < 0.08 else rng.randint(0, 1600) / 4
+            records.append({"id": rid, "name": name, "value": value, "timestamp": ts})
+        files[f"part_{k}.json"] = ndjson(records)
+    return files
+
+
+SLIDING_WORDS = ("Six JSON-lines files of 30 seeded rows (values multiples of 0.25, event times "
+                 "10:00-11:02 going back and forth across files with older rows mixed in, a few "
+                 "NULL timestamps/values/ids/names), maxFilesPerTrigger=2 (3 data batches). ")
+SLIDING_SCHEMA = "id INT, name STRING, value DOUBLE, timestamp STRING"
+SLIDING_QUERY = ('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+                 '   .withWatermark("event_time", "10 minutes")\n'
+                 '   .groupBy(window("event_time", "5 minutes", "1 minute"))\n'
+                 '   .agg(count("*").alias("event_count"),\n'
+                 '        sum("value").alias("total_value")))')
+
+
+def case_sliding_window_watermark() -> Case:
+    return Case(
+        name="sliding_window_watermark",
+        words=(SLIDING_WORDS + "Lab Step 8.2: 10-minute watermark on to_timestamp(timestamp), "
+               "sliding window 5 minutes / 1 minute, count(*) as event_count and sum(value) as "
+               "total_value, update mode: late rows dropped per window (window end <= previous "
+               "batch's watermark), windows with end <= the batch watermark evicted silently."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query=SLIDING_QUERY,
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="update",
+        progress=True,
+    )
+
+
+def case_sliding_window_append() -> Case:
+    return Case(
+        name="sliding_window_append",
+        words=(SLIDING_WORDS + "Lab Step 8.2's query (10-minute watermark, sliding window 5 "
+               "minutes / 1 minute, event_count and total_value) in append mode: a window is "
+               "emitted once, when its end <= the batch watermark."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query=SLIDING_QUERY,
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="append",
+        progress=True,
+    )
+
+
+def case_window_start_time() -> Case:
+    return Case(
+        name="window_start_time",
+        words=(SLIDING_WORDS + "10-minute watermark; window(event_time, 10 minutes, 5 minutes, "
+               "startTime 2 minutes) -> windows [hh:m2, hh:m2+10) with m2 = 2, 7, ...; count(); "
+               "append mode."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query=('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .withWatermark("event_time", "10 minutes")\n'
+               '   .groupBy(window("event_time", "10 minutes", "5 minutes", "2 minutes"))\n'
+               '   .count())'),
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="append",
+        progress=True,
+    )
+
+
+def case_raw_time_key_append() -> Case:
+    return Case(
+        name="raw_time_key_append",
+        words=(SLIDING_WORDS + "10-minute watermark on event_time, grouped by the raw event_time "
+               "and name (no window): count(*) as n, max(value) as max_value; append mode: a group "
+               "is emitted when event_time <= the batch watermark; rows with event_time <= the "
+               "previous batch's watermark are dropped; the NULL event_time group is never emitted."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query=('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .withWatermark("event_time", "10 minutes")\n'
+               '   .groupBy("event_time", "name")\n'
+               '   .agg(count("*").alias("n"), max("value").alias("max_value")))'),
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="append",
+        progress=True,
+    )
+
+
+def case_agg_functions_complete() -> Case:
+    return Case(
+        name="agg_functions_complete",
+        words=(SLIDING_WORDS + "No watermark; groupBy(name) (NULL name is a group) with "
+               "un-aliased count(*), count(value), sum(value), sum(id), avg(value), avg(id), "
+               "min(value), max(value), min(timestamp) (a string), max(id), "
+               "approx_count_distinct(id) to pin Spark's generated names and types; complete mode."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query=('df.groupBy("name").agg(count("*"), count("value"), sum("value"), sum("id"),\n'
+               '                       avg("value"), avg("id"), min("value"), max("value"),\n'
+               '                       min("timestamp"), max("id"), approx_count_distinct("id"))'),
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="complete",
+    )
+
+
+def case_group_count_update() -> Case:
+    return Case(
+        name="group_count_update",
+        words=(SLIDING_WORDS + "No watermark; groupBy(name).count() in update mode: each batch "
+               "emits the names it received with their running count."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query='df.groupBy("name").count()',
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="update",
+        progress=True,
+    )
+
+
+def lab_complete_inputs() -> Dict[str, str]:
+    """Lab Part 12's event shape: 5 JSON-lines files of 40 seeded rows, user_id 1..15, four
+    actions, values multiples of 0.25, timestamps 2024-01-15 10:00-10:40 roughly in file order
+    (file k mostly covers minutes 8k..8k+8) with some rows 20-35 minutes older than the file's
+    newest (late from the fourth file on) and two NULL timestamps."""
+    rng = random.Random(20240117)
+    actions = ["click", "view", "purchase", "scroll"]
+    files = {}
+    for k in range(5):
+        newest = 8 * k + 8
+        records = []
+        for j in range(40):
+            if k >= 1 and rng.random() < 0.15:
+                minute = max(0, newest - rng.randint(20, 35))
+            else:
+                minute = rng.randint(8 * k, 8 * k + 7)
+            ts = None if (k, j) in ((1, 17), (3, 30)) else f"2024-01-15 10:{minute:02d}:{rng.randint(0, 59):02d}"
+            records.append({"user_id": rng.randint(1, 15), "action": rng.choice(actions),
+                            "value": rng.randint(1, 2000) / 4, "timestamp": ts})
+        files[f"events_{k}.json"] = ndjson(records)
+    return files
+
+
+def case_lab_complete_example() -> Case:
+    return Case(
+        name="lab_complete_example",
+        words=("Lab Part 12: 5 JSON-lines files of 40 seeded events (user_id 1..15, action in "
+               "click/view/purchase/scroll, value multiple of 0.25, timestamp field declared "
+               "TIMESTAMP, ~10:00-10:40 in file order with some rows 20-35 minutes older than their "
+               "file's newest, two NULL timestamps), maxFilesPerTrigger=1; 10-minute watermark, "
+               "5-minute window and action, count(*) as action_count, sum(value) as total_value and "
+               "unique_users; update mode. The lab's countDistinct is rejected on streams, so the "
+               "golden computes the exact equivalent size(collect_set(user_id)) cast to bigint "
+               "(spate computes it with count_distinct)."),
+        format="json",
+        schema_ddl="user_id INT, action STRING, value DOUBLE, timestamp TIMESTAMP",
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withWatermark("timestamp", "10 minutes")\n'
+               '   .groupBy(window("timestamp", "5 minutes"), "action")\n'
+               '   .agg(count("*").alias("action_count"),\n'
+               '        sum("value").alias("total_value"),\n'
+               '        size(collect_set("user_id")).cast("bigint").alias("unique_users")))'),
+        write_inputs=text_files(lab_complete_inputs()),
+        output_mode="update",
+        progress=True,
+    )
+
+
+def case_complete_without_aggregation_error() -> Case:
+    return Case(
+        name="complete_without_aggregation_error",
+        words=("Lab Part 3 data, identity query (no aggregation) in complete mode: start() raises "
+               "an AnalysisException, no batch runs."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query="df",
+        write_inputs=text_files(lab_part3_files()),
+        output_mode="complete",
+    )
+
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -600,6 +909,20 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_parquet_source,
         case_column_names,
         case_watermark_stateless,
+        case_agg_worked_append,
+        case_agg_worked_update,
+        case_agg_worked_complete,
+        case_lab_agg_window_update,
+        case_lab_agg_window_complete,
+        case_lab_agg_window_append_error,
+        case_sliding_window_watermark,
+        case_sliding_window_append,
+        case_window_start_time,
+        case_raw_time_key_append,
+        case_agg_functions_complete,
+        case_group_count_update,
+        case_lab_complete_example,
+        case_complete_without_aggregation_error,
     ]
 }
 
@@ -702,18 +1025,36 @@ def java_cause_message(query: Any) -> Optional[str]:
     return cause.getMessage() or cause.toString()
 
 
-def run_query(result: Any, sink: str, checkpoint: Path, on_batch: Any = None,
+def start_error_message(exc: BaseException) -> str:
+    """The message of an exception raised by `start()` (PySpark's captured JVM exception)."""
+    get_message = getattr(exc, "getMessage", None)
+    if callable(get_message):
+        try:
+            msg = get_message()
+            if msg:
+                return msg
+        except Exception:
+            pass
+    return str(exc)
+
+
+def run_query(result: Any, sink: str, checkpoint: Path, output_mode: str, on_batch: Any = None,
               query_name: Optional[str] = None, progress: Optional[List[Any]] = None) -> Optional[str]:
     """Start `result` with availableNow on the given sink, wait for the end, return the
-    error line (or None)."""
-    writer = result.writeStream.trigger(availableNow=True).option("checkpointLocation", str(checkpoint))
+    error line (or None). An error raised by `start()` itself (e.g. an AnalysisException
+    for an unsupported output mode) is returned the same way."""
+    writer = (result.writeStream.outputMode(output_mode).trigger(availableNow=True)
+              .option("checkpointLocation", str(checkpoint)))
     if sink == "foreachBatch":
         writer = writer.foreachBatch(on_batch)
     else:
         writer = writer.format(sink)
     if query_name:
-        writer = writer.queryName(query_name).outputMode("append")
-    query = writer.start()
+        writer = writer.queryName(query_name)
+    try:
+        query = writer.start()
+    except Exception as exc:
+        return error_line(start_error_message(exc))
     try:
         query.awaitTermination()
     except Exception:  # the failure is read from query.exception() below
@@ -722,6 +1063,10 @@ def run_query(result: Any, sink: str, checkpoint: Path, on_batch: Any = None,
         progress.extend(p for p in query.recentProgress if p["numInputRows"] > 0 or p["batchId"] >= 0)
     msg = java_cause_message(query)
     return None if msg is None else error_line(msg)
+
+
+STATE_OPERATOR_KEYS = ["operatorName", "numRowsTotal", "numRowsUpdated", "numRowsRemoved",
+                       "numRowsDroppedByWatermark"]
 
 
 def child_main(name: str, tmp: Path, result_path: Path) -> None:
@@ -763,8 +1108,8 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
         batches.append({"batchId": batch_id, "rows": rows})
 
     reports: List[Any] = []
-    error = run_query(result, "foreachBatch", tmp / "chk_foreach_batch", on_batch=collect_batch,
-                      progress=reports)
+    error = run_query(result, "foreachBatch", tmp / "chk_foreach_batch", case.output_mode,
+                      on_batch=collect_batch, progress=reports)
     progress = None
     if case.progress:
         commits = tmp / "chk_foreach_batch" / "commits"
@@ -774,16 +1119,18 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
             "eventTime": p["eventTime"] if "eventTime" in p else {},
             "nextBatchWatermarkMs": json.loads(
                 (commits / str(p["batchId"])).read_text().splitlines()[1])["nextBatchWatermarkMs"],
+            "stateOperators": [{k: so[k] for k in STATE_OPERATOR_KEYS} for so in p["stateOperators"]],
         } for p in reports if (commits / str(p["batchId"])).exists()]
     assert not batch_schema_mismatch, batch_schema_mismatch
     assert [b["batchId"] for b in batches] == list(range(len(batches))), batches
 
     if case.console:
-        console_error = run_query(result, "console", tmp / "chk_console")
+        console_error = run_query(result, "console", tmp / "chk_console", case.output_mode)
         assert console_error == error, (console_error, error)
     show_text = None
     if case.memory_table:
-        mem_error = run_query(result, "memory", tmp / "chk_memory", query_name=case.memory_table)
+        mem_error = run_query(result, "memory", tmp / "chk_memory", case.output_mode,
+                              query_name=case.memory_table)
         assert mem_error == error, (mem_error, error)
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
@@ -805,6 +1152,7 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
         "conf": case.conf,
         "files": files,
         "query": case.query,
+        "output_mode": case.output_mode,
         "trigger": "availableNow",
         "console": case.console,
         "memory_table": case.memory_table,

@@ -1,0 +1,86 @@
+//! What the benchmarks share: the lab-shaped input they generate and the raw arrow-json
+//! decode rate they compare against.
+#![allow(dead_code)]
+
+use arrow::json::ReaderBuilder;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Rows of the lab-shaped data set.
+pub const ROWS: usize = 2_000_000;
+/// Files it is split into.
+pub const FILES: usize = 20;
+/// The lab's event schema.
+pub const SCHEMA: &str = "id INT, name STRING, value DOUBLE, timestamp STRING";
+
+/// How event times spread over the files.
+#[derive(Clone, Copy)]
+pub enum EventTimes {
+    /// Uniformly over one hour, in every file (the stateless benchmarks).
+    Shuffled,
+    /// File `f` covers minutes `[3f, 3f + 5)`: time moves forward as files arrive, with a
+    /// little overlap, like a live stream (the stateful benchmarks).
+    Progressing,
+}
+
+/// Lab-shaped NDJSON rows, seeded and deterministic.
+pub fn generate(dir: &Path, rows: usize, files: usize, times: EventTimes) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let per_file = rows / files;
+    let mut state: u64 = 0x5eed;
+    let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_705_312_800);
+    for f in 0..files {
+        let path = dir.join(format!("events_{f:02}.json"));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for r in 0..per_file {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = f * per_file + r;
+            let value = (state >> 33) % 400;
+            let second = match times {
+                EventTimes::Shuffled => (state >> 20) % 3600,
+                EventTimes::Progressing => (f as u64 * 180 + (state >> 20) % 300) % (24 * 3600),
+            };
+            writeln!(
+                out,
+                "{{\"id\":{id},\"name\":\"Event_{id}\",\"value\":{value}.0,\"timestamp\":\"2024-01-15 {:02}:{:02}:{:02}\"}}",
+                10 + second / 3600,
+                second / 60 % 60,
+                second % 60
+            )?;
+        }
+        out.flush()?;
+        drop(out);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(base + Duration::from_secs(f as u64))?;
+    }
+    Ok(())
+}
+
+/// The files of `dir`, sorted.
+pub fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Rows per second of arrow-json decoding the files, one after the other.
+pub fn raw_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
+    let schema = spate::types::parse_ddl(SCHEMA)?;
+    let start = Instant::now();
+    let mut rows = 0;
+    for path in files(dir)? {
+        let reader =
+            ReaderBuilder::new(schema.clone()).build(BufReader::new(std::fs::File::open(path)?))?;
+        for batch in reader {
+            rows += batch?.num_rows();
+        }
+    }
+    Ok(rows as f64 / start.elapsed().as_secs_f64())
+}
