@@ -1,6 +1,5 @@
-//! Lab Part 4: the stateless transformations of Step 4.1 (`common::transformed_df`), printed
-//! per micro-batch on the console, and the Step 4.2 aggregation's schema (`common::agg_df`;
-//! Part 6 runs it).
+//! Lab Part 4.1: stateless transformations (`common::transformed_df`), printed per
+//! micro-batch on the console.
 #[path = "common/mod.rs"]
 mod common;
 
@@ -21,8 +20,5 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         .trigger(Trigger::AvailableNow)
         .start()?;
     query.await_termination()?;
-
-    let agg_df = common::agg_df(&streaming_df)?;
-    agg_df.print_schema();
     Ok(())
 }
