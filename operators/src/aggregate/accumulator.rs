@@ -16,11 +16,13 @@ use std::sync::Arc;
 
 /// One aggregate function's state for every group.
 pub(crate) trait Accumulator: Send {
-    /// Folds `values[i]` into group `groups[i]`; the table now has `num_groups` groups.
+    /// Folds, for each `i`, the value at row `rows[i]` of `values` (row `i` when `rows` is
+    /// `None`) into group `groups[i]`; the table now has `num_groups` groups.
     fn update(
         &mut self,
         groups: &[u32],
         values: &ArrayRef,
+        rows: Option<&[u32]>,
         num_groups: usize,
     ) -> Result<(), ExprError>;
 
@@ -70,6 +72,41 @@ fn type_changed(expected: &DataType, actual: &DataType) -> ExprError {
     )))
 }
 
+/// Calls `f(group, row)` for each `(groups[i], rows[i])` (row `i` without `rows`): one
+/// tight loop per case, no per-row branching on the selection.
+fn for_each(groups: &[u32], rows: Option<&[u32]>, mut f: impl FnMut(usize, usize)) {
+    match rows {
+        None => {
+            for (row, &group) in groups.iter().enumerate() {
+                f(group as usize, row);
+            }
+        }
+        Some(rows) => {
+            for (&group, &row) in groups.iter().zip(rows) {
+                f(group as usize, row as usize);
+            }
+        }
+    }
+}
+
+/// Like [`for_each`], for a fallible `f`.
+fn try_for_each<E>(
+    groups: &[u32],
+    rows: Option<&[u32]>,
+    mut f: impl FnMut(usize, usize) -> Result<(), E>,
+) -> Result<(), E> {
+    match rows {
+        None => groups
+            .iter()
+            .enumerate()
+            .try_for_each(|(row, &group)| f(group as usize, row)),
+        Some(rows) => groups
+            .iter()
+            .zip(rows)
+            .try_for_each(|(&group, &row)| f(group as usize, row as usize)),
+    }
+}
+
 fn grow<T: Clone>(values: &mut Vec<T>, len: usize, fill: T) {
     if values.len() < len {
         values.resize(len, fill);
@@ -83,15 +120,20 @@ struct Count {
 }
 
 impl Accumulator for Count {
-    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
         grow(&mut self.counts, n, 0);
+        let counts = &mut self.counts;
         match values.logical_nulls() {
-            None => groups.iter().for_each(|&g| self.counts[g as usize] += 1),
-            Some(nulls) => {
-                for (row, &g) in groups.iter().enumerate() {
-                    self.counts[g as usize] += i64::from(nulls.is_valid(row));
-                }
-            }
+            None => groups.iter().for_each(|&g| counts[g as usize] += 1),
+            Some(nulls) => for_each(groups, rows, |g, row| {
+                counts[g] += i64::from(nulls.is_valid(row));
+            }),
         }
         Ok(())
     }
@@ -120,27 +162,34 @@ struct SumInt {
 }
 
 impl Accumulator for SumInt {
-    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
         grow(&mut self.sums, n, 0);
         grow(&mut self.seen, n, false);
         let values = cast(values, &DataType::Int64)?;
         let values = values.as_primitive::<Int64Type>();
-        for (row, &g) in groups.iter().enumerate() {
+        let (sums, seen, ansi) = (&mut self.sums, &mut self.seen, self.ansi);
+        try_for_each(groups, rows, |g, row| {
             if values.is_valid(row) {
-                let (g, v) = (g as usize, values.value(row));
-                self.sums[g] = if self.ansi {
-                    self.sums[g]
+                let v = values.value(row);
+                sums[g] = if ansi {
+                    sums[g]
                         .checked_add(v)
                         .ok_or(ExprError::ArithmeticOverflow {
                             function: Some("try_sum".into()),
                         })?
                 } else {
-                    self.sums[g].wrapping_add(v)
+                    sums[g].wrapping_add(v)
                 };
-                self.seen[g] = true;
+                seen[g] = true;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
@@ -169,16 +218,32 @@ struct SumFloat {
 }
 
 impl Accumulator for SumFloat {
-    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
         grow(&mut self.sums, n, 0.0);
         grow(&mut self.counts, n, 0);
         let values = cast(values, &DataType::Float64)?;
         let values = values.as_primitive::<Float64Type>();
-        for (row, &g) in groups.iter().enumerate() {
-            if values.is_valid(row) {
-                self.sums[g as usize] += values.value(row);
-                self.counts[g as usize] += 1;
+        let (sums, counts) = (&mut self.sums, &mut self.counts);
+        match values.nulls() {
+            None => {
+                let values = values.values();
+                for_each(groups, rows, |g, row| {
+                    sums[g] += values[row];
+                    counts[g] += 1;
+                });
             }
+            Some(nulls) => for_each(groups, rows, |g, row| {
+                if nulls.is_valid(row) {
+                    sums[g] += values.value(row);
+                    counts[g] += 1;
+                }
+            }),
         }
         Ok(())
     }
@@ -289,15 +354,20 @@ impl<N: ArrowNativeTypeOp> PartialOrd for Ordered<N> {
 }
 
 impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
-    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
         grow(&mut self.values, n, T::Native::default());
         grow(&mut self.valid, n, false);
         grow(&mut self.chosen, n, false);
         let values = values
             .as_primitive_opt::<T>()
             .ok_or_else(|| type_changed(&self.data_type, values.data_type()))?;
-        for (row, &g) in groups.iter().enumerate() {
-            let g = g as usize;
+        for_each(groups, rows, |g, row| {
             let (candidate, is_valid) = (Ordered(values.value(row)), values.is_valid(row));
             let current = self.valid[g].then_some(Ordered(self.values[g]));
             if self
@@ -308,7 +378,7 @@ impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
                 self.valid[g] = is_valid;
                 self.chosen[g] = true;
             }
-        }
+        });
         Ok(())
     }
 
@@ -339,14 +409,19 @@ struct PickString {
 }
 
 impl Accumulator for PickString {
-    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
         grow(&mut self.values, n, None);
         grow(&mut self.chosen, n, false);
         let values = values
             .as_string_opt::<i32>()
             .ok_or_else(|| type_changed(&DataType::Utf8, values.data_type()))?;
-        for (row, &g) in groups.iter().enumerate() {
-            let g = g as usize;
+        for_each(groups, rows, |g, row| {
             let (candidate, is_valid) = (values.value(row), values.is_valid(row));
             let current = self.values[g].as_deref();
             if self
@@ -363,7 +438,7 @@ impl Accumulator for PickString {
                     (slot, true) => *slot = Some(candidate.to_string()),
                 }
             }
-        }
+        });
         Ok(())
     }
 
@@ -404,27 +479,34 @@ impl CountDistinct {
 }
 
 impl Accumulator for CountDistinct {
-    fn update(&mut self, groups: &[u32], values: &ArrayRef, n: usize) -> Result<(), ExprError> {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
         if self.sets.len() < n {
             self.sets.resize_with(n, || {
                 hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4))
             });
         }
-        let rows = self
+        let encoded = self
             .converter
             .convert_columns(std::slice::from_ref(values))?;
         let nulls = values.logical_nulls();
-        for (row, &g) in groups.iter().enumerate() {
+        let (sets, bytes) = (&mut self.sets, &mut self.bytes);
+        for_each(groups, rows, |g, row| {
             if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
-                continue;
+                return;
             }
-            let bytes = rows.row(row).data();
-            let set = &mut self.sets[g as usize];
-            if !set.contains(bytes) {
-                self.bytes += bytes.len() + 24;
-                set.insert(bytes.into());
+            let value = encoded.row(row).data();
+            let set = &mut sets[g];
+            if !set.contains(value) {
+                *bytes += value.len() + 24;
+                set.insert(value.into());
             }
-        }
+        });
         Ok(())
     }
 
@@ -459,7 +541,7 @@ mod tests {
     ) -> ArrayRef {
         let mut acc = accumulator(function, input.data_type(), true).unwrap();
         let n = groups.iter().max().map_or(0, |g| *g as usize + 1);
-        acc.update(groups, &input, n).unwrap();
+        acc.update(groups, &input, None, n).unwrap();
         let mut ids: Vec<u32> = (0..n as u32).collect();
         if let Some(keep) = keep {
             acc.retain(keep);
@@ -518,10 +600,10 @@ mod tests {
         assert!(sum.is_null(0));
         let big: ArrayRef = Arc::new(Int64Array::from(vec![i64::MAX, 1]));
         let mut acc = accumulator(AggregateFunction::Sum, &DataType::Int64, true).unwrap();
-        let error = acc.update(&[0, 0], &big, 1).unwrap_err();
+        let error = acc.update(&[0, 0], &big, None, 1).unwrap_err();
         assert!(error.to_string().starts_with("[ARITHMETIC_OVERFLOW]"));
         let mut acc = accumulator(AggregateFunction::Sum, &DataType::Int64, false).unwrap();
-        acc.update(&[0, 0], &big, 1).unwrap();
+        acc.update(&[0, 0], &big, None, 1).unwrap();
     }
 
     #[test]

@@ -1,29 +1,61 @@
-//! The group table: grouping keys in Arrow's row format, each mapped to a dense group id.
-//! Per-group state lives in vectors indexed by that id (the accumulators').
+//! The group table: grouping keys, each mapped to a dense group id. Per-group state lives in
+//! vectors indexed by that id (the accumulators').
+//!
+//! Keys are kept in Arrow's row format; a single integer or timestamp key (a window, an id)
+//! is kept as plain `i64`s instead, so that looking it up is an integer hash and compare.
 
 use ahash::RandomState;
-use arrow::array::ArrayRef;
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, Rows, SortField};
 use hashbrown::HashTable;
 
+/// How the keys are stored.
+enum Keys {
+    /// Any key columns, in Arrow's row format: group `i` is row `i`.
+    Rows(Rows),
+    /// One integer-like column (`data_type`), as `i64`; the NULL key, if seen, is a group
+    /// of its own that is not in the hash index.
+    Integers {
+        values: Vec<i64>,
+        data_type: DataType,
+        null_group: Option<u32>,
+    },
+}
+
 /// Keys → dense group ids `0..len`.
 pub(crate) struct GroupTable {
     converter: RowConverter,
-    /// Key of group `i` is row `i`.
-    keys: Rows,
+    keys: Keys,
     hashes: Vec<u64>,
     table: HashTable<u32>,
     hasher: RandomState,
-    /// Keys dropped as late in the current epoch.
+    /// Keys dropped as late in the current epoch, in row format.
     late: hashbrown::HashSet<Box<[u8]>, RandomState>,
+}
+
+/// Whether a single key of this type is stored as `i64`.
+fn integer_key(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Int32 | DataType::Int64 | DataType::Timestamp(TimeUnit::Microsecond, _)
+    )
 }
 
 impl GroupTable {
     /// An empty table for keys of these types.
-    pub(crate) fn new(fields: Vec<SortField>) -> Result<Self, ArrowError> {
-        let converter = RowConverter::new(fields)?;
-        let keys = converter.empty_rows(0, 0);
+    pub(crate) fn new(types: Vec<DataType>) -> Result<Self, ArrowError> {
+        let converter = RowConverter::new(types.iter().cloned().map(SortField::new).collect())?;
+        let keys = match types.as_slice() {
+            [data_type] if integer_key(data_type) => Keys::Integers {
+                values: Vec::new(),
+                data_type: data_type.clone(),
+                null_group: None,
+            },
+            _ => Keys::Rows(converter.empty_rows(0, 0)),
+        };
         Ok(GroupTable {
             converter,
             keys,
@@ -47,32 +79,61 @@ impl GroupTable {
         ids: &mut Vec<u32>,
         created: &mut Vec<u32>,
     ) -> Result<(), ArrowError> {
-        let rows = self.converter.convert_columns(columns)?;
         ids.clear();
-        ids.reserve(rows.num_rows());
         created.clear();
-        for (index, row) in rows.iter().enumerate() {
-            let bytes = row.data();
-            let hash = self.hasher.hash_one(bytes);
-            let keys = &self.keys;
-            let found = self
-                .table
-                .find(hash, |&id| keys.row(id as usize).data() == bytes)
-                .copied();
-            let id = match found {
-                Some(id) => id,
-                None => {
-                    let id = self.hashes.len() as u32;
-                    self.keys.push(row);
-                    self.hashes.push(hash);
-                    let hashes = &self.hashes;
-                    self.table
-                        .insert_unique(hash, id, |&id| hashes[id as usize]);
-                    created.push(index as u32);
-                    id
+        match &mut self.keys {
+            Keys::Rows(keys) => {
+                let rows = self.converter.convert_columns(columns)?;
+                ids.reserve(rows.num_rows());
+                for (index, row) in rows.iter().enumerate() {
+                    let bytes = row.data();
+                    let hash = self.hasher.hash_one(bytes);
+                    let found = self
+                        .table
+                        .find(hash, |&id| keys.row(id as usize).data() == bytes)
+                        .copied();
+                    let id = found.unwrap_or_else(|| {
+                        let id = self.hashes.len() as u32;
+                        keys.push(row);
+                        insert(&mut self.table, &mut self.hashes, hash, id);
+                        created.push(index as u32);
+                        id
+                    });
+                    ids.push(id);
                 }
-            };
-            ids.push(id);
+            }
+            Keys::Integers {
+                values, null_group, ..
+            } => {
+                let column = cast(&columns[0], &DataType::Int64)?;
+                let column = column.as_primitive::<Int64Type>();
+                ids.reserve(column.len());
+                for (index, &value) in column.values().iter().enumerate() {
+                    let id = if column.is_null(index) {
+                        *null_group.get_or_insert_with(|| {
+                            let id = self.hashes.len() as u32;
+                            values.push(0);
+                            self.hashes.push(0);
+                            created.push(index as u32);
+                            id
+                        })
+                    } else {
+                        let hash = self.hasher.hash_one(value);
+                        let found = self
+                            .table
+                            .find(hash, |&id| values[id as usize] == value)
+                            .copied();
+                        found.unwrap_or_else(|| {
+                            let id = self.hashes.len() as u32;
+                            values.push(value);
+                            insert(&mut self.table, &mut self.hashes, hash, id);
+                            created.push(index as u32);
+                            id
+                        })
+                    };
+                    ids.push(id);
+                }
+            }
         }
         Ok(())
     }
@@ -98,30 +159,84 @@ impl GroupTable {
 
     /// The key columns of `groups`, in that order.
     pub(crate) fn key_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
-        self.converter
-            .convert_rows(groups.iter().map(|&g| self.keys.row(g as usize)))
+        match &self.keys {
+            Keys::Rows(keys) => self
+                .converter
+                .convert_rows(groups.iter().map(|&g| keys.row(g as usize))),
+            Keys::Integers {
+                values,
+                data_type,
+                null_group,
+            } => {
+                let column = Int64Array::from_iter(
+                    groups
+                        .iter()
+                        .map(|&g| (Some(g) != *null_group).then(|| values[g as usize])),
+                );
+                let column: ArrayRef = match data_type {
+                    DataType::Timestamp(..) => std::sync::Arc::new(
+                        column
+                            .reinterpret_cast::<arrow::datatypes::TimestampMicrosecondType>()
+                            .with_data_type(data_type.clone()),
+                    ),
+                    other => cast(&column, other)?,
+                };
+                Ok(vec![column])
+            }
+        }
     }
 
     /// Keeps the groups where `keep[id]`; the kept groups are renumbered in order.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
-        let mut keys = self.converter.empty_rows(self.keys.num_rows(), 0);
-        for (row, _) in self.keys.iter().zip(keep).filter(|(_, &k)| k) {
-            keys.push(row);
+        match &mut self.keys {
+            Keys::Rows(keys) => {
+                let mut kept = self.converter.empty_rows(keys.num_rows(), 0);
+                for (row, _) in keys.iter().zip(keep).filter(|(_, &k)| k) {
+                    kept.push(row);
+                }
+                *keys = kept;
+            }
+            Keys::Integers {
+                values, null_group, ..
+            } => {
+                retain_by(values, keep);
+                *null_group = null_group.and_then(|g| {
+                    keep.get(g as usize)
+                        .copied()
+                        .unwrap_or(true)
+                        .then(|| keep[..g as usize].iter().filter(|k| **k).count() as u32)
+                });
+            }
         }
-        self.keys = keys;
         retain_by(&mut self.hashes, keep);
         self.table.clear();
-        for (id, &hash) in self.hashes.iter().enumerate() {
-            let hashes = &self.hashes;
-            self.table
-                .insert_unique(hash, id as u32, |&id| hashes[id as usize]);
+        let null_group = match &self.keys {
+            Keys::Integers { null_group, .. } => *null_group,
+            Keys::Rows(_) => None,
+        };
+        for id in 0..self.hashes.len() as u32 {
+            if Some(id) != null_group {
+                let hashes = &self.hashes;
+                self.table
+                    .insert_unique(hashes[id as usize], id, |&id| hashes[id as usize]);
+            }
         }
     }
 
     /// Bytes held by the keys and the index.
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.keys.size() + self.hashes.capacity() * 8 + self.table.capacity() * 5
+        let keys = match &self.keys {
+            Keys::Rows(keys) => keys.size(),
+            Keys::Integers { values, .. } => values.capacity() * 8,
+        };
+        keys + self.hashes.capacity() * 8 + self.table.capacity() * 5
     }
+}
+
+/// Adds group `id` with `hash` to the index.
+fn insert(table: &mut HashTable<u32>, hashes: &mut Vec<u64>, hash: u64, id: u32) {
+    hashes.push(hash);
+    table.insert_unique(hash, id, |&id| hashes[id as usize]);
 }
 
 /// Keeps `values[i]` where `keep[i]`, in order.
@@ -137,17 +252,13 @@ pub(crate) fn retain_by<T>(values: &mut Vec<T>, keep: &[bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{AsArray, Int64Array, StringArray};
-    use arrow::datatypes::{DataType, Int64Type};
+    use arrow::array::{StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::TimestampMicrosecondType;
     use std::sync::Arc;
 
     #[test]
     fn equal_keys_share_a_group_and_eviction_renumbers() {
-        let mut table = GroupTable::new(vec![
-            SortField::new(DataType::Utf8),
-            SortField::new(DataType::Int64),
-        ])
-        .unwrap();
+        let mut table = GroupTable::new(vec![DataType::Utf8, DataType::Int64]).unwrap();
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(vec![
                 Some("a"),
@@ -168,5 +279,28 @@ mod tests {
         let keys = table.key_columns(&[0, 2]).unwrap();
         assert_eq!(keys[0].as_string::<i32>().value(1), "a");
         assert_eq!(keys[1].as_primitive::<Int64Type>().value(0), 1);
+    }
+
+    #[test]
+    fn a_single_timestamp_key_keeps_its_type_and_its_null_group() {
+        let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        let mut table = GroupTable::new(vec![ts.clone()]).unwrap();
+        let column: ArrayRef = Arc::new(
+            TimestampMicrosecondArray::from(vec![Some(5), None, Some(0), Some(5), None])
+                .with_timezone("UTC"),
+        );
+        let (mut ids, mut created) = (Vec::new(), Vec::new());
+        table
+            .intern(&[column.clone()], &mut ids, &mut created)
+            .unwrap();
+        assert_eq!(ids, [0, 1, 2, 0, 1]);
+        // The key 0 and the NULL key stay apart, also after eviction renumbers them.
+        table.retain(&[false, true, true]);
+        table.intern(&[column], &mut ids, &mut created).unwrap();
+        assert_eq!(ids, [2, 0, 1, 2, 0]);
+        let keys = table.key_columns(&[0, 1, 2]).unwrap();
+        assert_eq!(keys[0].data_type(), &ts);
+        let keys = keys[0].as_primitive::<TimestampMicrosecondType>();
+        assert_eq!(keys.iter().collect::<Vec<_>>(), [None, Some(0), Some(5)]);
     }
 }

@@ -12,7 +12,6 @@ use arrow::array::{
 };
 use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimestampMicrosecondType};
-use arrow::row::SortField;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, Sink, Watermarks};
@@ -112,7 +111,7 @@ impl StreamingAggregate {
         context: EvalContext,
     ) -> std::result::Result<Self, ExprError> {
         let mut fields = Vec::new();
-        let mut sort_fields = Vec::new();
+        let mut key_types = Vec::new();
         let mut bound_keys = Vec::new();
         for key in keys {
             let (inner, name) = match &key {
@@ -130,12 +129,12 @@ impl StreamingAggregate {
                     };
                     let name = name.unwrap_or_else(|| "window".into());
                     fields.push(Field::new(name, TimeWindow::data_type(), true));
-                    sort_fields.push(SortField::new(timestamp_type()));
+                    key_types.push(timestamp_type());
                     bound_keys.push(Key::Window { time, window });
                 }
                 _ => {
                     let field = key.output_field_with(input, &context)?;
-                    sort_fields.push(SortField::new(field.data_type().clone()));
+                    key_types.push(field.data_type().clone());
                     fields.push(field.with_nullable(true));
                     bound_keys.push(Key::Column(key));
                 }
@@ -167,7 +166,7 @@ impl StreamingAggregate {
             mode,
             context,
             schema: Arc::new(Schema::new(fields)),
-            table: GroupTable::new(sort_fields)?,
+            table: GroupTable::new(key_types)?,
             group_times: Vec::new(),
             touched: Vec::new(),
             touched_groups: Vec::new(),
@@ -374,10 +373,9 @@ impl StreamingAggregate {
                 .arg
                 .evaluate(batch, &self.context)
                 .map_err(execution_error)?;
-            let values = pick_rows(&values, selected.as_deref())?;
             aggregate
                 .state
-                .update(&ids, &values, groups)
+                .update(&ids, &values, selected.as_deref(), groups)
                 .map_err(execution_error)?;
         }
         self.touched.resize(groups, false);
