@@ -291,7 +291,7 @@ mod tests {
         );
         let (mut ids, mut created) = (Vec::new(), Vec::new());
         table
-            .intern(&[column.clone()], &mut ids, &mut created)
+            .intern(std::slice::from_ref(&column), &mut ids, &mut created)
             .unwrap();
         assert_eq!(ids, [0, 1, 2, 0, 1]);
         // The key 0 and the NULL key stay apart, also after eviction renumbers them.
