@@ -18,7 +18,9 @@ use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata
 use crate::error::{Error, Result};
 use crate::host::{Finish, NodeEvent, ReadEpoch, Shutdown, SourceActor};
 use crate::message::Watermarks;
-use crate::progress::{SinkProgress, SourceProgress, StreamingQueryProgress};
+use crate::progress::{
+    SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress,
+};
 use crate::query::{QueryShared, StreamingQueryException};
 use crate::source::{Offset, ReadLimit, Source};
 use actix::prelude::*;
@@ -91,6 +93,8 @@ pub struct Coordinator {
     last_progress_at: Option<Instant>,
     /// Whether a batch ran in this run (idle reports then show 0 output rows, not -1).
     batch_ran: bool,
+    /// The state operators of the last executed batch (idle reports repeat them).
+    last_state_operators: Vec<StateOperatorProgress>,
 }
 
 impl Actor for Coordinator {
@@ -290,6 +294,7 @@ impl Coordinator {
         );
         self.previous_trigger_start = Some(epoch.trigger_start);
         self.batch_ran = true;
+        self.last_state_operators = progress.state_operators.clone();
         tracing::debug!(
             batch = epoch.batch_id,
             rows = progress.num_input_rows,
@@ -355,7 +360,17 @@ impl Coordinator {
             ]
             .into(),
             event_time: Default::default(),
-            state_operators: Vec::new(),
+            // SEMANTICS.md §10.4: the state as the last batch left it, with the counts of
+            // rows updated and dropped reset.
+            state_operators: self
+                .last_state_operators
+                .iter()
+                .map(|s| StateOperatorProgress {
+                    num_rows_updated: 0,
+                    num_rows_dropped_by_watermark: 0,
+                    ..s.clone()
+                })
+                .collect(),
             sources: self
                 .sources
                 .iter()

@@ -230,6 +230,7 @@ pub fn start_query(
         previous_trigger_start: None,
         last_progress_at: None,
         batch_ran: false,
+        last_state_operators: Vec::new(),
     };
     system.coordinator_arbiter().spawn_fn(move || {
         let context = Context::with_receiver(receiver);
