@@ -7,6 +7,7 @@ use crate::writer::DataStreamWriter;
 use arrow::datatypes::SchemaRef;
 use spate_connectors::file::format::FileFormat;
 use spate_connectors::file::source::FileSource;
+use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, Expr};
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
@@ -42,6 +43,12 @@ pub(crate) enum PlanStep {
     Transform(Transform),
     /// `withWatermark(column, delay)`.
     Watermark { column: String, delay_ms: i64 },
+    /// `dropDuplicates(keys)` and its variants; `event_time` is the watermarked input column.
+    Deduplicate {
+        keys: Vec<String>,
+        event_time: Option<String>,
+        expiry: DedupExpiry,
+    },
     /// `groupBy(keys).agg(aggregates)`; `event_time_key` is the key carrying the watermark.
     Aggregate {
         keys: Vec<Expr>,
@@ -86,7 +93,14 @@ pub struct DataFrame {
     schema: SchemaRef,
     /// The columns tagged as event time by `withWatermark` (Spark's watermark metadata), as
     /// they are named at this point of the plan.
-    event_time: Vec<String>,
+    event_time: Vec<EventTime>,
+}
+
+/// A column tagged by `withWatermark`, with the watermark's delay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventTime {
+    pub column: String,
+    pub delay_ms: i64,
 }
 
 /// Analysis errors read like Spark's `AnalysisException`.
@@ -114,8 +128,12 @@ impl DataFrame {
             Transform::Filter(_) => self.event_time.clone(),
             Transform::Project(exprs) => exprs
                 .iter()
-                .filter(|e| self.is_event_time(e))
-                .map(Expr::output_name)
+                .filter_map(|e| {
+                    self.event_time_of(e).map(|tag| EventTime {
+                        column: e.output_name(),
+                        delay_ms: tag.delay_ms,
+                    })
+                })
                 .collect(),
         };
         self.then_step(PlanStep::Transform(transform), schema, event_time)
@@ -125,7 +143,7 @@ impl DataFrame {
         &self,
         step: PlanStep,
         schema: SchemaRef,
-        event_time: Vec<String>,
+        event_time: Vec<EventTime>,
     ) -> Result<DataFrame> {
         let mut plan = (*self.plan).clone();
         plan.steps.push(step);
@@ -137,17 +155,22 @@ impl DataFrame {
         })
     }
 
-    /// Whether `expr` passes an event-time column through unchanged (possibly renamed), so
-    /// its output keeps the watermark tag as in Spark.
-    pub(crate) fn is_event_time(&self, expr: &Expr) -> bool {
+    /// The watermark tag `expr` carries: it passes an event-time column through unchanged
+    /// (possibly renamed), so its output keeps the tag as in Spark.
+    pub(crate) fn event_time_of(&self, expr: &Expr) -> Option<&EventTime> {
         match expr {
             Expr::Column(name) => self
                 .event_time
                 .iter()
-                .any(|c| c.eq_ignore_ascii_case(name.trim_matches('`'))),
-            Expr::Alias(inner, _) => self.is_event_time(inner),
-            _ => false,
+                .find(|tag| tag.column.eq_ignore_ascii_case(name.trim_matches('`'))),
+            Expr::Alias(inner, _) => self.event_time_of(inner),
+            _ => None,
         }
+    }
+
+    /// The first event-time column (the one stateful operators drop late rows by).
+    pub(crate) fn event_time(&self) -> Option<&EventTime> {
+        self.event_time.first()
     }
 
     /// The schema.
@@ -253,8 +276,69 @@ impl DataFrame {
             delay_ms,
         };
         let mut event_time = self.event_time.clone();
-        event_time.push(column.to_string());
+        event_time.push(EventTime {
+            column: column.to_string(),
+            delay_ms,
+        });
         self.then_step(step, self.schema.clone(), event_time)
+    }
+
+    /// `dropDuplicates(columns)`: the first row of each combination of `columns` (all columns
+    /// when `columns` is empty) passes, later ones are dropped. With the watermarked column
+    /// among them, keys leave the state once the watermark passes them; otherwise the state
+    /// keeps every key forever (a warning says so when the query starts).
+    pub fn drop_duplicates<'a>(
+        &self,
+        columns: impl IntoIterator<Item = &'a str>,
+    ) -> Result<DataFrame> {
+        let mut keys: Vec<String> = columns.into_iter().map(str::to_string).collect();
+        if keys.is_empty() {
+            keys = self.columns();
+        }
+        let tag = self.event_time();
+        let expiry = match tag {
+            Some(tag) if keys.iter().any(|k| k.eq_ignore_ascii_case(&tag.column)) => {
+                DedupExpiry::KeyTime
+            }
+            _ => DedupExpiry::Never,
+        };
+        self.deduplicate(keys, expiry)
+    }
+
+    /// `distinct()`: `dropDuplicates()` over every column.
+    pub fn distinct(&self) -> Result<DataFrame> {
+        self.drop_duplicates(std::iter::empty())
+    }
+
+    /// `dropDuplicatesWithinWatermark(columns)`: like [`DataFrame::drop_duplicates`], but a
+    /// key leaves the state when the watermark reaches its first row's event time plus the
+    /// watermark delay (later duplicates do not extend it). Needs a watermark.
+    pub fn drop_duplicates_within_watermark<'a>(
+        &self,
+        columns: impl IntoIterator<Item = &'a str>,
+    ) -> Result<DataFrame> {
+        let mut keys: Vec<String> = columns.into_iter().map(str::to_string).collect();
+        if keys.is_empty() {
+            keys = self.columns();
+        }
+        let Some(tag) = self.event_time() else {
+            return Err(Error::Analysis(
+                "dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark".into(),
+            ));
+        };
+        let delay = tag.delay_ms.saturating_mul(1000);
+        self.deduplicate(keys, DedupExpiry::WithinWatermark { delay })
+    }
+
+    fn deduplicate(&self, keys: Vec<String>, expiry: DedupExpiry) -> Result<DataFrame> {
+        let event_time = self.event_time().map(|tag| tag.column.clone());
+        Deduplicate::new(&self.schema, &keys, event_time.as_deref(), expiry)?;
+        let step = PlanStep::Deduplicate {
+            keys,
+            event_time,
+            expiry,
+        };
+        self.then_step(step, self.schema.clone(), self.event_time.clone())
     }
 
     /// `groupBy(keys)`: the keys are columns, expressions or a [`window`](crate::functions::window).

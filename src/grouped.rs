@@ -1,6 +1,6 @@
 //! `GroupedData`: `df.groupBy(keys)` waiting for its aggregates.
 
-use crate::dataframe::{analysis, DataFrame, PlanStep};
+use crate::dataframe::{analysis, DataFrame, EventTime, PlanStep};
 use spate_operators::aggregate::{count_star, EmitMode, StreamingAggregate};
 use spate_operators::expr::Expr;
 use spate_runtime::Result;
@@ -16,25 +16,23 @@ impl GroupedData {
         GroupedData { df, keys }
     }
 
-    /// The key carrying the watermark: the watermarked column itself or a window over it.
-    fn event_time_key(&self) -> Option<usize> {
-        self.keys.iter().position(|key| {
-            let key = match key {
-                Expr::Alias(inner, _) => inner.as_ref(),
-                other => other,
-            };
-            match key {
-                Expr::Window(time, _) => self.df.is_event_time(time),
-                other => self.df.is_event_time(other),
-            }
-        })
+    /// The watermark tag of a key: the watermarked column itself or a window over it.
+    fn key_tag(&self, key: &Expr) -> Option<&EventTime> {
+        let key = match key {
+            Expr::Alias(inner, _) => inner.as_ref(),
+            other => other,
+        };
+        match key {
+            Expr::Window(time, _) => self.df.event_time_of(time),
+            other => self.df.event_time_of(other),
+        }
     }
 
     /// `agg(aggregates)`: one row per group with the keys, then the aggregates (each an
     /// aggregate function such as `sum(col("value"))`, optionally aliased).
     pub fn agg(&self, aggregates: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
         let aggregates: Vec<Expr> = aggregates.into_iter().collect();
-        let event_time_key = self.event_time_key();
+        let event_time_key = self.keys.iter().position(|k| self.key_tag(k).is_some());
         let context = self.df.session.eval_context()?;
         let operator = StreamingAggregate::new(
             &self.df.schema(),
@@ -47,7 +45,12 @@ impl GroupedData {
         .map_err(analysis)?;
         let schema = operator.output_schema();
         let event_time = event_time_key
-            .map(|k| schema.field(k).name().clone())
+            .and_then(|k| {
+                self.key_tag(&self.keys[k]).map(|tag| EventTime {
+                    column: schema.field(k).name().clone(),
+                    delay_ms: tag.delay_ms,
+                })
+            })
             .into_iter()
             .collect();
         let step = PlanStep::Aggregate {

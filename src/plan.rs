@@ -10,6 +10,7 @@ use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
+use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{BinaryOp, EvalContext, Expr, ExprError};
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
@@ -32,6 +33,11 @@ enum Node {
         keys: Vec<Expr>,
         aggregates: Vec<Expr>,
         event_time_key: Option<usize>,
+    },
+    Deduplicate {
+        keys: Vec<String>,
+        event_time: Option<String>,
+        expiry: DedupExpiry,
     },
 }
 
@@ -90,6 +96,19 @@ fn segments(steps: &[PlanStep]) -> Segments {
                     keys: keys.clone(),
                     aggregates: aggregates.clone(),
                     event_time_key: *event_time_key,
+                };
+                segments.nodes.push((node, Vec::new()));
+                continue;
+            }
+            PlanStep::Deduplicate {
+                keys,
+                event_time,
+                expiry,
+            } => {
+                let node = Node::Deduplicate {
+                    keys: keys.clone(),
+                    event_time: event_time.clone(),
+                    expiry: *expiry,
                 };
                 segments.nodes.push((node, Vec::new()));
                 continue;
@@ -178,6 +197,24 @@ impl Planner {
             let operator: Box<dyn Operator> = match node {
                 Node::Watermark { column, delay_ms } => {
                     Box::new(WithWatermark::new(&schema, &column, delay_ms)?)
+                }
+                Node::Deduplicate {
+                    keys,
+                    event_time,
+                    expiry,
+                } => {
+                    if expiry == DedupExpiry::Never {
+                        tracing::warn!(
+                            keys = ?keys,
+                            "dropDuplicates without the watermarked column among its keys keeps every key in state forever"
+                        );
+                    }
+                    Box::new(Deduplicate::new(
+                        &schema,
+                        &keys,
+                        event_time.as_deref(),
+                        expiry,
+                    )?)
                 }
                 Node::Aggregate {
                     keys,

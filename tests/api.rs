@@ -538,3 +538,81 @@ fn union_needs_matching_columns() {
         "{error}"
     );
 }
+
+/// Lab Part 9.1 end to end: `dropDuplicates(["id", "event_time"])` behind a watermark keeps
+/// the first row of each key, and `distinct()` / `dropDuplicatesWithinWatermark` plan too.
+#[test]
+fn drop_duplicates_keeps_the_first_row_of_each_key() {
+    use spate::functions::to_timestamp;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    let rows = [
+        (1, "first", "10:00:00"),
+        (1, "second", "10:00:00"),
+        (2, "x", "10:00:00"),
+        (1, "third", "10:00:00"),
+        (1, "other time", "10:00:05"),
+    ];
+    let text: String = rows
+        .iter()
+        .map(|(id, name, t)| {
+            format!("{{\"id\": {id}, \"name\": \"{name}\", \"value\": 1.0, \"timestamp\": \"2024-01-15 {t}\"}}\n")
+        })
+        .collect();
+    std::fs::write(input.join("a.json"), text).expect("write");
+    let spark = session();
+    let events = lab_stream(&spark, &input)
+        .with_column("event_time", to_timestamp(col("timestamp")))
+        .expect("event_time")
+        .with_watermark("event_time", "10 minutes")
+        .expect("watermark");
+    let deduplicated = events
+        .drop_duplicates(["id", "event_time"])
+        .expect("dropDuplicates");
+    let names: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = names.clone();
+    let query = deduplicated
+        .write_stream()
+        .trigger(Trigger::AvailableNow)
+        .option("checkpointLocation", dir.path().join("chk").display())
+        .foreach_batch(move |batches, _| {
+            for batch in batches {
+                let column = batch.column(1);
+                let column = column
+                    .as_any()
+                    .downcast_ref::<arrow::array::StringArray>()
+                    .expect("names");
+                sink.lock()
+                    .expect("lock")
+                    .extend(column.iter().flatten().map(str::to_string));
+            }
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    assert_eq!(*names.lock().expect("lock"), ["first", "x", "other time"]);
+    let state = &query.last_progress().expect("progress").state_operators[0];
+    assert_eq!(state.operator_name, "dedupe");
+    assert!(events.distinct().is_ok());
+    assert!(events.drop_duplicates_within_watermark(["id"]).is_ok());
+    let error = lab_stream(&spark, &input)
+        .drop_duplicates_within_watermark(["id"])
+        .err()
+        .expect("needs a watermark");
+    assert!(error
+        .to_string()
+        .starts_with("dropDuplicatesWithinWatermark is not supported"));
+    let error = events
+        .drop_duplicates(["nope"])
+        .err()
+        .expect("unknown column");
+    assert!(
+        error
+            .to_string()
+            .contains("UNRESOLVED_COLUMN_AMONG_FIELD_NAMES"),
+        "{error}"
+    );
+}

@@ -1,6 +1,8 @@
 //! spate's operators: expressions over Arrow record batches and the operators built on them.
 pub mod aggregate;
+pub mod dedup;
 pub mod expr;
+mod groups;
 pub mod stage;
 pub mod union;
 pub mod watermark;

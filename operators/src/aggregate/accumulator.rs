@@ -2,8 +2,8 @@
 //! id, updated a whole batch at a time (the type is chosen once, never per row).
 
 use super::function::AggregateFunction;
-use super::groups::retain_by;
 use crate::expr::ExprError;
+use crate::groups::retain_by;
 use ahash::RandomState;
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray, StringArray};
 use arrow::compute::cast;

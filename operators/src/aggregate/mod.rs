@@ -2,12 +2,11 @@
 //! dropping and eviction by the watermark, and Spark's three output modes.
 //!
 //! `function` defines the aggregate functions and their Spark names and types, `window` the
-//! time windows, `groups` the key → group id table, `accumulator` the per-group state of each
-//! function, and `operator` the operator that ties them to epochs and watermarks.
+//! time windows, `accumulator` the per-group state of each function (groups come from the
+//! crate's `groups` table), and `operator` the operator that ties them to epochs and watermarks.
 
 mod accumulator;
 mod function;
-mod groups;
 mod operator;
 mod window;
 

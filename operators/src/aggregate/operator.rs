@@ -3,9 +3,9 @@
 //! epoch's watermark, and emits per output mode (SEMANTICS.md §5.3, §6.3).
 
 use super::accumulator::{accumulator, Accumulator};
-use super::groups::GroupTable;
 use super::window::TimeWindow;
 use crate::expr::{EvalContext, Expr, ExprError};
+use crate::groups::GroupTable;
 use crate::stage::execution_error;
 use arrow::array::{
     Array, ArrayRef, AsArray, RecordBatch, StructArray, TimestampMicrosecondArray, UInt32Array,

@@ -1,0 +1,397 @@
+//! Streaming deduplication: `dropDuplicates(cols)`, `distinct()` and
+//! `dropDuplicatesWithinWatermark(cols)` (SEMANTICS.md §7). The first row of each key
+//! passes, later ones are dropped; the state holds keys only.
+
+use crate::groups::{retain_by, GroupTable};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::{Schema, TimestampMicrosecondType};
+use spate_runtime::progress::StateOperatorProgress;
+use spate_runtime::{EpochReport, Error, Operator, Output, Result, Watermarks};
+use std::time::Instant;
+
+/// When a key leaves the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupExpiry {
+    /// Never (no watermarked column among the keys): the state grows forever.
+    Never,
+    /// When its event time (a key column) is ≤ the watermark (`dropDuplicates` with the
+    /// watermarked column among the keys).
+    KeyTime,
+    /// When the watermark reaches the first row's event time + the delay
+    /// (`dropDuplicatesWithinWatermark`).
+    WithinWatermark {
+        /// The watermark delay, µs.
+        delay: i64,
+    },
+}
+
+/// The deduplication operator.
+pub struct Deduplicate {
+    keys: Vec<usize>,
+    /// The watermarked column, when the input has one: rows with time ≤ `WL` are late.
+    event_time: Option<usize>,
+    expiry: DedupExpiry,
+    table: GroupTable,
+    /// Per key: when it expires (µs; `i64::MAX` for never).
+    expires: Vec<i64>,
+    watermarks: Option<Watermarks>,
+    epoch: EpochCounts,
+    ids: Vec<u32>,
+    created: Vec<u32>,
+}
+
+/// What one epoch did, for progress.
+#[derive(Default)]
+struct EpochCounts {
+    added: u64,
+    late: u64,
+    duplicates: u64,
+    updates_time: std::time::Duration,
+}
+
+impl Deduplicate {
+    /// Deduplicates rows of `input` on the columns `keys`. `event_time` is the input's
+    /// watermarked column, if any; `expiry` says when keys leave the state.
+    pub fn new(
+        input: &Schema,
+        keys: &[String],
+        event_time: Option<&str>,
+        expiry: DedupExpiry,
+    ) -> Result<Self> {
+        let index = |name: &str| {
+            input
+                .fields()
+                .iter()
+                .position(|f| f.name().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    let columns: Vec<String> =
+                        input.fields().iter().map(|f| f.name().clone()).collect();
+                    Error::Analysis(format!(
+                        "[UNRESOLVED_COLUMN_AMONG_FIELD_NAMES] Cannot resolve column name \"{name}\" among ({}). SQLSTATE: 42703",
+                        columns.join(", ")
+                    ))
+                })
+        };
+        let keys = keys.iter().map(|k| index(k)).collect::<Result<Vec<_>>>()?;
+        let event_time = event_time.map(index).transpose()?;
+        let types = keys
+            .iter()
+            .map(|&k| input.field(k).data_type().clone())
+            .collect();
+        Ok(Deduplicate {
+            keys,
+            event_time,
+            expiry,
+            table: GroupTable::new(types)?,
+            expires: Vec::new(),
+            watermarks: None,
+            epoch: EpochCounts::default(),
+            ids: Vec::new(),
+            created: Vec::new(),
+        })
+    }
+
+    /// Keys in the state.
+    pub fn state_rows(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The event time of each row (µs; NULL never expires nor is late).
+    fn times(&self, batch: &RecordBatch) -> Option<Vec<i64>> {
+        let times = batch
+            .column(self.event_time?)
+            .as_primitive_opt::<TimestampMicrosecondType>()?;
+        Some(
+            (0..times.len())
+                .map(|i| {
+                    if times.is_valid(i) {
+                        times.value(i)
+                    } else {
+                        i64::MAX
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    fn process(&mut self, batch: RecordBatch, out: &mut Output) -> Result<()> {
+        let mut batch = batch;
+        let mut times = self.times(&batch);
+        // Late rows (SEMANTICS.md §5.3): event time ≤ the previous epoch's watermark.
+        if let (Some(t), Some(w)) = (&times, self.watermarks) {
+            let late = w.late.saturating_mul(1000);
+            if t.iter().any(|&t| t <= late) {
+                let keep: Vec<bool> = t.iter().map(|&t| t > late).collect();
+                self.epoch.late += keep.iter().filter(|k| !**k).count() as u64;
+                batch = filter_record_batch(&batch, &BooleanArray::from(keep.clone()))?;
+                times = Some(
+                    t.iter()
+                        .zip(&keep)
+                        .filter(|(_, k)| **k)
+                        .map(|(t, _)| *t)
+                        .collect(),
+                );
+            }
+        }
+        let columns: Vec<ArrayRef> = self.keys.iter().map(|&k| batch.column(k).clone()).collect();
+        self.table
+            .intern(&columns, &mut self.ids, &mut self.created)
+            .map_err(Error::Arrow)?;
+        for &row in &self.created {
+            let t = times.as_ref().map_or(i64::MAX, |t| t[row as usize]);
+            self.expires.push(match self.expiry {
+                DedupExpiry::Never => i64::MAX,
+                DedupExpiry::KeyTime => t,
+                DedupExpiry::WithinWatermark { delay } => t.saturating_add(delay),
+            });
+        }
+        self.epoch.added += self.created.len() as u64;
+        self.epoch.duplicates += (batch.num_rows() - self.created.len()) as u64;
+        if self.created.len() == batch.num_rows() {
+            out.emit(batch);
+        } else {
+            let mut first = vec![false; batch.num_rows()];
+            for &row in &self.created {
+                first[row as usize] = true;
+            }
+            out.emit(filter_record_batch(&batch, &BooleanArray::from(first))?);
+        }
+        Ok(())
+    }
+
+    /// Removes the keys that expired by the watermark `evict` (ms); returns how many.
+    fn evict(&mut self, evict_ms: i64) -> u64 {
+        if self.expiry == DedupExpiry::Never {
+            return 0;
+        }
+        let evict = evict_ms.saturating_mul(1000);
+        let keep: Vec<bool> = self.expires.iter().map(|&t| t > evict).collect();
+        let removed = keep.iter().filter(|k| !**k).count();
+        if removed > 0 {
+            self.table.retain(&keep);
+            retain_by(&mut self.expires, &keep);
+        }
+        removed as u64
+    }
+}
+
+impl Operator for Deduplicate {
+    fn name(&self) -> &str {
+        match self.expiry {
+            DedupExpiry::WithinWatermark { .. } => "dedupeWithinWatermark",
+            _ => "dedupe",
+        }
+    }
+
+    fn on_data(&mut self, _port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let start = Instant::now();
+        let result = self.process(batch, out);
+        self.epoch.updates_time += start.elapsed();
+        result
+    }
+
+    fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
+        self.watermarks = Some(*watermarks);
+        Ok(())
+    }
+
+    fn needs_no_data_epochs(&self) -> bool {
+        self.event_time.is_some()
+    }
+
+    fn on_epoch_end(&mut self, _epoch: u64, _out: &mut Output) -> Result<EpochReport> {
+        let removal_start = Instant::now();
+        let removed = match self.watermarks {
+            Some(w) => self.evict(w.evict),
+            None => 0,
+        };
+        let counts = std::mem::take(&mut self.epoch);
+        let state = StateOperatorProgress {
+            operator_name: self.name().to_string(),
+            num_rows_total: self.table.len() as u64,
+            num_rows_updated: counts.added,
+            all_updates_time_ms: counts.updates_time.as_millis() as u64,
+            num_rows_removed: removed,
+            all_removals_time_ms: removal_start.elapsed().as_millis() as u64,
+            commit_time_ms: 0,
+            memory_used_bytes: (self.table.memory_bytes() + self.expires.capacity() * 8) as u64,
+            num_rows_dropped_by_watermark: counts.late,
+            num_shuffle_partitions: 1,
+            num_state_store_instances: 1,
+            custom_metrics: [(
+                "numDroppedDuplicateRows".to_string(),
+                counts.duplicates as i64,
+            )]
+            .into(),
+        };
+        Ok(EpochReport {
+            state: Some(state),
+            ..Default::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::{DataType, Field};
+    use spate_runtime::types::timestamp_type;
+    use std::sync::Arc;
+
+    const SECOND: i64 = 1_000_000;
+    /// 2024-01-15T10:00:00Z in µs.
+    const TEN: i64 = 1_705_312_800 * SECOND;
+
+    fn schema() -> Arc<Schema> {
+        Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("event_time", timestamp_type(), true),
+            Field::new("v", DataType::Utf8, true),
+        ]))
+    }
+
+    /// Rows `(id, seconds after 10:00, v)`.
+    fn batch(rows: &[(&str, i64, &str)]) -> RecordBatch {
+        RecordBatch::try_new(
+            schema(),
+            vec![
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                )),
+                Arc::new(
+                    TimestampMicrosecondArray::from(
+                        rows.iter().map(|r| TEN + r.1 * SECOND).collect::<Vec<_>>(),
+                    )
+                    .with_timezone("UTC"),
+                ),
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .unwrap()
+    }
+
+    /// One epoch with watermarks in seconds after 10:00 (`None`: 1970): emitted `(id, v)`
+    /// and the counters (total, dropped late, removed, duplicates).
+    fn epoch(
+        op: &mut Deduplicate,
+        id: u64,
+        (late, evict): (Option<i64>, Option<i64>),
+        rows: &[(&str, i64, &str)],
+    ) -> (Vec<(String, String)>, [i64; 4]) {
+        let ms = |s: Option<i64>| s.map_or(0, |s| (TEN + s * SECOND) / 1000);
+        let mut out = Output::default();
+        op.on_watermark(
+            &Watermarks {
+                epoch: id,
+                late: ms(late),
+                evict: ms(evict),
+            },
+            &mut out,
+        )
+        .unwrap();
+        if !rows.is_empty() {
+            op.on_data(0, batch(rows), &mut out).unwrap();
+        }
+        let state = op.on_epoch_end(id, &mut out).unwrap().state.unwrap();
+        let mut emitted = Vec::new();
+        for b in out.drain() {
+            let ids = b.column(0).as_string::<i32>();
+            let vs = b.column(2).as_string::<i32>();
+            for i in 0..b.num_rows() {
+                emitted.push((ids.value(i).to_string(), vs.value(i).to_string()));
+            }
+        }
+        let counts = [
+            state.num_rows_total as i64,
+            state.num_rows_dropped_by_watermark as i64,
+            state.num_rows_removed as i64,
+            state.custom_metrics["numDroppedDuplicateRows"],
+        ];
+        (emitted, counts)
+    }
+
+    fn pair(id: &str, v: &str) -> (String, String) {
+        (id.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn with_the_event_time_among_the_keys_it_follows_the_semantics_7_run() {
+        // Delay 10 s; batches 0-4 as SEMANTICS.md §7.
+        let keys = ["id".to_string(), "event_time".to_string()];
+        let mut op =
+            Deduplicate::new(&schema(), &keys, Some("event_time"), DedupExpiry::KeyTime).unwrap();
+        let (out, counts) = epoch(
+            &mut op,
+            0,
+            (None, None),
+            &[("a", 0, "v1"), ("a", 0, "v2"), ("b", 5, "")],
+        );
+        assert_eq!(out, [pair("a", "v1"), pair("b", "")]);
+        assert_eq!(counts, [2, 0, 0, 1]);
+        epoch(&mut op, 1, (None, Some(-5)), &[]);
+        let (out, _) = epoch(
+            &mut op,
+            2,
+            (Some(-5), Some(-5)),
+            &[("a", 0, ""), ("a", 20, "")],
+        );
+        assert_eq!(out.len(), 1);
+        let (_, counts) = epoch(&mut op, 3, (Some(-5), Some(10)), &[]);
+        assert_eq!(counts[2], 2, "keys with t ≤ 10:00:10 evicted");
+        let (out, counts) = epoch(
+            &mut op,
+            4,
+            (Some(10), Some(10)),
+            &[("a", 0, "late"), ("c", 11, "c")],
+        );
+        assert_eq!(out, [pair("c", "c")]);
+        assert_eq!(counts[1], 1);
+    }
+
+    #[test]
+    fn within_watermark_expires_at_first_time_plus_delay() {
+        let keys = ["id".to_string()];
+        let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
+        let mut op = Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap();
+        let (out, _) = epoch(
+            &mut op,
+            0,
+            (None, None),
+            &[("a", 0, "first"), ("a", 7, "dup")],
+        );
+        assert_eq!(out, [pair("a", "first")]);
+        let (out, counts) = epoch(&mut op, 1, (None, Some(2)), &[("a", 12, "dup")]);
+        assert!(out.is_empty());
+        assert_eq!(counts[2], 0, "not yet: expiry is 10:00:10");
+        let (_, counts) = epoch(&mut op, 2, (Some(2), Some(11)), &[]);
+        assert_eq!(counts[2], 1);
+        let (out, _) = epoch(&mut op, 3, (Some(11), Some(11)), &[("a", 30, "again")]);
+        assert_eq!(out, [pair("a", "again")]);
+    }
+
+    #[test]
+    fn without_a_watermark_keys_stay_forever() {
+        let keys = ["id".to_string()];
+        let mut op = Deduplicate::new(&schema(), &keys, None, DedupExpiry::Never).unwrap();
+        epoch(
+            &mut op,
+            0,
+            (None, Some(1000)),
+            &[("a", 0, ""), ("b", 0, "")],
+        );
+        let (out, counts) = epoch(&mut op, 1, (None, Some(5000)), &[("a", 9999, "x")]);
+        assert!(out.is_empty());
+        assert_eq!(counts[0], 2);
+        assert!(!op.needs_no_data_epochs());
+        assert!(
+            Deduplicate::new(&schema(), &["nope".to_string()], None, DedupExpiry::Never).is_err()
+        );
+    }
+}
