@@ -23,13 +23,15 @@ mod part06;
 mod part07;
 #[path = "part08_watermarks.rs"]
 mod part08;
+#[path = "part09_dedup.rs"]
+mod part09_dedup;
 // Its `main` runs the lab's two-minute version; the tour calls `run(false)` instead.
 #[allow(dead_code)]
 #[path = "part12_complete.rs"]
 mod part12;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let parts: [(&str, Part); 9] = [
+    let parts: [(&str, Part); 10] = [
         ("Part 2: Setup", part02::main),
         ("Part 3: Reading from File Source", part03::main),
         ("Part 4.1: Streaming Transformations", part04::main),
@@ -38,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("Part 6: Output Modes", part06::main),
         ("Part 7: Trigger Types", part07::main),
         ("Part 8: Watermarks and Late Data", part08::main),
+        ("Part 9.1: Deduplication", part09_dedup::main),
         ("Part 12: Complete Example", || part12::run(false)),
     ];
     for (title, run) in parts {
