@@ -156,6 +156,9 @@ pub enum ExprError {
         /// The rejected letter.
         character: char,
     },
+    /// An interval string that does not parse (Spark's `INVALID_INTERVAL_FORMAT`).
+    #[error("[INVALID_INTERVAL_FORMAT] Error parsing '{0}' to interval. SQLSTATE: 22006")]
+    InvalidInterval(String),
     /// `window(...)` durations that Spark's `TimeWindow` refuses; the text is Spark's reason.
     #[error("{0}")]
     InvalidWindow(String),

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int32Array, Int64Array,
-    RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray, Float64Array,
+    Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
 };
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{
@@ -20,7 +20,8 @@ use arrow::datatypes::DataType;
 
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
-use super::{arith, cast as spark_cast, compare, pattern, EvalContext, Literal};
+use super::{arith, cast as spark_cast, compare, pattern, BinaryOp, EvalContext, Literal};
+use arrow::compute::kernels::numeric;
 
 /// A one-element array standing for every row (an Arrow scalar `Datum`).
 #[derive(Debug, Clone)]
@@ -110,6 +111,7 @@ fn literal_array(lit: &Literal, data_type: &DataType) -> ArrayRef {
         Literal::Timestamp(v) => {
             Arc::new(TimestampMicrosecondArray::from(vec![*v]).with_timezone("UTC"))
         }
+        Literal::Interval(v) => Arc::new(DurationMicrosecondArray::from(vec![*v])),
     }
 }
 
@@ -141,6 +143,23 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             let l = eval(l, batch, ctx)?;
             let r = eval(r, batch, ctx)?;
             arith::binary(*op, &l, &r, &node.data_type, rows, ctx)
+        }
+        Kind::ShiftTime(op, time, interval) => {
+            // On the raw µs values: the shift does not depend on the zone, and Arrow's
+            // temporal kernels would need the zone database to read "UTC".
+            let time = eval(time, batch, ctx)?.map(|a| Ok(cast(a, &DataType::Int64)?))?;
+            let interval = eval(interval, batch, ctx)?.map(|a| Ok(cast(a, &DataType::Int64)?))?;
+            let scalar = time.is_scalar() && interval.is_scalar();
+            let shifted = match op {
+                BinaryOp::Sub => numeric::sub(time.datum(), interval.datum()),
+                _ => numeric::add(time.datum(), interval.datum()),
+            }
+            .map_err(|_| ExprError::ArithmeticOverflow { function: None })?;
+            let micros = shifted.as_primitive::<arrow::datatypes::Int64Type>();
+            let shifted =
+                TimestampMicrosecondArray::new(micros.values().clone(), micros.nulls().cloned())
+                    .with_timezone("UTC");
+            Ok(Value::from_result(Arc::new(shifted), scalar))
         }
         Kind::Compare(op, l, r) => {
             let l = eval(l, batch, ctx)?;

@@ -95,6 +95,8 @@ pub enum Literal {
     Utf8(String),
     /// A `timestamp`, in microseconds since the epoch (UTC).
     Timestamp(i64),
+    /// A day-time interval (`INTERVAL 5 MINUTES`), in microseconds.
+    Interval(i64),
 }
 
 /// Binary operators.
@@ -167,6 +169,14 @@ pub fn to_timestamp(e: Expr) -> Expr {
 /// `yyyy-MM-dd HH:mm:ss`.
 pub fn to_timestamp_with_format(e: Expr, fmt: &str) -> Expr {
     Expr::ToTimestamp(Box::new(e), Some(fmt.to_string()))
+}
+
+/// `INTERVAL '<text>'`: a day-time interval such as `"5 minutes"` or `"1 hour 30 minutes"`,
+/// to add to or subtract from timestamps.
+pub fn interval(text: &str) -> Result<Expr, ExprError> {
+    spate_runtime::parse_interval_micros(text)
+        .map(|micros| Expr::Literal(Literal::Interval(micros)))
+        .map_err(|_| ExprError::InvalidInterval(text.to_string()))
 }
 
 /// `CASE WHEN cond THEN value END`; chain [`Expr::when`] and [`Expr::otherwise`].

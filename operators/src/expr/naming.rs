@@ -37,7 +37,25 @@ pub(crate) fn literal_sql(lit: &Literal, tz: FixedOffset) -> String {
         Literal::Float64(v) => java_double(*v),
         Literal::Utf8(s) => s.clone(),
         Literal::Timestamp(micros) => sql_timestamp_literal(*micros, tz.local_minus_utc()),
+        Literal::Interval(micros) => interval_sql(*micros),
     }
+}
+
+/// Spark's text of a single-unit day-time interval literal (`INTERVAL '05' MINUTE`); other
+/// intervals are shown in seconds.
+fn interval_sql(micros: i64) -> String {
+    const UNITS: [(i64, &str); 4] = [
+        (86_400_000_000, "DAY"),
+        (3_600_000_000, "HOUR"),
+        (60_000_000, "MINUTE"),
+        (1_000_000, "SECOND"),
+    ];
+    for (size, unit) in UNITS {
+        if micros % size == 0 {
+            return format!("INTERVAL '{:02}' {unit}", micros / size);
+        }
+    }
+    format!("INTERVAL '{}' SECOND", micros as f64 / 1e6)
 }
 
 fn op_symbol(op: BinaryOp) -> &'static str {

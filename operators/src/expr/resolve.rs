@@ -33,6 +33,8 @@ pub(crate) enum Kind {
     Cast(Box<Bound>),
     /// Arithmetic (`+ - * / %`) on operands of one numeric type.
     Arith(BinaryOp, Box<Bound>, Box<Bound>),
+    /// `timestamp ± interval` (`+` or `-`; the timestamp first).
+    ShiftTime(BinaryOp, Box<Bound>, Box<Bound>),
     /// Comparison on operands of one type.
     Compare(BinaryOp, Box<Bound>, Box<Bound>),
     /// Three-valued `AND`.
@@ -270,7 +272,12 @@ impl Binder<'_> {
 
     fn binary(&self, expr: &Expr, op: BinaryOp, l: Bound, r: Bound) -> Result<Bound, ExprError> {
         let ansi = self.ctx.ansi;
+        let interval = |b: &Bound| matches!(b.data_type, DataType::Duration(_));
         match op {
+            BinaryOp::Add | BinaryOp::Sub if is_timestamp(&l.data_type) && interval(&r) => {
+                Ok(shift_time(op, l, r))
+            }
+            BinaryOp::Add if interval(&l) && is_timestamp(&r.data_type) => Ok(shift_time(op, r, l)),
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Mod | BinaryOp::Div => {
                 let required = match op {
                     BinaryOp::Div => "(\"DOUBLE\" or \"DECIMAL\")",
@@ -441,6 +448,15 @@ impl Binder<'_> {
     }
 }
 
+/// `time ± interval`, a timestamp.
+fn shift_time(op: BinaryOp, time: Bound, interval: Bound) -> Bound {
+    Bound {
+        nullable: time.nullable || interval.nullable,
+        data_type: time.data_type.clone(),
+        kind: Kind::ShiftTime(op, Box::new(time), Box::new(interval)),
+    }
+}
+
 fn literal(lit: &Literal) -> Bound {
     let data_type = match lit {
         Literal::Null => DataType::Null,
@@ -450,6 +466,7 @@ fn literal(lit: &Literal) -> Bound {
         Literal::Float64(_) => DataType::Float64,
         Literal::Utf8(_) => DataType::Utf8,
         Literal::Timestamp(_) => timestamp_type(),
+        Literal::Interval(_) => DataType::Duration(arrow::datatypes::TimeUnit::Microsecond),
     };
     Bound {
         kind: Kind::Literal(lit.clone()),
@@ -513,7 +530,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
                 && node.data_type != DataType::Utf8
                 && !is_widening(&child.data_type, &node.data_type)
         }
-        Kind::Arith(..) => ansi,
+        Kind::Arith(..) | Kind::ShiftTime(..) => ansi,
         Kind::Negate(_) => ansi && is_integral(&node.data_type),
         Kind::ParseTimestamp(..) => ansi,
         Kind::Compare(..) | Kind::And(..) | Kind::Or(..) | Kind::CaseWhen(..) => false,
@@ -546,9 +563,11 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::ParseTimestamp(c, _) => {
             vec![c]
         }
-        Kind::Arith(_, l, r) | Kind::Compare(_, l, r) | Kind::And(l, r) | Kind::Or(l, r) => {
-            vec![l, r]
-        }
+        Kind::Arith(_, l, r)
+        | Kind::ShiftTime(_, l, r)
+        | Kind::Compare(_, l, r)
+        | Kind::And(l, r)
+        | Kind::Or(l, r) => vec![l, r],
         Kind::CaseWhen(branches, otherwise) => {
             let mut out: Vec<&Bound> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
             out.extend(otherwise.as_deref());

@@ -896,3 +896,35 @@ fn unsupported_types_fail_cleanly() {
     );
     assert_eq!(eval(&col("ntz"), &b, true).map(|a| a.len()), Ok(1));
 }
+
+#[test]
+fn timestamps_shift_by_intervals() {
+    use arrow::array::AsArray;
+    let five = interval("5 minutes").unwrap();
+    let earlier = col("ts") - five.clone();
+    assert_eq!(
+        field(&earlier, true),
+        (
+            "(ts - INTERVAL '05' MINUTE)".into(),
+            "timestamp".into(),
+            true
+        )
+    );
+    let values = eval(&earlier, &batch(), true).unwrap();
+    let values = values.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+    assert_eq!(values.value(0), TS_2024_01_15_10H + 123_000 - 300_000_000);
+    assert!(values.is_null(1));
+    assert_eq!(values.data_type(), &timestamp_type());
+    let later = five + col("ts");
+    let values = eval(&later, &batch(), true).unwrap();
+    let values = values.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+    assert_eq!(values.value(2), 300_000_000);
+    let compared = eval(
+        &col("ts").gt_eq(col("ts") - interval("1 hour").unwrap()),
+        &batch(),
+        true,
+    )
+    .unwrap();
+    assert!(compared.as_boolean().value(0));
+    assert!(interval("5 parsecs").is_err());
+}
