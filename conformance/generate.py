@@ -10,6 +10,8 @@ For every case the script (re)writes
 
     conformance/cases/<name>/case.json        the query and its source settings
     conformance/cases/<name>/input/...        the input files
+    conformance/cases/<name>/input2/...       the second input's files (cases with `df2` only;
+                                              listed under "files2" in case.json, may be empty)
     conformance/golden/<name>.json            schema + rows per batch + error
     conformance/golden/<name>.console.txt     console sink bytes (console cases only)
     conformance/golden/<name>.show.txt        memory table `show()` text (memory cases only)
@@ -75,7 +77,7 @@ class Case:
     words: str                      # the query in words
     format: str                     # source format
     schema_ddl: Optional[str]       # None for text
-    query: str                      # Python expression over `df` (pyspark.sql.functions in scope)
+    query: str                      # Python expression over `df` (and `df2`; pyspark.sql.functions in scope)
     write_inputs: InputWriter       # writes files into input/, returns names in mtime order
     options: Dict[str, str] = dataclasses.field(default_factory=dict)
     conf: Dict[str, str] = dataclasses.field(default_factory=dict)
@@ -83,14 +85,24 @@ class Case:
     memory_table: Optional[str] = None  # also run with the memory sink under this name
     progress: bool = False          # also record each batch's progress eventTime, state operators and the commit log
     output_mode: str = "append"     # outputMode of every run (foreachBatch, console, memory)
+    # Optional second input: writes files into input2/ (may write none: an empty folder),
+    # read as `df2` with the same reader code (format, schema, options) as `df`.
+    second_input: Optional[InputWriter] = None
 
     def reader_code(self) -> str:
-        lines = [f'df = (spark.readStream.format({json.dumps(self.format)})']
+        code = self._one_reader("df", "input_dir")
+        if self.second_input is not None:
+            code += "\n" + self._one_reader("df2", "input2_dir")
+        return code
+
+    def _one_reader(self, var: str, dir_var: str) -> str:
+        pad = " " * (len(var) + 4)
+        lines = [f'{var} = (spark.readStream.format({json.dumps(self.format)})']
         if self.schema_ddl is not None:
-            lines.append(f"      .schema({json.dumps(self.schema_ddl)})")
+            lines.append(f"{pad}.schema({json.dumps(self.schema_ddl)})")
         for k, v in self.options.items():
-            lines.append(f"      .option({json.dumps(k)}, {json.dumps(v)})")
-        lines.append("      .load(input_dir))")
+            lines.append(f"{pad}.option({json.dumps(k)}, {json.dumps(v)})")
+        lines.append(f"{pad}.load({dir_var}))")
         return "\n".join(lines)
 
     def full_code(self) -> str:
@@ -892,6 +904,98 @@ def case_complete_without_aggregation_error() -> Case:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Two inputs: `df` reads input/, `df2` reads input2/ with the same reader code.
+# ---------------------------------------------------------------------------------------
+
+UNION_SCHEMA = "event_time TIMESTAMP, word STRING"
+
+
+def _union_watermark_case(policy: str) -> Case:
+    outcome = {
+        "min": ("the idle second input pins the global watermark at 1970 (0): nothing is ever "
+                "emitted."),
+        "max": ("the global watermark is the first input's 10:19 - 10 minutes = 10:09, so "
+                "window [10:00,10:05) is emitted in a no-data batch."),
+    }[policy]
+    return Case(
+        name=f"union_watermark_{policy}",
+        words=("Two JSON-lines inputs with schema event_time TIMESTAMP, word STRING: input/ has one "
+               "file a.json with rows 2024-01-15 10:00, 10:03, 10:07, 10:19 (word \"w\"), input2/ is "
+               "an EMPTY folder (no files). Both read with the same reader; each gets a 10-minute "
+               "watermark, they are unioned and grouped by a 5-minute tumbling window, count(); "
+               f"append mode; spark.sql.streaming.multipleWatermarkPolicy={policy}. SEMANTICS.md "
+               "§5.2: " + outcome),
+        format="json",
+        schema_ddl=UNION_SCHEMA,
+        conf={"spark.sql.streaming.multipleWatermarkPolicy": policy},
+        query=('(df.withWatermark("event_time", "10 minutes")\n'
+               '   .union(df2.withWatermark("event_time", "10 minutes"))\n'
+               '   .groupBy(window("event_time", "5 minutes"))\n'
+               '   .count())'),
+        write_inputs=text_files({"a.json": ndjson([
+            {"event_time": f"2024-01-15 10:{m:02d}:00", "word": "w"} for m in (0, 3, 7, 19)])}),
+        second_input=text_files({}),
+        output_mode="append",
+        progress=True,
+    )
+
+
+def case_union_watermark_min() -> Case:
+    return _union_watermark_case("min")
+
+
+def case_union_watermark_max() -> Case:
+    return _union_watermark_case("max")
+
+
+def _rows(spec: str) -> str:
+    """"10:00 a, 10:03 b" -> JSON lines on 2024-01-15."""
+    recs = []
+    for item in spec.split(","):
+        hm, word = item.split()
+        recs.append({"event_time": f"2024-01-15 {hm}:00", "word": word})
+    return ndjson(recs)
+
+
+def case_union_two_inputs_update() -> Case:
+    return Case(
+        name="union_two_inputs_update",
+        words=("Two JSON-lines inputs (event_time TIMESTAMP, word STRING, words a/b/c on 2024-01-15), "
+               "maxFilesPerTrigger=1 on both, so each batch takes one file from each input while it "
+               "has files. input/: a0 = 10:00-10:22 (max 10:22), a1 = 10:14-10:40 (max 10:40); "
+               "input2/: b0 = 10:02-10:20 (max 10:20), b1 = 10:18-10:33 (max 10:33) plus rows at "
+               "10:04, 10:07, 10:09, b2 = 10:36-10:44 (max 10:44) plus rows at 10:05, 10:08, 10:15. "
+               "df gets a 10-minute watermark, df2 a 5-minute one; union, 10-minute tumbling window "
+               "and word, count(); update mode, default multipleWatermarkPolicy (min). Global "
+               "watermark (WE): batch 0 -> 0; batch 1 -> min(10:12, 10:15) = 10:12, but late rows "
+               "are tested against the previous batch's watermark (WL = 0), so b1's 10:0x rows are "
+               "counted and window [10:00,10:10) is then evicted; batch 2 (b2 only, input/ is "
+               "exhausted but keeps its 10:30) -> min(10:30, 10:28) = 10:28 with WL = 10:12: b2's "
+               "10:05/10:08 rows are dropped, its 10:15 row is counted, emitted and evicted in the "
+               "same batch; then a no-data batch with min(10:30, 10:39) = 10:30 evicts the windows "
+               "ending at 10:30. The third file of input2/ is needed because a row can only be "
+               "dropped from the third data batch on (WL(N) = WE(N-1))."),
+        format="json",
+        schema_ddl=UNION_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withWatermark("event_time", "10 minutes")\n'
+               '   .union(df2.withWatermark("event_time", "5 minutes"))\n'
+               '   .groupBy(window("event_time", "10 minutes"), "word")\n'
+               '   .count())'),
+        write_inputs=text_files({
+            "a0.json": _rows("10:00 a, 10:03 b, 10:08 a, 10:12 c, 10:17 b, 10:22 a"),
+            "a1.json": _rows("10:25 b, 10:31 c, 10:36 a, 10:40 b, 10:14 c, 10:28 a"),
+        }),
+        second_input=text_files({
+            "b0.json": _rows("10:02 c, 10:06 a, 10:11 b, 10:15 a, 10:20 c"),
+            "b1.json": _rows("10:04 a, 10:07 b, 10:26 c, 10:33 b, 10:09 a, 10:18 a"),
+            "b2.json": _rows("10:36 c, 10:05 c, 10:44 a, 10:08 b, 10:15 a, 10:39 b"),
+        }),
+        output_mode="update",
+        progress=True,
+    )
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -923,6 +1027,9 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_group_count_update,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
+        case_union_watermark_min,
+        case_union_watermark_max,
+        case_union_two_inputs_update,
     ]
 }
 
@@ -1007,13 +1114,22 @@ def build_spark(conf: Dict[str, str]) -> Any:
     return spark
 
 
-def set_mtimes(input_dir: Path, names: List[str]) -> List[Dict[str, Any]]:
+def set_mtimes(input_dir: Path, names: List[str], prefix: str = "input") -> List[Dict[str, Any]]:
     files = []
     for i, rel in enumerate(names):
         mtime_ms = BASE_MTIME_MS + i * 1000
         os.utime(input_dir / rel, ns=(mtime_ms * 1_000_000, mtime_ms * 1_000_000))
-        files.append({"path": f"input/{rel}", "mtime_ms": mtime_ms})
+        files.append({"path": f"{prefix}/{rel}", "mtime_ms": mtime_ms})
     return files
+
+
+def copy_inputs(src: Path, dst: Path, names: List[str], prefix: str) -> None:
+    """A private copy of an input folder (created even when empty) with the same mtimes."""
+    dst.mkdir()
+    for rel in names:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src / rel, dst / rel)
+    set_mtimes(dst, names, prefix)
 
 
 def java_cause_message(query: Any) -> Optional[str]:
@@ -1082,17 +1198,30 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
     names = case.write_inputs(input_dir, spark)
     files = set_mtimes(input_dir, names)
 
+    files2 = None
+    if case.second_input is not None:
+        input2_dir = case_dir / "input2"
+        input2_dir.mkdir()
+        # parquet writers consult SPATE_PREVIOUS_INPUT; point it at the previous input2/.
+        prev = os.environ.get("SPATE_PREVIOUS_INPUT")
+        if prev:
+            os.environ["SPATE_PREVIOUS_INPUT"] = prev + "2"
+        names2 = case.second_input(input2_dir, spark)
+        if prev:
+            os.environ["SPATE_PREVIOUS_INPUT"] = prev
+        files2 = set_mtimes(input2_dir, names2, "input2")
+
     # Spark reads a private copy with the same mtimes (never the repository files).
     run_input = tmp / "input"
-    run_input.mkdir()
-    for rel in names:
-        (run_input / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(input_dir / rel, run_input / rel)
-    set_mtimes(run_input, names)
+    copy_inputs(input_dir, run_input, names, "input")
 
     import pyspark.sql.functions as F
     namespace: Dict[str, Any] = {k: getattr(F, k) for k in dir(F) if not k.startswith("_")}
     namespace.update(spark=spark, input_dir=str(run_input))
+    if case.second_input is not None:
+        run_input2 = tmp / "input2"
+        copy_inputs(input2_dir, run_input2, names2, "input2")
+        namespace.update(input2_dir=str(run_input2))
     exec(case.reader_code(), namespace)
     result = eval(case.query, namespace)
     out_names = result.schema.names
@@ -1151,6 +1280,7 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
         "schema_ddl": case.schema_ddl,
         "conf": case.conf,
         "files": files,
+        **({"files2": files2} if files2 is not None else {}),
         "query": case.query,
         "output_mode": case.output_mode,
         "trigger": "availableNow",
@@ -1227,6 +1357,8 @@ def run_case(name: str, tmp_root: Path) -> None:
     previous_input = tmp / "previous_input"
     if (case_dir / "input").exists():
         shutil.copytree(case_dir / "input", previous_input)
+    if (case_dir / "input2").exists():
+        shutil.copytree(case_dir / "input2", tmp / "previous_input2")
     if case_dir.exists():
         shutil.rmtree(case_dir)
     for p in GOLDEN_DIR.glob(f"{name}.*"):

@@ -163,9 +163,16 @@ impl Planner {
         Ok(node)
     }
 
-    /// Adds the operators of `plan`; returns its last node and output schema.
-    fn build(&mut self, plan: &LogicalPlan) -> Result<(NodeRef, SchemaRef)> {
+    /// Adds the operators of `plan`; returns its last node and output schema. `order` is the
+    /// place in Spark's plan order (pre-order from the root) of the plan's last watermark.
+    fn build(&mut self, plan: &LogicalPlan, order: usize) -> Result<(NodeRef, SchemaRef)> {
         let Segments { head, nodes } = segments(&plan.steps);
+        let own_watermarks = nodes
+            .iter()
+            .filter(|(n, _)| matches!(n, Node::Watermark { .. }))
+            .count();
+        // This plan's watermarks, root-most first, then its inputs' in turn.
+        let mut next_order = order + own_watermarks;
         let (mut last, mut schema) = match &plan.input {
             PlanInput::Source(spec) => {
                 let source = spec.open(self.time_zone)?;
@@ -181,7 +188,8 @@ impl Planner {
             PlanInput::Union(inputs) => {
                 let mut built = Vec::with_capacity(inputs.len());
                 for input in inputs {
-                    built.push(self.build(input)?);
+                    built.push(self.build(input, next_order)?);
+                    next_order += watermark_count(input);
                 }
                 let schema = union_schema(built.iter().map(|(_, s)| s));
                 let union = self
@@ -193,10 +201,15 @@ impl Planner {
                 self.stage(union, schema, head)?
             }
         };
+        let mut watermark_order = order + own_watermarks;
         for (node, after) in nodes {
             let operator: Box<dyn Operator> = match node {
                 Node::Watermark { column, delay_ms } => {
-                    Box::new(WithWatermark::new(&schema, &column, delay_ms)?)
+                    watermark_order -= 1;
+                    Box::new(
+                        WithWatermark::new(&schema, &column, delay_ms)?
+                            .with_plan_order(watermark_order),
+                    )
                 }
                 Node::Deduplicate {
                     keys,
@@ -261,6 +274,14 @@ impl Planner {
     }
 }
 
+/// How many watermarks `plan` and its inputs have.
+fn watermark_count(plan: &LogicalPlan) -> usize {
+    plan.all_steps()
+        .iter()
+        .filter(|s| matches!(s, PlanStep::Watermark { .. }))
+        .count()
+}
+
 /// A union's schema: the first input's names and types, nullable where any input is.
 fn union_schema<'a>(inputs: impl Iterator<Item = &'a SchemaRef>) -> SchemaRef {
     let inputs: Vec<&SchemaRef> = inputs.collect();
@@ -298,7 +319,7 @@ pub(crate) fn plan_query(
         },
         late_rows,
     };
-    let (last, schema) = planner.build(&df.plan)?;
+    let (last, schema) = planner.build(&df.plan, 0)?;
     if planner.late_rows.is_some() {
         return Err(Error::Analysis(
             "late_rows_to(...) needs a stateful operator that drops late rows: an aggregation grouped by a watermarked column or a window over one".into(),

@@ -48,7 +48,15 @@ impl Case {
         let spec = read_json(&case_dir(name).join("case.json"));
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("input")).expect("input dir");
-        for file in spec["files"].as_array().expect("files") {
+        // The second input folder exists even when empty (git keeps no empty folders).
+        std::fs::create_dir_all(dir.path().join("input2")).expect("input2 dir");
+        let second = spec.get("files2").and_then(Value::as_array).cloned();
+        for file in spec["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .chain(second.iter().flatten())
+        {
             let relative = file["path"].as_str().expect("path");
             let target = dir.path().join(relative);
             std::fs::copy(case_dir(name).join(relative), &target).expect("copy input");
@@ -70,6 +78,15 @@ impl Case {
     }
 
     fn input(&self) -> DataFrame {
+        self.read("input")
+    }
+
+    /// The case's second input (`df2` in its PySpark code).
+    fn input2(&self) -> DataFrame {
+        self.read("input2")
+    }
+
+    fn read(&self, folder: &str) -> DataFrame {
         let mut reader = self
             .spark
             .read_stream()
@@ -80,7 +97,7 @@ impl Case {
         for (key, value) in self.spec["options"].as_object().expect("options") {
             reader = reader.option(key, value.as_str().expect("option value"));
         }
-        reader.load(self.dir.path().join("input")).expect("load")
+        reader.load(self.dir.path().join(folder)).expect("load")
     }
 
     /// The case's output mode (`append` when the case predates output modes).
@@ -393,8 +410,13 @@ fn check_progress(case: &Case, progress: &[spate::StreamingQueryProgress]) {
 
 /// Checks rows, error and (when the golden has them) progress of a case.
 fn check_with_progress(name: &str, query: impl Fn(DataFrame) -> Result<DataFrame>) {
+    check_two_inputs(name, |df, _| query(df));
+}
+
+/// [`check_with_progress`] for a query over both of the case's inputs.
+fn check_two_inputs(name: &str, query: impl Fn(DataFrame, DataFrame) -> Result<DataFrame>) {
     let case = Case::load(name);
-    let df = query(case.input()).expect("query");
+    let df = query(case.input(), case.input2()).expect("query");
     let progress = case.check_rows(&df);
     if read_json(&golden_path(name, ".json"))
         .get("progress")
@@ -535,5 +557,33 @@ fn lab_complete_example() {
                 sum(col("value")).alias("total_value"),
                 count_distinct(col("user_id")).alias("unique_users"),
             ])
+    });
+}
+
+/// SEMANTICS.md §5.2: two watermarked inputs, one of them silent; the policy decides.
+fn union_of_watermarked(df: DataFrame, df2: DataFrame) -> Result<DataFrame> {
+    df.with_watermark("event_time", "10 minutes")?
+        .union(&df2.with_watermark("event_time", "10 minutes")?)?
+        .group_by([window(col("event_time"), "5 minutes")])
+        .count()
+}
+
+#[test]
+fn union_watermark_min() {
+    check_two_inputs("union_watermark_min", union_of_watermarked);
+}
+
+#[test]
+fn union_watermark_max() {
+    check_two_inputs("union_watermark_max", union_of_watermarked);
+}
+
+#[test]
+fn union_two_inputs_update() {
+    check_two_inputs("union_two_inputs_update", |df, df2| {
+        df.with_watermark("event_time", "10 minutes")?
+            .union(&df2.with_watermark("event_time", "5 minutes")?)?
+            .group_by([window(col("event_time"), "10 minutes"), col("word")])
+            .count()
     });
 }

@@ -13,6 +13,7 @@ pub struct WithWatermark {
     column: usize,
     delay_ms: i64,
     stats: Option<EventTimeStats>,
+    plan_order: usize,
 }
 
 impl WithWatermark {
@@ -39,7 +40,14 @@ impl WithWatermark {
             column: index,
             delay_ms,
             stats: None,
+            plan_order: 0,
         })
+    }
+
+    /// Sets the operator's place in Spark's plan order (see [`WatermarkReport::plan_order`]).
+    pub fn with_plan_order(mut self, plan_order: usize) -> Self {
+        self.plan_order = plan_order;
+        self
     }
 
     /// Statistics of a batch: NULL event times count as 0, as in Spark; µs become ms by
@@ -93,6 +101,7 @@ impl Operator for WithWatermark {
             watermark: Some(WatermarkReport {
                 delay_ms: self.delay_ms,
                 stats: self.stats.take(),
+                plan_order: self.plan_order,
             }),
             ..Default::default()
         })

@@ -67,6 +67,9 @@ pub struct WatermarkReport {
     pub delay_ms: i64,
     /// The epoch's event-time statistics (`None` when no row passed).
     pub stats: Option<EventTimeStats>,
+    /// The operator's place in Spark's plan order (the root first, then each input in
+    /// turn): progress `eventTime` shows the statistics of the first one that saw rows.
+    pub plan_order: usize,
 }
 
 /// What an operator reports to the coordinator when an epoch ends at it.

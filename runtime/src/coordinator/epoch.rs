@@ -3,7 +3,7 @@
 use crate::checkpoint::{OffsetSeq, OffsetSeqMetadata};
 use crate::error::Result;
 use crate::host::Shutdown;
-use crate::operator::{EpochReport, EventTimeStats, WatermarkReport};
+use crate::operator::{EpochReport, WatermarkReport};
 use crate::progress::{rate, SinkProgress, SourceProgress, StreamingQueryProgress};
 use crate::source::{BatchReader, Offset};
 use actix::Recipient;
@@ -113,8 +113,8 @@ impl RunningEpoch {
             .collect()
     }
 
-    /// Progress `eventTime`: the epoch's merged statistics and its watermark `WE`, when the
-    /// query has a watermark.
+    /// Progress `eventTime`: the statistics of the first watermark operator in Spark's plan
+    /// order that saw rows, and the epoch's watermark `WE`, when the query has a watermark.
     fn event_time(&self) -> BTreeMap<String, String> {
         let reports = self.watermark_reports();
         let mut event_time = BTreeMap::new();
@@ -123,9 +123,10 @@ impl RunningEpoch {
         }
         let stats = reports
             .iter()
-            .filter_map(|(_, r)| r.stats)
-            .reduce(EventTimeStats::merge);
-        if let Some(stats) = stats.filter(|s| s.count > 0) {
+            .filter(|(_, r)| r.stats.is_some_and(|s| s.count > 0))
+            .min_by_key(|(_, r)| r.plan_order)
+            .and_then(|(_, r)| r.stats);
+        if let Some(stats) = stats {
             event_time.insert("avg".into(), iso_millis(stats.avg()));
             event_time.insert("max".into(), iso_millis(stats.max));
             event_time.insert("min".into(), iso_millis(stats.min));

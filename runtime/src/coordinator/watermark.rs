@@ -85,6 +85,7 @@ mod tests {
 
     fn saw(max: i64) -> WatermarkReport {
         WatermarkReport {
+            plan_order: 0,
             delay_ms: 10,
             stats: Some(EventTimeStats {
                 max,
@@ -96,6 +97,7 @@ mod tests {
     }
 
     const NOTHING: WatermarkReport = WatermarkReport {
+        plan_order: 0,
         delay_ms: 10,
         stats: None,
     };
