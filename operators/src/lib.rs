@@ -3,6 +3,7 @@ pub mod aggregate;
 pub mod dedup;
 pub mod expr;
 mod groups;
+pub mod join;
 pub mod stage;
 pub mod union;
 pub mod watermark;

@@ -1,0 +1,166 @@
+//! One input's buffered rows in a stream-stream join: the rows, their join key group, the
+//! time their eviction is decided by, and whether they ever matched.
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::compute::{concat_batches, interleave};
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+
+/// A side's state. Row ids index every per-row vector; they are stable until
+/// [`SideState::compact`].
+pub(crate) struct SideState {
+    schema: SchemaRef,
+    chunks: Vec<RecordBatch>,
+    /// Per row: `(chunk, row in chunk)`.
+    location: Vec<(u32, u32)>,
+    /// Per row: the key group.
+    pub(crate) group: Vec<u32>,
+    /// Per row: the eviction time (µs; `i64::MAX` never evicts).
+    pub(crate) time: Vec<i64>,
+    /// Per row: matched a row of the other side.
+    pub(crate) matched: Vec<bool>,
+    /// Per row: still in the state.
+    pub(crate) alive: Vec<bool>,
+    /// Per key group: its rows.
+    by_group: Vec<Vec<u32>>,
+    live_rows: usize,
+}
+
+impl SideState {
+    /// Empty state for rows of `schema`.
+    pub(crate) fn new(schema: SchemaRef) -> Self {
+        SideState {
+            schema,
+            chunks: Vec::new(),
+            location: Vec::new(),
+            group: Vec::new(),
+            time: Vec::new(),
+            matched: Vec::new(),
+            alive: Vec::new(),
+            by_group: Vec::new(),
+            live_rows: 0,
+        }
+    }
+
+    /// Rows in the state.
+    pub(crate) fn len(&self) -> usize {
+        self.live_rows
+    }
+
+    /// Adds the rows `rows` of `batch` with their groups, times and matched flags.
+    pub(crate) fn insert(
+        &mut self,
+        batch: &RecordBatch,
+        rows: &[u32],
+        groups: &[u32],
+        times: &[i64],
+        matched: &[bool],
+    ) {
+        if rows.is_empty() {
+            return;
+        }
+        let chunk = self.chunks.len() as u32;
+        self.chunks.push(batch.clone());
+        for (i, &row) in rows.iter().enumerate() {
+            let id = self.location.len() as u32;
+            self.location.push((chunk, row));
+            self.group.push(groups[i]);
+            self.time.push(times[i]);
+            self.matched.push(matched[i]);
+            self.alive.push(true);
+            let group = groups[i] as usize;
+            if self.by_group.len() <= group {
+                self.by_group.resize_with(group + 1, Vec::new);
+            }
+            self.by_group[group].push(id);
+        }
+        self.live_rows += rows.len();
+    }
+
+    /// The live rows of key group `group`.
+    pub(crate) fn rows_of(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
+        self.by_group
+            .get(group as usize)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&id| self.alive[id as usize])
+    }
+
+    /// The columns of the rows `ids`, in that order.
+    pub(crate) fn gather(&self, ids: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
+        let indices: Vec<(usize, usize)> = ids
+            .iter()
+            .map(|&id| {
+                let (chunk, row) = self.location[id as usize];
+                (chunk as usize, row as usize)
+            })
+            .collect();
+        (0..self.schema.fields().len())
+            .map(|column| {
+                let arrays: Vec<&dyn arrow::array::Array> = self
+                    .chunks
+                    .iter()
+                    .map(|c| c.column(column).as_ref())
+                    .collect();
+                if arrays.is_empty() {
+                    return Ok(arrow::array::new_empty_array(
+                        self.schema.field(column).data_type(),
+                    ));
+                }
+                interleave(&arrays, &indices)
+            })
+            .collect()
+    }
+
+    /// Marks the rows with time ≤ `threshold` (µs) as gone; returns them.
+    pub(crate) fn expire(&mut self, threshold: i64) -> Vec<u32> {
+        let mut expired = Vec::new();
+        for id in 0..self.alive.len() {
+            if self.alive[id] && self.time[id] <= threshold {
+                self.alive[id] = false;
+                expired.push(id as u32);
+            }
+        }
+        self.live_rows -= expired.len();
+        expired
+    }
+
+    /// Bytes held by the buffered rows and their bookkeeping.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        let rows: usize = self.chunks.iter().map(|c| c.get_array_memory_size()).sum();
+        rows + self.location.capacity() * 8 + self.group.capacity() * 4 + self.time.capacity() * 10
+    }
+
+    /// Whether group `group` has live rows.
+    pub(crate) fn has_rows(&self, group: usize) -> bool {
+        self.by_group
+            .get(group)
+            .is_some_and(|ids| ids.iter().any(|&id| self.alive[id as usize]))
+    }
+
+    /// Drops the rows that are gone and renumbers groups with `group_map` (old → new id).
+    pub(crate) fn compact(&mut self, group_map: &[Option<u32>]) -> Result<(), ArrowError> {
+        let live: Vec<u32> = (0..self.alive.len() as u32)
+            .filter(|&id| self.alive[id as usize])
+            .collect();
+        let columns = self.gather(&live)?;
+        let batch = if live.is_empty() {
+            RecordBatch::new_empty(self.schema.clone())
+        } else {
+            RecordBatch::try_new(self.schema.clone(), columns)?
+        };
+        let keep = |v: &Vec<i64>| live.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
+        let time = keep(&self.time);
+        let matched: Vec<bool> = live.iter().map(|&id| self.matched[id as usize]).collect();
+        let group: Vec<u32> = live
+            .iter()
+            .filter_map(|&id| group_map[self.group[id as usize] as usize])
+            .collect();
+        let rows: Vec<u32> = (0..live.len() as u32).collect();
+        *self = SideState::new(self.schema.clone());
+        let batch = concat_batches(&batch.schema(), [&batch])?;
+        self.insert(&batch, &rows, &group, &time, &matched);
+        Ok(())
+    }
+}

@@ -1,0 +1,189 @@
+//! The join operator driven epoch by epoch through SEMANTICS.md §8.4's worked example:
+//! impressions (left) and clicks (right) on the ad, `clickTime >= impTime AND clickTime <=
+//! impTime + 5 minutes`, both inputs with a 10-minute watermark.
+
+use super::*;
+use crate::expr::{col, interval, EvalContext};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
+use spate_runtime::types::timestamp_type;
+use spate_runtime::{Operator, Output, Watermarks};
+use std::sync::Arc;
+
+const MINUTE_MS: i64 = 60_000;
+/// 2024-01-01T12:00:00Z in ms.
+const NOON_MS: i64 = 1_704_110_400_000;
+
+fn schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("ad", DataType::Utf8, true),
+        Field::new("t", timestamp_type(), true),
+    ]))
+}
+
+fn rows(rows: &[(&str, i64)]) -> RecordBatch {
+    RecordBatch::try_new(
+        schema(),
+        vec![
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            )),
+            Arc::new(
+                TimestampMicrosecondArray::from(
+                    rows.iter()
+                        .map(|r| (NOON_MS + r.1 * MINUTE_MS) * 1000)
+                        .collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            ),
+        ],
+    )
+    .unwrap()
+}
+
+fn join(join_type: JoinType) -> StreamingJoin {
+    // l.ad = r.ad AND r.t >= l.t AND r.t <= l.t + 5 minutes
+    let condition = col(&left_name(0))
+        .eq(col(&right_name(0)))
+        .and(col(&right_name(1)).gt_eq(col(&left_name(1))))
+        .and(col(&right_name(1)).lt_eq(col(&left_name(1)) + interval("5 minutes").unwrap()));
+    StreamingJoin::new(
+        schema(),
+        schema(),
+        Some(condition),
+        join_type,
+        [Some(1), Some(1)],
+        EvalContext::default(),
+    )
+    .unwrap()
+}
+
+/// Output rows as `"ad@minute|ad@minute"` (`-` for NULL), sorted.
+fn text(out: &mut Output) -> Vec<String> {
+    let mut rows = Vec::new();
+    for batch in out.drain() {
+        for i in 0..batch.num_rows() {
+            let mut parts = Vec::new();
+            for pair in batch.columns().chunks(2) {
+                let ad = pair[0].as_string::<i32>();
+                let t = pair[1].as_primitive::<TimestampMicrosecondType>();
+                parts.push(if ad.is_null(i) {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{}@{}",
+                        ad.value(i),
+                        (t.value(i) / 1000 - NOON_MS) / MINUTE_MS
+                    )
+                });
+            }
+            rows.push(parts.join("|"));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// One epoch: watermarks (late, evict) in ms, new impressions, new clicks.
+type Delivery = (i64, i64, Vec<(&'static str, i64)>, Vec<(&'static str, i64)>);
+
+/// Runs §8.4's four batches; returns each batch's output and the state rows after it.
+fn worked_example(join_type: JoinType) -> Vec<(Vec<String>, u64)> {
+    let mut op = join(join_type);
+    let w = |m: i64| NOON_MS + m * MINUTE_MS;
+    let batches: [Delivery; 4] = [
+        (0, 0, vec![("a", 0), ("b", 1)], vec![("a", 3), ("x", 2)]),
+        (0, w(-9), vec![], vec![]),
+        (w(-9), w(-9), vec![("c", 18)], vec![("c", 20)]),
+        (w(-9), w(8), vec![], vec![]),
+    ];
+    let mut results = Vec::new();
+    for (epoch, (late, evict, left, right)) in batches.into_iter().enumerate() {
+        let mut out = Output::default();
+        let epoch = epoch as u64;
+        op.on_watermark(&Watermarks { epoch, late, evict }, &mut out)
+            .unwrap();
+        if !left.is_empty() {
+            op.on_data(0, rows(&left), &mut out).unwrap();
+        }
+        if !right.is_empty() {
+            op.on_data(1, rows(&right), &mut out).unwrap();
+        }
+        let report = op.on_epoch_end(epoch, &mut out).unwrap();
+        results.push((text(&mut out), report.state.unwrap().num_rows_total));
+    }
+    results
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn left_outer_pads_the_unmatched_impression_when_evicted() {
+    let batches = worked_example(JoinType::LeftOuter);
+    assert_eq!(batches[0].0, strings(&["a@0|a@3"]));
+    assert!(batches[1].0.is_empty());
+    assert_eq!(batches[2].0, strings(&["c@18|c@20"]));
+    assert_eq!(batches[3].0, strings(&["b@1|-"]));
+    // Impressions ≤ 12:02:59.999 and clicks ≤ 12:07:59.999 left the state.
+    assert_eq!(batches[3].1, 2);
+}
+
+#[test]
+fn full_outer_also_pads_the_unmatched_click() {
+    let batches = worked_example(JoinType::FullOuter);
+    assert_eq!(batches[3].0, strings(&["-|x@2", "b@1|-"]));
+}
+
+#[test]
+fn inner_and_semi_emit_matches_only() {
+    let inner = worked_example(JoinType::Inner);
+    let emitted: Vec<String> = inner.iter().flat_map(|(rows, _)| rows.clone()).collect();
+    assert_eq!(emitted, strings(&["a@0|a@3", "c@18|c@20"]));
+    let semi = worked_example(JoinType::LeftSemi);
+    assert_eq!(semi[0].0, strings(&["a@0"]));
+    assert_eq!(semi[2].0, strings(&["c@18"]));
+    assert!(semi[3].0.is_empty());
+}
+
+#[test]
+fn the_order_of_the_inputs_within_an_epoch_does_not_change_the_pairs() {
+    let mut op = join(JoinType::Inner);
+    let mut out = Output::default();
+    op.on_watermark(
+        &Watermarks {
+            epoch: 0,
+            late: 0,
+            evict: 0,
+        },
+        &mut out,
+    )
+    .unwrap();
+    op.on_data(1, rows(&[("a", 3)]), &mut out).unwrap();
+    op.on_data(0, rows(&[("a", 0), ("a", 1)]), &mut out)
+        .unwrap();
+    op.on_data(1, rows(&[("a", 4), ("a", 9)]), &mut out)
+        .unwrap();
+    assert_eq!(
+        text(&mut out),
+        strings(&["a@0|a@3", "a@0|a@4", "a@1|a@3", "a@1|a@4"])
+    );
+}
+
+#[test]
+fn an_outer_join_without_bounds_is_refused_with_sparks_message() {
+    let error = StreamingJoin::new(
+        schema(),
+        schema(),
+        Some(col(&left_name(0)).eq(col(&right_name(0)))),
+        JoinType::LeftOuter,
+        [Some(1), Some(1)],
+        EvalContext::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(error.to_string().starts_with(
+        "Stream-stream LeftOuter join between two streaming DataFrame/Datasets is not supported"
+    ));
+}
