@@ -9,6 +9,7 @@ use spate_connectors::file::format::FileFormat;
 use spate_connectors::file::source::FileSource;
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, Expr};
+use spate_operators::join::JoinType;
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::{parse_interval, Error, Result};
@@ -64,6 +65,13 @@ pub(crate) enum PlanInput {
     Source(SourceSpec),
     /// `union`: the rows of every input plan.
     Union(Vec<Arc<LogicalPlan>>),
+    /// A stream-stream join; the condition names columns as `StreamingJoin` expects.
+    Join {
+        inputs: [Arc<LogicalPlan>; 2],
+        condition: Expr,
+        join_type: JoinType,
+        event_time: [Option<usize>; 2],
+    },
 }
 
 /// The logical plan: an input and the steps after it.
@@ -74,11 +82,27 @@ pub(crate) struct LogicalPlan {
 }
 
 impl LogicalPlan {
+    /// The join types of every join in the plan.
+    pub fn join_types(&self) -> Vec<JoinType> {
+        match &self.input {
+            PlanInput::Source(_) => Vec::new(),
+            PlanInput::Union(inputs) => inputs.iter().flat_map(|p| p.join_types()).collect(),
+            PlanInput::Join {
+                inputs, join_type, ..
+            } => {
+                let mut types = vec![*join_type];
+                types.extend(inputs.iter().flat_map(|p| p.join_types()));
+                types
+            }
+        }
+    }
+
     /// Every step of the plan and of the plans it reads, inputs first.
     pub fn all_steps(&self) -> Vec<&PlanStep> {
         let mut steps = match &self.input {
             PlanInput::Source(_) => Vec::new(),
             PlanInput::Union(inputs) => inputs.iter().flat_map(|p| p.all_steps()).collect(),
+            PlanInput::Join { inputs, .. } => inputs.iter().flat_map(|p| p.all_steps()).collect(),
         };
         steps.extend(&self.steps);
         steps
@@ -94,6 +118,8 @@ pub struct DataFrame {
     /// The columns tagged as event time by `withWatermark` (Spark's watermark metadata), as
     /// they are named at this point of the plan.
     event_time: Vec<EventTime>,
+    /// `alias(name)`: qualifies the columns in join conditions.
+    pub(crate) alias: Option<String>,
 }
 
 /// A column tagged by `withWatermark`, with the watermark's delay.
@@ -119,7 +145,34 @@ impl DataFrame {
             }),
             schema,
             event_time: Vec::new(),
+            alias: None,
         }
+    }
+
+    /// A DataFrame over `plan`.
+    pub(crate) fn from_plan(
+        session: Session,
+        plan: Arc<LogicalPlan>,
+        schema: SchemaRef,
+        event_time: Vec<EventTime>,
+    ) -> Self {
+        DataFrame {
+            session,
+            plan,
+            schema,
+            event_time,
+            alias: None,
+        }
+    }
+
+    /// The `alias` given to this DataFrame, if any.
+    pub(crate) fn alias_name(&self) -> Option<&str> {
+        self.alias.as_deref()
+    }
+
+    /// The event-time tags.
+    pub(crate) fn event_time_tags(&self) -> &[EventTime] {
+        &self.event_time
     }
 
     fn then(&self, transform: Transform) -> Result<DataFrame> {
@@ -152,6 +205,7 @@ impl DataFrame {
             plan: Arc::new(plan),
             schema,
             event_time,
+            alias: self.alias.clone(),
         })
     }
 
@@ -377,15 +431,16 @@ impl DataFrame {
                     .with_nullable(l.is_nullable() || r.is_nullable()),
             );
         }
-        Ok(DataFrame {
-            session: self.session.clone(),
-            plan: Arc::new(LogicalPlan {
-                input: PlanInput::Union(vec![self.plan.clone(), other.plan.clone()]),
-                steps: Vec::new(),
-            }),
-            schema: Arc::new(arrow::datatypes::Schema::new(fields)),
-            event_time: self.event_time.clone(),
-        })
+        let plan = LogicalPlan {
+            input: PlanInput::Union(vec![self.plan.clone(), other.plan.clone()]),
+            steps: Vec::new(),
+        };
+        Ok(DataFrame::from_plan(
+            self.session.clone(),
+            Arc::new(plan),
+            Arc::new(arrow::datatypes::Schema::new(fields)),
+            self.event_time.clone(),
+        ))
     }
 
     /// `writeStream`.

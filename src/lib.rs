@@ -20,6 +20,7 @@
 
 mod dataframe;
 mod grouped;
+mod join;
 mod plan;
 mod reader;
 mod session;

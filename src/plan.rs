@@ -12,6 +12,7 @@ use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{BinaryOp, EvalContext, Expr, ExprError};
+use spate_operators::join::StreamingJoin;
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
@@ -199,6 +200,32 @@ impl Planner {
                     self.topology.connect(node, union, port)?;
                 }
                 self.stage(union, schema, head)?
+            }
+            PlanInput::Join {
+                inputs,
+                condition,
+                join_type,
+                event_time,
+            } => {
+                let mut built = Vec::with_capacity(2);
+                for input in inputs {
+                    built.push(self.build(input, next_order)?);
+                    next_order += watermark_count(input);
+                }
+                let join = StreamingJoin::new(
+                    built[0].1.clone(),
+                    built[1].1.clone(),
+                    Some(condition.clone()),
+                    *join_type,
+                    *event_time,
+                    self.context,
+                )?;
+                let schema = join.output_schema();
+                let node = self.topology.add_operator(Box::new(join), 2);
+                for (port, (input, _)) in built.into_iter().enumerate() {
+                    self.topology.connect(input, node, port)?;
+                }
+                self.stage(node, schema, head)?
             }
         };
         let mut watermark_order = order + own_watermarks;

@@ -5,6 +5,7 @@ use crate::dataframe::{DataFrame, PlanStep};
 use crate::plan::plan_query;
 use spate_connectors::console::ConsoleOutput;
 use spate_connectors::foreach_batch::BatchFunction;
+use spate_operators::join::JoinType;
 use spate_runtime::{start_query, Error, QueryConfig, Result, StreamingQuery, Trigger};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -263,6 +264,17 @@ fn check_output_mode(df: &DataFrame, mode: OutputMode) -> Result<()> {
         return Err(Error::Analysis(
             "[UNSUPPORTED_FEATURE] spate does not support chained streaming aggregations yet"
                 .into(),
+        ));
+    }
+    let outer_join = df.plan.join_types().iter().any(|t| {
+        matches!(
+            t,
+            JoinType::LeftOuter | JoinType::RightOuter | JoinType::FullOuter
+        )
+    });
+    if outer_join && mode == OutputMode::Update {
+        return Err(Error::Analysis(
+            "Join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode".into(),
         ));
     }
     match (mode, aggregations.first()) {

@@ -360,6 +360,42 @@ impl Expr {
         out
     }
 
+    /// The expression with every column reference replaced by `f(name)`.
+    pub fn map_columns<E>(&self, f: &mut impl FnMut(&str) -> Result<Expr, E>) -> Result<Expr, E> {
+        let mut map = |e: &Expr| e.map_columns(f).map(Box::new);
+        Ok(match self {
+            Expr::Column(name) => f(name)?,
+            Expr::Literal(_) => self.clone(),
+            Expr::Binary { op, left, right } => Expr::Binary {
+                op: *op,
+                left: map(left)?,
+                right: map(right)?,
+            },
+            Expr::Not(e) => Expr::Not(map(e)?),
+            Expr::IsNull(e) => Expr::IsNull(map(e)?),
+            Expr::IsNotNull(e) => Expr::IsNotNull(map(e)?),
+            Expr::Alias(e, name) => Expr::Alias(map(e)?, name.clone()),
+            Expr::Cast(e, t) => Expr::Cast(map(e)?, t.clone()),
+            Expr::ToTimestamp(e, format) => Expr::ToTimestamp(map(e)?, format.clone()),
+            Expr::Negate(e) => Expr::Negate(map(e)?),
+            Expr::Aggregate(function, e) => Expr::Aggregate(*function, map(e)?),
+            Expr::Window(e, spec) => Expr::Window(map(e)?, spec.clone()),
+            Expr::CaseWhen {
+                branches,
+                otherwise,
+            } => Expr::CaseWhen {
+                branches: branches
+                    .iter()
+                    .map(|(c, v)| Ok((c.map_columns(f)?, v.map_columns(f)?)))
+                    .collect::<Result<_, E>>()?,
+                otherwise: match otherwise {
+                    Some(e) => Some(Box::new(e.map_columns(f)?)),
+                    None => None,
+                },
+            },
+        })
+    }
+
     fn collect_columns(&self, out: &mut Vec<String>) {
         match self {
             Expr::Column(name) => {

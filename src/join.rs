@@ -1,0 +1,120 @@
+//! `alias` and `join`: stream-stream joins with conditions over both inputs, their columns
+//! named plainly (`id2`) or qualified by a DataFrame alias (`s1.event_time`).
+
+use crate::dataframe::{DataFrame, EventTime, LogicalPlan, PlanInput};
+use spate_operators::expr::{col, Expr, ExprError};
+use spate_operators::join::{left_name, right_name, JoinType, StreamingJoin};
+use spate_runtime::{Error, Result};
+use std::sync::Arc;
+
+/// A join's inputs, for resolving the condition's column names.
+struct Sides<'a> {
+    left: &'a DataFrame,
+    right: &'a DataFrame,
+}
+
+impl Sides<'_> {
+    /// The condition's name for `name` (`col`, `` `col` `` or `alias.col`).
+    fn resolve(&self, name: &str) -> std::result::Result<Expr, ExprError> {
+        let unquote = |s: &str| s.trim_matches('`').to_string();
+        let (qualifier, column) = match name.split_once('.') {
+            Some((q, c)) if !name.starts_with('`') => (Some(unquote(q)), unquote(c)),
+            _ => (None, unquote(name)),
+        };
+        let find = |df: &DataFrame, side_name: fn(usize) -> String| {
+            let qualified = qualifier
+                .as_ref()
+                .is_none_or(|q| df.alias_name().is_some_and(|a| a.eq_ignore_ascii_case(q)));
+            df.columns()
+                .iter()
+                .position(|c| qualified && c.eq_ignore_ascii_case(&column))
+                .map(|i| col(&side_name(i)))
+        };
+        match (find(self.left, left_name), find(self.right, right_name)) {
+            (Some(left), None) => Ok(left),
+            (None, Some(right)) => Ok(right),
+            (Some(_), Some(_)) => Err(ExprError::AmbiguousReference {
+                name: name.to_string(),
+                matches: 2,
+            }),
+            (None, None) => Err(ExprError::UnresolvedColumn {
+                name: name.to_string(),
+                candidates: self.candidates(),
+            }),
+        }
+    }
+
+    /// Every column of both inputs, qualified by its input's alias, as Spark suggests them.
+    fn candidates(&self) -> Vec<String> {
+        [self.left, self.right]
+            .iter()
+            .flat_map(|df| {
+                let alias = df.alias_name().map(|a| format!("`{a}`."));
+                df.columns()
+                    .into_iter()
+                    .map(move |c| format!("{}`{c}`", alias.clone().unwrap_or_default()))
+            })
+            .collect()
+    }
+}
+
+/// The index of an input's first event-time column.
+fn event_time_index(df: &DataFrame) -> Option<usize> {
+    let tag = df.event_time()?;
+    df.columns()
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(&tag.column))
+}
+
+impl DataFrame {
+    /// `alias(name)`: a name to qualify this DataFrame's columns with in a join condition
+    /// (`col("s1.event_time")`).
+    pub fn alias(&self, name: &str) -> DataFrame {
+        let mut aliased = self.clone();
+        aliased.alias = Some(name.to_string());
+        aliased
+    }
+
+    /// `join(other, condition, how)`: a stream-stream join. `how` is `inner`, `left_outer`,
+    /// `right_outer`, `full_outer` or `left_semi`. The condition's equalities become the join
+    /// keys; range conditions on the inputs' watermarked columns bound how long rows wait
+    /// in state (an outer join needs one to ever emit its unmatched rows, as in Spark).
+    pub fn join(&self, other: &DataFrame, condition: Expr, how: &str) -> Result<DataFrame> {
+        let join_type: JoinType = how.parse()?;
+        let sides = Sides {
+            left: self,
+            right: other,
+        };
+        let condition = condition
+            .map_columns(&mut |name| sides.resolve(name))
+            .map_err(|e| Error::Analysis(e.to_string()))?;
+        let event_time = [event_time_index(self), event_time_index(other)];
+        let join = StreamingJoin::new(
+            self.schema(),
+            other.schema(),
+            Some(condition.clone()),
+            join_type,
+            event_time,
+            self.session.eval_context()?,
+        )?;
+        let mut tags: Vec<EventTime> = self.event_time_tags().to_vec();
+        if join_type != JoinType::LeftSemi {
+            tags.extend(other.event_time_tags().iter().cloned());
+        }
+        let plan = LogicalPlan {
+            input: PlanInput::Join {
+                inputs: [self.plan.clone(), other.plan.clone()],
+                condition,
+                join_type,
+                event_time,
+            },
+            steps: Vec::new(),
+        };
+        Ok(DataFrame::from_plan(
+            self.session.clone(),
+            Arc::new(plan),
+            join.output_schema(),
+            tags,
+        ))
+    }
+}
