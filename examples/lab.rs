@@ -25,13 +25,15 @@ mod part07;
 mod part08;
 #[path = "part09_dedup.rs"]
 mod part09_dedup;
+#[path = "part09_join.rs"]
+mod part09_join;
 // Its `main` runs the lab's two-minute version; the tour calls `run(false)` instead.
 #[allow(dead_code)]
 #[path = "part12_complete.rs"]
 mod part12;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let parts: [(&str, Part); 10] = [
+    let parts: [(&str, Part); 11] = [
         ("Part 2: Setup", part02::main),
         ("Part 3: Reading from File Source", part03::main),
         ("Part 4.1: Streaming Transformations", part04::main),
@@ -41,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("Part 7: Trigger Types", part07::main),
         ("Part 8: Watermarks and Late Data", part08::main),
         ("Part 9.1: Deduplication", part09_dedup::main),
+        ("Part 9.2: Stream-Stream Joins", part09_join::main),
         ("Part 12: Complete Example", || part12::run(false)),
     ];
     for (title, run) in parts {

@@ -2,6 +2,7 @@
 
 use crate::grouped::GroupedData;
 use crate::session::Session;
+use crate::sql::IntoCondition;
 use crate::types::tree_string;
 use crate::writer::DataStreamWriter;
 use arrow::datatypes::SchemaRef;
@@ -305,14 +306,23 @@ impl DataFrame {
         self.select(kept)
     }
 
-    /// `filter(condition)`.
-    pub fn filter(&self, condition: Expr) -> Result<DataFrame> {
-        self.then(Transform::Filter(condition))
+    /// `filter(condition)`: a column expression or Spark SQL text (`"value > 100"`).
+    pub fn filter(&self, condition: impl IntoCondition) -> Result<DataFrame> {
+        self.then(Transform::Filter(condition.into_condition()?))
     }
 
     /// `where(condition)`.
-    pub fn where_(&self, condition: Expr) -> Result<DataFrame> {
+    pub fn where_(&self, condition: impl IntoCondition) -> Result<DataFrame> {
         self.filter(condition)
+    }
+
+    /// `selectExpr(texts)`: a select of Spark SQL expressions (`"value * 2 AS doubled"`).
+    pub fn select_expr<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        let exprs = texts
+            .into_iter()
+            .map(crate::sql::expr)
+            .collect::<Result<Vec<_>>>()?;
+        self.select(exprs)
     }
 
     /// `withWatermark(eventTimeColumn, delay)`: tracks the event time of `column` (a

@@ -2,6 +2,7 @@
 //! named plainly (`id2`) or qualified by a DataFrame alias (`s1.event_time`).
 
 use crate::dataframe::{DataFrame, EventTime, LogicalPlan, PlanInput};
+use crate::sql::IntoCondition;
 use spate_operators::expr::{col, Expr, ExprError};
 use spate_operators::join::{left_name, right_name, JoinType, StreamingJoin};
 use spate_runtime::{Error, Result};
@@ -75,12 +76,19 @@ impl DataFrame {
         aliased
     }
 
-    /// `join(other, condition, how)`: a stream-stream join. `how` is `inner`, `left_outer`,
+    /// `join(other, condition, how)`: a stream-stream join; the condition is a column
+    /// expression or Spark SQL text. `how` is `inner`, `left_outer`,
     /// `right_outer`, `full_outer` or `left_semi`. The condition's equalities become the join
     /// keys; range conditions on the inputs' watermarked columns bound how long rows wait
     /// in state (an outer join needs one to ever emit its unmatched rows, as in Spark).
-    pub fn join(&self, other: &DataFrame, condition: Expr, how: &str) -> Result<DataFrame> {
+    pub fn join(
+        &self,
+        other: &DataFrame,
+        condition: impl IntoCondition,
+        how: &str,
+    ) -> Result<DataFrame> {
         let join_type: JoinType = how.parse()?;
+        let condition = condition.into_condition()?;
         let sides = Sides {
             left: self,
             right: other,

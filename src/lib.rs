@@ -24,12 +24,14 @@ mod join;
 mod plan;
 mod reader;
 mod session;
+mod sql;
 mod table;
 pub mod types;
 mod writer;
 
 /// Column functions (`col`, `lit`, `to_timestamp`, `when`, …), as `pyspark.sql.functions`.
 pub mod functions {
+    pub use crate::sql::expr;
     pub use spate_operators::aggregate::{
         approx_count_distinct, avg, count, count_distinct, count_star, first, last, max, mean, min,
         sliding_window, sum, window, window_with_start,
@@ -50,6 +52,7 @@ pub use spate_operators as operators;
 pub use spate_runtime as runtime;
 pub use spate_runtime::progress::{QueryStatus, StreamingQueryProgress};
 pub use spate_runtime::{Error, Result, StreamingQuery, StreamingQueryException, Trigger};
+pub use sql::IntoCondition;
 pub use table::Table;
 pub use types::{StructField, StructType};
 pub use writer::{DataStreamWriter, OutputMode};

@@ -125,7 +125,8 @@ pub fn parse_ddl(ddl: &str) -> Result<SchemaRef> {
     Ok(Arc::new(Schema::new(fields)))
 }
 
-fn ddl_type(name: &str) -> Result<DataType> {
+/// The Arrow type of a Spark SQL type name (`int`, `bigint`, `string`, `timestamp`, …).
+pub(crate) fn ddl_type(name: &str) -> Result<DataType> {
     Ok(match name.to_ascii_lowercase().as_str() {
         "int" | "integer" => DataType::Int32,
         "bigint" | "long" => DataType::Int64,

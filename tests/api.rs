@@ -620,7 +620,7 @@ fn drop_duplicates_keeps_the_first_row_of_each_key() {
 /// Lab Part 9.2 with the aliases made real: an inner join on `id = id2` within ±5 minutes.
 #[test]
 fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
-    use spate::functions::{interval, to_timestamp};
+    use spate::functions::to_timestamp;
     use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().expect("tempdir");
     let write = |folder: &str, rows: &[(i32, &str)]| {
@@ -661,11 +661,12 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
         ])
         .expect("select")
         .alias("stream2_wm");
-    let five = || interval("5 minutes").expect("interval");
-    let condition = col("id")
-        .eq(col("id2"))
-        .and(col("stream1_wm.event_time").gt_eq(col("stream2_wm.event_time") - five()))
-        .and(col("stream1_wm.event_time").lt_eq(col("stream2_wm.event_time") + five()));
+    // The lab's condition text, as written.
+    let condition = "
+        id = id2 AND
+        stream1_wm.event_time >= stream2_wm.event_time - interval 5 minutes AND
+        stream1_wm.event_time <= stream2_wm.event_time + interval 5 minutes
+    ";
     let joined = stream1_wm
         .join(&stream2_wm, condition, "inner")
         .expect("join");
