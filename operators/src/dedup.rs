@@ -394,4 +394,21 @@ mod tests {
             Deduplicate::new(&schema(), &["nope".to_string()], None, DedupExpiry::Never).is_err()
         );
     }
+
+    #[test]
+    fn state_stays_bounded_while_the_watermark_moves() {
+        let keys = ["id".to_string(), "event_time".to_string()];
+        let mut op =
+            Deduplicate::new(&schema(), &keys, Some("event_time"), DedupExpiry::KeyTime).unwrap();
+        let ids: Vec<String> = (0..50).map(|i| format!("id{i}")).collect();
+        for n in 0..100i64 {
+            let rows: Vec<(&str, i64, &str)> =
+                ids.iter().map(|id| (id.as_str(), n * 60, "")).collect();
+            // Watermark: ten minutes behind this epoch's events.
+            let wm = |e: i64| Some(e * 60 - 600);
+            epoch(&mut op, n as u64, (wm(n - 1), wm(n)), &rows);
+        }
+        // Keys newer than the watermark (ten minutes back) stay: 10 epochs of 50 keys.
+        assert_eq!(op.state_rows(), 10 * 50);
+    }
 }

@@ -187,3 +187,35 @@ fn an_outer_join_without_bounds_is_refused_with_sparks_message() {
         "Stream-stream LeftOuter join between two streaming DataFrame/Datasets is not supported"
     ));
 }
+
+#[test]
+fn state_stays_bounded_while_the_watermark_moves() {
+    let mut op = join(JoinType::LeftOuter);
+    let mut peak = 0;
+    for epoch in 0..100u64 {
+        let minute = epoch as i64;
+        let mut out = Output::default();
+        // The watermark trails the data by ten minutes.
+        let w = |m: i64| NOON_MS + (m - 10).max(-720) * MINUTE_MS;
+        let watermarks = Watermarks {
+            epoch,
+            late: w(minute - 1),
+            evict: w(minute),
+        };
+        op.on_watermark(&watermarks, &mut out).unwrap();
+        let ads: Vec<String> = (0..20).map(|i| format!("ad{i}")).collect();
+        let imps: Vec<(&str, i64)> = ads.iter().map(|a| (a.as_str(), minute)).collect();
+        op.on_data(0, rows(&imps), &mut out).unwrap();
+        op.on_data(1, rows(&imps[..10]), &mut out).unwrap();
+        op.on_epoch_end(epoch, &mut out).unwrap();
+        peak = peak.max(op.state_rows());
+    }
+    // 30 rows arrive per epoch; rows older than the watermark (minus the 5-minute bound)
+    // leave, so the state holds about 16 epochs of rows, never all 100.
+    assert!(
+        op.state_rows() < 30 * 20,
+        "{} rows in state",
+        op.state_rows()
+    );
+    assert!(peak < 30 * 20, "peak {peak}");
+}
