@@ -6,6 +6,7 @@ use crate::sql::IntoCondition;
 use crate::types::tree_string;
 use crate::writer::DataStreamWriter;
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use spate_connectors::file::format::FileFormat;
 use spate_connectors::file::source::FileSource;
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
@@ -64,6 +65,8 @@ pub(crate) enum PlanStep {
 pub(crate) enum PlanInput {
     /// A file source.
     Source(SourceSpec),
+    /// Rows read once (`spark.read`), and their schema: a static DataFrame.
+    Static(SchemaRef, Arc<Vec<RecordBatch>>),
     /// `union`: the rows of every input plan.
     Union(Vec<Arc<LogicalPlan>>),
     /// A stream-stream join; the condition names columns as `StreamingJoin` expects.
@@ -83,15 +86,28 @@ pub(crate) struct LogicalPlan {
 }
 
 impl LogicalPlan {
-    /// The join types of every join in the plan.
+    /// Whether the plan reads only static data.
+    pub fn is_static(&self) -> bool {
+        match &self.input {
+            PlanInput::Source(_) => false,
+            PlanInput::Static(..) => true,
+            PlanInput::Union(inputs) => inputs.iter().all(|p| p.is_static()),
+            PlanInput::Join { inputs, .. } => inputs.iter().all(|p| p.is_static()),
+        }
+    }
+
+    /// The join types of every stream-stream join in the plan.
     pub fn join_types(&self) -> Vec<JoinType> {
         match &self.input {
-            PlanInput::Source(_) => Vec::new(),
+            PlanInput::Source(_) | PlanInput::Static(..) => Vec::new(),
             PlanInput::Union(inputs) => inputs.iter().flat_map(|p| p.join_types()).collect(),
             PlanInput::Join {
                 inputs, join_type, ..
             } => {
-                let mut types = vec![*join_type];
+                let mut types = Vec::new();
+                if !inputs[1].is_static() {
+                    types.push(*join_type);
+                }
                 types.extend(inputs.iter().flat_map(|p| p.join_types()));
                 types
             }
@@ -101,7 +117,7 @@ impl LogicalPlan {
     /// Every step of the plan and of the plans it reads, inputs first.
     pub fn all_steps(&self) -> Vec<&PlanStep> {
         let mut steps = match &self.input {
-            PlanInput::Source(_) => Vec::new(),
+            PlanInput::Source(_) | PlanInput::Static(..) => Vec::new(),
             PlanInput::Union(inputs) => inputs.iter().flat_map(|p| p.all_steps()).collect(),
             PlanInput::Join { inputs, .. } => inputs.iter().flat_map(|p| p.all_steps()).collect(),
         };
@@ -148,6 +164,19 @@ impl DataFrame {
             event_time: Vec::new(),
             alias: None,
         }
+    }
+
+    /// A static DataFrame of `batches`.
+    pub(crate) fn from_static(
+        session: Session,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Self {
+        let plan = LogicalPlan {
+            input: PlanInput::Static(schema.clone(), Arc::new(batches)),
+            steps: Vec::new(),
+        };
+        DataFrame::from_plan(session, Arc::new(plan), schema, Vec::new())
     }
 
     /// A DataFrame over `plan`.
@@ -242,9 +271,9 @@ impl DataFrame {
             .collect()
     }
 
-    /// Always true: every spate DataFrame is a stream.
+    /// Whether the DataFrame reads a stream (`false` for `spark.read()` ones).
     pub fn is_streaming(&self) -> bool {
-        true
+        !self.plan.is_static()
     }
 
     /// `printSchema()` text.

@@ -76,8 +76,9 @@ impl DataFrame {
         aliased
     }
 
-    /// `join(other, condition, how)`: a stream-stream join; the condition is a column
-    /// expression or Spark SQL text. `how` is `inner`, `left_outer`,
+    /// `join(other, condition, how)`: a stream-stream join, or a stream-static one when
+    /// `other` comes from `spark.read()` (inner, left outer, left semi; stateless). The
+    /// condition is a column expression or Spark SQL text. `how` is `inner`, `left_outer`,
     /// `right_outer`, `full_outer` or `left_semi`. The condition's equalities become the join
     /// keys; range conditions on the inputs' watermarked columns bound how long rows wait
     /// in state (an outer join needs one to ever emit its unmatched rows, as in Spark).
@@ -97,14 +98,31 @@ impl DataFrame {
             .map_columns(&mut |name| sides.resolve(name))
             .map_err(|e| Error::Analysis(e.to_string()))?;
         let event_time = [event_time_index(self), event_time_index(other)];
-        let join = StreamingJoin::new(
-            self.schema(),
-            other.schema(),
-            Some(condition.clone()),
-            join_type,
-            event_time,
-            self.session.eval_context()?,
-        )?;
+        let context = self.session.eval_context()?;
+        let join = match (self.is_streaming(), other.is_streaming()) {
+            (true, true) => StreamingJoin::new(
+                self.schema(),
+                other.schema(),
+                Some(condition.clone()),
+                join_type,
+                event_time,
+                context,
+            )?,
+            (true, false) => StreamingJoin::stream_static(
+                self.schema(),
+                other.schema(),
+                &[],
+                Some(condition.clone()),
+                join_type,
+                event_time[0],
+                context,
+            )?,
+            _ => {
+                return Err(Error::Analysis(
+                    "[UNSUPPORTED_FEATURE] spate joins a stream with a stream, or with a static DataFrame on its right".into(),
+                ))
+            }
+        };
         let mut tags: Vec<EventTime> = self.event_time_tags().to_vec();
         if join_type != JoinType::LeftSemi {
             tags.extend(other.event_time_tags().iter().cloned());

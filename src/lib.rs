@@ -41,7 +41,7 @@ pub mod functions {
 
 pub use dataframe::DataFrame;
 pub use grouped::GroupedData;
-pub use reader::DataStreamReader;
+pub use reader::{DataFrameReader, DataStreamReader};
 pub use session::{RuntimeConfig, Session, SessionBuilder, StreamingQueryManager};
 /// Sources and sinks.
 pub use spate_connectors as connectors;

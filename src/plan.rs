@@ -5,6 +5,7 @@
 use crate::dataframe::{DataFrame, LogicalPlan, PlanInput, PlanStep};
 use crate::writer::{OutputMode, SinkSpec};
 use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
 use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
@@ -206,7 +207,33 @@ impl Planner {
                 condition,
                 join_type,
                 event_time,
+            } if inputs[1].is_static() => {
+                let (left, left_schema) = self.build(&inputs[0], next_order)?;
+                let (right_schema, right_rows) = self.static_rows(&inputs[1])?;
+                let join = StreamingJoin::stream_static(
+                    left_schema,
+                    right_schema,
+                    &right_rows,
+                    Some(condition.clone()),
+                    *join_type,
+                    event_time[0],
+                    self.context,
+                )?;
+                let schema = join.output_schema();
+                let node = self.then(left, Box::new(join))?;
+                self.stage(node, schema, head)?
+            }
+            PlanInput::Join {
+                inputs,
+                condition,
+                join_type,
+                event_time,
             } => {
+                if inputs[0].is_static() {
+                    return Err(Error::Analysis(
+                        "[UNSUPPORTED_FEATURE] spate joins a static DataFrame only as the right side of a stream".into(),
+                    ));
+                }
                 let mut built = Vec::with_capacity(2);
                 for input in inputs {
                     built.push(self.build(input, next_order)?);
@@ -226,6 +253,11 @@ impl Planner {
                     self.topology.connect(input, node, port)?;
                 }
                 self.stage(node, schema, head)?
+            }
+            PlanInput::Static(..) => {
+                return Err(Error::Analysis(
+                    "'writeStream' can be called only on streaming Dataset/DataFrame".into(),
+                ))
             }
         };
         let mut watermark_order = order + own_watermarks;
@@ -283,6 +315,32 @@ impl Planner {
             (last, schema) = self.stage(last, schema, after)?;
         }
         Ok((last, schema))
+    }
+
+    /// The rows of a static plan: its data with its select/filter steps applied.
+    fn static_rows(&self, plan: &LogicalPlan) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let PlanInput::Static(schema, batches) = &plan.input else {
+            return Err(Error::Analysis(
+                "[UNSUPPORTED_FEATURE] spate supports only static DataFrames read with spark.read() and then selected or filtered".into(),
+            ));
+        };
+        let mut transforms = Vec::with_capacity(plan.steps.len());
+        for step in &plan.steps {
+            match step {
+                PlanStep::Transform(t) => transforms.push(t.clone()),
+                _ => {
+                    return Err(Error::Analysis(
+                        "[UNSUPPORTED_FEATURE] only select and filter run on a static DataFrame in spate".into(),
+                    ))
+                }
+            }
+        }
+        let stage = Stage::new(schema.clone(), transforms, self.context).map_err(analysis)?;
+        let rows = batches
+            .iter()
+            .map(|b| stage.apply(b.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((stage.output_schema(), rows))
     }
 
     /// Adds a stage of `transforms` after `from` (nothing when there are none).

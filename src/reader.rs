@@ -1,30 +1,39 @@
-//! `DataStreamReader`: `spark.readStream.format(..).schema(..).option(..).load(..)`.
+//! `DataStreamReader`: `spark.readStream.format(..).schema(..).option(..).load(..)`, and the
+//! same reader in batch (`spark.read`), which reads the files once into a static DataFrame.
 
 use crate::dataframe::{DataFrame, SourceSpec};
 use crate::session::Session;
 use crate::types::IntoSchema;
 use arrow::datatypes::SchemaRef;
 use spate_connectors::file::format::{read_schema, FileFormat};
+use spate_runtime::source::read_to_end;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-/// Spark's `DataStreamReader`.
+/// Spark's `DataStreamReader` (`spark.readStream`), also serving as its `DataFrameReader`
+/// (`spark.read`).
 pub struct DataStreamReader {
     session: Session,
     format: Option<String>,
     schema: Option<Result<SchemaRef>>,
     options: HashMap<String, String>,
+    /// `spark.read`: `load` reads the files now into a static DataFrame.
+    batch: bool,
 }
 
+/// Spark's `DataFrameReader`: the reader of `spark.read()`.
+pub type DataFrameReader = DataStreamReader;
+
 impl DataStreamReader {
-    pub(crate) fn new(session: Session) -> Self {
+    pub(crate) fn new(session: Session, batch: bool) -> Self {
         DataStreamReader {
             session,
             format: None,
             schema: None,
             options: HashMap::new(),
+            batch,
         }
     }
 
@@ -46,7 +55,8 @@ impl DataStreamReader {
         self
     }
 
-    /// The streaming DataFrame of the files under `path`.
+    /// The streaming DataFrame of the files under `path` (from `spark.read()`: a static
+    /// DataFrame of the files there now).
     pub fn load(self, path: impl Into<PathBuf>) -> Result<DataFrame> {
         let format_name = self.format.clone().unwrap_or_else(|| "parquet".into());
         let format =
@@ -61,7 +71,13 @@ impl DataStreamReader {
             options: self.options,
         };
         // Spark checks the path and the options when the stream is defined.
-        spec.open(self.session.time_zone()?)?;
+        let mut source = spec.open(self.session.time_zone()?)?;
+        if self.batch {
+            let scratch = std::env::temp_dir().join(format!("spate-read-{}", uuid::Uuid::new_v4()));
+            let batches = read_to_end(&mut source, scratch.clone());
+            let _ = std::fs::remove_dir_all(&scratch);
+            return Ok(DataFrame::from_static(self.session, schema, batches?));
+        }
         Ok(DataFrame::from_source(self.session, spec))
     }
 

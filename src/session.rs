@@ -1,7 +1,7 @@
 //! `Session`: Spark's `SparkSession` — configuration, the actor system, memory tables and
 //! the active queries.
 
-use crate::reader::DataStreamReader;
+use crate::reader::{DataFrameReader, DataStreamReader};
 use crate::table::Table;
 use spate_connectors::memory::MemoryTable;
 use spate_operators::expr::EvalContext;
@@ -133,7 +133,12 @@ impl Session {
 
     /// `spark.readStream`.
     pub fn read_stream(&self) -> DataStreamReader {
-        DataStreamReader::new(self.clone())
+        DataStreamReader::new(self.clone(), false)
+    }
+
+    /// `spark.read`: reads files once into a static DataFrame (for stream-static joins).
+    pub fn read(&self) -> DataFrameReader {
+        DataStreamReader::new(self.clone(), true)
     }
 
     /// `spark.sparkContext.setLogLevel("WARN")`: installs a log subscriber at that level

@@ -744,3 +744,122 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
         "{ambiguous}"
     );
 }
+
+/// A stream joined with a static DataFrame (`spark.read()`): stateless, every stream row is
+/// settled in its own batch, unmatched ones NULL-padded at once for a left outer join.
+#[test]
+fn stream_static_joins_settle_each_row_in_its_batch() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let users = dir.path().join("users");
+    std::fs::create_dir_all(&users).expect("dir");
+    std::fs::write(
+        users.join("users.json"),
+        "{\"uid\": 0, \"user\": \"zero\"}\n{\"uid\": 1, \"user\": \"one\"}\n{\"uid\": 1, \"user\": \"uno\"}\n",
+    )
+    .expect("write");
+    let events = dir.path().join("events");
+    lab_input(&events);
+    let spark = session();
+    let static_users = spark
+        .read()
+        .format("json")
+        .schema("uid INT, user STRING")
+        .load(&users)
+        .expect("static read");
+    assert!(!static_users.is_streaming());
+    let stream = lab_stream(&spark, &events);
+    for (how, expected) in [
+        ("inner", vec!["0:zero", "1:one", "1:uno"]),
+        ("left_outer", vec!["0:zero", "1:one", "1:uno"]),
+        ("left_semi", vec!["0:-", "1:-"]),
+    ] {
+        let joined = stream
+            .join(&static_users, "id = uid AND value > 0", how)
+            .expect("join");
+        let rows: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = rows.clone();
+        let query = joined
+            .write_stream()
+            .trigger(Trigger::AvailableNow)
+            .option(
+                "checkpointLocation",
+                dir.path().join(format!("chk-{how}")).display(),
+            )
+            .foreach_batch(move |batches, _| {
+                for batch in batches {
+                    let ids = batch
+                        .column(0)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int32Array>();
+                    let Some(ids) = ids else {
+                        return Err(Error::Execution("id column".into()));
+                    };
+                    let users = (batch.num_columns() > 5).then(|| {
+                        batch
+                            .column(5)
+                            .as_any()
+                            .downcast_ref::<arrow::array::StringArray>()
+                            .cloned()
+                    });
+                    for i in 0..batch.num_rows() {
+                        let user = users
+                            .as_ref()
+                            .and_then(|u| u.as_ref())
+                            .filter(|u| !arrow::array::Array::is_null(*u, i))
+                            .map_or("-".to_string(), |u| u.value(i).to_string());
+                        sink.lock()
+                            .expect("lock")
+                            .push(format!("{}:{user}", ids.value(i)));
+                    }
+                }
+                Ok(())
+            })
+            .start()
+            .expect("start");
+        query.await_termination().expect("run");
+        let mut rows = rows.lock().expect("lock").clone();
+        rows.sort();
+        assert_eq!(rows, expected, "{how}");
+    }
+    // Event 2 has no user: a left outer join pads it right away.
+    let extra = dir.path().join("events2");
+    std::fs::create_dir_all(&extra).expect("dir");
+    std::fs::write(
+        extra.join("e.json"),
+        "{\"id\": 2, \"name\": \"e2\", \"value\": 1.0, \"timestamp\": \"2024-01-15 10:00:00\"}\n",
+    )
+    .expect("write");
+    let padded = lab_stream(&spark, &extra)
+        .join(&static_users, "id = uid", "left_outer")
+        .expect("join");
+    let count: Arc<Mutex<usize>> = Arc::default();
+    let sink = count.clone();
+    let query = padded
+        .write_stream()
+        .trigger(Trigger::AvailableNow)
+        .option("checkpointLocation", dir.path().join("chk-pad").display())
+        .foreach_batch(move |batches, _| {
+            for batch in batches {
+                assert!(batch.column(5).is_null(0));
+                *sink.lock().expect("lock") += batch.num_rows();
+            }
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    assert_eq!(*count.lock().expect("lock"), 1);
+    let error = static_users
+        .write_stream()
+        .format("console")
+        .start()
+        .err()
+        .expect("static");
+    assert!(error
+        .to_string()
+        .contains("'writeStream' can be called only on streaming"));
+    assert!(stream
+        .join(&static_users, "id = uid", "right_outer")
+        .is_err());
+}

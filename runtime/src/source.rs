@@ -51,6 +51,22 @@ pub trait Source: Send + 'static {
     fn commit(&mut self, end: &Offset) -> Result<()>;
 }
 
+/// Reads everything `source` offers now, in one go (a batch read of a streaming source):
+/// its bookkeeping goes to `bookkeeping_dir`.
+pub fn read_to_end(source: &mut dyn Source, bookkeeping_dir: PathBuf) -> Result<Vec<RecordBatch>> {
+    source.open(bookkeeping_dir)?;
+    source.prepare_for_available_now()?;
+    let Some(end) = source.latest_offset(None, ReadLimit::All)? else {
+        return Ok(Vec::new());
+    };
+    let mut reader = source.plan_batch(None, &end)?;
+    let mut batches = Vec::new();
+    while let Some(batch) = reader.next_batch()? {
+        batches.push(batch);
+    }
+    Ok(batches)
+}
+
 /// A stateless per-batch function (a fused select/filter chain).
 pub type BatchMap = std::sync::Arc<dyn Fn(RecordBatch) -> Result<RecordBatch> + Send + Sync>;
 

@@ -88,6 +88,9 @@ pub struct StreamingJoin {
     context: EvalContext,
     watermarks: Option<Watermarks>,
     counts: EpochCounts,
+    /// The right input is static rows: left rows are never stored, and those without a
+    /// match are settled at once.
+    static_right: bool,
 }
 
 #[derive(Default)]
@@ -123,6 +126,76 @@ impl StreamingJoin {
         join_type: JoinType,
         event_time: [Option<usize>; 2],
         context: EvalContext,
+    ) -> Result<Self> {
+        Self::build(
+            left, right, condition, join_type, event_time, context, false,
+        )
+    }
+
+    /// A stream-static join: the stream (the operator's only input) on the left, the static
+    /// rows `right_rows` (of `right`) on the right. Inner, left outer and left semi; an
+    /// unmatched stream row is emitted (NULL-padded for left outer) at once, nothing of the
+    /// stream is kept in state.
+    pub fn stream_static(
+        left: SchemaRef,
+        right: SchemaRef,
+        right_rows: &[RecordBatch],
+        condition: Option<Expr>,
+        join_type: JoinType,
+        left_event_time: Option<usize>,
+        context: EvalContext,
+    ) -> Result<Self> {
+        if !matches!(
+            join_type,
+            JoinType::Inner | JoinType::LeftOuter | JoinType::LeftSemi
+        ) {
+            return Err(Error::Analysis(format!(
+                "{join_type:?} join with a streaming DataFrame/Dataset on the left and a static DataFrame/Dataset on the right is not supported"
+            )));
+        }
+        let mut join = Self::build(
+            left,
+            right,
+            condition,
+            join_type,
+            [left_event_time, None],
+            context,
+            true,
+        )?;
+        for batch in right_rows {
+            join.store_static(batch)?;
+        }
+        Ok(join)
+    }
+
+    /// Stores static right rows (never evicted).
+    fn store_static(&mut self, batch: &RecordBatch) -> Result<()> {
+        let passes = self.one_sided(Side::Right, batch)?;
+        let keys = self.key_columns(Side::Right, batch)?;
+        let (mut ids, mut created) = (Vec::new(), Vec::new());
+        self.groups
+            .intern(&keys, &mut ids, &mut created)
+            .map_err(Error::Arrow)?;
+        let store: Vec<u32> = (0..batch.num_rows() as u32)
+            .filter(|&r| passes[r as usize] && !keys.iter().any(|k| k.is_null(r as usize)))
+            .collect();
+        let groups: Vec<u32> = store.iter().map(|&r| ids[r as usize]).collect();
+        let times = vec![i64::MAX; store.len()];
+        let matched = vec![false; store.len()];
+        self.inputs[1]
+            .state
+            .insert(batch, &store, &groups, &times, &matched);
+        Ok(())
+    }
+
+    fn build(
+        left: SchemaRef,
+        right: SchemaRef,
+        condition: Option<Expr>,
+        join_type: JoinType,
+        event_time: [Option<usize>; 2],
+        context: EvalContext,
+        static_right: bool,
     ) -> Result<Self> {
         let analysis = |e: ExprError| Error::Analysis(e.to_string());
         let mut fields: Vec<Field> = Vec::new();
@@ -169,8 +242,9 @@ impl StreamingJoin {
             Some((column, bounds))
         };
         let left_input = Input {
-            event_time: event_time[0],
-            eviction: eviction(Side::Left, &left_keys),
+            // Against static rows the join is stateless: nothing is late, nothing evicted.
+            event_time: event_time[0].filter(|_| !static_right),
+            eviction: eviction(Side::Left, &left_keys).filter(|_| !static_right),
             filter: conjunction(&parts.left_only),
             keys: left_keys,
             state: SideState::new(left.clone()),
@@ -194,7 +268,7 @@ impl StreamingJoin {
             JoinType::RightOuter => needs(Side::Right),
             JoinType::FullOuter => needs(Side::Left) && needs(Side::Right),
         };
-        if !bounded {
+        if !bounded && !static_right {
             return Err(unbounded_outer(join_type));
         }
         let nullable = |side: Side| join_type.keeps_unmatched(side.other());
@@ -228,6 +302,7 @@ impl StreamingJoin {
             context,
             watermarks: None,
             counts: EpochCounts::default(),
+            static_right,
         })
     }
 
@@ -443,16 +518,24 @@ impl StreamingJoin {
             }
         }
 
-        // Rows that can never match: failing the one-sided conditions or with a NULL key.
-        // Outer joins emit them at once; nobody stores them.
+        // Rows that can never match: failing the one-sided conditions or with a NULL key —
+        // and, against static rows, every row that did not match now. Outer joins emit them
+        // at once; nobody stores them.
+        let settled_now = self.static_right;
         let hopeless: Vec<u32> = (0..batch.num_rows() as u32)
-            .filter(|&r| !passes[r as usize] || null_key[r as usize])
+            .filter(|&r| {
+                let r = r as usize;
+                !passes[r] || null_key[r] || (settled_now && !matched_rows[r])
+            })
             .collect();
         if self.join_type.keeps_unmatched(side) && !hopeless.is_empty() {
             let columns = take_all(&batch, &hopeless)?;
             out.emit(self.null_padded(side, columns, hopeless.len())?);
         }
 
+        if settled_now {
+            return Ok(());
+        }
         // Store the rows that may still match later rows of the other side.
         let semi_left_done = |row: usize| {
             self.join_type == JoinType::LeftSemi && side == Side::Left && matched_rows[row]
