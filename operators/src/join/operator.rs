@@ -622,7 +622,10 @@ impl StreamingJoin {
                 }
             }
         }
-        if removed > 0 {
+        // Compact once most of what is kept is gone: the cost of a compaction is the whole
+        // state, so it is paid at most once per doubling.
+        let dead: usize = self.inputs.iter().map(|i| i.state.dead_rows()).sum();
+        if removed > 0 && dead > self.state_rows() {
             self.compact()?;
         }
         Ok(removed)

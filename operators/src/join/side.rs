@@ -21,10 +21,16 @@ pub(crate) struct SideState {
     pub(crate) matched: Vec<bool>,
     /// Per row: still in the state.
     pub(crate) alive: Vec<bool>,
-    /// Per key group: its rows.
-    by_group: Vec<Vec<u32>>,
+    /// Per key group: its latest row (`NONE` without rows); the rows of a group are chained
+    /// through `next`, so a group costs no allocation of its own.
+    head: Vec<u32>,
+    /// Per row: the previous row of its group (`NONE` at the end).
+    next: Vec<u32>,
     live_rows: usize,
 }
+
+/// The end of a row chain.
+const NONE: u32 = u32::MAX;
 
 impl SideState {
     /// Empty state for rows of `schema`.
@@ -37,7 +43,8 @@ impl SideState {
             time: Vec::new(),
             matched: Vec::new(),
             alive: Vec::new(),
-            by_group: Vec::new(),
+            head: Vec::new(),
+            next: Vec::new(),
             live_rows: 0,
         }
     }
@@ -69,22 +76,27 @@ impl SideState {
             self.matched.push(matched[i]);
             self.alive.push(true);
             let group = groups[i] as usize;
-            if self.by_group.len() <= group {
-                self.by_group.resize_with(group + 1, Vec::new);
+            if self.head.len() <= group {
+                self.head.resize(group + 1, NONE);
             }
-            self.by_group[group].push(id);
+            self.next.push(self.head[group]);
+            self.head[group] = id;
         }
         self.live_rows += rows.len();
     }
 
-    /// The live rows of key group `group`.
+    /// The live rows of key group `group`, latest first.
     pub(crate) fn rows_of(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
-        self.by_group
-            .get(group as usize)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&id| self.alive[id as usize])
+        let first = self.head.get(group as usize).copied().unwrap_or(NONE);
+        std::iter::successors(Some(first).filter(|&id| id != NONE), |&id| {
+            Some(self.next[id as usize]).filter(|&id| id != NONE)
+        })
+        .filter(|&id| self.alive[id as usize])
+    }
+
+    /// Rows kept in memory that already left the state (dropped at the next compaction).
+    pub(crate) fn dead_rows(&self) -> usize {
+        self.alive.len() - self.live_rows
     }
 
     /// The columns of the rows `ids`, in that order.
@@ -129,14 +141,15 @@ impl SideState {
     /// Bytes held by the buffered rows and their bookkeeping.
     pub(crate) fn memory_bytes(&self) -> usize {
         let rows: usize = self.chunks.iter().map(|c| c.get_array_memory_size()).sum();
-        rows + self.location.capacity() * 8 + self.group.capacity() * 4 + self.time.capacity() * 10
+        rows + self.location.capacity() * 8
+            + self.group.capacity() * 8
+            + self.time.capacity() * 10
+            + self.head.capacity() * 4
     }
 
     /// Whether group `group` has live rows.
     pub(crate) fn has_rows(&self, group: usize) -> bool {
-        self.by_group
-            .get(group)
-            .is_some_and(|ids| ids.iter().any(|&id| self.alive[id as usize]))
+        self.rows_of(group as u32).next().is_some()
     }
 
     /// Drops the rows that are gone and renumbers groups with `group_map` (old → new id).
