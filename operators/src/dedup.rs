@@ -3,11 +3,12 @@
 //! passes, later ones are dropped; the state holds keys only.
 
 use crate::groups::{retain_by, GroupTable};
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
 use arrow::compute::filter_record_batch;
-use arrow::datatypes::{Schema, TimestampMicrosecondType};
+use arrow::datatypes::{Field, Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, Watermarks};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// When a key leaves the state.
@@ -203,6 +204,45 @@ impl Operator for Deduplicate {
         self.event_time.is_some()
     }
 
+    /// One batch: the key columns, then each key's expiry time.
+    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
+        let groups: Vec<u32> = (0..self.table.len() as u32).collect();
+        let mut columns = self.table.key_columns(&groups)?;
+        columns.push(Arc::new(Int64Array::from(self.expires.clone())));
+        let fields: Vec<Field> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+            .collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+        Ok(Some(vec![batch]))
+    }
+
+    fn restore(&mut self, state: Vec<RecordBatch>) -> Result<()> {
+        let mismatch = |reason: &str| {
+            Error::IllegalArgument(format!(
+                "the checkpointed state of the deduplication does not fit this query: {reason}"
+            ))
+        };
+        for batch in state {
+            let columns = batch.columns();
+            if columns.len() != self.keys.len() + 1 {
+                return Err(mismatch("another number of key columns"));
+            }
+            let (keys, expires) = columns.split_at(self.keys.len());
+            self.table
+                .intern(keys, &mut self.ids, &mut self.created)
+                .map_err(|e| mismatch(&e.to_string()))?;
+            let expires = expires[0]
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| mismatch("the expiry times are not bigint"))?;
+            for &row in &self.created {
+                self.expires.push(expires.value(row as usize));
+            }
+        }
+        Ok(())
+    }
+
     fn on_epoch_end(&mut self, _epoch: u64, _out: &mut Output) -> Result<EpochReport> {
         let removal_start = Instant::now();
         let removed = match self.watermarks {
@@ -239,9 +279,8 @@ impl Operator for Deduplicate {
 mod tests {
     use super::*;
     use arrow::array::{StringArray, TimestampMicrosecondArray};
-    use arrow::datatypes::{DataType, Field};
+    use arrow::datatypes::DataType;
     use spate_runtime::types::timestamp_type;
-    use std::sync::Arc;
 
     const SECOND: i64 = 1_000_000;
     /// 2024-01-15T10:00:00Z in µs.
@@ -410,5 +449,34 @@ mod tests {
         }
         // Keys newer than the watermark (ten minutes back) stay: 10 epochs of 50 keys.
         assert_eq!(op.state_rows(), 10 * 50);
+    }
+
+    #[test]
+    fn a_restored_deduplication_remembers_its_keys() {
+        let keys = ["id".to_string()];
+        let make = || {
+            let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
+            Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap()
+        };
+        let mut before = make();
+        epoch(
+            &mut before,
+            0,
+            (None, None),
+            &[("a", 0, "first"), ("b", 1, "")],
+        );
+        let mut after = make();
+        after.restore(before.snapshot().unwrap().unwrap()).unwrap();
+        assert_eq!(after.snapshot().unwrap(), before.snapshot().unwrap());
+        let (out, _) = epoch(
+            &mut after,
+            1,
+            (None, Some(5)),
+            &[("a", 3, "dup"), ("c", 4, "new")],
+        );
+        assert_eq!(out, [pair("c", "new")]);
+        // Key a expires at 10:00:10 as it would have without the restart.
+        let (_, counts) = epoch(&mut after, 2, (Some(5), Some(10)), &[]);
+        assert_eq!(counts[2], 1);
     }
 }

@@ -104,6 +104,19 @@ pub trait Operator: Send + 'static {
         false
     }
 
+    /// The operator's whole state as Arrow batches (at least one, possibly empty), or `None`
+    /// for a stateless operator. The host calls it after [`Operator::on_epoch_end`] and
+    /// writes it to the checkpoint before the epoch can commit.
+    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
+        Ok(None)
+    }
+
+    /// Restores the state a [`Operator::snapshot`] of this operator captured (at restart,
+    /// before the first epoch).
+    fn restore(&mut self, _state: Vec<RecordBatch>) -> Result<()> {
+        Ok(())
+    }
+
     /// The epoch ended on every input: emit what the epoch owes and report.
     fn on_epoch_end(&mut self, _epoch: u64, _out: &mut Output) -> Result<EpochReport> {
         Ok(EpochReport::default())

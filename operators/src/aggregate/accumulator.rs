@@ -5,7 +5,10 @@ use super::function::AggregateFunction;
 use crate::expr::ExprError;
 use crate::groups::retain_by;
 use ahash::RandomState;
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray, StringArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Int64Array, ListBuilder, PrimitiveArray,
+    StringArray,
+};
 use arrow::compute::cast;
 use arrow::datatypes::{
     ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Date32Type, Float32Type, Float64Type,
@@ -34,6 +37,43 @@ pub(crate) trait Accumulator: Send {
 
     /// Bytes held.
     fn memory_bytes(&self) -> usize;
+
+    /// The state of every group, as `state_width()` columns (for checkpoints).
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError>;
+
+    /// How many columns [`Accumulator::state`] returns.
+    fn state_width(&self) -> usize;
+
+    /// Replaces the state with `columns` from [`Accumulator::state`]: group `i` is row `i`.
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError>;
+}
+
+/// A state column of an unexpected type in a checkpoint.
+fn bad_state(what: &str) -> ExprError {
+    ExprError::Arrow(arrow::error::ArrowError::InvalidArgumentError(format!(
+        "the checkpointed state of {what} has unexpected columns"
+    )))
+}
+
+/// Column `i` of `columns` as a primitive array of `T`.
+fn state_column<'a, T: ArrowPrimitiveType>(
+    columns: &'a [ArrayRef],
+    i: usize,
+    what: &str,
+) -> Result<&'a PrimitiveArray<T>, ExprError> {
+    columns
+        .get(i)
+        .and_then(|c| c.as_primitive_opt::<T>())
+        .ok_or_else(|| bad_state(what))
+}
+
+/// Column `i` of `columns` as booleans.
+fn bool_column(columns: &[ArrayRef], i: usize, what: &str) -> Result<Vec<bool>, ExprError> {
+    let column = columns
+        .get(i)
+        .and_then(|c| c.as_boolean_opt())
+        .ok_or_else(|| bad_state(what))?;
+    Ok(column.values().iter().collect())
 }
 
 /// The accumulator of `function` over arguments of type `input`.
@@ -151,6 +191,21 @@ impl Accumulator for Count {
     fn memory_bytes(&self) -> usize {
         self.counts.capacity() * 8
     }
+
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+        Ok(vec![Arc::new(Int64Array::from(self.counts.clone()))])
+    }
+
+    fn state_width(&self) -> usize {
+        1
+    }
+
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+        self.counts = state_column::<Int64Type>(columns, 0, "count")?
+            .values()
+            .to_vec();
+        Ok(())
+    }
 }
 
 /// `sum` of integral values, as a `bigint` (overflow fails under ANSI, wraps otherwise).
@@ -206,6 +261,22 @@ impl Accumulator for SumInt {
 
     fn memory_bytes(&self) -> usize {
         self.sums.capacity() * 9
+    }
+
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+        let ids: Vec<u32> = (0..self.sums.len() as u32).collect();
+        Ok(vec![self.evaluate(&ids)?])
+    }
+
+    fn state_width(&self) -> usize {
+        1
+    }
+
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+        let sums = state_column::<Int64Type>(columns, 0, "sum")?;
+        self.sums = sums.values().to_vec();
+        self.seen = (0..sums.len()).map(|i| sums.is_valid(i)).collect();
+        Ok(())
     }
 }
 
@@ -268,6 +339,27 @@ impl Accumulator for SumFloat {
 
     fn memory_bytes(&self) -> usize {
         self.sums.capacity() * 16
+    }
+
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+        Ok(vec![
+            Arc::new(PrimitiveArray::<Float64Type>::from(self.sums.clone())),
+            Arc::new(Int64Array::from(self.counts.clone())),
+        ])
+    }
+
+    fn state_width(&self) -> usize {
+        2
+    }
+
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+        self.sums = state_column::<Float64Type>(columns, 0, "sum/avg")?
+            .values()
+            .to_vec();
+        self.counts = state_column::<Int64Type>(columns, 1, "sum/avg")?
+            .values()
+            .to_vec();
+        Ok(())
     }
 }
 
@@ -399,6 +491,26 @@ impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
     fn memory_bytes(&self) -> usize {
         self.values.capacity() * (std::mem::size_of::<T::Native>() + 2)
     }
+
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+        let ids: Vec<u32> = (0..self.values.len() as u32).collect();
+        Ok(vec![
+            self.evaluate(&ids)?,
+            Arc::new(BooleanArray::from(self.chosen.clone())),
+        ])
+    }
+
+    fn state_width(&self) -> usize {
+        2
+    }
+
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+        let values = state_column::<T>(columns, 0, "min/max/first/last")?;
+        self.values = values.values().to_vec();
+        self.valid = (0..values.len()).map(|i| values.is_valid(i)).collect();
+        self.chosen = bool_column(columns, 1, "min/max/first/last")?;
+        Ok(())
+    }
 }
 
 /// `min`/`max`/`first`/`last` over strings.
@@ -458,6 +570,28 @@ impl Accumulator for PickString {
             .iter()
             .map(|v| 24 + v.as_ref().map_or(0, String::capacity))
             .sum()
+    }
+
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+        let ids: Vec<u32> = (0..self.values.len() as u32).collect();
+        Ok(vec![
+            self.evaluate(&ids)?,
+            Arc::new(BooleanArray::from(self.chosen.clone())),
+        ])
+    }
+
+    fn state_width(&self) -> usize {
+        2
+    }
+
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+        let values = columns
+            .first()
+            .and_then(|c| c.as_string_opt::<i32>())
+            .ok_or_else(|| bad_state("min/max/first/last"))?;
+        self.values = values.iter().map(|v| v.map(str::to_string)).collect();
+        self.chosen = bool_column(columns, 1, "min/max/first/last")?;
+        Ok(())
     }
 }
 
@@ -525,6 +659,43 @@ impl Accumulator for CountDistinct {
 
     fn memory_bytes(&self) -> usize {
         self.bytes + self.sets.capacity() * 48
+    }
+
+    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+        let mut lists = ListBuilder::new(BinaryBuilder::new());
+        for set in &self.sets {
+            for value in set {
+                lists.values().append_value(value);
+            }
+            lists.append(true);
+        }
+        Ok(vec![Arc::new(lists.finish())])
+    }
+
+    fn state_width(&self) -> usize {
+        1
+    }
+
+    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+        let lists = columns
+            .first()
+            .and_then(|c| c.as_list_opt::<i32>())
+            .ok_or_else(|| bad_state("count(DISTINCT)"))?;
+        self.sets.clear();
+        self.bytes = 0;
+        for i in 0..lists.len() {
+            let values = lists.value(i);
+            let values = values
+                .as_binary_opt::<i32>()
+                .ok_or_else(|| bad_state("count(DISTINCT)"))?;
+            let mut set = hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4));
+            for value in values.iter().flatten() {
+                self.bytes += value.len() + 24;
+                set.insert(Box::from(value));
+            }
+            self.sets.push(set);
+        }
+        Ok(())
     }
 }
 

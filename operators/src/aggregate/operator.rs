@@ -483,9 +483,93 @@ fn window_struct(starts: &ArrayRef, size: i64) -> Result<ArrayRef> {
     )?))
 }
 
+/// A checkpointed state of the wrong shape.
+fn state_mismatch(reason: &str) -> Error {
+    Error::IllegalArgument(format!(
+        "the checkpointed state of the aggregation does not fit this query: {reason}"
+    ))
+}
+
+/// A batch of `columns` named `c0, c1, …`, all nullable.
+fn state_batch(columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+        .collect();
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns,
+        &options,
+    )?)
+}
+
 impl Operator for StreamingAggregate {
     fn name(&self) -> &str {
         "stateStoreSave"
+    }
+
+    /// One batch: the key columns, each group's eviction time, then each aggregate's state.
+    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
+        let groups: Vec<u32> = (0..self.table.len() as u32).collect();
+        let mut columns = self.table.key_columns(&groups)?;
+        let times = if self.event_time_key.is_some() {
+            self.group_times.clone()
+        } else {
+            vec![i64::MAX; groups.len()]
+        };
+        columns.push(Arc::new(arrow::array::Int64Array::from(times)));
+        for aggregate in &self.aggregates {
+            columns.extend(aggregate.state.state().map_err(execution_error)?);
+        }
+        Ok(Some(vec![state_batch(columns, groups.len())?]))
+    }
+
+    fn restore(&mut self, state: Vec<RecordBatch>) -> Result<()> {
+        if self.table.len() > 0 {
+            return Err(state_mismatch("the operator already holds state"));
+        }
+        let width: usize = self.aggregates.iter().map(|a| a.state.state_width()).sum();
+        let Some(first) = state.first() else {
+            return Ok(());
+        };
+        let batch = arrow::compute::concat_batches(&first.schema(), &state)?;
+        {
+            let columns = batch.columns();
+            let keys = self.keys.len();
+            if columns.len() != keys + 1 + width {
+                return Err(state_mismatch(&format!(
+                    "{} state columns where {} were expected",
+                    columns.len(),
+                    keys + 1 + width
+                )));
+            }
+            let (mut ids, mut created) = (Vec::new(), Vec::new());
+            self.table
+                .intern(&columns[..keys], &mut ids, &mut created)
+                .map_err(|e| state_mismatch(&e.to_string()))?;
+            if created.len() != batch.num_rows() {
+                return Err(state_mismatch("duplicate group keys"));
+            }
+            if self.event_time_key.is_some() {
+                let times = columns[keys]
+                    .as_primitive_opt::<arrow::datatypes::Int64Type>()
+                    .ok_or_else(|| state_mismatch("the eviction times are not bigint"))?;
+                self.group_times.extend_from_slice(times.values());
+            }
+            let mut next = keys + 1;
+            for aggregate in &mut self.aggregates {
+                let width = aggregate.state.state_width();
+                aggregate
+                    .state
+                    .restore(&columns[next..next + width])
+                    .map_err(|e| state_mismatch(&e.to_string()))?;
+                next += width;
+            }
+        }
+        self.touched.resize(self.table.len(), false);
+        Ok(())
     }
 
     fn on_data(&mut self, _port: usize, batch: RecordBatch, _out: &mut Output) -> Result<()> {

@@ -318,3 +318,59 @@ fn count_distinct_equals_a_recomputation_over_all_rows() {
         assert_eq!(actual, recomputed, "epoch {epoch}");
     }
 }
+
+#[test]
+fn a_restored_aggregation_continues_as_if_never_stopped() {
+    use super::{avg, count_distinct, first, max, min, sum};
+    let schema = schema();
+    let make = || {
+        StreamingAggregate::new(
+            &schema,
+            vec![window(col("event_time"), "10 minutes"), col("word")],
+            vec![
+                count_star(),
+                sum(col("word").is_null().cast(DataType::Int32)),
+                avg(col("event_time").cast(DataType::Int64)),
+                min(col("word")),
+                max(col("event_time")),
+                first(col("word")),
+                count_distinct(col("word")),
+            ],
+            Some(0),
+            EmitMode::Update,
+            EvalContext::default(),
+        )
+        .unwrap()
+    };
+    let w = |m: i64| Some(m);
+    let steps: [((Option<i64>, Option<i64>), &[(i64, &str)]); 4] = [
+        ((None, None), D1),
+        ((None, w(-2)), D2),
+        ((w(-2), w(4)), D3),
+        ((w(4), w(11)), D4),
+    ];
+    let mut straight = make();
+    let mut outputs = Vec::new();
+    for (i, (marks, rows)) in steps.iter().enumerate() {
+        outputs.push(epoch(&mut straight, i as u64, *marks, rows));
+    }
+    // Stop after epoch 1, restore into a fresh operator, run epochs 2 and 3.
+    let mut before = make();
+    for (i, (marks, rows)) in steps[..2].iter().enumerate() {
+        epoch(&mut before, i as u64, *marks, rows);
+    }
+    let state = before.snapshot().unwrap().unwrap();
+    let mut after = make();
+    after.restore(state).unwrap();
+    for (i, (marks, rows)) in steps.iter().enumerate().skip(2) {
+        assert_eq!(
+            epoch(&mut after, i as u64, *marks, rows),
+            outputs[i],
+            "epoch {i}"
+        );
+    }
+    assert_eq!(after.snapshot().unwrap(), straight.snapshot().unwrap());
+    // A state of another shape is refused.
+    let other = word_count(EmitMode::Update).snapshot().unwrap().unwrap();
+    assert!(make().restore(other).is_err());
+}

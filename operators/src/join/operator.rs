@@ -686,6 +686,82 @@ impl Operator for StreamingJoin {
         self.inputs.iter().any(|i| i.eviction.is_some())
     }
 
+    /// Two batches, the left input's rows then the right's, each row followed by its
+    /// eviction time and matched flag. A stream-static join keeps no state.
+    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
+        if self.static_right {
+            return Ok(None);
+        }
+        let mut batches = Vec::with_capacity(2);
+        for input in &self.inputs {
+            let live: Vec<u32> = (0..input.state.alive.len() as u32)
+                .filter(|&id| input.state.alive[id as usize])
+                .collect();
+            let mut columns = input.state.gather(&live)?;
+            let pick = |v: &[i64]| live.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
+            columns.push(Arc::new(arrow::array::Int64Array::from(pick(
+                &input.state.time,
+            ))));
+            columns.push(Arc::new(BooleanArray::from(
+                live.iter()
+                    .map(|&id| input.state.matched[id as usize])
+                    .collect::<Vec<_>>(),
+            )));
+            let mut fields: Vec<Field> = input
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect();
+            fields.push(Field::new("_time", DataType::Int64, false));
+            fields.push(Field::new("_matched", DataType::Boolean, false));
+            batches.push(RecordBatch::try_new(
+                Arc::new(Schema::new(fields)),
+                columns,
+            )?);
+        }
+        Ok(Some(batches))
+    }
+
+    fn restore(&mut self, state: Vec<RecordBatch>) -> Result<()> {
+        let mismatch = |reason: &str| {
+            Error::IllegalArgument(format!(
+                "the checkpointed state of the join does not fit this query: {reason}"
+            ))
+        };
+        if state.len() != 2 {
+            return Err(mismatch("expected the rows of two inputs"));
+        }
+        for (side, batch) in [Side::Left, Side::Right].into_iter().zip(state) {
+            let width = self.inputs[side as usize].schema.fields().len();
+            if batch.num_columns() != width + 2 {
+                return Err(mismatch("another number of columns"));
+            }
+            let rows = RecordBatch::try_new(
+                self.inputs[side as usize].schema.clone(),
+                batch.columns()[..width].to_vec(),
+            )
+            .map_err(|e| mismatch(&e.to_string()))?;
+            let times = batch.columns()[width]
+                .as_primitive_opt::<arrow::datatypes::Int64Type>()
+                .ok_or_else(|| mismatch("eviction times"))?;
+            let matched = batch.columns()[width + 1]
+                .as_boolean_opt()
+                .ok_or_else(|| mismatch("matched flags"))?;
+            let keys = self.key_columns(side, &rows)?;
+            let (mut ids, mut created) = (Vec::new(), Vec::new());
+            self.groups
+                .intern(&keys, &mut ids, &mut created)
+                .map_err(Error::Arrow)?;
+            let all: Vec<u32> = (0..rows.num_rows() as u32).collect();
+            let matched: Vec<bool> = matched.values().iter().collect();
+            self.inputs[side as usize]
+                .state
+                .insert(&rows, &all, &ids, times.values(), &matched);
+        }
+        Ok(())
+    }
+
     fn on_epoch_end(&mut self, _epoch: u64, out: &mut Output) -> Result<EpochReport> {
         let removal_start = Instant::now();
         let removed = match self.watermarks {

@@ -1,11 +1,14 @@
 //! The checkpoint directory: `metadata`, the `offsets/` write-ahead log and the `commits/`
-//! log, in Spark's layout and JSON formats (SEMANTICS.md §1.3, §11).
+//! log, in Spark's layout and JSON formats (SEMANTICS.md §1.3, §11), and the operators'
+//! state snapshots under `state/`.
 
 mod atomic;
 mod log;
+mod state;
 
 pub use atomic::{sync_dir, write_atomically};
 pub use log::{BatchLog, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
+pub use state::StateStore;
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
