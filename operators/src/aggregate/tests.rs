@@ -319,6 +319,9 @@ fn count_distinct_equals_a_recomputation_over_all_rows() {
     }
 }
 
+/// One epoch: watermarks in minutes after noon, then the delivery.
+type Step = ((Option<i64>, Option<i64>), &'static [(i64, &'static str)]);
+
 #[test]
 fn a_restored_aggregation_continues_as_if_never_stopped() {
     use super::{avg, count_distinct, first, max, min, sum};
@@ -343,7 +346,7 @@ fn a_restored_aggregation_continues_as_if_never_stopped() {
         .unwrap()
     };
     let w = |m: i64| Some(m);
-    let steps: [((Option<i64>, Option<i64>), &[(i64, &str)]); 4] = [
+    let steps: [Step; 4] = [
         ((None, None), D1),
         ((None, w(-2)), D2),
         ((w(-2), w(4)), D3),
