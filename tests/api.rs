@@ -863,3 +863,100 @@ fn stream_static_joins_settle_each_row_in_its_batch() {
         .join(&static_users, "id = uid", "right_outer")
         .is_err());
 }
+
+/// A windowed aggregation stopped after two deliveries and restarted on its checkpoint
+/// continues with its state: the same batches as SEMANTICS.md §6.4's uninterrupted run.
+#[test]
+fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
+    use spate::functions::window;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    let deliveries: [&[(&str, &str)]; 4] = [
+        &[("12:02", "cat"), ("12:07", "dog"), ("12:08", "cat")],
+        &[("12:14", "cat"), ("12:09", "dog")],
+        &[("12:21", "cat"), ("12:03", "owl")],
+        &[("12:05", "cat")],
+    ];
+    let deliver = |n: usize| {
+        let text: String = deliveries[n]
+            .iter()
+            .map(|(t, w)| format!("{{\"event_time\": \"2024-01-01 {t}:00\", \"word\": \"{w}\"}}\n"))
+            .collect();
+        let path = input.join(format!("d{n}.json"));
+        std::fs::write(&path, text).expect("write");
+        set_mtime(&path, 1_705_312_800_000 + n as u64 * 1000);
+    };
+    type Emitted = Arc<Mutex<Vec<(u64, Vec<String>)>>>;
+    let emitted: Emitted = Arc::default();
+    let start = |spark: &Session| {
+        let sink = emitted.clone();
+        spark
+            .read_stream()
+            .format("json")
+            .schema("event_time TIMESTAMP, word STRING")
+            .load(&input)
+            .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+            .and_then(|df| {
+                df.group_by([window(col("event_time"), "10 minutes"), col("word")])
+                    .count()
+            })
+            .expect("query")
+            .write_stream()
+            .output_mode("append")
+            .option("checkpointLocation", dir.path().join("chk").display())
+            .foreach_batch(move |batches, id| {
+                let mut words = Vec::new();
+                for batch in batches {
+                    let column = batch.column(1);
+                    let names = column
+                        .as_any()
+                        .downcast_ref::<arrow::array::StringArray>()
+                        .expect("words");
+                    let counts = batch.column(2);
+                    let counts = counts
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int64Array>()
+                        .expect("counts");
+                    for i in 0..batch.num_rows() {
+                        words.push(format!("{}={}", names.value(i), counts.value(i)));
+                    }
+                }
+                words.sort();
+                sink.lock().expect("lock").push((id, words));
+                Ok(())
+            })
+            .start()
+            .expect("start")
+    };
+    let spark = session();
+    deliver(0);
+    let first = start(&spark);
+    first.process_all_available().expect("d0");
+    deliver(1);
+    first.process_all_available().expect("d1");
+    first.stop();
+    let second = start(&spark);
+    assert_eq!(second.id(), first.id());
+    second.process_all_available().expect("restart");
+    deliver(2);
+    second.process_all_available().expect("d2");
+    deliver(3);
+    second.process_all_available().expect("d3");
+    second.stop();
+    let emitted = emitted.lock().expect("lock").clone();
+    let ids: Vec<u64> = emitted.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(emitted[5].1, ["cat=2", "dog=2", "owl=1"]);
+    assert!(emitted
+        .iter()
+        .filter(|(id, _)| *id != 5)
+        .all(|(_, rows)| rows.is_empty()));
+    let state = &second.last_progress().expect("progress").state_operators[0];
+    assert_eq!(
+        (state.num_rows_total, state.num_rows_dropped_by_watermark),
+        (2, 1)
+    );
+    assert!(dir.path().join("chk/state/1/0/6.snapshot").exists());
+}

@@ -1,9 +1,10 @@
 //! Starting a query: open the checkpoint, recover where it stopped, start the actors.
 
 use super::{Coordinator, SourceSlot, Trigger, WatermarkPolicy, WatermarkTracker};
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, StateStore};
 use crate::error::{Error, Result};
 use crate::host::{Edge, NodeActor, SourceActor};
+use crate::operator::Operator;
 use crate::query::{QueryShared, StreamingQuery};
 use crate::system::ActorSystem;
 use crate::topology::{NodeRef, Topology};
@@ -52,6 +53,26 @@ impl QueryConfig {
     }
 }
 
+/// Restores a stateful `operator` from its snapshot of `batch`; a stateful operator without
+/// one cannot continue the checkpoint.
+fn restore_state(operator: &mut dyn Operator, store: &StateStore, batch: u64) -> Result<()> {
+    if operator.snapshot()?.is_none() {
+        return Ok(());
+    }
+    let path = store.path(batch);
+    let state = store.read(batch)?.ok_or_else(|| Error::Checkpoint {
+        path: path.clone(),
+        reason: format!(
+            "no state of operator {} for the last committed batch {batch}: the checkpoint was written by another query",
+            operator.name()
+        ),
+    })?;
+    operator.restore(state).map_err(|e| Error::Checkpoint {
+        path,
+        reason: e.to_string(),
+    })
+}
+
 /// Starts `topology` on `system`; returns once the query runs.
 pub fn start_query(
     system: &Arc<ActorSystem>,
@@ -65,6 +86,7 @@ pub fn start_query(
     // Recovery (SEMANTICS.md §1.4).
     let latest_offsets = checkpoint.offsets.latest()?;
     let latest_commit = checkpoint.commits.latest()?;
+    let committed_batch = latest_commit.as_ref().map(|(id, _)| *id);
     let mut next_batch = 0;
     let mut watermark_ms = 0;
     let mut previous_batch_watermark_ms = 0;
@@ -136,9 +158,19 @@ pub fn start_query(
         .any(|node| node.operator.needs_no_data_epochs());
     let Topology {
         mut sources,
-        operators,
+        mut operators,
         edges,
     } = topology;
+    // Stateful operators resume from the state of the last committed batch.
+    if let Some(batch) = committed_batch {
+        for (index, node) in operators.iter_mut().enumerate() {
+            restore_state(
+                &mut *node.operator,
+                &StateStore::new(checkpoint.root(), index),
+                batch,
+            )?;
+        }
+    }
     // Sources open (and may fail) before any actor starts.
     for (index, source) in sources.iter_mut().enumerate() {
         source.open(checkpoint.source_dir(index))?;
@@ -169,8 +201,12 @@ pub fn start_query(
         let outputs = edges_from(NodeRef::Operator(index), &operator_addrs);
         let events = events.clone();
         let (operator, inputs) = (node.operator, node.inputs);
+        let state = Some((
+            StateStore::new(checkpoint.root(), index),
+            config.min_batches_to_retain,
+        ));
         let addr = NodeActor::start_in_arbiter(placement.operator(index), move |_| {
-            NodeActor::new(index, operator, inputs, outputs, events)
+            NodeActor::new(index, operator, inputs, outputs, events, state)
         });
         operator_slots.push((node.sink, addr.clone().recipient()));
         operator_addrs[index] = Some(addr);

@@ -4,10 +4,12 @@ use super::align::{Aligner, Step};
 use super::edge::{Delivery, Edge};
 use super::events::{NodeEvent, Shutdown};
 use super::forward::forward;
+use crate::checkpoint::StateStore;
 use crate::message::Message;
-use crate::operator::{Operator, Output};
+use crate::operator::{EpochReport, Operator, Output};
 use actix::prelude::*;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Hosts an [`Operator`] as an actor.
 pub struct NodeActor {
@@ -20,16 +22,20 @@ pub struct NodeActor {
     events: Recipient<NodeEvent>,
     output: Output,
     failed: bool,
+    /// Where a stateful operator's snapshots go, and how many epochs of them to keep.
+    state: Option<(StateStore, u64)>,
 }
 
 impl NodeActor {
-    /// Hosts `operator` (index `index` in its topology) with `inputs` input ports.
+    /// Hosts `operator` (index `index` in its topology) with `inputs` input ports; a
+    /// stateful operator's state goes to `state` (a store and the snapshots to keep).
     pub fn new(
         index: usize,
         operator: Box<dyn Operator>,
         inputs: usize,
         outputs: Vec<Edge>,
         events: Recipient<NodeEvent>,
+        state: Option<(StateStore, u64)>,
     ) -> Self {
         NodeActor {
             index,
@@ -40,6 +46,7 @@ impl NodeActor {
             events,
             output: Output::default(),
             failed: false,
+            state,
         }
     }
 
@@ -64,9 +71,10 @@ impl NodeActor {
                     epoch = barrier.epoch
                 );
                 let _entered = span.enter();
-                let report = self
+                let mut report = self
                     .operator
                     .on_epoch_end(barrier.epoch, &mut self.output)?;
+                self.checkpoint_state(barrier.epoch, &mut report)?;
                 control.push(Message::Barrier(barrier));
                 self.events.do_send(NodeEvent::EpochDone {
                     operator: self.index,
@@ -82,6 +90,28 @@ impl NodeActor {
         let mut messages: Vec<Message> = self.output.drain().map(Message::Data).collect();
         messages.extend(control);
         Ok(messages)
+    }
+}
+
+impl NodeActor {
+    /// Writes the operator's state after `epoch` (before the epoch can commit) and keeps
+    /// the newest snapshots only; the time goes to progress `commitTimeMs`.
+    fn checkpoint_state(&self, epoch: u64, report: &mut EpochReport) -> crate::error::Result<()> {
+        let Some((store, retain)) = &self.state else {
+            return Ok(());
+        };
+        let start = Instant::now();
+        let Some(state) = self.operator.snapshot()? else {
+            return Ok(());
+        };
+        store.write(epoch, &state)?;
+        if let Some(threshold) = (epoch + 1).checked_sub((*retain).max(1)) {
+            store.purge_before(threshold)?;
+        }
+        if let Some(progress) = report.state.as_mut() {
+            progress.commit_time_ms = start.elapsed().as_millis() as u64;
+        }
+        Ok(())
     }
 }
 
