@@ -7,7 +7,7 @@ use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBat
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{Field, Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
-use spate_runtime::{EpochReport, Error, Operator, Output, Result, Watermarks};
+use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -40,6 +40,9 @@ pub struct Deduplicate {
     epoch: EpochCounts,
     ids: Vec<u32>,
     created: Vec<u32>,
+    /// Per key: added since the last checkpoint; and the keys removed since then.
+    added: Vec<bool>,
+    removed_keys: Vec<Vec<ArrayRef>>,
 }
 
 /// What one epoch did, for progress.
@@ -90,6 +93,8 @@ impl Deduplicate {
             epoch: EpochCounts::default(),
             ids: Vec::new(),
             created: Vec::new(),
+            added: Vec::new(),
+            removed_keys: Vec::new(),
         })
     }
 
@@ -148,6 +153,7 @@ impl Deduplicate {
             });
         }
         self.epoch.added += self.created.len() as u64;
+        self.added.resize(self.table.len(), true);
         self.epoch.duplicates += (batch.num_rows() - self.created.len()) as u64;
         if self.created.len() == batch.num_rows() {
             out.emit(batch);
@@ -168,12 +174,23 @@ impl Deduplicate {
         }
         let evict = evict_ms.saturating_mul(1000);
         let keep: Vec<bool> = self.expires.iter().map(|&t| t > evict).collect();
-        let removed = keep.iter().filter(|k| !**k).count();
-        if removed > 0 {
-            self.table.retain(&keep);
-            retain_by(&mut self.expires, &keep);
+        let removed: Vec<u32> = (0..keep.len() as u32)
+            .filter(|&g| !keep[g as usize])
+            .collect();
+        if !removed.is_empty() {
+            if let Ok(keys) = self.table.key_columns(&removed) {
+                self.removed_keys.push(keys);
+            }
+            self.remove(&keep);
         }
-        removed as u64
+        removed.len() as u64
+    }
+
+    /// Keeps the keys where `keep[id]`.
+    fn remove(&mut self, keep: &[bool]) {
+        self.table.retain(keep);
+        retain_by(&mut self.expires, keep);
+        retain_by(&mut self.added, keep);
     }
 }
 
@@ -204,42 +221,77 @@ impl Operator for Deduplicate {
         self.event_time.is_some()
     }
 
-    /// One batch: the key columns, then each key's expiry time.
-    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
-        let groups: Vec<u32> = (0..self.table.len() as u32).collect();
-        let mut columns = self.table.key_columns(&groups)?;
-        columns.push(Arc::new(Int64Array::from(self.expires.clone())));
-        let fields: Vec<Field> = columns
+    fn is_stateful(&self) -> bool {
+        true
+    }
+
+    /// One batch: key columns, expiry time, and a `removed` flag — every key (full), or the
+    /// keys added since the last checkpoint plus the removed ones (delta).
+    fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
+        let groups: Vec<u32> = (0..self.table.len() as u32)
+            .filter(|&g| full || self.added.get(g as usize).copied().unwrap_or(false))
+            .collect();
+        let mut keys = self.table.key_columns(&groups)?;
+        let mut expires: Vec<i64> = groups.iter().map(|&g| self.expires[g as usize]).collect();
+        let mut removed = vec![false; groups.len()];
+        for chunk in std::mem::take(&mut self.removed_keys)
+            .into_iter()
+            .filter(|_| !full)
+        {
+            let count = chunk.first().map_or(0, |c| c.len());
+            for (column, more) in keys.iter_mut().zip(chunk) {
+                *column = arrow::compute::concat(&[column.as_ref(), more.as_ref()])?;
+            }
+            expires.extend(std::iter::repeat_n(i64::MAX, count));
+            removed.extend(std::iter::repeat_n(true, count));
+        }
+        self.added = vec![false; self.table.len()];
+        keys.push(Arc::new(Int64Array::from(expires)));
+        keys.push(Arc::new(BooleanArray::from(removed)));
+        let fields: Vec<Field> = keys
             .iter()
             .enumerate()
             .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
             .collect();
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
-        Ok(Some(vec![batch]))
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), keys)?;
+        Ok(if full {
+            StateCheckpoint::Full(vec![batch])
+        } else {
+            StateCheckpoint::Delta(vec![batch])
+        })
     }
 
-    fn restore(&mut self, state: Vec<RecordBatch>) -> Result<()> {
+    fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
         let mismatch = |reason: &str| {
             Error::IllegalArgument(format!(
                 "the checkpointed state of the deduplication does not fit this query: {reason}"
             ))
         };
-        for batch in state {
+        let (StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches)) = state;
+        for batch in batches {
             let columns = batch.columns();
-            if columns.len() != self.keys.len() + 1 {
+            if columns.len() != self.keys.len() + 2 {
                 return Err(mismatch("another number of key columns"));
             }
-            let (keys, expires) = columns.split_at(self.keys.len());
+            let keys = &columns[..self.keys.len()];
+            let expires = columns[self.keys.len()]
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| mismatch("the expiry times are not bigint"))?;
+            let removed = columns[self.keys.len() + 1]
+                .as_boolean_opt()
+                .ok_or_else(|| mismatch("the removed flags are not boolean"))?;
             self.table
                 .intern(keys, &mut self.ids, &mut self.created)
                 .map_err(|e| mismatch(&e.to_string()))?;
-            let expires = expires[0]
-                .as_primitive_opt::<Int64Type>()
-                .ok_or_else(|| mismatch("the expiry times are not bigint"))?;
-            for &row in &self.created {
-                self.expires.push(expires.value(row as usize));
+            self.expires.resize(self.table.len(), i64::MAX);
+            let mut keep = vec![true; self.table.len()];
+            for (row, &id) in self.ids.iter().enumerate() {
+                self.expires[id as usize] = expires.value(row);
+                keep[id as usize] = !removed.value(row);
             }
+            self.remove(&keep);
         }
+        self.added = vec![false; self.table.len()];
         Ok(())
     }
 
@@ -466,8 +518,11 @@ mod tests {
             &[("a", 0, "first"), ("b", 1, "")],
         );
         let mut after = make();
-        after.restore(before.snapshot().unwrap().unwrap()).unwrap();
-        assert_eq!(after.snapshot().unwrap(), before.snapshot().unwrap());
+        after.restore(before.checkpoint(true).unwrap()).unwrap();
+        assert_eq!(
+            after.checkpoint(true).unwrap(),
+            before.checkpoint(true).unwrap()
+        );
         let (out, _) = epoch(
             &mut after,
             1,
@@ -476,7 +531,7 @@ mod tests {
         );
         assert_eq!(out, [pair("c", "new")]);
         // Key a expires at 10:00:10 as it would have without the restart.
-        let (_, counts) = epoch(&mut after, 2, (Some(5), Some(10)), &[]);
+        let (_, counts) = epoch(&mut after, 3, (Some(5), Some(10)), &[]);
         assert_eq!(counts[2], 1);
     }
 }

@@ -21,7 +21,7 @@ pub mod types;
 pub use coordinator::{parse_interval, parse_interval_micros, start_query, QueryConfig, Trigger};
 pub use error::{Error, Result};
 pub use message::{Barrier, EventTimeMs, Message, Watermarks};
-pub use operator::{EpochReport, Operator, Output};
+pub use operator::{EpochReport, Operator, Output, StateCheckpoint};
 pub use query::{StreamingQuery, StreamingQueryException};
 pub use sink::{Sink, SinkCommit};
 pub use source::{BatchReader, Offset, ReadLimit, Source};

@@ -83,6 +83,16 @@ pub struct EpochReport {
     pub watermark: Option<WatermarkReport>,
 }
 
+/// One epoch's checkpoint of a stateful operator, as Arrow batches (at least one, possibly
+/// empty, so that the file has a schema).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StateCheckpoint {
+    /// The whole state.
+    Full(Vec<RecordBatch>),
+    /// What changed since the previous checkpoint.
+    Delta(Vec<RecordBatch>),
+}
+
 /// A dataflow operator. It sees, per epoch, the watermarks, then data from its input ports,
 /// then the end of the epoch (after barriers arrived on every input).
 pub trait Operator: Send + 'static {
@@ -104,16 +114,22 @@ pub trait Operator: Send + 'static {
         false
     }
 
-    /// The operator's whole state as Arrow batches (at least one, possibly empty), or `None`
-    /// for a stateless operator. The host calls it after [`Operator::on_epoch_end`] and
-    /// writes it to the checkpoint before the epoch can commit.
-    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
-        Ok(None)
+    /// Whether the operator keeps state across epochs (the host then checkpoints it).
+    fn is_stateful(&self) -> bool {
+        false
     }
 
-    /// Restores the state a [`Operator::snapshot`] of this operator captured (at restart,
-    /// before the first epoch).
-    fn restore(&mut self, _state: Vec<RecordBatch>) -> Result<()> {
+    /// The state after this epoch, for the checkpoint: the whole state when `full`,
+    /// otherwise what changed since the previous call (operators without deltas may always
+    /// answer the whole state). The host calls it after [`Operator::on_epoch_end`] and
+    /// writes it before the epoch can commit.
+    fn checkpoint(&mut self, _full: bool) -> Result<StateCheckpoint> {
+        Ok(StateCheckpoint::Full(Vec::new()))
+    }
+
+    /// Applies a checkpoint (at restart, before the first epoch): a full one, then each
+    /// delta after it, in order.
+    fn restore(&mut self, _state: StateCheckpoint) -> Result<()> {
         Ok(())
     }
 

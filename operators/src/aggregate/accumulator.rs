@@ -38,14 +38,20 @@ pub(crate) trait Accumulator: Send {
     /// Bytes held.
     fn memory_bytes(&self) -> usize;
 
-    /// The state of every group, as `state_width()` columns (for checkpoints).
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError>;
+    /// The state of `groups`, as `state_width()` columns (for checkpoints).
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError>;
 
     /// How many columns [`Accumulator::state`] returns.
     fn state_width(&self) -> usize;
 
-    /// Replaces the state with `columns` from [`Accumulator::state`]: group `i` is row `i`.
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError>;
+    /// Sets group `ids[i]` to row `i` of `columns` (from [`Accumulator::state`]); the table
+    /// now has `num_groups` groups.
+    fn restore(
+        &mut self,
+        ids: &[u32],
+        columns: &[ArrayRef],
+        num_groups: usize,
+    ) -> Result<(), ExprError>;
 }
 
 /// A state column of an unexpected type in a checkpoint.
@@ -65,6 +71,13 @@ fn state_column<'a, T: ArrowPrimitiveType>(
         .get(i)
         .and_then(|c| c.as_primitive_opt::<T>())
         .ok_or_else(|| bad_state(what))
+}
+
+/// The `chosen` flags of `groups`, as a state column.
+fn chosen_column(chosen: &[bool], groups: &[u32]) -> ArrayRef {
+    Arc::new(BooleanArray::from_iter(
+        groups.iter().map(|&g| Some(chosen[g as usize])),
+    ))
 }
 
 /// Column `i` of `columns` as booleans.
@@ -192,18 +205,20 @@ impl Accumulator for Count {
         self.counts.capacity() * 8
     }
 
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
-        Ok(vec![Arc::new(Int64Array::from(self.counts.clone()))])
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
+        Ok(vec![self.evaluate(groups)?])
     }
 
     fn state_width(&self) -> usize {
         1
     }
 
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
-        self.counts = state_column::<Int64Type>(columns, 0, "count")?
-            .values()
-            .to_vec();
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
+        grow(&mut self.counts, n, 0);
+        let counts = state_column::<Int64Type>(columns, 0, "count")?;
+        for (row, &id) in ids.iter().enumerate() {
+            self.counts[id as usize] = counts.value(row);
+        }
         Ok(())
     }
 }
@@ -263,19 +278,22 @@ impl Accumulator for SumInt {
         self.sums.capacity() * 9
     }
 
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
-        let ids: Vec<u32> = (0..self.sums.len() as u32).collect();
-        Ok(vec![self.evaluate(&ids)?])
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
+        Ok(vec![self.evaluate(groups)?])
     }
 
     fn state_width(&self) -> usize {
         1
     }
 
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
+        grow(&mut self.sums, n, 0);
+        grow(&mut self.seen, n, false);
         let sums = state_column::<Int64Type>(columns, 0, "sum")?;
-        self.sums = sums.values().to_vec();
-        self.seen = (0..sums.len()).map(|i| sums.is_valid(i)).collect();
+        for (row, &id) in ids.iter().enumerate() {
+            self.sums[id as usize] = sums.value(row);
+            self.seen[id as usize] = sums.is_valid(row);
+        }
         Ok(())
     }
 }
@@ -341,10 +359,14 @@ impl Accumulator for SumFloat {
         self.sums.capacity() * 16
     }
 
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
         Ok(vec![
-            Arc::new(PrimitiveArray::<Float64Type>::from(self.sums.clone())),
-            Arc::new(Int64Array::from(self.counts.clone())),
+            Arc::new(PrimitiveArray::<Float64Type>::from_iter_values(
+                groups.iter().map(|&g| self.sums[g as usize]),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                groups.iter().map(|&g| self.counts[g as usize]),
+            )),
         ])
     }
 
@@ -352,13 +374,15 @@ impl Accumulator for SumFloat {
         2
     }
 
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
-        self.sums = state_column::<Float64Type>(columns, 0, "sum/avg")?
-            .values()
-            .to_vec();
-        self.counts = state_column::<Int64Type>(columns, 1, "sum/avg")?
-            .values()
-            .to_vec();
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
+        grow(&mut self.sums, n, 0.0);
+        grow(&mut self.counts, n, 0);
+        let sums = state_column::<Float64Type>(columns, 0, "sum/avg")?;
+        let counts = state_column::<Int64Type>(columns, 1, "sum/avg")?;
+        for (row, &id) in ids.iter().enumerate() {
+            self.sums[id as usize] = sums.value(row);
+            self.counts[id as usize] = counts.value(row);
+        }
         Ok(())
     }
 }
@@ -492,11 +516,10 @@ impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
         self.values.capacity() * (std::mem::size_of::<T::Native>() + 2)
     }
 
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
-        let ids: Vec<u32> = (0..self.values.len() as u32).collect();
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
         Ok(vec![
-            self.evaluate(&ids)?,
-            Arc::new(BooleanArray::from(self.chosen.clone())),
+            self.evaluate(groups)?,
+            chosen_column(&self.chosen, groups),
         ])
     }
 
@@ -504,11 +527,18 @@ impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
         2
     }
 
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
+        grow(&mut self.values, n, T::Native::default());
+        grow(&mut self.valid, n, false);
+        grow(&mut self.chosen, n, false);
         let values = state_column::<T>(columns, 0, "min/max/first/last")?;
-        self.values = values.values().to_vec();
-        self.valid = (0..values.len()).map(|i| values.is_valid(i)).collect();
-        self.chosen = bool_column(columns, 1, "min/max/first/last")?;
+        let chosen = bool_column(columns, 1, "min/max/first/last")?;
+        for (row, &id) in ids.iter().enumerate() {
+            let id = id as usize;
+            self.values[id] = values.value(row);
+            self.valid[id] = values.is_valid(row);
+            self.chosen[id] = chosen[row];
+        }
         Ok(())
     }
 }
@@ -572,11 +602,10 @@ impl Accumulator for PickString {
             .sum()
     }
 
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
-        let ids: Vec<u32> = (0..self.values.len() as u32).collect();
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
         Ok(vec![
-            self.evaluate(&ids)?,
-            Arc::new(BooleanArray::from(self.chosen.clone())),
+            self.evaluate(groups)?,
+            chosen_column(&self.chosen, groups),
         ])
     }
 
@@ -584,13 +613,19 @@ impl Accumulator for PickString {
         2
     }
 
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
+        grow(&mut self.values, n, None);
+        grow(&mut self.chosen, n, false);
         let values = columns
             .first()
             .and_then(|c| c.as_string_opt::<i32>())
             .ok_or_else(|| bad_state("min/max/first/last"))?;
-        self.values = values.iter().map(|v| v.map(str::to_string)).collect();
-        self.chosen = bool_column(columns, 1, "min/max/first/last")?;
+        let chosen = bool_column(columns, 1, "min/max/first/last")?;
+        for (row, &id) in ids.iter().enumerate() {
+            let id = id as usize;
+            self.values[id] = values.is_valid(row).then(|| values.value(row).to_string());
+            self.chosen[id] = chosen[row];
+        }
         Ok(())
     }
 }
@@ -661,10 +696,10 @@ impl Accumulator for CountDistinct {
         self.bytes + self.sets.capacity() * 48
     }
 
-    fn state(&self) -> Result<Vec<ArrayRef>, ExprError> {
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
         let mut lists = ListBuilder::new(BinaryBuilder::new());
-        for set in &self.sets {
-            for value in set {
+        for &g in groups {
+            for value in &self.sets[g as usize] {
                 lists.values().append_value(value);
             }
             lists.append(true);
@@ -676,24 +711,28 @@ impl Accumulator for CountDistinct {
         1
     }
 
-    fn restore(&mut self, columns: &[ArrayRef]) -> Result<(), ExprError> {
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
         let lists = columns
             .first()
             .and_then(|c| c.as_list_opt::<i32>())
             .ok_or_else(|| bad_state("count(DISTINCT)"))?;
-        self.sets.clear();
-        self.bytes = 0;
-        for i in 0..lists.len() {
-            let values = lists.value(i);
+        if self.sets.len() < n {
+            self.sets.resize_with(n, || {
+                hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4))
+            });
+        }
+        for (row, &id) in ids.iter().enumerate() {
+            let values = lists.value(row);
             let values = values
                 .as_binary_opt::<i32>()
                 .ok_or_else(|| bad_state("count(DISTINCT)"))?;
-            let mut set = hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4));
+            let set = &mut self.sets[id as usize];
+            self.bytes -= set.iter().map(|v| v.len() + 24).sum::<usize>();
+            set.clear();
             for value in values.iter().flatten() {
                 self.bytes += value.len() + 24;
                 set.insert(Box::from(value));
             }
-            self.sets.push(set);
         }
         Ok(())
     }

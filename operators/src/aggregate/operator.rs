@@ -10,11 +10,13 @@ use crate::stage::execution_error;
 use arrow::array::{
     Array, ArrayRef, AsArray, RecordBatch, StructArray, TimestampMicrosecondArray, UInt32Array,
 };
-use arrow::compute::{cast, take};
+use arrow::compute::{cast, filter_record_batch, take};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::types::timestamp_type;
-use spate_runtime::{EpochReport, Error, Operator, Output, Result, Sink, Watermarks};
+use spate_runtime::{
+    EpochReport, Error, Operator, Output, Result, Sink, StateCheckpoint, Watermarks,
+};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -77,6 +79,10 @@ pub struct StreamingAggregate {
     scratch: Scratch,
     /// The input schema (late rows are sent in it, plus their `window`).
     input: SchemaRef,
+    /// Per group: changed since the last checkpoint; and the keys of the groups removed
+    /// since then (what a delta checkpoint holds).
+    dirty: Vec<bool>,
+    removed_keys: Vec<Vec<ArrayRef>>,
     /// Where late rows go instead of being lost (beyond Spark), and whether this epoch sent
     /// any.
     late_rows: Option<Box<dyn Sink>>,
@@ -174,6 +180,8 @@ impl StreamingAggregate {
             counts: EpochCounts::default(),
             scratch: Scratch::default(),
             input: Arc::new(input.clone()),
+            dirty: Vec::new(),
+            removed_keys: Vec::new(),
             late_rows: None,
             late_rows_sent: false,
         })
@@ -422,12 +430,102 @@ impl StreamingAggregate {
         } else {
             None
         };
-        self.table.retain(&keep);
-        for aggregate in &mut self.aggregates {
-            aggregate.state.retain(&keep);
-        }
-        self.group_times = filter_by(&self.group_times, &keep, true);
+        self.removed_keys.push(self.table.key_columns(&removed)?);
+        self.remove_groups(&keep);
         Ok((rows, removed.len() as u64))
+    }
+
+    /// Keeps the groups where `keep[id]`, in the table and in every per-group state.
+    fn remove_groups(&mut self, keep: &[bool]) {
+        self.table.retain(keep);
+        for aggregate in &mut self.aggregates {
+            aggregate.state.retain(keep);
+        }
+        if !self.group_times.is_empty() {
+            self.group_times = filter_by(&self.group_times, keep, true);
+        }
+        self.dirty = filter_by(&self.dirty, keep, true);
+    }
+
+    /// Rows for `groups` in the checkpoint layout: keys, eviction time, each aggregate's
+    /// state, and a `removed` flag (false).
+    fn state_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>> {
+        let mut columns = self.table.key_columns(groups)?;
+        let times: Vec<i64> = match self.event_time_key {
+            Some(_) => groups
+                .iter()
+                .map(|&g| self.group_times[g as usize])
+                .collect(),
+            None => vec![i64::MAX; groups.len()],
+        };
+        columns.push(Arc::new(arrow::array::Int64Array::from(times)));
+        for aggregate in &self.aggregates {
+            columns.extend(aggregate.state.state(groups).map_err(execution_error)?);
+        }
+        columns.push(Arc::new(arrow::array::BooleanArray::from(vec![
+            false;
+            groups.len()
+        ])));
+        Ok(columns)
+    }
+
+    /// Applies one checkpoint batch: upserts the groups of rows not flagged removed, drops
+    /// the flagged ones.
+    fn apply_checkpoint(&mut self, batch: &RecordBatch) -> Result<()> {
+        let keys = self.keys.len();
+        let width: usize = self.aggregates.iter().map(|a| a.state.state_width()).sum();
+        if batch.num_columns() != keys + width + 2 {
+            return Err(state_mismatch(&format!(
+                "{} state columns where {} were expected",
+                batch.num_columns(),
+                keys + width + 2
+            )));
+        }
+        let removed = batch.columns()[keys + width + 1]
+            .as_boolean_opt()
+            .ok_or_else(|| state_mismatch("the removed flags are not boolean"))?
+            .clone();
+        let upserts = filter_record_batch(batch, &arrow::compute::not(&removed)?)?;
+        let removals = filter_record_batch(batch, &removed)?;
+        let (mut ids, mut created) = (Vec::new(), Vec::new());
+        self.table
+            .intern(&upserts.columns()[..keys], &mut ids, &mut created)
+            .map_err(|e| state_mismatch(&e.to_string()))?;
+        let groups = self.table.len();
+        let times = upserts.columns()[keys]
+            .as_primitive_opt::<arrow::datatypes::Int64Type>()
+            .ok_or_else(|| state_mismatch("the eviction times are not bigint"))?;
+        if self.event_time_key.is_some() {
+            self.group_times.resize(groups, i64::MAX);
+            for (row, &id) in ids.iter().enumerate() {
+                self.group_times[id as usize] = times.value(row);
+            }
+        }
+        let mut next = keys + 1;
+        for aggregate in &mut self.aggregates {
+            let width = aggregate.state.state_width();
+            aggregate
+                .state
+                .restore(&ids, &upserts.columns()[next..next + width], groups)
+                .map_err(|e| state_mismatch(&e.to_string()))?;
+            next += width;
+        }
+        self.dirty.resize(groups, false);
+        if removals.num_rows() > 0 {
+            self.table
+                .intern(&removals.columns()[..keys], &mut ids, &mut created)
+                .map_err(|e| state_mismatch(&e.to_string()))?;
+            // Keys a delta removes that were never restored get new groups at the end, which
+            // go again at once; per-group states shorter than the table keep theirs.
+            let groups = self.table.len();
+            self.dirty.resize(groups, false);
+            let mut keep = vec![true; groups];
+            for &id in &ids {
+                keep[id as usize] = false;
+            }
+            self.remove_groups(&keep);
+        }
+        Ok(())
     }
 
     fn memory_bytes(&self) -> u64 {
@@ -510,65 +608,61 @@ impl Operator for StreamingAggregate {
         "stateStoreSave"
     }
 
-    /// One batch: the key columns, each group's eviction time, then each aggregate's state.
-    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
-        let groups: Vec<u32> = (0..self.table.len() as u32).collect();
-        let mut columns = self.table.key_columns(&groups)?;
-        let times = if self.event_time_key.is_some() {
-            self.group_times.clone()
-        } else {
-            vec![i64::MAX; groups.len()]
-        };
-        columns.push(Arc::new(arrow::array::Int64Array::from(times)));
-        for aggregate in &self.aggregates {
-            columns.extend(aggregate.state.state().map_err(execution_error)?);
-        }
-        Ok(Some(vec![state_batch(columns, groups.len())?]))
+    fn is_stateful(&self) -> bool {
+        true
     }
 
-    fn restore(&mut self, state: Vec<RecordBatch>) -> Result<()> {
-        if self.table.len() > 0 {
-            return Err(state_mismatch("the operator already holds state"));
+    /// One batch in the layout of [`StreamingAggregate::state_columns`]: every group (full),
+    /// or the groups changed since the last checkpoint plus the removed keys, flagged, with
+    /// NULL state (delta).
+    fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
+        let groups: Vec<u32> = (0..self.table.len() as u32)
+            .filter(|&g| full || self.dirty.get(g as usize).copied().unwrap_or(false))
+            .collect();
+        let mut columns = self.state_columns(&groups)?;
+        let mut rows = groups.len();
+        let removed = std::mem::take(&mut self.removed_keys);
+        if !full {
+            for keys in removed {
+                let count = keys.first().map_or(0, |k| k.len());
+                let mut extra: Vec<ArrayRef> = keys;
+                for column in &columns[extra.len()..columns.len() - 1] {
+                    extra.push(arrow::array::new_null_array(column.data_type(), count));
+                }
+                extra.push(Arc::new(arrow::array::BooleanArray::from(vec![
+                    true;
+                    count
+                ])));
+                for (column, more) in columns.iter_mut().zip(extra) {
+                    *column = arrow::compute::concat(&[column.as_ref(), more.as_ref()])?;
+                }
+                rows += count;
+            }
         }
-        let width: usize = self.aggregates.iter().map(|a| a.state.state_width()).sum();
-        let Some(first) = state.first() else {
-            return Ok(());
+        self.dirty = vec![false; self.table.len()];
+        let batch = state_batch(columns, rows)?;
+        Ok(if full {
+            StateCheckpoint::Full(vec![batch])
+        } else {
+            StateCheckpoint::Delta(vec![batch])
+        })
+    }
+
+    fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
+        let batches = match state {
+            StateCheckpoint::Full(batches) => {
+                if self.table.len() > 0 {
+                    return Err(state_mismatch("a full snapshot over existing state"));
+                }
+                batches
+            }
+            StateCheckpoint::Delta(batches) => batches,
         };
-        let batch = arrow::compute::concat_batches(&first.schema(), &state)?;
-        {
-            let columns = batch.columns();
-            let keys = self.keys.len();
-            if columns.len() != keys + 1 + width {
-                return Err(state_mismatch(&format!(
-                    "{} state columns where {} were expected",
-                    columns.len(),
-                    keys + 1 + width
-                )));
-            }
-            let (mut ids, mut created) = (Vec::new(), Vec::new());
-            self.table
-                .intern(&columns[..keys], &mut ids, &mut created)
-                .map_err(|e| state_mismatch(&e.to_string()))?;
-            if created.len() != batch.num_rows() {
-                return Err(state_mismatch("duplicate group keys"));
-            }
-            if self.event_time_key.is_some() {
-                let times = columns[keys]
-                    .as_primitive_opt::<arrow::datatypes::Int64Type>()
-                    .ok_or_else(|| state_mismatch("the eviction times are not bigint"))?;
-                self.group_times.extend_from_slice(times.values());
-            }
-            let mut next = keys + 1;
-            for aggregate in &mut self.aggregates {
-                let width = aggregate.state.state_width();
-                aggregate
-                    .state
-                    .restore(&columns[next..next + width])
-                    .map_err(|e| state_mismatch(&e.to_string()))?;
-                next += width;
-            }
+        for batch in &batches {
+            self.apply_checkpoint(batch)?;
         }
         self.touched.resize(self.table.len(), false);
+        self.dirty = vec![false; self.table.len()];
         Ok(())
     }
 
@@ -592,6 +686,10 @@ impl Operator for StreamingAggregate {
     }
 
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
+        self.dirty.resize(self.table.len(), false);
+        for &g in &self.touched_groups {
+            self.dirty[g as usize] = true;
+        }
         if std::mem::take(&mut self.late_rows_sent) {
             if let Some(sink) = self.late_rows.as_mut() {
                 sink.commit(epoch)?;

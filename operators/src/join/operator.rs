@@ -14,7 +14,7 @@ use arrow::array::{
 use arrow::compute::{cast, filter_record_batch, take};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
-use spate_runtime::{EpochReport, Error, Operator, Output, Result, Watermarks};
+use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -686,12 +686,14 @@ impl Operator for StreamingJoin {
         self.inputs.iter().any(|i| i.eviction.is_some())
     }
 
-    /// Two batches, the left input's rows then the right's, each row followed by its
-    /// eviction time and matched flag. A stream-static join keeps no state.
-    fn snapshot(&self) -> Result<Option<Vec<RecordBatch>>> {
-        if self.static_right {
-            return Ok(None);
-        }
+    /// A stream-static join keeps no state.
+    fn is_stateful(&self) -> bool {
+        !self.static_right
+    }
+
+    /// Always the whole state (the watermark keeps it small): two batches, the left input's
+    /// rows then the right's, each row followed by its eviction time and matched flag.
+    fn checkpoint(&mut self, _full: bool) -> Result<StateCheckpoint> {
         let mut batches = Vec::with_capacity(2);
         for input in &self.inputs {
             let live: Vec<u32> = (0..input.state.alive.len() as u32)
@@ -720,17 +722,22 @@ impl Operator for StreamingJoin {
                 columns,
             )?);
         }
-        Ok(Some(batches))
+        Ok(StateCheckpoint::Full(batches))
     }
 
-    fn restore(&mut self, state: Vec<RecordBatch>) -> Result<()> {
+    fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
         let mismatch = |reason: &str| {
             Error::IllegalArgument(format!(
                 "the checkpointed state of the join does not fit this query: {reason}"
             ))
         };
-        if state.len() != 2 {
-            return Err(mismatch("expected the rows of two inputs"));
+        let StateCheckpoint::Full(state) = state else {
+            return Err(mismatch("joins checkpoint whole snapshots, not deltas"));
+        };
+        if state.len() != 2 || self.state_rows() > 0 {
+            return Err(mismatch(
+                "expected the rows of two inputs, into an empty join",
+            ));
         }
         for (side, batch) in [Side::Left, Side::Right].into_iter().zip(state) {
             let width = self.inputs[side as usize].schema.fields().len();

@@ -245,7 +245,7 @@ fn a_restored_join_emits_what_it_would_have() {
         .unwrap();
     before.on_epoch_end(0, &mut out).unwrap();
     let mut after = join(JoinType::LeftOuter);
-    after.restore(before.snapshot().unwrap().unwrap()).unwrap();
+    after.restore(before.checkpoint(true).unwrap()).unwrap();
     assert_eq!(after.state_rows(), 4);
     let mut out = Output::default();
     after

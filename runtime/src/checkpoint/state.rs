@@ -1,17 +1,36 @@
-//! `state/<operator>/0/<N>.snapshot`: a stateful operator's state after epoch `N`, as an
-//! Arrow IPC file written atomically.
+//! `state/<operator>/0/`: a stateful operator's checkpoints, `<N>.snapshot` (the whole state
+//! after epoch `N`) or `<N>.delta` (what epoch `N` changed), as Arrow IPC files written
+//! atomically. The state after epoch `N` is the latest snapshot at or before `N` plus the
+//! deltas after it, so a checkpoint costs what changed (Spark's `.snapshot`/`.delta`).
 
 use super::atomic::write_atomically;
 use crate::error::{Error, Result};
+use crate::operator::StateCheckpoint;
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 use arrow::record_batch::RecordBatch;
 use std::path::{Path, PathBuf};
 
-/// One operator's state snapshots.
+/// One operator's checkpoints.
 #[derive(Debug, Clone)]
 pub struct StateStore {
     dir: PathBuf,
+}
+
+/// The two kinds of checkpoint files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Snapshot,
+    Delta,
+}
+
+impl Kind {
+    fn extension(self) -> &'static str {
+        match self {
+            Kind::Snapshot => "snapshot",
+            Kind::Delta => "delta",
+        }
+    }
 }
 
 impl StateStore {
@@ -25,95 +44,199 @@ impl StateStore {
         }
     }
 
-    /// The file of epoch `epoch`'s snapshot.
-    pub fn path(&self, epoch: u64) -> PathBuf {
-        self.dir.join(format!("{epoch}.snapshot"))
+    fn file(&self, epoch: u64, kind: Kind) -> PathBuf {
+        self.dir.join(format!("{epoch}.{}", kind.extension()))
     }
 
-    /// Writes the state after `epoch` (replacing a snapshot of a re-run epoch); returns the
-    /// bytes written.
-    pub fn write(&self, epoch: u64, state: &[RecordBatch]) -> Result<usize> {
-        let path = self.path(epoch);
-        let schema = state
+    /// The snapshot file of epoch `epoch`.
+    pub fn path(&self, epoch: u64) -> PathBuf {
+        self.file(epoch, Kind::Snapshot)
+    }
+
+    /// Writes epoch `epoch`'s checkpoint (replacing one of a re-run epoch); returns the bytes
+    /// written.
+    pub fn write(&self, epoch: u64, checkpoint: &StateCheckpoint) -> Result<usize> {
+        let (kind, batches) = match checkpoint {
+            StateCheckpoint::Full(b) => (Kind::Snapshot, b),
+            StateCheckpoint::Delta(b) => (Kind::Delta, b),
+        };
+        let path = self.file(epoch, kind);
+        let schema = batches
             .first()
             .map(|b| b.schema())
             .ok_or_else(|| Error::Checkpoint {
                 path: path.clone(),
-                reason: "a state snapshot needs at least one (possibly empty) batch".into(),
+                reason: "a state checkpoint needs at least one (possibly empty) batch".into(),
             })?;
         let mut bytes = Vec::new();
         let mut writer = FileWriter::try_new(&mut bytes, &schema)?;
-        for batch in state {
+        for batch in batches {
             writer.write(batch)?;
         }
         writer.finish()?;
         drop(writer);
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("creating", &self.dir, e))?;
+        // A checkpoint of the other kind left by an earlier attempt of this epoch must not
+        // be read back instead of this one.
+        let other = match kind {
+            Kind::Snapshot => Kind::Delta,
+            Kind::Delta => Kind::Snapshot,
+        };
+        remove_if_present(&self.file(epoch, other))?;
         write_atomically(&path, &bytes, true)?;
         Ok(bytes.len())
     }
 
-    /// The state after `epoch`, `None` when no snapshot of that epoch exists.
-    pub fn read(&self, epoch: u64) -> Result<Option<Vec<RecordBatch>>> {
-        let path = self.path(epoch);
-        let file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("reading", &path, e)),
-        };
-        let corrupt = |e: arrow::error::ArrowError| Error::Checkpoint {
-            path: path.clone(),
-            reason: format!("not a readable state snapshot: {e}"),
-        };
-        let reader = FileReader::try_new(std::io::BufReader::new(file), None).map_err(corrupt)?;
-        let batches = reader
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(corrupt)?;
-        Ok(Some(batches))
-    }
-
-    /// Deletes snapshots of epochs before `threshold`.
-    pub fn purge_before(&self, threshold: u64) -> Result<()> {
+    /// The epochs that have a checkpoint file of each kind.
+    fn epochs(&self) -> Result<Vec<(u64, Kind)>> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(Error::io("listing", &self.dir, e)),
         };
+        let mut epochs = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let epoch = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".snapshot"))
-                .and_then(|n| n.parse::<u64>().ok());
-            if epoch.is_some_and(|e| e < threshold) {
-                let path = entry.path();
-                std::fs::remove_file(&path).map_err(|e| Error::io("deleting", &path, e))?;
+            let Some((epoch, extension)) = name.to_str().and_then(|n| n.split_once('.')) else {
+                continue;
+            };
+            let kind = match extension {
+                "snapshot" => Kind::Snapshot,
+                "delta" => Kind::Delta,
+                _ => continue,
+            };
+            if let Ok(epoch) = epoch.parse() {
+                epochs.push((epoch, kind));
             }
         }
+        epochs.sort_by_key(|(epoch, _)| *epoch);
+        Ok(epochs)
+    }
+
+    /// The checkpoints that rebuild the state after `epoch`: the latest snapshot at or before
+    /// it, then every delta after that. `None` when the operator has no checkpoint at all.
+    pub fn load(&self, epoch: u64) -> Result<Option<Vec<StateCheckpoint>>> {
+        let files = self.epochs()?;
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let base = files
+            .iter()
+            .filter(|(e, k)| *e <= epoch && *k == Kind::Snapshot)
+            .map(|(e, _)| *e)
+            .max()
+            .ok_or_else(|| Error::Checkpoint {
+                path: self.path(epoch),
+                reason: format!("no state snapshot at or before batch {epoch}"),
+            })?;
+        let mut chain = vec![StateCheckpoint::Full(self.read(base, Kind::Snapshot)?)];
+        for e in base + 1..=epoch {
+            if !files.contains(&(e, Kind::Delta)) {
+                return Err(Error::Checkpoint {
+                    path: self.file(e, Kind::Delta),
+                    reason: format!("the state delta of batch {e} is missing"),
+                });
+            }
+            chain.push(StateCheckpoint::Delta(self.read(e, Kind::Delta)?));
+        }
+        Ok(Some(chain))
+    }
+
+    fn read(&self, epoch: u64, kind: Kind) -> Result<Vec<RecordBatch>> {
+        let path = self.file(epoch, kind);
+        let file = std::fs::File::open(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let corrupt = |e: arrow::error::ArrowError| Error::Checkpoint {
+            path: path.clone(),
+            reason: format!("not a readable state checkpoint: {e}"),
+        };
+        let reader = FileReader::try_new(std::io::BufReader::new(file), None).map_err(corrupt)?;
+        reader
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(corrupt)
+    }
+
+    /// Deletes what is no longer needed to rebuild the state of any batch from `threshold`
+    /// on: everything before the latest snapshot at or before `threshold`.
+    pub fn purge_before(&self, threshold: u64) -> Result<()> {
+        let files = self.epochs()?;
+        let Some(base) = files
+            .iter()
+            .filter(|(e, k)| *e <= threshold && *k == Kind::Snapshot)
+            .map(|(e, _)| *e)
+            .max()
+        else {
+            return Ok(());
+        };
+        for (epoch, kind) in files.into_iter().filter(|(e, _)| *e < base) {
+            remove_if_present(&self.file(epoch, kind))?;
+        }
         Ok(())
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("deleting", path, e)),
+        _ => Ok(()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::values;
+    use crate::testing::{values, values_of};
+
+    fn full(v: &[i64]) -> StateCheckpoint {
+        StateCheckpoint::Full(vec![values(v)])
+    }
+
+    fn delta(v: &[i64]) -> StateCheckpoint {
+        StateCheckpoint::Delta(vec![values(v)])
+    }
 
     #[test]
-    fn snapshots_round_trip_and_purge() {
+    fn the_state_of_a_batch_is_its_snapshot_plus_the_deltas_after_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = StateStore::new(dir.path(), 3);
-        assert_eq!(store.read(0).unwrap(), None);
-        store.write(0, &[values(&[1, 2])]).unwrap();
-        store.write(1, &[values(&[3]), values(&[])]).unwrap();
-        assert!(store.path(1).ends_with("state/3/0/1.snapshot"));
-        let state = store.read(1).unwrap().unwrap();
-        assert_eq!(state.len(), 2);
-        assert_eq!(crate::testing::values_of(&state[0]), [3]);
-        store.purge_before(1).unwrap();
-        assert_eq!(store.read(0).unwrap(), None);
-        std::fs::write(store.path(1), b"garbage").unwrap();
-        let error = store.read(1).unwrap_err();
-        assert!(matches!(error, Error::Checkpoint { .. }), "{error}");
+        assert_eq!(store.load(0).unwrap(), None);
+        store.write(0, &full(&[1, 2])).unwrap();
+        store.write(1, &delta(&[3])).unwrap();
+        store.write(2, &delta(&[4])).unwrap();
+        store.write(3, &full(&[1, 2, 3, 4])).unwrap();
+        assert!(store.path(3).ends_with("state/3/0/3.snapshot"));
+        let chain = store.load(2).unwrap().unwrap();
+        assert_eq!(chain, vec![full(&[1, 2]), delta(&[3]), delta(&[4])]);
+        assert_eq!(store.load(3).unwrap().unwrap(), vec![full(&[1, 2, 3, 4])]);
+        // Batch 2 must stay restorable: nothing before snapshot 0 goes.
+        store.purge_before(2).unwrap();
+        assert!(store.load(2).is_ok());
+        store.purge_before(3).unwrap();
+        assert!(store.load(2).is_err());
+        // A re-run epoch replaces its checkpoint, whatever the kind.
+        store.write(3, &delta(&[9])).unwrap();
+        assert!(
+            store.load(3).is_err(),
+            "snapshot 3 replaced by a delta without a base"
+        );
+    }
+
+    #[test]
+    fn missing_and_corrupt_files_are_typed_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 0);
+        store.write(0, &full(&[1])).unwrap();
+        store.write(2, &delta(&[2])).unwrap();
+        let error = store.load(2).unwrap_err();
+        assert!(
+            matches!(&error, Error::Checkpoint { path, .. } if path.ends_with("1.delta")),
+            "{error}"
+        );
+        std::fs::write(store.path(0), b"garbage").unwrap();
+        let error = store.load(0).unwrap_err();
+        assert!(
+            matches!(&error, Error::Checkpoint { path, .. } if path.ends_with("0.snapshot")),
+            "{error}"
+        );
+        assert_eq!(values_of(&values(&[5])), [5]);
     }
 }

@@ -53,24 +53,29 @@ impl QueryConfig {
     }
 }
 
-/// Restores a stateful `operator` from its snapshot of `batch`; a stateful operator without
-/// one cannot continue the checkpoint.
+/// Restores a stateful `operator` from its checkpoints up to `batch`; a stateful operator
+/// without them cannot continue the checkpoint.
 fn restore_state(operator: &mut dyn Operator, store: &StateStore, batch: u64) -> Result<()> {
-    if operator.snapshot()?.is_none() {
+    if !operator.is_stateful() {
         return Ok(());
     }
     let path = store.path(batch);
-    let state = store.read(batch)?.ok_or_else(|| Error::Checkpoint {
+    let chain = store.load(batch)?.ok_or_else(|| Error::Checkpoint {
         path: path.clone(),
         reason: format!(
             "no state of operator {} for the last committed batch {batch}: the checkpoint was written by another query",
             operator.name()
         ),
     })?;
-    operator.restore(state).map_err(|e| Error::Checkpoint {
-        path,
-        reason: e.to_string(),
-    })
+    for checkpoint in chain {
+        operator
+            .restore(checkpoint)
+            .map_err(|e| Error::Checkpoint {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    Ok(())
 }
 
 /// Starts `topology` on `system`; returns once the query runs.

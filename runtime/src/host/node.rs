@@ -6,7 +6,7 @@ use super::events::{NodeEvent, Shutdown};
 use super::forward::forward;
 use crate::checkpoint::StateStore;
 use crate::message::Message;
-use crate::operator::{EpochReport, Operator, Output};
+use crate::operator::{EpochReport, Operator, Output, StateCheckpoint};
 use actix::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,9 +22,14 @@ pub struct NodeActor {
     events: Recipient<NodeEvent>,
     output: Output,
     failed: bool,
-    /// Where a stateful operator's snapshots go, and how many epochs of them to keep.
+    /// Where a stateful operator's checkpoints go, and how many epochs to keep restorable.
     state: Option<(StateStore, u64)>,
+    /// Delta checkpoints written since the last full snapshot (`None`: none yet this run).
+    deltas_since_snapshot: Option<u64>,
 }
+
+/// A full snapshot after this many deltas (Spark's `minDeltasForSnapshot`).
+const DELTAS_PER_SNAPSHOT: u64 = 10;
 
 impl NodeActor {
     /// Hosts `operator` (index `index` in its topology) with `inputs` input ports; a
@@ -47,6 +52,7 @@ impl NodeActor {
             output: Output::default(),
             failed: false,
             state,
+            deltas_since_snapshot: None,
         }
     }
 
@@ -94,17 +100,30 @@ impl NodeActor {
 }
 
 impl NodeActor {
-    /// Writes the operator's state after `epoch` (before the epoch can commit) and keeps
-    /// the newest snapshots only; the time goes to progress `commitTimeMs`.
-    fn checkpoint_state(&self, epoch: u64, report: &mut EpochReport) -> crate::error::Result<()> {
+    /// Writes the operator's checkpoint of `epoch` (before the epoch can commit): a delta,
+    /// or a full snapshot at the first epoch of a run and after every
+    /// [`DELTAS_PER_SNAPSHOT`] deltas; the time goes to progress `commitTimeMs`.
+    fn checkpoint_state(
+        &mut self,
+        epoch: u64,
+        report: &mut EpochReport,
+    ) -> crate::error::Result<()> {
         let Some((store, retain)) = &self.state else {
             return Ok(());
         };
-        let start = Instant::now();
-        let Some(state) = self.operator.snapshot()? else {
+        if !self.operator.is_stateful() {
             return Ok(());
+        }
+        let start = Instant::now();
+        let full = self
+            .deltas_since_snapshot
+            .is_none_or(|d| d >= DELTAS_PER_SNAPSHOT);
+        let checkpoint = self.operator.checkpoint(full)?;
+        store.write(epoch, &checkpoint)?;
+        self.deltas_since_snapshot = match checkpoint {
+            StateCheckpoint::Full(_) => Some(0),
+            StateCheckpoint::Delta(_) => self.deltas_since_snapshot.map(|d| d + 1),
         };
-        store.write(epoch, &state)?;
         if let Some(threshold) = (epoch + 1).checked_sub((*retain).max(1)) {
             store.purge_before(threshold)?;
         }
