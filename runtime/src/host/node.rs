@@ -26,6 +26,8 @@ pub struct NodeActor {
     state: Option<(StateStore, u64)>,
     /// Delta checkpoints written since the last full snapshot (`None`: none yet this run).
     deltas_since_snapshot: Option<u64>,
+    /// Epochs that ended in this delivery, to checkpoint and report.
+    ended_epochs: Vec<(u64, EpochReport)>,
 }
 
 /// A full snapshot after this many deltas (Spark's `minDeltasForSnapshot`).
@@ -53,6 +55,7 @@ impl NodeActor {
             failed: false,
             state,
             deltas_since_snapshot: None,
+            ended_epochs: Vec::new(),
         }
     }
 
@@ -77,16 +80,12 @@ impl NodeActor {
                     epoch = barrier.epoch
                 );
                 let _entered = span.enter();
-                let mut report = self
+                let report = self
                     .operator
                     .on_epoch_end(barrier.epoch, &mut self.output)?;
-                self.checkpoint_state(barrier.epoch, &mut report)?;
                 control.push(Message::Barrier(barrier));
-                self.events.do_send(NodeEvent::EpochDone {
-                    operator: self.index,
-                    epoch: barrier.epoch,
-                    report,
-                });
+                // Reported once its state is checkpointed, after the barrier went on.
+                self.ended_epochs.push((barrier.epoch, report));
             }
             Step::End => {
                 control.push(Message::End);
@@ -161,6 +160,22 @@ impl Handler<Delivery> for NodeActor {
         }
         if !messages.is_empty() {
             forward(&self.outputs, messages, self, ctx);
+        }
+        // The state is written while downstream operators already work on the barrier; the
+        // coordinator commits the epoch only once every operator reported.
+        for (epoch, mut report) in std::mem::take(&mut self.ended_epochs) {
+            if let Err(error) = self.checkpoint_state(epoch, &mut report) {
+                self.failed = true;
+                tracing::error!(operator = self.operator.name(), %error, "checkpoint failed");
+                self.events.do_send(NodeEvent::Failed(error));
+                ctx.stop();
+                return;
+            }
+            self.events.do_send(NodeEvent::EpochDone {
+                operator: self.index,
+                epoch,
+                report,
+            });
         }
     }
 }
