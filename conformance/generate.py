@@ -996,6 +996,208 @@ def case_union_two_inputs_update() -> Case:
         progress=True,
     )
 
+# ---------------------------------------------------------------------------------------
+# Deduplication (SEMANTICS.md §7): four files of the lab schema, maxFilesPerTrigger=1.
+# ---------------------------------------------------------------------------------------
+
+DEDUP_SCHEMA = "id INT, name STRING, value DOUBLE, timestamp STRING"
+
+
+def _events(spec: List[Tuple[int, str, float, str]]) -> str:
+    """[(id, name, value, "hh:mm[:ss]"), ...] -> JSON lines on 2024-01-15."""
+    return ndjson([{"id": i, "name": n, "value": v,
+                    "timestamp": f"2024-01-15 {hm}:00" if hm.count(":") == 1 else f"2024-01-15 {hm}"}
+                   for i, n, v, hm in spec])
+
+
+def dedup_files() -> Dict[str, str]:
+    """d0: (1,a,10:00) then (1,b,10:00) (same id and time, a wins), (1,a,10:05) (same id,
+    another time); d1 repeats (2,10:02) and (1,10:05); d2 repeats (3,10:08) and (4,10:15) and
+    has (2,l,09:55), late for WL = 09:58; d3 has (1,n,10:00) (key evicted, late for WL = 10:10),
+    repeats (5,10:20), new keys (2,q,10:12) and (1,r,10:22). Batch max event times 10:08,
+    10:20, 10:25, 10:30 -> watermarks 09:58, 10:10, 10:15, 10:20."""
+    return {
+        "d0.json": _events([(1, "a", 1.0, "10:00"), (1, "b", 1.25, "10:00"), (2, "c", 2.5, "10:02"),
+                            (1, "a", 3.75, "10:05"), (3, "e", 4.0, "10:08")]),
+        "d1.json": _events([(2, "c", 5.25, "10:02"), (4, "g", 6.5, "10:15"), (1, "a", 7.75, "10:05"),
+                            (5, "i", 8.0, "10:20")]),
+        "d2.json": _events([(3, "e", 9.25, "10:08"), (6, "k", 10.5, "10:25"), (2, "l", 11.75, "09:55"),
+                            (4, "g", 12.0, "10:15")]),
+        "d3.json": _events([(1, "n", 13.25, "10:00"), (5, "i", 14.5, "10:20"), (7, "p", 15.75, "10:30"),
+                            (2, "q", 16.0, "10:12"), (1, "r", 17.25, "10:22")]),
+    }
+
+
+DEDUP_WORDS = ("Four JSON-lines files (id INT, name STRING, value DOUBLE, timestamp STRING on "
+               "2024-01-15), maxFilesPerTrigger=1 (one file per batch, data batches back to back "
+               "under availableNow): d0 = (1,a,10:00) (1,b,10:00) (2,c,10:02) (1,a,10:05) (3,e,10:08); "
+               "d1 = (2,c,10:02) (4,g,10:15) (1,a,10:05) (5,i,10:20); d2 = (3,e,10:08) (6,k,10:25) "
+               "(2,l,09:55) (4,g,10:15); d3 = (1,n,10:00) (5,i,10:20) (7,p,10:30) (2,q,10:12) "
+               "(1,r,10:22) (values 1.0, 1.25, ... distinguish the copies). event_time = "
+               "to_timestamp(timestamp) with a 10-minute watermark: WE per batch 0, 09:58, 10:10, "
+               "10:15 and 10:20 after d3; late test against WL = previous batch's WE. ")
+
+
+def _dedup_case(name: str, words: str, query: str, output_mode: str = "append",
+                progress: bool = True) -> Case:
+    return Case(
+        name=name,
+        words=DEDUP_WORDS + words,
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=query,
+        write_inputs=text_files(dedup_files()),
+        output_mode=output_mode,
+        progress=progress,
+    )
+
+
+def case_dedup_event_time_keys() -> Case:
+    return _dedup_case(
+        "dedup_event_time_keys",
+        "Lab Part 9.1: dropDuplicates([id, event_time]), append mode. The first row of a key "
+        "in file order survives; repeats are dropped while the key is in state "
+        "(numDroppedDuplicateRows); keys with event_time <= WE are evicted; (2,l,09:55) and "
+        "(1,n,10:00) are dropped as late; a no-data batch follows the last data batch.",
+        '(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+        '   .withWatermark("event_time", "10 minutes")\n'
+        '   .dropDuplicates(["id", "event_time"]))')
+
+
+def case_dedup_id_only() -> Case:
+    return _dedup_case(
+        "dedup_id_only",
+        "dropDuplicates([id]) with the watermark upstream, append mode: each id is emitted "
+        "once, the state is never evicted, rows with event_time <= WL are still dropped as late.",
+        '(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+        '   .withWatermark("event_time", "10 minutes")\n'
+        '   .dropDuplicates(["id"]))')
+
+
+def case_dedup_within_watermark() -> Case:
+    return _dedup_case(
+        "dedup_within_watermark",
+        "dropDuplicatesWithinWatermark([id]), append mode: a key expires at its first row's "
+        "event_time + 10 minutes (evicted once WE reaches it); an id arriving after its key "
+        "expired is emitted again; late rows are dropped.",
+        '(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+        '   .withWatermark("event_time", "10 minutes")\n'
+        '   .dropDuplicatesWithinWatermark(["id"]))')
+
+
+def case_distinct_no_watermark() -> Case:
+    return _dedup_case(
+        "distinct_no_watermark",
+        "select(id, name).distinct() without watermark, update mode: each (id, name) pair is "
+        "emitted once, in the batch where it first appears; state is never evicted.",
+        'df.select("id", "name").distinct()',
+        output_mode="update", progress=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Stream-stream joins (SEMANTICS.md §8): `df` (left) and `df2` (right), 3 files each,
+# maxFilesPerTrigger=1, so data batch k joins left file k with right file k.
+# ---------------------------------------------------------------------------------------
+
+def join_left_files() -> Dict[str, str]:
+    return {
+        "l0.json": _events([(1, "L1a", 1.25, "10:00"), (2, "L2a", 2.5, "10:01"), (3, "L3a", 3.75, "10:02"),
+                            (4, "L4a", 4.0, "10:04"), (5, "L5a", 5.25, "10:10")]),
+        "l1.json": _events([(7, "L7a", 7.5, "10:12"), (6, "L6a", 6.25, "10:14"), (8, "L8a", 8.0, "10:20"),
+                            (9, "L9a", 9.25, "10:11")]),
+        "l2.json": _events([(11, "L11a", 11.5, "10:25"), (1, "L1late", 1.5, "09:58"),
+                            (12, "L12a", 12.0, "10:30")]),
+    }
+
+
+def join_right_files() -> Dict[str, str]:
+    return {
+        "r0.json": _events([(1, "R1a", 10.5, "10:03"), (2, "R2a", 20.25, "10:06"), (3, "R3a", 30.0, "10:09"),
+                            (6, "R6a", 60.75, "10:05"), (1, "R1b", 11.0, "10:08")]),
+        "r1.json": _events([(5, "R5a", 50.5, "10:12"), (7, "R7a", 70.0, "10:15"), (7, "R7b", 71.25, "10:16"),
+                            (10, "R10a", 100.25, "10:21")]),
+        "r2.json": _events([(8, "R8a", 80.5, "10:24"), (11, "R11a", 110.75, "10:29"),
+                            (4, "R4late", 40.25, "09:59"), (13, "R13a", 130.0, "10:32")]),
+    }
+
+
+JOIN_WORDS = (
+    "Two JSON-lines inputs (id INT, name STRING, value DOUBLE, timestamp STRING on 2024-01-15), "
+    "maxFilesPerTrigger=1 on both, so data batch k takes left file lk and right file rk. "
+    "Left: l0 = (1,L1a,10:00) (2,L2a,10:01) (3,L3a,10:02) (4,L4a,10:04) (5,L5a,10:10); "
+    "l1 = (7,L7a,10:12) (6,L6a,10:14) (8,L8a,10:20) (9,L9a,10:11); "
+    "l2 = (11,L11a,10:25) (1,L1late,09:58) (12,L12a,10:30). "
+    "Right: r0 = (1,R1a,10:03) (2,R2a,10:06) (3,R3a,10:09) (6,R6a,10:05) (1,R1b,10:08); "
+    "r1 = (5,R5a,10:12) (7,R7a,10:15) (7,R7b,10:16) (10,R10a,10:21); "
+    "r2 = (8,R8a,10:24) (11,R11a,10:29) (4,R4late,09:59) (13,R13a,10:32). "
+    "Both sides: event_time = to_timestamp(timestamp), 10-minute watermark, aliases s1 / s2, the "
+    "right side renamed to id2, value2, event_time; lab Part 9.2 condition id = id2 AND "
+    "s1.event_time within +-5 minutes of s2.event_time. Global watermark (min): WE = 0, 0, "
+    "min(10:00, 09:59) = 09:59, then min(10:10, 10:11) = 10:10 for batch 2 (late test WL = 09:59: "
+    "L1late and R4late are dropped although they would match R1a / L4a), then min(10:20, 10:22) "
+    "= 10:20 for the no-data batch 3. Pairs: L1a-R1a, L2a-R2a (5 minutes apart, inclusive), "
+    "L5a-R5a and L8a-R8a (across batches), L7a-R7a, L7a-R7b, L11a-R11a; same id but out of "
+    "range: L1a-R1b, L3a-R3a, L6a-R6a; one side only: L4a, L9a, L12a, R10a, R13a. "
+    "State rows of a side are evicted when their event_time < WE - 5 minutes (R6a at 10:05 "
+    "survives WE = 10:10). The output has two columns named event_time; golden rows key the "
+    "second one `event_time#2`. ")
+
+JOIN_QUERY = (
+    '(lambda s1, s2: s1.join(s2, expr("id = id2 AND s1.event_time >= s2.event_time - interval 5 minutes "\n'
+    '                                 "AND s1.event_time <= s2.event_time + interval 5 minutes"), {how}))(\n'
+    '    df.withColumn("event_time", to_timestamp("timestamp")).withWatermark("event_time", "10 minutes").alias("s1"),\n'
+    '    (df2.withColumn("event_time", to_timestamp("timestamp")).withWatermark("event_time", "10 minutes")\n'
+    '        .select(col("id").alias("id2"), col("value").alias("value2"), "event_time").alias("s2")))')
+
+
+def _join_case(name: str, how: str, words: str, output_mode: str = "append",
+               progress: bool = True) -> Case:
+    return Case(
+        name=name,
+        words=JOIN_WORDS + words,
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=JOIN_QUERY.format(how=json.dumps(how)),
+        write_inputs=text_files(join_left_files()),
+        second_input=text_files(join_right_files()),
+        output_mode=output_mode,
+        progress=progress,
+    )
+
+
+def case_join_inner_interval() -> Case:
+    return _join_case("join_inner_interval", "inner",
+                      "Inner join, append mode: each pair is emitted once, in the batch where its "
+                      "second row arrives.")
+
+
+def case_join_left_outer() -> Case:
+    return _join_case("join_left_outer", "left_outer",
+                      "Left outer join, append mode: pairs as in the inner join; unmatched left rows "
+                      "are emitted NULL-padded when evicted (L3a, L4a in batch 2; L6a, L9a in the "
+                      "no-data batch 3); L12a stays in state.")
+
+
+def case_join_full_outer() -> Case:
+    return _join_case("join_full_outer", "full_outer",
+                      "Full outer join, append mode: as left outer, plus unmatched right rows "
+                      "NULL-padded on the left when evicted.")
+
+
+def case_join_left_semi() -> Case:
+    return _join_case("join_left_semi", "left_semi",
+                      "Left semi join, append mode: a left row (left columns only) is emitted once, "
+                      "at its first match (L7a once although it matches R7a and R7b).")
+
+
+def case_join_outer_update_error() -> Case:
+    return _join_case("join_outer_update_error", "left_outer",
+                      "Left outer join in update mode: start() raises an AnalysisException, no "
+                      "batch runs.", output_mode="update", progress=False)
+
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -1030,6 +1232,15 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_union_watermark_min,
         case_union_watermark_max,
         case_union_two_inputs_update,
+        case_dedup_event_time_keys,
+        case_dedup_id_only,
+        case_dedup_within_watermark,
+        case_distinct_no_watermark,
+        case_join_inner_interval,
+        case_join_left_outer,
+        case_join_full_outer,
+        case_join_left_semi,
+        case_join_outer_update_error,
     ]
 }
 
@@ -1073,9 +1284,21 @@ def encode_value(v: Any) -> Any:
     raise TypeError(f"cannot encode {type(v)}: {v!r}")
 
 
+def row_keys(names: List[str]) -> List[str]:
+    """Object keys for a row: the column names, except that the k-th column (k >= 2) carrying
+    an already used name gets the key `name#k` (a join's two `event_time` columns ->
+    `event_time`, `event_time#2`). The golden schema keeps the real names."""
+    keys: List[str] = []
+    seen: Dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        keys.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    assert len(set(keys)) == len(keys), f"column keys collide: {keys}"
+    return keys
+
+
 def encode_row(row: Any, names: List[str]) -> Dict[str, Any]:
-    assert len(set(names)) == len(names), f"duplicate column names: {names}"
-    return {n: encode_value(x) for n, x in zip(names, row)}
+    return {n: encode_value(x) for n, x in zip(row_keys(names), row)}
 
 
 def canonical(row: Dict[str, Any]) -> str:
@@ -1185,6 +1408,16 @@ STATE_OPERATOR_KEYS = ["operatorName", "numRowsTotal", "numRowsUpdated", "numRow
                        "numRowsDroppedByWatermark"]
 
 
+def state_operator_json(so: Any) -> Dict[str, Any]:
+    """STATE_OPERATOR_KEYS, plus numDroppedDuplicateRows when Spark reports that custom
+    metric (deduplication operators only)."""
+    out = {k: so[k] for k in STATE_OPERATOR_KEYS}
+    custom = so["customMetrics"] or {}
+    if "numDroppedDuplicateRows" in custom:
+        out["numDroppedDuplicateRows"] = custom["numDroppedDuplicateRows"]
+    return out
+
+
 def child_main(name: str, tmp: Path, result_path: Path) -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -1248,7 +1481,7 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
             "eventTime": p["eventTime"] if "eventTime" in p else {},
             "nextBatchWatermarkMs": json.loads(
                 (commits / str(p["batchId"])).read_text().splitlines()[1])["nextBatchWatermarkMs"],
-            "stateOperators": [{k: so[k] for k in STATE_OPERATOR_KEYS} for so in p["stateOperators"]],
+            "stateOperators": [state_operator_json(so) for so in p["stateOperators"]],
         } for p in reports if (commits / str(p["batchId"])).exists()]
     assert not batch_schema_mismatch, batch_schema_mismatch
     assert [b["batchId"] for b in batches] == list(range(len(batches))), batches

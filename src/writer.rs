@@ -266,16 +266,16 @@ fn check_output_mode(df: &DataFrame, mode: OutputMode) -> Result<()> {
                 .into(),
         ));
     }
-    let outer_join = df.plan.join_types().iter().any(|t| {
+    let outer_join = df.plan.join_types().into_iter().find(|t| {
         matches!(
             t,
             JoinType::LeftOuter | JoinType::RightOuter | JoinType::FullOuter
         )
     });
-    if outer_join && mode == OutputMode::Update {
-        return Err(Error::Analysis(
-            "Join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode".into(),
-        ));
+    if let (Some(join_type), OutputMode::Update) = (outer_join, mode) {
+        return Err(Error::Analysis(format!(
+            "{join_type:?} join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode"
+        )));
     }
     match (mode, aggregations.first()) {
         (OutputMode::Complete, None) => unsupported("complete", "no streaming aggregations"),

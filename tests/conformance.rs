@@ -377,13 +377,17 @@ fn check_progress(case: &Case, progress: &[spate::StreamingQueryProgress]) {
             .state_operators
             .iter()
             .map(|s| {
-                serde_json::json!({
+                let mut entry = serde_json::json!({
                     "operatorName": s.operator_name,
                     "numRowsTotal": s.num_rows_total,
                     "numRowsUpdated": s.num_rows_updated,
                     "numRowsRemoved": s.num_rows_removed,
                     "numRowsDroppedByWatermark": s.num_rows_dropped_by_watermark,
-                })
+                });
+                if let Some(duplicates) = s.custom_metrics.get("numDroppedDuplicateRows") {
+                    entry["numDroppedDuplicateRows"] = serde_json::json!(duplicates);
+                }
+                entry
             })
             .collect();
         assert_eq!(
@@ -585,5 +589,84 @@ fn union_two_inputs_update() {
             .union(&df2.with_watermark("event_time", "5 minutes")?)?
             .group_by([window(col("event_time"), "10 minutes"), col("word")])
             .count()
+    });
+}
+
+/// Lab Part 9.1's event time, watermarked.
+fn events_with_watermark(df: DataFrame) -> Result<DataFrame> {
+    df.with_column("event_time", to_timestamp(col("timestamp")))?
+        .with_watermark("event_time", "10 minutes")
+}
+
+#[test]
+fn dedup_event_time_keys() {
+    check_with_progress("dedup_event_time_keys", |df| {
+        events_with_watermark(df)?.drop_duplicates(["id", "event_time"])
+    });
+}
+
+#[test]
+fn dedup_id_only() {
+    check_with_progress("dedup_id_only", |df| {
+        events_with_watermark(df)?.drop_duplicates(["id"])
+    });
+}
+
+#[test]
+fn dedup_within_watermark() {
+    check_with_progress("dedup_within_watermark", |df| {
+        events_with_watermark(df)?.drop_duplicates_within_watermark(["id"])
+    });
+}
+
+#[test]
+fn distinct_no_watermark() {
+    check_with_progress("distinct_no_watermark", |df| {
+        df.select([col("id"), col("name")])?.distinct()
+    });
+}
+
+/// The lab's Part 9.2 with the aliases made real, as a `how` join.
+fn lab_join(df: DataFrame, df2: DataFrame, how: &str) -> Result<DataFrame> {
+    let s1 = events_with_watermark(df)?.alias("s1");
+    let s2 = events_with_watermark(df2)?
+        .select([
+            col("id").alias("id2"),
+            col("value").alias("value2"),
+            col("event_time"),
+        ])?
+        .alias("s2");
+    s1.join(
+        &s2,
+        "id = id2 AND s1.event_time >= s2.event_time - interval 5 minutes \
+         AND s1.event_time <= s2.event_time + interval 5 minutes",
+        how,
+    )
+}
+
+#[test]
+fn join_inner_interval() {
+    check_two_inputs("join_inner_interval", |a, b| lab_join(a, b, "inner"));
+}
+
+#[test]
+fn join_left_outer() {
+    check_two_inputs("join_left_outer", |a, b| lab_join(a, b, "left_outer"));
+}
+
+#[test]
+fn join_full_outer() {
+    check_two_inputs("join_full_outer", |a, b| lab_join(a, b, "full_outer"));
+}
+
+#[test]
+fn join_left_semi() {
+    check_two_inputs("join_left_semi", |a, b| lab_join(a, b, "left_semi"));
+}
+
+#[test]
+fn join_outer_update_error() {
+    check_two_inputs("join_outer_update_error", |a, b| {
+        lab_join(a, b, "left_outer")
     });
 }

@@ -50,10 +50,23 @@ fn cell(array: &dyn Array, row: usize) -> Value {
 pub fn rows_as_json(batches: &[RecordBatch]) -> Vec<Value> {
     let mut rows = Vec::new();
     for batch in batches {
+        // A repeated column name (a join's two `event_time`s) is keyed `name#2`, `name#3`, …
+        let schema = batch.schema();
+        let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
+        for field in schema.fields() {
+            let repeats = names
+                .iter()
+                .filter(|n| n.split('#').next() == Some(field.name().as_str()))
+                .count();
+            names.push(match repeats {
+                0 => field.name().clone(),
+                k => format!("{}#{}", field.name(), k + 1),
+            });
+        }
         for row in 0..batch.num_rows() {
             let mut object = Map::new();
-            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-                object.insert(field.name().clone(), cell(column.as_ref(), row));
+            for (name, column) in names.iter().zip(batch.columns()) {
+                object.insert(name.clone(), cell(column.as_ref(), row));
             }
             rows.push(Value::Object(object));
         }

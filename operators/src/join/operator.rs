@@ -91,12 +91,17 @@ pub struct StreamingJoin {
     /// The right input is static rows: left rows are never stored, and those without a
     /// match are settled at once.
     static_right: bool,
+    /// A semi join takes each epoch's left rows after its right rows, as Spark does, so a
+    /// left row that matches in its own epoch is never stored.
+    pending_left: Vec<RecordBatch>,
 }
 
 #[derive(Default)]
 struct EpochCounts {
     added: u64,
     late: u64,
+    /// Left rows a semi join emitted from its state (they leave it at once).
+    matched_out: u64,
     updates_time: std::time::Duration,
 }
 
@@ -303,6 +308,7 @@ impl StreamingJoin {
             watermarks: None,
             counts: EpochCounts::default(),
             static_right,
+            pending_left: Vec::new(),
         })
     }
 
@@ -585,6 +591,9 @@ impl StreamingJoin {
                 if !ids.is_empty() {
                     let columns = state.gather(&ids)?;
                     out.emit(self.pair_rows(columns, None, ids.len())?);
+                    // Emitted once, a left row has nothing left to do in the state.
+                    self.inputs[0].state.remove(&ids);
+                    self.counts.matched_out += ids.len() as u64;
                 }
             }
         }
@@ -671,6 +680,10 @@ impl Operator for StreamingJoin {
 
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
         let side = if port == 0 { Side::Left } else { Side::Right };
+        if side == Side::Left && self.join_type == JoinType::LeftSemi && !self.static_right {
+            self.pending_left.push(batch);
+            return Ok(());
+        }
         let start = Instant::now();
         let result = self.process(side, batch, out);
         self.counts.updates_time += start.elapsed();
@@ -770,6 +783,11 @@ impl Operator for StreamingJoin {
     }
 
     fn on_epoch_end(&mut self, _epoch: u64, out: &mut Output) -> Result<EpochReport> {
+        let start = Instant::now();
+        for batch in std::mem::take(&mut self.pending_left) {
+            self.process(Side::Left, batch, out)?;
+        }
+        self.counts.updates_time += start.elapsed();
         let removal_start = Instant::now();
         let removed = match self.watermarks {
             Some(w) => self.evict(w.evict, out)?,
@@ -784,7 +802,7 @@ impl Operator for StreamingJoin {
             num_rows_total: self.state_rows() as u64,
             num_rows_updated: counts.added,
             all_updates_time_ms: counts.updates_time.as_millis() as u64,
-            num_rows_removed: removed,
+            num_rows_removed: removed + counts.matched_out,
             all_removals_time_ms: removal_start.elapsed().as_millis() as u64,
             commit_time_ms: 0,
             memory_used_bytes: memory,

@@ -125,6 +125,15 @@ impl SideState {
             .collect()
     }
 
+    /// Marks the rows `ids` as gone.
+    pub(crate) fn remove(&mut self, ids: &[u32]) {
+        for &id in ids {
+            if std::mem::replace(&mut self.alive[id as usize], false) {
+                self.live_rows -= 1;
+            }
+        }
+    }
+
     /// Marks the rows with time ≤ `threshold` (µs) as gone; returns them.
     pub(crate) fn expire(&mut self, threshold: i64) -> Vec<u32> {
         let mut expired = Vec::new();
