@@ -27,13 +27,15 @@ mod part08;
 mod part09_dedup;
 #[path = "part09_join.rs"]
 mod part09_join;
+#[path = "part11_checkpointing.rs"]
+mod part11;
 // Its `main` runs the lab's two-minute version; the tour calls `run(false)` instead.
 #[allow(dead_code)]
 #[path = "part12_complete.rs"]
 mod part12;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let parts: [(&str, Part); 11] = [
+    let parts: [(&str, Part); 12] = [
         ("Part 2: Setup", part02::main),
         ("Part 3: Reading from File Source", part03::main),
         ("Part 4.1: Streaming Transformations", part04::main),
@@ -44,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("Part 8: Watermarks and Late Data", part08::main),
         ("Part 9.1: Deduplication", part09_dedup::main),
         ("Part 9.2: Stream-Stream Joins", part09_join::main),
+        ("Part 11: Checkpointing", part11::main),
         ("Part 12: Complete Example", || part12::run(false)),
     ];
     for (title, run) in parts {

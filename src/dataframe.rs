@@ -482,6 +482,22 @@ impl DataFrame {
         ))
     }
 
+    /// `collect()`: the rows of a static DataFrame (`spark.read()`); a stream is refused as
+    /// in Spark.
+    pub fn collect(&self) -> Result<Vec<RecordBatch>> {
+        if self.is_streaming() {
+            return Err(Error::Analysis(
+                "Queries with streaming sources must be executed with writeStream.start();".into(),
+            ));
+        }
+        Ok(crate::plan::static_rows(&self.plan, self.session.eval_context()?)?.1)
+    }
+
+    /// `count()`: the number of rows of a static DataFrame.
+    pub fn count(&self) -> Result<usize> {
+        Ok(self.collect()?.iter().map(RecordBatch::num_rows).sum())
+    }
+
     /// `writeStream`.
     pub fn write_stream(&self) -> DataStreamWriter {
         DataStreamWriter::new(self.clone())

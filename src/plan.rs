@@ -209,7 +209,7 @@ impl Planner {
                 event_time,
             } if inputs[1].is_static() => {
                 let (left, left_schema) = self.build(&inputs[0], next_order)?;
-                let (right_schema, right_rows) = self.static_rows(&inputs[1])?;
+                let (right_schema, right_rows) = static_rows(&inputs[1], self.context)?;
                 let join = StreamingJoin::stream_static(
                     left_schema,
                     right_schema,
@@ -317,32 +317,6 @@ impl Planner {
         Ok((last, schema))
     }
 
-    /// The rows of a static plan: its data with its select/filter steps applied.
-    fn static_rows(&self, plan: &LogicalPlan) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let PlanInput::Static(schema, batches) = &plan.input else {
-            return Err(Error::Analysis(
-                "[UNSUPPORTED_FEATURE] spate supports only static DataFrames read with spark.read() and then selected or filtered".into(),
-            ));
-        };
-        let mut transforms = Vec::with_capacity(plan.steps.len());
-        for step in &plan.steps {
-            match step {
-                PlanStep::Transform(t) => transforms.push(t.clone()),
-                _ => {
-                    return Err(Error::Analysis(
-                        "[UNSUPPORTED_FEATURE] only select and filter run on a static DataFrame in spate".into(),
-                    ))
-                }
-            }
-        }
-        let stage = Stage::new(schema.clone(), transforms, self.context).map_err(analysis)?;
-        let rows = batches
-            .iter()
-            .map(|b| stage.apply(b.clone()))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((stage.output_schema(), rows))
-    }
-
     /// Adds a stage of `transforms` after `from` (nothing when there are none).
     fn stage(
         &mut self,
@@ -357,6 +331,34 @@ impl Planner {
         let schema = stage.output_schema();
         Ok((self.then(from, Box::new(stage))?, schema))
     }
+}
+
+/// The rows of a static plan: its data with its select/filter steps applied.
+pub(crate) fn static_rows(
+    plan: &LogicalPlan,
+    context: EvalContext,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let PlanInput::Static(schema, batches) = &plan.input else {
+        return Err(Error::Analysis(
+            "[UNSUPPORTED_FEATURE] spate supports only static DataFrames read with spark.read() and then selected or filtered".into(),
+        ));
+    };
+    let mut transforms = Vec::with_capacity(plan.steps.len());
+    for step in &plan.steps {
+        match step {
+            PlanStep::Transform(t) => transforms.push(t.clone()),
+            _ => return Err(Error::Analysis(
+                "[UNSUPPORTED_FEATURE] only select and filter run on a static DataFrame in spate"
+                    .into(),
+            )),
+        }
+    }
+    let stage = Stage::new(schema.clone(), transforms, context).map_err(analysis)?;
+    let rows = batches
+        .iter()
+        .map(|b| stage.apply(b.clone()))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((stage.output_schema(), rows))
 }
 
 /// How many watermarks `plan` and its inputs have.

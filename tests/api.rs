@@ -768,7 +768,12 @@ fn stream_static_joins_settle_each_row_in_its_batch() {
         .load(&users)
         .expect("static read");
     assert!(!static_users.is_streaming());
+    assert_eq!(static_users.count().expect("count"), 3);
     let stream = lab_stream(&spark, &events);
+    let eager = stream.count().err().expect("a stream has no count()");
+    assert!(eager
+        .to_string()
+        .starts_with("Queries with streaming sources must be executed with writeStream.start()"));
     for (how, expected) in [
         ("inner", vec!["0:zero", "1:one", "1:uno"]),
         ("left_outer", vec!["0:zero", "1:one", "1:uno"]),
