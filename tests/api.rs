@@ -770,7 +770,7 @@ fn stream_static_joins_settle_each_row_in_its_batch() {
     assert!(!static_users.is_streaming());
     assert_eq!(static_users.count().expect("count"), 3);
     let stream = lab_stream(&spark, &events);
-    let eager = stream.count().err().expect("a stream has no count()");
+    let eager = stream.count().expect_err("a stream has no count()");
     assert!(eager
         .to_string()
         .starts_with("Queries with streaming sources must be executed with writeStream.start()"));
