@@ -3,4 +3,5 @@
 mod actors;
 mod api;
 mod conformance;
+mod crash;
 mod support;

@@ -93,6 +93,8 @@ pub struct FileSource {
     seen: SeenFiles,
     /// The newest batch id of the source log (-1: none).
     current_log_offset: i64,
+    /// The last batch logged before this run: batches up to it replay one at a time.
+    recovered_log_offset: i64,
     /// The listing frozen by `prepare_for_available_now`.
     available_now: Option<Vec<ListedFile>>,
     /// New files listed earlier but left for later batches.
@@ -191,6 +193,7 @@ impl FileSource {
             log: None,
             seen,
             current_log_offset: -1,
+            recovered_log_offset: -1,
             available_now: None,
             unread: None,
             last_cleaned: None,
@@ -465,6 +468,7 @@ impl Source for FileSource {
         }
         seen.purge();
         self.current_log_offset = log.latest_batch_id()?.map_or(-1, |id| id as i64);
+        self.recovered_log_offset = self.current_log_offset;
         self.seen = seen;
         self.log = Some(log);
         self.unread = None;
@@ -479,9 +483,24 @@ impl Source for FileSource {
 
     fn latest_offset(
         &mut self,
-        _start: Option<&Offset>,
+        start: Option<&Offset>,
         limit: ReadLimit,
     ) -> Result<Option<Offset>> {
+        // A batch this source logged before a crash, but the query never ran, comes next on
+        // its own: batch boundaries stay what they were (Spark would fold it into the next
+        // batch, which changes what a watermark drops or a dedup keeps).
+        let rate_limited = self.options.max_files_per_trigger.is_some()
+            || self.options.max_bytes_per_trigger.is_some();
+        if limit == ReadLimit::Configured && rate_limited {
+            let log = self.log()?;
+            let start = match start {
+                Some(start) => parse_offset(start, log.dir())?,
+                None => -1,
+            };
+            if start < self.recovered_log_offset {
+                return Ok(Some(serde_json::json!({ "logOffset": start + 1 })));
+            }
+        }
         let offset = self.fetch_max_offset(limit)?;
         Ok((offset >= 0).then(|| serde_json::json!({ "logOffset": offset })))
     }
@@ -1249,7 +1268,8 @@ mod tests {
     /// Takes the next batch and returns its offset and rows.
     fn next(source: &mut FileSource, limit: ReadLimit) -> Option<(i64, Vec<String>)> {
         let previous = source.current_log_offset;
-        let end = source.latest_offset(None, limit).unwrap()?;
+        let committed = (previous >= 0).then(|| offset(previous));
+        let end = source.latest_offset(committed.as_ref(), limit).unwrap()?;
         let k = end["logOffset"].as_i64().unwrap();
         if k == previous {
             return Some((k, Vec::new()));
@@ -1527,11 +1547,19 @@ mod tests {
         let mut restarted = opened(&f, &[("maxFilesPerTrigger", "1")]);
         assert_eq!(
             restarted
-                .latest_offset(None, ReadLimit::Configured)
+                .latest_offset(Some(&offset(11)), ReadLimit::Configured)
                 .unwrap(),
             Some(offset(11))
         );
         assert_eq!(read(&mut restarted, Some(8), 10), ["f09.txt", "f10.txt"]);
+        // Batches logged before the restart that the query never ran come one at a time,
+        // as they were logged: batch boundaries survive a crash.
+        assert_eq!(
+            restarted
+                .latest_offset(Some(&offset(8)), ReadLimit::Configured)
+                .unwrap(),
+            Some(offset(9))
+        );
     }
 
     #[test]
