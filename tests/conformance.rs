@@ -670,3 +670,23 @@ fn join_outer_update_error() {
         lab_join(a, b, "left_outer")
     });
 }
+
+#[test]
+fn agg_functions_complete() {
+    use spate::functions::{approx_count_distinct, min};
+    check_with_progress("agg_functions_complete", |df| {
+        df.group_by([col("name")]).agg([
+            count(lit("*")),
+            count(col("value")),
+            sum(col("value")),
+            sum(col("id")),
+            avg(col("value")),
+            avg(col("id")),
+            min(col("value")),
+            max(col("value")),
+            min(col("timestamp")),
+            max(col("id")),
+            approx_count_distinct(col("id")),
+        ])
+    });
+}

@@ -2,6 +2,7 @@
 //! id, updated a whole batch at a time (the type is chosen once, never per row).
 
 use super::function::AggregateFunction;
+use super::hll::{spark_xxhash64, HllSketch, DEFAULT_RELATIVE_SD, SPARK_HLL_SEED};
 use crate::expr::ExprError;
 use crate::groups::retain_by;
 use ahash::RandomState;
@@ -112,9 +113,7 @@ pub(crate) fn accumulator(
         F::First => pick(Pick::First, input)?,
         F::Last => pick(Pick::Last, input)?,
         F::CountDistinct => Box::new(CountDistinct::new(input)?),
-        F::ApproxCountDistinct => {
-            return Err(ExprError::Unsupported("approx_count_distinct".into()))
-        }
+        F::ApproxCountDistinct => Box::new(ApproxCountDistinct::default()),
     })
 }
 
@@ -733,6 +732,86 @@ impl Accumulator for CountDistinct {
                 self.bytes += value.len() + 24;
                 set.insert(Box::from(value));
             }
+        }
+        Ok(())
+    }
+}
+
+/// `approx_count_distinct`: a HyperLogLog++ sketch per group, Spark's estimate.
+#[derive(Default)]
+struct ApproxCountDistinct {
+    sketches: Vec<HllSketch>,
+    hashes: Vec<Option<u64>>,
+}
+
+impl ApproxCountDistinct {
+    fn precision() -> u8 {
+        HllSketch::precision_for(DEFAULT_RELATIVE_SD).unwrap_or(9)
+    }
+}
+
+impl Accumulator for ApproxCountDistinct {
+    fn update(
+        &mut self,
+        groups: &[u32],
+        values: &ArrayRef,
+        rows: Option<&[u32]>,
+        n: usize,
+    ) -> Result<(), ExprError> {
+        if self.sketches.len() < n {
+            self.sketches
+                .resize_with(n, || HllSketch::new(Self::precision()));
+        }
+        spark_xxhash64(values.as_ref(), SPARK_HLL_SEED, &mut self.hashes)
+            .map_err(|e| ExprError::Unsupported(format!("approx_count_distinct: {e}")))?;
+        let (sketches, hashes) = (&mut self.sketches, &self.hashes);
+        for_each(groups, rows, |g, row| {
+            if let Some(hash) = hashes[row] {
+                sketches[g].add_hash(hash);
+            }
+        });
+        Ok(())
+    }
+
+    fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
+        Ok(Arc::new(Int64Array::from_iter_values(
+            groups.iter().map(|&g| self.sketches[g as usize].estimate()),
+        )))
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.sketches, keep);
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.sketches.iter().map(HllSketch::memory_bytes).sum()
+    }
+
+    fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
+        Ok(vec![Arc::new(arrow::array::BinaryArray::from_iter_values(
+            groups
+                .iter()
+                .map(|&g| self.sketches[g as usize].registers()),
+        ))])
+    }
+
+    fn state_width(&self) -> usize {
+        1
+    }
+
+    fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
+        if self.sketches.len() < n {
+            self.sketches
+                .resize_with(n, || HllSketch::new(Self::precision()));
+        }
+        let registers = columns
+            .first()
+            .and_then(|c| c.as_binary_opt::<i32>())
+            .ok_or_else(|| bad_state("approx_count_distinct"))?;
+        for (row, &id) in ids.iter().enumerate() {
+            self.sketches[id as usize] =
+                HllSketch::from_registers(Self::precision(), registers.value(row).to_vec())
+                    .map_err(|_| bad_state("approx_count_distinct"))?;
         }
         Ok(())
     }

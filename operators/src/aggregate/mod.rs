@@ -2,11 +2,13 @@
 //! dropping and eviction by the watermark, and Spark's three output modes.
 //!
 //! `function` defines the aggregate functions and their Spark names and types, `window` the
-//! time windows, `accumulator` the per-group state of each function (groups come from the
+//! time windows, `accumulator` the per-group state of each function (`hll` is Spark's HyperLogLog++ for
+//! `approx_count_distinct`) (groups come from the
 //! crate's `groups` table), and `operator` the operator that ties them to epochs and watermarks.
 
 mod accumulator;
 mod function;
+pub mod hll;
 mod operator;
 mod window;
 

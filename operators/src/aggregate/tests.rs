@@ -324,7 +324,7 @@ type Step = ((Option<i64>, Option<i64>), &'static [(i64, &'static str)]);
 
 #[test]
 fn a_restored_aggregation_continues_as_if_never_stopped() {
-    use super::{avg, count_distinct, first, max, min, sum};
+    use super::{approx_count_distinct, avg, count_distinct, first, max, min, sum};
     let schema = schema();
     let make = || {
         StreamingAggregate::new(
@@ -338,6 +338,7 @@ fn a_restored_aggregation_continues_as_if_never_stopped() {
                 max(col("event_time")),
                 first(col("word")),
                 count_distinct(col("word")),
+                approx_count_distinct(col("word")),
             ],
             Some(0),
             EmitMode::Update,
