@@ -969,3 +969,56 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
         assert!(state.join(file).exists(), "{file}");
     }
 }
+
+/// A checkpoint written by another query is refused with a typed error naming the state
+/// file, and nothing in it is overwritten.
+#[test]
+fn a_checkpoint_of_another_query_is_refused() {
+    use spate::functions::{to_timestamp, window};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    lab_input(&input);
+    let spark = session();
+    let checkpoint = dir.path().join("chk");
+    let events = lab_stream(&spark, &input)
+        .with_column("event_time", to_timestamp(col("timestamp")))
+        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+        .expect("events");
+    let run = |df: spate::DataFrame| {
+        df.write_stream()
+            .trigger(Trigger::AvailableNow)
+            .output_mode("update")
+            .option("checkpointLocation", checkpoint.display())
+            .foreach_batch(|_, _| Ok(()))
+            .start()
+    };
+    let counts = events
+        .group_by([window(col("event_time"), "1 minute")])
+        .count()
+        .expect("counts");
+    run(counts)
+        .expect("first query")
+        .await_termination()
+        .expect("run");
+    let before: Vec<_> = std::fs::read_dir(checkpoint.join("state/1/0"))
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let deduplicated = events.drop_duplicates(["id"]).expect("dedup");
+    let Err(Error::Checkpoint { path, reason }) = run(deduplicated) else {
+        panic!("a dedup query must not continue an aggregation's checkpoint");
+    };
+    assert!(
+        path.starts_with(checkpoint.join("state/1/0")),
+        "{}",
+        path.display()
+    );
+    assert!(reason.contains("does not fit this query"), "{reason}");
+    let after: Vec<_> = std::fs::read_dir(checkpoint.join("state/1/0"))
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(before, after);
+}

@@ -276,3 +276,12 @@ fn a_restored_join_emits_what_it_would_have() {
     // b (unmatched) is padded; a matched before the restart and is not.
     assert_eq!(text(&mut out), straight[3].0);
 }
+
+#[test]
+fn right_outer_pads_the_unmatched_click() {
+    let batches = worked_example(JoinType::RightOuter);
+    assert_eq!(batches[0].0, strings(&["a@0|a@3"]));
+    assert_eq!(batches[2].0, strings(&["c@18|c@20"]));
+    // The click on x never matched: padded when the watermark evicts it; b is dropped.
+    assert_eq!(batches[3].0, strings(&["-|x@2"]));
+}
