@@ -25,6 +25,7 @@ mod plan;
 mod reader;
 mod session;
 mod sql;
+mod streams;
 mod table;
 pub mod types;
 mod writer;
@@ -42,7 +43,7 @@ pub mod functions {
 pub use dataframe::DataFrame;
 pub use grouped::GroupedData;
 pub use reader::{DataFrameReader, DataStreamReader};
-pub use session::{RuntimeConfig, Session, SessionBuilder, StreamingQueryManager};
+pub use session::{RuntimeConfig, Session, SessionBuilder};
 /// Sources and sinks.
 pub use spate_connectors as connectors;
 pub use spate_connectors::console::ConsoleOutput;
@@ -50,9 +51,14 @@ pub use spate_connectors::console::ConsoleOutput;
 pub use spate_operators as operators;
 /// The runtime: topology API, messages, Operator / Source / Sink traits.
 pub use spate_runtime as runtime;
+pub use spate_runtime::listener::{
+    QueryIdleEvent, QueryProgressEvent, QueryStartedEvent, QueryTerminatedEvent,
+    StreamingQueryListener,
+};
 pub use spate_runtime::progress::{QueryStatus, StreamingQueryProgress};
 pub use spate_runtime::{Error, Result, StreamingQuery, StreamingQueryException, Trigger};
 pub use sql::IntoCondition;
+pub use streams::StreamingQueryManager;
 pub use table::Table;
 pub use types::{StructField, StructType};
 pub use writer::{DataStreamWriter, OutputMode};

@@ -2,9 +2,11 @@
 //! the active queries.
 
 use crate::reader::{DataFrameReader, DataStreamReader};
+use crate::streams::{StreamingQueryManager, Terminations};
 use crate::table::Table;
 use spate_connectors::memory::MemoryTable;
 use spate_operators::expr::EvalContext;
+use spate_runtime::listener::ListenerBus;
 use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -55,6 +57,9 @@ impl SessionBuilder {
                 })?,
         };
         let system = Arc::new(ActorSystem::start(workers)?);
+        let listeners = ListenerBus::new();
+        let terminations = Arc::new(Terminations::default());
+        listeners.add(terminations.clone());
         Ok(Session {
             inner: Arc::new(SessionInner {
                 app_name: self.app_name.unwrap_or_else(|| "spate".into()),
@@ -63,6 +68,8 @@ impl SessionBuilder {
                 system,
                 tables: RwLock::default(),
                 queries: Mutex::default(),
+                listeners,
+                terminations,
             }),
         })
     }
@@ -75,6 +82,9 @@ pub(crate) struct SessionInner {
     pub(crate) system: Arc<ActorSystem>,
     tables: RwLock<HashMap<String, MemoryTable>>,
     queries: Mutex<Vec<StreamingQuery>>,
+    /// The session's query listeners (`spark.streams.addListener`).
+    pub(crate) listeners: ListenerBus,
+    pub(crate) terminations: Arc<Terminations>,
 }
 
 /// Spark's `SparkSession`: the entry point (cheap to clone).
@@ -239,6 +249,15 @@ impl Session {
         StreamingQueryManager(self)
     }
 
+    /// Every query started in this session that is still active.
+    pub(crate) fn queries(&self) -> Vec<StreamingQuery> {
+        self.inner
+            .queries
+            .lock()
+            .map(|q| q.clone())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn add_query(&self, query: &StreamingQuery) -> Result<()> {
         let mut queries = self
             .inner
@@ -287,25 +306,5 @@ impl Session {
         for query in self.streams().active() {
             query.stop();
         }
-    }
-}
-
-/// `spark.streams`.
-pub struct StreamingQueryManager<'a>(&'a Session);
-
-impl StreamingQueryManager<'_> {
-    /// The active queries.
-    pub fn active(&self) -> Vec<StreamingQuery> {
-        self.0
-            .inner
-            .queries
-            .lock()
-            .map(|q| q.iter().filter(|q| q.is_active()).cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// The active query with this id.
-    pub fn get(&self, id: &str) -> Option<StreamingQuery> {
-        self.active().into_iter().find(|q| q.id() == id)
     }
 }

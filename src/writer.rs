@@ -238,6 +238,7 @@ impl DataStreamWriter {
                 session.conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min"),
             ),
         ]);
+        config.listeners = Some(session.inner.listeners.clone());
         let query = start_query(&session.inner.system, topology, config)?;
         session.add_query(&query)?;
         Ok(query)

@@ -4,4 +4,5 @@ mod actors;
 mod api;
 mod conformance;
 mod crash;
+mod monitoring;
 mod support;

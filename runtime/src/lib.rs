@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod coordinator;
 pub mod error;
 pub mod host;
+pub mod listener;
 pub mod message;
 pub mod operator;
 pub mod progress;

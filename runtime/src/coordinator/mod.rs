@@ -17,6 +17,7 @@ pub use watermark::{WatermarkPolicy, WatermarkTracker};
 use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
 use crate::error::{Error, Result};
 use crate::host::{Finish, NodeEvent, ReadEpoch, Shutdown, SourceActor};
+use crate::listener::{QueryEvent, QueryIdleEvent, QueryProgressEvent, QueryTerminatedEvent};
 use crate::message::Watermarks;
 use crate::progress::{
     SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress,
@@ -165,6 +166,14 @@ impl Coordinator {
                 .is_none_or(|at| at.elapsed() >= IDLE_PROGRESS_INTERVAL);
             if idle_progress_due {
                 let progress = self.idle_progress(trigger_start, latest_offset_time);
+                // The first idle report of a run is recorded without an event (as Spark).
+                if self.last_progress_at.is_some() {
+                    self.post(QueryEvent::Idle(QueryIdleEvent {
+                        id: self.id.clone(),
+                        run_id: self.run_id.clone(),
+                        timestamp: progress.timestamp.clone(),
+                    }));
+                }
                 self.publish(progress);
             }
             self.previous_trigger_start = Some(trigger_start);
@@ -300,6 +309,9 @@ impl Coordinator {
             rows = progress.num_input_rows,
             "epoch committed"
         );
+        self.post(QueryEvent::Progress(QueryProgressEvent {
+            progress: progress.clone(),
+        }));
         self.publish(progress);
         self.next_batch += 1;
         self.set_status("Waiting for next trigger", None, false);
@@ -314,6 +326,13 @@ impl Coordinator {
             }
         }
         Ok(())
+    }
+
+    /// Queues `event` for the session's listeners.
+    fn post(&self, event: QueryEvent) {
+        if let Some(listeners) = &self.config.listeners {
+            listeners.post(event);
+        }
     }
 
     /// Appends a progress report to `recentProgress`.
@@ -412,6 +431,14 @@ impl Coordinator {
             operator.do_send(Shutdown);
         }
         let failed = exception.is_some();
+        self.post(QueryEvent::Terminated(QueryTerminatedEvent {
+            id: self.id.clone(),
+            run_id: self.run_id.clone(),
+            exception: exception.as_ref().map(|e| e.to_string()),
+            error_class_on_exception: exception
+                .as_ref()
+                .and_then(|e| error_class(&e.cause.to_string())),
+        }));
         self.shared.update(|s| {
             s.active = false;
             s.status.is_trigger_active = false;
@@ -437,6 +464,16 @@ impl Coordinator {
         };
         self.terminate(Some(exception), ctx);
     }
+}
+
+/// The error class a message starts with (`[CAST_INVALID_INPUT] …` → `CAST_INVALID_INPUT`).
+fn error_class(message: &str) -> Option<String> {
+    let class = message.strip_prefix('[')?.split_once(']')?.0;
+    let valid = !class.is_empty()
+        && class
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.');
+    valid.then(|| class.to_string())
 }
 
 impl Drop for Coordinator {

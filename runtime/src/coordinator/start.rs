@@ -4,6 +4,7 @@ use super::{Coordinator, SourceSlot, Trigger, WatermarkPolicy, WatermarkTracker}
 use crate::checkpoint::{Checkpoint, StateStore};
 use crate::error::{Error, Result};
 use crate::host::{Edge, NodeActor, SourceActor};
+use crate::listener::{ListenerBus, QueryStartedEvent};
 use crate::operator::Operator;
 use crate::query::{QueryShared, StreamingQuery};
 use crate::system::ActorSystem;
@@ -34,6 +35,8 @@ pub struct QueryConfig {
     pub watermark_policy: WatermarkPolicy,
     /// Settings written into every offset log entry (`conf`).
     pub pinned_conf: BTreeMap<String, String>,
+    /// The session's listeners.
+    pub listeners: Option<ListenerBus>,
 }
 
 impl QueryConfig {
@@ -49,6 +52,7 @@ impl QueryConfig {
             num_recent_progress_updates: 100,
             watermark_policy: WatermarkPolicy::Min,
             pinned_conf: BTreeMap::new(),
+            listeners: None,
         }
     }
 }
@@ -273,6 +277,14 @@ pub fn start_query(
         batch_ran: false,
         last_state_operators: Vec::new(),
     };
+    if let Some(listeners) = &coordinator.config.listeners {
+        listeners.started(&QueryStartedEvent {
+            id: coordinator.id.clone(),
+            run_id: coordinator.run_id.clone(),
+            name: coordinator.name.clone(),
+            timestamp: super::epoch::iso_millis(super::epoch::now_ms()),
+        });
+    }
     system.coordinator_arbiter().spawn_fn(move || {
         let context = Context::with_receiver(receiver);
         actix::spawn(context.into_future(coordinator));
