@@ -27,6 +27,8 @@ mod part08;
 mod part09_dedup;
 #[path = "part09_join.rs"]
 mod part09_join;
+#[path = "part10_monitoring.rs"]
+mod part10;
 #[path = "part11_checkpointing.rs"]
 mod part11;
 // Its `main` runs the lab's two-minute version; the tour calls `run(false)` instead.
@@ -35,7 +37,7 @@ mod part11;
 mod part12;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let parts: [(&str, Part); 12] = [
+    let parts: [(&str, Part); 13] = [
         ("Part 2: Setup", part02::main),
         ("Part 3: Reading from File Source", part03::main),
         ("Part 4.1: Streaming Transformations", part04::main),
@@ -46,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("Part 8: Watermarks and Late Data", part08::main),
         ("Part 9.1: Deduplication", part09_dedup::main),
         ("Part 9.2: Stream-Stream Joins", part09_join::main),
+        ("Part 10: Monitoring Streaming Queries", part10::main),
         ("Part 11: Checkpointing", part11::main),
         ("Part 12: Complete Example", || part12::run(false)),
     ];
