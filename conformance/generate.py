@@ -15,17 +15,22 @@ For every case the script (re)writes
     conformance/golden/<name>.json            schema + rows per batch + error
     conformance/golden/<name>.console.txt     console sink bytes (console cases only)
     conformance/golden/<name>.show.txt        memory table `show()` text (memory cases only)
+    conformance/golden/<name>.progress.json   every foreachBatch-run progress report, complete
+                                              (full_progress cases only; ids, timestamps and
+                                              durations are wall-clock values of that run)
 
 Each case runs in its own Python subprocess (its own SparkSession / JVM) so that the
 console sink's output can be taken from the JVM's stdout, and in fresh checkpoint
 directories under a temporary directory. Everything is deterministic: inputs come from
 fixed literals or fixed seeds, input mtimes are set explicitly, and no wall-clock value is
-written to any golden.
+written to any golden except the `.progress.json` files (query ids, timestamps, durations,
+rates, state timings/sizes and the run's temporary input path in source descriptions).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -84,6 +89,9 @@ class Case:
     console: bool = False           # also run with the console sink, keep its stdout
     memory_table: Optional[str] = None  # also run with the memory sink under this name
     progress: bool = False          # also record each batch's progress eventTime, state operators and the commit log
+    # also write golden/<name>.progress.json: every report of the foreachBatch run's
+    # recentProgress (executed batches and idle reports), complete, as Spark's `json` gives it
+    full_progress: bool = False
     output_mode: str = "append"     # outputMode of every run (foreachBatch, console, memory)
     # Optional second input: writes files into input2/ (may write none: an empty folder),
     # read as `df2` with the same reader code (format, schema, options) as `df`.
@@ -648,6 +656,46 @@ def case_agg_worked_update() -> Case:
 
 def case_agg_worked_complete() -> Case:
     return _worked_example_case("complete")
+
+
+def case_progress_stateless() -> Case:
+    return Case(
+        name="progress_stateless",
+        words=("Lab Part 3 data (3 files, 3 rows each) with the lab schema and "
+               "maxFilesPerTrigger=1; event_time = to_timestamp(timestamp), keep value > 100; "
+               "append, availableNow. Golden progress.json holds every recentProgress report of "
+               "the foreachBatch run, complete, as Spark's json gives it (stateless: no "
+               "eventTime, no state operators)."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .filter(col("value") > 100))'),
+        write_inputs=text_files(lab_part3_files()),
+        progress=True,
+        full_progress=True,
+    )
+
+
+def case_progress_aggregation() -> Case:
+    return Case(
+        name="progress_aggregation",
+        words=("SEMANTICS.md §6.4's worked-example input (as agg_worked_*), maxFilesPerTrigger=1; "
+               "10-minute watermark, tumbling 10-minute window and word, count(); output mode "
+               "update, availableNow. Golden progress.json holds every recentProgress report of "
+               "the foreachBatch run, complete, as Spark's json gives it (eventTime, "
+               "stateStoreSave operator with its customMetrics)."),
+        format="json",
+        schema_ddl="event_time TIMESTAMP, word STRING",
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withWatermark("event_time", "10 minutes")\n'
+               '   .groupBy(window("event_time", "10 minutes"), "word")\n'
+               '   .count())'),
+        write_inputs=text_files(worked_example_files()),
+        output_mode="update",
+        progress=True,
+        full_progress=True,
+    )
 
 
 LAB_AGG_QUERY = ('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
@@ -1241,6 +1289,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_join_full_outer,
         case_join_left_semi,
         case_join_outer_update_error,
+        case_progress_stateless,
+        case_progress_aggregation,
     ]
 }
 
@@ -1378,10 +1428,12 @@ def start_error_message(exc: BaseException) -> str:
 
 
 def run_query(result: Any, sink: str, checkpoint: Path, output_mode: str, on_batch: Any = None,
-              query_name: Optional[str] = None, progress: Optional[List[Any]] = None) -> Optional[str]:
+              query_name: Optional[str] = None, progress: Optional[List[Any]] = None,
+              full_progress: Optional[List[Any]] = None) -> Optional[str]:
     """Start `result` with availableNow on the given sink, wait for the end, return the
     error line (or None). An error raised by `start()` itself (e.g. an AnalysisException
-    for an unsupported output mode) is returned the same way."""
+    for an unsupported output mode) is returned the same way. `full_progress` receives
+    every recentProgress report as the parsed `json` of the progress (key order kept)."""
     writer = (result.writeStream.outputMode(output_mode).trigger(availableNow=True)
               .option("checkpointLocation", str(checkpoint)))
     if sink == "foreachBatch":
@@ -1398,8 +1450,12 @@ def run_query(result: Any, sink: str, checkpoint: Path, output_mode: str, on_bat
         query.awaitTermination()
     except Exception:  # the failure is read from query.exception() below
         pass
+    recent = query.recentProgress
     if progress is not None:
-        progress.extend(p for p in query.recentProgress if p["numInputRows"] > 0 or p["batchId"] >= 0)
+        progress.extend(p for p in recent if p["numInputRows"] > 0 or p["batchId"] >= 0)
+    if full_progress is not None:
+        full_progress.extend(json.loads(p.json, object_pairs_hook=collections.OrderedDict)
+                             for p in recent)
     msg = java_cause_message(query)
     return None if msg is None else error_line(msg)
 
@@ -1470,8 +1526,9 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
         batches.append({"batchId": batch_id, "rows": rows})
 
     reports: List[Any] = []
+    full_reports: Optional[List[Any]] = [] if case.full_progress else None
     error = run_query(result, "foreachBatch", tmp / "chk_foreach_batch", case.output_mode,
-                      on_batch=collect_batch, progress=reports)
+                      on_batch=collect_batch, progress=reports, full_progress=full_reports)
     progress = None
     if case.progress:
         commits = tmp / "chk_foreach_batch" / "commits"
@@ -1523,7 +1580,8 @@ def child_main(name: str, tmp: Path, result_path: Path) -> None:
     golden = {"schema": schema_json(result.schema), "batches": batches, "error": error}
     if progress is not None:
         golden["progress"] = progress
-    result_path.write_text(json.dumps({"case": case_json, "golden": golden, "show_text": show_text}))
+    result_path.write_text(json.dumps({"case": case_json, "golden": golden, "show_text": show_text,
+                                       "full_progress": full_reports}))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1612,7 +1670,7 @@ def run_case(name: str, tmp_root: Path) -> None:
         sys.stderr.write(stderr[-6000:])
         raise SystemExit(f"case {name}: child failed (rc={proc.returncode})")
 
-    res = json.loads(result_path.read_text())
+    res = json.loads(result_path.read_text(), object_pairs_hook=collections.OrderedDict)
     (case_dir / "case.json").write_text(json.dumps(res["case"], indent=2, ensure_ascii=False) + "\n")
     GOLDEN_DIR.mkdir(exist_ok=True)
     (GOLDEN_DIR / f"{name}.json").write_text(format_golden(res["golden"]))
@@ -1628,6 +1686,10 @@ def run_case(name: str, tmp_root: Path) -> None:
         assert not console_text, f"case {name}: unexpected console output"
     if res["show_text"] is not None:
         (GOLDEN_DIR / f"{name}.show.txt").write_bytes(res["show_text"].encode("utf-8"))
+    if case.full_progress:
+        assert res["full_progress"], f"case {name}: no progress reports"
+        (GOLDEN_DIR / f"{name}.progress.json").write_text(
+            json.dumps(res["full_progress"], indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
     g = res["golden"]
     summary = ", ".join(f'b{b["batchId"]}:{len(b["rows"])}' for b in g["batches"])

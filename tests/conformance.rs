@@ -690,3 +690,142 @@ fn agg_functions_complete() {
         ])
     });
 }
+
+/// Progress JSON field by field against Spark's full reports for the same query and data:
+/// key order at every level, the values that do not depend on time, and the type and range
+/// of those that do (ids, timestamps, durations, rates, memory). Spark's `customMetrics`
+/// belong to its HDFS state store and are not compared.
+fn check_progress_json(name: &str, query: impl Fn(DataFrame) -> Result<DataFrame>) {
+    use crate::support::Ordered;
+    let case = Case::load(name);
+    let df = query(case.input()).expect("query");
+    let progress = case.check_rows(&df);
+    let text = std::fs::read_to_string(golden_path(name, ".progress.json")).expect("golden");
+    let golden: Vec<Ordered> = serde_json::from_str(&text).expect("golden json");
+    let ours: Vec<Ordered> = progress
+        .iter()
+        .filter(|p| p.duration_ms.contains_key("addBatch"))
+        .map(|p| serde_json::from_str(&p.json()).expect("our json"))
+        .collect();
+    assert_eq!(ours.len(), golden.len(), "{name}: reports");
+    let uuid = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| s.len() == 36 && s.matches('-').count() == 4)
+    };
+    let iso = |v: &Value| {
+        v.as_str().is_some_and(|s| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.3fZ").is_ok()
+        })
+    };
+    let count = |v: &Value| v.as_u64().is_some();
+    let rate = |v: &Value| v.as_f64().is_some_and(|r| r >= 0.0);
+    for (ours, spark) in ours.iter().zip(&golden) {
+        let batch = spark.get("batchId").map(Ordered::value);
+        let at = |what: &str| format!("{name}: batch {batch:?}: {what}");
+        assert_eq!(ours.keys(), spark.keys(), "{}", at("top-level keys"));
+        for key in ["name", "batchId", "numInputRows", "eventTime"] {
+            assert_eq!(
+                ours.get(key).map(Ordered::value),
+                spark.get(key).map(Ordered::value),
+                "{}",
+                at(key)
+            );
+        }
+        let top = |key: &str| ours.get(key).map(Ordered::value).unwrap_or(Value::Null);
+        assert!(uuid(&top("id")) && uuid(&top("runId")), "{}", at("ids"));
+        assert!(iso(&top("timestamp")), "{}", at("timestamp"));
+        assert!(count(&top("batchDuration")), "{}", at("batchDuration"));
+        assert!(rate(&top("inputRowsPerSecond")) && rate(&top("processedRowsPerSecond")));
+        fn duration_keys(p: &Ordered) -> Vec<&str> {
+            p.get("durationMs").map(Ordered::keys).unwrap_or_default()
+        }
+        assert_eq!(
+            duration_keys(ours),
+            duration_keys(spark),
+            "{}",
+            at("durationMs keys")
+        );
+        assert!(ours
+            .get("durationMs")
+            .map(Ordered::value)
+            .and_then(|d| d.as_object().map(|d| d.values().all(count)))
+            .unwrap_or(false));
+        if let Some(spark_ops) = spark.get("stateOperators") {
+            let ours_ops = ours.get("stateOperators").expect("stateOperators");
+            for i in 0..spark_ops.value().as_array().map_or(0, Vec::len) {
+                let (o, s) = (
+                    ours_ops.at(i).expect("operator"),
+                    spark_ops.at(i).expect("op"),
+                );
+                fn keys(op: &Ordered) -> Vec<&str> {
+                    op.keys()
+                        .into_iter()
+                        .filter(|k| *k != "customMetrics")
+                        .collect()
+                }
+                assert_eq!(keys(o), keys(s), "{}", at("stateOperators keys"));
+                for key in [
+                    "operatorName",
+                    "numRowsTotal",
+                    "numRowsUpdated",
+                    "numRowsRemoved",
+                    "numRowsDroppedByWatermark",
+                ] {
+                    assert_eq!(
+                        o.get(key).map(Ordered::value),
+                        s.get(key).map(Ordered::value)
+                    );
+                }
+                for key in ["allUpdatesTimeMs", "allRemovalsTimeMs", "commitTimeMs"] {
+                    assert!(o.get(key).is_some_and(|v| count(&v.value())), "{}", at(key));
+                }
+                let memory = o.get("memoryUsedBytes").map(Ordered::value);
+                assert!(memory.and_then(|m| m.as_u64()).is_some_and(|m| m > 0));
+                let partitions = o.get("numShufflePartitions").map(Ordered::value);
+                assert!(partitions.and_then(|p| p.as_u64()).is_some_and(|p| p >= 1));
+            }
+        }
+        let (o_src, s_src) = (
+            ours.get("sources").and_then(|s| s.at(0)).expect("source"),
+            spark.get("sources").and_then(|s| s.at(0)).expect("source"),
+        );
+        assert_eq!(o_src.keys(), s_src.keys(), "{}", at("sources keys"));
+        for key in ["startOffset", "endOffset", "latestOffset", "numInputRows"] {
+            assert_eq!(
+                o_src.get(key).map(Ordered::value),
+                s_src.get(key).map(Ordered::value)
+            );
+        }
+        let description = o_src
+            .get("description")
+            .map(Ordered::value)
+            .unwrap_or(Value::Null);
+        let description = description.as_str().unwrap_or_default();
+        assert!(
+            description.starts_with("FileStreamSource[file:") && description.ends_with("/input]")
+        );
+        assert_eq!(
+            ours.get("sink").map(Ordered::value),
+            spark.get("sink").map(Ordered::value),
+            "{}",
+            at("sink")
+        );
+    }
+}
+
+#[test]
+fn progress_stateless() {
+    check_progress_json("progress_stateless", |df| {
+        df.with_column("event_time", to_timestamp(col("timestamp")))?
+            .filter(col("value").gt(lit(100)))
+    });
+}
+
+#[test]
+fn progress_aggregation() {
+    check_progress_json("progress_aggregation", |df| {
+        df.with_watermark("event_time", "10 minutes")?
+            .group_by([window(col("event_time"), "10 minutes"), col("word")])
+            .count()
+    });
+}

@@ -88,3 +88,105 @@ pub fn set_mtime(path: &Path, ms: u64) {
         .and_then(|f| f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_millis(ms)))
         .expect("set mtime");
 }
+
+/// JSON with the order of object keys kept (serde_json's `Value` sorts them).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ordered {
+    /// An object: its keys in order.
+    Object(Vec<(String, Ordered)>),
+    /// An array.
+    Array(Vec<Ordered>),
+    /// Anything else.
+    Scalar(Value),
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(json!(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(json!(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(json!(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(json!(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(json!(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Ordered::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((key, value)) = map.next_entry()? {
+                    entries.push((key, value));
+                }
+                Ok(Ordered::Object(entries))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl Ordered {
+    /// The keys of an object, in order (empty for anything else).
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            Ordered::Object(entries) => entries.iter().map(|(k, _)| k.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The value under `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&Ordered> {
+        match self {
+            Ordered::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Element `i` of an array.
+    pub fn at(&self, i: usize) -> Option<&Ordered> {
+        match self {
+            Ordered::Array(items) => items.get(i),
+            _ => None,
+        }
+    }
+
+    /// The plain JSON value.
+    pub fn value(&self) -> Value {
+        match self {
+            Ordered::Scalar(v) => v.clone(),
+            Ordered::Array(items) => Value::Array(items.iter().map(Ordered::value).collect()),
+            Ordered::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.value()))
+                    .collect(),
+            ),
+        }
+    }
+}
