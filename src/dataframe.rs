@@ -9,33 +9,76 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use spate_connectors::file::format::FileFormat;
 use spate_connectors::file::source::FileSource;
+use spate_connectors::rate::{rate_schema, RateSource};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, Expr};
 use spate_operators::join::JoinType;
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
+use spate_runtime::Source;
 use spate_runtime::{parse_interval, Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A file source as `readStream` described it.
+/// A source as `readStream` described it.
 #[derive(Debug, Clone)]
-pub(crate) struct SourceSpec {
-    pub format: FileFormat,
-    pub path: PathBuf,
-    pub schema: SchemaRef,
-    pub options: HashMap<String, String>,
+pub(crate) enum SourceSpec {
+    /// Files under `path`.
+    File {
+        format: FileFormat,
+        path: PathBuf,
+        schema: SchemaRef,
+        options: HashMap<String, String>,
+    },
+    /// `rate` (or `rate-micro-batch`) rows.
+    Rate {
+        micro_batch: bool,
+        options: HashMap<String, String>,
+        partitions: usize,
+    },
 }
 
 impl SourceSpec {
-    /// The file source, reading with the session's time zone unless the options set one.
-    pub fn open(&self, time_zone: chrono::FixedOffset) -> Result<FileSource> {
-        let mut options = self.options.clone();
-        if !options.keys().any(|k| k.eq_ignore_ascii_case("timeZone")) {
-            options.insert("timeZone".into(), time_zone.to_string());
+    /// The source; a file source reads with the session's time zone unless the options
+    /// set one.
+    pub fn open(&self, time_zone: chrono::FixedOffset) -> Result<Box<dyn Source>> {
+        match self {
+            SourceSpec::File {
+                format,
+                path,
+                schema,
+                options,
+            } => {
+                let mut options = options.clone();
+                if !options.keys().any(|k| k.eq_ignore_ascii_case("timeZone")) {
+                    options.insert("timeZone".into(), time_zone.to_string());
+                }
+                Ok(Box::new(FileSource::new(
+                    *format,
+                    path,
+                    schema.clone(),
+                    &options,
+                )?))
+            }
+            SourceSpec::Rate {
+                micro_batch,
+                options,
+                partitions,
+            } => Ok(Box::new(RateSource::new(
+                *micro_batch,
+                options,
+                *partitions,
+            )?)),
         }
-        FileSource::new(self.format, &self.path, self.schema.clone(), &options)
+    }
+
+    /// The rows' schema.
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            SourceSpec::File { schema, .. } => schema.clone(),
+            SourceSpec::Rate { .. } => rate_schema(),
+        }
     }
 }
 
@@ -153,7 +196,7 @@ pub(crate) fn analysis(error: spate_operators::expr::ExprError) -> Error {
 
 impl DataFrame {
     pub(crate) fn from_source(session: Session, source: SourceSpec) -> Self {
-        let schema = source.schema.clone();
+        let schema = source.schema();
         DataFrame {
             session,
             plan: Arc::new(LogicalPlan {

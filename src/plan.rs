@@ -18,7 +18,7 @@ use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::source::{BatchMap, MappedSource};
-use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Source, Topology};
+use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -184,7 +184,7 @@ impl Planner {
                 // the sink gets a core of its own.
                 let stage = Arc::new(stage);
                 let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
-                let source = MappedSource::new(Box::new(source), map, schema.clone());
+                let source = MappedSource::new(source, map, schema.clone());
                 (self.topology.add_source(Box::new(source)), schema)
             }
             PlanInput::Union(inputs) => {

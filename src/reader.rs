@@ -64,21 +64,51 @@ impl DataStreamReader {
         let user_schema = self.schema.transpose()?;
         let schema =
             read_schema(format, user_schema).map_err(|e| Error::IllegalArgument(e.to_string()))?;
-        let spec = SourceSpec {
+        let spec = SourceSpec::File {
             format,
             path: path.into(),
-            schema: schema.clone(),
+            schema,
             options: self.options,
         };
-        // Spark checks the path and the options when the stream is defined.
-        let mut source = spec.open(self.session.time_zone()?)?;
-        if self.batch {
-            let scratch = std::env::temp_dir().join(format!("spate-read-{}", uuid::Uuid::new_v4()));
-            let batches = read_to_end(&mut source, scratch.clone());
-            let _ = std::fs::remove_dir_all(&scratch);
-            return Ok(DataFrame::from_static(self.session, schema, batches?));
+        Self::define(self.session, self.batch, spec)
+    }
+
+    /// `load()` without a path: the `rate` and `rate-micro-batch` sources.
+    pub fn load_source(self) -> Result<DataFrame> {
+        let format = self.format.clone().unwrap_or_default().to_ascii_lowercase();
+        let micro_batch = match format.as_str() {
+            "rate" => false,
+            "rate-micro-batch" => true,
+            _ => {
+                return Err(Error::IllegalArgument(format!(
+                    "'path' is not specified: the {format:?} source reads files"
+                )))
+            }
+        };
+        if self.schema.is_some() {
+            return Err(Error::Analysis(format!(
+                "[DATA_SOURCE_DOES_NOT_SUPPORT_USER_SPECIFIED_SCHEMA] {format} source does not support user-specified schema."
+            )));
         }
-        Ok(DataFrame::from_source(self.session, spec))
+        let spec = SourceSpec::Rate {
+            micro_batch,
+            options: self.options,
+            partitions: self.session.parallelism(),
+        };
+        Self::define(self.session, self.batch, spec)
+    }
+
+    /// The DataFrame of `spec`: the source opens now (Spark checks the path and the options
+    /// when the stream is defined); a batch read reads it to the end at once.
+    fn define(session: Session, batch: bool, spec: SourceSpec) -> Result<DataFrame> {
+        let mut source = spec.open(session.time_zone()?)?;
+        if batch {
+            let scratch = std::env::temp_dir().join(format!("spate-read-{}", uuid::Uuid::new_v4()));
+            let batches = read_to_end(source.as_mut(), scratch.clone());
+            let _ = std::fs::remove_dir_all(&scratch);
+            return Ok(DataFrame::from_static(session, spec.schema(), batches?));
+        }
+        Ok(DataFrame::from_source(session, spec))
     }
 
     /// `format("json").load(path)`.

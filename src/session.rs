@@ -70,6 +70,7 @@ impl SessionBuilder {
                 queries: Mutex::default(),
                 listeners,
                 terminations,
+                parallelism: workers,
             }),
         })
     }
@@ -85,6 +86,8 @@ pub(crate) struct SessionInner {
     /// The session's query listeners (`spark.streams.addListener`).
     pub(crate) listeners: ListenerBus,
     pub(crate) terminations: Arc<Terminations>,
+    /// Worker threads (`local[N]`): the default partition count of generated sources.
+    parallelism: usize,
 }
 
 /// Spark's `SparkSession`: the entry point (cheap to clone).
@@ -247,6 +250,11 @@ impl Session {
     /// `spark.streams`: the session's queries.
     pub fn streams(&self) -> StreamingQueryManager<'_> {
         StreamingQueryManager(self)
+    }
+
+    /// The session's parallelism (`local[N]`).
+    pub(crate) fn parallelism(&self) -> usize {
+        self.inner.parallelism
     }
 
     /// Every query started in this session that is still active.

@@ -1022,3 +1022,71 @@ fn a_checkpoint_of_another_query_is_refused() {
         .collect();
     assert_eq!(before, after);
 }
+
+/// The rate sources: `rate-micro-batch` gives the same rows on every run; `rate` counts
+/// whole seconds since the query started.
+#[test]
+fn rate_sources_generate_spark_shaped_rows() {
+    use std::sync::{Arc, Mutex};
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows: Arc<Mutex<Vec<(u64, Vec<i64>)>>> = Arc::default();
+    let sink = rows.clone();
+    let query = spark
+        .read_stream()
+        .format("rate-micro-batch")
+        .option("rowsPerBatch", 2)
+        .option("numPartitions", 1)
+        .load_source()
+        .expect("rate-micro-batch")
+        .write_stream()
+        .option("checkpointLocation", dir.path().join("chk").display())
+        .foreach_batch(move |batches, id| {
+            let mut values = Vec::new();
+            for batch in batches {
+                let column = batch.column(1);
+                let column = column
+                    .as_any()
+                    .downcast_ref::<arrow::array::Int64Array>()
+                    .expect("value");
+                values.extend(column.values().iter().copied());
+            }
+            sink.lock().expect("lock").push((id, values));
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while rows.lock().expect("lock").len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "no batches");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    query.stop();
+    let rows = rows.lock().expect("lock").clone();
+    assert_eq!(
+        rows[..3],
+        [(0, vec![0, 1]), (1, vec![2, 3]), (2, vec![4, 5])]
+    );
+    let rate = spark
+        .read_stream()
+        .format("rate")
+        .option("rowsPerSecond", 5)
+        .load_source()
+        .expect("rate");
+    assert_eq!(rate.columns(), ["timestamp", "value"]);
+    let described = rate
+        .write_stream()
+        .format("console")
+        .trigger(Trigger::processing_time("1 second").expect("trigger"))
+        .option("checkpointLocation", dir.path().join("chk-rate").display())
+        .console_output(spate::ConsoleOutput::Buffer(Arc::default()))
+        .start()
+        .expect("start");
+    described.stop();
+    assert!(spark
+        .read_stream()
+        .format("rate")
+        .schema("x INT")
+        .load_source()
+        .is_err());
+}

@@ -1,7 +1,8 @@
-//! spate's connectors: file sources (json, csv, parquet, text) and the console, memory,
+//! spate's connectors: file sources (json, csv, parquet, text), the rate sources, and the console, memory,
 //! file and foreachBatch sinks.
 
 pub mod console;
 pub mod file;
 pub mod foreach_batch;
 pub mod memory;
+pub mod rate;

@@ -1,0 +1,392 @@
+//! The `rate` and `rate-micro-batch` sources (SEMANTICS.md §3.5): generated rows
+//! `timestamp TIMESTAMP, value BIGINT`, for tests and benchmarks.
+//!
+//! `rate`: the offset is the number of whole seconds since the query first started (that
+//! start time is kept in `sources/<i>/0` so a restart continues the sequence); second `s`
+//! holds values `valueAtSecond(s-1) .. valueAtSecond(s)`, their timestamps evenly spread over
+//! the second, split into `numPartitions` interleaved partitions as Spark splits them.
+//! `rate-micro-batch`: batch `k` holds values `k·n .. k·n+n-1`, all stamped
+//! `startTimestamp + k·advanceMillisPerBatch`, whatever the wall clock says.
+
+use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use spate_runtime::checkpoint::write_atomically;
+use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
+use spate_runtime::types::timestamp_type;
+use spate_runtime::{parse_interval, Error, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Which of the two rate sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `rate`: `rows_per_second`, ramping up over `ramp_up_seconds`.
+    PerSecond {
+        rows_per_second: i64,
+        ramp_up_seconds: i64,
+    },
+    /// `rate-micro-batch`: `rows_per_batch` per batch, stamped from `start_ms` on.
+    PerBatch {
+        rows_per_batch: i64,
+        start_ms: i64,
+        advance_ms: i64,
+    },
+}
+
+/// A rate source.
+pub struct RateSource {
+    mode: Mode,
+    partitions: i64,
+    /// `rate`: when the query first started, ms (from `sources/<i>/0`).
+    creation_ms: Option<i64>,
+}
+
+/// The generated rows' schema.
+pub fn rate_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("timestamp", timestamp_type(), true),
+        Field::new("value", DataType::Int64, true),
+    ]))
+}
+
+fn option(options: &HashMap<String, String>, key: &str) -> Option<String> {
+    options
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.clone())
+}
+
+/// A positive (or, with `allow_zero`, non-negative) integer option.
+fn number(
+    options: &HashMap<String, String>,
+    key: &str,
+    default: i64,
+    allow_zero: bool,
+) -> Result<i64> {
+    let Some(text) = option(options, key) else {
+        return Ok(default);
+    };
+    let value: i64 = text.trim().parse().map_err(|_| {
+        Error::IllegalArgument(format!(
+            "Invalid value '{text}' for option '{key}', must be a number"
+        ))
+    })?;
+    if value < 0 || (value == 0 && !allow_zero) {
+        let bound = if allow_zero {
+            "non-negative"
+        } else {
+            "positive"
+        };
+        return Err(Error::IllegalArgument(format!(
+            "Invalid value '{text}' for option '{key}', must be {bound}"
+        )));
+    }
+    Ok(value)
+}
+
+/// Spark's `RateStreamProvider.valueAtSecond`: how many values the first `seconds` seconds
+/// produce, ramping up linearly over `ramp_up` seconds.
+fn value_at_second(seconds: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
+    let speed_delta = rows_per_second / (ramp_up + 1);
+    if seconds <= ramp_up {
+        if seconds % 2 == 1 {
+            (seconds + 1) / 2 * speed_delta * seconds
+        } else {
+            seconds / 2 * speed_delta * (seconds + 1)
+        }
+    } else {
+        value_at_second(ramp_up, rows_per_second, ramp_up) + (seconds - ramp_up) * rows_per_second
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl RateSource {
+    /// A `rate` (`micro_batch` false) or `rate-micro-batch` source from Spark's options;
+    /// `default_partitions` is the session's parallelism.
+    pub fn new(
+        micro_batch: bool,
+        options: &HashMap<String, String>,
+        default_partitions: usize,
+    ) -> Result<Self> {
+        let mode = if micro_batch {
+            Mode::PerBatch {
+                rows_per_batch: number(options, "rowsPerBatch", 0, false).and_then(|n| {
+                    if n == 0 {
+                        Err(Error::IllegalArgument(
+                            "rowsPerBatch must be specified for rate-micro-batch".into(),
+                        ))
+                    } else {
+                        Ok(n)
+                    }
+                })?,
+                start_ms: number(options, "startTimestamp", 0, true)?,
+                advance_ms: number(options, "advanceMillisPerBatch", 1000, false)?,
+            }
+        } else {
+            let ramp_up = match option(options, "rampUpTime") {
+                Some(text) => parse_interval(&text)?.as_secs() as i64,
+                None => 0,
+            };
+            Mode::PerSecond {
+                rows_per_second: number(options, "rowsPerSecond", 1, false)?,
+                ramp_up_seconds: ramp_up,
+            }
+        };
+        Ok(RateSource {
+            mode,
+            partitions: number(
+                options,
+                "numPartitions",
+                default_partitions.max(1) as i64,
+                false,
+            )?,
+            creation_ms: None,
+        })
+    }
+
+    /// The rows of values `from..to`, partition by partition, with their timestamps.
+    fn rows(&self, from: i64, to: i64, timestamp: impl Fn(i64) -> i64) -> Result<RecordBatch> {
+        let mut values = Vec::with_capacity((to - from).max(0) as usize);
+        for partition in 0..self.partitions {
+            values.extend((from + partition..to).step_by(self.partitions as usize));
+        }
+        let times: Vec<i64> = values.iter().map(|&v| timestamp(v) * 1000).collect();
+        Ok(RecordBatch::try_new(
+            rate_schema(),
+            vec![
+                Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
+                Arc::new(Int64Array::from(values)),
+            ],
+        )?)
+    }
+}
+
+fn offset_number(offset: &Offset) -> Result<i64> {
+    offset
+        .as_i64()
+        .ok_or_else(|| Error::IllegalArgument(format!("not a rate source offset: {offset}")))
+}
+
+/// One batch's rows, handed out once.
+struct Rows(Option<RecordBatch>);
+
+impl BatchReader for Rows {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        Ok(self.0.take())
+    }
+}
+
+impl Source for RateSource {
+    fn description(&self) -> String {
+        match self.mode {
+            Mode::PerSecond {
+                rows_per_second,
+                ramp_up_seconds,
+            } => format!(
+                "RateStreamV2[rowsPerSecond={rows_per_second}, rampUpTimeSeconds={ramp_up_seconds}, numPartitions={}",
+                self.partitions
+            ),
+            Mode::PerBatch { rows_per_batch, .. } => format!(
+                "RatePerMicroBatchStream[rowsPerBatch={rows_per_batch}, numPartitions={}",
+                self.partitions
+            ),
+        }
+    }
+
+    fn schema(&self) -> SchemaRef {
+        rate_schema()
+    }
+
+    /// The first start time is kept in `0` so that a restart continues the sequence.
+    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()> {
+        if matches!(self.mode, Mode::PerBatch { .. }) {
+            return Ok(());
+        }
+        let path = bookkeeping_dir.join("0");
+        self.creation_ms = Some(match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .lines()
+                .nth(1)
+                .and_then(|line| line.trim().parse().ok())
+                .ok_or_else(|| Error::Checkpoint {
+                    path: path.clone(),
+                    reason: "not a rate source start time".into(),
+                })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let now = now_ms();
+                write_atomically(&path, format!("v1\n{now}").as_bytes(), false)?;
+                now
+            }
+            Err(e) => return Err(Error::io("reading", &path, e)),
+        });
+        Ok(())
+    }
+
+    fn prepare_for_available_now(&mut self) -> Result<()> {
+        Err(Error::IllegalArgument(
+            "The rate source does not support Trigger.AvailableNow".into(),
+        ))
+    }
+
+    fn latest_offset(
+        &mut self,
+        start: Option<&Offset>,
+        _limit: ReadLimit,
+    ) -> Result<Option<Offset>> {
+        Ok(Some(match self.mode {
+            Mode::PerSecond { .. } => {
+                let creation = self.creation_ms.unwrap_or_else(now_ms);
+                serde_json::json!(((now_ms() - creation) / 1000).max(0))
+            }
+            Mode::PerBatch { .. } => {
+                serde_json::json!(start.map(offset_number).transpose()?.map_or(0, |s| s + 1))
+            }
+        }))
+    }
+
+    fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
+        let end = offset_number(end)?;
+        let rows = match self.mode {
+            Mode::PerSecond {
+                rows_per_second,
+                ramp_up_seconds,
+            } => {
+                let start = start.map(offset_number).transpose()?.unwrap_or(0);
+                let (from, to) = (
+                    value_at_second(start, rows_per_second, ramp_up_seconds),
+                    value_at_second(end, rows_per_second, ramp_up_seconds),
+                );
+                let creation = self.creation_ms.unwrap_or(0);
+                let start_ms = creation + start * 1000;
+                let ms_per_value = if to > from {
+                    ((end - start) * 1000) as f64 / (to - from) as f64
+                } else {
+                    0.0
+                };
+                self.rows(from, to, |v| {
+                    start_ms + ((v - from) as f64 * ms_per_value).round() as i64
+                })?
+            }
+            Mode::PerBatch {
+                rows_per_batch,
+                start_ms,
+                advance_ms,
+            } => {
+                let stamp = start_ms + end * advance_ms;
+                self.rows(end * rows_per_batch, (end + 1) * rows_per_batch, |_| stamp)?
+            }
+        };
+        Ok(Box::new(Rows(Some(rows))))
+    }
+
+    fn commit(&mut self, _end: &Offset) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::AsArray;
+    use arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+
+    fn options(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn read(source: &mut RateSource, start: Option<i64>, end: i64) -> (Vec<i64>, Vec<i64>) {
+        let start = start.map(|s| serde_json::json!(s));
+        let mut reader = source
+            .plan_batch(start.as_ref(), &serde_json::json!(end))
+            .unwrap();
+        let batch = reader.next_batch().unwrap().unwrap();
+        (
+            batch
+                .column(1)
+                .as_primitive::<Int64Type>()
+                .values()
+                .to_vec(),
+            batch
+                .column(0)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values()
+                .iter()
+                .map(|t| t / 1000)
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn values_ramp_up_like_sparks_value_at_second() {
+        // Spark's own example: rampUpTime 4 s, 10 rows/s → 0 2 6 12 20 30 40.
+        let ends: Vec<i64> = (0..7).map(|s| value_at_second(s, 10, 4)).collect();
+        assert_eq!(ends, [0, 2, 6, 12, 20, 30, 40]);
+        assert_eq!(value_at_second(3, 5, 0), 15);
+    }
+
+    #[test]
+    fn a_second_spreads_its_rows_evenly_across_partitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut source = RateSource::new(
+            false,
+            &options(&[("rowsPerSecond", "5"), ("numPartitions", "2")]),
+            4,
+        )
+        .unwrap();
+        source.open(dir.path().to_path_buf()).unwrap();
+        let creation = source.creation_ms.unwrap();
+        let (values, times) = read(&mut source, None, 1);
+        // Partition 0 (0, 2, 4) then partition 1 (1, 3); 200 ms apart.
+        assert_eq!(values, [0, 2, 4, 1, 3]);
+        assert_eq!(
+            times,
+            [
+                creation,
+                creation + 400,
+                creation + 800,
+                creation + 200,
+                creation + 600
+            ]
+        );
+        assert!(source
+            .description()
+            .starts_with("RateStreamV2[rowsPerSecond=5, rampUpTimeSeconds=0, numPartitions=2"));
+        // A restart keeps the first start time.
+        let mut again = RateSource::new(false, &options(&[("rowsPerSecond", "5")]), 1).unwrap();
+        again.open(dir.path().to_path_buf()).unwrap();
+        assert_eq!(again.creation_ms, Some(creation));
+    }
+
+    #[test]
+    fn micro_batches_are_deterministic() {
+        let mut source = RateSource::new(
+            true,
+            &options(&[
+                ("rowsPerBatch", "3"),
+                ("startTimestamp", "1000"),
+                ("numPartitions", "1"),
+            ]),
+            2,
+        )
+        .unwrap();
+        let first = source
+            .latest_offset(None, ReadLimit::Configured)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first, serde_json::json!(0));
+        assert_eq!(read(&mut source, None, 0), (vec![0, 1, 2], vec![1000; 3]));
+        assert_eq!(
+            read(&mut source, Some(0), 1),
+            (vec![3, 4, 5], vec![2000; 3])
+        );
+        assert!(RateSource::new(true, &options(&[]), 2).is_err());
+        assert!(RateSource::new(false, &options(&[("rowsPerSecond", "-1")]), 2).is_err());
+    }
+}
