@@ -1030,7 +1030,8 @@ fn rate_sources_generate_spark_shaped_rows() {
     use std::sync::{Arc, Mutex};
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
-    let rows: Arc<Mutex<Vec<(u64, Vec<i64>)>>> = Arc::default();
+    type Batches = Arc<Mutex<Vec<(u64, Vec<i64>)>>>;
+    let rows: Batches = Arc::default();
     let sink = rows.clone();
     let query = spark
         .read_stream()

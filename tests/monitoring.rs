@@ -20,6 +20,15 @@ impl Recorder {
         self.0.lock().expect("lock").clone()
     }
 
+    /// Waits (events arrive on the listener thread) until a line starts with `prefix`.
+    fn wait_for(&self, prefix: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.lines().iter().any(|l| l.starts_with(prefix)) {
+            assert!(std::time::Instant::now() < deadline, "no {prefix} event");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     fn push(&self, line: String) {
         self.0.lock().expect("lock").push(line);
     }
@@ -106,6 +115,7 @@ fn listeners_see_start_progress_and_termination_in_order() {
         .streams()
         .await_any_termination_timeout(Duration::from_secs(10))
         .expect("terminated"));
+    recorder.wait_for("terminated");
     assert_eq!(
         recorder.lines(),
         [
@@ -157,11 +167,7 @@ fn a_failed_query_reports_its_exception_everywhere() {
         "{failure}"
     );
     // The bus delivers asynchronously; the terminated event carries the error class.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !recorder.lines().iter().any(|l| l.starts_with("terminated")) {
-        assert!(std::time::Instant::now() < deadline, "no terminated event");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    recorder.wait_for("terminated");
     assert_eq!(
         recorder.lines().last().map(String::as_str),
         Some("terminated CAST_INVALID_INPUT")
