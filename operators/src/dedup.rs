@@ -5,7 +5,7 @@
 use crate::groups::{retain_by, GroupTable};
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
 use arrow::compute::filter_record_batch;
-use arrow::datatypes::{Field, Int64Type, Schema, TimestampMicrosecondType};
+use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 use std::sync::Arc;
@@ -246,19 +246,10 @@ impl Operator for Deduplicate {
             removed.extend(std::iter::repeat_n(true, count));
         }
         self.added = vec![false; self.table.len()];
+        let rows = expires.len();
         keys.push(Arc::new(Int64Array::from(expires)));
         keys.push(Arc::new(BooleanArray::from(removed)));
-        let fields: Vec<Field> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-            .collect();
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), keys)?;
-        Ok(if full {
-            StateCheckpoint::Full(vec![batch])
-        } else {
-            StateCheckpoint::Delta(vec![batch])
-        })
+        StateCheckpoint::of_columns(full, keys, rows)
     }
 
     fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
@@ -331,7 +322,7 @@ impl Operator for Deduplicate {
 mod tests {
     use super::*;
     use arrow::array::{StringArray, TimestampMicrosecondArray};
-    use arrow::datatypes::DataType;
+    use arrow::datatypes::{DataType, Field};
     use spate_runtime::types::timestamp_type;
 
     const SECOND: i64 = 1_000_000;

@@ -93,6 +93,34 @@ pub enum StateCheckpoint {
     Delta(Vec<RecordBatch>),
 }
 
+impl StateCheckpoint {
+    /// One batch of state `columns` (named `c0, c1, …`, all nullable) with `rows` rows, as a
+    /// full snapshot or a delta.
+    pub fn of_columns(
+        full: bool,
+        columns: Vec<arrow::array::ArrayRef>,
+        rows: usize,
+    ) -> Result<Self> {
+        use arrow::datatypes::{Field, Schema};
+        let fields: Vec<Field> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+            .collect();
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
+        let batch = RecordBatch::try_new_with_options(
+            std::sync::Arc::new(Schema::new(fields)),
+            columns,
+            &options,
+        )?;
+        Ok(if full {
+            StateCheckpoint::Full(vec![batch])
+        } else {
+            StateCheckpoint::Delta(vec![batch])
+        })
+    }
+}
+
 /// A dataflow operator. It sees, per epoch, the watermarks, then data from its input ports,
 /// then the end of the epoch (after barriers arrived on every input).
 pub trait Operator: Send + 'static {

@@ -588,21 +588,6 @@ fn state_mismatch(reason: &str) -> Error {
     ))
 }
 
-/// A batch of `columns` named `c0, c1, …`, all nullable.
-fn state_batch(columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch> {
-    let fields: Vec<Field> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-        .collect();
-    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(
-        Arc::new(Schema::new(fields)),
-        columns,
-        &options,
-    )?)
-}
-
 impl Operator for StreamingAggregate {
     fn name(&self) -> &str {
         "stateStoreSave"
@@ -640,12 +625,7 @@ impl Operator for StreamingAggregate {
             }
         }
         self.dirty = vec![false; self.table.len()];
-        let batch = state_batch(columns, rows)?;
-        Ok(if full {
-            StateCheckpoint::Full(vec![batch])
-        } else {
-            StateCheckpoint::Delta(vec![batch])
-        })
+        StateCheckpoint::of_columns(full, columns, rows)
     }
 
     fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
