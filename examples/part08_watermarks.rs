@@ -8,27 +8,19 @@ mod common;
 use spate::functions::{col, count, lit, sliding_window, sum, to_timestamp};
 use spate::Trigger;
 
-/// One delivery: `(id, minute past 10:00, value)` rows.
-fn deliver(dir: &std::path::Path, n: u64, rows: &[(i32, u32, f64)]) -> std::io::Result<()> {
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|(id, minute, value)| {
-            format!(
-                "{{\"id\": {id}, \"name\": \"Event_{id}\", \"value\": {value}, \"timestamp\": \"2024-01-15 10:{minute:02}:00\"}}"
-            )
-        })
-        .collect();
-    common::write_json_lines(
-        &dir.join(format!("events_{n}.json")),
-        &lines,
-        1_705_312_800 + n,
-    )
-}
-
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = common::workdir("part08")?;
     let input = dir.join("streaming_data");
-    deliver(&input, 0, &[(1, 0, 100.0), (2, 1, 200.0), (3, 2, 300.0)])?;
+    let deliver = common::deliver_events;
+    deliver(
+        &input,
+        0,
+        &[
+            (1, "Event_1", 100.0, 0),
+            (2, "Event_2", 200.0, 1),
+            (3, "Event_3", 300.0, 2),
+        ],
+    )?;
     let spark = common::session(None)?;
     let streaming_df = common::streaming_df(&spark, &input)?;
 
@@ -50,9 +42,17 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         .trigger(Trigger::processing_time("1 second")?)
         .start()?;
     query.process_all_available()?;
-    deliver(&input, 1, &[(4, 21, 400.0), (5, 22, 500.0)])?;
+    deliver(
+        &input,
+        1,
+        &[(4, "Event_4", 400.0, 21), (5, "Event_5", 500.0, 22)],
+    )?;
     query.process_all_available()?;
-    deliver(&input, 2, &[(6, 2, 600.0), (7, 23, 700.0)])?;
+    deliver(
+        &input,
+        2,
+        &[(6, "Event_6", 600.0, 2), (7, "Event_7", 700.0, 23)],
+    )?;
     query.process_all_available()?;
     query.stop();
     for progress in query.recent_progress() {

@@ -8,26 +8,10 @@ mod common;
 use spate::functions::{col, to_timestamp};
 use spate::Trigger;
 
-/// One delivery of `(id, name, value, minute past 10:00)` events.
-fn deliver(dir: &std::path::Path, n: u64, rows: &[(i32, &str, f64, u32)]) -> std::io::Result<()> {
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|(id, name, value, minute)| {
-            format!(
-                "{{\"id\": {id}, \"name\": \"{name}\", \"value\": {value}, \"timestamp\": \"2024-01-15 10:{minute:02}:00\"}}"
-            )
-        })
-        .collect();
-    common::write_json_lines(
-        &dir.join(format!("events_{n}.json")),
-        &lines,
-        1_705_312_800 + n,
-    )
-}
-
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = common::workdir("part09_dedup")?;
     let input = dir.join("streaming_data");
+    let deliver = common::deliver_events;
     deliver(
         &input,
         0,

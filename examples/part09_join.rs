@@ -9,28 +9,27 @@ mod common;
 use spate::functions::{col, expr, to_timestamp};
 use spate::Trigger;
 
-/// `(id, value, minute past 10:00)` events into `dir/events.json`.
-fn write(dir: &std::path::Path, rows: &[(i32, f64, u32)]) -> std::io::Result<()> {
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|(id, value, minute)| {
-            format!(
-                "{{\"id\": {id}, \"name\": \"Event_{id}\", \"value\": {value}, \"timestamp\": \"2024-01-15 10:{minute:02}:00\"}}"
-            )
-        })
-        .collect();
-    common::write_json_lines(&dir.join("events.json"), &lines, 1_705_312_800)
-}
-
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = common::workdir("part09_join")?;
-    write(
+    let deliver = common::deliver_events;
+    deliver(
         &dir.join("streaming_data1"),
-        &[(1, 100.0, 0), (2, 200.0, 1), (3, 300.0, 2)],
+        0,
+        &[
+            (1, "Event_1", 100.0, 0),
+            (2, "Event_2", 200.0, 1),
+            (3, "Event_3", 300.0, 2),
+        ],
     )?;
-    write(
+    deliver(
         &dir.join("streaming_data2"),
-        &[(1, 110.0, 3), (2, 210.0, 20), (3, 310.0, 1), (4, 410.0, 2)],
+        0,
+        &[
+            (1, "Event_1", 110.0, 3),
+            (2, "Event_2", 210.0, 20),
+            (3, "Event_3", 310.0, 1),
+            (4, "Event_4", 410.0, 2),
+        ],
     )?;
     let spark = common::session(None)?;
     let stream1 = common::streaming_df(&spark, &dir.join("streaming_data1"))?;

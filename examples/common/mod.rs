@@ -106,6 +106,24 @@ pub fn write_json_lines(path: &Path, lines: &[String], mtime_secs: u64) -> std::
         .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime_secs))
 }
 
+/// One delivery of lab events, `events_{n}.json` (modification time `n` seconds after the
+/// others'): `(id, name, value, minute past 10:00)` each.
+pub fn deliver_events(dir: &Path, n: u64, rows: &[(i32, &str, f64, u32)]) -> std::io::Result<()> {
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|(id, name, value, minute)| {
+            format!(
+                "{{\"id\": {id}, \"name\": \"{name}\", \"value\": {value}, \"timestamp\": \"2024-01-15 10:{minute:02}:00\"}}"
+            )
+        })
+        .collect();
+    write_json_lines(
+        &dir.join(format!("events_{n}.json")),
+        &lines,
+        1_705_312_800 + n,
+    )
+}
+
 /// Part 12's sample data: `files` files of user actions (`user_id`, `action`, `value`,
 /// `timestamp`) over about forty minutes from 2024-01-15 10:00, mostly in time order with a
 /// few events 15–20 minutes late; generated from a fixed seed.
