@@ -335,6 +335,23 @@ fn a_dangling_link_in_the_input_is_skipped_as_spark_does() {
     assert_eq!(spark.table("broken").expect("table").count(), 2);
 }
 
+/// Delivery `n` (0-3) of SEMANTICS.md §6.4's worked example into `input`, as `d{n}.json`.
+fn deliver_worked_example(input: &Path, n: usize) {
+    let deliveries: [&[(&str, &str)]; 4] = [
+        &[("12:02", "cat"), ("12:07", "dog"), ("12:08", "cat")],
+        &[("12:14", "cat"), ("12:09", "dog")],
+        &[("12:21", "cat"), ("12:03", "owl")],
+        &[("12:05", "cat")],
+    ];
+    let text: String = deliveries[n]
+        .iter()
+        .map(|(t, w)| format!("{{\"event_time\": \"2024-01-01 {t}:00\", \"word\": \"{w}\"}}\n"))
+        .collect();
+    let path = input.join(format!("d{n}.json"));
+    std::fs::write(&path, text).expect("write");
+    set_mtime(&path, 1_705_312_800_000 + n as u64 * 1000);
+}
+
 /// SEMANTICS.md §6.4 run as Spark ran it: one delivery at a time with
 /// `processAllAvailable()` after each, so no-data batches close windows between deliveries;
 /// the last delivery's row is late and reaches `late_rows_to` instead of vanishing.
@@ -346,21 +363,7 @@ fn worked_example_runs_no_data_batches_and_routes_late_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).expect("dir");
-    let deliveries: [&[(&str, &str)]; 4] = [
-        &[("12:02", "cat"), ("12:07", "dog"), ("12:08", "cat")],
-        &[("12:14", "cat"), ("12:09", "dog")],
-        &[("12:21", "cat"), ("12:03", "owl")],
-        &[("12:05", "cat")],
-    ];
-    let deliver = |n: usize| {
-        let text: String = deliveries[n]
-            .iter()
-            .map(|(t, w)| format!("{{\"event_time\": \"2024-01-01 {t}:00\", \"word\": \"{w}\"}}\n"))
-            .collect();
-        let path = input.join(format!("d{n}.json"));
-        std::fs::write(&path, text).expect("write");
-        set_mtime(&path, 1_705_312_800_000 + n as u64 * 1000);
-    };
+    let deliver = |n: usize| deliver_worked_example(&input, n);
     deliver(0);
     let spark = session();
     let counts = spark
@@ -878,21 +881,7 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).expect("dir");
-    let deliveries: [&[(&str, &str)]; 4] = [
-        &[("12:02", "cat"), ("12:07", "dog"), ("12:08", "cat")],
-        &[("12:14", "cat"), ("12:09", "dog")],
-        &[("12:21", "cat"), ("12:03", "owl")],
-        &[("12:05", "cat")],
-    ];
-    let deliver = |n: usize| {
-        let text: String = deliveries[n]
-            .iter()
-            .map(|(t, w)| format!("{{\"event_time\": \"2024-01-01 {t}:00\", \"word\": \"{w}\"}}\n"))
-            .collect();
-        let path = input.join(format!("d{n}.json"));
-        std::fs::write(&path, text).expect("write");
-        set_mtime(&path, 1_705_312_800_000 + n as u64 * 1000);
-    };
+    let deliver = |n: usize| deliver_worked_example(&input, n);
     type Emitted = Arc<Mutex<Vec<(u64, Vec<String>)>>>;
     let emitted: Emitted = Arc::default();
     let start = |spark: &Session| {
