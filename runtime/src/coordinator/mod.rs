@@ -237,7 +237,16 @@ impl Coordinator {
                 slot.source.commit(committed)?;
             }
         }
-        self.set_status("Processing new data", Some(true), true);
+        let has_data = self
+            .sources
+            .iter()
+            .zip(&entry.offsets)
+            .any(|(slot, end)| end.is_some() && *end != slot.committed);
+        if has_data {
+            self.set_status("Processing new data", Some(true), true);
+        } else {
+            self.set_status("No new data but cleaning up state", Some(false), true);
+        }
         let watermarks = Watermarks {
             epoch: batch_id,
             late: self.previous_batch_watermark_ms,
