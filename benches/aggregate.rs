@@ -93,5 +93,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  1M keys count/sum/avg:       {keys_rate:>12.0} rows/s ({:.2} of decode); state {rows} keys, {bytes:.0} B per key",
         keys_rate / decode_rate
     );
+    common::print_peak_rss();
     Ok(())
 }

@@ -106,5 +106,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     query.await_termination()?;
     let per_epoch = start.elapsed() / epochs as u32;
     println!("epoch overhead: {epochs} one-row epochs, {:.3} ms per epoch (offset + commit logs fsynced)", per_epoch.as_secs_f64() * 1e3);
+    common::print_peak_rss();
     Ok(())
 }

@@ -88,5 +88,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  dedup {ROWS} rows:  {dedup_rate:>12.0} rows/s ({:.2} of decode {decode:.0}); peak state {dedup_peak} keys",
         dedup_rate / decode
     );
+    common::print_peak_rss();
     Ok(())
 }

@@ -84,3 +84,19 @@ pub fn raw_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
     }
     Ok(rows as f64 / start.elapsed().as_secs_f64())
 }
+
+/// The process's peak resident memory so far, MB (Linux `VmHWM`), for the bench summary.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Prints the peak resident memory line every bench ends with.
+pub fn print_peak_rss() {
+    match peak_rss_mb() {
+        Some(mb) => println!("peak RSS of the whole bench process: {mb:.0} MB"),
+        None => println!("peak RSS: not available on this system"),
+    }
+}
