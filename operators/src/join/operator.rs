@@ -189,7 +189,7 @@ impl StreamingJoin {
         let matched = vec![false; store.len()];
         self.inputs[1]
             .state
-            .insert(batch, &store, &groups, &times, &matched);
+            .insert(batch, &store, &groups, &times, &matched, None);
         Ok(())
     }
 
@@ -520,7 +520,7 @@ impl StreamingJoin {
                 out.emit(self.pair_rows(left, Some(right), selected.len())?);
             }
             for &i in &selected {
-                self.inputs[other].state.matched[stored[i as usize] as usize] = true;
+                self.inputs[other].state.mark_matched(stored[i as usize]);
             }
         }
 
@@ -557,7 +557,7 @@ impl StreamingJoin {
         self.counts.added += store.len() as u64;
         self.inputs[index]
             .state
-            .insert(&batch, &store, &groups, &store_times, &matched);
+            .insert(&batch, &store, &groups, &store_times, &matched, None);
         Ok(())
     }
 
@@ -704,24 +704,52 @@ impl Operator for StreamingJoin {
         !self.static_right
     }
 
-    /// Always the whole state (the watermark keeps it small): two batches, the left input's
-    /// rows then the right's, each row followed by its eviction time and matched flag.
-    fn checkpoint(&mut self, _full: bool) -> Result<StateCheckpoint> {
+    /// Two batches, the left input's then the right's, in one layout: the input's columns,
+    /// then `_time`, `_matched`, `_seq` (the row's sequence number) and `_op` — 0 for a row
+    /// in the state (every row of a full snapshot; the rows added since the last checkpoint
+    /// in a delta), 1 for a row that left, 2 for an earlier row that matched (those two with
+    /// NULL columns).
+    fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
         let mut batches = Vec::with_capacity(2);
-        for input in &self.inputs {
-            let live: Vec<u32> = (0..input.state.alive.len() as u32)
-                .filter(|&id| input.state.alive[id as usize])
+        for input in &mut self.inputs {
+            let changes = input.state.take_changes(full);
+            let (added, ops) = (
+                changes.added.len(),
+                changes.removed.len() + changes.matched.len(),
+            );
+            let mut columns = input.state.gather(&changes.added)?;
+            for column in &mut columns {
+                let nulls = new_null_array(column.data_type(), ops);
+                *column = arrow::compute::concat(&[column.as_ref(), nulls.as_ref()])?;
+            }
+            let state = &input.state;
+            let times: Vec<i64> = changes
+                .added
+                .iter()
+                .map(|&id| state.time[id as usize])
+                .chain(std::iter::repeat_n(0, ops))
                 .collect();
-            let mut columns = input.state.gather(&live)?;
-            let pick = |v: &[i64]| live.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
-            columns.push(Arc::new(arrow::array::Int64Array::from(pick(
-                &input.state.time,
-            ))));
-            columns.push(Arc::new(BooleanArray::from(
-                live.iter()
-                    .map(|&id| input.state.matched[id as usize])
-                    .collect::<Vec<_>>(),
-            )));
+            let matched: Vec<bool> = changes
+                .added
+                .iter()
+                .map(|&id| state.matched[id as usize])
+                .chain(std::iter::repeat_n(false, ops))
+                .collect();
+            let seqs: Vec<u64> = changes
+                .added
+                .iter()
+                .map(|&id| state.seqs()[id as usize])
+                .chain(changes.removed.iter().copied())
+                .chain(changes.matched.iter().copied())
+                .collect();
+            let op: Vec<i8> = std::iter::repeat_n(0, added)
+                .chain(std::iter::repeat_n(1, changes.removed.len()))
+                .chain(std::iter::repeat_n(2, changes.matched.len()))
+                .collect();
+            columns.push(Arc::new(arrow::array::Int64Array::from(times)));
+            columns.push(Arc::new(BooleanArray::from(matched)));
+            columns.push(Arc::new(arrow::array::UInt64Array::from(seqs)));
+            columns.push(Arc::new(arrow::array::Int8Array::from(op)));
             let mut fields: Vec<Field> = input
                 .schema
                 .fields()
@@ -730,12 +758,18 @@ impl Operator for StreamingJoin {
                 .collect();
             fields.push(Field::new("_time", DataType::Int64, false));
             fields.push(Field::new("_matched", DataType::Boolean, false));
+            fields.push(Field::new("_seq", DataType::UInt64, false));
+            fields.push(Field::new("_op", DataType::Int8, false));
             batches.push(RecordBatch::try_new(
                 Arc::new(Schema::new(fields)),
                 columns,
             )?);
         }
-        Ok(StateCheckpoint::Full(batches))
+        Ok(if full {
+            StateCheckpoint::Full(batches)
+        } else {
+            StateCheckpoint::Delta(batches)
+        })
     }
 
     fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
@@ -744,30 +778,51 @@ impl Operator for StreamingJoin {
                 "the checkpointed state of the join does not fit this query: {reason}"
             ))
         };
-        let StateCheckpoint::Full(state) = state else {
-            return Err(mismatch("joins checkpoint whole snapshots, not deltas"));
+        let state = match state {
+            StateCheckpoint::Full(_) if self.state_rows() > 0 => {
+                return Err(mismatch("a full snapshot over existing state"));
+            }
+            StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches) => batches,
         };
-        if state.len() != 2 || self.state_rows() > 0 {
-            return Err(mismatch(
-                "expected the rows of two inputs, into an empty join",
-            ));
+        if state.len() != 2 {
+            return Err(mismatch("expected the rows of two inputs"));
         }
         for (side, batch) in [Side::Left, Side::Right].into_iter().zip(state) {
             let width = self.inputs[side as usize].schema.fields().len();
-            if batch.num_columns() != width + 2 {
+            if batch.num_columns() != width + 4 {
                 return Err(mismatch("another number of columns"));
             }
+            let column = |i: usize| batch.column(width + i).clone();
+            let op = column(3);
+            let op = op
+                .as_primitive_opt::<arrow::datatypes::Int8Type>()
+                .ok_or_else(|| mismatch("row operations"))?;
+            let seqs = column(2);
+            let seqs = seqs
+                .as_primitive_opt::<arrow::datatypes::UInt64Type>()
+                .ok_or_else(|| mismatch("row numbers"))?;
+            let by_op = |wanted: i8| -> Vec<u64> {
+                (0..op.len())
+                    .filter(|&i| op.value(i) == wanted)
+                    .map(|i| seqs.value(i))
+                    .collect()
+            };
+            let added_mask = BooleanArray::from_iter((0..op.len()).map(|i| Some(op.value(i) == 0)));
+            let added = filter_record_batch(&batch, &added_mask)?;
             let rows = RecordBatch::try_new(
                 self.inputs[side as usize].schema.clone(),
-                batch.columns()[..width].to_vec(),
+                added.columns()[..width].to_vec(),
             )
             .map_err(|e| mismatch(&e.to_string()))?;
-            let times = batch.columns()[width]
+            let times = added.columns()[width]
                 .as_primitive_opt::<arrow::datatypes::Int64Type>()
                 .ok_or_else(|| mismatch("eviction times"))?;
-            let matched = batch.columns()[width + 1]
+            let matched = added.columns()[width + 1]
                 .as_boolean_opt()
                 .ok_or_else(|| mismatch("matched flags"))?;
+            let added_seqs = added.columns()[width + 2]
+                .as_primitive_opt::<arrow::datatypes::UInt64Type>()
+                .ok_or_else(|| mismatch("row numbers"))?;
             let keys = self.key_columns(side, &rows)?;
             let (mut ids, mut created) = (Vec::new(), Vec::new());
             self.groups
@@ -775,9 +830,16 @@ impl Operator for StreamingJoin {
                 .map_err(Error::Arrow)?;
             let all: Vec<u32> = (0..rows.num_rows() as u32).collect();
             let matched: Vec<bool> = matched.values().iter().collect();
-            self.inputs[side as usize]
-                .state
-                .insert(&rows, &all, &ids, times.values(), &matched);
+            let state = &mut self.inputs[side as usize].state;
+            state.insert(
+                &rows,
+                &all,
+                &ids,
+                times.values(),
+                &matched,
+                Some(added_seqs.values()),
+            );
+            state.apply_changes(&by_op(1), &by_op(2));
         }
         Ok(())
     }

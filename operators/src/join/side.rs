@@ -27,6 +27,24 @@ pub(crate) struct SideState {
     /// Per row: the previous row of its group (`NONE` at the end).
     next: Vec<u32>,
     live_rows: usize,
+    /// Per row: a sequence number that names it across compactions and restarts.
+    seq: Vec<u64>,
+    next_seq: u64,
+    /// Rows numbered from here on were added since the last checkpoint.
+    checkpointed_seq: u64,
+    /// Since the last checkpoint: rows it held that left, and that first matched.
+    removed_seqs: Vec<u64>,
+    matched_seqs: Vec<u64>,
+}
+
+/// A side's changes since its last checkpoint (what a delta holds).
+pub(crate) struct SideChanges {
+    /// Rows added, still live: their ids.
+    pub(crate) added: Vec<u32>,
+    /// Rows of the last checkpoint that left.
+    pub(crate) removed: Vec<u64>,
+    /// Rows of the last checkpoint, still live, that matched since.
+    pub(crate) matched: Vec<u64>,
 }
 
 /// The end of a row chain.
@@ -46,6 +64,11 @@ impl SideState {
             head: Vec::new(),
             next: Vec::new(),
             live_rows: 0,
+            seq: Vec::new(),
+            next_seq: 0,
+            checkpointed_seq: 0,
+            removed_seqs: Vec::new(),
+            matched_seqs: Vec::new(),
         }
     }
 
@@ -54,7 +77,8 @@ impl SideState {
         self.live_rows
     }
 
-    /// Adds the rows `rows` of `batch` with their groups, times and matched flags.
+    /// Adds the rows `rows` of `batch` with their groups, times and matched flags (and
+    /// their sequence numbers, when they had some already).
     pub(crate) fn insert(
         &mut self,
         batch: &RecordBatch,
@@ -62,6 +86,7 @@ impl SideState {
         groups: &[u32],
         times: &[i64],
         matched: &[bool],
+        seqs: Option<&[u64]>,
     ) {
         if rows.is_empty() {
             return;
@@ -75,6 +100,9 @@ impl SideState {
             self.time.push(times[i]);
             self.matched.push(matched[i]);
             self.alive.push(true);
+            let seq = seqs.map_or(self.next_seq, |s| s[i]);
+            self.next_seq = self.next_seq.max(seq + 1);
+            self.seq.push(seq);
             let group = groups[i] as usize;
             if self.head.len() <= group {
                 self.head.resize(group + 1, NONE);
@@ -128,10 +156,84 @@ impl SideState {
     /// Marks the rows `ids` as gone.
     pub(crate) fn remove(&mut self, ids: &[u32]) {
         for &id in ids {
-            if std::mem::replace(&mut self.alive[id as usize], false) {
-                self.live_rows -= 1;
+            self.kill(id);
+        }
+    }
+
+    fn kill(&mut self, id: u32) {
+        if std::mem::replace(&mut self.alive[id as usize], false) {
+            self.live_rows -= 1;
+            let seq = self.seq[id as usize];
+            if seq < self.checkpointed_seq {
+                self.removed_seqs.push(seq);
             }
         }
+    }
+
+    /// Marks row `id` as having matched.
+    pub(crate) fn mark_matched(&mut self, id: u32) {
+        if !std::mem::replace(&mut self.matched[id as usize], true) {
+            let seq = self.seq[id as usize];
+            if seq < self.checkpointed_seq {
+                self.matched_seqs.push(seq);
+            }
+        }
+    }
+
+    /// What changed since the last checkpoint (everything live when `full`); the next
+    /// changes count from here.
+    pub(crate) fn take_changes(&mut self, full: bool) -> SideChanges {
+        let since = if full { 0 } else { self.checkpointed_seq };
+        let added = (0..self.alive.len() as u32)
+            .filter(|&id| self.alive[id as usize] && self.seq[id as usize] >= since)
+            .collect();
+        let removed = std::mem::take(&mut self.removed_seqs);
+        let matched = std::mem::take(&mut self.matched_seqs);
+        self.checkpointed_seq = self.next_seq;
+        if full {
+            return SideChanges {
+                added,
+                removed: Vec::new(),
+                matched: Vec::new(),
+            };
+        }
+        SideChanges {
+            added,
+            removed,
+            matched,
+        }
+    }
+
+    /// The sequence number of each row.
+    pub(crate) fn seqs(&self) -> &[u64] {
+        &self.seq
+    }
+
+    /// Applies a checkpoint's removals and matches (by sequence number); the state then
+    /// counts as checkpointed.
+    pub(crate) fn apply_changes(&mut self, removed: &[u64], matched: &[u64]) {
+        if !removed.is_empty() || !matched.is_empty() {
+            let ids: std::collections::HashMap<u64, u32> = self
+                .seq
+                .iter()
+                .enumerate()
+                .filter(|(id, _)| self.alive[*id])
+                .map(|(id, &seq)| (seq, id as u32))
+                .collect();
+            for seq in removed {
+                if let Some(&id) = ids.get(seq) {
+                    self.kill(id);
+                }
+            }
+            for seq in matched {
+                if let Some(&id) = ids.get(seq) {
+                    self.matched[id as usize] = true;
+                }
+            }
+        }
+        self.checkpointed_seq = self.next_seq;
+        self.removed_seqs.clear();
+        self.matched_seqs.clear();
     }
 
     /// Marks the rows with time ≤ `threshold` (µs) as gone; returns them.
@@ -139,11 +241,12 @@ impl SideState {
         let mut expired = Vec::new();
         for id in 0..self.alive.len() {
             if self.alive[id] && self.time[id] <= threshold {
-                self.alive[id] = false;
                 expired.push(id as u32);
             }
         }
-        self.live_rows -= expired.len();
+        for &id in &expired {
+            self.kill(id);
+        }
         expired
     }
 
@@ -179,10 +282,19 @@ impl SideState {
             .iter()
             .filter_map(|&id| group_map[self.group[id as usize] as usize])
             .collect();
+        let seqs: Vec<u64> = live.iter().map(|&id| self.seq[id as usize]).collect();
         let rows: Vec<u32> = (0..live.len() as u32).collect();
-        *self = SideState::new(self.schema.clone());
+        // The rows keep their numbers and the changes since the last checkpoint survive.
+        let kept = SideState {
+            next_seq: self.next_seq,
+            checkpointed_seq: self.checkpointed_seq,
+            removed_seqs: std::mem::take(&mut self.removed_seqs),
+            matched_seqs: std::mem::take(&mut self.matched_seqs),
+            ..SideState::new(self.schema.clone())
+        };
+        *self = kept;
         let batch = concat_batches(&batch.schema(), [&batch])?;
-        self.insert(&batch, &rows, &group, &time, &matched);
+        self.insert(&batch, &rows, &group, &time, &matched, Some(&seqs));
         Ok(())
     }
 }
