@@ -1,5 +1,6 @@
-//! Exactly-once across crashes: a worker process runs a windowed aggregation (append mode,
-//! Parquet sink) and a deduplication (Parquet sink) over generated input; the test kills it
+//! Exactly-once across crashes: a worker process runs a windowed aggregation (append mode),
+//! a deduplication and a left outer self-join (each into a Parquet sink) over generated
+//! input; the test kills it
 //! with SIGKILL at seeded random moments, restarts it on the same checkpoints each time,
 //! and compares the committed output (read back through `_spark_metadata`) with an
 //! uninterrupted run: no row lost, none duplicated.
@@ -82,6 +83,17 @@ fn worker() {
         .count()
         .expect("counts");
     let unique = events.drop_duplicates(["id", "name"]).expect("dedup");
+    let right = events
+        .select([col("id").alias("id2"), col("event_time").alias("t2")])
+        .expect("right side");
+    let pairs = events
+        .join(
+            &right,
+            "id = id2 AND event_time >= t2 - interval 2 minutes AND event_time <= t2 + interval 2 minutes",
+            "left_outer",
+        )
+        .and_then(|df| df.select([col("id"), col("name"), col("event_time"), col("t2")]))
+        .expect("join");
     let start = |df: &spate::DataFrame, name: &str| {
         df.write_stream()
             .format("parquet")
@@ -94,7 +106,11 @@ fn worker() {
             .start()
             .expect("start")
     };
-    let queries = [start(&counts, "counts"), start(&unique, "unique")];
+    let queries = [
+        start(&counts, "counts"),
+        start(&unique, "unique"),
+        start(&pairs, "pairs"),
+    ];
     for query in queries {
         query.await_termination().expect("query");
     }
@@ -178,24 +194,21 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     write_input(&clean.join("input"));
     write_input(&crashed.join("input"));
 
-    // The uninterrupted run; then a run with nothing left to do, to time a start-up.
+    // The uninterrupted run, timed to spread the kills over the job.
     let started = Instant::now();
     let status = spawn_worker(&clean).wait().expect("uninterrupted run");
     assert!(status.success(), "the uninterrupted run failed");
     let clean_run = started.elapsed();
-    let started = Instant::now();
-    spawn_worker(&clean).wait().expect("idle run");
-    let start_up = started.elapsed();
 
-    // Kill moments: a start-up plus a seeded share of a fortieth of the whole job, so that
-    // every run makes a little progress and the job needs far more than KILLS runs.
+    // Kill moments: a seeded share of a 25th of the whole job, so that the kills land in
+    // start-up, restore and epochs alike, and the job outlives KILLS runs.
     let mut seed: u64 = 20_241_125;
     let mut kills = 0;
     while kills < KILLS {
         let mut worker = spawn_worker(&crashed);
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         let share = (seed >> 33) % 1000;
-        let delay = start_up + clean_run / 40 * share as u32 / 1000;
+        let delay = clean_run / 25 * share as u32 / 1000;
         std::thread::sleep(delay);
         if worker.try_wait().expect("worker status").is_some() {
             panic!("the job finished after only {kills} kills; kill sooner");
@@ -214,7 +227,14 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         "id INT, name STRING, value DOUBLE, timestamp STRING, event_time TIMESTAMP",
     )
     .expect("schema");
-    for (name, schema) in [("counts", counts_schema()), ("unique", unique_schema)] {
+    let pairs_schema =
+        spate::types::parse_ddl("id INT, name STRING, event_time TIMESTAMP, t2 TIMESTAMP")
+            .expect("schema");
+    for (name, schema) in [
+        ("counts", counts_schema()),
+        ("unique", unique_schema),
+        ("pairs", pairs_schema),
+    ] {
         let expected = committed_rows(&spark, &clean.join(format!("out-{name}")), schema.clone());
         let actual = committed_rows(&spark, &crashed.join(format!("out-{name}")), schema);
         assert!(!expected.is_empty(), "{name}: the clean run wrote nothing");

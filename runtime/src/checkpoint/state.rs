@@ -1,6 +1,7 @@
 //! `state/<operator>/0/`: a stateful operator's checkpoints, `<N>.snapshot` (the whole state
-//! after epoch `N`) or `<N>.delta` (what epoch `N` changed), as Arrow IPC files written
-//! atomically. The state after epoch `N` is the latest snapshot at or before `N` plus the
+//! after epoch `N`) or `<N>.delta` (what epoch `N` changed), written atomically. A file is a
+//! sequence of Arrow IPC files, one per batch (batches may have different schemas, e.g. a
+//! join's two inputs), each preceded by its length as a little-endian `u64`. The state after epoch `N` is the latest snapshot at or before `N` plus the
 //! deltas after it, so a checkpoint costs what changed (Spark's `.snapshot`/`.delta`).
 
 use super::atomic::write_atomically;
@@ -61,20 +62,22 @@ impl StateStore {
             StateCheckpoint::Delta(b) => (Kind::Delta, b),
         };
         let path = self.file(epoch, kind);
-        let schema = batches
-            .first()
-            .map(|b| b.schema())
-            .ok_or_else(|| Error::Checkpoint {
-                path: path.clone(),
+        if batches.is_empty() {
+            return Err(Error::Checkpoint {
+                path,
                 reason: "a state checkpoint needs at least one (possibly empty) batch".into(),
-            })?;
-        let mut bytes = Vec::new();
-        let mut writer = FileWriter::try_new(&mut bytes, &schema)?;
-        for batch in batches {
-            writer.write(batch)?;
+            });
         }
-        writer.finish()?;
-        drop(writer);
+        let mut bytes = Vec::new();
+        for batch in batches {
+            let mut one = Vec::new();
+            let mut writer = FileWriter::try_new(&mut one, &batch.schema())?;
+            writer.write(batch)?;
+            writer.finish()?;
+            drop(writer);
+            bytes.extend_from_slice(&(one.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(&one);
+        }
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("creating", &self.dir, e))?;
         // A checkpoint of the other kind left by an earlier attempt of this epoch must not
         // be read back instead of this one.
@@ -144,15 +147,33 @@ impl StateStore {
 
     fn read(&self, epoch: u64, kind: Kind) -> Result<Vec<RecordBatch>> {
         let path = self.file(epoch, kind);
-        let file = std::fs::File::open(&path).map_err(|e| Error::io("reading", &path, e))?;
-        let corrupt = |e: arrow::error::ArrowError| Error::Checkpoint {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let corrupt = |reason: String| Error::Checkpoint {
             path: path.clone(),
-            reason: format!("not a readable state checkpoint: {e}"),
+            reason: format!("not a readable state checkpoint: {reason}"),
         };
-        let reader = FileReader::try_new(std::io::BufReader::new(file), None).map_err(corrupt)?;
-        reader
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(corrupt)
+        let mut batches = Vec::new();
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let (length, tail) = rest
+                .split_first_chunk::<8>()
+                .ok_or_else(|| corrupt("truncated batch length".into()))?;
+            let length = usize::try_from(u64::from_le_bytes(*length))
+                .ok()
+                .filter(|&l| l <= tail.len())
+                .ok_or_else(|| corrupt("truncated batch".into()))?;
+            let (one, tail) = tail.split_at(length);
+            let reader = FileReader::try_new(std::io::Cursor::new(one), None)
+                .map_err(|e| corrupt(e.to_string()))?;
+            for batch in reader {
+                batches.push(batch.map_err(|e| corrupt(e.to_string()))?);
+            }
+            rest = tail;
+        }
+        if batches.is_empty() {
+            return Err(corrupt("no batches".into()));
+        }
+        Ok(batches)
     }
 
     /// Deletes what is no longer needed to rebuild the state of any batch from `threshold`
@@ -218,6 +239,22 @@ mod tests {
             store.load(3).is_err(),
             "snapshot 3 replaced by a delta without a base"
         );
+    }
+
+    #[test]
+    fn batches_of_different_schemas_round_trip() {
+        use arrow::array::StringArray;
+        use arrow::datatypes::{DataType, Field, Schema};
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 1);
+        let words = RecordBatch::try_new(
+            std::sync::Arc::new(Schema::new(vec![Field::new("w", DataType::Utf8, true)])),
+            vec![std::sync::Arc::new(StringArray::from(vec!["a", "bc"]))],
+        )
+        .unwrap();
+        let both = StateCheckpoint::Full(vec![values(&[7]), words]);
+        store.write(0, &both).unwrap();
+        assert_eq!(store.load(0).unwrap().unwrap(), vec![both]);
     }
 
     #[test]
