@@ -225,6 +225,10 @@ impl DataStreamWriter {
         }
         config.num_recent_progress_updates =
             parse("spark.sql.streaming.numRecentProgressUpdates", "100")? as usize;
+        config.idle_progress_interval = std::time::Duration::from_millis(parse(
+            "spark.sql.streaming.noDataProgressEventInterval",
+            "10000",
+        )?);
         config.watermark_policy = session
             .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
             .parse()?;

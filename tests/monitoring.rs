@@ -213,3 +213,73 @@ fn await_termination_times_out_on_a_running_query_and_names_are_unique() {
     assert!(query.exception().is_none());
     assert!(spark.streams().get(query.id()).is_none());
 }
+
+/// Idle triggers (`noDataProgressEventInterval` 0 here, 10 s by default) report the next
+/// batch id, no rows, and the state as the last batch left it with the update counts reset;
+/// a batch run only to clean up state shows Spark's status message.
+#[test]
+fn idle_reports_and_no_data_batches_look_like_sparks() {
+    use spate::functions::window;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    std::fs::write(
+        input.join("a.json"),
+        "{\"event_time\": \"2024-01-01 12:02:00\", \"word\": \"cat\"}\n{\"event_time\": \"2024-01-01 12:07:00\", \"word\": \"dog\"}\n",
+    )
+    .expect("write");
+    let spark = Session::builder()
+        .master("local[2]")
+        .config("spark.sql.streaming.noDataProgressEventInterval", 0)
+        .get_or_create()
+        .expect("session");
+    let recorder = Arc::new(Recorder::default());
+    spark.streams().add_listener(recorder.clone());
+    let handle: Arc<Mutex<Option<spate::StreamingQuery>>> = Arc::default();
+    let statuses: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
+    let (seen, status_sink) = (handle.clone(), statuses.clone());
+    let query = spark
+        .read_stream()
+        .format("json")
+        .schema("event_time TIMESTAMP, word STRING")
+        .load(&input)
+        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+        .and_then(|df| {
+            df.group_by([window(col("event_time"), "10 minutes"), col("word")])
+                .count()
+        })
+        .expect("query")
+        .write_stream()
+        .output_mode("update")
+        .option("checkpointLocation", dir.path().join("chk").display())
+        .foreach_batch(move |_, id| {
+            if let Some(query) = seen.lock().expect("lock").as_ref() {
+                status_sink
+                    .lock()
+                    .expect("lock")
+                    .push((id, query.status().message));
+            }
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    *handle.lock().expect("lock") = Some(query.clone());
+    query.process_all_available().expect("batches");
+    recorder.wait_for("idle");
+    query.stop();
+    // Batch 1 ran with no new data, only because the watermark moved.
+    let statuses = statuses.lock().expect("lock").clone();
+    assert!(
+        statuses.contains(&(1, "No new data but cleaning up state".to_string())),
+        "{statuses:?}"
+    );
+    let idle = query
+        .recent_progress()
+        .into_iter()
+        .rev()
+        .find(|p| !p.duration_ms.contains_key("addBatch"))
+        .expect("an idle report");
+    assert_eq!((idle.batch_id, idle.num_input_rows), (2, 0));
+    let state = &idle.state_operators[0];
+    assert_eq!((state.num_rows_total, state.num_rows_updated), (2, 0));
+}

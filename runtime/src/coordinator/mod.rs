@@ -33,10 +33,6 @@ use std::time::{Duration, Instant};
 /// Spark's `spark.sql.streaming.pollingDelay`: how long an idle default-trigger query waits.
 const POLLING_DELAY: Duration = Duration::from_millis(10);
 
-/// Spark's `spark.sql.streaming.noDataProgressEventInterval`: at most one idle progress
-/// report per interval.
-const IDLE_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
-
 /// Ask the coordinator to stop the query.
 pub struct StopQuery;
 
@@ -163,7 +159,7 @@ impl Coordinator {
         if !new_data && !self.follow_up {
             let idle_progress_due = self
                 .last_progress_at
-                .is_none_or(|at| at.elapsed() >= IDLE_PROGRESS_INTERVAL);
+                .is_none_or(|at| at.elapsed() >= self.config.idle_progress_interval);
             if idle_progress_due {
                 let progress = self.idle_progress(trigger_start, latest_offset_time);
                 // The first idle report of a run is recorded without an event (as Spark).

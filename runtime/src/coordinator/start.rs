@@ -13,6 +13,7 @@ use actix::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How to run a query.
 #[derive(Debug, Clone)]
@@ -31,6 +32,9 @@ pub struct QueryConfig {
     pub min_batches_to_retain: u64,
     /// `spark.sql.streaming.numRecentProgressUpdates`.
     pub num_recent_progress_updates: usize,
+    /// `spark.sql.streaming.noDataProgressEventInterval`: at most one idle progress report
+    /// per interval.
+    pub idle_progress_interval: Duration,
     /// `spark.sql.streaming.multipleWatermarkPolicy`.
     pub watermark_policy: WatermarkPolicy,
     /// Settings written into every offset log entry (`conf`).
@@ -50,6 +54,7 @@ impl QueryConfig {
             edge_capacity_rows: 1 << 20,
             min_batches_to_retain: 100,
             num_recent_progress_updates: 100,
+            idle_progress_interval: Duration::from_secs(10),
             watermark_policy: WatermarkPolicy::Min,
             pinned_conf: BTreeMap::new(),
             listeners: None,
