@@ -188,7 +188,7 @@ impl Coordinator {
                             .trigger
                             .next_delay(epoch::millis_since_epoch(trigger_start), epoch::now_ms())
                     };
-                    ctx.notify_later(Tick, delay);
+                    schedule_tick(ctx, delay);
                 }
             }
             return Ok(());
@@ -327,7 +327,7 @@ impl Coordinator {
                     epoch::millis_since_epoch(epoch.trigger_start),
                     epoch::now_ms(),
                 );
-                ctx.notify_later(Tick, delay);
+                schedule_tick(ctx, delay);
             }
         }
         Ok(())
@@ -468,6 +468,16 @@ impl Coordinator {
             cause: Arc::new(error),
         };
         self.terminate(Some(exception), ctx);
+    }
+}
+
+/// The next trigger after `delay`; at once when there is no delay (a zero timer would
+/// still wait for the timer wheel's next millisecond tick).
+fn schedule_tick(ctx: &mut Context<Coordinator>, delay: Duration) {
+    if delay.is_zero() {
+        ctx.notify(Tick);
+    } else {
+        ctx.notify_later(Tick, delay);
     }
 }
 
