@@ -477,6 +477,11 @@ impl DataFrame {
         self.then_step(step, self.schema.clone(), self.event_time.clone())
     }
 
+    /// `agg(aggregates)`: a global aggregation, one row over the whole stream.
+    pub fn agg(&self, aggregates: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
+        self.group_by(Vec::new()).agg(aggregates)
+    }
+
     /// `groupBy(keys)`: the keys are columns, expressions or a [`window`](crate::functions::window).
     pub fn group_by(&self, keys: impl IntoIterator<Item = Expr>) -> GroupedData {
         GroupedData::new(self.clone(), keys.into_iter().collect())

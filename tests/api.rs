@@ -1080,3 +1080,49 @@ fn rate_sources_generate_spark_shaped_rows() {
         .load_source()
         .is_err());
 }
+
+/// `df.agg(...)`: a global aggregation, one row updated every batch.
+#[test]
+fn a_global_aggregation_counts_the_whole_stream() {
+    use spate::functions::{count_star, sum};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let spark = session();
+    let totals: Arc<Mutex<Vec<(i64, f64)>>> = Arc::default();
+    let sink = totals.clone();
+    let query = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .option("maxFilesPerTrigger", 1)
+        .load(dir.path().join("in"))
+        .and_then(|df| df.agg([count_star(), sum(col("value"))]))
+        .expect("agg")
+        .write_stream()
+        .output_mode("update")
+        .trigger(Trigger::AvailableNow)
+        .option("checkpointLocation", dir.path().join("chk").display())
+        .foreach_batch(move |batches, _| {
+            for batch in batches {
+                let count = batch
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<arrow::array::Int64Array>();
+                let total = batch
+                    .column(1)
+                    .as_any()
+                    .downcast_ref::<arrow::array::Float64Array>();
+                if let (Some(count), Some(total)) = (count, total) {
+                    sink.lock()
+                        .expect("lock")
+                        .push((count.value(0), total.value(0)));
+                }
+            }
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    assert_eq!(*totals.lock().expect("lock"), [(1, 100.0), (2, 201.0)]);
+}

@@ -172,7 +172,11 @@ impl StreamingAggregate {
             mode,
             context,
             schema: Arc::new(Schema::new(fields)),
-            table: GroupTable::new(key_types)?,
+            table: GroupTable::new(if key_types.is_empty() {
+                vec![DataType::Boolean]
+            } else {
+                key_types
+            })?,
             group_times: Vec::new(),
             touched: Vec::new(),
             touched_groups: Vec::new(),
@@ -313,6 +317,11 @@ impl StreamingAggregate {
 
     /// The key columns of the selected rows.
     fn key_columns(&self, batch: &RecordBatch, selected: Option<&[u32]>) -> Result<Vec<ArrayRef>> {
+        if self.keys.is_empty() {
+            // A global aggregation: every row in the one group of a constant key.
+            let rows = selected.map_or(batch.num_rows(), <[u32]>::len);
+            return Ok(vec![global_key(rows)]);
+        }
         self.keys
             .iter()
             .map(|key| match key {
@@ -472,7 +481,8 @@ impl StreamingAggregate {
     /// Applies one checkpoint batch: upserts the groups of rows not flagged removed, drops
     /// the flagged ones.
     fn apply_checkpoint(&mut self, batch: &RecordBatch) -> Result<()> {
-        let keys = self.keys.len();
+        // A global aggregation's groups are keyed by one constant column.
+        let keys = self.keys.len().max(1);
         let width: usize = self.aggregates.iter().map(|a| a.state.state_width()).sum();
         if batch.num_columns() != keys + width + 2 {
             return Err(state_mismatch(&format!(
@@ -549,6 +559,11 @@ fn filter_by<T: Copy>(values: &[T], keep: &[bool], wanted: bool) -> Vec<T> {
         .filter(|(_, k)| **k == wanted)
         .map(|(v, _)| *v)
         .collect()
+}
+
+/// The constant key of a global aggregation's one group, for `rows` rows.
+fn global_key(rows: usize) -> ArrayRef {
+    Arc::new(arrow::array::BooleanArray::from(vec![true; rows]))
 }
 
 /// The selected rows of `array` (all of them when `selected` is `None`).

@@ -389,3 +389,36 @@ fn a_restored_aggregation_continues_as_if_never_stopped() {
     let other = word_count(EmitMode::Update).checkpoint(true).unwrap();
     assert!(make().restore(other).is_err());
 }
+
+#[test]
+fn a_global_aggregation_has_one_group() {
+    let mut op = StreamingAggregate::new(
+        &schema(),
+        vec![],
+        vec![count_star()],
+        None,
+        EmitMode::Complete,
+        EvalContext::default(),
+    )
+    .unwrap();
+    let mut out = Output::default();
+    op.on_data(0, delivery(D1), &mut out).unwrap();
+    op.on_data(0, delivery(D2), &mut out).unwrap();
+    op.on_epoch_end(0, &mut out).unwrap();
+    let batches: Vec<RecordBatch> = out.drain().collect();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].num_rows(), 1);
+    assert_eq!(batches[0].column(0).as_primitive::<Int64Type>().value(0), 5);
+    let state = op.checkpoint(true).unwrap();
+    let mut restored = StreamingAggregate::new(
+        &schema(),
+        vec![],
+        vec![count_star()],
+        None,
+        EmitMode::Complete,
+        EvalContext::default(),
+    )
+    .unwrap();
+    restored.restore(state.clone()).unwrap();
+    assert_eq!(restored.checkpoint(true).unwrap(), state);
+}
