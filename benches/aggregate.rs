@@ -50,7 +50,7 @@ fn state_size(progress: &Option<StreamingQueryProgress>) -> (u64, f64) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let work = tempfile::tempdir()?;
+    let work = common::work_dir()?;
     let input = work.path().join("input");
     generate(&input, ROWS, FILES, EventTimes::Progressing)?;
     let spark = Session::builder().master("local[*]").get_or_create()?;

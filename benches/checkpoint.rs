@@ -45,7 +45,7 @@ fn aggregate() -> StreamingAggregate {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
+    let dir = common::work_dir()?;
     let store = StateStore::new(dir.path(), 0);
     let mut operator = aggregate();
     let mut out = Output::default();

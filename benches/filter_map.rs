@@ -1,6 +1,6 @@
 //! Throughput of the lab's Part 4.1 pipeline (with_column value*2, to_timestamp,
 //! filter value > 100) into a Parquet file sink, against the raw arrow-json decode rate
-//! of the same files measured in the same run; and the fixed cost of one epoch.
+//! of the same files measured in the same run. The fixed cost of one epoch is `benches/epoch.rs`.
 //!
 //! `cargo bench --bench filter_map` (release build). Figures are ratios against the
 //! baseline measured in the same invocation, because machines are shared and noisy.
@@ -31,7 +31,7 @@ fn spate_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let work = tempfile::tempdir()?;
+    let work = common::work_dir()?;
     let input = work.path().join("input");
     generate(&input, ROWS, FILES, EventTimes::Shuffled)?;
     let spark = Session::builder().master("local[*]").get_or_create()?;
@@ -86,26 +86,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         no_sink_rate / decode_rate
     );
 
-    // Fixed cost of an epoch: many one-row files through a memory sink.
-    let tiny = work.path().join("tiny");
-    let epochs = 200;
-    generate(&tiny, epochs, epochs, EventTimes::Shuffled)?;
-    let start = Instant::now();
-    let query = spark
-        .read_stream()
-        .format("json")
-        .schema(SCHEMA)
-        .option("maxFilesPerTrigger", 1)
-        .load(&tiny)?
-        .write_stream()
-        .format("memory")
-        .query_name("tiny")
-        .option("checkpointLocation", work.path().join("cp-tiny").display())
-        .trigger(Trigger::AvailableNow)
-        .start()?;
-    query.await_termination()?;
-    let per_epoch = start.elapsed() / epochs as u32;
-    println!("epoch overhead: {epochs} one-row epochs, {:.3} ms per epoch (offset + commit logs fsynced)", per_epoch.as_secs_f64() * 1e3);
     common::print_peak_rss();
     Ok(())
 }

@@ -39,7 +39,7 @@ fn run(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let work = tempfile::tempdir()?;
+    let work = common::work_dir()?;
     let spark = Session::builder().master("local[*]").get_or_create()?;
     let events = |path: &Path| -> spate::Result<DataFrame> {
         spark

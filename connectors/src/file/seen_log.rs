@@ -249,7 +249,14 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
                 return;
             }
         };
-        for (id, compact) in files.into_iter().filter(|(id, _)| *id < min_compaction) {
+        let mut candidates: Vec<(u64, bool)> = files
+            .into_iter()
+            .filter(|(id, _)| *id < min_compaction)
+            .collect();
+        candidates.sort_unstable();
+        // Batches are written in id order, so the first file that is not yet expired ends
+        // the scan: one stat per call instead of one per retained file.
+        for (id, compact) in candidates {
             let path = if compact {
                 self.dir.join(format!("{id}{COMPACT_SUFFIX}"))
             } else {
@@ -260,10 +267,11 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
                 (Ok(modified), Some(before)) => modified <= before,
                 _ => false,
             };
-            if expired {
-                if let Err(error) = std::fs::remove_file(&path) {
-                    tracing::warn!(path = %path.display(), %error, "cannot delete an expired log file");
-                }
+            if !expired {
+                break;
+            }
+            if let Err(error) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), %error, "cannot delete an expired log file");
             }
         }
     }
