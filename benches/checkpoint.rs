@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench checkpoint` (release build).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use arrow::array::{Float64Array, Int64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use spate::functions::{avg, col, count_star, sum};
