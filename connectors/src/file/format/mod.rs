@@ -31,6 +31,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use chrono::FixedOffset;
 use columns::{Column, Kind};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -496,26 +497,82 @@ impl FileDecoder {
                 self.json = None;
                 return Ok(None);
             }
-            // Chunks end after a `\n`, so a `\r\n` pair is never split.
-            let rest = &data[*position..];
-            let mut end = 0;
-            for _ in 0..self.options.batch_size.max(1) {
-                match memchr2(b'\n', b'\n', &rest[end..]) {
-                    Some(i) => end += i + 1,
-                    None => {
-                        end = rest.len();
-                        break;
-                    }
-                }
+            // One chunk of `batch_size` lines per decoding thread, decoded side by side and
+            // queued in file order.
+            let chunks = split_lines(
+                &data[*position..],
+                self.options.batch_size.max(1),
+                rayon::current_num_threads(),
+            );
+            let base = *position;
+            let first_line = *line;
+            let decoded: Vec<_> = chunks
+                .par_iter()
+                .map(|chunk| {
+                    json::decode(
+                        &data[base + chunk.start..base + chunk.end],
+                        first_line + chunk.first_line,
+                        &self.path,
+                        &self.schema,
+                        &self.options,
+                    )
+                })
+                .collect();
+            if let Some(last) = chunks.last() {
+                *position = base + last.end;
+                *line = first_line + last.first_line + last.lines;
             }
-            let (batches, last_line) =
-                json::decode(&rest[..end], *line, &self.path, &self.schema, &self.options)?;
-            *position += end;
-            *line = last_line + 1;
-            self.ready
-                .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
+            for result in decoded {
+                let (batches, _) = result?;
+                self.ready
+                    .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
+            }
         }
     }
+}
+
+/// A run of whole lines within a buffer: its byte range, the number of lines before it
+/// (counted from the buffer's start) and its own line count.
+#[derive(Debug, PartialEq)]
+struct LineChunk {
+    start: usize,
+    end: usize,
+    first_line: usize,
+    lines: usize,
+}
+
+/// Splits the start of `data` into up to `max_chunks` chunks of `lines_per_chunk` lines,
+/// counting lines as [`Lines`] does, so that no chunk splits a `\r\n` pair.
+fn split_lines(data: &[u8], lines_per_chunk: usize, max_chunks: usize) -> Vec<LineChunk> {
+    let mut chunks = Vec::with_capacity(max_chunks);
+    let mut position = 0;
+    let mut lines_before = 0;
+    while position < data.len() && chunks.len() < max_chunks.max(1) {
+        let start = position;
+        let mut lines = 0;
+        while lines < lines_per_chunk && position < data.len() {
+            lines += 1;
+            position = match memchr2(b'\n', b'\r', &data[position..]) {
+                Some(i) => {
+                    let end = position + i;
+                    if data[end] == b'\r' && data.get(end + 1) == Some(&b'\n') {
+                        end + 2
+                    } else {
+                        end + 1
+                    }
+                }
+                None => data.len(),
+            };
+        }
+        chunks.push(LineChunk {
+            start,
+            end: position,
+            first_line: lines_before,
+            lines,
+        });
+        lines_before += lines;
+    }
+    chunks
 }
 
 /// Lines split like Hadoop's `LineRecordReader`: `\n`, `\r` or `\r\n` end a line; a final
@@ -856,6 +913,27 @@ mod tests {
             matches!(error, DecodeError::Malformed { line: 4, .. }),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn line_chunks_count_lines_as_hadoop_does() {
+        let chunk = |start, end, first_line, lines| LineChunk {
+            start,
+            end,
+            first_line,
+            lines,
+        };
+        // `a\r\n` is one line, `b\r` another, `c` without terminator a third.
+        assert_eq!(
+            split_lines(b"a\r\nb\rc\n\nd", 2, 8),
+            vec![chunk(0, 5, 0, 2), chunk(5, 8, 2, 2), chunk(8, 9, 4, 1)]
+        );
+        assert_eq!(
+            split_lines(b"a\nb\nc\n", 1, 2).len(),
+            2,
+            "at most max_chunks"
+        );
+        assert!(split_lines(b"", 4, 4).is_empty());
     }
 
     #[test]
