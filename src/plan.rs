@@ -18,7 +18,7 @@ use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::source::{BatchMap, MappedSource};
-use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology};
+use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology, Trigger};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -392,6 +392,7 @@ pub(crate) fn plan_query(
     options: &HashMap<String, String>,
     query_name: Option<&str>,
     late_rows: Option<BatchFunction>,
+    trigger: Trigger,
 ) -> Result<Topology> {
     let session = &df.session;
     let time_zone = session.time_zone()?;
@@ -401,6 +402,10 @@ pub(crate) fn plan_query(
         time_zone,
         mode: match mode {
             OutputMode::Append => EmitMode::Append,
+            // Continuous: updates flow as rows arrive, not once per epoch.
+            OutputMode::Update if matches!(trigger, Trigger::Continuous(_)) => {
+                EmitMode::UpdateOnArrival
+            }
             OutputMode::Update => EmitMode::Update,
             OutputMode::Complete => EmitMode::Complete,
         },

@@ -206,6 +206,7 @@ impl DataStreamWriter {
             &self.options,
             self.query_name.as_deref(),
             self.late_rows.take(),
+            self.trigger,
         )?;
         let mut config = QueryConfig::new(checkpoint);
         config.name = self.query_name.clone();
@@ -229,6 +230,9 @@ impl DataStreamWriter {
             "spark.sql.streaming.noDataProgressEventInterval",
             "10000",
         )?);
+        config.continuous_linger = spate_runtime::parse_interval(
+            &session.conf_or("spate.streaming.continuous.linger", "1 millisecond"),
+        )?;
         config.watermark_policy = session
             .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
             .parse()?;

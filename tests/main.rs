@@ -3,6 +3,7 @@
 mod actors;
 mod api;
 mod conformance;
+mod continuous;
 mod crash;
 mod monitoring;
 mod support;

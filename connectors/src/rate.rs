@@ -5,6 +5,8 @@
 //! start time is kept in `sources/<i>/0` so a restart continues the sequence); second `s`
 //! holds values `valueAtSecond(s-1) .. valueAtSecond(s)`, their timestamps evenly spread over
 //! the second, split into `numPartitions` interleaved partitions as Spark splits them.
+//! With the continuous trigger, `rate` offsets are milliseconds (`{"ms":n}`): the values of
+//! a second come due evenly over it, and each is read once its timestamp has passed.
 //! `rate-micro-batch`: batch `k` holds values `k·n .. k·n+n-1`, all stamped
 //! `startTimestamp + k·advanceMillisPerBatch`, whatever the wall clock says.
 
@@ -40,6 +42,8 @@ pub struct RateSource {
     partitions: i64,
     /// `rate`: when the query first started, ms (from `sources/<i>/0`).
     creation_ms: Option<i64>,
+    /// Offsets in milliseconds (the continuous trigger), not whole seconds.
+    continuous: bool,
 }
 
 /// The generated rows' schema.
@@ -100,6 +104,15 @@ fn value_at_second(seconds: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
     }
 }
 
+/// How many values the first `ms` milliseconds produce: each second's values come due
+/// evenly over it.
+fn value_at_ms(ms: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
+    let (second, into_second) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let from = value_at_second(second, rows_per_second, ramp_up);
+    let to = value_at_second(second + 1, rows_per_second, ramp_up);
+    from + (to - from) * into_second / 1000
+}
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -145,6 +158,7 @@ impl RateSource {
                 false,
             )?,
             creation_ms: None,
+            continuous: false,
         })
     }
 
@@ -169,6 +183,15 @@ fn offset_number(offset: &Offset) -> Result<i64> {
     offset
         .as_i64()
         .ok_or_else(|| Error::IllegalArgument(format!("not a rate source offset: {offset}")))
+}
+
+/// A `rate` offset in milliseconds since the first start: whole seconds (Spark's
+/// micro-batch offsets) or `{"ms":n}` (continuous).
+fn offset_ms(offset: &Offset) -> Result<i64> {
+    match offset.get("ms") {
+        Some(ms) => offset_number(ms),
+        None => Ok(offset_number(offset)? * 1000),
+    }
 }
 
 /// One batch's rows, handed out once.
@@ -232,6 +255,16 @@ impl Source for RateSource {
         ))
     }
 
+    fn prepare_for_continuous(&mut self) -> Result<()> {
+        if let Mode::PerBatch { .. } = self.mode {
+            return Err(Error::Analysis(
+                "Data source rate-micro-batch does not support continuous processing.".into(),
+            ));
+        }
+        self.continuous = true;
+        Ok(())
+    }
+
     fn latest_offset(
         &mut self,
         start: Option<&Offset>,
@@ -240,7 +273,12 @@ impl Source for RateSource {
         Ok(Some(match self.mode {
             Mode::PerSecond { .. } => {
                 let creation = self.creation_ms.unwrap_or_else(now_ms);
-                serde_json::json!(((now_ms() - creation) / 1000).max(0))
+                let elapsed = (now_ms() - creation).max(0);
+                if self.continuous {
+                    serde_json::json!({ "ms": elapsed })
+                } else {
+                    serde_json::json!(elapsed / 1000)
+                }
             }
             Mode::PerBatch { .. } => {
                 serde_json::json!(start.map(offset_number).transpose()?.map_or(0, |s| s + 1))
@@ -249,21 +287,21 @@ impl Source for RateSource {
     }
 
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
-        let end = offset_number(end)?;
         let rows = match self.mode {
             Mode::PerSecond {
                 rows_per_second,
                 ramp_up_seconds,
             } => {
-                let start = start.map(offset_number).transpose()?.unwrap_or(0);
+                let start = start.map(offset_ms).transpose()?.unwrap_or(0);
+                let end = offset_ms(end)?;
                 let (from, to) = (
-                    value_at_second(start, rows_per_second, ramp_up_seconds),
-                    value_at_second(end, rows_per_second, ramp_up_seconds),
+                    value_at_ms(start, rows_per_second, ramp_up_seconds),
+                    value_at_ms(end, rows_per_second, ramp_up_seconds),
                 );
-                let creation = self.creation_ms.unwrap_or(0);
-                let start_ms = creation + start * 1000;
+                let start_ms = self.creation_ms.unwrap_or(0) + start;
+                // Spark spreads a batch's values evenly over its time range.
                 let ms_per_value = if to > from {
-                    ((end - start) * 1000) as f64 / (to - from) as f64
+                    (end - start) as f64 / (to - from) as f64
                 } else {
                     0.0
                 };
@@ -276,6 +314,7 @@ impl Source for RateSource {
                 start_ms,
                 advance_ms,
             } => {
+                let end = offset_number(end)?;
                 let stamp = start_ms + end * advance_ms;
                 self.rows(end * rows_per_batch, (end + 1) * rows_per_batch, |_| stamp)?
             }
@@ -362,6 +401,43 @@ mod tests {
         let mut again = RateSource::new(false, &options(&[("rowsPerSecond", "5")]), 1).unwrap();
         again.open(dir.path().to_path_buf()).unwrap();
         assert_eq!(again.creation_ms, Some(creation));
+    }
+
+    #[test]
+    fn continuous_offsets_are_milliseconds_and_split_seconds_evenly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut source = RateSource::new(
+            false,
+            &options(&[("rowsPerSecond", "10"), ("numPartitions", "1")]),
+            1,
+        )
+        .unwrap();
+        source.open(dir.path().to_path_buf()).unwrap();
+        source.prepare_for_continuous().unwrap();
+        let creation = source.creation_ms.unwrap();
+        let latest = source
+            .latest_offset(None, ReadLimit::Configured)
+            .unwrap()
+            .unwrap();
+        assert!(latest.get("ms").is_some_and(|ms| ms.as_i64() >= Some(0)));
+        // Ranges of 250 ms, 350 ms and 1400 ms: contiguous values, each stamped when it came
+        // due (never after its range ended), as micro-batch seconds stamp them.
+        let mut values: Vec<i64> = Vec::new();
+        let mut start: Option<Offset> = None;
+        for end in [250, 600, 2000] {
+            let end_offset = serde_json::json!({ "ms": end });
+            let mut reader = source.plan_batch(start.as_ref(), &end_offset).unwrap();
+            let batch = reader.next_batch().unwrap().unwrap();
+            let times = batch.column(0).as_primitive::<TimestampMicrosecondType>();
+            assert!(times.values().iter().all(|t| t / 1000 <= creation + end));
+            values.extend(batch.column(1).as_primitive::<Int64Type>().values().iter());
+            start = Some(end_offset);
+        }
+        assert_eq!(values, (0..20).collect::<Vec<i64>>());
+        assert_eq!(value_at_ms(250, 10, 0), 2);
+        assert_eq!(value_at_ms(3000, 10, 4), value_at_second(3, 10, 4));
+        let mut per_batch = RateSource::new(true, &options(&[("rowsPerBatch", "3")]), 1).unwrap();
+        assert!(per_batch.prepare_for_continuous().is_err());
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub trait Source: Send + 'static {
     /// From now on, offer only what is available at this moment (`Trigger.AvailableNow`).
     fn prepare_for_available_now(&mut self) -> Result<()>;
 
+    /// The query runs with the continuous trigger: offsets may be as fine-grained as the
+    /// source can make them, since the source is polled every few milliseconds.
+    fn prepare_for_continuous(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// The end offset of the next batch starting after `start`, within `limit`
     /// (`None` when the source has never had data).
     fn latest_offset(&mut self, start: Option<&Offset>, limit: ReadLimit)
@@ -117,6 +123,10 @@ impl Source for MappedSource {
 
     fn prepare_for_available_now(&mut self) -> Result<()> {
         self.inner.prepare_for_available_now()
+    }
+
+    fn prepare_for_continuous(&mut self) -> Result<()> {
+        self.inner.prepare_for_continuous()
     }
 
     fn latest_offset(

@@ -164,7 +164,8 @@ pub struct CollectSink {
     pub upstream: Option<Arc<AtomicUsize>>,
     /// The most rows the upstream source was ahead of this sink, seen at any write.
     pub max_ahead: Arc<AtomicUsize>,
-    received: usize,
+    /// Rows written so far, committed or not.
+    pub received: Arc<AtomicUsize>,
 }
 
 impl CollectSink {
@@ -177,7 +178,7 @@ impl CollectSink {
             delay_per_batch,
             upstream: None,
             max_ahead: Arc::default(),
-            received: 0,
+            received: Arc::default(),
         };
         (sink, committed)
     }
@@ -190,11 +191,10 @@ impl Sink for CollectSink {
 
     fn write(&mut self, _epoch: u64, batch: RecordBatch) -> Result<()> {
         std::thread::sleep(self.delay_per_batch);
-        self.received += batch.num_rows();
+        let received =
+            self.received.fetch_add(batch.num_rows(), Ordering::SeqCst) + batch.num_rows();
         if let Some(upstream) = &self.upstream {
-            let ahead = upstream
-                .load(Ordering::SeqCst)
-                .saturating_sub(self.received);
+            let ahead = upstream.load(Ordering::SeqCst).saturating_sub(received);
             self.max_ahead.fetch_max(ahead, Ordering::SeqCst);
         }
         self.pending.push(batch);

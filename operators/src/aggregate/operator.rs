@@ -27,6 +27,10 @@ pub enum EmitMode {
     Append,
     /// The groups the epoch changed; groups the watermark passed leave the state silently.
     Update,
+    /// Beyond Spark, for the continuous trigger: the groups each input batch changed, as
+    /// soon as it is processed (a group changed twice in an epoch is emitted twice); groups
+    /// the watermark passed leave the state silently.
+    UpdateOnArrival,
     /// Every group, every epoch; nothing is ever dropped or evicted.
     Complete,
 }
@@ -56,6 +60,9 @@ struct Scratch {
     starts: Vec<i64>,
     ids: Vec<u32>,
     created: Vec<u32>,
+    /// Per group: the last input batch that changed it, counting batches (`UpdateOnArrival`).
+    batch_marks: Vec<u64>,
+    batches: u64,
 }
 
 /// A streaming `groupBy(keys).agg(aggregates)`.
@@ -409,6 +416,22 @@ impl StreamingAggregate {
         Ok(())
     }
 
+    /// The groups the last processed input batch changed, in first-change order.
+    fn last_batch_groups(&mut self) -> Vec<u32> {
+        let scratch = &mut self.scratch;
+        scratch.batches += 1;
+        scratch.batch_marks.resize(self.table.len(), 0);
+        let mut groups = Vec::new();
+        for &id in &scratch.ids {
+            let mark = &mut scratch.batch_marks[id as usize];
+            if *mark != scratch.batches {
+                *mark = scratch.batches;
+                groups.push(id);
+            }
+        }
+        groups
+    }
+
     /// The result rows of `groups`.
     fn rows_of(&self, groups: &[u32]) -> Result<RecordBatch> {
         let keys = self.table.key_columns(groups)?;
@@ -661,14 +684,21 @@ impl Operator for StreamingAggregate {
         Ok(())
     }
 
-    fn on_data(&mut self, _port: usize, batch: RecordBatch, _out: &mut Output) -> Result<()> {
+    fn on_data(&mut self, _port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
         let start = Instant::now();
         let result = self.process(&batch);
         self.counts.updates_time += start.elapsed();
-        result
+        result?;
+        if self.mode == EmitMode::UpdateOnArrival {
+            let groups = self.last_batch_groups();
+            if !groups.is_empty() {
+                out.emit(self.rows_of(&groups)?);
+            }
+        }
+        Ok(())
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
@@ -698,8 +728,10 @@ impl Operator for StreamingAggregate {
                 let all: Vec<u32> = (0..self.table.len() as u32).collect();
                 out.emit(self.rows_of(&all)?);
             }
-            EmitMode::Update => {
-                out.emit(self.rows_of(&self.touched_groups)?);
+            EmitMode::Update | EmitMode::UpdateOnArrival => {
+                if self.mode == EmitMode::Update {
+                    out.emit(self.rows_of(&self.touched_groups)?);
+                }
                 if let Some((_, evict)) = self.watermarks_micros() {
                     removed = self.evict(evict, false)?.1;
                 }

@@ -166,6 +166,30 @@ fn update_emits_changed_groups_and_evicts_silently() {
 }
 
 #[test]
+fn update_on_arrival_emits_each_batchs_groups_at_once() {
+    let mut op = word_count(EmitMode::UpdateOnArrival);
+    let mut out = Output::default();
+    op.on_watermark(
+        &Watermarks {
+            epoch: 0,
+            late: 0,
+            evict: 0,
+        },
+        &mut out,
+    )
+    .unwrap();
+    op.on_data(0, delivery(D1), &mut out).unwrap();
+    assert_eq!(rows(&mut out), [row(0, "cat", 2), row(0, "dog", 1)]);
+    // A group changed again in the same epoch is emitted again, with its new value.
+    op.on_data(0, delivery(D2), &mut out).unwrap();
+    assert_eq!(rows(&mut out), [row(0, "dog", 2), row(10, "cat", 1)]);
+    // The epoch's end emits nothing more, and counts every group it changed.
+    let report = op.on_epoch_end(0, &mut out).unwrap();
+    assert_eq!(rows(&mut out), []);
+    assert_eq!(report.state.unwrap().num_rows_updated, 3);
+}
+
+#[test]
 fn complete_keeps_everything_and_counts_late_rows() {
     let mut op = word_count(EmitMode::Complete);
     let w = |m| Some(m);

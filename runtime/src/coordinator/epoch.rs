@@ -1,13 +1,11 @@
 //! Bookkeeping of the epoch in flight, and its progress report.
 
 use crate::checkpoint::{OffsetSeq, OffsetSeqMetadata};
-use crate::error::Result;
 use crate::host::Shutdown;
 use crate::operator::{EpochReport, WatermarkReport};
 use crate::progress::{rate, SinkProgress, SourceProgress, StreamingQueryProgress};
-use crate::source::{BatchReader, Offset};
+use crate::source::Offset;
 use actix::Recipient;
-use arrow::record_batch::RecordBatch;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,15 +29,6 @@ pub fn iso_millis(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The reader of a source that has no offset yet: no rows.
-pub struct NoRows;
-
-impl BatchReader for NoRows {
-    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        Ok(None)
-    }
-}
-
 /// One source's part of an epoch.
 pub struct SourceRange {
     pub description: String,
@@ -56,6 +45,8 @@ pub struct RunningEpoch {
     pub data_start: Instant,
     pub offsets: OffsetSeq,
     pub sources: Vec<SourceRange>,
+    /// A continuous epoch still taking new ranges.
+    pub open: bool,
     reports: Vec<Option<EpochReport>>,
     durations: BTreeMap<String, u64>,
 }
@@ -75,6 +66,7 @@ impl RunningEpoch {
                 offsets: Vec::new(),
             },
             sources: Vec::with_capacity(sources),
+            open: false,
             reports: vec![None; operators],
             durations: BTreeMap::new(),
         }

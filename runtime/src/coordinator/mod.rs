@@ -2,6 +2,7 @@
 //! the write-ahead offset log, the epoch itself, sink commits and the commit log
 //! (SEMANTICS.md §1), and publishes status and progress.
 
+mod continuous;
 mod epoch;
 mod start;
 mod trigger;
@@ -16,7 +17,7 @@ pub use watermark::{WatermarkPolicy, WatermarkTracker};
 
 use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
 use crate::error::{Error, Result};
-use crate::host::{Finish, NodeEvent, ReadEpoch, Shutdown, SourceActor};
+use crate::host::{CloseEpoch, Finish, NodeEvent, OpenEpoch, ReadRange, Shutdown, SourceActor};
 use crate::listener::{QueryEvent, QueryIdleEvent, QueryProgressEvent, QueryTerminatedEvent};
 use crate::message::Watermarks;
 use crate::progress::{
@@ -83,6 +84,8 @@ pub struct Coordinator {
     getting_offsets_status: String,
     /// Tells the source actors to stop reading once the query terminates.
     cancel_reads: Arc<AtomicBool>,
+    /// A `Tick` of the continuous trigger's ticker waits in the mailbox.
+    tick_queued: Arc<AtomicBool>,
     finishing: bool,
     nodes_to_end: usize,
     previous_trigger_start: Option<Instant>,
@@ -98,12 +101,23 @@ impl Actor for Coordinator {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        if self.config.trigger == Trigger::AvailableNow {
-            for slot in &mut self.sources {
-                if let Err(error) = slot.source.prepare_for_available_now() {
-                    return self.fail(error, ctx);
-                }
+        for slot in &mut self.sources {
+            let prepared = match self.config.trigger {
+                Trigger::AvailableNow => slot.source.prepare_for_available_now(),
+                Trigger::Continuous(_) => slot.source.prepare_for_continuous(),
+                _ => Ok(()),
+            };
+            if let Err(error) = prepared {
+                return self.fail(error, ctx);
             }
+        }
+        if let Trigger::Continuous(_) = self.config.trigger {
+            continuous::start_ticker(
+                ctx.address(),
+                self.config.continuous_linger,
+                self.tick_queued.clone(),
+                self.cancel_reads.clone(),
+            );
         }
         ctx.notify(Tick);
     }
@@ -190,6 +204,10 @@ impl Coordinator {
                     };
                     schedule_tick(ctx, delay);
                 }
+                // The ticker polls again after its linger.
+                Trigger::Continuous(_) => {
+                    self.set_status("Waiting for data to arrive", Some(false), false)
+                }
             }
             return Ok(());
         }
@@ -201,10 +219,16 @@ impl Coordinator {
             },
             offsets: ends,
         };
-        self.start_epoch(entry, true, trigger_start, latest_offset_time)
+        match self.config.trigger {
+            Trigger::Continuous(interval) => {
+                self.open_continuous_epoch(entry, interval, trigger_start, latest_offset_time, ctx)
+            }
+            _ => self.start_epoch(entry, true, trigger_start, latest_offset_time),
+        }
     }
 
-    /// Writes the offset log (unless re-running a logged epoch) and tells the sources to read.
+    /// Writes the offset log (unless re-running a logged epoch), tells the sources to read
+    /// the epoch's ranges and closes it.
     fn start_epoch(
         &mut self,
         entry: OffsetSeq,
@@ -212,10 +236,8 @@ impl Coordinator {
         trigger_start: Instant,
         latest_offset_time: Duration,
     ) -> Result<()> {
-        let batch_id = self.next_batch;
-        self.follow_up = false;
         let mut epoch = RunningEpoch::new(
-            batch_id,
+            self.next_batch,
             trigger_start,
             self.sources.len(),
             self.operators.len(),
@@ -224,14 +246,8 @@ impl Coordinator {
         if write_log {
             self.set_status("Writing offsets to log", Some(true), true);
             let wal_start = Instant::now();
-            self.checkpoint.offsets.add(batch_id, &entry)?;
+            self.checkpoint.offsets.add(epoch.batch_id, &entry)?;
             epoch.record("walCommit", wal_start.elapsed());
-        }
-        // Batch N-1 is finished: let the sources clean up (e.g. cleanSource).
-        for slot in &mut self.sources {
-            if let Some(committed) = &slot.committed {
-                slot.source.commit(committed)?;
-            }
         }
         let has_data = self
             .sources
@@ -243,36 +259,76 @@ impl Coordinator {
         } else {
             self.set_status("No new data but cleaning up state", Some(false), true);
         }
-        let watermarks = Watermarks {
-            epoch: batch_id,
-            late: self.previous_batch_watermark_ms,
-            evict: entry.metadata.batch_watermark_ms,
-        };
-        self.previous_batch_watermark_ms = entry.metadata.batch_watermark_ms;
         let get_batch_start = Instant::now();
-        for (slot, end) in self.sources.iter_mut().zip(&entry.offsets) {
-            let reader = match end {
-                Some(end) if Some(end) != slot.committed.as_ref() => {
-                    slot.source.plan_batch(slot.committed.as_ref(), end)?
-                }
-                _ => Box::new(epoch::NoRows),
-            };
-            epoch.sources.push(epoch::SourceRange {
-                description: slot.source.description(),
-                start: slot.committed.clone(),
-                end: end.clone(),
-                rows: None,
-            });
-            slot.actor.do_send(ReadEpoch {
-                watermarks,
-                reader,
-                cancel: self.cancel_reads.clone(),
-            });
+        self.open_epoch(&mut epoch, &entry.metadata)?;
+        for (index, end) in entry.offsets.iter().enumerate() {
+            if let Some(end) = end {
+                self.read_range(&mut epoch, index, end)?;
+            }
         }
         epoch.record("getBatch", get_batch_start.elapsed());
         epoch.offsets = entry;
+        self.close_epoch(&epoch);
         self.running = Some(epoch);
         Ok(())
+    }
+
+    /// Opens `epoch`: the sources clean up after the previous batch, and the epoch's
+    /// watermarks flow from every source. Its ranges start at the committed offsets.
+    fn open_epoch(&mut self, epoch: &mut RunningEpoch, metadata: &OffsetSeqMetadata) -> Result<()> {
+        self.follow_up = false;
+        // Batch N-1 is finished: let the sources clean up (e.g. cleanSource).
+        for slot in &mut self.sources {
+            if let Some(committed) = &slot.committed {
+                slot.source.commit(committed)?;
+            }
+        }
+        let watermarks = Watermarks {
+            epoch: epoch.batch_id,
+            late: self.previous_batch_watermark_ms,
+            evict: metadata.batch_watermark_ms,
+        };
+        self.previous_batch_watermark_ms = metadata.batch_watermark_ms;
+        for slot in &self.sources {
+            epoch.sources.push(epoch::SourceRange {
+                description: slot.source.description(),
+                start: slot.committed.clone(),
+                end: slot.committed.clone(),
+                rows: None,
+            });
+            epoch.offsets.offsets.push(slot.committed.clone());
+            slot.actor.do_send(OpenEpoch { watermarks });
+        }
+        Ok(())
+    }
+
+    /// Extends source `index`'s range of the open `epoch` to `end`, and has the source read
+    /// the new part; nothing when `end` is where the range already ends.
+    fn read_range(&mut self, epoch: &mut RunningEpoch, index: usize, end: &Offset) -> Result<bool> {
+        let (Some(slot), Some(range)) = (self.sources.get_mut(index), epoch.sources.get_mut(index))
+        else {
+            return Ok(false);
+        };
+        if range.end.as_ref() == Some(end) {
+            return Ok(false);
+        }
+        let reader = slot.source.plan_batch(range.end.as_ref(), end)?;
+        slot.actor.do_send(ReadRange {
+            reader,
+            cancel: self.cancel_reads.clone(),
+        });
+        range.end = Some(end.clone());
+        epoch.offsets.offsets[index] = Some(end.clone());
+        Ok(true)
+    }
+
+    /// Closes `epoch`: every source sends its barrier after the ranges it read.
+    fn close_epoch(&self, epoch: &RunningEpoch) {
+        for slot in &self.sources {
+            slot.actor.do_send(CloseEpoch {
+                epoch: epoch.batch_id,
+            });
+        }
     }
 
     /// Every source and operator finished the running epoch: commit it.
@@ -516,9 +572,21 @@ impl Handler<Tick> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, _: Tick, ctx: &mut Context<Self>) {
-        let span = tracing::debug_span!("trigger", query = %self.id, batch = self.next_batch);
-        let _entered = span.enter();
-        if let Err(error) = self.trigger(ctx) {
+        self.tick_queued.store(false, Ordering::Release);
+        let result = match self.running.take_if(|epoch| epoch.open) {
+            Some(mut epoch) => {
+                let polled = self.poll_open_epoch(&mut epoch);
+                self.running = Some(epoch);
+                polled
+            }
+            None => {
+                let span =
+                    tracing::debug_span!("trigger", query = %self.id, batch = self.next_batch);
+                let _entered = span.enter();
+                self.trigger(ctx)
+            }
+        };
+        if let Err(error) = result {
             self.fail(error, ctx);
         }
     }
@@ -529,8 +597,14 @@ impl Handler<StopQuery> for Coordinator {
 
     fn handle(&mut self, _: StopQuery, ctx: &mut Context<Self>) {
         self.stop_requested = true;
-        if self.running.is_none() {
-            self.finish(ctx);
+        match &self.running {
+            None => self.finish(ctx),
+            Some(epoch) if epoch.open => {
+                if let Err(error) = self.close_continuous_epoch(epoch.batch_id) {
+                    self.fail(error, ctx);
+                }
+            }
+            Some(_) => {}
         }
     }
 }

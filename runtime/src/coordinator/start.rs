@@ -41,6 +41,8 @@ pub struct QueryConfig {
     pub pinned_conf: BTreeMap<String, String>,
     /// The session's listeners.
     pub listeners: Option<ListenerBus>,
+    /// Continuous trigger: how often the sources are checked for new data.
+    pub continuous_linger: Duration,
 }
 
 impl QueryConfig {
@@ -58,6 +60,7 @@ impl QueryConfig {
             watermark_policy: WatermarkPolicy::Min,
             pinned_conf: BTreeMap::new(),
             listeners: None,
+            continuous_linger: Duration::from_millis(1),
         }
     }
 }
@@ -275,6 +278,7 @@ pub fn start_query(
         stop_requested: false,
         getting_offsets_status,
         cancel_reads: Arc::default(),
+        tick_queued: Arc::default(),
         finishing: false,
         nodes_to_end,
         previous_trigger_start: None,

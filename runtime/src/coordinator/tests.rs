@@ -311,3 +311,85 @@ fn an_operator_without_inputs_is_refused() {
         .unwrap();
     assert!(error.to_string().contains("has no input"), "{error}");
 }
+
+/// Waits (up to 10 s) until `condition` holds.
+fn wait_until(condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn continuous_epochs_pass_rows_on_at_once_and_commit_each_interval() {
+    use std::sync::atomic::Ordering;
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(None);
+    let run = || {
+        let mut topology = Topology::new();
+        let s = topology.add_source(Box::new(source.clone()));
+        let (sink, collected) = CollectSink::new(Duration::ZERO);
+        let received = sink.received.clone();
+        let k = topology.add_sink(Box::new(sink));
+        topology.connect(s, k, 0).unwrap();
+        let mut config = QueryConfig::new(dir.path());
+        config.trigger = Trigger::continuous("2 seconds").unwrap();
+        let query = start_query(&system, topology, config).unwrap();
+        (query, collected, received)
+    };
+    let committed_values = |collected: &crate::testing::Collected| -> Vec<(u64, Vec<i64>)> {
+        let epochs = collected.lock().unwrap();
+        epochs
+            .iter()
+            .map(|(e, b)| (*e, b.iter().flat_map(values_of).collect()))
+            .collect()
+    };
+
+    let (query, collected, received) = run();
+    source.push(values(&[1, 2]));
+    // The rows reach the sink while their epoch is still open.
+    wait_until(|| received.load(Ordering::SeqCst) == 2);
+    assert!(collected.lock().unwrap().is_empty());
+    source.push(values(&[3]));
+    wait_until(|| received.load(Ordering::SeqCst) == 3);
+    query.process_all_available().unwrap();
+    let epochs = committed_values(&collected);
+    assert_eq!(
+        epochs
+            .iter()
+            .flat_map(|(_, v)| v.clone())
+            .collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(epochs[0].0, 0);
+    let last = epochs.len() as u64 - 1;
+    let logged: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join(format!("offsets/{last}")))
+            .unwrap()
+            .lines()
+            .nth(2)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(logged, serde_json::json!({"index": 2}));
+    assert!(dir.path().join(format!("commits/{last}")).exists());
+    let progress = query.last_progress().unwrap();
+    assert_eq!(progress.batch_id, last);
+    assert_eq!(progress.sources[0].end_offset, Some(logged));
+
+    // Stopping closes the open epoch at once: its rows commit.
+    source.push(values(&[4]));
+    wait_until(|| received.load(Ordering::SeqCst) == 4);
+    query.stop();
+    let epochs = committed_values(&collected);
+    assert_eq!(epochs.last(), Some(&(last + 1, vec![4])));
+
+    // A restart reads nothing twice.
+    let (query, collected, received) = run();
+    source.push(values(&[5]));
+    wait_until(|| received.load(Ordering::SeqCst) == 1);
+    query.stop();
+    assert_eq!(committed_values(&collected), [(last + 2, vec![5])]);
+}

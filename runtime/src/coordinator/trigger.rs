@@ -13,6 +13,9 @@ pub enum Trigger {
     Once,
     /// Everything available at start, in as many batches as the read limits require, then stop.
     AvailableNow,
+    /// Rows flow as they arrive; an epoch (a checkpoint of offsets, state and sink output)
+    /// ends every interval.
+    Continuous(Duration),
 }
 
 impl Default for Trigger {
@@ -25,6 +28,18 @@ impl Trigger {
     /// `Trigger.ProcessingTime("5 seconds")`.
     pub fn processing_time(interval: &str) -> Result<Self> {
         Ok(Trigger::ProcessingTime(parse_interval(interval)?))
+    }
+
+    /// `Trigger.Continuous("1 second")`: the interval between epoch checkpoints (at least
+    /// 1 ms).
+    pub fn continuous(interval: &str) -> Result<Self> {
+        let interval = parse_interval(interval)?;
+        if interval < Duration::from_millis(1) {
+            return Err(Error::IllegalArgument(format!(
+                "the continuous trigger interval must be at least 1 millisecond, not {interval:?}"
+            )));
+        }
+        Ok(Trigger::Continuous(interval))
     }
 
     /// Delay from `now_ms` (ms since the epoch) to the next trigger, after a trigger that
@@ -149,5 +164,18 @@ mod tests {
         assert_eq!(Trigger::default().next_delay(0, 5), Duration::ZERO);
         let sub_millisecond = Trigger::processing_time("500 microseconds").unwrap();
         assert_eq!(sub_millisecond.next_delay(12_500, 13_000), Duration::ZERO);
+    }
+
+    #[test]
+    fn continuous_intervals_are_at_least_a_millisecond() {
+        assert_eq!(
+            Trigger::continuous("1 second").unwrap(),
+            Trigger::Continuous(Duration::from_secs(1))
+        );
+        assert!(Trigger::continuous("500 microseconds").is_err());
+        assert!(Trigger::continuous("soon").is_err());
+        // The next epoch opens as soon as the previous one committed.
+        let trigger = Trigger::continuous("1 second").unwrap();
+        assert_eq!(trigger.next_delay(12_500, 13_000), Duration::ZERO);
     }
 }

@@ -6,20 +6,39 @@ use super::forward::forward;
 use crate::message::{Barrier, Message, Watermarks};
 use crate::source::BatchReader;
 use actix::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Read one epoch's rows and send them, framed by the epoch's watermarks and barrier.
-pub struct ReadEpoch {
+/// Open an epoch: send its watermarks downstream.
+pub struct OpenEpoch {
     /// The epoch's watermarks (its id included).
     pub watermarks: Watermarks,
-    /// Reader of the epoch's offset range.
+}
+
+impl actix::Message for OpenEpoch {
+    type Result = ();
+}
+
+/// Read the rows of one offset range of the open epoch and send them downstream. A
+/// micro-batch epoch has one range; a continuous epoch one per discovery of new data.
+pub struct ReadRange {
+    /// Reader of the range.
     pub reader: Box<dyn BatchReader>,
     /// Set when the query ends: stop reading.
     pub cancel: Arc<AtomicBool>,
 }
 
-impl actix::Message for ReadEpoch {
+impl actix::Message for ReadRange {
+    type Result = ();
+}
+
+/// Close the open epoch: send its barrier downstream, after every range read before.
+pub struct CloseEpoch {
+    /// The epoch.
+    pub epoch: u64,
+}
+
+impl actix::Message for CloseEpoch {
     type Result = ();
 }
 
@@ -35,6 +54,11 @@ pub struct SourceActor {
     index: usize,
     outputs: Arc<[Edge]>,
     events: Recipient<NodeEvent>,
+    /// The open epoch and the rows read in it so far (shared with the reading futures).
+    epoch: u64,
+    rows: Arc<AtomicU64>,
+    /// A range failed: the query stops, nothing more is sent.
+    failed: Arc<AtomicBool>,
 }
 
 impl SourceActor {
@@ -44,7 +68,22 @@ impl SourceActor {
             index,
             outputs: outputs.into(),
             events,
+            epoch: 0,
+            rows: Arc::default(),
+            failed: Arc::default(),
         }
+    }
+
+    /// Sends `message` on every edge, waiting for credits; the actor takes no other
+    /// message until it is sent.
+    fn send_all(&self, message: Message, ctx: &mut Context<Self>) {
+        let edges = self.outputs.clone();
+        let send = async move {
+            for edge in edges.iter() {
+                edge.send(message.clone()).await;
+            }
+        };
+        ctx.wait(send.into_actor(self));
     }
 }
 
@@ -52,26 +91,30 @@ impl Actor for SourceActor {
     type Context = Context<Self>;
 }
 
-impl Handler<ReadEpoch> for SourceActor {
+impl Handler<OpenEpoch> for SourceActor {
     type Result = ();
 
-    fn handle(&mut self, read: ReadEpoch, ctx: &mut Context<Self>) {
-        let ReadEpoch {
-            watermarks,
-            mut reader,
-            cancel,
-        } = read;
+    fn handle(&mut self, open: OpenEpoch, ctx: &mut Context<Self>) {
+        self.epoch = open.watermarks.epoch;
+        self.rows.store(0, Ordering::Relaxed);
+        self.send_all(Message::Watermark(open.watermarks), ctx);
+    }
+}
+
+impl Handler<ReadRange> for SourceActor {
+    type Result = ();
+
+    fn handle(&mut self, read: ReadRange, ctx: &mut Context<Self>) {
+        let ReadRange { mut reader, cancel } = read;
         let edges = self.outputs.clone();
         let events = self.events.clone();
         let index = self.index;
-        let epoch = watermarks.epoch;
+        let epoch = self.epoch;
+        let rows = self.rows.clone();
+        let failed = self.failed.clone();
         let run = async move {
-            for edge in edges.iter() {
-                edge.send(Message::Watermark(watermarks)).await;
-            }
-            let mut rows = 0u64;
             loop {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
                     return;
                 }
                 let batch = {
@@ -80,30 +123,49 @@ impl Handler<ReadEpoch> for SourceActor {
                 };
                 match batch {
                     Ok(Some(batch)) => {
-                        rows += batch.num_rows() as u64;
+                        rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
                         let message = Message::Data(batch);
                         for edge in edges.iter() {
                             edge.send(message.clone()).await;
                         }
                     }
-                    Ok(None) => break,
+                    Ok(None) => return,
                     Err(error) => {
                         tracing::error!(source = index, %error, "source failed");
+                        failed.store(true, Ordering::Relaxed);
                         events.do_send(NodeEvent::Failed(error));
                         return;
                     }
                 }
             }
+        };
+        ctx.wait(run.into_actor(self));
+    }
+}
+
+impl Handler<CloseEpoch> for SourceActor {
+    type Result = ();
+
+    fn handle(&mut self, close: CloseEpoch, ctx: &mut Context<Self>) {
+        if self.failed.load(Ordering::Relaxed) {
+            return;
+        }
+        let edges = self.outputs.clone();
+        let events = self.events.clone();
+        let index = self.index;
+        let rows = self.rows.load(Ordering::Relaxed);
+        let send = async move {
+            let barrier = Message::Barrier(Barrier { epoch: close.epoch });
             for edge in edges.iter() {
-                edge.send(Message::Barrier(Barrier { epoch })).await;
+                edge.send(barrier.clone()).await;
             }
             events.do_send(NodeEvent::SourceRead {
                 source: index,
-                epoch,
+                epoch: close.epoch,
                 rows,
             });
         };
-        ctx.wait(run.into_actor(self));
+        ctx.wait(send.into_actor(self));
     }
 }
 

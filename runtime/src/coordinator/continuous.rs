@@ -1,0 +1,130 @@
+//! The continuous trigger. The sources are polled every `linger`; the first new data opens
+//! an epoch, and while it is open every further range is read the moment it is found, so
+//! rows flow through the operators as they arrive. When the interval is over, the epoch's
+//! final offsets go to the offset log, its barrier follows its rows, and it commits as any
+//! epoch does; the next poll after the commit opens the next one. No epoch runs without
+//! new data, as with the other triggers.
+
+use super::{Coordinator, RunningEpoch, Tick};
+use crate::checkpoint::OffsetSeq;
+use crate::error::Result;
+use crate::source::ReadLimit;
+use actix::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The open continuous epoch's interval is over: close it.
+pub(super) struct EpochDue {
+    pub batch_id: u64,
+}
+
+impl actix::Message for EpochDue {
+    type Result = ();
+}
+
+/// Sends the coordinator a `Tick` every `linger` from a thread of its own (an actor timer
+/// ticks in whole milliseconds), with at most one tick queued. The thread ends with the
+/// query.
+pub(super) fn start_ticker(
+    coordinator: Addr<Coordinator>,
+    linger: Duration,
+    tick_queued: Arc<AtomicBool>,
+    stopped: Arc<AtomicBool>,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("spate-continuous-ticker".into())
+        .spawn(move || loop {
+            std::thread::sleep(linger);
+            if stopped.load(Ordering::Relaxed) || !coordinator.connected() {
+                return;
+            }
+            if !tick_queued.swap(true, Ordering::AcqRel) {
+                coordinator.do_send(Tick);
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "the continuous trigger's ticker did not start");
+    }
+}
+
+impl Coordinator {
+    /// Opens a continuous epoch for the ranges up to `entry`'s offsets; it closes after
+    /// `interval`.
+    pub(super) fn open_continuous_epoch(
+        &mut self,
+        entry: OffsetSeq,
+        interval: Duration,
+        trigger_start: Instant,
+        latest_offset_time: Duration,
+        ctx: &mut Context<Self>,
+    ) -> Result<()> {
+        let mut epoch = RunningEpoch::new(
+            self.next_batch,
+            trigger_start,
+            self.sources.len(),
+            self.operators.len(),
+        );
+        epoch.record("latestOffset", latest_offset_time);
+        epoch.open = true;
+        self.set_status("Processing new data", Some(true), true);
+        self.open_epoch(&mut epoch, &entry.metadata)?;
+        epoch.offsets.metadata = entry.metadata;
+        for (index, end) in entry.offsets.iter().enumerate() {
+            if let Some(end) = end {
+                self.read_range(&mut epoch, index, end)?;
+            }
+        }
+        ctx.notify_later(
+            EpochDue {
+                batch_id: epoch.batch_id,
+            },
+            interval,
+        );
+        self.running = Some(epoch);
+        Ok(())
+    }
+
+    /// Reads whatever the sources offer beyond the open epoch's ranges.
+    pub(super) fn poll_open_epoch(&mut self, epoch: &mut RunningEpoch) -> Result<()> {
+        for index in 0..self.sources.len() {
+            let start = epoch.offsets.offsets[index].clone();
+            let end = self.sources[index]
+                .source
+                .latest_offset(start.as_ref(), ReadLimit::Configured)?;
+            if let Some(end) = end {
+                self.read_range(epoch, index, &end)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the open continuous epoch `batch_id` after a last poll: its offsets go to the
+    /// log, and its barrier follows the rows read.
+    pub(super) fn close_continuous_epoch(&mut self, batch_id: u64) -> Result<()> {
+        let Some(mut epoch) = self
+            .running
+            .take_if(|epoch| epoch.open && epoch.batch_id == batch_id)
+        else {
+            return Ok(());
+        };
+        epoch.open = false;
+        self.poll_open_epoch(&mut epoch)?;
+        let wal_start = Instant::now();
+        self.checkpoint.offsets.add(batch_id, &epoch.offsets)?;
+        epoch.record("walCommit", wal_start.elapsed());
+        self.close_epoch(&epoch);
+        self.running = Some(epoch);
+        Ok(())
+    }
+}
+
+impl Handler<EpochDue> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, due: EpochDue, ctx: &mut Context<Self>) {
+        if let Err(error) = self.close_continuous_epoch(due.batch_id) {
+            self.fail(error, ctx);
+        }
+    }
+}
