@@ -8,6 +8,7 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use spate_connectors::console::ConsoleSink;
 use spate_connectors::file::sink::{FileSink, OutputFormat};
+use spate_connectors::foreach::ForeachSink;
 use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
@@ -442,6 +443,7 @@ pub(crate) fn plan_query(
             Box::new(FileSink::new(format, &path, options, time_zone)?)
         }
         SinkSpec::ForeachBatch(function) => Box::new(ForeachBatchSink::new(function)),
+        SinkSpec::Foreach(function) => Box::new(ForeachSink::new(function)),
     };
     let sink = topology.add_sink(sink);
     topology.connect(last, sink, 0)?;

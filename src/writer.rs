@@ -4,6 +4,7 @@
 use crate::dataframe::{DataFrame, PlanStep};
 use crate::plan::plan_query;
 use spate_connectors::console::ConsoleOutput;
+use spate_connectors::foreach::RowsFunction;
 use spate_connectors::foreach_batch::BatchFunction;
 use spate_operators::join::JoinType;
 use spate_runtime::{start_query, Error, QueryConfig, Result, StreamingQuery, Trigger};
@@ -42,6 +43,7 @@ pub(crate) enum SinkSpec {
     Memory,
     File(String),
     ForeachBatch(BatchFunction),
+    Foreach(RowsFunction),
 }
 
 /// Spark's `DataStreamWriter`.
@@ -52,7 +54,8 @@ pub struct DataStreamWriter {
     trigger: Trigger,
     options: HashMap<String, String>,
     query_name: Option<String>,
-    foreach_batch: Option<BatchFunction>,
+    /// A `foreach` or `foreachBatch` sink (the last one set wins, as in Spark).
+    function_sink: Option<SinkSpec>,
     late_rows: Option<BatchFunction>,
     console_output: ConsoleOutput,
 }
@@ -66,7 +69,7 @@ impl DataStreamWriter {
             trigger: Trigger::default(),
             options: HashMap::new(),
             query_name: None,
-            foreach_batch: None,
+            function_sink: None,
             late_rows: None,
             console_output: ConsoleOutput::Stdout,
         }
@@ -107,7 +110,18 @@ impl DataStreamWriter {
         mut self,
         function: impl FnMut(&[arrow::record_batch::RecordBatch], u64) -> Result<()> + Send + 'static,
     ) -> Self {
-        self.foreach_batch = Some(Box::new(function));
+        self.function_sink = Some(SinkSpec::ForeachBatch(Box::new(function)));
+        self
+    }
+
+    /// `foreach(f)`, batch-wise: calls `f(batch, batch_id)` with each record batch the moment
+    /// it reaches the sink, before its batch commits (at-least-once, as Spark's `foreach`).
+    /// With the continuous trigger this sees rows milliseconds after they arrive.
+    pub fn foreach(
+        mut self,
+        function: impl FnMut(&arrow::record_batch::RecordBatch, u64) -> Result<()> + Send + 'static,
+    ) -> Self {
+        self.function_sink = Some(SinkSpec::Foreach(Box::new(function)));
         self
     }
 
@@ -140,8 +154,8 @@ impl DataStreamWriter {
     pub fn start(mut self) -> Result<StreamingQuery> {
         let mode = std::mem::replace(&mut self.output_mode, Ok(OutputMode::Append))?;
         let session = self.df.session.clone();
-        let sink = match (self.foreach_batch.take(), self.format.as_deref()) {
-            (Some(function), _) => SinkSpec::ForeachBatch(function),
+        let sink = match (self.function_sink.take(), self.format.as_deref()) {
+            (Some(sink), _) => sink,
             (None, Some(f)) if f.eq_ignore_ascii_case("console") => SinkSpec::Console(self.console_output.clone()),
             (None, Some(f)) if f.eq_ignore_ascii_case("memory") => SinkSpec::Memory,
             (None, Some(f)) if ["parquet", "json", "csv"].contains(&f.to_ascii_lowercase().as_str()) => {

@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod file;
+pub mod foreach;
 pub mod foreach_batch;
 pub mod memory;
 pub mod rate;

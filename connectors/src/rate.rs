@@ -5,8 +5,9 @@
 //! start time is kept in `sources/<i>/0` so a restart continues the sequence); second `s`
 //! holds values `valueAtSecond(s-1) .. valueAtSecond(s)`, their timestamps evenly spread over
 //! the second, split into `numPartitions` interleaved partitions as Spark splits them.
-//! With the continuous trigger, `rate` offsets are milliseconds (`{"ms":n}`): the values of
-//! a second come due evenly over it, and each is read once its timestamp has passed.
+//! With the continuous trigger, `rate` offsets are microseconds (`{"micros":n}`): the values
+//! of a second come due evenly over it, each is read once it came due and is stamped with
+//! the microsecond it did (so its timestamp is its creation time).
 //! `rate-micro-batch`: batch `k` holds values `k·n .. k·n+n-1`, all stamped
 //! `startTimestamp + k·advanceMillisPerBatch`, whatever the wall clock says.
 
@@ -104,17 +105,23 @@ fn value_at_second(seconds: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
     }
 }
 
-/// How many values the first `ms` milliseconds produce: each second's values come due
+const MICROS_PER_SECOND: i64 = 1_000_000;
+
+/// How many values the first `micros` microseconds produce: each second's values come due
 /// evenly over it.
-fn value_at_ms(ms: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
-    let (second, into_second) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+fn value_at_micros(micros: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
+    let second = micros.div_euclid(MICROS_PER_SECOND);
     let from = value_at_second(second, rows_per_second, ramp_up);
     let to = value_at_second(second + 1, rows_per_second, ramp_up);
-    from + (to - from) * into_second / 1000
+    from + (to - from) * micros.rem_euclid(MICROS_PER_SECOND) / MICROS_PER_SECOND
 }
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
 }
 
 impl RateSource {
@@ -162,13 +169,13 @@ impl RateSource {
         })
     }
 
-    /// The rows of values `from..to`, partition by partition, with their timestamps.
+    /// The rows of values `from..to`, partition by partition, with their timestamps (µs).
     fn rows(&self, from: i64, to: i64, timestamp: impl Fn(i64) -> i64) -> Result<RecordBatch> {
         let mut values = Vec::with_capacity((to - from).max(0) as usize);
         for partition in 0..self.partitions {
             values.extend((from + partition..to).step_by(self.partitions as usize));
         }
-        let times: Vec<i64> = values.iter().map(|&v| timestamp(v) * 1000).collect();
+        let times: Vec<i64> = values.iter().map(|&v| timestamp(v)).collect();
         Ok(RecordBatch::try_new(
             rate_schema(),
             vec![
@@ -185,12 +192,12 @@ fn offset_number(offset: &Offset) -> Result<i64> {
         .ok_or_else(|| Error::IllegalArgument(format!("not a rate source offset: {offset}")))
 }
 
-/// A `rate` offset in milliseconds since the first start: whole seconds (Spark's
-/// micro-batch offsets) or `{"ms":n}` (continuous).
-fn offset_ms(offset: &Offset) -> Result<i64> {
-    match offset.get("ms") {
-        Some(ms) => offset_number(ms),
-        None => Ok(offset_number(offset)? * 1000),
+/// A `rate` offset in microseconds since the first start: whole seconds (Spark's
+/// micro-batch offsets) or `{"micros":n}` (continuous).
+fn offset_micros(offset: &Offset) -> Result<i64> {
+    match offset.get("micros") {
+        Some(micros) => offset_number(micros),
+        None => Ok(offset_number(offset)? * MICROS_PER_SECOND),
     }
 }
 
@@ -273,11 +280,11 @@ impl Source for RateSource {
         Ok(Some(match self.mode {
             Mode::PerSecond { .. } => {
                 let creation = self.creation_ms.unwrap_or_else(now_ms);
-                let elapsed = (now_ms() - creation).max(0);
+                let elapsed = (now_micros() - creation * 1000).max(0);
                 if self.continuous {
-                    serde_json::json!({ "ms": elapsed })
+                    serde_json::json!({ "micros": elapsed })
                 } else {
-                    serde_json::json!(elapsed / 1000)
+                    serde_json::json!(elapsed / MICROS_PER_SECOND)
                 }
             }
             Mode::PerBatch { .. } => {
@@ -292,22 +299,36 @@ impl Source for RateSource {
                 rows_per_second,
                 ramp_up_seconds,
             } => {
-                let start = start.map(offset_ms).transpose()?.unwrap_or(0);
-                let end = offset_ms(end)?;
-                let (from, to) = (
-                    value_at_ms(start, rows_per_second, ramp_up_seconds),
-                    value_at_ms(end, rows_per_second, ramp_up_seconds),
-                );
-                let start_ms = self.creation_ms.unwrap_or(0) + start;
-                // Spark spreads a batch's values evenly over its time range.
-                let ms_per_value = if to > from {
-                    (end - start) as f64 / (to - from) as f64
+                let start = start.map(offset_micros).transpose()?.unwrap_or(0);
+                let end = offset_micros(end)?;
+                let value_at = |micros| value_at_micros(micros, rows_per_second, ramp_up_seconds);
+                let (from, to) = (value_at(start), value_at(end));
+                let creation_micros = self.creation_ms.unwrap_or(0) * 1000;
+                if self.continuous {
+                    // Each value stamped with the microsecond it came due.
+                    let first = start.div_euclid(MICROS_PER_SECOND);
+                    let seconds: Vec<i64> = (first..=end.div_euclid(MICROS_PER_SECOND) + 1)
+                        .map(|s| value_at_second(s, rows_per_second, ramp_up_seconds))
+                        .collect();
+                    self.rows(from, to, |v| {
+                        let i = seconds.partition_point(|&b| b <= v).saturating_sub(1);
+                        let (begin, next) = (seconds[i], seconds[(i + 1).min(seconds.len() - 1)]);
+                        let into = (v - begin) * MICROS_PER_SECOND / (next - begin).max(1);
+                        creation_micros + (first + i as i64) * MICROS_PER_SECOND + into
+                    })?
                 } else {
-                    0.0
-                };
-                self.rows(from, to, |v| {
-                    start_ms + ((v - from) as f64 * ms_per_value).round() as i64
-                })?
+                    // Spark spreads a batch's values evenly over its seconds, in whole ms.
+                    let (start_ms, end_ms) = (start / 1000, end / 1000);
+                    let ms_per_value = if to > from {
+                        (end_ms - start_ms) as f64 / (to - from) as f64
+                    } else {
+                        0.0
+                    };
+                    self.rows(from, to, |v| {
+                        let ms = ((v - from) as f64 * ms_per_value).round() as i64;
+                        creation_micros + (start_ms + ms) * 1000
+                    })?
+                }
             }
             Mode::PerBatch {
                 rows_per_batch,
@@ -315,7 +336,7 @@ impl Source for RateSource {
                 advance_ms,
             } => {
                 let end = offset_number(end)?;
-                let stamp = start_ms + end * advance_ms;
+                let stamp = (start_ms + end * advance_ms) * 1000;
                 self.rows(end * rows_per_batch, (end + 1) * rows_per_batch, |_| stamp)?
             }
         };
@@ -419,23 +440,28 @@ mod tests {
             .latest_offset(None, ReadLimit::Configured)
             .unwrap()
             .unwrap();
-        assert!(latest.get("ms").is_some_and(|ms| ms.as_i64() >= Some(0)));
-        // Ranges of 250 ms, 350 ms and 1400 ms: contiguous values, each stamped when it came
-        // due (never after its range ended), as micro-batch seconds stamp them.
+        assert!(latest
+            .get("micros")
+            .is_some_and(|us| us.as_i64() >= Some(0)));
+        // Ranges ending at 250 ms, 600 ms and 2 s: contiguous values, each stamped with the
+        // microsecond it came due (value v of 10 per second at v × 100 ms).
         let mut values: Vec<i64> = Vec::new();
         let mut start: Option<Offset> = None;
-        for end in [250, 600, 2000] {
-            let end_offset = serde_json::json!({ "ms": end });
+        for end_ms in [250, 600, 2000] {
+            let end_offset = serde_json::json!({ "micros": end_ms * 1000 });
             let mut reader = source.plan_batch(start.as_ref(), &end_offset).unwrap();
             let batch = reader.next_batch().unwrap().unwrap();
             let times = batch.column(0).as_primitive::<TimestampMicrosecondType>();
-            assert!(times.values().iter().all(|t| t / 1000 <= creation + end));
-            values.extend(batch.column(1).as_primitive::<Int64Type>().values().iter());
+            let range = batch.column(1).as_primitive::<Int64Type>().values();
+            for (v, t) in range.iter().zip(times.values()) {
+                assert_eq!(*t, (creation + v * 100) * 1000);
+            }
+            values.extend(range.iter());
             start = Some(end_offset);
         }
         assert_eq!(values, (0..20).collect::<Vec<i64>>());
-        assert_eq!(value_at_ms(250, 10, 0), 2);
-        assert_eq!(value_at_ms(3000, 10, 4), value_at_second(3, 10, 4));
+        assert_eq!(value_at_micros(250_000, 10, 0), 2);
+        assert_eq!(value_at_micros(3_000_000, 10, 4), value_at_second(3, 10, 4));
         let mut per_batch = RateSource::new(true, &options(&[("rowsPerBatch", "3")]), 1).unwrap();
         assert!(per_batch.prepare_for_continuous().is_err());
     }
