@@ -10,6 +10,7 @@ use arrow::record_batch::RecordBatch;
 use spate_connectors::file::format::FileFormat;
 use spate_connectors::file::source::FileSource;
 use spate_connectors::rate::{rate_schema, RateSource};
+use spate_connectors::socket::SocketSource;
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, Expr};
 use spate_operators::join::JoinType;
@@ -30,6 +31,11 @@ pub(crate) enum SourceSpec {
         path: PathBuf,
         schema: SchemaRef,
         options: HashMap<String, String>,
+    },
+    /// Lines from a TCP server.
+    Socket {
+        options: HashMap<String, String>,
+        schema: SchemaRef,
     },
     /// `rate` (or `rate-micro-batch`) rows.
     Rate {
@@ -70,6 +76,7 @@ impl SourceSpec {
                 options,
                 *partitions,
             )?)),
+            SourceSpec::Socket { options, .. } => Ok(Box::new(SocketSource::new(options)?)),
         }
     }
 
@@ -78,6 +85,7 @@ impl SourceSpec {
         match self {
             SourceSpec::File { schema, .. } => schema.clone(),
             SourceSpec::Rate { .. } => rate_schema(),
+            SourceSpec::Socket { schema, .. } => schema.clone(),
         }
     }
 }

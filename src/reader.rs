@@ -6,7 +6,9 @@ use crate::session::Session;
 use crate::types::IntoSchema;
 use arrow::datatypes::SchemaRef;
 use spate_connectors::file::format::{read_schema, FileFormat};
+use spate_connectors::socket::SocketSource;
 use spate_runtime::source::read_to_end;
+use spate_runtime::Source;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -73,27 +75,29 @@ impl DataStreamReader {
         Self::define(self.session, self.batch, spec)
     }
 
-    /// `load()` without a path: the `rate` and `rate-micro-batch` sources.
+    /// `load()` without a path: the `rate`, `rate-micro-batch` and `socket` sources.
     pub fn load_source(self) -> Result<DataFrame> {
         let format = self.format.clone().unwrap_or_default().to_ascii_lowercase();
-        let micro_batch = match format.as_str() {
-            "rate" => false,
-            "rate-micro-batch" => true,
-            _ => {
-                return Err(Error::IllegalArgument(format!(
-                    "'path' is not specified: the {format:?} source reads files"
-                )))
-            }
-        };
         if self.schema.is_some() {
             return Err(Error::Analysis(format!(
                 "[DATA_SOURCE_DOES_NOT_SUPPORT_USER_SPECIFIED_SCHEMA] {format} source does not support user-specified schema."
             )));
         }
-        let spec = SourceSpec::Rate {
-            micro_batch,
-            options: self.options,
-            partitions: self.session.parallelism(),
+        let spec = match format.as_str() {
+            "rate" | "rate-micro-batch" => SourceSpec::Rate {
+                micro_batch: format == "rate-micro-batch",
+                options: self.options,
+                partitions: self.session.parallelism(),
+            },
+            "socket" => SourceSpec::Socket {
+                schema: SocketSource::new(&self.options)?.schema(),
+                options: self.options,
+            },
+            _ => {
+                return Err(Error::IllegalArgument(format!(
+                    "'path' is not specified: the {format:?} source reads files"
+                )))
+            }
         };
         Self::define(self.session, self.batch, spec)
     }

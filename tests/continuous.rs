@@ -118,3 +118,144 @@ fn a_continuous_aggregation_emits_updates_as_rows_arrive() {
     assert_eq!(latest, expected.into_iter().collect());
     assert!(query.recent_progress().iter().any(|p| p.num_input_rows > 0));
 }
+
+#[test]
+fn socket_lines_reach_the_sink_before_their_epoch_ends() {
+    use std::io::Write;
+    let server = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = server.local_addr().expect("address").port();
+    let spark = session();
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = lines.clone();
+    let query = spark
+        .read_stream()
+        .format("socket")
+        .option("host", "127.0.0.1")
+        .option("port", port)
+        .load_source()
+        .expect("socket")
+        .write_stream()
+        .trigger(Trigger::continuous("1 minute").expect("trigger"))
+        .foreach(move |batch, _epoch| {
+            let values = batch.column(0).as_string::<i32>();
+            let mut lines = sink.lock().expect("lock");
+            lines.extend(values.iter().map(|v| v.unwrap_or_default().to_string()));
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    let (mut client, _) = server.accept().expect("accept");
+    client.write_all(b"to be or\nnot to be\n").expect("write");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lines.lock().expect("lock").len() < 2 {
+        assert!(Instant::now() < deadline, "the lines did not arrive");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // The epoch is still open: nothing committed yet.
+    assert!(query
+        .recent_progress()
+        .iter()
+        .all(|p| p.num_input_rows == 0));
+    query.stop();
+    assert_eq!(*lines.lock().expect("lock"), ["to be or", "not to be"]);
+    let progress = query.last_progress().expect("progress");
+    assert_eq!(progress.num_input_rows, 2);
+    assert_eq!(
+        progress.sources[0].description,
+        format!("TextSocketV2[host: 127.0.0.1, port: {port}]")
+    );
+}
+
+/// Writes `ids` as one JSON file of lab-shaped rows.
+fn write_ids(dir: &Path, file: &str, ids: std::ops::Range<i64>) {
+    std::fs::create_dir_all(dir).expect("dir");
+    let lines: String = ids
+        .map(|id| format!("{{\"id\": {id}, \"name\": \"e{}\"}}\n", id % 3))
+        .collect();
+    std::fs::write(dir.join(file), lines).expect("write");
+}
+
+#[test]
+fn a_continuous_parquet_sink_writes_each_row_once_across_restarts() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (input, out) = (dir.path().join("in"), dir.path().join("out"));
+    let run = || {
+        let query = spark
+            .read_stream()
+            .format("json")
+            .schema("id BIGINT, name STRING")
+            .load(&input)
+            .expect("load")
+            .write_stream()
+            .format("parquet")
+            .option("path", out.display())
+            .option("checkpointLocation", dir.path().join("cp").display())
+            .trigger(Trigger::continuous("100 milliseconds").expect("trigger"))
+            .start()
+            .expect("start");
+        query.process_all_available().expect("run");
+        query.stop();
+    };
+    write_ids(&input, "a.json", 0..100);
+    write_ids(&input, "b.json", 100..150);
+    run();
+    write_ids(&input, "c.json", 150..160);
+    run();
+    let mut ids: Vec<i64> = spark
+        .read()
+        .format("parquet")
+        .schema("id BIGINT, name STRING")
+        .load(&out)
+        .expect("read")
+        .collect()
+        .expect("collect")
+        .iter()
+        .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..160).collect::<Vec<_>>());
+}
+
+#[test]
+fn continuous_deduplication_passes_first_rows_on_before_the_epoch_ends() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    write_ids(&input, "a.json", 0..30);
+    let names: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = names.clone();
+    let query = spark
+        .read_stream()
+        .format("json")
+        .schema("id BIGINT, name STRING")
+        .load(&input)
+        .expect("load")
+        .drop_duplicates(["name"])
+        .expect("dedup")
+        .write_stream()
+        .trigger(Trigger::continuous("1 minute").expect("trigger"))
+        .foreach(move |batch, _epoch| {
+            let values = batch.column(1).as_string::<i32>();
+            let mut names = sink.lock().expect("lock");
+            names.extend(values.iter().map(|v| v.unwrap_or_default().to_string()));
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while names.lock().expect("lock").len() < 3 {
+        assert!(Instant::now() < deadline, "no rows arrived");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(query
+        .recent_progress()
+        .iter()
+        .all(|p| p.num_input_rows == 0));
+    write_ids(&input, "b.json", 30..40);
+    query.process_all_available().expect("run");
+    query.stop();
+    let mut names = names.lock().expect("lock").clone();
+    names.sort();
+    assert_eq!(names, ["e0", "e1", "e2"]);
+}

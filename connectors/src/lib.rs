@@ -7,3 +7,4 @@ pub mod foreach;
 pub mod foreach_batch;
 pub mod memory;
 pub mod rate;
+pub mod socket;

@@ -1,6 +1,6 @@
 //! The `StreamingQuery` handle and the state it shares with the query's coordinator.
 
-use crate::coordinator::{Coordinator, StopQuery};
+use crate::coordinator::{CloseOpenEpoch, Coordinator, StopQuery};
 use crate::error::{Error, Result};
 use crate::progress::{QueryStatus, StreamingQueryProgress};
 use actix::Addr;
@@ -184,9 +184,11 @@ impl StreamingQuery {
     }
 
     /// Blocks until a trigger that started after this call found no new data (everything
-    /// available now is processed), or the query terminated.
+    /// available now is processed and committed), or the query terminated. An open
+    /// continuous epoch is closed at once rather than at the end of its interval.
     pub fn process_all_available(&self) -> Result<(), StreamingQueryException> {
         let called_at = self.shared.read(|s| s.triggers);
+        self.coordinator.do_send(CloseOpenEpoch);
         self.shared.wait_until(None, |s| {
             !s.active || s.last_idle_trigger.is_some_and(|t| t > called_at)
         });

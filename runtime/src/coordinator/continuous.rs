@@ -23,6 +23,14 @@ impl actix::Message for EpochDue {
     type Result = ();
 }
 
+/// Close the open continuous epoch now, not at the end of its interval (so that
+/// `processAllAvailable` need not wait for it).
+pub struct CloseOpenEpoch;
+
+impl actix::Message for CloseOpenEpoch {
+    type Result = ();
+}
+
 /// Sends the coordinator a `Tick` every `linger` from a thread of its own (an actor timer
 /// ticks in whole milliseconds), with at most one tick queued. The thread ends with the
 /// query.
@@ -116,6 +124,19 @@ impl Coordinator {
         self.close_epoch(&epoch);
         self.running = Some(epoch);
         Ok(())
+    }
+}
+
+impl Handler<CloseOpenEpoch> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, _: CloseOpenEpoch, ctx: &mut Context<Self>) {
+        let Some(batch_id) = self.running.as_ref().map(|epoch| epoch.batch_id) else {
+            return;
+        };
+        if let Err(error) = self.close_continuous_epoch(batch_id) {
+            self.fail(error, ctx);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod watermark;
 #[cfg(test)]
 mod tests;
 
+pub use continuous::CloseOpenEpoch;
 pub use start::{start_query, QueryConfig};
 pub use trigger::{parse_interval, parse_interval_micros, Trigger};
 pub use watermark::{WatermarkPolicy, WatermarkTracker};
