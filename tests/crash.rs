@@ -116,10 +116,52 @@ fn worker() {
     }
 }
 
-/// Starts the worker on `dir`.
-fn spawn_worker(dir: &Path) -> Child {
+/// The continuous worker: the events as they are and deduplicated on (id, name) without a
+/// watermark (the first row of each key, however the epochs fall), each into a Parquet
+/// sink under the continuous trigger, until everything available is committed.
+#[test]
+#[ignore = "run by crash::continuous_epochs_survive_sigkill"]
+fn continuous_worker() {
+    let Ok(dir) = std::env::var("SPATE_CRASH_DIR") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let spark = Session::builder()
+        .master("local[2]")
+        .config("spate.streaming.continuous.linger", "10 milliseconds")
+        .get_or_create()
+        .expect("session");
+    let events = spark
+        .read_stream()
+        .format("json")
+        .schema("id INT, name STRING, value DOUBLE, timestamp STRING")
+        .option("maxFilesPerTrigger", 1)
+        .load(dir.join("input"))
+        .expect("events");
+    let unique = events.drop_duplicates(["id", "name"]).expect("dedup");
+    let start = |df: &spate::DataFrame, name: &str| {
+        df.write_stream()
+            .format("parquet")
+            .option("path", dir.join(format!("out-{name}")).display())
+            .option(
+                "checkpointLocation",
+                dir.join(format!("chk-{name}")).display(),
+            )
+            .trigger(Trigger::continuous("30 milliseconds").expect("trigger"))
+            .start()
+            .expect("start")
+    };
+    for query in [start(&events, "events"), start(&unique, "unique")] {
+        query.process_all_available().expect("query");
+        query.stop();
+        assert!(query.exception().is_none(), "{:?}", query.exception());
+    }
+}
+
+/// Starts `worker` (a test of this module) on `dir`.
+fn spawn_worker(dir: &Path, worker: &str) -> Child {
     Command::new(std::env::current_exe().expect("test binary"))
-        .args(["crash::worker", "--exact", "--ignored", "--test-threads=1"])
+        .args([worker, "--exact", "--ignored", "--test-threads=1"])
         .env("SPATE_CRASH_DIR", dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -196,7 +238,9 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
 
     // The uninterrupted run, timed to spread the kills over the job.
     let started = Instant::now();
-    let status = spawn_worker(&clean).wait().expect("uninterrupted run");
+    let status = spawn_worker(&clean, "crash::worker")
+        .wait()
+        .expect("uninterrupted run");
     assert!(status.success(), "the uninterrupted run failed");
     let clean_run = started.elapsed();
 
@@ -205,7 +249,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let mut seed: u64 = 20_241_125;
     let mut kills = 0;
     while kills < KILLS {
-        let mut worker = spawn_worker(&crashed);
+        let mut worker = spawn_worker(&crashed, "crash::worker");
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         let share = (seed >> 33) % 1000;
         let delay = clean_run / 25 * share as u32 / 1000;
@@ -217,8 +261,15 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         worker.wait().expect("reap");
         kills += 1;
     }
-    let status = spawn_worker(&crashed).wait().expect("last run");
+    let status = spawn_worker(&crashed, "crash::worker")
+        .wait()
+        .expect("last run");
     assert!(status.success(), "the run after {kills} kills failed");
+    compare_outputs(&clean, &crashed, kills);
+}
+
+/// Whether every output under `crashed` holds exactly the rows of the one under `clean`.
+fn compare_outputs(clean: &Path, crashed: &Path, kills: usize) {
     let spark = Session::builder()
         .master("local[2]")
         .get_or_create()
@@ -230,11 +281,18 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let pairs_schema =
         spate::types::parse_ddl("id INT, name STRING, event_time TIMESTAMP, t2 TIMESTAMP")
             .expect("schema");
+    let events_schema =
+        spate::types::parse_ddl("id INT, name STRING, value DOUBLE, timestamp STRING")
+            .expect("schema");
     for (name, schema) in [
         ("counts", counts_schema()),
         ("unique", unique_schema),
         ("pairs", pairs_schema),
+        ("events", events_schema),
     ] {
+        if !clean.join(format!("out-{name}")).exists() {
+            continue;
+        }
         let expected = committed_rows(&spark, &clean.join(format!("out-{name}")), schema.clone());
         let actual = committed_rows(&spark, &crashed.join(format!("out-{name}")), schema);
         assert!(!expected.is_empty(), "{name}: the clean run wrote nothing");
@@ -247,4 +305,40 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             expected.len()
         );
     }
+}
+
+#[test]
+fn continuous_epochs_survive_sigkill() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (clean, crashed) = (scratch.path().join("clean"), scratch.path().join("crashed"));
+    write_input(&clean.join("input"));
+    write_input(&crashed.join("input"));
+    let started = Instant::now();
+    let status = spawn_worker(&clean, "crash::continuous_worker")
+        .wait()
+        .expect("uninterrupted run");
+    assert!(status.success(), "the uninterrupted run failed");
+    let clean_run = started.elapsed();
+
+    // Kills at seeded moments in the first quarter of a whole job's time (start-up
+    // included), until a run gets to finish.
+    let mut seed: u64 = 20_261_126;
+    let mut kills = 0;
+    while kills < KILLS {
+        let mut worker = spawn_worker(&crashed, "crash::continuous_worker");
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        std::thread::sleep(clean_run / 4 * ((seed >> 33) % 1000) as u32 / 1000);
+        if worker.try_wait().expect("worker status").is_some() {
+            break;
+        }
+        worker.kill().expect("SIGKILL");
+        worker.wait().expect("reap");
+        kills += 1;
+    }
+    assert!(kills >= 3, "only {kills} kills before a run finished");
+    let status = spawn_worker(&crashed, "crash::continuous_worker")
+        .wait()
+        .expect("last run");
+    assert!(status.success(), "the run after {kills} kills failed");
+    compare_outputs(&clean, &crashed, kills);
 }

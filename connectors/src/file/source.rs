@@ -518,7 +518,11 @@ impl Source for FileSource {
                 reason: format!("start offset {start} is after end offset {end}"),
             });
         }
-        let mut files = VecDeque::new();
+        // Spark packs a batch's files into partitions largest first, so their rows reach the
+        // sink in that order; reading them in the same order reproduces its output order. A
+        // range of several log entries (a continuous epoch replayed after a crash) keeps the
+        // entries in order, so that its rows come in the order they first did.
+        let mut files = Vec::new();
         for id in (start + 1).max(0)..=end {
             let entries = log.get(id as u64)?.ok_or_else(|| Error::Checkpoint {
                 path: log.dir().to_path_buf(),
@@ -527,20 +531,19 @@ impl Source for FileSource {
                     start + 1
                 ),
             })?;
+            let mut entry_files = Vec::with_capacity(entries.len());
             for entry in entries {
                 let path = url_to_path(&entry.path).map_err(|reason| Error::Checkpoint {
                     path: log.path(id as u64),
                     reason,
                 })?;
-                files.push_back(path);
+                entry_files.push(path);
             }
+            entry_files.sort_by_key(|path| {
+                std::cmp::Reverse(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
+            });
+            files.extend(entry_files);
         }
-        // Spark packs a batch's files into partitions largest first, so their rows reach the
-        // sink in that order; reading them in the same order reproduces its output order.
-        let mut files = Vec::from(files);
-        files.sort_by_key(|path| {
-            std::cmp::Reverse(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
-        });
         Ok(Box::new(FileBatchReader {
             format: self.format,
             schema: self.schema.clone(),
