@@ -506,18 +506,22 @@ impl FileDecoder {
             );
             let base = *position;
             let first_line = *line;
-            let decoded: Vec<_> = chunks
-                .par_iter()
-                .map(|chunk| {
-                    json::decode(
-                        &data[base + chunk.start..base + chunk.end],
-                        first_line + chunk.first_line,
-                        &self.path,
-                        &self.schema,
-                        &self.options,
-                    )
-                })
-                .collect();
+            let decode = |chunk: &LineChunk| {
+                json::decode(
+                    &data[base + chunk.start..base + chunk.end],
+                    first_line + chunk.first_line,
+                    &self.path,
+                    &self.schema,
+                    &self.options,
+                )
+            };
+            // A single chunk is decoded here: handing it to the pool would only add two
+            // thread hops to a small file's latency.
+            let decoded: Vec<_> = if chunks.len() > 1 {
+                chunks.par_iter().map(decode).collect()
+            } else {
+                chunks.iter().map(decode).collect()
+            };
             if let Some(last) = chunks.last() {
                 *position = base + last.end;
                 *line = first_line + last.first_line + last.lines;
