@@ -16,6 +16,7 @@ use spate_operators::expr::{col, Expr};
 use spate_operators::join::JoinType;
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
+use spate_runtime::text::zone::Zone;
 use spate_runtime::Source;
 use spate_runtime::{parse_interval, Error, Result};
 use std::collections::HashMap;
@@ -48,25 +49,20 @@ pub(crate) enum SourceSpec {
 impl SourceSpec {
     /// The source; a file source reads with the session's time zone unless the options
     /// set one.
-    pub fn open(&self, time_zone: chrono::FixedOffset) -> Result<Box<dyn Source>> {
+    pub fn open(&self, time_zone: &Zone) -> Result<Box<dyn Source>> {
         match self {
             SourceSpec::File {
                 format,
                 path,
                 schema,
                 options,
-            } => {
-                let mut options = options.clone();
-                if !options.keys().any(|k| k.eq_ignore_ascii_case("timeZone")) {
-                    options.insert("timeZone".into(), time_zone.to_string());
-                }
-                Ok(Box::new(FileSource::new(
-                    *format,
-                    path,
-                    schema.clone(),
-                    &options,
-                )?))
-            }
+            } => Ok(Box::new(FileSource::new(
+                *format,
+                path,
+                schema.clone(),
+                options,
+                time_zone,
+            )?)),
             SourceSpec::Rate {
                 micro_batch,
                 options,

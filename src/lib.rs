@@ -56,6 +56,7 @@ pub use spate_runtime::listener::{
     StreamingQueryListener,
 };
 pub use spate_runtime::progress::{QueryStatus, StreamingQueryProgress};
+pub use spate_runtime::text::zone::Zone;
 pub use spate_runtime::{Error, Result, StreamingQuery, StreamingQueryException, Trigger};
 pub use sql::IntoCondition;
 pub use streams::StreamingQueryManager;

@@ -148,7 +148,6 @@ fn segments(steps: &[PlanStep]) -> Segments {
 struct Planner {
     topology: Topology,
     context: EvalContext,
-    time_zone: chrono::FixedOffset,
     mode: EmitMode,
     /// The late-row side output, until an aggregation takes it.
     late_rows: Option<BatchFunction>,
@@ -178,8 +177,9 @@ impl Planner {
         let mut next_order = order + own_watermarks;
         let (mut last, mut schema) = match &plan.input {
             PlanInput::Source(spec) => {
-                let source = spec.open(self.time_zone)?;
-                let stage = Stage::new(source.schema(), head, self.context).map_err(analysis)?;
+                let source = spec.open(&self.context.time_zone)?;
+                let stage =
+                    Stage::new(source.schema(), head, self.context.clone()).map_err(analysis)?;
                 let schema = stage.output_schema();
                 // The stateless stage runs inside the source's actor: no message hop, and
                 // the sink gets a core of its own.
@@ -210,7 +210,7 @@ impl Planner {
                 event_time,
             } if inputs[1].is_static() => {
                 let (left, left_schema) = self.build(&inputs[0], next_order)?;
-                let (right_schema, right_rows) = static_rows(&inputs[1], self.context)?;
+                let (right_schema, right_rows) = static_rows(&inputs[1], self.context.clone())?;
                 let join = StreamingJoin::stream_static(
                     left_schema,
                     right_schema,
@@ -218,7 +218,7 @@ impl Planner {
                     Some(condition.clone()),
                     *join_type,
                     event_time[0],
-                    self.context,
+                    self.context.clone(),
                 )?;
                 let schema = join.output_schema();
                 let node = self.then(left, Box::new(join))?;
@@ -246,7 +246,7 @@ impl Planner {
                     Some(condition.clone()),
                     *join_type,
                     *event_time,
-                    self.context,
+                    self.context.clone(),
                 )?;
                 let schema = join.output_schema();
                 let node = self.topology.add_operator(Box::new(join), 2);
@@ -300,7 +300,7 @@ impl Planner {
                         aggregates,
                         event_time_key,
                         self.mode,
-                        self.context,
+                        self.context.clone(),
                     )
                     .map_err(analysis)?;
                     schema = aggregate.output_schema();
@@ -328,7 +328,7 @@ impl Planner {
         if transforms.is_empty() {
             return Ok((from, schema));
         }
-        let stage = Stage::new(schema, transforms, self.context).map_err(analysis)?;
+        let stage = Stage::new(schema, transforms, self.context.clone()).map_err(analysis)?;
         let schema = stage.output_schema();
         Ok((self.then(from, Box::new(stage))?, schema))
     }
@@ -396,11 +396,9 @@ pub(crate) fn plan_query(
     trigger: Trigger,
 ) -> Result<Topology> {
     let session = &df.session;
-    let time_zone = session.time_zone()?;
     let mut planner = Planner {
         topology: Topology::new(),
         context: session.eval_context()?,
-        time_zone,
         mode: match mode {
             OutputMode::Append => EmitMode::Append,
             // Continuous: updates flow as rows arrive, not once per epoch.
@@ -418,6 +416,7 @@ pub(crate) fn plan_query(
             "late_rows_to(...) needs a stateful operator that drops late rows: an aggregation grouped by a watermarked column or a window over one".into(),
         ));
     }
+    let time_zone = &planner.context.time_zone;
     let mut topology = planner.topology;
     let sink: Box<dyn Sink> = match sink {
         SinkSpec::Console(output) => {

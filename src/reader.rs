@@ -105,7 +105,7 @@ impl DataStreamReader {
     /// The DataFrame of `spec`: the source opens now (Spark checks the path and the options
     /// when the stream is defined); a batch read reads it to the end at once.
     fn define(session: Session, batch: bool, spec: SourceSpec) -> Result<DataFrame> {
-        let mut source = spec.open(session.time_zone()?)?;
+        let mut source = spec.open(&session.time_zone()?)?;
         if batch {
             let scratch = std::env::temp_dir().join(format!("spate-read-{}", uuid::Uuid::new_v4()));
             let batches = read_to_end(source.as_mut(), scratch.clone());

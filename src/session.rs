@@ -7,6 +7,7 @@ use crate::table::Table;
 use spate_connectors::memory::MemoryTable;
 use spate_operators::expr::EvalContext;
 use spate_runtime::listener::ListenerBus;
+use spate_runtime::text::zone::{resolve_zone_id, Zone};
 use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -191,19 +192,16 @@ impl Session {
         })
     }
 
-    /// `spark.sql.session.timeZone` (UTC, `Z`, or a fixed offset such as `+02:00`).
-    pub(crate) fn time_zone(&self) -> Result<chrono::FixedOffset> {
-        let zone = self.conf_or("spark.sql.session.timeZone", "UTC");
-        let utc = chrono::FixedOffset::east_opt(0)
-            .ok_or_else(|| Error::IllegalArgument("no UTC".into()))?;
-        match zone.as_str() {
-            "UTC" | "Z" | "GMT" | "Etc/UTC" => Ok(utc),
-            other => other.parse::<chrono::FixedOffset>().map_err(|_| {
-                Error::IllegalArgument(format!(
-                    "spark.sql.session.timeZone {other:?} is not supported yet: use UTC or a fixed offset like +02:00"
-                ))
-            }),
-        }
+    /// `spark.sql.session.timeZone` (default UTC) as Spark resolves it: a region id
+    /// (`America/Los_Angeles`), `UTC`, `Z`, a fixed offset (`+02:00`, `GMT+1`) or a short id
+    /// (`PST`).
+    pub(crate) fn time_zone(&self) -> Result<Zone> {
+        let id = self.conf_or("spark.sql.session.timeZone", "UTC");
+        resolve_zone_id(&id).map_err(|_| {
+            Error::IllegalArgument(format!(
+                "[INVALID_CONF_VALUE.TIME_ZONE] The value '{id}' in the config \"spark.sql.session.timeZone\" is invalid. Cannot resolve the given timezone. SQLSTATE: 22022"
+            ))
+        })
     }
 
     /// `spark.table(name)`: a memory-sink table's rows.

@@ -3,6 +3,7 @@
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use spate_connectors::console::show::{show_string, ShowOptions};
+use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
 
 /// Rows at rest, as `spark.table(..)` / `spark.sql(..)` return them.
@@ -10,15 +11,11 @@ use spate_runtime::{Error, Result};
 pub struct Table {
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
-    time_zone: chrono::FixedOffset,
+    time_zone: Zone,
 }
 
 impl Table {
-    pub(crate) fn new(
-        schema: SchemaRef,
-        batches: Vec<RecordBatch>,
-        time_zone: chrono::FixedOffset,
-    ) -> Self {
+    pub(crate) fn new(schema: SchemaRef, batches: Vec<RecordBatch>, time_zone: Zone) -> Self {
         Table {
             schema,
             batches,
@@ -46,7 +43,7 @@ impl Table {
         let options = ShowOptions {
             num_rows,
             truncate: if truncate { 20 } else { 0 },
-            time_zone: self.time_zone,
+            time_zone: self.time_zone.clone(),
         };
         show_string(&self.schema, &self.batches, &options).map_err(|e| Error::component("show", e))
     }

@@ -393,7 +393,7 @@ fn worked_example_runs_no_data_batches_and_routes_late_rows() {
             let options = ShowOptions {
                 num_rows: 20,
                 truncate: 0,
-                time_zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
+                time_zone: spate::Zone::UTC,
             };
             let schema = batches[0].schema();
             assert_eq!(schema.fields().len(), 3, "event_time, word and the window");
@@ -1125,4 +1125,105 @@ fn a_global_aggregation_counts_the_whole_stream() {
         .expect("start");
     query.await_termination().expect("run");
     assert_eq!(*totals.lock().expect("lock"), [(1, 100.0), (2, 201.0)]);
+}
+
+/// `spark.sql.session.timeZone` set to a region: strings without a zone are read in the offset
+/// of their own date and the console shows every instant in the offset in effect then.
+#[test]
+fn a_region_session_time_zone_reads_and_shows_local_times_as_spark_does() {
+    use arrow::datatypes::DataType;
+    use spate::functions::to_timestamp;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    let rows = [
+        "2024-01-15 10:00:00",
+        "2024-03-10 01:30:00",
+        "2024-03-10 02:30:00",
+        "2024-11-03 01:30:00",
+        "2024-11-03T01:30:00-08:00",
+        "2024-11-03 02:30:00",
+    ];
+    let lines: String = rows
+        .iter()
+        .map(|t| format!("{{\"t\": \"{t}\"}}\n"))
+        .collect();
+    std::fs::write(input.join("a.json"), lines).expect("write");
+    let spark = Session::builder()
+        .master("local[2]")
+        .config("spark.sql.session.timeZone", "America/Los_Angeles")
+        .get_or_create()
+        .expect("session");
+    let output: Arc<Mutex<Vec<u8>>> = Arc::default();
+    let query = spark
+        .read_stream()
+        .format("json")
+        .schema("t STRING")
+        .load(&input)
+        .and_then(|df| {
+            df.select([
+                col("t"),
+                to_timestamp(col("t")).alias("ts"),
+                to_timestamp(col("t")).cast(DataType::Int64).alias("epoch"),
+            ])
+        })
+        .expect("select")
+        .write_stream()
+        .format("console")
+        .option("truncate", "false")
+        .option("checkpointLocation", dir.path().join("chk").display())
+        .console_output(spate::ConsoleOutput::Buffer(output.clone()))
+        .start()
+        .expect("start");
+    query.process_all_available().expect("batch");
+    query.stop();
+    // PySpark 4.3 printed this for `df.select("t", to_timestamp("t").alias("ts"),
+    // to_timestamp("t").cast("long").alias("epoch"))` with the same session time zone: 02:30
+    // on 2024-03-10 is skipped by the clocks and becomes 03:30 PDT; 01:30 on 2024-11-03
+    // happens twice and takes the earlier offset (PDT), unless the string names one.
+    let expected = "\
+-------------------------------------------
+Batch: 0
+-------------------------------------------
++-------------------------+-------------------+----------+
+|t                        |ts                 |epoch     |
++-------------------------+-------------------+----------+
+|2024-01-15 10:00:00      |2024-01-15 10:00:00|1705341600|
+|2024-03-10 01:30:00      |2024-03-10 01:30:00|1710063000|
+|2024-03-10 02:30:00      |2024-03-10 03:30:00|1710066600|
+|2024-11-03 01:30:00      |2024-11-03 01:30:00|1730622600|
+|2024-11-03T01:30:00-08:00|2024-11-03 01:30:00|1730626200|
+|2024-11-03 02:30:00      |2024-11-03 02:30:00|1730629800|
++-------------------------+-------------------+----------+
+
+";
+    let text = String::from_utf8(output.lock().expect("lock").clone()).expect("utf-8");
+    assert_eq!(text, expected);
+}
+
+/// An unknown session time zone fails with Spark's message naming it.
+#[test]
+fn an_unknown_session_time_zone_is_refused_with_sparks_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let spark = session();
+    spark
+        .conf()
+        .set("spark.sql.session.timeZone", "Mars/Olympus");
+    let err = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .load(dir.path().join("in"))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "[INVALID_CONF_VALUE.TIME_ZONE] The value 'Mars/Olympus' in the config \
+             \"spark.sql.session.timeZone\" is invalid. Cannot resolve the given timezone. \
+             SQLSTATE: 22022"
+        )
+    );
 }

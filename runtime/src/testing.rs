@@ -5,6 +5,8 @@ use crate::error::{Error, Result};
 use crate::operator::{Operator, Output};
 use crate::sink::{Sink, SinkCommit};
 use crate::source::{BatchReader, Offset, ReadLimit, Source};
+use crate::text::tzfile::database_dir;
+use crate::text::zone::{resolve_zone_id, Zone};
 use arrow::array::Int64Array;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
@@ -12,6 +14,19 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The region `id` (such as `America/Los_Angeles`) from the system time zone database, for
+/// tests of daylight-saving rules. Panics, naming the database directory, if the region is
+/// missing: such a test must fail rather than pass without checking anything.
+pub fn region_zone(id: &str) -> Zone {
+    match resolve_zone_id(id) {
+        Ok(zone @ Zone::Region(_)) => zone,
+        _ => panic!(
+            "no region {id} in the time zone database {}: install tzdata or set TZDIR",
+            database_dir().display()
+        ),
+    }
+}
 
 /// Schema of [`VecSource`]'s rows: one `value bigint` column.
 pub fn value_schema() -> SchemaRef {

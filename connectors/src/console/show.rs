@@ -26,7 +26,7 @@
 
 use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatch;
-use chrono::{FixedOffset, Offset, Utc};
+use spate_runtime::text::zone::Zone;
 
 pub use super::value_string::value_to_display_string;
 
@@ -45,7 +45,7 @@ pub struct ShowOptions {
     pub truncate: usize,
     /// Session time zone (`spark.sql.session.timeZone`) used for `timestamp` cells; UTC by
     /// default.
-    pub time_zone: FixedOffset,
+    pub time_zone: Zone,
 }
 
 impl Default for ShowOptions {
@@ -54,7 +54,7 @@ impl Default for ShowOptions {
         ShowOptions {
             num_rows: 20,
             truncate: 20,
-            time_zone: Utc.fix(),
+            time_zone: Zone::UTC,
         }
     }
 }
@@ -347,7 +347,7 @@ mod tests {
         let options = ShowOptions::default();
         assert_eq!(options.num_rows, 20);
         assert_eq!(options.truncate, 20);
-        assert_eq!(options.time_zone.local_minus_utc(), 0);
+        assert_eq!(options.time_zone, Zone::UTC);
     }
 
     /// SEMANTICS §9.1 console example columns.
@@ -660,7 +660,7 @@ only showing top 20 rows";
         )]);
         let options = ShowOptions {
             truncate: 0,
-            time_zone: FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or(Utc.fix()),
+            time_zone: Zone::Fixed(5 * 3600 + 1800),
             ..ShowOptions::default()
         };
         let expected = "\

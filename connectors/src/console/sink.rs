@@ -3,6 +3,7 @@
 use super::show::{show_string, ShowOptions};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result, Sink, SinkCommit};
 use std::collections::HashMap;
 use std::io::Write;
@@ -52,7 +53,7 @@ impl ConsoleSink {
     pub fn new(
         schema: SchemaRef,
         options: &HashMap<String, String>,
-        time_zone: chrono::FixedOffset,
+        time_zone: &Zone,
         output: ConsoleOutput,
     ) -> Result<Self> {
         let option = |name: &str| {
@@ -84,7 +85,7 @@ impl ConsoleSink {
             show: ShowOptions {
                 num_rows,
                 truncate,
-                time_zone,
+                time_zone: time_zone.clone(),
             },
             output,
             head: Vec::new(),

@@ -23,9 +23,9 @@ use arrow::datatypes::{
     Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use chrono::FixedOffset;
 use spate_runtime::text::number::{java_double, java_float};
 use spate_runtime::text::timestamp::{push_date, push_fraction, push_local_timestamp, push_time};
+use spate_runtime::text::zone::Zone;
 
 use super::show::ShowError;
 
@@ -45,14 +45,14 @@ const MICROS_PER_DAY: i128 = 24 * MICROS_PER_HOUR;
 pub fn value_to_display_string(
     array: &dyn Array,
     row: usize,
-    time_zone: &FixedOffset,
+    time_zone: &Zone,
 ) -> Result<Option<String>, ShowError> {
     check_bounds(array, row)?;
     if is_null_at(array, row)? {
         return Ok(None);
     }
     let mut out = String::new();
-    write_value(array, row, i64::from(time_zone.local_minus_utc()), &mut out)?;
+    write_value(array, row, time_zone, &mut out)?;
     Ok(Some(out))
 }
 
@@ -118,11 +118,11 @@ fn is_null_at(array: &dyn Array, row: usize) -> Result<bool, ShowError> {
     }
 }
 
-/// Writes `array[row]` (NULL as `NULL`) to `out`; `tz_secs` is the session zone's UTC offset.
+/// Writes `array[row]` (NULL as `NULL`) to `out`; `zone` is the session time zone.
 fn write_value(
     array: &dyn Array,
     row: usize,
-    tz_secs: i64,
+    zone: &Zone,
     out: &mut String,
 ) -> Result<(), ShowError> {
     check_bounds(array, row)?;
@@ -234,12 +234,15 @@ fn write_value(
                 }
                 TimeUnit::Nanosecond => (prim::<TimestampNanosecondType>(array)?.value(row), 1),
             };
+            let nanos = i128::from(value) * nanos_per_unit;
             let offset = if tz.is_some() {
-                i128::from(tz_secs) * NANOS_PER_SECOND
+                // Within i64: the seconds of an i64 count of seconds or smaller units.
+                let utc_secs = nanos.div_euclid(NANOS_PER_SECOND) as i64;
+                i128::from(zone.offset_at_utc(utc_secs)) * NANOS_PER_SECOND
             } else {
                 0
             };
-            push_local_timestamp(i128::from(value) * nanos_per_unit + offset, out);
+            push_local_timestamp(nanos + offset, out);
         }
         DataType::Time32(unit) => {
             let nanos = match unit {
@@ -286,17 +289,17 @@ fn write_value(
         }
         DataType::List(_) => {
             let a = array.as_list_opt::<i32>().ok_or_else(|| mismatch(array))?;
-            write_list(a.value(row).as_ref(), tz_secs, out)?;
+            write_list(a.value(row).as_ref(), zone, out)?;
         }
         DataType::LargeList(_) => {
             let a = array.as_list_opt::<i64>().ok_or_else(|| mismatch(array))?;
-            write_list(a.value(row).as_ref(), tz_secs, out)?;
+            write_list(a.value(row).as_ref(), zone, out)?;
         }
         DataType::FixedSizeList(_, _) => {
             let a = array
                 .as_fixed_size_list_opt()
                 .ok_or_else(|| mismatch(array))?;
-            write_list(a.value(row).as_ref(), tz_secs, out)?;
+            write_list(a.value(row).as_ref(), zone, out)?;
         }
         DataType::Struct(_) => {
             let a = array.as_struct_opt().ok_or_else(|| mismatch(array))?;
@@ -305,7 +308,7 @@ fn write_value(
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(child.as_ref(), row, tz_secs, out)?;
+                write_value(child.as_ref(), row, zone, out)?;
             }
             out.push('}');
         }
@@ -321,15 +324,15 @@ fn write_value(
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(keys.as_ref(), i, tz_secs, out)?;
+                write_value(keys.as_ref(), i, zone, out)?;
                 out.push_str(" -> ");
-                write_value(values.as_ref(), i, tz_secs, out)?;
+                write_value(values.as_ref(), i, zone, out)?;
             }
             out.push('}');
         }
         DataType::Dictionary(_, _) => {
             if let Some((values, key)) = dictionary_entry(array, row)? {
-                write_value(values.as_ref(), key, tz_secs, out)?;
+                write_value(values.as_ref(), key, zone, out)?;
             } else {
                 out.push_str(NULL_STRING);
             }
@@ -339,13 +342,13 @@ fn write_value(
     Ok(())
 }
 
-fn write_list(values: &dyn Array, tz_secs: i64, out: &mut String) -> Result<(), ShowError> {
+fn write_list(values: &dyn Array, zone: &Zone, out: &mut String) -> Result<(), ShowError> {
     out.push('[');
     for i in 0..values.len() {
         if i > 0 {
             out.push_str(", ");
         }
-        write_value(values, i, tz_secs, out)?;
+        write_value(values, i, zone, out)?;
     }
     out.push(']');
     Ok(())
@@ -435,24 +438,18 @@ fn write_year_month_interval(months: i32, out: &mut String) {
 mod tests {
     use std::sync::Arc;
 
+    use super::*;
     use arrow::array::{
         BinaryArray, BooleanArray, Date32Array, Decimal128Array, DictionaryArray,
         DurationMicrosecondArray, FixedSizeBinaryArray, Float32Array, Float64Array, Int32Array,
         Int64Array, IntervalYearMonthArray, LargeStringArray, ListArray, MapBuilder, NullArray,
         StringArray, StringBuilder, StructArray, Time64MicrosecondArray, TimestampMicrosecondArray,
-        TimestampNanosecondArray,
+        TimestampMillisecondArray, TimestampNanosecondArray,
     };
     use arrow::datatypes::{Field, Fields, Int32Type};
-    use chrono::{Offset, Utc};
-
-    use super::*;
-
-    fn utc() -> FixedOffset {
-        Utc.fix()
-    }
 
     fn show(array: &dyn Array, row: usize) -> Option<String> {
-        match value_to_display_string(array, row, &utc()) {
+        match value_to_display_string(array, row, &Zone::UTC) {
             Ok(v) => v,
             Err(e) => panic!("display failed: {e}"),
         }
@@ -494,7 +491,7 @@ mod tests {
     fn row_out_of_bounds_is_an_error() {
         let ints = Int32Array::from(vec![1]);
         assert!(matches!(
-            value_to_display_string(&ints, 1, &utc()),
+            value_to_display_string(&ints, 1, &Zone::UTC),
             Err(ShowError::RowOutOfBounds { row: 1, len: 1 })
         ));
     }
@@ -546,7 +543,7 @@ mod tests {
     /// `timestamp_ntz` does not.
     #[test]
     fn session_time_zone_applies_to_timestamp_not_ntz() {
-        let plus_0530 = FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or(utc());
+        let plus_0530 = Zone::Fixed(5 * 3600 + 1800);
         let ts = TimestampMicrosecondArray::from(vec![micros("2024-01-01 12:00:00.5")])
             .with_timezone("UTC");
         let shown = value_to_display_string(&ts, 0, &plus_0530);
@@ -557,7 +554,7 @@ mod tests {
         let ntz = TimestampMicrosecondArray::from(vec![micros("2024-01-01 12:00:00")]);
         let shown = value_to_display_string(&ntz, 0, &plus_0530);
         assert_eq!(shown.ok().flatten().as_deref(), Some("2024-01-01 12:00:00"));
-        let minus_8 = FixedOffset::west_opt(8 * 3600).unwrap_or(utc());
+        let minus_8 = Zone::Fixed(-8 * 3600);
         let epoch = TimestampMicrosecondArray::from(vec![0]).with_timezone("UTC");
         let shown = value_to_display_string(&epoch, 0, &minus_8);
         assert_eq!(shown.ok().flatten().as_deref(), Some("1969-12-31 16:00:00"));
@@ -566,6 +563,42 @@ mod tests {
             show(&nanos, 0).as_deref(),
             Some("1970-01-01 00:00:01.500000001")
         );
+    }
+
+    /// Spark 4.3 with `spark.sql.session.timeZone` `America/Los_Angeles`: each instant shows
+    /// in the offset in effect then, so both 01:30s of 2024-11-03 (08:30Z in PDT, 09:30Z in
+    /// PST) print as 01:30 and 2024-03-10 jumps from 01:59:59 to 03:00.
+    #[test]
+    fn region_session_time_zone_across_daylight_saving_changes() {
+        let la = spate_runtime::testing::region_zone("America/Los_Angeles");
+        let cases = [
+            ("2024-03-10 09:59:59", "2024-03-10 01:59:59"),
+            ("2024-03-10 10:00:00", "2024-03-10 03:00:00"),
+            ("2024-11-03 08:30:00", "2024-11-03 01:30:00"),
+            ("2024-11-03 08:59:59.999999", "2024-11-03 01:59:59.999999"),
+            ("2024-11-03 09:00:00", "2024-11-03 01:00:00"),
+            ("2024-11-03 09:30:00", "2024-11-03 01:30:00"),
+            ("2024-01-15 18:00:00", "2024-01-15 10:00:00"),
+        ];
+        for (utc, local) in cases {
+            let ts = TimestampMicrosecondArray::from(vec![micros(utc)]).with_timezone("UTC");
+            let shown = value_to_display_string(&ts, 0, &la);
+            assert_eq!(shown.ok().flatten().as_deref(), Some(local), "{utc}");
+        }
+        // Milliseconds and nanoseconds take the same offsets; `timestamp_ntz` none.
+        let millis = TimestampMillisecondArray::from(vec![1_730_626_200_000]).with_timezone("UTC");
+        let shown = value_to_display_string(&millis, 0, &la);
+        assert_eq!(shown.ok().flatten().as_deref(), Some("2024-11-03 01:30:00"));
+        let nanos =
+            TimestampNanosecondArray::from(vec![1_710_064_799_999_999_999]).with_timezone("UTC");
+        let shown = value_to_display_string(&nanos, 0, &la);
+        assert_eq!(
+            shown.ok().flatten().as_deref(),
+            Some("2024-03-10 01:59:59.999999999")
+        );
+        let ntz = TimestampMicrosecondArray::from(vec![micros("2024-03-10 02:30:00")]);
+        let shown = value_to_display_string(&ntz, 0, &la);
+        assert_eq!(shown.ok().flatten().as_deref(), Some("2024-03-10 02:30:00"));
     }
 
     /// Spark 4.3 dates, including `date_add`/`date_from_unix_date` beyond 0000–9999.
@@ -769,7 +802,7 @@ mod tests {
                 1, 0,
             )]);
         assert!(matches!(
-            value_to_display_string(&values, 0, &utc()),
+            value_to_display_string(&values, 0, &Zone::UTC),
             Err(ShowError::UnsupportedType(_))
         ));
     }

@@ -35,6 +35,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
 use spate_runtime::text::number::java_parse_float;
+use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
@@ -122,6 +123,8 @@ impl FileSource {
     /// options (`maxFilesPerTrigger`, `maxBytesPerTrigger`, `latestFirst`, `maxFileAge`,
     /// `fileNameOnly`, `cleanSource`, `sourceArchiveDir`, `maxCachedFiles`,
     /// `discardCachedInputRatio` and the format's parsing options; keys case-insensitive).
+    /// Timestamps without a zone are read in the `timeZone` option, else in `time_zone`, the
+    /// session time zone.
     ///
     /// Errors: [`Error::Analysis`] when a non-glob `path` does not exist,
     /// [`Error::IllegalArgument`] for an invalid option value (Spark's message).
@@ -130,6 +133,7 @@ impl FileSource {
         path: &Path,
         schema: SchemaRef,
         options: &HashMap<String, String>,
+        time_zone: &Zone,
     ) -> Result<Self> {
         let given = path.to_string_lossy().into_owned();
         let pattern = qualify(&given)?;
@@ -165,7 +169,7 @@ impl FileSource {
         source_options.max_file_age_ms = max_file_age_ms;
         let schema =
             read_schema(format, Some(schema)).map_err(|e| Error::IllegalArgument(e.to_string()))?;
-        let decode_options = DecodeOptions::from_options(options)
+        let decode_options = DecodeOptions::from_options(options, time_zone)
             .map_err(|e| Error::IllegalArgument(e.to_string()))?;
         if source_options.latest_first {
             tracing::warn!(
@@ -1219,7 +1223,7 @@ mod tests {
 
     fn text_source(input: &Path, pairs: &[(&str, &str)]) -> Result<FileSource> {
         let schema = read_schema(FileFormat::Text, None).unwrap();
-        FileSource::new(FileFormat::Text, input, schema, &opts(pairs))
+        FileSource::new(FileFormat::Text, input, schema, &opts(pairs), &Zone::UTC)
     }
 
     struct Fixture {
@@ -1437,6 +1441,7 @@ mod tests {
             &pattern,
             schema.clone(),
             &opts(&[("fileNameOnly", "true")]),
+            &Zone::UTC,
         )
         .unwrap();
         by_name.open(f.checkpoint.clone()).unwrap();
@@ -1449,7 +1454,8 @@ mod tests {
             Some((1, vec!["z/c.txt".into()]))
         );
 
-        let mut by_path = FileSource::new(FileFormat::Text, &pattern, schema, &opts(&[])).unwrap();
+        let mut by_path =
+            FileSource::new(FileFormat::Text, &pattern, schema, &opts(&[]), &Zone::UTC).unwrap();
         by_path
             .open(f.checkpoint.parent().unwrap().join("1"))
             .unwrap();
@@ -1815,6 +1821,7 @@ mod tests {
             &f.input.join("{*.json,d[0-9]}"),
             schema,
             &opts(&[]),
+            &Zone::UTC,
         )
         .unwrap();
         source.open(f.checkpoint.clone()).unwrap();
@@ -1891,7 +1898,8 @@ mod tests {
         let f = fixture();
         std::fs::write(f.input.join("a.json"), "{\"id\":1}\n{\"id\":2}\n").unwrap();
         let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
-        let mut source = FileSource::new(FileFormat::Json, &f.input, schema, &opts(&[])).unwrap();
+        let mut source =
+            FileSource::new(FileFormat::Json, &f.input, schema, &opts(&[]), &Zone::UTC).unwrap();
         assert!(
             source.schema().field(0).is_nullable(),
             "streaming file sources force nullable"

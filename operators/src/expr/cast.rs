@@ -23,6 +23,7 @@ use super::timestamp::cast_strings;
 use super::EvalContext;
 use spate_runtime::text::number::{java_double, java_float};
 use spate_runtime::text::timestamp::{format_timestamp, MICROS_PER_SECOND};
+use spate_runtime::text::zone::Zone;
 
 /// Whether spate implements Spark semantics for this (normalized) type.
 pub(crate) fn is_supported(data_type: &DataType) -> bool {
@@ -118,11 +119,10 @@ pub(crate) fn cast(
         return Ok(array.clone());
     }
     let ansi = ctx.ansi;
-    let offset = ctx.time_zone.local_minus_utc();
     match (&from, to) {
         (DataType::Null, _) => Ok(new_null_array(to, array.len())),
         (DataType::Utf8, _) => from_strings(array.as_string::<i32>(), to, ctx),
-        (_, DataType::Utf8) => to_strings(array, offset),
+        (_, DataType::Utf8) => to_strings(array, &ctx.time_zone),
         (f, t) if is_integral(f) && is_integral(t) => integral_to_integral(array, t, ansi),
         (f, t) if is_fractional(f) && is_integral(t) => fractional_to_integral(array, t, ansi),
         (f, t) if is_numeric(f) && is_fractional(t) => arrow_cast(array, t),
@@ -222,11 +222,7 @@ fn from_strings(
             }
             Ok(Arc::new(BooleanArray::from(out)))
         }
-        t if is_timestamp(t) => Ok(Arc::new(cast_strings(
-            strings,
-            ctx.time_zone.local_minus_utc(),
-            ansi,
-        )?)),
+        t if is_timestamp(t) => Ok(Arc::new(cast_strings(strings, &ctx.time_zone, ansi)?)),
         _ => Err(ExprError::Unsupported(format!(
             "casting STRING to {}",
             sql_type_name(to)
@@ -250,7 +246,7 @@ fn format_each<A: Array>(array: &A, mut write: impl FnMut(usize, &mut String)) -
     Arc::new(builder.finish())
 }
 
-fn to_strings(array: &ArrayRef, offset: i32) -> Result<ArrayRef, ExprError> {
+fn to_strings(array: &ArrayRef, zone: &Zone) -> Result<ArrayRef, ExprError> {
     match array.data_type() {
         DataType::Float64 => {
             let a = array.as_primitive::<Float64Type>();
@@ -267,7 +263,7 @@ fn to_strings(array: &ArrayRef, offset: i32) -> Result<ArrayRef, ExprError> {
         t if is_timestamp(t) => {
             let a = array.as_primitive::<TimestampMicrosecondType>();
             Ok(format_each(a, |row, buf| {
-                format_timestamp(a.value(row), offset, buf)
+                format_timestamp(a.value(row), zone, buf)
             }))
         }
         _ => arrow_cast(array, &DataType::Utf8),
@@ -426,10 +422,7 @@ fn from_timestamp(
                     .find(|&r| secs.is_valid(r) && !(min..=max).contains(&secs.value(r)))
                 {
                     return Err(ExprError::CastOverflow {
-                        value: sql_timestamp_literal(
-                            ts.value(row),
-                            ctx.time_zone.local_minus_utc(),
-                        ),
+                        value: sql_timestamp_literal(ts.value(row), &ctx.time_zone),
                         from: "TIMESTAMP".into(),
                         to: sql_type_name(to),
                     });

@@ -6,6 +6,7 @@ use spate_runtime::text::number::{java_double, java_float};
 use spate_runtime::types::spark_type_name;
 
 use spate_runtime::text::timestamp::format_timestamp;
+use spate_runtime::text::zone::Zone;
 
 /// Spark's upper-case SQL type name (`INT`, `BIGINT`, `STRING`, `TIMESTAMP`, `VOID`, …).
 pub(crate) fn sql_type_name(data_type: &DataType) -> String {
@@ -35,10 +36,10 @@ pub(crate) fn sql_float_literal(v: f32) -> String {
     s
 }
 
-/// A timestamp as a SQL literal: `TIMESTAMP '2024-01-15 10:00:00'`.
-pub(crate) fn sql_timestamp_literal(micros: i64, offset_secs: i32) -> String {
+/// A timestamp as a SQL literal in `zone`: `TIMESTAMP '2024-01-15 10:00:00'`.
+pub(crate) fn sql_timestamp_literal(micros: i64, zone: &Zone) -> String {
     let mut s = String::from("TIMESTAMP '");
-    format_timestamp(micros, offset_secs, &mut s);
+    format_timestamp(micros, zone, &mut s);
     s.push('\'');
     s
 }
@@ -53,7 +54,7 @@ mod tests {
         assert_eq!(sql_double_literal(1e20), "1.0E20D");
         assert_eq!(sql_double_literal(f64::NAN), "NaN");
         assert_eq!(
-            sql_timestamp_literal(1_705_312_800_500_000, 0),
+            sql_timestamp_literal(1_705_312_800_500_000, &Zone::UTC),
             "TIMESTAMP '2024-01-15 10:00:00.5'"
         );
     }

@@ -8,9 +8,9 @@
 //! Submodules, one job each: `resolve` binds an expression to a schema (`coerce` holds the
 //! coercion rules), `naming` builds Spark's column names, `eval` runs a bound expression,
 //! `arith` and `compare` are the numeric kernels, `cast` is Spark's `CAST`, `numparse` parses
-//! numbers from strings, `timestamp` is Spark's string→timestamp parser, `zone` resolves zone ids
-//! (`tzfile` reads the system time zone database), `pattern` parses datetime patterns,
-//! `format` prints values the way Spark does and `error` holds [`ExprError`].
+//! numbers from strings, `timestamp` casts strings to timestamps (with the parser and zones of
+//! [`spate_runtime::text`]), `pattern` parses datetime patterns, `format` prints values the way
+//! Spark does and `error` holds [`ExprError`].
 
 mod arith;
 mod cast;
@@ -31,7 +31,7 @@ mod tests;
 use crate::aggregate::{AggregateFunction, WindowSpec};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
-use chrono::FixedOffset;
+use spate_runtime::text::zone::Zone;
 
 pub use error::ExprError;
 
@@ -131,21 +131,21 @@ pub enum BinaryOp {
 }
 
 /// Session settings that change how expressions evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalContext {
     /// `spark.sql.ansi.enabled` (default `true` since Spark 4.0): invalid casts, overflow and
     /// division by zero raise errors instead of producing NULL or wrapping.
     pub ansi: bool,
     /// `spark.sql.session.timeZone` (default UTC here): zone for strings without an offset and
     /// for timestamp→string.
-    pub time_zone: FixedOffset,
+    pub time_zone: Zone,
 }
 
 impl Default for EvalContext {
     fn default() -> Self {
         Self {
             ansi: true,
-            time_zone: chrono::Offset::fix(&chrono::Utc),
+            time_zone: Zone::UTC,
         }
     }
 }
@@ -343,13 +343,13 @@ impl Expr {
     /// and nullability, the time zone changes how timestamp literals are named.
     pub fn output_field_with(&self, input: &Schema, ctx: &EvalContext) -> Result<Field, ExprError> {
         let bound = resolve::bind(self, input, ctx)?;
-        let name = naming::output_name(self, ctx.time_zone);
+        let name = naming::output_name(self, &ctx.time_zone);
         Ok(Field::new(name, bound.data_type.clone(), bound.nullable))
     }
 
     /// The output column name Spark generates (the alias if there is one).
     pub fn output_name(&self) -> String {
-        naming::output_name(self, EvalContext::default().time_zone)
+        naming::output_name(self, &Zone::UTC)
     }
 
     /// The names of the columns the expression reads, in first-use order, without duplicates,

@@ -1,11 +1,10 @@
 //! The column names Spark generates for unaliased expressions (`toPrettySQL`), e.g.
 //! `(value * 2)`, `to_timestamp(timestamp)`, `CASE WHEN (value > 100) THEN 1 ELSE 0 END`.
 
-use chrono::FixedOffset;
-
 use super::format::{sql_timestamp_literal, sql_type_name};
 use super::{BinaryOp, Expr, Literal};
 use spate_runtime::text::number::java_double;
+use spate_runtime::text::zone::Zone;
 
 /// A column reference's name as written, without enclosing back-quotes (`` `a b` `` → `a b`).
 pub(crate) fn unquote(name: &str) -> String {
@@ -17,7 +16,7 @@ pub(crate) fn unquote(name: &str) -> String {
 
 /// The output column name: the alias if any; a top-level cast of a column or alias keeps that
 /// name (`col("value").cast(...)` is still `value`); anything else is its pretty SQL.
-pub(crate) fn output_name(expr: &Expr, tz: FixedOffset) -> String {
+pub(crate) fn output_name(expr: &Expr, tz: &Zone) -> String {
     match expr {
         Expr::Alias(_, name) => name.clone(),
         Expr::Cast(child, _) if matches!(**child, Expr::Column(_) | Expr::Alias(..)) => {
@@ -28,7 +27,7 @@ pub(crate) fn output_name(expr: &Expr, tz: FixedOffset) -> String {
 }
 
 /// How a literal appears in generated names (Spark's `Literal.toString`).
-pub(crate) fn literal_sql(lit: &Literal, tz: FixedOffset) -> String {
+pub(crate) fn literal_sql(lit: &Literal, tz: &Zone) -> String {
     match lit {
         Literal::Null => "NULL".into(),
         Literal::Boolean(b) => b.to_string(),
@@ -36,7 +35,7 @@ pub(crate) fn literal_sql(lit: &Literal, tz: FixedOffset) -> String {
         Literal::Int64(v) => v.to_string(),
         Literal::Float64(v) => java_double(*v),
         Literal::Utf8(s) => s.clone(),
-        Literal::Timestamp(micros) => sql_timestamp_literal(*micros, tz.local_minus_utc()),
+        Literal::Timestamp(micros) => sql_timestamp_literal(*micros, tz),
         Literal::Interval(micros) => interval_sql(*micros),
     }
 }
@@ -76,7 +75,7 @@ fn op_symbol(op: BinaryOp) -> &'static str {
 }
 
 /// Spark's pretty SQL of an expression, as used in generated names and error messages.
-pub(crate) fn pretty_sql(expr: &Expr, tz: FixedOffset) -> String {
+pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
     match expr {
         Expr::Column(name) => unquote(name),
         Expr::Literal(lit) => literal_sql(lit, tz),

@@ -15,6 +15,7 @@ use spate_runtime::text::pattern::{
     tokenize, PatternToken, UnterminatedLiteral, MONTH_NAMES as MONTHS,
 };
 use spate_runtime::text::timestamp::{days_from_civil, days_in_month, local_to_micros};
+use spate_runtime::text::zone::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -182,7 +183,6 @@ impl Pattern {
         strings: &StringArray,
         ctx: &EvalContext,
     ) -> Result<TimestampMicrosecondArray, ExprError> {
-        let offset = ctx.time_zone.local_minus_utc();
         let mut builder = TimestampMicrosecondBuilder::with_capacity(strings.len());
         for row in 0..strings.len() {
             if strings.is_null(row) {
@@ -190,7 +190,7 @@ impl Pattern {
                 continue;
             }
             let text = strings.value(row);
-            match self.parse(text, offset) {
+            match self.parse(text, &ctx.time_zone) {
                 Ok(v) => builder.append_value(v),
                 Err(_) if !ctx.ansi => builder.append_null(),
                 Err(failure) => {
@@ -203,13 +203,13 @@ impl Pattern {
         Ok(builder.finish().with_timezone("UTC"))
     }
 
-    fn parse(&self, text: &str, session_offset: i32) -> Result<i64, Failure> {
+    fn parse(&self, text: &str, session: &Zone) -> Result<i64, Failure> {
         let mut fields = Fields::default();
         let end = parse_items(&self.items, text, 0, &mut fields).map_err(Failure::At)?;
         if end < text.len() {
             return Err(Failure::Unparsed(end));
         }
-        resolve(&fields, session_offset).map_err(Failure::Resolve)
+        resolve(&fields, session).map_err(Failure::Resolve)
     }
 }
 
@@ -574,7 +574,7 @@ fn check(name: &str, value: i64, min: i64, max: i64, shown_max: &str) -> Result<
 
 /// Resolve parsed fields into microseconds (STRICT resolver, Spark's defaults: 1970-01-01,
 /// midnight, AM).
-fn resolve(f: &Fields, session_offset: i32) -> Result<i64, String> {
+fn resolve(f: &Fields, session: &Zone) -> Result<i64, String> {
     if let Some(y) = f.year {
         check("Year", y, -999_999_999, 999_999_999, "999999999")?;
     }
@@ -629,8 +629,13 @@ fn resolve(f: &Fields, session_offset: i32) -> Result<i64, String> {
     };
     let second_of_day = hour * 3600 + f.minute.unwrap_or(0) * 60 + f.second.unwrap_or(0);
     let micros = f.nanos.unwrap_or(0) / 1000;
-    let offset = f.offset.unwrap_or(session_offset);
     let days = days_from_civil(year, month, day as u32);
+    // Without an offset in the text, java.time's `ZonedDateTime.of` rules pick the session
+    // zone's offset for the local date-time.
+    let offset = match f.offset {
+        Some(secs) => secs,
+        None => session.offset_for_local(days.saturating_mul(86_400) + second_of_day),
+    };
     local_to_micros(days, second_of_day, micros, offset as i64)
         .ok_or_else(|| "long overflow".to_string())
 }
@@ -641,7 +646,8 @@ mod tests {
 
     fn parse(text: &str, pattern: &str) -> Result<i64, String> {
         let p = Pattern::compile(pattern).map_err(|e| e.to_string())?;
-        p.parse(text, 0).map_err(|f| failure_message(text, f))
+        p.parse(text, &Zone::UTC)
+            .map_err(|f| failure_message(text, f))
     }
 
     #[test]

@@ -105,7 +105,7 @@ const NUMERIC_INPUTS: &str =
 
 impl Binder<'_> {
     fn sql(&self, expr: &Expr) -> String {
-        pretty_sql(expr, self.ctx.time_zone)
+        pretty_sql(expr, &self.ctx.time_zone)
     }
 
     fn mismatch(&self, expr: &Expr, subclass: &str, message: String) -> ExprError {

@@ -8,6 +8,7 @@ use arrow::array::{
     TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema};
+use spate_runtime::text::zone::Zone;
 use spate_runtime::types::timestamp_type;
 
 use super::*;
@@ -416,8 +417,7 @@ fn to_timestamp_ansi_error_or_null() {
 fn session_time_zone_is_used() {
     let plus_one = EvalContext {
         ansi: true,
-        time_zone: chrono::FixedOffset::east_opt(3600)
-            .unwrap_or_else(|| EvalContext::default().time_zone),
+        time_zone: Zone::Fixed(3600),
     };
     let b = first_row_batch();
     let parsed = to_timestamp(col("timestamp")).evaluate(&b, &plus_one).ok();
@@ -432,6 +432,77 @@ fn session_time_zone_is_used() {
     assert_eq!(
         text,
         Some(arr(StringArray::from(vec!["2024-01-15 11:00:00.123"])))
+    );
+}
+
+#[test]
+fn region_session_time_zone_across_daylight_saving_changes() {
+    // Spark 4.3 with spark.sql.session.timeZone=America/Los_Angeles: `to_timestamp(s)`,
+    // `to_timestamp(s, 'yyyy-MM-dd HH:mm:ss')` (unix_micros of both) and the timestamp cast
+    // back to a string. 02:30 on 2024-03-10 falls in the spring-forward gap and becomes 03:30
+    // PDT (10:30Z); 01:30 on 2024-11-03 happens twice and takes the earlier offset, PDT
+    // (08:30Z).
+    let la = EvalContext {
+        ansi: true,
+        time_zone: spate_runtime::testing::region_zone("America/Los_Angeles"),
+    };
+    let rows = [
+        (
+            "2024-03-10 01:30:00",
+            1_710_063_000_000_000,
+            "2024-03-10 01:30:00",
+        ),
+        (
+            "2024-03-10 02:30:00",
+            1_710_066_600_000_000,
+            "2024-03-10 03:30:00",
+        ),
+        (
+            "2024-11-03 00:30:00",
+            1_730_619_000_000_000,
+            "2024-11-03 00:30:00",
+        ),
+        (
+            "2024-11-03 01:30:00",
+            1_730_622_600_000_000,
+            "2024-11-03 01:30:00",
+        ),
+        (
+            "2024-11-03 02:30:00",
+            1_730_629_800_000_000,
+            "2024-11-03 02:30:00",
+        ),
+    ];
+    let b = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new("t", DataType::Utf8, true)])),
+        vec![arr(StringArray::from_iter_values(rows.iter().map(|r| r.0)))],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let micros = arr(
+        TimestampMicrosecondArray::from_iter_values(rows.iter().map(|r| r.1)).with_timezone("UTC"),
+    );
+    let parsed = to_timestamp(col("t")).evaluate(&b, &la).ok();
+    assert_eq!(parsed, Some(micros.clone()));
+    let with_format = to_timestamp_with_format(col("t"), "yyyy-MM-dd HH:mm:ss")
+        .evaluate(&b, &la)
+        .ok();
+    assert_eq!(with_format, Some(micros));
+    let text = to_timestamp(col("t"))
+        .cast(DataType::Utf8)
+        .evaluate(&b, &la)
+        .ok();
+    assert_eq!(
+        text,
+        Some(arr(StringArray::from_iter_values(rows.iter().map(|r| r.2))))
+    );
+    // The second 01:30 of 2024-11-03 (09:30Z, PST) prints as 01:30 too.
+    let literal = Expr::Literal(Literal::Timestamp(1_730_626_200_000_000));
+    assert_eq!(
+        literal
+            .output_field_with(&Schema::empty(), &la)
+            .map(|f| f.name().clone())
+            .ok(),
+        Some("TIMESTAMP '2024-11-03 01:30:00'".to_string())
     );
 }
 

@@ -4,18 +4,19 @@
 use arrow::array::{Array, BooleanBufferBuilder, StringArray, TimestampMicrosecondArray};
 use arrow::buffer::NullBuffer;
 use spate_runtime::text::timestamp::TimestampParser;
+use spate_runtime::text::zone::Zone;
 
 use super::error::ExprError;
 use super::format::sql_string_literal;
 
-/// Cast a string array to timestamps. Invalid strings raise `CAST_INVALID_INPUT` in ANSI mode
-/// and become NULL otherwise.
+/// Cast a string array to timestamps, strings without a zone in `session`. Invalid strings raise
+/// `CAST_INVALID_INPUT` in ANSI mode and become NULL otherwise.
 pub(crate) fn cast_strings(
     strings: &StringArray,
-    offset_secs: i32,
+    session: &Zone,
     ansi: bool,
 ) -> Result<TimestampMicrosecondArray, ExprError> {
-    let parser = TimestampParser::new(offset_secs);
+    let parser = TimestampParser::new(session);
     let rows = strings.len();
     let offsets = strings.value_offsets();
     let data = strings.value_data();
@@ -63,12 +64,14 @@ mod tests {
     #[test]
     fn cast_strings_null_or_error() {
         let arr = StringArray::from(vec![Some("2024-01-15"), None, Some("bad")]);
-        let out = cast_strings(&arr, 0, false).map_err(|e| e.to_string());
+        let out = cast_strings(&arr, &Zone::UTC, false).map_err(|e| e.to_string());
         let out = out
             .as_ref()
             .map(|a| (a.value(0), a.is_null(1), a.is_null(2)));
         assert_eq!(out, Ok((1705276800000000, true, true)));
-        let err = cast_strings(&arr, 0, true).err().map(|e| e.to_string());
+        let err = cast_strings(&arr, &Zone::UTC, true)
+            .err()
+            .map(|e| e.to_string());
         // Message from Spark 4.3 (`to_timestamp(col)` on 'not a time', adapted value).
         assert_eq!(
             err.as_deref(),

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use super::timestamp::{civil_from_days, days_from_civil, is_leap_year};
 
 /// Offsets of one region over time.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct TzRules {
     /// Transition instants (seconds since the epoch, ascending).
     transitions: Vec<i64>,
@@ -60,10 +60,17 @@ pub fn load(name: &str) -> Option<Arc<TzRules>> {
     rules
 }
 
-/// Java's region id syntax, `[A-Za-z][A-Za-z0-9~/._+-]+`, without path tricks.
+/// Files of the system database that are not region ids in Java's tz database.
+const NOT_JAVA_REGIONS: &[&str] = &["Factory", "ROC", "localtime", "posixrules"];
+
+/// Java's region id syntax, `[A-Za-z][A-Za-z0-9~/._+-]+`, without path tricks, and not one of
+/// the system database's extra files or directories (`posix/…`, `right/…`, `Factory`).
 fn valid_region_id(name: &str) -> bool {
     let bytes = name.as_bytes();
-    bytes.len() >= 2
+    !NOT_JAVA_REGIONS.contains(&name)
+        && !name.starts_with("posix/")
+        && !name.starts_with("right/")
+        && bytes.len() >= 2
         && bytes[0].is_ascii_alphabetic()
         && bytes
             .iter()
@@ -73,13 +80,16 @@ fn valid_region_id(name: &str) -> bool {
             .any(|part| part.is_empty() || part == "." || part == "..")
 }
 
+/// The system time zone database: `$TZDIR`, else `/usr/share/zoneinfo`.
+pub fn database_dir() -> PathBuf {
+    std::env::var_os("TZDIR").map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from)
+}
+
 fn read(name: &str) -> Option<TzRules> {
     if !valid_region_id(name) {
         return None;
     }
-    let dir = std::env::var_os("TZDIR")
-        .map_or_else(|| PathBuf::from("/usr/share/zoneinfo"), PathBuf::from);
-    let data = std::fs::read(dir.join(name)).ok()?;
+    let data = std::fs::read(database_dir().join(name)).ok()?;
     parse_tzif(&data)
 }
 
@@ -181,7 +191,7 @@ fn parse_tzif(data: &[u8]) -> Option<TzRules> {
 }
 
 /// A POSIX TZ rule such as `CET-1CEST,M3.5.0,M10.5.0/3`.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct PosixTz {
     /// Standard offset, seconds east of UTC.
     std: i32,
@@ -189,14 +199,14 @@ struct PosixTz {
     dst: Option<DstRule>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct DstRule {
     offset: i32,
     start: (RuleDate, i32),
     end: (RuleDate, i32),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RuleDate {
     /// `Jn`: day 1–365, February 29 never counted.
     Julian1(u32),
@@ -397,15 +407,24 @@ mod tests {
         assert!(!valid_region_id("America//X"));
         assert!(valid_region_id("America/New_York"));
         assert!(valid_region_id("Etc/GMT+2"));
+        // In the system database but not in Java's (Spark 4.3 rejects them as a session zone).
+        for id in [
+            "Factory",
+            "localtime",
+            "posixrules",
+            "posix/Europe/Paris",
+            "right/UTC",
+        ] {
+            assert!(!valid_region_id(id), "{id}");
+        }
     }
 
     #[test]
-    fn system_database_when_present() {
+    fn system_database() {
         // Spark 4.3: '2024-01-15 10:00:00 America/New_York' → 1705330800000000 µs.
-        if let Some(ny) = load("America/New_York") {
-            assert_eq!(ny.offset_at_utc(1_705_330_800), -18000);
-            assert_eq!(ny.offset_at_utc(1_720_000_000), -14400);
-        }
+        let ny = crate::testing::region_zone("America/New_York");
+        assert_eq!(ny.offset_at_utc(1_705_330_800), -18000);
+        assert_eq!(ny.offset_at_utc(1_720_000_000), -14400);
         assert!(load("No/Such_Zone").is_none());
     }
 }

@@ -1,4 +1,5 @@
-//! Zone ids inside timestamp strings, resolved like Spark's `DateTimeUtils.getZoneId`:
+//! Zone ids (the session time zone, `timeZone` options, zones inside timestamp strings),
+//! resolved like Spark's `DateTimeUtils.getZoneId`:
 //! `java.time.ZoneId.of(id, SHORT_IDS)` after Spark's `±h:` → `±0h:` and `±hh:m` → `±hh:0m`
 //! rewrites. Fixed offsets are computed here; region ids (`Europe/Paris`) come from the system
 //! time zone database through [`super::tzfile`].
@@ -8,11 +9,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::number::java_trim;
-use super::timestamp::trim;
 use super::tzfile::{self, TzRules};
 
-/// A resolved zone.
-#[derive(Debug, Clone)]
+/// A resolved zone: the session time zone, a `timeZone` option or the zone of a timestamp
+/// string.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Zone {
     /// A fixed offset, seconds east of UTC.
     Fixed(i32),
@@ -21,7 +22,11 @@ pub enum Zone {
 }
 
 impl Zone {
+    /// UTC, the default session time zone.
+    pub const UTC: Zone = Zone::Fixed(0);
+
     /// The offset (seconds east of UTC) in effect at `utc_secs`.
+    #[inline]
     pub fn offset_at_utc(&self, utc_secs: i64) -> i32 {
         match self {
             Zone::Fixed(secs) => *secs,
@@ -32,6 +37,7 @@ impl Zone {
     /// The offset to use for a local date-time (seconds since the epoch as if the zone were
     /// UTC), with `ZonedDateTime.of` rules: in an overlap the earlier offset, in a gap the
     /// offset before the gap (which moves the time forward by the gap's length).
+    #[inline]
     pub fn offset_for_local(&self, local_secs: i64) -> i32 {
         match self {
             Zone::Fixed(secs) => *secs,
@@ -109,13 +115,30 @@ impl ZoneResolver {
     }
 }
 
-/// A zone id that must be a fixed offset (a `timeZone` option), resolved like
-/// [`ZoneResolver::resolve`] but without the time zone database: the offset in seconds east of
-/// UTC, or `None` for region ids (`America/New_York`, `PST`) and ids Java rejects.
-pub fn fixed_offset(id: &[u8]) -> Option<i32> {
+/// A zone id that does not resolve, with Spark's `[INVALID_TIMEZONE]` message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "[INVALID_TIMEZONE] The timezone: {0} is invalid. The timezone must be either a region-based \
+     zone ID or a zone offset. Region IDs must have the form 'area/city', such as \
+     'America/Los_Angeles'. Zone offsets must be in the format '(+|-)HH', '(+|-)HH:mm\u{2019} or \
+     '(+|-)HH:mm:ss', e.g '-08' , '+01:00' or '-13:33:33', and must be in the range from -18:00 \
+     to +18:00. 'Z' and 'UTC' are accepted as synonyms for '+00:00'. SQLSTATE: 22009"
+)]
+pub struct InvalidTimeZone(pub String);
+
+/// A zone id as Spark's `DateTimeUtils.getZoneId` resolves the session time zone
+/// (`spark.sql.session.timeZone`) and the `timeZone` option: the text as given, not trimmed
+/// (`Europe/Paris`, `UTC`, `Z`, `+02:00`, `+2:00`, `GMT+1`, `PST`). An error if Java rejects it
+/// or the time zone database lacks the region.
+pub fn resolve_zone_id(id: &str) -> Result<Zone, InvalidTimeZone> {
+    let invalid = || InvalidTimeZone(id.to_string());
     let mut buf = [0u8; 64];
-    let id = spark_rewrite(trim(id), &mut buf)?;
-    fixed_zone(id)?
+    let rewritten = spark_rewrite(id.as_bytes(), &mut buf).ok_or_else(invalid)?;
+    match fixed_zone(rewritten) {
+        Some(offset) => offset.map(Zone::Fixed),
+        None => region(rewritten),
+    }
+    .ok_or_else(invalid)
 }
 
 /// Spark's two `replaceFirst` rewrites, into `buf`. `None` if the id is too long to be valid.
@@ -283,15 +306,41 @@ mod tests {
     }
 
     #[test]
-    fn fixed_offsets_without_the_database() {
-        assert_eq!(fixed_offset(b"Z"), Some(0));
-        assert_eq!(fixed_offset(b"+05:30"), Some(19800));
-        assert_eq!(fixed_offset(b"-5"), Some(-18000));
-        assert_eq!(fixed_offset(b"GMT-01:0"), Some(-3600));
-        assert_eq!(fixed_offset(b"UTC+1:30"), Some(5400));
-        assert_eq!(fixed_offset(b" UTC "), Some(0));
-        assert_eq!(fixed_offset(b"America/New_York"), None);
-        assert_eq!(fixed_offset(b"PST"), None);
-        assert_eq!(fixed_offset(b"+19:00"), None);
+    fn zone_ids_like_spark_get_zone_id() {
+        // Spark 4.3 accepts these as spark.sql.session.timeZone.
+        let fixed = |id: &str| match resolve_zone_id(id) {
+            Ok(Zone::Fixed(secs)) => Some(secs),
+            _ => None,
+        };
+        assert_eq!(fixed("Z"), Some(0));
+        assert_eq!(fixed("UTC"), Some(0));
+        assert_eq!(fixed("+05:30"), Some(19800));
+        assert_eq!(fixed("-5"), Some(-18000));
+        assert_eq!(fixed("+2:00"), Some(7200));
+        assert_eq!(fixed("GMT+1"), Some(3600));
+        assert_eq!(fixed("GMT-01:0"), Some(-3600));
+        assert_eq!(fixed("UTC+1:30"), Some(5400));
+        assert_eq!(fixed("EST"), Some(-18000));
+        for id in ["America/Los_Angeles", "Etc/UTC", "CET", "EST5EDT", "PST"] {
+            crate::testing::region_zone(id);
+        }
+        // Spark 4.3 rejects these with [INVALID_CONF_VALUE.TIME_ZONE].
+        for id in ["Nope/Zone", " UTC", "UTC ", "utc", "", "+19:00", "../UTC"] {
+            assert_eq!(
+                resolve_zone_id(id),
+                Err(InvalidTimeZone(id.into())),
+                "{id:?}"
+            );
+        }
+        // The message of Spark 4.3 for `option("timeZone", "Nope/Zone")`.
+        assert_eq!(
+            InvalidTimeZone("Nope/Zone".into()).to_string(),
+            "[INVALID_TIMEZONE] The timezone: Nope/Zone is invalid. The timezone must be either a \
+             region-based zone ID or a zone offset. Region IDs must have the form 'area/city', \
+             such as 'America/Los_Angeles'. Zone offsets must be in the format '(+|-)HH', \
+             '(+|-)HH:mm\u{2019} or '(+|-)HH:mm:ss', e.g '-08' , '+01:00' or '-13:33:33', and must \
+             be in the range from -18:00 to +18:00. 'Z' and 'UTC' are accepted as synonyms for \
+             '+00:00'. SQLSTATE: 22009"
+        );
     }
 }

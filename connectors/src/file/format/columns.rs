@@ -13,8 +13,8 @@ use arrow::array::{
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 use arrow::error::ArrowError;
-use chrono::FixedOffset;
 use spate_runtime::text::number::{java_parse_double, java_parse_float, java_parse_long};
+use spate_runtime::text::zone::Zone;
 use std::sync::Arc;
 
 /// The Spark type a column is decoded as.
@@ -230,7 +230,7 @@ impl Column {
 
     /// Appends a converted JSON value. Returns `false` (after appending NULL) when Spark's
     /// converter fails for it, which makes the record corrupt.
-    pub(crate) fn push_json(&mut self, value: JsonValue<'_>, tz: &FixedOffset) -> bool {
+    pub(crate) fn push_json(&mut self, value: JsonValue<'_>, tz: &Zone) -> bool {
         if matches!(value, JsonValue::Null) {
             self.push_null();
             return true;
@@ -329,7 +329,7 @@ impl Column {
 
     /// Appends a converted CSV token (never the null value: callers handle that). Returns
     /// `false` (after appending NULL) when Spark's converter fails.
-    pub(crate) fn push_csv(&mut self, token: &[u8], tz: &FixedOffset) -> bool {
+    pub(crate) fn push_csv(&mut self, token: &[u8], tz: &Zone) -> bool {
         let ok = match self.kind {
             Kind::Utf8 => {
                 self.push_str(token);

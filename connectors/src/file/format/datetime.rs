@@ -3,8 +3,8 @@
 //! `dateFormat` option is given (SEMANTICS.md §4.1). Timestamp strings are parsed by
 //! [`spate_runtime::text::timestamp`]; this module adds the readers' legacy `GMT` retry.
 
-use chrono::FixedOffset;
 use spate_runtime::text::timestamp::{days_from_civil, is_leap_year, trim, TimestampParser};
+use spate_runtime::text::zone::Zone;
 
 /// `LocalDate.of(year, month, day)` validation.
 fn valid_date(year: i64, month: i64, day: i64) -> bool {
@@ -22,8 +22,8 @@ fn valid_date(year: i64, month: i64, day: i64) -> bool {
 
 /// Spark's `stringToTimestamp(s, sessionZone)` plus the JSON/CSV readers' legacy fallback
 /// (`cleanLegacyTimestampStr`: retry with every `GMT` removed). Microseconds since the epoch.
-pub(crate) fn string_to_timestamp(s: &[u8], session: &FixedOffset) -> Option<i64> {
-    let parser = TimestampParser::new(session.local_minus_utc());
+pub(crate) fn string_to_timestamp(s: &[u8], session: &Zone) -> Option<i64> {
+    let parser = TimestampParser::new(session);
     if let Some(v) = parser.parse(s) {
         return Some(v);
     }
@@ -124,12 +124,8 @@ pub(crate) fn string_to_date(s: &[u8]) -> Option<i32> {
 mod tests {
     use super::*;
 
-    fn utc() -> FixedOffset {
-        FixedOffset::east_opt(0).unwrap()
-    }
-
     fn ts(s: &str) -> Option<i64> {
-        string_to_timestamp(s.as_bytes(), &utc())
+        string_to_timestamp(s.as_bytes(), &Zone::UTC)
     }
 
     /// Expected values observed with Spark 4.3 (JSON reader, session time zone UTC).
@@ -181,7 +177,7 @@ mod tests {
     #[test]
     fn session_zone_applies_without_explicit_zone() {
         // Spark 4.3, session time zone +02:00.
-        let tz = FixedOffset::east_opt(7200).unwrap();
+        let tz = Zone::Fixed(7200);
         assert_eq!(
             string_to_timestamp(b"2024-01-15 10:00:00", &tz),
             Some(1705305600000000)

@@ -1109,7 +1109,7 @@ mod tests {
         // Spark 4.3 with session time zone +02:00: "2024-01-15 10:00:00" → 08:00 UTC.
         let s = schema(&[("ts", spate_runtime::types::timestamp_type())]);
         let options = DecodeOptions {
-            time_zone: chrono::FixedOffset::east_opt(7200).unwrap(),
+            time_zone: spate_runtime::text::zone::Zone::Fixed(7200),
             ..DecodeOptions::default()
         };
         let batch = decode_str(
@@ -1122,6 +1122,35 @@ mod tests {
         assert_eq!(
             ts.values().to_vec(),
             vec![1705305600000000, 1705312800000000]
+        );
+    }
+
+    #[test]
+    fn region_session_time_zone_across_daylight_saving_changes() {
+        // Spark 4.3, `spark.read.schema("t TIMESTAMP").json(...)` with session time zone
+        // America/Los_Angeles: 02:30 on 2024-03-10 (in the gap) reads as 03:30 PDT, 01:30 on
+        // 2024-11-03 (twice that night) as the earlier, PDT.
+        let s = schema(&[("t", spate_runtime::types::timestamp_type())]);
+        let options = DecodeOptions {
+            time_zone: spate_runtime::testing::region_zone("America/Los_Angeles"),
+            ..DecodeOptions::default()
+        };
+        let lines = [
+            r#"{"t":"2024-03-10 01:30:00"}"#,
+            r#"{"t":"2024-03-10 02:30:00"}"#,
+            r#"{"t":"2024-11-03 01:30:00"}"#,
+            r#"{"t":"2024-11-03 02:30:00"}"#,
+        ];
+        let batch = decode_str(&lines.join("\n"), &s, &options).unwrap();
+        let ts = batch.column(0).as_primitive::<TimestampMicrosecondType>();
+        assert_eq!(
+            ts.values().to_vec(),
+            vec![
+                1710063000000000,
+                1710066600000000,
+                1730622600000000,
+                1730629800000000
+            ]
         );
     }
 

@@ -29,9 +29,9 @@ mod text;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use chrono::FixedOffset;
 use columns::{Column, Kind};
 use rayon::prelude::*;
+use spate_runtime::text::zone::{resolve_zone_id, InvalidTimeZone, Zone};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -124,7 +124,7 @@ pub struct DecodeOptions {
     /// CSV option `sep` / `delimiter` (default `,`).
     pub csv_sep: u8,
     /// Zone for timestamps without one: option `timeZone`, else the session time zone.
-    pub time_zone: FixedOffset,
+    pub time_zone: Zone,
     /// Maximum rows per output record batch.
     pub batch_size: usize,
 }
@@ -136,27 +136,29 @@ impl Default for DecodeOptions {
             corrupt_column: DEFAULT_CORRUPT_COLUMN.to_string(),
             csv_header: false,
             csv_sep: b',',
-            time_zone: utc(),
+            time_zone: Zone::UTC,
             batch_size: DEFAULT_BATCH_SIZE,
         }
     }
 }
 
-fn utc() -> FixedOffset {
-    use chrono::Offset;
-    chrono::Utc.fix()
-}
-
 impl DecodeOptions {
     /// Reads Spark option names (keys case-insensitive): `mode`,
-    /// `columnNameOfCorruptRecord`, `header`, `sep` (or `delimiter`), `timeZone`.
+    /// `columnNameOfCorruptRecord`, `header`, `sep` (or `delimiter`), `timeZone` (default
+    /// `session_time_zone`).
     ///
     /// Options that would change parsing in ways this decoder does not implement
     /// (`multiLine=true`, `timestampFormat`, `dateFormat`, `lineSep`, a non-UTF-8
-    /// `encoding`, …) are rejected with [`DecodeError::InvalidOption`] rather than ignored.
-    /// Other options (e.g. the file source's `maxFilesPerTrigger`) are ignored here.
-    pub fn from_options(options: &HashMap<String, String>) -> Result<Self, DecodeError> {
-        let mut out = DecodeOptions::default();
+    /// `encoding`, …) are rejected with [`DecodeError::InvalidOption`] rather than ignored; an
+    /// unknown `timeZone` is [`DecodeError::InvalidTimeZone`]. Other options (e.g. the file source's `maxFilesPerTrigger`) are ignored here.
+    pub fn from_options(
+        options: &HashMap<String, String>,
+        session_time_zone: &Zone,
+    ) -> Result<Self, DecodeError> {
+        let mut out = DecodeOptions {
+            time_zone: session_time_zone.clone(),
+            ..DecodeOptions::default()
+        };
         let lower: HashMap<String, (&String, &String)> = options
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), (k, v)))
@@ -180,16 +182,8 @@ impl DecodeOptions {
         if let Some((k, v)) = sep {
             out.csv_sep = parse_delimiter(v).map_err(|reason| invalid(k, v, &reason))?;
         }
-        if let Some((k, v)) = get("timeZone") {
-            let secs = spate_runtime::text::zone::fixed_offset(v.as_bytes()).ok_or_else(|| {
-                invalid(
-                    k,
-                    v,
-                    "only fixed-offset zones (Z, UTC, GMT, ±hh:mm, UTC±hh:mm) are supported",
-                )
-            })?;
-            out.time_zone =
-                FixedOffset::east_opt(secs).ok_or_else(|| invalid(k, v, "offset out of range"))?;
+        if let Some((_, v)) = get("timeZone") {
+            out.time_zone = resolve_zone_id(v)?;
         }
         for (name, allowed) in [
             ("multiLine", "false"),
@@ -334,6 +328,9 @@ pub enum DecodeError {
     /// `format(...)` named no supported format.
     #[error("unknown file format `{0}`: expected json, csv, parquet or text")]
     UnknownFormat(String),
+    /// The `timeZone` option names no zone.
+    #[error(transparent)]
+    InvalidTimeZone(#[from] InvalidTimeZone),
     /// An option had an unusable value.
     #[error("invalid value `{value}` for option `{name}`: {reason}")]
     InvalidOption {
@@ -741,7 +738,7 @@ impl<'a> RowWriter<'a> {
 
     /// The session / option time zone.
     #[inline]
-    pub(crate) fn tz(&self) -> &'a FixedOffset {
+    pub(crate) fn tz(&self) -> &'a Zone {
         &self.options.time_zone
     }
 
@@ -958,7 +955,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        DecodeOptions::from_options(&map)
+        DecodeOptions::from_options(&map, &Zone::UTC)
     }
 
     #[test]
@@ -979,7 +976,7 @@ mod tests {
         assert_eq!(o.corrupt_column, "bad");
         assert!(o.csv_header);
         assert_eq!(o.csv_sep, b'\t');
-        assert_eq!(o.time_zone.local_minus_utc(), 7200);
+        assert_eq!(o.time_zone, Zone::Fixed(7200));
         assert_eq!(opts(&[("delimiter", "|")]).unwrap().csv_sep, b'|');
         assert_eq!(
             opts(&[("sep", ";"), ("delimiter", "|")]).unwrap().csv_sep,
@@ -995,7 +992,6 @@ mod tests {
             ("sep", ""),
             ("sep", "\\u0001"),
             ("sep", "::"),
-            ("timeZone", "Mars/Base"),
             ("multiLine", "true"),
             ("timestampFormat", "yyyy"),
             ("encoding", "UTF-16"),
@@ -1006,6 +1002,27 @@ mod tests {
             }
         }
         assert!(opts(&[("multiLine", "false"), ("encoding", "utf-8")]).is_ok());
+        // Spark 4.3: an unknown zone fails with [INVALID_TIMEZONE] when the stream is loaded.
+        let err = opts(&[("timeZone", "Mars/Base")])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(err, Some(InvalidTimeZone("Mars/Base".into()).to_string()));
+    }
+
+    #[test]
+    fn time_zone_option_overrides_the_session_time_zone() {
+        let session = spate_runtime::testing::region_zone("America/Los_Angeles");
+        let map = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let o = DecodeOptions::from_options(&map(&[]), &session);
+        assert_eq!(o.map(|o| o.time_zone).ok(), Some(session.clone()));
+        let paris = spate_runtime::testing::region_zone("Europe/Paris");
+        let o = DecodeOptions::from_options(&map(&[("TIMEZONE", "Europe/Paris")]), &session);
+        assert_eq!(o.map(|o| o.time_zone).ok(), Some(paris));
     }
 
     #[test]

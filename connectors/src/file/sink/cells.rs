@@ -12,6 +12,7 @@ use arrow::datatypes::{
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use spate_runtime::text::number::{java_double, java_float};
+use spate_runtime::text::zone::Zone;
 use std::fmt::Write as _;
 
 /// Whether [`write_cell`] can render values of `data_type`.
@@ -71,8 +72,8 @@ pub(crate) fn format_timestamp(
     out: &mut String,
 ) {
     match timestamp_micros(unit, value) {
-        Some(micros) if zoned => text.timestamp.format_micros(micros, text.offset_secs, out),
-        Some(micros) => text.timestamp_ntz.format_micros(micros, 0, out),
+        Some(micros) if zoned => text.timestamp.format_micros(micros, &text.time_zone, out),
+        Some(micros) => text.timestamp_ntz.format_micros(micros, &Zone::UTC, out),
         None => {
             let _ = write!(out, "{value}");
         }

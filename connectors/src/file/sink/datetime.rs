@@ -11,6 +11,7 @@ use spate_runtime::text::pattern::{
     tokenize, PatternToken, UnterminatedLiteral, DAY_NAMES as DAYS, MONTH_NAMES as MONTHS,
 };
 use spate_runtime::text::timestamp::civil_from_days;
+use spate_runtime::text::zone::Zone;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Spark's default `timestampFormat` for JSON and CSV output.
@@ -160,9 +161,11 @@ impl DateTimeFormat {
         self.tokens.iter().any(|t| t.is_time() || t.is_offset())
     }
 
-    /// Formats an instant (`micros` since the epoch, UTC) as seen in a zone `offset_secs`
-    /// east of UTC. Instants too far from the epoch to shift are printed as raw micros.
-    pub(crate) fn format_micros(&self, micros: i64, offset_secs: i32, out: &mut String) {
+    /// Formats an instant (`micros` since the epoch, UTC) as seen in `zone`, with the offset
+    /// in effect at that instant. Instants too far from the epoch to shift are printed as raw
+    /// micros.
+    pub(crate) fn format_micros(&self, micros: i64, zone: &Zone, out: &mut String) {
+        let offset_secs = zone.offset_at_utc(micros.div_euclid(1_000_000));
         let Some(local) = micros.checked_add(offset_secs as i64 * 1_000_000) else {
             let _ = write!(out, "{micros}");
             return;
@@ -378,7 +381,7 @@ mod tests {
         let mut out = String::new();
         DateTimeFormat::new(pattern)
             .unwrap()
-            .format_micros(micros, offset, &mut out);
+            .format_micros(micros, &Zone::Fixed(offset), &mut out);
         out
     }
 

@@ -38,6 +38,7 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use spate_runtime::checkpoint::sync_dir;
 use spate_runtime::sink::{Sink, SinkCommit};
+use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 use std::fmt;
@@ -149,16 +150,15 @@ impl FileSink {
         format: OutputFormat,
         path: &Path,
         options: &HashMap<String, String>,
-        time_zone: chrono::FixedOffset,
+        time_zone: &Zone,
     ) -> Result<Self> {
         let options = Options::new(options);
-        let offset_secs = time_zone.local_minus_utc();
         let encoding = match format {
             OutputFormat::Json => {
-                Encoding::Json(JsonWriter::new(JsonOptions::new(&options, offset_secs)?))
+                Encoding::Json(JsonWriter::new(JsonOptions::new(&options, time_zone)?))
             }
             OutputFormat::Csv => {
-                Encoding::Csv(CsvWriter::new(CsvOptions::new(&options, offset_secs)?))
+                Encoding::Csv(CsvWriter::new(CsvOptions::new(&options, time_zone)?))
             }
             OutputFormat::Parquet => Encoding::Parquet(ParquetCodec::from_options(&options)?),
         };

@@ -3,6 +3,7 @@
 use super::datetime::{
     DateTimeFormat, DEFAULT_DATE_FORMAT, DEFAULT_TIMESTAMP_FORMAT, DEFAULT_TIMESTAMP_NTZ_FORMAT,
 };
+use spate_runtime::text::zone::{resolve_zone_id, Zone};
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 
@@ -63,13 +64,13 @@ pub(crate) struct TextOptions {
     /// `dateFormat`, for `DATE` columns.
     pub(crate) date: DateTimeFormat,
     /// The time zone timestamps are shown in (`timeZone` option, else the session's).
-    pub(crate) offset_secs: i32,
+    pub(crate) time_zone: Zone,
     /// `lineSep`, written after every record.
     pub(crate) line_sep: String,
 }
 
 impl TextOptions {
-    fn new(options: &Options, offset_secs: i32) -> Result<Self> {
+    fn new(options: &Options, session_time_zone: &Zone) -> Result<Self> {
         let pattern = |name: &str, default: &str| -> Result<DateTimeFormat> {
             let text = options.get(name).unwrap_or(default);
             DateTimeFormat::new(text).map_err(|reason| {
@@ -89,13 +90,9 @@ impl TextOptions {
                 "dateFormat cannot contain time-of-day or offset fields".into(),
             ));
         }
-        let offset_secs = match options.get("timeZone") {
-            None => offset_secs,
-            Some(zone) => parse_offset(zone).ok_or_else(|| {
-                Error::IllegalArgument(format!(
-                    "unsupported timeZone '{zone}': spate's file sink accepts UTC, Z, GMT or a fixed offset such as +05:30"
-                ))
-            })?,
+        let time_zone = match options.get("timeZone") {
+            None => session_time_zone.clone(),
+            Some(id) => resolve_zone_id(id).map_err(|e| Error::IllegalArgument(e.to_string()))?,
         };
         let line_sep = match options.get("lineSep") {
             None => "\n".to_string(),
@@ -118,7 +115,7 @@ impl TextOptions {
             timestamp,
             timestamp_ntz,
             date,
-            offset_secs,
+            time_zone,
             line_sep,
         })
     }
@@ -146,10 +143,10 @@ pub(crate) struct JsonOptions {
 }
 
 impl JsonOptions {
-    pub(crate) fn new(options: &Options, offset_secs: i32) -> Result<Self> {
+    pub(crate) fn new(options: &Options, session_time_zone: &Zone) -> Result<Self> {
         text_compression(options)?;
         Ok(JsonOptions {
-            text: TextOptions::new(options, offset_secs)?,
+            text: TextOptions::new(options, session_time_zone)?,
             ignore_null_fields: options.bool("ignoreNullFields", true)?,
         })
     }
@@ -185,7 +182,7 @@ pub(crate) struct CsvOptions {
 }
 
 impl CsvOptions {
-    pub(crate) fn new(options: &Options, offset_secs: i32) -> Result<Self> {
+    pub(crate) fn new(options: &Options, session_time_zone: &Zone) -> Result<Self> {
         text_compression(options)?;
         let delimiter = match options.get("sep").or(options.get("delimiter")) {
             None => ",".to_string(),
@@ -208,7 +205,7 @@ impl CsvOptions {
             None => None,
         };
         Ok(CsvOptions {
-            text: TextOptions::new(options, offset_secs)?,
+            text: TextOptions::new(options, session_time_zone)?,
             header: options.bool("header", false)?,
             delimiter,
             quote,
@@ -222,40 +219,6 @@ impl CsvOptions {
             trim_trailing: options.bool("ignoreTrailingWhiteSpace", true)?,
         })
     }
-}
-
-/// Parses a fixed zone: `UTC`, `Z`, `GMT`, `UTC+01:00`, `+05:30`, `-08`, `+0530`.
-pub(crate) fn parse_offset(zone: &str) -> Option<i32> {
-    let z = zone.trim();
-    let rest = ["UTC", "GMT", "UT"]
-        .iter()
-        .find_map(|p| z.strip_prefix(p))
-        .unwrap_or(z);
-    if rest.is_empty() || rest == "Z" {
-        return Some(0);
-    }
-    let (sign, digits) = match rest.as_bytes().first() {
-        Some(b'+') => (1, &rest[1..]),
-        Some(b'-') => (-1, &rest[1..]),
-        _ => return None,
-    };
-    let (hours, minutes) = match digits.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if digits.len() == 4 => (&digits[..2], &digits[2..]),
-        None => (digits, "0"),
-    };
-    if hours.is_empty() || !hours.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if !minutes.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let h: i32 = hours.parse().ok()?;
-    let m: i32 = minutes.parse().ok()?;
-    if h > 18 || m > 59 {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60))
 }
 
 /// Spark's `Utils.timeStringAsMs` for the `retention` option: a number with an optional
@@ -297,7 +260,7 @@ mod tests {
 
     #[test]
     fn csv_defaults_and_overrides() {
-        let o = CsvOptions::new(&opts(&[]), 0).unwrap();
+        let o = CsvOptions::new(&opts(&[]), &Zone::UTC).unwrap();
         assert!(!o.header);
         assert_eq!(o.delimiter, ",");
         assert_eq!(
@@ -315,25 +278,41 @@ mod tests {
                 ("quote", ""),
                 ("escape", "\""),
             ]),
-            0,
+            &Zone::UTC,
         )
         .unwrap();
         assert!(o.header);
         assert_eq!(o.delimiter, "\t");
         assert_eq!(o.quote, '\0');
-        assert!(CsvOptions::new(&opts(&[("header", "yes")]), 0).is_err());
-        assert!(CsvOptions::new(&opts(&[("quote", "ab")]), 0).is_err());
-        assert!(CsvOptions::new(&opts(&[("compression", "gzip")]), 0).is_err());
-        assert!(CsvOptions::new(&opts(&[("compression", "none")]), 0).is_ok());
+        assert!(CsvOptions::new(&opts(&[("header", "yes")]), &Zone::UTC).is_err());
+        assert!(CsvOptions::new(&opts(&[("quote", "ab")]), &Zone::UTC).is_err());
+        assert!(CsvOptions::new(&opts(&[("compression", "gzip")]), &Zone::UTC).is_err());
+        assert!(CsvOptions::new(&opts(&[("compression", "none")]), &Zone::UTC).is_ok());
     }
 
     #[test]
-    fn offsets_and_durations() {
-        assert_eq!(parse_offset("UTC"), Some(0));
-        assert_eq!(parse_offset("+05:30"), Some(19_800));
-        assert_eq!(parse_offset("GMT-8"), Some(-28_800));
-        assert_eq!(parse_offset("-0130"), Some(-5_400));
-        assert_eq!(parse_offset("Europe/Paris"), None);
+    fn time_zone_option_and_durations() {
+        let zone = |pairs: &[(&str, &str)]| {
+            JsonOptions::new(&opts(pairs), &Zone::Fixed(3600)).map(|o| o.text.time_zone)
+        };
+        assert_eq!(zone(&[]).ok(), Some(Zone::Fixed(3600)));
+        assert_eq!(zone(&[("timeZone", "UTC")]).ok(), Some(Zone::UTC));
+        assert_eq!(
+            zone(&[("timeZone", "GMT-8")]).ok(),
+            Some(Zone::Fixed(-28_800))
+        );
+        assert_eq!(
+            zone(&[("TIMEZONE", "-0130")]).ok(),
+            Some(Zone::Fixed(-5_400))
+        );
+        assert_eq!(
+            zone(&[("timeZone", "Europe/Paris")]).ok(),
+            Some(spate_runtime::testing::region_zone("Europe/Paris"))
+        );
+        // Spark 4.3 refuses an unknown zone with [INVALID_TIMEZONE].
+        assert!(zone(&[("timeZone", "Mars/Olympus")]).is_err_and(|e| e
+            .to_string()
+            .starts_with("[INVALID_TIMEZONE] The timezone: Mars/Olympus is invalid.")));
         assert_eq!(parse_duration_ms("12h").unwrap(), 43_200_000);
         assert_eq!(parse_duration_ms("100").unwrap(), 100);
         assert_eq!(parse_duration_ms("5 min").unwrap(), 300_000);

@@ -10,7 +10,7 @@ use arrow::array::{
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, Int32Type, TimeUnit};
-use chrono::FixedOffset;
+use spate_runtime::text::zone::Zone;
 use std::io::BufReader;
 
 const MICROS: i64 = 1_000_000;
@@ -20,10 +20,6 @@ const T0: i64 = 1_704_103_200 * MICROS;
 const T1: i64 = 1_717_200_000 * MICROS;
 /// 2024-03-05T01:02:03.456789Z
 const T2: i64 = 1_709_600_523_456_789;
-
-fn utc() -> FixedOffset {
-    FixedOffset::east_opt(0).unwrap()
-}
 
 fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -37,7 +33,7 @@ fn opts(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 fn sink(format: OutputFormat, dir: &Path, options: &[(&str, &str)]) -> FileSink {
-    FileSink::new(format, dir, &opts(options), utc()).unwrap()
+    FileSink::new(format, dir, &opts(options), &Zone::UTC).unwrap()
 }
 
 /// The data files in `dir` (not the log), by name.
@@ -550,13 +546,67 @@ fn json_options_match_spark() {
         OutputFormat::Json,
         tmp.path(),
         &HashMap::new(),
-        FixedOffset::east_opt(19_800).unwrap(),
+        &Zone::Fixed(19_800),
     )
     .unwrap();
     write_epoch(&mut s, 0, &[batch]);
     assert_eq!(
         only_part_text(tmp.path()),
         "{\"t\":\"2024-03-05T01:02:03.456+05:30\"}\n"
+    );
+}
+
+#[test]
+fn region_session_time_zone_prints_the_offset_of_each_instant() {
+    // Spark 4.3, session time zone America/Los_Angeles: instants either side of the
+    // 2024-03-10 spring-forward (10:00Z) and the two 01:30s of 2024-11-03 (08:30Z, 09:30Z),
+    // written by the JSON and CSV writers.
+    let la = spate_runtime::testing::region_zone("America/Los_Angeles");
+    let schema = Arc::new(Schema::new(vec![Field::new("ts", ts_type(), true)]));
+    let instants = [1_710_064_799, 1_710_064_800, 1_730_622_600, 1_730_626_200].map(|s| s * MICROS);
+    let ts = TimestampMicrosecondArray::from(instants.to_vec()).with_timezone("UTC");
+    let batch = RecordBatch::try_new(schema, vec![Arc::new(ts) as ArrayRef]).unwrap();
+    let check = |options: &[(&str, &str)], texts: [&str; 4]| {
+        for format in [OutputFormat::Json, OutputFormat::Csv] {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut s = FileSink::new(format, tmp.path(), &opts(options), &la).unwrap();
+            write_epoch(&mut s, 0, std::slice::from_ref(&batch));
+            let want: String = texts
+                .iter()
+                .map(|t| match format {
+                    OutputFormat::Json => format!("{{\"ts\":\"{t}\"}}\n"),
+                    _ => format!("{t}\n"),
+                })
+                .collect();
+            assert_eq!(only_part_text(tmp.path()), want, "{format:?} {options:?}");
+        }
+    };
+    check(
+        &[],
+        [
+            "2024-03-10T01:59:59.000-08:00",
+            "2024-03-10T03:00:00.000-07:00",
+            "2024-11-03T01:30:00.000-07:00",
+            "2024-11-03T01:30:00.000-08:00",
+        ],
+    );
+    check(
+        &[("timestampFormat", "yyyy-MM-dd HH:mm:ss Z xxx O")],
+        [
+            "2024-03-10 01:59:59 -0800 -08:00 GMT-8",
+            "2024-03-10 03:00:00 -0700 -07:00 GMT-7",
+            "2024-11-03 01:30:00 -0700 -07:00 GMT-7",
+            "2024-11-03 01:30:00 -0800 -08:00 GMT-8",
+        ],
+    );
+    check(
+        &[("timeZone", "Europe/Paris")],
+        [
+            "2024-03-10T10:59:59.000+01:00",
+            "2024-03-10T11:00:00.000+01:00",
+            "2024-11-03T09:30:00.000+01:00",
+            "2024-11-03T10:30:00.000+01:00",
+        ],
     );
 }
 
@@ -907,7 +957,7 @@ fn bad_options_are_refused() {
         (OutputFormat::Json, vec![("retention", "soon")]),
         (OutputFormat::Json, vec![("timeZone", "Mars/Olympus")]),
     ] {
-        let err = FileSink::new(format, tmp.path(), &opts(&options), utc()).unwrap_err();
+        let err = FileSink::new(format, tmp.path(), &opts(&options), &Zone::UTC).unwrap_err();
         assert!(
             matches!(err, Error::IllegalArgument(_)),
             "{options:?}: {err}"
@@ -920,7 +970,7 @@ fn unusable_output_directory_is_an_io_error() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("plain-file");
     fs::write(&file, "x").unwrap();
-    let err = FileSink::new(OutputFormat::Json, &file, &HashMap::new(), utc()).unwrap_err();
+    let err = FileSink::new(OutputFormat::Json, &file, &HashMap::new(), &Zone::UTC).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
 }
 
