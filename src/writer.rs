@@ -244,9 +244,15 @@ impl DataStreamWriter {
             "spark.sql.streaming.noDataProgressEventInterval",
             "10000",
         )?);
-        config.continuous_linger = spate_runtime::parse_interval(
-            &session.conf_or("spate.streaming.continuous.linger", "1 millisecond"),
-        )?;
+        if let Trigger::Continuous(_) = self.trigger {
+            let linger = session.conf_or("spate.streaming.continuous.linger", "1 millisecond");
+            config.continuous_linger = spate_runtime::parse_interval(&linger)?;
+            if config.continuous_linger.is_zero() {
+                return Err(Error::IllegalArgument(format!(
+                    "spate.streaming.continuous.linger must be positive, not {linger}"
+                )));
+            }
+        }
         config.watermark_policy = session
             .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
             .parse()?;

@@ -27,6 +27,9 @@ impl Sink for ForeachSink {
     }
 
     fn write(&mut self, epoch: u64, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
         self.rows += batch.num_rows() as i64;
         (self.function)(&batch, epoch)
     }
@@ -62,6 +65,8 @@ mod tests {
         sink.write(3, batch(2)).expect("write");
         assert_eq!(*seen.lock().expect("lock"), [(3, 2)]);
         sink.write(3, batch(5)).expect("write");
+        sink.write(3, batch(0)).expect("write");
+        assert_eq!(seen.lock().expect("lock").len(), 2);
         assert_eq!(sink.commit(3).expect("commit").num_output_rows, 7);
         assert_eq!(sink.commit(4).expect("commit").num_output_rows, 0);
     }

@@ -107,13 +107,14 @@ fn value_at_second(seconds: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
-/// How many values the first `micros` microseconds produce: each second's values come due
-/// evenly over it.
+/// How many values came due before the first `micros` microseconds ended: each second's
+/// values come due evenly over it, the first at the second's start.
 fn value_at_micros(micros: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
     let second = micros.div_euclid(MICROS_PER_SECOND);
     let from = value_at_second(second, rows_per_second, ramp_up);
     let to = value_at_second(second + 1, rows_per_second, ramp_up);
-    from + (to - from) * micros.rem_euclid(MICROS_PER_SECOND) / MICROS_PER_SECOND
+    let into = micros.rem_euclid(MICROS_PER_SECOND);
+    from + ((to - from) * into + MICROS_PER_SECOND - 1) / MICROS_PER_SECOND
 }
 
 fn now_ms() -> i64 {
@@ -278,13 +279,28 @@ impl Source for RateSource {
         _limit: ReadLimit,
     ) -> Result<Option<Offset>> {
         Ok(Some(match self.mode {
-            Mode::PerSecond { .. } => {
+            Mode::PerSecond {
+                rows_per_second,
+                ramp_up_seconds,
+            } => {
                 let creation = self.creation_ms.unwrap_or_else(now_ms);
-                let elapsed = (now_micros() - creation * 1000).max(0);
+                let start_micros = start.map(offset_micros).transpose()?.unwrap_or(0);
+                // Never behind the range's start, even if the clock steps back.
+                let elapsed = (now_micros() - creation * 1000).max(start_micros);
                 if self.continuous {
+                    // Only a range with a value due is new data.
+                    let value_at =
+                        |micros| value_at_micros(micros, rows_per_second, ramp_up_seconds);
+                    if value_at(elapsed) == value_at(start_micros) {
+                        return Ok(start.cloned());
+                    }
                     serde_json::json!({ "micros": elapsed })
                 } else {
-                    serde_json::json!(elapsed / MICROS_PER_SECOND)
+                    let seconds = elapsed / MICROS_PER_SECOND;
+                    match start {
+                        Some(start) if seconds * MICROS_PER_SECOND <= start_micros => start.clone(),
+                        _ => serde_json::json!(seconds),
+                    }
                 }
             }
             Mode::PerBatch { .. } => {
@@ -312,7 +328,7 @@ impl Source for RateSource {
                         .collect();
                     self.rows(from, to, |v| {
                         let i = seconds.partition_point(|&b| b <= v).saturating_sub(1);
-                        let (begin, next) = (seconds[i], seconds[(i + 1).min(seconds.len() - 1)]);
+                        let (begin, next) = (seconds[i], seconds[i + 1]);
                         let into = (v - begin) * MICROS_PER_SECOND / (next - begin).max(1);
                         creation_micros + (first + i as i64) * MICROS_PER_SECOND + into
                     })?
@@ -460,7 +476,14 @@ mod tests {
             start = Some(end_offset);
         }
         assert_eq!(values, (0..20).collect::<Vec<i64>>());
-        assert_eq!(value_at_micros(250_000, 10, 0), 2);
+        // Values 0, 1 and 2 came due (at 0, 100 and 200 ms) before 250 ms ended.
+        assert_eq!(value_at_micros(250_000, 10, 0), 3);
+        // A range ending ahead of the clock (a clock stepped back): the offset stays.
+        let at = serde_json::json!({ "micros": 10_000_000 });
+        let again = source
+            .latest_offset(Some(&at), ReadLimit::Configured)
+            .unwrap();
+        assert_eq!(again, Some(at));
         assert_eq!(value_at_micros(3_000_000, 10, 4), value_at_second(3, 10, 4));
         let mut per_batch = RateSource::new(true, &options(&[("rowsPerBatch", "3")]), 1).unwrap();
         assert!(per_batch.prepare_for_continuous().is_err());

@@ -96,23 +96,42 @@ impl SocketSource {
         })
     }
 
-    fn received(&self) -> Result<MutexGuard<'_, Received>> {
-        self.received
+    /// The received lines; the first call of a run numbers them on from `committed` (the
+    /// checkpoint's offset when the query restarted).
+    fn received(&mut self, committed: u64) -> Result<MutexGuard<'_, Received>> {
+        let first_call = !std::mem::replace(&mut self.numbered, true);
+        let mut received = self
+            .received
             .lock()
-            .map_err(|_| Error::Execution("the socket source's buffer is poisoned".into()))
+            .map_err(|_| Error::Execution("the socket source's buffer is poisoned".into()))?;
+        if first_call {
+            received.base = committed;
+        }
+        Ok(received)
     }
 }
 
-/// Reads lines from `connection` into `received` until the connection ends.
+/// Reads lines from `connection` into `received` until the connection ends. Like Java's
+/// `BufferedReader.readLine`, a line ends at `\n` or `\r\n`, and bytes that are not UTF-8
+/// become U+FFFD.
 fn receive(connection: TcpStream, received: Arc<Mutex<Received>>) {
-    for line in BufReader::new(connection).lines() {
+    let mut reader = BufReader::new(connection);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line);
         let arrived = chrono::Utc::now().timestamp_millis() * 1000;
         let Ok(mut received) = received.lock() else {
             return;
         };
-        match line {
-            Ok(line) => {
-                received.lines.push(line);
+        match read {
+            Ok(0) => return,
+            Ok(_) => {
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                received
+                    .lines
+                    .push(String::from_utf8_lossy(text).into_owned());
                 received.times.push(arrived);
             }
             Err(error) => {
@@ -161,12 +180,8 @@ impl Source for SocketSource {
         start: Option<&Offset>,
         _limit: ReadLimit,
     ) -> Result<Option<Offset>> {
-        let first_call = !std::mem::replace(&mut self.numbered, true);
         let start = start.map(offset_number).transpose()?.unwrap_or(0);
-        let mut received = self.received()?;
-        if first_call {
-            received.base = start;
-        }
+        let received = self.received(start)?;
         if let Some(failure) = &received.failure {
             return Err(Error::Execution(
                 format!("the socket connection failed: {failure}").into(),
@@ -179,33 +194,31 @@ impl Source for SocketSource {
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
         let start = start.map(offset_number).transpose()?.unwrap_or(0);
         let end = offset_number(end)?;
-        let received = self.received()?;
-        let (from, to) = (
-            start.checked_sub(received.base),
-            end.checked_sub(received.base),
-        );
-        let (Some(from), Some(to)) = (from, to) else {
+        let include_timestamp = self.include_timestamp;
+        let received = self.received(start)?;
+        let held = received.base..=received.base + received.lines.len() as u64;
+        if !held.contains(&start) || !held.contains(&end) || start > end {
             return Err(Error::Execution(
-                format!("the socket source no longer holds lines {start}..{end}: it cannot replay committed lines").into(),
+                format!("the socket source holds lines {}..{}, not {start}..{end}: it cannot replay lines of an earlier run or connection", held.start(), held.end()).into(),
             ));
-        };
-        let range = from as usize..(to as usize).min(received.lines.len());
+        }
+        let range = (start - received.base) as usize..(end - received.base) as usize;
         let values = StringArray::from_iter_values(received.lines[range.clone()].iter());
         let mut columns: Vec<Arc<dyn arrow::array::Array>> = vec![Arc::new(values)];
-        if self.include_timestamp {
+        if include_timestamp {
             columns.push(Arc::new(
                 TimestampMicrosecondArray::from(received.times[range].to_vec())
                     .with_timezone("UTC"),
             ));
         }
-        let batch = RecordBatch::try_new(self.schema(), columns)?;
+        let batch = RecordBatch::try_new(schema_of(include_timestamp), columns)?;
         Ok(Box::new(Lines(Some(batch))))
     }
 
     /// Drops the committed lines.
     fn commit(&mut self, end: &Offset) -> Result<()> {
         let end = offset_number(end)?;
-        let mut received = self.received()?;
+        let mut received = self.received(end)?;
         let done = (end.saturating_sub(received.base) as usize).min(received.lines.len());
         received.lines.drain(..done);
         received.times.drain(..done);
@@ -292,8 +305,29 @@ mod tests {
         client.write_all(b"third\n").unwrap();
         let three = wait_for(&mut source, Some(&two), 3);
         assert_eq!(values(&mut source, Some(&two), &three), ["third"]);
-        // Committed lines are gone for good.
+        // Committed lines are gone for good, and lines not received yet are not there.
         assert!(source.plan_batch(None, &three).is_err());
+        assert!(source
+            .plan_batch(Some(&three), &serde_json::json!(9))
+            .is_err());
+        // Not UTF-8, and a Windows line end.
+        client.write_all(b"caf\xe9\r\n").unwrap();
+        let four = wait_for(&mut source, Some(&three), 4);
+        assert_eq!(values(&mut source, Some(&three), &four), ["caf\u{fffd}"]);
+    }
+
+    #[test]
+    fn a_replayed_range_of_an_earlier_connection_is_an_error_not_a_panic() {
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = server.local_addr().unwrap().port();
+        let mut source = SocketSource::new(&options(port, false)).unwrap();
+        source.open(PathBuf::new()).unwrap();
+        let _client = server.accept().unwrap();
+        // After a restart the coordinator first commits the last committed offset, then
+        // replays the logged range (7, 12] that only the old connection had.
+        source.commit(&serde_json::json!(7)).unwrap();
+        let replay = source.plan_batch(Some(&serde_json::json!(7)), &serde_json::json!(12));
+        assert!(replay.is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! epoch does; the next poll after the commit opens the next one. No epoch runs without
 //! new data, as with the other triggers.
 
-use super::{Coordinator, RunningEpoch, Tick};
+use super::{Coordinator, RunningEpoch, Tick, Trigger};
 use crate::checkpoint::OffsetSeq;
 use crate::error::Result;
 use crate::source::ReadLimit;
@@ -23,8 +23,9 @@ impl actix::Message for EpochDue {
     type Result = ();
 }
 
-/// Close the open continuous epoch now, not at the end of its interval (so that
-/// `processAllAvailable` need not wait for it).
+/// Close continuous epochs as soon as they have read what is available, not at the end of
+/// their interval, until the sources have no new data (so that `processAllAvailable` need
+/// not wait for intervals).
 pub struct CloseOpenEpoch;
 
 impl actix::Message for CloseOpenEpoch {
@@ -78,33 +79,29 @@ impl Coordinator {
         self.set_status("Processing new data", Some(true), true);
         self.open_epoch(&mut epoch, &entry.metadata)?;
         epoch.offsets.metadata = entry.metadata;
-        for (index, end) in entry.offsets.iter().enumerate() {
-            if let Some(end) = end {
-                self.read_range(&mut epoch, index, end)?;
-            }
+        self.read_ranges(&mut epoch, &entry.offsets)?;
+        let due = EpochDue {
+            batch_id: epoch.batch_id,
+        };
+        if self.close_asap {
+            ctx.notify(due);
+        } else {
+            ctx.notify_later(due, interval);
         }
-        ctx.notify_later(
-            EpochDue {
-                batch_id: epoch.batch_id,
-            },
-            interval,
-        );
         self.running = Some(epoch);
         Ok(())
     }
 
     /// Reads whatever the sources offer beyond the open epoch's ranges.
     pub(super) fn poll_open_epoch(&mut self, epoch: &mut RunningEpoch) -> Result<()> {
-        for index in 0..self.sources.len() {
-            let start = epoch.offsets.offsets[index].clone();
-            let end = self.sources[index]
-                .source
-                .latest_offset(start.as_ref(), ReadLimit::Configured)?;
-            if let Some(end) = end {
-                self.read_range(epoch, index, &end)?;
-            }
+        let mut ends = Vec::with_capacity(self.sources.len());
+        for (slot, start) in self.sources.iter_mut().zip(&epoch.offsets.offsets) {
+            ends.push(
+                slot.source
+                    .latest_offset(start.as_ref(), ReadLimit::Configured)?,
+            );
         }
-        Ok(())
+        self.read_ranges(epoch, &ends)
     }
 
     /// Closes the open continuous epoch `batch_id` after a last poll: its offsets go to the
@@ -120,7 +117,10 @@ impl Coordinator {
         self.poll_open_epoch(&mut epoch)?;
         let wal_start = Instant::now();
         self.checkpoint.offsets.add(batch_id, &epoch.offsets)?;
+        // `addBatch` spans the whole epoch, from its opening to its commit.
+        let opened = epoch.data_start;
         epoch.record("walCommit", wal_start.elapsed());
+        epoch.data_start = opened;
         self.close_epoch(&epoch);
         self.running = Some(epoch);
         Ok(())
@@ -131,6 +131,10 @@ impl Handler<CloseOpenEpoch> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, _: CloseOpenEpoch, ctx: &mut Context<Self>) {
+        if !matches!(self.config.trigger, Trigger::Continuous(_)) {
+            return;
+        }
+        self.close_asap = true;
         let Some(batch_id) = self.running.as_ref().map(|epoch| epoch.batch_id) else {
             return;
         };

@@ -87,6 +87,9 @@ pub struct Coordinator {
     cancel_reads: Arc<AtomicBool>,
     /// A `Tick` of the continuous trigger's ticker waits in the mailbox.
     tick_queued: Arc<AtomicBool>,
+    /// Continuous: close epochs at once, not after their interval, until the sources have
+    /// no new data (`processAllAvailable` waits).
+    close_asap: bool,
     finishing: bool,
     nodes_to_end: usize,
     previous_trigger_start: Option<Instant>,
@@ -187,7 +190,12 @@ impl Coordinator {
                 }
                 self.publish(progress);
             }
-            self.previous_trigger_start = Some(trigger_start);
+            if let Trigger::Continuous(_) = self.config.trigger {
+                // Polls are not triggers: an epoch's input rate spans epoch to epoch.
+                self.close_asap = false;
+            } else {
+                self.previous_trigger_start = Some(trigger_start);
+            }
             self.shared.update(|s| {
                 s.last_idle_trigger = Some(trigger_seq);
                 s.status.is_data_available = false;
@@ -262,13 +270,9 @@ impl Coordinator {
         }
         let get_batch_start = Instant::now();
         self.open_epoch(&mut epoch, &entry.metadata)?;
-        for (index, end) in entry.offsets.iter().enumerate() {
-            if let Some(end) = end {
-                self.read_range(&mut epoch, index, end)?;
-            }
-        }
+        self.read_ranges(&mut epoch, &entry.offsets)?;
         epoch.record("getBatch", get_batch_start.elapsed());
-        epoch.offsets = entry;
+        epoch.offsets.metadata = entry.metadata;
         self.close_epoch(&epoch);
         self.running = Some(epoch);
         Ok(())
@@ -303,15 +307,26 @@ impl Coordinator {
         Ok(())
     }
 
+    /// Extends the ranges of the open `epoch` to `ends` (one per source; `None`: no data
+    /// yet), and has each source read its new part.
+    fn read_ranges(&mut self, epoch: &mut RunningEpoch, ends: &[Option<Offset>]) -> Result<()> {
+        for (index, end) in ends.iter().enumerate() {
+            if let Some(end) = end {
+                self.read_range(epoch, index, end)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Extends source `index`'s range of the open `epoch` to `end`, and has the source read
     /// the new part; nothing when `end` is where the range already ends.
-    fn read_range(&mut self, epoch: &mut RunningEpoch, index: usize, end: &Offset) -> Result<bool> {
+    fn read_range(&mut self, epoch: &mut RunningEpoch, index: usize, end: &Offset) -> Result<()> {
         let (Some(slot), Some(range)) = (self.sources.get_mut(index), epoch.sources.get_mut(index))
         else {
-            return Ok(false);
+            return Ok(());
         };
         if range.end.as_ref() == Some(end) {
-            return Ok(false);
+            return Ok(());
         }
         let reader = slot.source.plan_batch(range.end.as_ref(), end)?;
         slot.actor.do_send(ReadRange {
@@ -320,7 +335,7 @@ impl Coordinator {
         });
         range.end = Some(end.clone());
         epoch.offsets.offsets[index] = Some(end.clone());
-        Ok(true)
+        Ok(())
     }
 
     /// Closes `epoch`: every source sends its barrier after the ranges it read.

@@ -279,6 +279,7 @@ pub fn start_query(
         getting_offsets_status,
         cancel_reads: Arc::default(),
         tick_queued: Arc::default(),
+        close_asap: false,
         finishing: false,
         nodes_to_end,
         previous_trigger_start: None,
