@@ -16,6 +16,31 @@ fn session() -> Session {
         .expect("session")
 }
 
+/// Strings a `foreach` sink collected.
+type Strings = Arc<Mutex<Vec<String>>>;
+
+/// A `foreach` function appending string column `column` of every batch to `into`.
+fn collect_strings(
+    column: usize,
+    into: Strings,
+) -> impl FnMut(&RecordBatch, u64) -> spate::Result<()> + Send + 'static {
+    move |batch, _epoch| {
+        let values = batch.column(column).as_string::<i32>();
+        let mut into = into.lock().expect("lock");
+        into.extend(values.iter().map(|v| v.unwrap_or_default().to_string()));
+        Ok(())
+    }
+}
+
+/// Waits (up to 10 s) until `strings` holds `rows` strings.
+fn wait_for_rows(strings: &Strings, rows: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while strings.lock().expect("lock").len() < rows {
+        assert!(Instant::now() < deadline, "the rows did not arrive");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Per committed epoch: its id and the `value` column's values.
 type Epochs = Arc<Mutex<Vec<(u64, Vec<i64>)>>>;
 
@@ -125,8 +150,7 @@ fn socket_lines_reach_the_sink_before_their_epoch_ends() {
     let server = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = server.local_addr().expect("address").port();
     let spark = session();
-    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = lines.clone();
+    let lines: Strings = Arc::default();
     let query = spark
         .read_stream()
         .format("socket")
@@ -136,21 +160,12 @@ fn socket_lines_reach_the_sink_before_their_epoch_ends() {
         .expect("socket")
         .write_stream()
         .trigger(Trigger::continuous("1 minute").expect("trigger"))
-        .foreach(move |batch, _epoch| {
-            let values = batch.column(0).as_string::<i32>();
-            let mut lines = sink.lock().expect("lock");
-            lines.extend(values.iter().map(|v| v.unwrap_or_default().to_string()));
-            Ok(())
-        })
+        .foreach(collect_strings(0, lines.clone()))
         .start()
         .expect("start");
     let (mut client, _) = server.accept().expect("accept");
     client.write_all(b"to be or\nnot to be\n").expect("write");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while lines.lock().expect("lock").len() < 2 {
-        assert!(Instant::now() < deadline, "the lines did not arrive");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_for_rows(&lines, 2);
     // The epoch is still open: nothing committed yet.
     assert!(query
         .recent_progress()
@@ -223,8 +238,7 @@ fn continuous_deduplication_passes_first_rows_on_before_the_epoch_ends() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
     write_ids(&input, "a.json", 0..30);
-    let names: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = names.clone();
+    let names: Strings = Arc::default();
     let query = spark
         .read_stream()
         .format("json")
@@ -235,19 +249,10 @@ fn continuous_deduplication_passes_first_rows_on_before_the_epoch_ends() {
         .expect("dedup")
         .write_stream()
         .trigger(Trigger::continuous("1 minute").expect("trigger"))
-        .foreach(move |batch, _epoch| {
-            let values = batch.column(1).as_string::<i32>();
-            let mut names = sink.lock().expect("lock");
-            names.extend(values.iter().map(|v| v.unwrap_or_default().to_string()));
-            Ok(())
-        })
+        .foreach(collect_strings(1, names.clone()))
         .start()
         .expect("start");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while names.lock().expect("lock").len() < 3 {
-        assert!(Instant::now() < deadline, "no rows arrived");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_for_rows(&names, 3);
     assert!(query
         .recent_progress()
         .iter()

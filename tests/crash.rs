@@ -223,9 +223,20 @@ fn counts_schema() -> arrow::datatypes::SchemaRef {
 
 #[test]
 fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
+    // Kill moments: a seeded share of a 25th of the whole job, so that the kills land in
+    // start-up, restore and epochs alike, and the job outlives KILLS runs.
+    crash_and_compare("crash::worker", 20_241_125, 25, true);
+}
+
+/// Runs `worker` once uninterrupted (`clean`), then (`crashed`) SIGKILLs it at seeded
+/// moments within the first `1/window` of the uninterrupted run's time, restarting it on
+/// the same directories, up to KILLS times; a run that finishes first is a failure when
+/// `kill_every_run`, else it ends the kills (at least 3 needed). Then one run to the end,
+/// and both outputs must hold the same rows.
+fn crash_and_compare(worker: &str, seed: u64, window: u32, kill_every_run: bool) {
     let scratch = tempfile::tempdir().expect("tempdir");
     let root = std::env::var("SPATE_CRASH_KEEP")
-        .map(PathBuf::from)
+        .map(|keep| PathBuf::from(keep).join(worker))
         .unwrap_or_else(|_| scratch.path().to_path_buf());
     let (clean, crashed) = (root.join("clean"), root.join("crashed"));
     for dir in [&clean, &crashed] {
@@ -238,32 +249,32 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
 
     // The uninterrupted run, timed to spread the kills over the job.
     let started = Instant::now();
-    let status = spawn_worker(&clean, "crash::worker")
+    let status = spawn_worker(&clean, worker)
         .wait()
         .expect("uninterrupted run");
     assert!(status.success(), "the uninterrupted run failed");
     let clean_run = started.elapsed();
 
-    // Kill moments: a seeded share of a 25th of the whole job, so that the kills land in
-    // start-up, restore and epochs alike, and the job outlives KILLS runs.
-    let mut seed: u64 = 20_241_125;
+    let mut seed = seed;
     let mut kills = 0;
     while kills < KILLS {
-        let mut worker = spawn_worker(&crashed, "crash::worker");
+        let mut worker = spawn_worker(&crashed, worker);
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         let share = (seed >> 33) % 1000;
-        let delay = clean_run / 25 * share as u32 / 1000;
-        std::thread::sleep(delay);
+        std::thread::sleep(clean_run / window * share as u32 / 1000);
         if worker.try_wait().expect("worker status").is_some() {
-            panic!("the job finished after only {kills} kills; kill sooner");
+            assert!(
+                !kill_every_run,
+                "the job finished after only {kills} kills; kill sooner"
+            );
+            break;
         }
         worker.kill().expect("SIGKILL");
         worker.wait().expect("reap");
         kills += 1;
     }
-    let status = spawn_worker(&crashed, "crash::worker")
-        .wait()
-        .expect("last run");
+    assert!(kills >= 3, "only {kills} kills before a run finished");
+    let status = spawn_worker(&crashed, worker).wait().expect("last run");
     assert!(status.success(), "the run after {kills} kills failed");
     compare_outputs(&clean, &crashed, kills);
 }
@@ -309,36 +320,7 @@ fn compare_outputs(clean: &Path, crashed: &Path, kills: usize) {
 
 #[test]
 fn continuous_epochs_survive_sigkill() {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let (clean, crashed) = (scratch.path().join("clean"), scratch.path().join("crashed"));
-    write_input(&clean.join("input"));
-    write_input(&crashed.join("input"));
-    let started = Instant::now();
-    let status = spawn_worker(&clean, "crash::continuous_worker")
-        .wait()
-        .expect("uninterrupted run");
-    assert!(status.success(), "the uninterrupted run failed");
-    let clean_run = started.elapsed();
-
-    // Kills at seeded moments in the first quarter of a whole job's time (start-up
-    // included), until a run gets to finish.
-    let mut seed: u64 = 20_261_126;
-    let mut kills = 0;
-    while kills < KILLS {
-        let mut worker = spawn_worker(&crashed, "crash::continuous_worker");
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        std::thread::sleep(clean_run / 4 * ((seed >> 33) % 1000) as u32 / 1000);
-        if worker.try_wait().expect("worker status").is_some() {
-            break;
-        }
-        worker.kill().expect("SIGKILL");
-        worker.wait().expect("reap");
-        kills += 1;
-    }
-    assert!(kills >= 3, "only {kills} kills before a run finished");
-    let status = spawn_worker(&crashed, "crash::continuous_worker")
-        .wait()
-        .expect("last run");
-    assert!(status.success(), "the run after {kills} kills failed");
-    compare_outputs(&clean, &crashed, kills);
+    // Kills in the first quarter of a whole job's time (start-up included), until a run
+    // gets to finish.
+    crash_and_compare("crash::continuous_worker", 20_261_126, 4, false);
 }

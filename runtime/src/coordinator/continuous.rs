@@ -68,13 +68,7 @@ impl Coordinator {
         latest_offset_time: Duration,
         ctx: &mut Context<Self>,
     ) -> Result<()> {
-        let mut epoch = RunningEpoch::new(
-            self.next_batch,
-            trigger_start,
-            self.sources.len(),
-            self.operators.len(),
-        );
-        epoch.record("latestOffset", latest_offset_time);
+        let mut epoch = self.new_epoch(trigger_start, latest_offset_time);
         epoch.open = true;
         self.set_status("Processing new data", Some(true), true);
         self.open_epoch(&mut epoch, &entry.metadata)?;

@@ -245,13 +245,7 @@ impl Coordinator {
         trigger_start: Instant,
         latest_offset_time: Duration,
     ) -> Result<()> {
-        let mut epoch = RunningEpoch::new(
-            self.next_batch,
-            trigger_start,
-            self.sources.len(),
-            self.operators.len(),
-        );
-        epoch.record("latestOffset", latest_offset_time);
+        let mut epoch = self.new_epoch(trigger_start, latest_offset_time);
         if write_log {
             self.set_status("Writing offsets to log", Some(true), true);
             let wal_start = Instant::now();
@@ -276,6 +270,19 @@ impl Coordinator {
         self.close_epoch(&epoch);
         self.running = Some(epoch);
         Ok(())
+    }
+
+    /// The next epoch, its trigger started at `trigger_start` and its offset discovery
+    /// timed.
+    fn new_epoch(&self, trigger_start: Instant, latest_offset_time: Duration) -> RunningEpoch {
+        let mut epoch = RunningEpoch::new(
+            self.next_batch,
+            trigger_start,
+            self.sources.len(),
+            self.operators.len(),
+        );
+        epoch.record("latestOffset", latest_offset_time);
+        epoch
     }
 
     /// Opens `epoch`: the sources clean up after the previous batch, and the epoch's

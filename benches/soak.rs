@@ -1,0 +1,122 @@
+//! Memory over a long run with a moving watermark: a `rate` stream (200,000 rows/s) feeds a
+//! sliding-window aggregation (update mode) and a watermarked deduplication at the same
+//! time, each into a `foreach` sink that keeps nothing. Every 10 s the bench prints the
+//! process's resident memory, the state rows both queries hold and the rows processed; at
+//! the end, the last resident memory against the one after the first minute (flat ≈ 1.0).
+//!
+//! `cargo bench --bench soak` (release build); `SOAK_SECONDS` sets the length (600).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use spate::functions::{col, count_star, lit, sliding_window, sum};
+use spate::{Session, StreamingQuery, Trigger};
+use std::time::{Duration, Instant};
+
+const ROWS_PER_SECOND: u64 = 200_000;
+
+/// The process's resident memory now, MB (Linux `VmRSS`).
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// State rows the query's last batch left, over all its stateful operators.
+fn state_rows(query: &StreamingQuery) -> u64 {
+    query.last_progress().map_or(0, |p| {
+        p.state_operators.iter().map(|s| s.num_rows_total).sum()
+    })
+}
+
+/// Input rows of every batch so far that is still in the recent progress.
+fn processed(query: &StreamingQuery) -> u64 {
+    query
+        .recent_progress()
+        .iter()
+        .map(|p| p.num_input_rows)
+        .sum()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let work = common::work_dir()?;
+    let spark = Session::builder()
+        .master("local[2]")
+        .config("spark.sql.streaming.numRecentProgressUpdates", 10_000)
+        .get_or_create()?;
+    let rate = || -> spate::Result<spate::DataFrame> {
+        spark
+            .read_stream()
+            .format("rate")
+            .option("rowsPerSecond", ROWS_PER_SECOND)
+            .load_source()?
+            .with_watermark("timestamp", "10 seconds")
+    };
+    let windows = rate()?
+        .group_by([
+            sliding_window(col("timestamp"), "30 seconds", "10 seconds"),
+            (col("value") % lit(1000)).alias("key"),
+        ])
+        .agg([count_star().alias("rows"), sum(col("value")).alias("total")])?;
+    let unique = rate()?.drop_duplicates(["value", "timestamp"])?;
+    let start = |df: spate::DataFrame, name: &str, mode: &str| {
+        df.write_stream()
+            .output_mode(mode)
+            .trigger(Trigger::processing_time("1 second")?)
+            .option("checkpointLocation", work.path().join(name).display())
+            .foreach(|_, _| Ok(()))
+            .start()
+    };
+    let queries = [
+        start(windows, "windows", "update")?,
+        start(unique, "unique", "append")?,
+    ];
+    println!(
+        "soak: rate {ROWS_PER_SECOND} rows/s into a sliding-window aggregation and a dedup, {seconds} s"
+    );
+    println!(
+        "{:>8} {:>9} {:>13} {:>13} {:>14}",
+        "seconds", "RSS MB", "window state", "dedup state", "rows processed"
+    );
+    let began = Instant::now();
+    let mut after_first_minute = None;
+    let mut last = f64::NAN;
+    while began.elapsed() < Duration::from_secs(seconds) {
+        std::thread::sleep(Duration::from_secs(10));
+        if let Some(query) = queries.iter().find(|q| !q.is_active()) {
+            return Err(format!("a query stopped: {:?}", query.exception()).into());
+        }
+        last = rss_mb();
+        let elapsed = began.elapsed().as_secs();
+        if elapsed >= 60 && after_first_minute.is_none() {
+            after_first_minute = Some(last);
+        }
+        println!(
+            "{:>8} {:>9.0} {:>13} {:>13} {:>14}",
+            elapsed,
+            last,
+            state_rows(&queries[0]),
+            state_rows(&queries[1]),
+            processed(&queries[0]) + processed(&queries[1])
+        );
+    }
+    for query in &queries {
+        query.stop();
+    }
+    if let Some(first) = after_first_minute {
+        println!(
+            "resident memory at the end / after the first minute: {:.2}",
+            last / first
+        );
+    }
+    common::print_peak_rss();
+    Ok(())
+}
