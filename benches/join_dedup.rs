@@ -1,14 +1,15 @@
 //! Throughput and state size of the other stateful operators on lab-shaped data, against the
 //! raw arrow-json decode rate of the same files measured in the same run: a stream-stream
 //! inner join of two 1M-row streams (±5 minutes, 10-minute watermarks) and
-//! `dropDuplicatesWithinWatermark` over 2M rows with 10 % duplicates.
+//! `dropDuplicatesWithinWatermark` over 2M rows with 10 % duplicates; each with
+//! availableNow and maxFilesPerTrigger=1, and again with no file limit.
 //!
 //! `cargo bench --bench join_dedup` (release build).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS, SCHEMA};
+use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
 use spate::functions::{col, lit, to_timestamp, when};
 use spate::{DataFrame, Session, Trigger};
 use std::path::Path;
@@ -41,53 +42,55 @@ fn run(
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let work = common::work_dir()?;
     let spark = Session::builder().master("local[*]").get_or_create()?;
-    let events = |path: &Path| -> spate::Result<DataFrame> {
-        spark
-            .read_stream()
-            .format("json")
-            .schema(SCHEMA)
-            .option("maxFilesPerTrigger", 1)
-            .load(path)?
-            .with_column("event_time", to_timestamp(col("timestamp")))?
-            .with_watermark("event_time", "10 minutes")
-    };
-
-    // Join: the same 1M rows on both sides, each row meeting its copy.
     let half = work.path().join("half");
     generate(&half, ROWS / 2, FILES / 2, EventTimes::Progressing)?;
     let half_decode = raw_decode_rate(&half)?;
-    let left = events(&half)?.alias("l");
-    let right = events(&half)?
-        .select([col("id").alias("id2"), col("event_time")])?
-        .alias("r");
-    let joined = left.join(
-        &right,
-        "id = id2 AND l.event_time >= r.event_time - interval 5 minutes AND l.event_time <= r.event_time + interval 5 minutes",
-        "inner",
-    )?;
-    let (join_rate, join_peak) = run(&joined, &work.path().join("cp-join"), ROWS)?;
-
-    // Dedup: every tenth row repeats the key of the row before it.
     let full = work.path().join("full");
     generate(&full, ROWS, FILES, EventTimes::Progressing)?;
     let decode = raw_decode_rate(&full)?;
-    let keyed = events(&full)?.with_column(
-        "key",
-        when((col("id") % lit(10)).eq(lit(0)), col("id") - lit(1)).otherwise(col("id")),
-    )?;
-    let deduplicated = keyed.drop_duplicates_within_watermark(["key"])?;
-    let (dedup_rate, dedup_peak) = run(&deduplicated, &work.path().join("cp-dedup"), ROWS)?;
+    println!("join_dedup: availableNow, no-op sink");
+    for limit in [Some(1), None] {
+        let events = |path: &Path| -> spate::Result<DataFrame> {
+            common::lab_stream(&spark, path, limit)?
+                .with_column("event_time", to_timestamp(col("timestamp")))?
+                .with_watermark("event_time", "10 minutes")
+        };
+        let label = limit.map_or("no file limit".to_string(), |n| {
+            format!("{n} file per batch")
+        });
 
-    println!("join_dedup: availableNow, maxFilesPerTrigger=1, no-op sink");
-    println!(
-        "  join 2 x {} rows:   {join_rate:>12.0} input rows/s ({:.2} of decode {half_decode:.0}); peak state {join_peak} rows",
-        ROWS / 2,
-        join_rate / half_decode
-    );
-    println!(
-        "  dedup {ROWS} rows:  {dedup_rate:>12.0} rows/s ({:.2} of decode {decode:.0}); peak state {dedup_peak} keys",
-        dedup_rate / decode
-    );
+        // Join: the same 1M rows on both sides, each row meeting its copy.
+        let left = events(&half)?.alias("l");
+        let right = events(&half)?
+            .select([col("id").alias("id2"), col("event_time")])?
+            .alias("r");
+        let joined = left.join(
+            &right,
+            "id = id2 AND l.event_time >= r.event_time - interval 5 minutes AND l.event_time <= r.event_time + interval 5 minutes",
+            "inner",
+        )?;
+        let checkpoint = work.path().join(format!("cp-join-{limit:?}"));
+        let (join_rate, join_peak) = run(&joined, &checkpoint, ROWS)?;
+
+        // Dedup: every tenth row repeats the key of the row before it.
+        let keyed = events(&full)?.with_column(
+            "key",
+            when((col("id") % lit(10)).eq(lit(0)), col("id") - lit(1)).otherwise(col("id")),
+        )?;
+        let deduplicated = keyed.drop_duplicates_within_watermark(["key"])?;
+        let checkpoint = work.path().join(format!("cp-dedup-{limit:?}"));
+        let (dedup_rate, dedup_peak) = run(&deduplicated, &checkpoint, ROWS)?;
+
+        println!(
+            "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}); peak state {join_peak} rows",
+            ROWS / 2,
+            join_rate / half_decode
+        );
+        println!(
+            "  dedup {ROWS} rows, {label}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}); peak state {dedup_peak} keys",
+            dedup_rate / decode
+        );
+    }
     common::print_peak_rss();
     Ok(())
 }

@@ -14,6 +14,20 @@ pub const FILES: usize = 20;
 /// The lab's event schema.
 pub const SCHEMA: &str = "id INT, name STRING, value DOUBLE, timestamp STRING";
 
+/// The lab-shaped JSON stream under `path`, reading `limit` files per batch (all that are
+/// there when `None`).
+pub fn lab_stream(
+    spark: &spate::Session,
+    path: &Path,
+    limit: Option<usize>,
+) -> spate::Result<spate::DataFrame> {
+    let mut reader = spark.read_stream().format("json").schema(SCHEMA);
+    if let Some(files) = limit {
+        reader = reader.option("maxFilesPerTrigger", files);
+    }
+    reader.load(path)
+}
+
 /// How event times spread over the files.
 #[derive(Clone, Copy)]
 pub enum EventTimes {
