@@ -18,7 +18,9 @@ pub use watermark::{WatermarkPolicy, WatermarkTracker};
 
 use crate::checkpoint::{Checkpoint, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
 use crate::error::{Error, Result};
-use crate::host::{CloseEpoch, Finish, NodeEvent, OpenEpoch, ReadRange, Shutdown, SourceActor};
+use crate::host::{
+    CloseEpoch, Finish, NodeEvent, OpenEpoch, ReadAhead, ReadRange, Shutdown, SourceActor,
+};
 use crate::listener::{QueryEvent, QueryIdleEvent, QueryProgressEvent, QueryTerminatedEvent};
 use crate::message::Watermarks;
 use crate::progress::{
@@ -90,6 +92,10 @@ pub struct Coordinator {
     /// Continuous: close epochs at once, not after their interval, until the sources have
     /// no new data (`processAllAvailable` waits).
     close_asap: bool,
+    /// availableNow: the next epoch's end offsets, found while the last epoch committed.
+    next_ends: Option<Vec<Option<Offset>>>,
+    /// Per source: the end of the range it began reading ahead for the next epoch.
+    read_ahead: Vec<Option<Offset>>,
     finishing: bool,
     nodes_to_end: usize,
     previous_trigger_start: Option<Instant>,
@@ -165,13 +171,22 @@ impl Coordinator {
             _ => ReadLimit::Configured,
         };
         let discovery_start = Instant::now();
-        let mut ends = Vec::with_capacity(self.sources.len());
-        let mut new_data = false;
-        for slot in &mut self.sources {
-            let end = slot.source.latest_offset(slot.committed.as_ref(), limit)?;
-            new_data |= end.is_some() && end != slot.committed;
-            ends.push(end.or_else(|| slot.committed.clone()));
-        }
+        let ends = match self.next_ends.take() {
+            Some(ends) => ends,
+            None => {
+                let mut ends = Vec::with_capacity(self.sources.len());
+                for slot in &mut self.sources {
+                    let end = slot.source.latest_offset(slot.committed.as_ref(), limit)?;
+                    ends.push(end.or_else(|| slot.committed.clone()));
+                }
+                ends
+            }
+        };
+        let new_data = self
+            .sources
+            .iter()
+            .zip(&ends)
+            .any(|(slot, end)| end.is_some() && *end != slot.committed);
         let latest_offset_time = discovery_start.elapsed();
 
         if !new_data && !self.follow_up {
@@ -268,7 +283,41 @@ impl Coordinator {
         epoch.record("getBatch", get_batch_start.elapsed());
         epoch.offsets.metadata = entry.metadata;
         self.close_epoch(&epoch);
+        if self.config.trigger == Trigger::AvailableNow {
+            self.read_next_epoch_ahead(&epoch)?;
+        }
         self.running = Some(epoch);
+        Ok(())
+    }
+
+    /// availableNow: finds the next epoch's offsets now and has the sources begin reading
+    /// them while `epoch` commits. Its offsets are logged only when it starts, after this
+    /// epoch's commit, as always; what the sources logged of it themselves is replayed after
+    /// a crash as any batch they logged but the query never ran.
+    fn read_next_epoch_ahead(&mut self, epoch: &RunningEpoch) -> Result<()> {
+        let mut ends = Vec::with_capacity(self.sources.len());
+        for (index, (slot, start)) in self
+            .sources
+            .iter_mut()
+            .zip(&epoch.offsets.offsets)
+            .enumerate()
+        {
+            let end = slot
+                .source
+                .latest_offset(start.as_ref(), ReadLimit::Configured)?;
+            match end {
+                Some(end) if Some(&end) != start.as_ref() => {
+                    slot.actor.do_send(ReadAhead {
+                        reader: slot.source.plan_batch(start.as_ref(), &end)?,
+                        cancel: self.cancel_reads.clone(),
+                    });
+                    self.read_ahead[index] = Some(end.clone());
+                    ends.push(Some(end));
+                }
+                _ => ends.push(start.clone()),
+            }
+        }
+        self.next_ends = Some(ends);
         Ok(())
     }
 
@@ -335,7 +384,11 @@ impl Coordinator {
         if range.end.as_ref() == Some(end) {
             return Ok(());
         }
-        let reader = slot.source.plan_batch(range.end.as_ref(), end)?;
+        let read_ahead = self.read_ahead.get_mut(index).and_then(Option::take);
+        let reader = match read_ahead {
+            Some(ahead) if ahead == *end => None,
+            _ => Some(slot.source.plan_batch(range.end.as_ref(), end)?),
+        };
         slot.actor.do_send(ReadRange {
             reader,
             cancel: self.cancel_reads.clone(),

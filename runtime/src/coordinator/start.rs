@@ -253,6 +253,7 @@ pub fn start_query(
         _system: system.clone(),
     };
     let nodes_to_end = source_slots.len() + operator_slots.len();
+    let read_ahead = vec![None; source_slots.len()];
     let descriptions: Vec<String> = source_slots
         .iter()
         .map(|s| s.source.description())
@@ -280,6 +281,8 @@ pub fn start_query(
         cancel_reads: Arc::default(),
         tick_queued: Arc::default(),
         close_asap: false,
+        next_ends: None,
+        read_ahead,
         finishing: false,
         nodes_to_end,
         previous_trigger_start: None,

@@ -13,4 +13,4 @@ pub use align::{Aligner, Step};
 pub use edge::{Delivery, Edge};
 pub use events::{NodeEvent, Shutdown};
 pub use node::NodeActor;
-pub use source_actor::{CloseEpoch, Finish, OpenEpoch, ReadRange, SourceActor};
+pub use source_actor::{CloseEpoch, Finish, OpenEpoch, ReadAhead, ReadRange, SourceActor};

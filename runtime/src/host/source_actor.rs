@@ -3,9 +3,12 @@
 use super::edge::Edge;
 use super::events::{NodeEvent, Shutdown};
 use super::forward::forward;
+use crate::error::{Error, Result};
 use crate::message::{Barrier, Message, Watermarks};
 use crate::source::BatchReader;
 use actix::prelude::*;
+use arrow::record_batch::RecordBatch;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -22,10 +25,46 @@ impl actix::Message for OpenEpoch {
 /// Read the rows of one offset range of the open epoch and send them downstream. A
 /// micro-batch epoch has one range; a continuous epoch one per discovery of new data.
 pub struct ReadRange {
+    /// Reader of the range; `None`: the range the last [`ReadAhead`] began to read.
+    pub reader: Option<Box<dyn BatchReader>>,
+    /// Set when the query ends: stop reading.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Begin reading the next epoch's range while the current epoch commits, up to
+/// [`READ_AHEAD_ROWS`] rows, kept here until a [`ReadRange`] without a reader asks for them.
+pub struct ReadAhead {
     /// Reader of the range.
     pub reader: Box<dyn BatchReader>,
     /// Set when the query ends: stop reading.
     pub cancel: Arc<AtomicBool>,
+}
+
+impl actix::Message for ReadAhead {
+    type Result = ();
+}
+
+/// The most rows a source reads ahead.
+pub const READ_AHEAD_ROWS: usize = 1 << 20;
+
+/// A range read ahead: its first batches, the error that stopped reading ahead, and the
+/// reader of the rest.
+struct ReadAheadRange {
+    batches: VecDeque<RecordBatch>,
+    error: Option<Error>,
+    rest: Box<dyn BatchReader>,
+}
+
+impl BatchReader for ReadAheadRange {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        if let Some(batch) = self.batches.pop_front() {
+            return Ok(Some(batch));
+        }
+        match self.error.take() {
+            Some(error) => Err(error),
+            None => self.rest.next_batch(),
+        }
+    }
 }
 
 impl actix::Message for ReadRange {
@@ -59,6 +98,8 @@ pub struct SourceActor {
     rows: Arc<AtomicU64>,
     /// A range failed: the query stops, nothing more is sent.
     failed: Arc<AtomicBool>,
+    /// The next epoch's range, begun while the last one committed.
+    read_ahead: Option<ReadAheadRange>,
 }
 
 impl SourceActor {
@@ -71,6 +112,7 @@ impl SourceActor {
             epoch: 0,
             rows: Arc::default(),
             failed: Arc::default(),
+            read_ahead: None,
         }
     }
 
@@ -105,7 +147,18 @@ impl Handler<ReadRange> for SourceActor {
     type Result = ();
 
     fn handle(&mut self, read: ReadRange, ctx: &mut Context<Self>) {
-        let ReadRange { mut reader, cancel } = read;
+        let ReadRange { reader, cancel } = read;
+        let mut reader = match (reader, self.read_ahead.take()) {
+            (Some(reader), _) => reader,
+            (None, Some(ahead)) => Box::new(ahead) as Box<dyn BatchReader>,
+            (None, None) => {
+                self.failed.store(true, Ordering::Relaxed);
+                let error =
+                    Error::Execution("a source was asked for rows it did not read ahead".into());
+                self.events.do_send(NodeEvent::Failed(error));
+                return;
+            }
+        };
         let edges = self.outputs.clone();
         let events = self.events.clone();
         let index = self.index;
@@ -140,6 +193,36 @@ impl Handler<ReadRange> for SourceActor {
             }
         };
         ctx.wait(run.into_actor(self));
+    }
+}
+
+impl Handler<ReadAhead> for SourceActor {
+    type Result = ();
+
+    /// Reads on this actor's thread, which nothing else needs while the epoch commits.
+    fn handle(&mut self, ahead: ReadAhead, _: &mut Context<Self>) {
+        let ReadAhead { mut reader, cancel } = ahead;
+        let index = self.index;
+        let (mut batches, mut rows, mut error) = (VecDeque::new(), 0, None);
+        while rows < READ_AHEAD_ROWS && !cancel.load(Ordering::Relaxed) {
+            let _span = tracing::debug_span!("read_ahead", source = index).entered();
+            match crate::error::catch_panic(|| format!("source {index}"), || reader.next_batch()) {
+                Ok(Some(batch)) => {
+                    rows += batch.num_rows();
+                    batches.push_back(batch);
+                }
+                Ok(None) => break,
+                Err(failure) => {
+                    error = Some(failure);
+                    break;
+                }
+            }
+        }
+        self.read_ahead = Some(ReadAheadRange {
+            batches,
+            error,
+            rest: reader,
+        });
     }
 }
 
@@ -183,5 +266,38 @@ impl Handler<Shutdown> for SourceActor {
 
     fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) {
         ctx.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{values, values_of};
+
+    /// Hands out `batches`, then fails.
+    struct Failing(VecDeque<RecordBatch>);
+
+    impl BatchReader for Failing {
+        fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+            match self.0.pop_front() {
+                Some(batch) => Ok(Some(batch)),
+                None => Err(Error::IllegalArgument("unreadable".into())),
+            }
+        }
+    }
+
+    #[test]
+    fn a_range_read_ahead_gives_its_batches_then_its_error_then_the_rest() {
+        let mut range = ReadAheadRange {
+            batches: VecDeque::from([values(&[1]), values(&[2])]),
+            error: Some(Error::IllegalArgument("stopped reading ahead".into())),
+            rest: Box::new(Failing(VecDeque::from([values(&[3])]))),
+        };
+        let mut next = || range.next_batch().map(|b| b.map(|b| values_of(&b)));
+        assert_eq!(next().ok(), Some(Some(vec![1])));
+        assert_eq!(next().ok(), Some(Some(vec![2])));
+        assert!(next().is_err());
+        assert_eq!(next().ok(), Some(Some(vec![3])));
+        assert!(next().is_err());
     }
 }
