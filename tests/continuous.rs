@@ -264,3 +264,41 @@ fn continuous_deduplication_passes_first_rows_on_before_the_epoch_ends() {
     names.sort();
     assert_eq!(names, ["e0", "e1", "e2"]);
 }
+
+#[test]
+fn a_continuous_join_passes_matches_on_before_the_epoch_ends() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (left_dir, right_dir) = (dir.path().join("left"), dir.path().join("right"));
+    write_ids(&left_dir, "a.json", 0..20);
+    write_ids(&right_dir, "a.json", 10..30);
+    let stream = |path: &Path| {
+        spark
+            .read_stream()
+            .format("json")
+            .schema("id BIGINT, name STRING")
+            .load(path)
+            .expect("load")
+    };
+    let right = stream(&right_dir)
+        .select([col("id").alias("id2"), col("name").alias("name2")])
+        .expect("right");
+    let names: Strings = Arc::default();
+    let query = stream(&left_dir)
+        .join(&right, "id = id2", "inner")
+        .expect("join")
+        .write_stream()
+        .trigger(Trigger::continuous("1 minute").expect("trigger"))
+        .foreach(collect_strings(3, names.clone()))
+        .start()
+        .expect("start");
+    // Ids 10..20 meet on both sides, long before the minute is over.
+    wait_for_rows(&names, 10);
+    assert!(query.recent_progress().iter().all(|p| p.num_input_rows == 0));
+    write_ids(&right_dir, "b.json", 0..2);
+    wait_for_rows(&names, 12);
+    query.stop();
+    let progress = query.last_progress().expect("progress");
+    assert_eq!(progress.num_input_rows, 42);
+    assert_eq!(names.lock().expect("lock").len(), 12);
+}
