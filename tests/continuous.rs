@@ -166,11 +166,8 @@ fn socket_lines_reach_the_sink_before_their_epoch_ends() {
     let (mut client, _) = server.accept().expect("accept");
     client.write_all(b"to be or\nnot to be\n").expect("write");
     wait_for_rows(&lines, 2);
-    // The epoch is still open: nothing committed yet.
-    assert!(query
-        .recent_progress()
-        .iter()
-        .all(|p| p.num_input_rows == 0));
+    // The epoch is still open.
+    assert!(nothing_committed(&query));
     query.stop();
     assert_eq!(*lines.lock().expect("lock"), ["to be or", "not to be"]);
     let progress = query.last_progress().expect("progress");
@@ -179,6 +176,24 @@ fn socket_lines_reach_the_sink_before_their_epoch_ends() {
         progress.sources[0].description,
         format!("TextSocketV2[host: 127.0.0.1, port: {port}]")
     );
+}
+
+/// The JSON stream of `write_ids` files under `path`.
+fn id_stream(spark: &Session, path: &Path) -> spate::DataFrame {
+    spark
+        .read_stream()
+        .format("json")
+        .schema("id BIGINT, name STRING")
+        .load(path)
+        .expect("load")
+}
+
+/// Whether `query` has committed no rows yet (its epoch is still open).
+fn nothing_committed(query: &spate::StreamingQuery) -> bool {
+    query
+        .recent_progress()
+        .iter()
+        .all(|p| p.num_input_rows == 0)
 }
 
 /// Writes `ids` as one JSON file of lab-shaped rows.
@@ -196,12 +211,7 @@ fn a_continuous_parquet_sink_writes_each_row_once_across_restarts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (input, out) = (dir.path().join("in"), dir.path().join("out"));
     let run = || {
-        let query = spark
-            .read_stream()
-            .format("json")
-            .schema("id BIGINT, name STRING")
-            .load(&input)
-            .expect("load")
+        let query = id_stream(&spark, &input)
             .write_stream()
             .format("parquet")
             .option("path", out.display())
@@ -239,12 +249,7 @@ fn continuous_deduplication_passes_first_rows_on_before_the_epoch_ends() {
     let input = dir.path().join("in");
     write_ids(&input, "a.json", 0..30);
     let names: Strings = Arc::default();
-    let query = spark
-        .read_stream()
-        .format("json")
-        .schema("id BIGINT, name STRING")
-        .load(&input)
-        .expect("load")
+    let query = id_stream(&spark, &input)
         .drop_duplicates(["name"])
         .expect("dedup")
         .write_stream()
@@ -253,10 +258,7 @@ fn continuous_deduplication_passes_first_rows_on_before_the_epoch_ends() {
         .start()
         .expect("start");
     wait_for_rows(&names, 3);
-    assert!(query
-        .recent_progress()
-        .iter()
-        .all(|p| p.num_input_rows == 0));
+    assert!(nothing_committed(&query));
     write_ids(&input, "b.json", 30..40);
     query.process_all_available().expect("run");
     query.stop();
@@ -272,19 +274,11 @@ fn a_continuous_join_passes_matches_on_before_the_epoch_ends() {
     let (left_dir, right_dir) = (dir.path().join("left"), dir.path().join("right"));
     write_ids(&left_dir, "a.json", 0..20);
     write_ids(&right_dir, "a.json", 10..30);
-    let stream = |path: &Path| {
-        spark
-            .read_stream()
-            .format("json")
-            .schema("id BIGINT, name STRING")
-            .load(path)
-            .expect("load")
-    };
-    let right = stream(&right_dir)
+    let right = id_stream(&spark, &right_dir)
         .select([col("id").alias("id2"), col("name").alias("name2")])
         .expect("right");
     let names: Strings = Arc::default();
-    let query = stream(&left_dir)
+    let query = id_stream(&spark, &left_dir)
         .join(&right, "id = id2", "inner")
         .expect("join")
         .write_stream()
@@ -294,7 +288,7 @@ fn a_continuous_join_passes_matches_on_before_the_epoch_ends() {
         .expect("start");
     // Ids 10..20 meet on both sides, long before the minute is over.
     wait_for_rows(&names, 10);
-    assert!(query.recent_progress().iter().all(|p| p.num_input_rows == 0));
+    assert!(nothing_committed(&query));
     write_ids(&right_dir, "b.json", 0..2);
     wait_for_rows(&names, 12);
     query.stop();

@@ -57,25 +57,35 @@ fn write_input(dir: &Path) {
     }
 }
 
-/// The worker: both queries, to the end of the input (availableNow, one file per batch).
-#[test]
-#[ignore = "run by crash::sigkill_at_random_moments_loses_and_duplicates_nothing"]
-fn worker() {
-    let Ok(dir) = std::env::var("SPATE_CRASH_DIR") else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    let spark = Session::builder()
-        .master("local[2]")
+/// A worker's directory (`SPATE_CRASH_DIR`; `None` when the test runs on its own) and the
+/// stream of its input, one file per batch, in a session with `settings`.
+fn worker_input(settings: &[(&str, &str)]) -> Option<(PathBuf, spate::DataFrame)> {
+    let dir = PathBuf::from(std::env::var("SPATE_CRASH_DIR").ok()?);
+    let mut builder = Session::builder().master("local[2]");
+    for (key, value) in settings {
+        builder = builder.config(key, value);
+    }
+    let events = builder
         .get_or_create()
-        .expect("session");
-    let events = spark
+        .expect("session")
         .read_stream()
         .format("json")
         .schema("id INT, name STRING, value DOUBLE, timestamp STRING")
         .option("maxFilesPerTrigger", 1)
         .load(dir.join("input"))
-        .and_then(|df| df.with_column("event_time", to_timestamp(col("timestamp"))))
+        .expect("events");
+    Some((dir, events))
+}
+
+/// The worker: both queries, to the end of the input (availableNow, one file per batch).
+#[test]
+#[ignore = "run by crash::sigkill_at_random_moments_loses_and_duplicates_nothing"]
+fn worker() {
+    let Some((dir, events)) = worker_input(&[]) else {
+        return;
+    };
+    let events = events
+        .with_column("event_time", to_timestamp(col("timestamp")))
         .and_then(|df| df.with_watermark("event_time", "10 minutes"))
         .expect("events");
     let counts = events
@@ -122,22 +132,11 @@ fn worker() {
 #[test]
 #[ignore = "run by crash::continuous_epochs_survive_sigkill"]
 fn continuous_worker() {
-    let Ok(dir) = std::env::var("SPATE_CRASH_DIR") else {
+    let Some((dir, events)) =
+        worker_input(&[("spate.streaming.continuous.linger", "10 milliseconds")])
+    else {
         return;
     };
-    let dir = PathBuf::from(dir);
-    let spark = Session::builder()
-        .master("local[2]")
-        .config("spate.streaming.continuous.linger", "10 milliseconds")
-        .get_or_create()
-        .expect("session");
-    let events = spark
-        .read_stream()
-        .format("json")
-        .schema("id INT, name STRING, value DOUBLE, timestamp STRING")
-        .option("maxFilesPerTrigger", 1)
-        .load(dir.join("input"))
-        .expect("events");
     let unique = events.drop_duplicates(["id", "name"]).expect("dedup");
     let start = |df: &spate::DataFrame, name: &str| {
         df.write_stream()
