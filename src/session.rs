@@ -7,7 +7,7 @@ use crate::table::Table;
 use spate_connectors::memory::MemoryTable;
 use spate_operators::expr::EvalContext;
 use spate_runtime::listener::ListenerBus;
-use spate_runtime::text::zone::{resolve_zone_id, Zone};
+use spate_runtime::text::zone::{resolve_zone_id, system_zone_id, Zone};
 use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -192,11 +192,12 @@ impl Session {
         })
     }
 
-    /// `spark.sql.session.timeZone` (default UTC) as Spark resolves it: a region id
+    /// `spark.sql.session.timeZone` (by default the machine's zone, as a JVM's default time
+    /// zone is Spark's) as Spark resolves it: a region id
     /// (`America/Los_Angeles`), `UTC`, `Z`, a fixed offset (`+02:00`, `GMT+1`) or a short id
     /// (`PST`).
     pub(crate) fn time_zone(&self) -> Result<Zone> {
-        let id = self.conf_or("spark.sql.session.timeZone", "UTC");
+        let id = self.conf_or("spark.sql.session.timeZone", &system_zone_id());
         resolve_zone_id(&id).map_err(|_| {
             Error::IllegalArgument(format!(
                 "[INVALID_CONF_VALUE.TIME_ZONE] The value '{id}' in the config \"spark.sql.session.timeZone\" is invalid. Cannot resolve the given timezone. SQLSTATE: 22022"

@@ -9,6 +9,7 @@ use std::path::Path;
 fn session() -> Session {
     Session::builder()
         .master("local[2]")
+        .config("spark.sql.session.timeZone", "UTC")
         .get_or_create()
         .expect("session")
 }
@@ -469,6 +470,7 @@ fn union_watermark_policies() {
         std::fs::write(busy.join("a.json"), text).expect("write");
         let spark = Session::builder()
             .master("local[2]")
+            .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.streaming.multipleWatermarkPolicy", policy)
             .get_or_create()
             .expect("session");

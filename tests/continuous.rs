@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 fn session() -> Session {
     Session::builder()
         .master("local[2]")
+        .config("spark.sql.session.timeZone", "UTC")
         .get_or_create()
         .expect("session")
 }

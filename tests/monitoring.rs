@@ -86,6 +86,7 @@ fn stream(spark: &Session, dir: &Path) -> spate::DataFrame {
 fn session() -> Session {
     Session::builder()
         .master("local[2]")
+        .config("spark.sql.session.timeZone", "UTC")
         .get_or_create()
         .expect("session")
 }
@@ -230,6 +231,7 @@ fn idle_reports_and_no_data_batches_look_like_sparks() {
     .expect("write");
     let spark = Session::builder()
         .master("local[2]")
+        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.streaming.noDataProgressEventInterval", 0)
         .get_or_create()
         .expect("session");

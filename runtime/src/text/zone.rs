@@ -126,6 +126,30 @@ impl ZoneResolver {
 )]
 pub struct InvalidTimeZone(pub String);
 
+/// The zone id a JVM started here takes as its default (`TimeZone.getDefault`), which is
+/// Spark's default session time zone: `$TZ` (without a leading `:`), else `/etc/timezone`,
+/// else the zone `/etc/localtime` links to; `UTC` when none names a zone this resolves.
+pub fn system_zone_id() -> String {
+    let from_env = std::env::var("TZ")
+        .ok()
+        .map(|tz| tz.trim_start_matches(':').to_string());
+    let from_file = || {
+        std::fs::read_to_string("/etc/timezone")
+            .ok()
+            .map(|text| text.trim().to_string())
+    };
+    let from_link = || {
+        let target = std::fs::read_link("/etc/localtime").ok()?;
+        let text = target.to_str()?;
+        Some(text.split_once("zoneinfo/")?.1.to_string())
+    };
+    [from_env, from_file(), from_link()]
+        .into_iter()
+        .flatten()
+        .find(|id| !id.is_empty() && resolve_zone_id(id).is_ok())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
 /// A zone id as Spark's `DateTimeUtils.getZoneId` resolves the session time zone
 /// (`spark.sql.session.timeZone`) and the `timeZone` option: the text as given, not trimmed
 /// (`Europe/Paris`, `UTC`, `Z`, `+02:00`, `+2:00`, `GMT+1`, `PST`). An error if Java rejects it
@@ -272,6 +296,20 @@ fn region(id: &[u8]) -> Option<Zone> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_system_zone_is_the_one_java_would_take() {
+        let id = system_zone_id();
+        assert!(resolve_zone_id(&id).is_ok(), "{id}");
+        let tz = std::env::var("TZ").unwrap_or_default();
+        let linked = std::fs::read_link("/etc/localtime").ok();
+        if tz.is_empty() && !std::path::Path::new("/etc/timezone").exists() {
+            if let Some(link) = linked.as_ref().and_then(|l| l.to_str()) {
+                assert!(link.ends_with(&format!("zoneinfo/{id}")), "{link} vs {id}");
+            }
+        }
+    }
+
     use super::*;
 
     fn fixed(s: &str) -> Option<i32> {
