@@ -60,8 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("aggregate: {ROWS} rows in {FILES} files, availableNow, no-op sink");
     println!("  raw arrow-json decode: {decode_rate:>10.0} rows/s");
     println!(
-        "  {:<32} {:<13} {:>10} {:>7} {:>8} {:>9} {:>8}",
-        "workload", "file limit", "rows/s", "wall s", "/decode", "state", "B/row"
+        "  {:<32} {:<13} {:>2} {:>10} {:>7} {:>8} {:>9} {:>8}",
+        "workload", "file limit", "P", "rows/s", "wall s", "/decode", "state", "B/row"
     );
     for limit in [Some(1), None] {
         let events = common::lab_stream(&spark, &input, limit)?;
@@ -85,20 +85,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 sum(col("value")).alias("total"),
                 avg(col("value")).alias("mean"),
             ])?;
+        // P (`spark.sql.shuffle.partitions`) splits an aggregation by its keys other than
+        // windows: the window-only ones run as one instance whatever P is.
         let workloads = [
-            ("tumbling 5 min + wm", &tumbling, "update"),
-            ("tumbling 5 min + wm", &tumbling, "append"),
-            ("sliding 5 min / 1 min + wm", &sliding, "update"),
-            ("sliding 5 min / 1 min + wm", &sliding, "append"),
-            ("1M keys count/sum/avg", &keys, "update"),
+            ("tumbling 5 min + wm", &tumbling, "update", 1),
+            ("tumbling 5 min + wm", &tumbling, "append", 1),
+            ("sliding 5 min / 1 min + wm", &sliding, "update", 1),
+            ("sliding 5 min / 1 min + wm", &sliding, "append", 1),
+            ("1M keys count/sum/avg", &keys, "update", 1),
+            ("1M keys count/sum/avg", &keys, "update", 2),
         ];
-        for (index, (name, df, mode)) in workloads.into_iter().enumerate() {
+        for (index, (name, df, mode, partitions)) in workloads.into_iter().enumerate() {
+            spark.conf().set("spark.sql.shuffle.partitions", partitions);
             let checkpoint = work.path().join(format!("cp-{index}-{limit:?}"));
             let (wall, last) = run(df, mode, &checkpoint)?;
             let rate = ROWS as f64 / wall.as_secs_f64();
             let (rows, bytes) = state_size(&last);
             println!(
-                "  {:<32} {:<13} {rate:>10.0} {:>7.2} {:>8.2} {rows:>9} {bytes:>8.0}",
+                "  {:<32} {:<13} {partitions:>2} {rate:>10.0} {:>7.2} {:>8.2} {rows:>9} {bytes:>8.0}",
                 format!("{name}, {mode}"),
                 limit.map_or("none".to_string(), |n| format!("{n} file")),
                 wall.as_secs_f64(),

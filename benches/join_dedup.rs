@@ -78,18 +78,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             when((col("id") % lit(10)).eq(lit(0)), col("id") - lit(1)).otherwise(col("id")),
         )?;
         let deduplicated = keyed.drop_duplicates_within_watermark(["key"])?;
-        let checkpoint = work.path().join(format!("cp-dedup-{limit:?}"));
-        let (dedup_rate, dedup_peak) = run(&deduplicated, &checkpoint, ROWS)?;
+        let mut dedup = Vec::new();
+        for partitions in [1, 2] {
+            spark.conf().set("spark.sql.shuffle.partitions", partitions);
+            let checkpoint = work.path().join(format!("cp-dedup-{limit:?}-{partitions}"));
+            dedup.push((partitions, run(&deduplicated, &checkpoint, ROWS)?));
+        }
 
         println!(
             "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}); peak state {join_peak} rows",
             ROWS / 2,
             join_rate / half_decode
         );
-        println!(
-            "  dedup {ROWS} rows, {label}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}); peak state {dedup_peak} keys",
-            dedup_rate / decode
-        );
+        for (partitions, (dedup_rate, dedup_peak)) in dedup {
+            println!(
+                "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}); peak state {dedup_peak} keys",
+                dedup_rate / decode
+            );
+        }
     }
     common::print_peak_rss();
     Ok(())

@@ -13,8 +13,9 @@ use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{BinaryOp, EvalContext, Expr, ExprError};
+use spate_operators::expr::{col, BinaryOp, EvalContext, Expr, ExprError};
 use spate_operators::join::StreamingJoin;
+use spate_operators::shard::{ShardKeys, Sharded};
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
@@ -151,6 +152,17 @@ struct Planner {
     mode: EmitMode,
     /// The late-row side output, until an aggregation takes it.
     late_rows: Option<BatchFunction>,
+    /// Instances of each stateful operator (`spark.sql.shuffle.partitions`).
+    partitions: usize,
+}
+
+/// Whether `key` is a time window (perhaps renamed).
+fn is_window(key: &Expr) -> bool {
+    match key {
+        Expr::Alias(inner, _) => is_window(inner),
+        Expr::Window(..) => true,
+        _ => false,
+    }
 }
 
 fn analysis(error: ExprError) -> Error {
@@ -282,40 +294,82 @@ impl Planner {
                             "dropDuplicates without the watermarked column among its keys keeps every key in state forever"
                         );
                     }
-                    Box::new(Deduplicate::new(
-                        &schema,
-                        &keys,
-                        event_time.as_deref(),
-                        expiry,
-                    )?)
+                    let new = || -> Result<Box<dyn Operator>> {
+                        Ok(Box::new(Deduplicate::new(
+                            &schema,
+                            &keys,
+                            event_time.as_deref(),
+                            expiry,
+                        )?))
+                    };
+                    let shard_keys = ShardKeys {
+                        input: keys.iter().map(|k| col(k)).collect(),
+                        state: (0..keys.len()).collect(),
+                    };
+                    self.sharded(new, shard_keys, &schema)?
                 }
                 Node::Aggregate {
                     keys,
                     aggregates,
                     event_time_key,
                 } => {
-                    let aggregate = StreamingAggregate::new(
-                        &schema,
-                        keys,
-                        aggregates,
-                        event_time_key,
-                        self.mode,
-                        self.context.clone(),
-                    )
-                    .map_err(analysis)?;
-                    schema = aggregate.output_schema();
-                    match self.late_rows.take() {
+                    // The keys other than windows choose an instance (all windows of a
+                    // row's keys then live in one).
+                    let shard_keys = ShardKeys {
+                        input: keys.iter().filter(|k| !is_window(k)).cloned().collect(),
+                        state: (0..keys.len()).filter(|&i| !is_window(&keys[i])).collect(),
+                    };
+                    let new = || {
+                        StreamingAggregate::new(
+                            &schema,
+                            keys.clone(),
+                            aggregates.clone(),
+                            event_time_key,
+                            self.mode,
+                            self.context.clone(),
+                        )
+                        .map_err(analysis)
+                    };
+                    let aggregate = new()?;
+                    let output = aggregate.output_schema();
+                    let operator = match self.late_rows.take() {
                         Some(function) => Box::new(
                             aggregate.with_late_rows_to(Box::new(ForeachBatchSink::new(function))),
                         ),
-                        None => Box::new(aggregate),
-                    }
+                        None if shard_keys.input.is_empty() => Box::new(aggregate),
+                        None => {
+                            let new = || -> Result<Box<dyn Operator>> { Ok(Box::new(new()?)) };
+                            self.sharded(new, shard_keys, &schema)?
+                        }
+                    };
+                    schema = output;
+                    operator
                 }
             };
             last = self.then(last, operator)?;
             (last, schema) = self.stage(last, schema, after)?;
         }
         Ok((last, schema))
+    }
+
+    /// `self.partitions` instances of the operator `new` makes, partitioned by `keys` over
+    /// `input` (one plain instance when P is 1).
+    fn sharded(
+        &self,
+        new: impl Fn() -> Result<Box<dyn Operator>>,
+        keys: ShardKeys,
+        input: &Schema,
+    ) -> Result<Box<dyn Operator>> {
+        if self.partitions <= 1 {
+            return new();
+        }
+        let shards = (0..self.partitions).map(|_| new()).collect::<Result<_>>()?;
+        Ok(Box::new(Sharded::new(
+            shards,
+            keys,
+            input,
+            self.context.clone(),
+        )?))
     }
 
     /// Adds a stage of `transforms` after `from` (nothing when there are none).
@@ -409,6 +463,7 @@ pub(crate) fn plan_query(
             OutputMode::Complete => EmitMode::Complete,
         },
         late_rows,
+        partitions: session.shuffle_partitions()?,
     };
     let (last, schema) = planner.build(&df.plan, 0)?;
     if planner.late_rows.is_some() {

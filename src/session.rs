@@ -256,6 +256,22 @@ impl Session {
         self.inner.parallelism
     }
 
+    /// The instances of each keyed stateful operator: `spark.sql.shuffle.partitions`, at
+    /// most one per core of the session (`local[N]`'s N), and one when it is not set (on two
+    /// cores, splitting batches by key costs more than the second instance gains: see the
+    /// `aggregate` and `join_dedup` benches).
+    pub(crate) fn shuffle_partitions(&self) -> Result<usize> {
+        let Some(text) = self.conf().get("spark.sql.shuffle.partitions") else {
+            return Ok(1);
+        };
+        match text.trim().parse::<usize>() {
+            Ok(partitions) if partitions > 0 => Ok(partitions.min(self.parallelism().max(1))),
+            _ => Err(Error::IllegalArgument(format!(
+                "spark.sql.shuffle.partitions should be a positive number, but was {text}"
+            ))),
+        }
+    }
+
     /// Every query started in this session that is still active.
     pub(crate) fn queries(&self) -> Vec<StreamingQuery> {
         self.inner

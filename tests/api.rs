@@ -926,13 +926,18 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
             .start()
             .expect("start")
     };
+    // The first run keeps its state in two instances, the restart in one.
     let spark = session();
+    spark.conf().set("spark.sql.shuffle.partitions", 2);
     deliver(0);
     let first = start(&spark);
     first.process_all_available().expect("d0");
     deliver(1);
     first.process_all_available().expect("d1");
     first.stop();
+    let state = &first.last_progress().expect("progress").state_operators[0];
+    assert_eq!(state.num_shuffle_partitions, 2);
+    spark.conf().set("spark.sql.shuffle.partitions", 1);
     let second = start(&spark);
     assert_eq!(second.id(), first.id());
     second.process_all_available().expect("restart");

@@ -1,0 +1,466 @@
+//! Key-partitioned parallelism inside one operator's actor (`spark.sql.shuffle.partitions`):
+//! P instances of a stateful operator, each owning the keys that hash to it. An input
+//! batch is split by the hash of its rows' keys and the parts are processed side by side
+//! on the thread pool; watermarks and epoch ends go to every instance; their reports and
+//! checkpoints are merged into one. A restore routes every checkpointed row to the
+//! instance that owns its key, so a checkpoint restores under any P.
+
+use crate::expr::{EvalContext, Expr};
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::compute::{cast, take_record_batch};
+use arrow::datatypes::{DataType, Schema};
+use arrow::row::{RowConverter, SortField};
+use rayon::prelude::*;
+use spate_runtime::progress::StateOperatorProgress;
+use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
+
+/// Which values choose a row's instance: expressions over input rows, and the positions of
+/// the same keys in state checkpoint batches.
+#[derive(Debug, Clone)]
+pub struct ShardKeys {
+    /// The keys of an input row.
+    pub input: Vec<Expr>,
+    /// The columns of a checkpoint batch that hold the same keys, in the same order.
+    pub state: Vec<usize>,
+}
+
+/// P instances of one stateful operator, partitioned by key.
+pub struct Sharded {
+    shards: Vec<Box<dyn Operator>>,
+    keys: ShardKeys,
+    /// The input keys' types (checkpointed keys are cast to them before hashing).
+    key_types: Vec<DataType>,
+    context: EvalContext,
+}
+
+/// Seeds of the key hash: fixed, so that a key has the same instance in every run.
+const SEEDS: [u64; 4] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003, 0x5eed_0004];
+
+impl Sharded {
+    /// `shards` instances (at least one) of an operator over `input`, partitioned by
+    /// `keys`.
+    pub fn new(
+        shards: Vec<Box<dyn Operator>>,
+        keys: ShardKeys,
+        input: &Schema,
+        context: EvalContext,
+    ) -> Result<Self> {
+        if shards.is_empty() || keys.input.is_empty() || keys.input.len() != keys.state.len() {
+            return Err(Error::IllegalArgument(
+                "a sharded operator needs instances and as many state keys as input keys".into(),
+            ));
+        }
+        let key_types = keys
+            .input
+            .iter()
+            .map(|key| {
+                key.output_field_with(input, &context)
+                    .map(|field| field.data_type().clone())
+                    .map_err(|e| Error::Analysis(e.to_string()))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Sharded {
+            shards,
+            keys,
+            key_types,
+            context,
+        })
+    }
+
+    /// The instance of every row whose keys are `columns`.
+    fn shard_of_rows(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
+        let fields = self.key_types.iter().cloned().map(SortField::new).collect();
+        let converter = RowConverter::new(fields)?;
+        let columns = columns
+            .iter()
+            .zip(&self.key_types)
+            .map(|(column, to)| cast(column, to))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let encoded = converter.convert_columns(&columns)?;
+        let hasher = ahash::RandomState::with_seeds(SEEDS[0], SEEDS[1], SEEDS[2], SEEDS[3]);
+        let count = self.shards.len() as u64;
+        Ok((0..rows)
+            .map(|row| (hasher.hash_one(encoded.row(row).as_ref()) % count) as usize)
+            .collect())
+    }
+
+    /// `batch` split into one part per instance (by `shards`, the instance of each row).
+    fn split(&self, batch: &RecordBatch, shards: &[usize]) -> Result<Vec<RecordBatch>> {
+        let mut rows: Vec<Vec<u32>> = vec![Vec::new(); self.shards.len()];
+        for (row, &shard) in shards.iter().enumerate() {
+            rows[shard].push(row as u32);
+        }
+        rows.into_iter()
+            .map(|rows| Ok(take_record_batch(batch, &UInt32Array::from(rows))?))
+            .collect()
+    }
+
+    /// Runs `step` on every instance with its part, side by side; emits their output in
+    /// instance order and returns their results.
+    fn each<T: Send>(
+        &mut self,
+        parts: Vec<RecordBatch>,
+        out: &mut Output,
+        step: impl Fn(&mut dyn Operator, RecordBatch, &mut Output) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let results: Vec<Result<(T, Output)>> = self
+            .shards
+            .par_iter_mut()
+            .zip(parts)
+            .map(|(shard, part)| {
+                let mut output = Output::default();
+                let value = step(shard.as_mut(), part, &mut output)?;
+                Ok((value, output))
+            })
+            .collect();
+        let mut values = Vec::with_capacity(results.len());
+        for result in results {
+            let (value, mut output) = result?;
+            for batch in output.drain() {
+                out.emit(batch);
+            }
+            values.push(value);
+        }
+        Ok(values)
+    }
+}
+
+/// One report for all instances: state counts and times summed (as Spark sums its
+/// partitions'), the partition counts set to P.
+fn merge_reports(reports: Vec<EpochReport>) -> EpochReport {
+    let instances = reports.len() as u64;
+    let mut merged = EpochReport::default();
+    let mut state: Option<StateOperatorProgress> = None;
+    for report in reports {
+        merged.sink_commit = merged.sink_commit.or(report.sink_commit);
+        merged.watermark = merged.watermark.or(report.watermark);
+        let Some(part) = report.state else { continue };
+        state = Some(match state {
+            None => part,
+            Some(mut sum) => {
+                sum.num_rows_total += part.num_rows_total;
+                sum.num_rows_updated += part.num_rows_updated;
+                sum.all_updates_time_ms += part.all_updates_time_ms;
+                sum.num_rows_removed += part.num_rows_removed;
+                sum.all_removals_time_ms += part.all_removals_time_ms;
+                sum.commit_time_ms += part.commit_time_ms;
+                sum.memory_used_bytes += part.memory_used_bytes;
+                sum.num_rows_dropped_by_watermark += part.num_rows_dropped_by_watermark;
+                for (name, value) in part.custom_metrics {
+                    *sum.custom_metrics.entry(name).or_default() += value;
+                }
+                sum
+            }
+        });
+    }
+    merged.state = state.map(|mut state| {
+        state.num_shuffle_partitions = instances;
+        state.num_state_store_instances *= instances;
+        state
+    });
+    merged
+}
+
+impl Operator for Sharded {
+    fn name(&self) -> &str {
+        self.shards[0].name()
+    }
+
+    fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
+        let keys = self
+            .keys
+            .input
+            .iter()
+            .map(|key| {
+                key.evaluate(&batch, &self.context)
+                    .map_err(|e| Error::Execution(e.to_string().into()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let shards = self.shard_of_rows(&keys, batch.num_rows())?;
+        let parts = self.split(&batch, &shards)?;
+        self.each(parts, out, |shard, part, output| {
+            if part.num_rows() == 0 {
+                return Ok(());
+            }
+            shard.on_data(port, part, output)
+        })?;
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
+        for shard in &mut self.shards {
+            shard.on_watermark(watermarks, out)?;
+        }
+        Ok(())
+    }
+
+    fn needs_no_data_epochs(&self) -> bool {
+        self.shards[0].needs_no_data_epochs()
+    }
+
+    fn is_stateful(&self) -> bool {
+        self.shards[0].is_stateful()
+    }
+
+    /// Every instance's checkpoint batches, one after the other, of the one kind.
+    fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
+        let mut batches = Vec::new();
+        for shard in &mut self.shards {
+            match shard.checkpoint(full)? {
+                StateCheckpoint::Full(parts) | StateCheckpoint::Delta(parts) => {
+                    batches.extend(parts)
+                }
+            }
+        }
+        Ok(if full {
+            StateCheckpoint::Full(batches)
+        } else {
+            StateCheckpoint::Delta(batches)
+        })
+    }
+
+    /// Routes every checkpointed row to the instance that owns its key.
+    fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
+        let (full, batches) = match state {
+            StateCheckpoint::Full(batches) => (true, batches),
+            StateCheckpoint::Delta(batches) => (false, batches),
+        };
+        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
+        for batch in &batches {
+            let keys: Vec<ArrayRef> = self
+                .keys
+                .state
+                .iter()
+                .map(|&column| {
+                    batch.columns().get(column).cloned().ok_or_else(|| {
+                        Error::IllegalArgument(format!(
+                            "a checkpoint batch has no key column {column}"
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let shards = self.shard_of_rows(&keys, batch.num_rows())?;
+            for (shard, part) in self.split(batch, &shards)?.into_iter().enumerate() {
+                parts[shard].push(part);
+            }
+        }
+        for (shard, parts) in self.shards.iter_mut().zip(parts) {
+            shard.restore(if full {
+                StateCheckpoint::Full(parts)
+            } else {
+                StateCheckpoint::Delta(parts)
+            })?;
+        }
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
+        let parts =
+            vec![RecordBatch::new_empty(std::sync::Arc::new(Schema::empty())); self.shards.len()];
+        let reports = self.each(parts, out, |shard, _, output| {
+            shard.on_epoch_end(epoch, output)
+        })?;
+        Ok(merge_reports(reports))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::{count_star, window, EmitMode, StreamingAggregate};
+    use crate::dedup::{DedupExpiry, Deduplicate};
+    use crate::expr::col;
+    use arrow::array::{AsArray, StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::{Field, TimestampMicrosecondType};
+    use arrow::util::display::array_value_to_string;
+    use spate_runtime::types::timestamp_type;
+    use std::sync::Arc;
+
+    const MINUTE_MICROS: i64 = 60_000_000;
+
+    fn schema() -> Arc<Schema> {
+        Arc::new(Schema::new(vec![
+            Field::new("event_time", timestamp_type(), true),
+            Field::new("word", DataType::Utf8, true),
+        ]))
+    }
+
+    /// Seeded rows `(minute, word)`: batch `b` covers minutes `[10b, 10b + 15)`.
+    fn batch(b: i64) -> RecordBatch {
+        let mut seed = 0x5eed_u64 + b as u64;
+        let mut next = |bound: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % bound
+        };
+        let rows: Vec<(i64, String)> = (0..200)
+            .map(|_| (10 * b + next(15) as i64, format!("w{}", next(40))))
+            .collect();
+        let times: Vec<i64> = rows.iter().map(|(m, _)| m * MINUTE_MICROS).collect();
+        let words: Vec<&str> = rows.iter().map(|(_, w)| w.as_str()).collect();
+        RecordBatch::try_new(
+            schema(),
+            vec![
+                Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
+                Arc::new(StringArray::from(words)),
+            ],
+        )
+        .expect("batch")
+    }
+
+    fn word_count() -> Box<dyn Operator> {
+        Box::new(
+            StreamingAggregate::new(
+                &schema(),
+                vec![window(col("event_time"), "10 minutes"), col("word")],
+                vec![count_star().alias("count")],
+                Some(0),
+                EmitMode::Update,
+                EvalContext::default(),
+            )
+            .expect("aggregate"),
+        )
+    }
+
+    fn first_words() -> Box<dyn Operator> {
+        let keys = ["word".to_string()];
+        Box::new(Deduplicate::new(&schema(), &keys, None, DedupExpiry::Never).expect("dedup"))
+    }
+
+    /// `new`'s operator as `p` instances (plain when `p` is 0).
+    fn instances(new: fn() -> Box<dyn Operator>, keys: ShardKeys, p: usize) -> Box<dyn Operator> {
+        if p == 0 {
+            return new();
+        }
+        let shards = (0..p).map(|_| new()).collect();
+        Box::new(Sharded::new(shards, keys, &schema(), EvalContext::default()).expect("sharded"))
+    }
+
+    /// Runs epochs `epochs` (watermark: 20 minutes behind the epoch's start); returns every
+    /// emitted row as text, sorted per epoch, and the state counts of each epoch.
+    fn run(op: &mut dyn Operator, epochs: std::ops::Range<i64>) -> Vec<(Vec<String>, [u64; 4])> {
+        epochs
+            .map(|e| {
+                let mut out = Output::default();
+                let watermark = ((10 * e - 20) * 60_000).max(0);
+                op.on_watermark(
+                    &Watermarks {
+                        epoch: e as u64,
+                        late: watermark,
+                        evict: watermark,
+                    },
+                    &mut out,
+                )
+                .expect("watermark");
+                op.on_data(0, batch(e), &mut out).expect("data");
+                let report = op.on_epoch_end(e as u64, &mut out).expect("end");
+                let mut rows: Vec<String> = out
+                    .drain()
+                    .flat_map(|b| {
+                        (0..b.num_rows())
+                            .map(|r| {
+                                let cells: Vec<String> =
+                                    b.columns().iter().map(|c| cell(c, r)).collect();
+                                cells.join("|")
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                rows.sort();
+                let s = report.state.expect("state");
+                (
+                    rows,
+                    [
+                        s.num_rows_total,
+                        s.num_rows_updated,
+                        s.num_rows_removed,
+                        s.num_rows_dropped_by_watermark,
+                    ],
+                )
+            })
+            .collect()
+    }
+
+    /// Row `r` of `column` as text (a window by its start, in µs).
+    fn cell(column: &ArrayRef, r: usize) -> String {
+        match column.data_type() {
+            DataType::Struct(_) => {
+                let start = column.as_struct().column(0).clone();
+                format!(
+                    "{}",
+                    start.as_primitive::<TimestampMicrosecondType>().value(r)
+                )
+            }
+            DataType::Timestamp(..) => {
+                format!(
+                    "{}",
+                    column.as_primitive::<TimestampMicrosecondType>().value(r)
+                )
+            }
+            _ => array_value_to_string(column, r).expect("cell"),
+        }
+    }
+
+    fn aggregate_keys() -> ShardKeys {
+        ShardKeys {
+            input: vec![col("word")],
+            state: vec![1],
+        }
+    }
+
+    fn dedup_keys() -> ShardKeys {
+        ShardKeys {
+            input: vec![col("word")],
+            state: vec![0],
+        }
+    }
+
+    #[test]
+    fn instances_emit_and_count_what_one_operator_does() {
+        for (new, keys) in [
+            (word_count as fn() -> Box<dyn Operator>, aggregate_keys()),
+            (first_words, dedup_keys()),
+        ] {
+            let expected = run(instances(new, keys.clone(), 0).as_mut(), 0..6);
+            for p in [1, 2, 3] {
+                let mut sharded = instances(new, keys.clone(), p);
+                assert_eq!(run(sharded.as_mut(), 0..6), expected, "P = {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_restores_under_another_number_of_instances() {
+        let mut whole = instances(word_count, aggregate_keys(), 0);
+        let expected = run(whole.as_mut(), 0..6);
+        let mut three = instances(word_count, aggregate_keys(), 3);
+        run(three.as_mut(), 0..3);
+        let snapshot = three.checkpoint(true).expect("snapshot");
+        run(three.as_mut(), 3..4);
+        let delta = three.checkpoint(false).expect("delta");
+        for p in [0, 2] {
+            let mut restored = instances(word_count, aggregate_keys(), p);
+            restored.restore(snapshot.clone()).expect("snapshot");
+            restored.restore(delta.clone()).expect("delta");
+            assert_eq!(run(restored.as_mut(), 4..6), expected[4..], "P = {p}");
+        }
+    }
+
+    #[test]
+    fn progress_reports_the_instances() {
+        let mut sharded = instances(word_count, aggregate_keys(), 3);
+        let mut out = Output::default();
+        sharded.on_data(0, batch(0), &mut out).expect("data");
+        let state = sharded
+            .on_epoch_end(0, &mut out)
+            .expect("end")
+            .state
+            .expect("state");
+        assert_eq!(
+            (
+                state.num_shuffle_partitions,
+                state.num_state_store_instances
+            ),
+            (3, 3)
+        );
+    }
+}
