@@ -302,8 +302,16 @@ impl Planner {
                             expiry,
                         )?))
                     };
+                    // Column names as the schema spells them (keys match ignoring case).
+                    let named = |key: &String| {
+                        let field = schema
+                            .fields()
+                            .iter()
+                            .find(|f| f.name().eq_ignore_ascii_case(key));
+                        col(field.map_or(key.as_str(), |f| f.name().as_str()))
+                    };
                     let shard_keys = ShardKeys {
-                        input: keys.iter().map(|k| col(k)).collect(),
+                        input: keys.iter().map(named).collect(),
                         state: (0..keys.len()).collect(),
                     };
                     self.sharded(new, shard_keys, &schema)?

@@ -1234,3 +1234,50 @@ fn an_unknown_session_time_zone_is_refused_with_sparks_message() {
         )
     );
 }
+
+/// Deduplication in two instances, its key named in other case than the column.
+#[test]
+fn deduplication_in_two_instances_matches_its_keys_ignoring_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    let rows: String = [0, 1, 0, 2, 1]
+        .iter()
+        .map(|n| format!("{{\"id\": {n}, \"name\": \"e{n}\", \"value\": 1.0, \"timestamp\": \"2024-01-15 10:00:00\"}}\n"))
+        .collect();
+    std::fs::write(input.join("a.json"), rows).expect("write");
+    let spark = session();
+    spark.conf().set("spark.sql.shuffle.partitions", 2);
+    let query = lab_stream(&spark, &input)
+        .drop_duplicates(["NAME"])
+        .expect("dedup")
+        .write_stream()
+        .format("memory")
+        .query_name("first_names")
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    let mut names: Vec<String> = spark
+        .table("first_names")
+        .expect("table")
+        .collect()
+        .iter()
+        .flat_map(|b| {
+            let names = b.column(1);
+            let names = names
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .expect("names");
+            names
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["e0", "e1", "e2"]);
+    let state = &query.last_progress().expect("progress").state_operators[0];
+    assert_eq!((state.num_rows_total, state.num_shuffle_partitions), (3, 2));
+}
