@@ -10,7 +10,7 @@ use crate::checkpoint::OffsetSeq;
 use crate::error::Result;
 use crate::source::ReadLimit;
 use actix::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,28 +32,59 @@ impl actix::Message for CloseOpenEpoch {
     type Result = ();
 }
 
-/// Sends the coordinator a `Tick` every `linger` from a thread of its own (an actor timer
-/// ticks in whole milliseconds), with at most one tick queued. The thread ends with the
-/// query.
-pub(super) fn start_ticker(
-    coordinator: Addr<Coordinator>,
+/// How often the sources are polled while polls keep finding data (at most the linger).
+const BUSY_POLL: Duration = Duration::from_micros(100);
+
+/// The continuous trigger's clock: a thread of its own (an actor timer ticks in whole
+/// milliseconds) sends the coordinator a `Tick`, with at most one queued; every
+/// [`BUSY_POLL`] while polls find data, every linger once one finds none. The thread ends
+/// with the query.
+pub(super) struct Ticker {
+    queued: Arc<AtomicBool>,
+    interval_nanos: Arc<AtomicU64>,
     linger: Duration,
-    tick_queued: Arc<AtomicBool>,
-    stopped: Arc<AtomicBool>,
-) {
-    let spawned = std::thread::Builder::new()
-        .name("spate-continuous-ticker".into())
-        .spawn(move || loop {
-            std::thread::sleep(linger);
-            if stopped.load(Ordering::Relaxed) || !coordinator.connected() {
-                return;
-            }
-            if !tick_queued.swap(true, Ordering::AcqRel) {
-                coordinator.do_send(Tick);
-            }
-        });
-    if let Err(error) = spawned {
-        tracing::error!(%error, "the continuous trigger's ticker did not start");
+}
+
+impl Ticker {
+    /// Starts ticking for `coordinator` until `stopped`.
+    pub(super) fn start(
+        coordinator: Addr<Coordinator>,
+        linger: Duration,
+        stopped: Arc<AtomicBool>,
+    ) -> Self {
+        let ticker = Ticker {
+            queued: Arc::default(),
+            interval_nanos: Arc::new(AtomicU64::new(linger.as_nanos() as u64)),
+            linger,
+        };
+        let (queued, interval) = (ticker.queued.clone(), ticker.interval_nanos.clone());
+        let spawned = std::thread::Builder::new()
+            .name("spate-continuous-ticker".into())
+            .spawn(move || loop {
+                std::thread::sleep(Duration::from_nanos(interval.load(Ordering::Relaxed)));
+                if stopped.load(Ordering::Relaxed) || !coordinator.connected() {
+                    return;
+                }
+                if !queued.swap(true, Ordering::AcqRel) {
+                    coordinator.do_send(Tick);
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "the continuous trigger's ticker did not start");
+        }
+        ticker
+    }
+
+    /// A tick was handled; `found_data` tells whether its poll read anything.
+    pub(super) fn ticked(&self, found_data: bool) {
+        let interval = if found_data {
+            BUSY_POLL.min(self.linger)
+        } else {
+            self.linger
+        };
+        self.interval_nanos
+            .store(interval.as_nanos() as u64, Ordering::Relaxed);
+        self.queued.store(false, Ordering::Release);
     }
 }
 

@@ -87,8 +87,10 @@ pub struct Coordinator {
     getting_offsets_status: String,
     /// Tells the source actors to stop reading once the query terminates.
     cancel_reads: Arc<AtomicBool>,
-    /// A `Tick` of the continuous trigger's ticker waits in the mailbox.
-    tick_queued: Arc<AtomicBool>,
+    /// The continuous trigger's clock.
+    ticker: Option<continuous::Ticker>,
+    /// Ranges sent to the sources so far (whether a poll found data).
+    ranges_read: u64,
     /// Continuous: close epochs at once, not after their interval, until the sources have
     /// no new data (`processAllAvailable` waits).
     close_asap: bool,
@@ -122,12 +124,11 @@ impl Actor for Coordinator {
             }
         }
         if let Trigger::Continuous(_) = self.config.trigger {
-            continuous::start_ticker(
+            self.ticker = Some(continuous::Ticker::start(
                 ctx.address(),
                 self.config.continuous_linger,
-                self.tick_queued.clone(),
                 self.cancel_reads.clone(),
-            );
+            ));
         }
         ctx.notify(Tick);
     }
@@ -393,6 +394,7 @@ impl Coordinator {
             reader,
             cancel: self.cancel_reads.clone(),
         });
+        self.ranges_read += 1;
         range.end = Some(end.clone());
         epoch.offsets.offsets[index] = Some(end.clone());
         Ok(())
@@ -648,7 +650,7 @@ impl Handler<Tick> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, _: Tick, ctx: &mut Context<Self>) {
-        self.tick_queued.store(false, Ordering::Release);
+        let ranges_before = self.ranges_read;
         let result = match self.running.take_if(|epoch| epoch.open) {
             Some(mut epoch) => {
                 let polled = self.poll_open_epoch(&mut epoch);
@@ -662,6 +664,9 @@ impl Handler<Tick> for Coordinator {
                 self.trigger(ctx)
             }
         };
+        if let Some(ticker) = &self.ticker {
+            ticker.ticked(self.ranges_read > ranges_before);
+        }
         if let Err(error) = result {
             self.fail(error, ctx);
         }
