@@ -5,9 +5,11 @@
 //! epoch does; the next poll after the commit opens the next one. No epoch runs without
 //! new data, as with the other triggers.
 
+use super::epoch;
 use super::{Coordinator, RunningEpoch, Tick, Trigger};
-use crate::checkpoint::OffsetSeq;
+use crate::checkpoint::{OffsetSeq, OffsetSeqMetadata};
 use crate::error::Result;
+use crate::source::Offset;
 use crate::source::ReadLimit;
 use actix::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -89,31 +91,89 @@ impl Ticker {
 }
 
 impl Coordinator {
-    /// Opens a continuous epoch for the ranges up to `entry`'s offsets; it closes after
+    /// Opens continuous epoch `batch_id` for the ranges from `starts` up to `entry`'s
+    /// offsets (its trigger's start and offset discovery time given); it closes after
     /// `interval`.
     pub(super) fn open_continuous_epoch(
         &mut self,
+        batch_id: u64,
+        starts: &[Option<Offset>],
         entry: OffsetSeq,
         interval: Duration,
-        trigger_start: Instant,
-        latest_offset_time: Duration,
+        (trigger_start, latest_offset_time): (Instant, Duration),
         ctx: &mut Context<Self>,
-    ) -> Result<()> {
-        let mut epoch = self.new_epoch(trigger_start, latest_offset_time);
+    ) -> Result<RunningEpoch> {
+        let mut epoch = self.new_epoch(batch_id, trigger_start, latest_offset_time);
         epoch.open = true;
         self.set_status("Processing new data", Some(true), true);
-        self.open_epoch(&mut epoch, &entry.metadata)?;
+        self.open_epoch(&mut epoch, &entry.metadata, starts)?;
         epoch.offsets.metadata = entry.metadata;
         self.read_ranges(&mut epoch, &entry.offsets)?;
-        let due = EpochDue {
-            batch_id: epoch.batch_id,
-        };
+        let due = EpochDue { batch_id };
         if self.close_asap {
             ctx.notify(due);
         } else {
             ctx.notify_later(due, interval);
         }
-        self.running = Some(epoch);
+        Ok(epoch)
+    }
+
+    /// While the running epoch commits: polls the epoch opened after it, or opens one when
+    /// the sources have data beyond it, so rows need not wait for the commit. Its
+    /// watermarks are those the running epoch started with (the advance its reports bring
+    /// reaches the epoch after).
+    pub(super) fn poll_next_epoch(&mut self, ctx: &mut Context<Self>) -> Result<()> {
+        let Trigger::Continuous(interval) = self.config.trigger else {
+            return Ok(());
+        };
+        if let Some(mut next) = self.next.take() {
+            let polled = self.poll_open_epoch(&mut next);
+            self.next = Some(next);
+            return polled;
+        }
+        let Some(running) = self.running.as_ref() else {
+            return Ok(());
+        };
+        if self.stop_requested || self.finishing {
+            return Ok(());
+        }
+        let (batch_id, starts) = (running.batch_id + 1, running.offsets.offsets.clone());
+        let discovery_start = Instant::now();
+        let mut ends = Vec::with_capacity(starts.len());
+        for (slot, start) in self.sources.iter_mut().zip(&starts) {
+            let end = slot
+                .source
+                .latest_offset(start.as_ref(), ReadLimit::Configured)?;
+            ends.push(end.or_else(|| start.clone()));
+        }
+        if ends == starts {
+            return Ok(());
+        }
+        let entry = OffsetSeq {
+            metadata: OffsetSeqMetadata {
+                batch_watermark_ms: self.watermarks.global(),
+                batch_timestamp_ms: epoch::now_ms(),
+                conf: self.config.pinned_conf.clone(),
+            },
+            offsets: ends,
+        };
+        let times = (discovery_start, discovery_start.elapsed());
+        let next = self.open_continuous_epoch(batch_id, &starts, entry, interval, times, ctx)?;
+        self.next = Some(next);
+        Ok(())
+    }
+
+    /// The running epoch committed: the epoch opened after it runs now, and closes at once
+    /// if its interval already ended (or the query is stopping or flushing).
+    pub(super) fn promote_next_epoch(&mut self, next: RunningEpoch) -> Result<()> {
+        let (batch_id, close_now) = (
+            next.batch_id,
+            next.due || self.stop_requested || self.close_asap,
+        );
+        self.running = Some(next);
+        if close_now {
+            self.close_continuous_epoch(batch_id)?;
+        }
         Ok(())
     }
 
@@ -132,6 +192,11 @@ impl Coordinator {
     /// Closes the open continuous epoch `batch_id` after a last poll: its offsets go to the
     /// log, and its barrier follows the rows read.
     pub(super) fn close_continuous_epoch(&mut self, batch_id: u64) -> Result<()> {
+        if let Some(next) = self.next.as_mut().filter(|next| next.batch_id == batch_id) {
+            // It closes once the running epoch committed.
+            next.due = true;
+            return Ok(());
+        }
         let Some(mut epoch) = self
             .running
             .take_if(|epoch| epoch.open && epoch.batch_id == batch_id)
@@ -160,6 +225,9 @@ impl Handler<CloseOpenEpoch> for Coordinator {
             return;
         }
         self.close_asap = true;
+        if let Some(next) = self.next.as_mut() {
+            next.due = true;
+        }
         let Some(batch_id) = self.running.as_ref().map(|epoch| epoch.batch_id) else {
             return;
         };

@@ -47,6 +47,9 @@ pub struct RunningEpoch {
     pub sources: Vec<SourceRange>,
     /// A continuous epoch still taking new ranges.
     pub open: bool,
+    /// A continuous epoch whose interval ended before it could close (the one before it
+    /// was still committing).
+    pub due: bool,
     reports: Vec<Option<EpochReport>>,
     durations: BTreeMap<String, u64>,
 }
@@ -67,6 +70,7 @@ impl RunningEpoch {
             },
             sources: Vec::with_capacity(sources),
             open: false,
+            due: false,
             reports: vec![None; operators],
             durations: BTreeMap::new(),
         }

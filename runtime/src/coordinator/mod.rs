@@ -89,6 +89,9 @@ pub struct Coordinator {
     cancel_reads: Arc<AtomicBool>,
     /// The continuous trigger's clock.
     ticker: Option<continuous::Ticker>,
+    /// Continuous: the epoch opened while the running one commits (it becomes the running
+    /// one, and can close, once that one committed).
+    next: Option<RunningEpoch>,
     /// Ranges sent to the sources so far (whether a poll found data).
     ranges_read: u64,
     /// Continuous: close epochs at once, not after their interval, until the sources have
@@ -246,7 +249,17 @@ impl Coordinator {
         };
         match self.config.trigger {
             Trigger::Continuous(interval) => {
-                self.open_continuous_epoch(entry, interval, trigger_start, latest_offset_time, ctx)
+                let committed = self.committed_offsets();
+                let epoch = self.open_continuous_epoch(
+                    self.next_batch,
+                    &committed,
+                    entry,
+                    interval,
+                    (trigger_start, latest_offset_time),
+                    ctx,
+                )?;
+                self.running = Some(epoch);
+                Ok(())
             }
             _ => self.start_epoch(entry, true, trigger_start, latest_offset_time),
         }
@@ -261,7 +274,7 @@ impl Coordinator {
         trigger_start: Instant,
         latest_offset_time: Duration,
     ) -> Result<()> {
-        let mut epoch = self.new_epoch(trigger_start, latest_offset_time);
+        let mut epoch = self.new_epoch(self.next_batch, trigger_start, latest_offset_time);
         if write_log {
             self.set_status("Writing offsets to log", Some(true), true);
             let wal_start = Instant::now();
@@ -279,7 +292,8 @@ impl Coordinator {
             self.set_status("No new data but cleaning up state", Some(false), true);
         }
         let get_batch_start = Instant::now();
-        self.open_epoch(&mut epoch, &entry.metadata)?;
+        let committed = self.committed_offsets();
+        self.open_epoch(&mut epoch, &entry.metadata, &committed)?;
         self.read_ranges(&mut epoch, &entry.offsets)?;
         epoch.record("getBatch", get_batch_start.elapsed());
         epoch.offsets.metadata = entry.metadata;
@@ -324,9 +338,14 @@ impl Coordinator {
 
     /// The next epoch, its trigger started at `trigger_start` and its offset discovery
     /// timed.
-    fn new_epoch(&self, trigger_start: Instant, latest_offset_time: Duration) -> RunningEpoch {
+    fn new_epoch(
+        &self,
+        batch_id: u64,
+        trigger_start: Instant,
+        latest_offset_time: Duration,
+    ) -> RunningEpoch {
         let mut epoch = RunningEpoch::new(
-            self.next_batch,
+            batch_id,
             trigger_start,
             self.sources.len(),
             self.operators.len(),
@@ -335,9 +354,22 @@ impl Coordinator {
         epoch
     }
 
-    /// Opens `epoch`: the sources clean up after the previous batch, and the epoch's
-    /// watermarks flow from every source. Its ranges start at the committed offsets.
-    fn open_epoch(&mut self, epoch: &mut RunningEpoch, metadata: &OffsetSeqMetadata) -> Result<()> {
+    /// Every source's committed end offset.
+    fn committed_offsets(&self) -> Vec<Option<Offset>> {
+        self.sources
+            .iter()
+            .map(|slot| slot.committed.clone())
+            .collect()
+    }
+
+    /// Opens `epoch`, its ranges starting at `starts`: the sources clean up after the last
+    /// committed batch, and the epoch's watermarks flow from every source.
+    fn open_epoch(
+        &mut self,
+        epoch: &mut RunningEpoch,
+        metadata: &OffsetSeqMetadata,
+        starts: &[Option<Offset>],
+    ) -> Result<()> {
         self.follow_up = false;
         // Batch N-1 is finished: let the sources clean up (e.g. cleanSource).
         for slot in &mut self.sources {
@@ -351,14 +383,14 @@ impl Coordinator {
             evict: metadata.batch_watermark_ms,
         };
         self.previous_batch_watermark_ms = metadata.batch_watermark_ms;
-        for slot in &self.sources {
+        for (slot, start) in self.sources.iter().zip(starts) {
             epoch.sources.push(epoch::SourceRange {
                 description: slot.source.description(),
-                start: slot.committed.clone(),
-                end: slot.committed.clone(),
+                start: start.clone(),
+                end: start.clone(),
                 rows: None,
             });
-            epoch.offsets.offsets.push(slot.committed.clone());
+            epoch.offsets.offsets.push(start.clone());
             slot.actor.do_send(OpenEpoch { watermarks });
         }
         Ok(())
@@ -454,6 +486,9 @@ impl Coordinator {
         self.publish(progress);
         self.next_batch += 1;
         self.set_status("Waiting for next trigger", None, false);
+        if let Some(next) = self.next.take() {
+            return self.promote_next_epoch(next);
+        }
         match self.config.trigger {
             Trigger::Once => self.finish(ctx),
             trigger => {
@@ -657,6 +692,7 @@ impl Handler<Tick> for Coordinator {
                 self.running = Some(epoch);
                 polled
             }
+            None if self.running.is_some() => self.poll_next_epoch(ctx),
             None => {
                 let span =
                     tracing::debug_span!("trigger", query = %self.id, batch = self.next_batch);
@@ -725,7 +761,7 @@ impl Handler<NodeEvent> for Coordinator {
         if self.running.as_ref().is_some_and(RunningEpoch::is_complete) {
             if let Err(error) = self.commit_epoch(ctx) {
                 self.fail(error, ctx);
-            } else if self.stop_requested {
+            } else if self.stop_requested && self.running.is_none() {
                 self.finish(ctx);
             }
         }

@@ -280,6 +280,7 @@ pub fn start_query(
         getting_offsets_status,
         cancel_reads: Arc::default(),
         ticker: None,
+        next: None,
         ranges_read: 0,
         close_asap: false,
         next_ends: None,

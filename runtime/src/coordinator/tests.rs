@@ -393,3 +393,41 @@ fn continuous_epochs_pass_rows_on_at_once_and_commit_each_interval() {
     query.stop();
     assert_eq!(committed_values(&collected), [(last + 2, vec![5])]);
 }
+
+#[test]
+fn a_continuous_epoch_opens_and_reads_while_the_one_before_commits() {
+    use std::sync::atomic::Ordering;
+    let system = std::sync::Arc::new(ActorSystem::start(2).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let source = VecSource::new(None);
+    let mut topology = Topology::new();
+    let s = topology.add_source(Box::new(source.clone()));
+    // Every batch takes the sink 300 ms: epoch 0 commits long after its 50 ms interval.
+    let (sink, collected) = CollectSink::new(Duration::from_millis(300));
+    let k = topology.add_sink(Box::new(sink));
+    topology.connect(s, k, 0).unwrap();
+    let mut config = QueryConfig::new(dir.path());
+    config.trigger = Trigger::continuous("50 milliseconds").unwrap();
+    let query = start_query(&system, topology, config).unwrap();
+    source.push(values(&[1]));
+    wait_until(|| source.rows_read.load(Ordering::SeqCst) == 1);
+    std::thread::sleep(Duration::from_millis(100));
+    source.push(values(&[2]));
+    // The second row is read while epoch 0 still commits.
+    wait_until(|| source.rows_read.load(Ordering::SeqCst) == 2);
+    assert!(collected.lock().unwrap().is_empty());
+    wait_until(|| collected.lock().unwrap().len() == 2);
+    query.stop();
+    let epochs: Vec<(u64, Vec<i64>)> = collected
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(e, b)| (*e, b.iter().flat_map(values_of).collect()))
+        .collect();
+    assert_eq!(epochs, [(0, vec![1]), (1, vec![2])]);
+    for batch in 0..2 {
+        assert!(dir.path().join(format!("offsets/{batch}")).exists());
+        assert!(dir.path().join(format!("commits/{batch}")).exists());
+    }
+    assert!(!dir.path().join("offsets/2").exists());
+}
