@@ -302,19 +302,25 @@ impl Planner {
                             expiry,
                         )?))
                     };
-                    // Column names as the schema spells them (keys match ignoring case).
+                    // Column names as the schema spells them (keys match ignoring case); a
+                    // key naming no single column keeps the deduplication in one instance.
                     let named = |key: &String| {
-                        let field = schema
+                        let mut fields = schema
                             .fields()
                             .iter()
-                            .find(|f| f.name().eq_ignore_ascii_case(key));
-                        col(field.map_or(key.as_str(), |f| f.name().as_str()))
+                            .filter(|f| f.name().eq_ignore_ascii_case(key));
+                        match (fields.next(), fields.next()) {
+                            (Some(field), None) => Some(col(field.name())),
+                            _ => None,
+                        }
                     };
-                    let shard_keys = ShardKeys {
-                        input: keys.iter().map(named).collect(),
-                        state: (0..keys.len()).collect(),
-                    };
-                    self.sharded(new, shard_keys, &schema)?
+                    match keys.iter().map(named).collect::<Option<Vec<_>>>() {
+                        Some(input) => {
+                            let state = (0..keys.len()).collect();
+                            self.sharded(new, ShardKeys { input, state }, &schema)?
+                        }
+                        None => new()?,
+                    }
                 }
                 Node::Aggregate {
                     keys,

@@ -97,8 +97,9 @@ pub struct Coordinator {
     /// Continuous: close epochs at once, not after their interval, until the sources have
     /// no new data (`processAllAvailable` waits).
     close_asap: bool,
-    /// availableNow: the next epoch's end offsets, found while the last epoch committed.
-    next_ends: Option<Vec<Option<Offset>>>,
+    /// availableNow: the next epoch's end offsets, found while the last epoch committed,
+    /// and how long finding them took.
+    next_ends: Option<(Vec<Option<Offset>>, Duration)>,
     /// Per source: the end of the range it began reading ahead for the next epoch.
     read_ahead: Vec<Option<Offset>>,
     finishing: bool,
@@ -175,15 +176,15 @@ impl Coordinator {
             _ => ReadLimit::Configured,
         };
         let discovery_start = Instant::now();
-        let ends = match self.next_ends.take() {
-            Some(ends) => ends,
+        let (ends, latest_offset_time) = match self.next_ends.take() {
+            Some(found) => found,
             None => {
                 let mut ends = Vec::with_capacity(self.sources.len());
                 for slot in &mut self.sources {
                     let end = slot.source.latest_offset(slot.committed.as_ref(), limit)?;
                     ends.push(end.or_else(|| slot.committed.clone()));
                 }
-                ends
+                (ends, discovery_start.elapsed())
             }
         };
         let new_data = self
@@ -191,7 +192,6 @@ impl Coordinator {
             .iter()
             .zip(&ends)
             .any(|(slot, end)| end.is_some() && *end != slot.committed);
-        let latest_offset_time = discovery_start.elapsed();
 
         if !new_data && !self.follow_up {
             let idle_progress_due = self
@@ -298,7 +298,7 @@ impl Coordinator {
         epoch.record("getBatch", get_batch_start.elapsed());
         epoch.offsets.metadata = entry.metadata;
         self.close_epoch(&epoch);
-        if self.config.trigger == Trigger::AvailableNow {
+        if self.config.trigger == Trigger::AvailableNow && !self.stop_requested {
             self.read_next_epoch_ahead(&epoch)?;
         }
         self.running = Some(epoch);
@@ -310,6 +310,7 @@ impl Coordinator {
     /// epoch's commit, as always; what the sources logged of it themselves is replayed after
     /// a crash as any batch they logged but the query never ran.
     fn read_next_epoch_ahead(&mut self, epoch: &RunningEpoch) -> Result<()> {
+        let discovery_start = Instant::now();
         let mut ends = Vec::with_capacity(self.sources.len());
         for (index, (slot, start)) in self
             .sources
@@ -332,7 +333,7 @@ impl Coordinator {
                 _ => ends.push(start.clone()),
             }
         }
-        self.next_ends = Some(ends);
+        self.next_ends = Some((ends, discovery_start.elapsed()));
         Ok(())
     }
 
