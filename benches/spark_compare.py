@@ -20,13 +20,13 @@ What it does:
 
 Putting it next to the Rust benches (`cargo bench --bench NAME`, release build):
 
-    Spark line            Rust bench and line
+    Spark line            Rust bench and line (one file per batch)
     filter_map_parquet    filter_map   "pipeline end to end"
     filter_map_noop       filter_map   "same, no-op sink"
-    sliding_window        aggregate    "sliding 5 min / 1 min + wm"
-    keys_1m               aggregate    "1M keys count/sum/avg"
-    join                  join_dedup   "join 2 x 1000000 rows" (input rows of both sides)
-    dedup                 join_dedup   "dedup 2000000 rows"
+    sliding_window        aggregate    "sliding 5 min / 1 min + wm, update", 1 file
+    keys_1m               aggregate    "1M keys count/sum/avg, update", 1 file, P 1
+    join                  join_dedup   "join 2 x 1000000 rows, 1 file per batch" (input rows of both sides)
+    dedup                 join_dedup   "dedup 2000000 rows, 1 file per batch, P = 1"
 
 The `checkpoint` bench drives spate's aggregation operator and state store directly, below
 the query level; Spark has no public equivalent, so it is not reproduced here.
