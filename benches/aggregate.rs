@@ -14,30 +14,33 @@ use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
 use spate::functions::{avg, col, count, lit, sliding_window, sum, to_timestamp, window};
 use spate::{DataFrame, Session, StreamingQueryProgress, Trigger};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Runs `df` in `mode` into a no-op sink; returns its wall time and last progress.
+/// Runs `df` in `mode` into a no-op sink; returns its wall time, the cores it kept busy
+/// and its last progress.
 fn run(
     df: &DataFrame,
     mode: &str,
     checkpoint: &Path,
-) -> Result<(Duration, Option<StreamingQueryProgress>), Box<dyn std::error::Error>> {
-    let start = Instant::now();
-    let query = df
-        .write_stream()
-        .output_mode(mode)
-        .option("checkpointLocation", checkpoint.display())
-        .trigger(Trigger::AvailableNow)
-        .foreach_batch(|_, _| Ok(()))
-        .start()?;
-    query.await_termination()?;
-    let wall = start.elapsed();
+) -> Result<(Duration, f64, Option<StreamingQueryProgress>), Box<dyn std::error::Error>> {
+    let (query, wall, cores) = common::measured(|| -> Result<_, Box<dyn std::error::Error>> {
+        let query = df
+            .write_stream()
+            .output_mode(mode)
+            .option("checkpointLocation", checkpoint.display())
+            .trigger(Trigger::AvailableNow)
+            .foreach_batch(|_, _| Ok(()))
+            .start()?;
+        query.await_termination()?;
+        Ok(query)
+    });
+    let query = query?;
     let last = query
         .recent_progress()
         .into_iter()
         .rev()
         .find(|p| !p.state_operators.is_empty());
-    Ok((wall, last))
+    Ok((wall, cores, last))
 }
 
 /// State rows and bytes per state row of the last report.
@@ -60,8 +63,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("aggregate: {ROWS} rows in {FILES} files, availableNow, no-op sink");
     println!("  raw arrow-json decode: {decode_rate:>10.0} rows/s");
     println!(
-        "  {:<32} {:<13} {:>2} {:>10} {:>7} {:>8} {:>9} {:>8}",
-        "workload", "file limit", "P", "rows/s", "wall s", "/decode", "state", "B/row"
+        "  {:<32} {:<13} {:>2} {:>10} {:>7} {:>8} {:>6} {:>9} {:>8}",
+        "workload", "file limit", "P", "rows/s", "wall s", "/decode", "cores", "state", "B/row"
     );
     for limit in [Some(1), None] {
         let events = common::lab_stream(&spark, &input, limit)?;
@@ -98,11 +101,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (index, (name, df, mode, partitions)) in workloads.into_iter().enumerate() {
             spark.conf().set("spark.sql.shuffle.partitions", partitions);
             let checkpoint = work.path().join(format!("cp-{index}-{limit:?}"));
-            let (wall, last) = run(df, mode, &checkpoint)?;
+            let (wall, cores, last) = run(df, mode, &checkpoint)?;
             let rate = ROWS as f64 / wall.as_secs_f64();
             let (rows, bytes) = state_size(&last);
             println!(
-                "  {:<32} {:<13} {partitions:>2} {rate:>10.0} {:>7.2} {:>8.2} {rows:>9} {bytes:>8.0}",
+                "  {:<32} {:<13} {partitions:>2} {rate:>10.0} {:>7.2} {:>8.2} {cores:>6.2} {rows:>9} {bytes:>8.0}",
                 format!("{name}, {mode}"),
                 limit.map_or("none".to_string(), |n| format!("{n} file")),
                 wall.as_secs_f64(),

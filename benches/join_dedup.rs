@@ -13,30 +13,33 @@ use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
 use spate::functions::{col, lit, to_timestamp, when};
 use spate::{DataFrame, Session, Trigger};
 use std::path::Path;
-use std::time::Instant;
 
-/// Runs `df` into a no-op sink; returns rows/s over `input_rows` and the peak state rows.
+/// Runs `df` into a no-op sink; returns rows/s over `input_rows`, the cores it kept busy
+/// and the peak state rows.
 fn run(
     df: &DataFrame,
     checkpoint: &Path,
     input_rows: usize,
-) -> Result<(f64, u64), Box<dyn std::error::Error>> {
-    let start = Instant::now();
-    let query = df
-        .write_stream()
-        .option("checkpointLocation", checkpoint.display())
-        .trigger(Trigger::AvailableNow)
-        .foreach_batch(|_, _| Ok(()))
-        .start()?;
-    query.await_termination()?;
-    let rate = input_rows as f64 / start.elapsed().as_secs_f64();
+) -> Result<(f64, f64, u64), Box<dyn std::error::Error>> {
+    let (query, wall, cores) = common::measured(|| -> Result<_, Box<dyn std::error::Error>> {
+        let query = df
+            .write_stream()
+            .option("checkpointLocation", checkpoint.display())
+            .trigger(Trigger::AvailableNow)
+            .foreach_batch(|_, _| Ok(()))
+            .start()?;
+        query.await_termination()?;
+        Ok(query)
+    });
+    let query = query?;
+    let rate = input_rows as f64 / wall.as_secs_f64();
     let peak = query
         .recent_progress()
         .iter()
         .flat_map(|p| p.state_operators.iter().map(|s| s.num_rows_total))
         .max()
         .unwrap_or(0);
-    Ok((rate, peak))
+    Ok((rate, cores, peak))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "inner",
         )?;
         let checkpoint = work.path().join(format!("cp-join-{limit:?}"));
-        let (join_rate, join_peak) = run(&joined, &checkpoint, ROWS)?;
+        let (join_rate, join_cores, join_peak) = run(&joined, &checkpoint, ROWS)?;
 
         // Dedup: every tenth row repeats the key of the row before it.
         let keyed = events(&full)?.with_column(
@@ -86,13 +89,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
 
         println!(
-            "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}); peak state {join_peak} rows",
+            "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {join_cores:.2} cores busy; peak state {join_peak} rows",
             ROWS / 2,
             join_rate / half_decode
         );
-        for (partitions, (dedup_rate, dedup_peak)) in dedup {
+        for (partitions, (dedup_rate, dedup_cores, dedup_peak)) in dedup {
             println!(
-                "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}); peak state {dedup_peak} keys",
+                "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}), {dedup_cores:.2} cores busy; peak state {dedup_peak} keys",
                 dedup_rate / decode
             );
         }

@@ -107,6 +107,29 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU time (user and system) the process used so far, seconds (Linux `/proc/self/stat`,
+/// in the kernel's 100 ticks per second).
+pub fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // The fields after the command name, which is in parentheses.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks: u64 =
+                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            Some(ticks as f64 / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// Runs `work`; returns its result, wall time and the cores it kept busy on average.
+pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Duration, f64) {
+    let (cpu, start) = (cpu_seconds(), Instant::now());
+    let result = work();
+    let wall = start.elapsed();
+    (result, wall, (cpu_seconds() - cpu) / wall.as_secs_f64())
+}
+
 /// Prints the peak resident memory line every bench ends with.
 pub fn print_peak_rss() {
     match peak_rss_mb() {
