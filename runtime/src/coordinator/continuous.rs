@@ -1,16 +1,16 @@
-//! The continuous trigger. The sources are polled every `linger`; the first new data opens
-//! an epoch, and while it is open every further range is read the moment it is found, so
-//! rows flow through the operators as they arrive. When the interval is over, the epoch's
-//! final offsets go to the offset log, its barrier follows its rows, and it commits as any
-//! epoch does; the next poll after the commit opens the next one. No epoch runs without
+//! The continuous trigger. The sources are polled every 100 µs while data keeps coming and
+//! every `linger` once a poll finds none; the first new data opens an epoch, and while it
+//! is open every further range is read the moment it is found, so rows flow through the
+//! operators as they arrive. When the interval is over, the epoch's final offsets go to the
+//! offset log, its barrier follows its rows, and it commits as any epoch does. While it
+//! commits, the next epoch already opens and reads; it closes only after that commit, so
+//! the offset log stays at most one epoch ahead of the commit log. No epoch runs without
 //! new data, as with the other triggers.
 
-use super::epoch;
-use super::{Coordinator, RunningEpoch, Tick, Trigger};
+use super::{epoch, Coordinator, RunningEpoch, Tick, Trigger};
 use crate::checkpoint::{OffsetSeq, OffsetSeqMetadata};
 use crate::error::Result;
-use crate::source::Offset;
-use crate::source::ReadLimit;
+use crate::source::{Offset, ReadLimit};
 use actix::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
