@@ -7,8 +7,8 @@
 //! the offset log stays at most one epoch ahead of the commit log. No epoch runs without
 //! new data, as with the other triggers.
 
-use super::{epoch, Coordinator, RunningEpoch, Tick, Trigger};
-use crate::checkpoint::{OffsetSeq, OffsetSeqMetadata};
+use super::{Coordinator, RunningEpoch, Tick, Trigger};
+use crate::checkpoint::OffsetSeq;
 use crate::error::Result;
 use crate::source::{Offset, ReadLimit};
 use actix::prelude::*;
@@ -139,24 +139,11 @@ impl Coordinator {
         }
         let (batch_id, starts) = (running.batch_id + 1, running.offsets.offsets.clone());
         let discovery_start = Instant::now();
-        let mut ends = Vec::with_capacity(starts.len());
-        for (slot, start) in self.sources.iter_mut().zip(&starts) {
-            let end = slot
-                .source
-                .latest_offset(start.as_ref(), ReadLimit::Configured)?;
-            ends.push(end.or_else(|| start.clone()));
-        }
+        let ends = self.find_ends(&starts, ReadLimit::Configured)?;
         if ends == starts {
             return Ok(());
         }
-        let entry = OffsetSeq {
-            metadata: OffsetSeqMetadata {
-                batch_watermark_ms: self.watermarks.global(),
-                batch_timestamp_ms: epoch::now_ms(),
-                conf: self.config.pinned_conf.clone(),
-            },
-            offsets: ends,
-        };
+        let entry = self.offset_entry(ends);
         let times = (discovery_start, discovery_start.elapsed());
         let next = self.open_continuous_epoch(batch_id, &starts, entry, interval, times, ctx)?;
         self.next = Some(next);
@@ -179,13 +166,7 @@ impl Coordinator {
 
     /// Reads whatever the sources offer beyond the open epoch's ranges.
     pub(super) fn poll_open_epoch(&mut self, epoch: &mut RunningEpoch) -> Result<()> {
-        let mut ends = Vec::with_capacity(self.sources.len());
-        for (slot, start) in self.sources.iter_mut().zip(&epoch.offsets.offsets) {
-            ends.push(
-                slot.source
-                    .latest_offset(start.as_ref(), ReadLimit::Configured)?,
-            );
-        }
+        let ends = self.find_ends(&epoch.offsets.offsets, ReadLimit::Configured)?;
         self.read_ranges(epoch, &ends)
     }
 

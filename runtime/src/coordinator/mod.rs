@@ -179,12 +179,11 @@ impl Coordinator {
         let (ends, latest_offset_time) = match self.next_ends.take() {
             Some(found) => found,
             None => {
-                let mut ends = Vec::with_capacity(self.sources.len());
-                for slot in &mut self.sources {
-                    let end = slot.source.latest_offset(slot.committed.as_ref(), limit)?;
-                    ends.push(end.or_else(|| slot.committed.clone()));
-                }
-                (ends, discovery_start.elapsed())
+                let committed = self.committed_offsets();
+                (
+                    self.find_ends(&committed, limit)?,
+                    discovery_start.elapsed(),
+                )
             }
         };
         let new_data = self
@@ -239,14 +238,7 @@ impl Coordinator {
             }
             return Ok(());
         }
-        let entry = OffsetSeq {
-            metadata: OffsetSeqMetadata {
-                batch_watermark_ms: self.watermarks.global(),
-                batch_timestamp_ms: epoch::now_ms(),
-                conf: self.config.pinned_conf.clone(),
-            },
-            offsets: ends,
-        };
+        let entry = self.offset_entry(ends);
         match self.config.trigger {
             Trigger::Continuous(interval) => {
                 let committed = self.committed_offsets();
@@ -311,30 +303,47 @@ impl Coordinator {
     /// a crash as any batch they logged but the query never ran.
     fn read_next_epoch_ahead(&mut self, epoch: &RunningEpoch) -> Result<()> {
         let discovery_start = Instant::now();
-        let mut ends = Vec::with_capacity(self.sources.len());
-        for (index, (slot, start)) in self
-            .sources
-            .iter_mut()
-            .zip(&epoch.offsets.offsets)
-            .enumerate()
-        {
-            let end = slot
-                .source
-                .latest_offset(start.as_ref(), ReadLimit::Configured)?;
-            match end {
-                Some(end) if Some(&end) != start.as_ref() => {
-                    slot.actor.do_send(ReadAhead {
-                        reader: slot.source.plan_batch(start.as_ref(), &end)?,
-                        cancel: self.cancel_reads.clone(),
-                    });
-                    self.read_ahead[index] = Some(end.clone());
-                    ends.push(Some(end));
-                }
-                _ => ends.push(start.clone()),
+        let starts = &epoch.offsets.offsets;
+        let ends = self.find_ends(starts, ReadLimit::Configured)?;
+        for (index, (start, end)) in starts.iter().zip(&ends).enumerate() {
+            if let Some(end) = end.as_ref().filter(|end| Some(*end) != start.as_ref()) {
+                let slot = &mut self.sources[index];
+                slot.actor.do_send(ReadAhead {
+                    reader: slot.source.plan_batch(start.as_ref(), end)?,
+                    cancel: self.cancel_reads.clone(),
+                });
+                self.read_ahead[index] = Some(end.clone());
             }
         }
         self.next_ends = Some((ends, discovery_start.elapsed()));
         Ok(())
+    }
+
+    /// Every source's end offset for a batch starting at `starts`, within `limit` (its
+    /// start when it has nothing new, or no offset yet).
+    fn find_ends(
+        &mut self,
+        starts: &[Option<Offset>],
+        limit: ReadLimit,
+    ) -> Result<Vec<Option<Offset>>> {
+        let mut ends = Vec::with_capacity(starts.len());
+        for (slot, start) in self.sources.iter_mut().zip(starts) {
+            let end = slot.source.latest_offset(start.as_ref(), limit)?;
+            ends.push(end.or_else(|| start.clone()));
+        }
+        Ok(ends)
+    }
+
+    /// The offset log entry of a batch ending at `ends`, as of now.
+    fn offset_entry(&self, ends: Vec<Option<Offset>>) -> OffsetSeq {
+        OffsetSeq {
+            metadata: OffsetSeqMetadata {
+                batch_watermark_ms: self.watermarks.global(),
+                batch_timestamp_ms: epoch::now_ms(),
+                conf: self.config.pinned_conf.clone(),
+            },
+            offsets: ends,
+        }
     }
 
     /// The next epoch, its trigger started at `trigger_start` and its offset discovery
