@@ -12,7 +12,7 @@ mod common;
 
 use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
 use spate::functions::{avg, col, count, lit, sliding_window, sum, to_timestamp, window};
-use spate::{DataFrame, Session, StreamingQueryProgress, Trigger};
+use spate::{DataFrame, Session, StreamingQueryProgress};
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,18 +23,7 @@ fn run(
     mode: &str,
     checkpoint: &Path,
 ) -> Result<(Duration, f64, Option<StreamingQueryProgress>), Box<dyn std::error::Error>> {
-    let (query, wall, cores) = common::measured(|| -> Result<_, Box<dyn std::error::Error>> {
-        let query = df
-            .write_stream()
-            .output_mode(mode)
-            .option("checkpointLocation", checkpoint.display())
-            .trigger(Trigger::AvailableNow)
-            .foreach_batch(|_, _| Ok(()))
-            .start()?;
-        query.await_termination()?;
-        Ok(query)
-    });
-    let query = query?;
+    let (query, wall, cores) = common::run_to_nothing(df, mode, checkpoint)?;
     let last = query
         .recent_progress()
         .into_iter()

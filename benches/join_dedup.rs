@@ -11,7 +11,7 @@ mod common;
 
 use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
 use spate::functions::{col, lit, to_timestamp, when};
-use spate::{DataFrame, Session, Trigger};
+use spate::{DataFrame, Session};
 use std::path::Path;
 
 /// Runs `df` into a no-op sink; returns rows/s over `input_rows`, the cores it kept busy
@@ -21,17 +21,7 @@ fn run(
     checkpoint: &Path,
     input_rows: usize,
 ) -> Result<(f64, f64, u64), Box<dyn std::error::Error>> {
-    let (query, wall, cores) = common::measured(|| -> Result<_, Box<dyn std::error::Error>> {
-        let query = df
-            .write_stream()
-            .option("checkpointLocation", checkpoint.display())
-            .trigger(Trigger::AvailableNow)
-            .foreach_batch(|_, _| Ok(()))
-            .start()?;
-        query.await_termination()?;
-        Ok(query)
-    });
-    let query = query?;
+    let (query, wall, cores) = common::run_to_nothing(df, "append", checkpoint)?;
     let rate = input_rows as f64 / wall.as_secs_f64();
     let peak = query
         .recent_progress()

@@ -130,6 +130,30 @@ pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Duration, f64) {
     (result, wall, (cpu_seconds() - cpu) / wall.as_secs_f64())
 }
 
+/// A query's run: the query, its wall time and the cores it kept busy on average.
+pub type Run = (spate::StreamingQuery, Duration, f64);
+
+/// Runs `df` in output mode `mode` with availableNow into a sink that drops every batch,
+/// keeping its checkpoint at `checkpoint`.
+pub fn run_to_nothing(
+    df: &spate::DataFrame,
+    mode: &str,
+    checkpoint: &Path,
+) -> Result<Run, Box<dyn std::error::Error>> {
+    let (query, wall, cores) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
+        let query = df
+            .write_stream()
+            .output_mode(mode)
+            .option("checkpointLocation", checkpoint.display())
+            .trigger(spate::Trigger::AvailableNow)
+            .foreach_batch(|_, _| Ok(()))
+            .start()?;
+        query.await_termination()?;
+        Ok(query)
+    });
+    Ok((query?, wall, cores))
+}
+
 /// Prints the peak resident memory line every bench ends with.
 pub fn print_peak_rss() {
     match peak_rss_mb() {
