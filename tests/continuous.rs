@@ -297,3 +297,71 @@ fn a_continuous_join_passes_matches_on_before_the_epoch_ends() {
     assert_eq!(progress.num_input_rows, 42);
     assert_eq!(names.lock().expect("lock").len(), 12);
 }
+
+#[test]
+fn a_continuous_append_aggregation_emits_a_window_once_the_watermark_passes_it() {
+    use spate::functions::window;
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    let write = |file: &str, rows: &[(&str, &str)]| {
+        let lines: String = rows
+            .iter()
+            .map(|(time, word)| {
+                format!("{{\"event_time\": \"2024-01-15 {time}\", \"word\": \"{word}\"}}\n")
+            })
+            .collect();
+        std::fs::write(input.join(file), lines).expect("write");
+    };
+    write(
+        "a.json",
+        &[
+            ("10:01:00", "cat"),
+            ("10:02:00", "cat"),
+            ("10:03:00", "dog"),
+        ],
+    );
+    let counts: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+    let sink = counts.clone();
+    let query = spark
+        .read_stream()
+        .format("json")
+        .schema("event_time TIMESTAMP, word STRING")
+        .load(&input)
+        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+        .and_then(|df| {
+            df.group_by([window(col("event_time"), "5 minutes"), col("word")])
+                .count()
+        })
+        .expect("query")
+        .write_stream()
+        .output_mode("append")
+        .trigger(Trigger::continuous("1 minute").expect("trigger"))
+        .foreach(move |batch, _epoch| {
+            let words = batch.column(1).as_string::<i32>();
+            let numbers = batch.column(2).as_primitive::<Int64Type>();
+            let mut counts = sink.lock().expect("lock");
+            for row in 0..batch.num_rows() {
+                counts.push((words.value(row).to_string(), numbers.value(row)));
+            }
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    query.process_all_available().expect("first file");
+    // Nothing is final while the watermark (latest event − 10 minutes) is before 10:05.
+    assert!(counts.lock().expect("lock").is_empty());
+    write("b.json", &[("10:30:00", "owl")]);
+    query.process_all_available().expect("second file");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counts.lock().expect("lock").len() < 2 {
+        assert!(Instant::now() < deadline, "the window was not finalised");
+        query.process_all_available().expect("no-data epochs");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    query.stop();
+    let mut counts = counts.lock().expect("lock").clone();
+    counts.sort();
+    assert_eq!(counts, [("cat".to_string(), 2), ("dog".to_string(), 1)]);
+}
