@@ -6,5 +6,6 @@ pub mod file;
 pub mod foreach;
 pub mod foreach_batch;
 pub mod memory;
+mod options;
 pub mod rate;
 pub mod socket;

@@ -11,6 +11,7 @@
 //! `rate-micro-batch`: batch `k` holds values `k·n .. k·n+n-1`, all stamped
 //! `startTimestamp + k·advanceMillisPerBatch`, whatever the wall clock says.
 
+use crate::options::Options;
 use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::checkpoint::write_atomically;
@@ -55,21 +56,9 @@ pub fn rate_schema() -> SchemaRef {
     ]))
 }
 
-fn option(options: &HashMap<String, String>, key: &str) -> Option<String> {
-    options
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.clone())
-}
-
 /// A positive (or, with `allow_zero`, non-negative) integer option.
-fn number(
-    options: &HashMap<String, String>,
-    key: &str,
-    default: i64,
-    allow_zero: bool,
-) -> Result<i64> {
-    let Some(text) = option(options, key) else {
+fn number(options: &Options, key: &str, default: i64, allow_zero: bool) -> Result<i64> {
+    let Some(text) = options.get(key) else {
         return Ok(default);
     };
     let value: i64 = text.trim().parse().map_err(|_| {
@@ -133,6 +122,7 @@ impl RateSource {
         options: &HashMap<String, String>,
         default_partitions: usize,
     ) -> Result<Self> {
+        let options = &Options::new(options);
         let mode = if micro_batch {
             Mode::PerBatch {
                 rows_per_batch: number(options, "rowsPerBatch", 0, false).and_then(|n| {
@@ -148,8 +138,8 @@ impl RateSource {
                 advance_ms: number(options, "advanceMillisPerBatch", 1000, false)?,
             }
         } else {
-            let ramp_up = match option(options, "rampUpTime") {
-                Some(text) => parse_interval(&text)?.as_secs() as i64,
+            let ramp_up = match options.get("rampUpTime") {
+                Some(text) => parse_interval(text)?.as_secs() as i64,
                 None => 0,
             };
             Mode::PerSecond {

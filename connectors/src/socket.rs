@@ -8,6 +8,7 @@
 //! lines received; a restarted query numbers the new connection's lines on from its last
 //! committed offset.
 
+use crate::options::Options;
 use arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
@@ -61,12 +62,8 @@ impl SocketSource {
     /// A source from Spark's options `host`, `port` and `includeTimestamp`; it connects when
     /// the query starts.
     pub fn new(options: &HashMap<String, String>) -> Result<Self> {
-        let get = |key: &str| {
-            options
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v.trim().to_string())
-        };
+        let options = Options::new(options);
+        let get = |key: &str| options.get(key).map(|v| v.trim().to_string());
         let host = get("host").ok_or_else(|| {
             Error::Analysis("Set a host to read from with option(\"host\", ...).".into())
         })?;
@@ -78,14 +75,7 @@ impl SocketSource {
                 "Port should be an integer between 0 and 65535, not {port}"
             ))
         })?;
-        let include_timestamp = match get("includeTimestamp").as_deref() {
-            None => false,
-            Some(text) => text.parse().map_err(|_| {
-                Error::IllegalArgument(format!(
-                    "includeTimestamp should be true or false, not {text}"
-                ))
-            })?,
-        };
+        let include_timestamp = options.bool("includeTimestamp", false)?;
         Ok(SocketSource {
             host,
             port,

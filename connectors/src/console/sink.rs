@@ -1,6 +1,7 @@
 //! The console sink: prints every batch as Spark's `Batch: N` header and `show()` table.
 
 use super::show::{show_string, ShowOptions};
+use crate::options::Options;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use spate_runtime::text::zone::Zone;
@@ -56,12 +57,8 @@ impl ConsoleSink {
         time_zone: &Zone,
         output: ConsoleOutput,
     ) -> Result<Self> {
-        let option = |name: &str| {
-            options
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
+        let options = Options::new(options);
+        let option = |name: &str| options.get(name);
         let num_rows = match option("numRows") {
             None => 20,
             Some(v) => v.trim().parse::<usize>().map_err(|_| {
