@@ -127,27 +127,37 @@ impl ZoneResolver {
 pub struct InvalidTimeZone(pub String);
 
 /// The zone id a JVM started here takes as its default (`TimeZone.getDefault`), which is
-/// Spark's default session time zone: `$TZ` (without a leading `:`), else `/etc/timezone`,
-/// else the zone `/etc/localtime` links to; `UTC` when none names a zone this resolves.
+/// Spark's default session time zone; read once per process, as the JVM does.
 pub fn system_zone_id() -> String {
-    let from_env = std::env::var("TZ")
-        .ok()
-        .map(|tz| tz.trim_start_matches(':').to_string());
-    let from_file = || {
-        std::fs::read_to_string("/etc/timezone")
-            .ok()
-            .map(|text| text.trim().to_string())
-    };
-    let from_link = || {
-        let target = std::fs::read_link("/etc/localtime").ok()?;
-        let text = target.to_str()?;
-        Some(text.split_once("zoneinfo/")?.1.to_string())
-    };
-    [from_env, from_file(), from_link()]
-        .into_iter()
-        .flatten()
-        .find(|id| !id.is_empty() && resolve_zone_id(id).is_ok())
-        .unwrap_or_else(|| "UTC".to_string())
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let link = std::fs::read_link("/etc/localtime").ok();
+        default_zone_id(
+            std::env::var("TZ").ok().as_deref(),
+            std::fs::read_to_string("/etc/timezone").ok().as_deref(),
+            link.as_deref().and_then(|path| path.to_str()),
+        )
+    })
+    .clone()
+}
+
+/// The default zone id from `$TZ` (without a leading `:`), else the contents of
+/// `/etc/timezone`, else the zone the `/etc/localtime` link points into `zoneinfo/` for;
+/// the first that names a zone this resolves, `UTC` when none does.
+fn default_zone_id(tz: Option<&str>, timezone_file: Option<&str>, link: Option<&str>) -> String {
+    let from_link = link
+        .and_then(|link| link.split_once("zoneinfo/"))
+        .map(|(_, id)| id);
+    [
+        tz.map(|tz| tz.trim_start_matches(':')),
+        timezone_file.map(str::trim),
+        from_link,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|id| !id.is_empty() && resolve_zone_id(id).is_ok())
+    .unwrap_or("UTC")
+    .to_string()
 }
 
 /// A zone id as Spark's `DateTimeUtils.getZoneId` resolves the session time zone
@@ -297,20 +307,27 @@ fn region(id: &[u8]) -> Option<Zone> {
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn the_system_zone_is_the_one_java_would_take() {
-        let id = system_zone_id();
-        assert!(resolve_zone_id(&id).is_ok(), "{id}");
-        let tz = std::env::var("TZ").unwrap_or_default();
-        let linked = std::fs::read_link("/etc/localtime").ok();
-        if tz.is_empty() && !std::path::Path::new("/etc/timezone").exists() {
-            if let Some(link) = linked.as_ref().and_then(|l| l.to_str()) {
-                assert!(link.ends_with(&format!("zoneinfo/{id}")), "{link} vs {id}");
-            }
-        }
-    }
-
     use super::*;
+
+    #[test]
+    fn the_default_zone_is_found_where_java_looks_for_it() {
+        let link = Some("/usr/share/zoneinfo/Asia/Tokyo");
+        let file = Some("America/New_York\n");
+        assert_eq!(
+            default_zone_id(Some(":Europe/Paris"), file, link),
+            "Europe/Paris"
+        );
+        assert_eq!(default_zone_id(Some(""), file, link), "America/New_York");
+        assert_eq!(default_zone_id(None, None, link), "Asia/Tokyo");
+        // A name nothing resolves is passed over; nothing at all means UTC.
+        assert_eq!(
+            default_zone_id(Some("Mars/Olympus"), None, link),
+            "Asia/Tokyo"
+        );
+        assert_eq!(default_zone_id(None, None, Some("/etc/somewhere")), "UTC");
+        assert_eq!(default_zone_id(None, None, None), "UTC");
+        assert!(resolve_zone_id(&system_zone_id()).is_ok());
+    }
 
     fn fixed(s: &str) -> Option<i32> {
         match ZoneResolver::default().resolve(s.as_bytes())? {
