@@ -1,18 +1,10 @@
 //! The facade's checks and errors: bad input gives a typed error naming the problem
 //! (Spark's message where Spark has one), never a panic.
 
-use crate::support::set_mtime;
+use crate::support::{session, set_mtime, timed_words, windowed_word_counts};
 use spate::functions::{col, lit};
 use spate::{Error, Session, Trigger};
 use std::path::Path;
-
-fn session() -> Session {
-    Session::builder()
-        .master("local[2]")
-        .config("spark.sql.session.timeZone", "UTC")
-        .get_or_create()
-        .expect("session")
-}
 
 fn lab_input(dir: &Path) {
     std::fs::create_dir_all(dir).expect("dir");
@@ -359,7 +351,6 @@ fn deliver_worked_example(input: &Path, n: usize) {
 #[test]
 fn worked_example_runs_no_data_batches_and_routes_late_rows() {
     use spate::connectors::console::show::{show_string, ShowOptions};
-    use spate::functions::window;
     use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
@@ -367,17 +358,7 @@ fn worked_example_runs_no_data_batches_and_routes_late_rows() {
     let deliver = |n: usize| deliver_worked_example(&input, n);
     deliver(0);
     let spark = session();
-    let counts = spark
-        .read_stream()
-        .format("json")
-        .schema("event_time TIMESTAMP, word STRING")
-        .load(&input)
-        .expect("load")
-        .with_watermark("event_time", "10 minutes")
-        .expect("watermark")
-        .group_by([window(col("event_time"), "10 minutes"), col("word")])
-        .count()
-        .expect("count");
+    let counts = windowed_word_counts(&spark, &input, "10 minutes");
     let emitted: Arc<Mutex<Vec<(u64, usize)>>> = Arc::default();
     let late: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
     let (emitted_sink, late_sink) = (emitted.clone(), late.clone());
@@ -474,17 +455,8 @@ fn union_watermark_policies() {
             .config("spark.sql.streaming.multipleWatermarkPolicy", policy)
             .get_or_create()
             .expect("session");
-        let stream = |path: &Path| {
-            spark
-                .read_stream()
-                .format("json")
-                .schema("event_time TIMESTAMP, word STRING")
-                .load(path)
-                .and_then(|df| df.with_watermark("event_time", "10 minutes"))
-                .expect("stream")
-        };
-        let counts = stream(&busy)
-            .union(&stream(&silent))
+        let counts = timed_words(&spark, &busy)
+            .union(&timed_words(&spark, &silent))
             .expect("union")
             .group_by([window(col("event_time"), "5 minutes")])
             .count()
@@ -878,7 +850,6 @@ fn stream_static_joins_settle_each_row_in_its_batch() {
 /// continues with its state: the same batches as SEMANTICS.md §6.4's uninterrupted run.
 #[test]
 fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
-    use spate::functions::window;
     use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
@@ -888,17 +859,7 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
     let emitted: Emitted = Arc::default();
     let start = |spark: &Session| {
         let sink = emitted.clone();
-        spark
-            .read_stream()
-            .format("json")
-            .schema("event_time TIMESTAMP, word STRING")
-            .load(&input)
-            .and_then(|df| df.with_watermark("event_time", "10 minutes"))
-            .and_then(|df| {
-                df.group_by([window(col("event_time"), "10 minutes"), col("word")])
-                    .count()
-            })
-            .expect("query")
+        windowed_word_counts(spark, &input, "10 minutes")
             .write_stream()
             .output_mode("append")
             .option("checkpointLocation", dir.path().join("chk").display())

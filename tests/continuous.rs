@@ -1,6 +1,7 @@
 //! The continuous trigger through the facade: rows flow as they arrive, every interval an
 //! epoch commits, and a restart neither loses nor repeats a row.
 
+use crate::support::{session, windowed_word_counts};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
 use spate::functions::col;
@@ -8,14 +9,6 @@ use spate::{Session, Trigger};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn session() -> Session {
-    Session::builder()
-        .master("local[2]")
-        .config("spark.sql.session.timeZone", "UTC")
-        .get_or_create()
-        .expect("session")
-}
 
 /// Strings a `foreach` sink collected.
 type Strings = Arc<Mutex<Vec<String>>>;
@@ -300,7 +293,6 @@ fn a_continuous_join_passes_matches_on_before_the_epoch_ends() {
 
 #[test]
 fn a_continuous_append_aggregation_emits_a_window_once_the_watermark_passes_it() {
-    use spate::functions::window;
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
@@ -324,17 +316,7 @@ fn a_continuous_append_aggregation_emits_a_window_once_the_watermark_passes_it()
     );
     let counts: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
     let sink = counts.clone();
-    let query = spark
-        .read_stream()
-        .format("json")
-        .schema("event_time TIMESTAMP, word STRING")
-        .load(&input)
-        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
-        .and_then(|df| {
-            df.group_by([window(col("event_time"), "5 minutes"), col("word")])
-                .count()
-        })
-        .expect("query")
+    let query = windowed_word_counts(&spark, &input, "5 minutes")
         .write_stream()
         .output_mode("append")
         .trigger(Trigger::continuous("1 minute").expect("trigger"))

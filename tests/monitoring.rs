@@ -1,7 +1,7 @@
 //! Query monitoring and management (SEMANTICS.md §10): listeners and their order, awaiting
 //! termination, exceptions, `spark.streams`.
 
-use crate::support::set_mtime;
+use crate::support::{session, set_mtime, windowed_word_counts};
 use spate::functions::{col, to_timestamp};
 use spate::{
     QueryIdleEvent, QueryProgressEvent, QueryStartedEvent, QueryTerminatedEvent, Session,
@@ -81,14 +81,6 @@ fn stream(spark: &Session, dir: &Path) -> spate::DataFrame {
         .load(dir)
         .and_then(|df| df.with_column("event_time", to_timestamp(col("timestamp"))))
         .expect("stream")
-}
-
-fn session() -> Session {
-    Session::builder()
-        .master("local[2]")
-        .config("spark.sql.session.timeZone", "UTC")
-        .get_or_create()
-        .expect("session")
 }
 
 #[test]
@@ -220,7 +212,6 @@ fn await_termination_times_out_on_a_running_query_and_names_are_unique() {
 /// a batch run only to clean up state shows Spark's status message.
 #[test]
 fn idle_reports_and_no_data_batches_look_like_sparks() {
-    use spate::functions::window;
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).expect("dir");
@@ -240,17 +231,7 @@ fn idle_reports_and_no_data_batches_look_like_sparks() {
     let handle: Arc<Mutex<Option<spate::StreamingQuery>>> = Arc::default();
     let statuses: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
     let (seen, status_sink) = (handle.clone(), statuses.clone());
-    let query = spark
-        .read_stream()
-        .format("json")
-        .schema("event_time TIMESTAMP, word STRING")
-        .load(&input)
-        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
-        .and_then(|df| {
-            df.group_by([window(col("event_time"), "10 minutes"), col("word")])
-                .count()
-        })
-        .expect("query")
+    let query = windowed_word_counts(&spark, &input, "10 minutes")
         .write_stream()
         .output_mode("update")
         .option("checkpointLocation", dir.path().join("chk").display())

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: rows as JSON values, lab input files.
+//! Helpers shared by the integration tests: the session, word streams, rows as JSON values,
+//! lab input files.
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{
@@ -6,6 +7,8 @@ use arrow::datatypes::{
 };
 use arrow::record_batch::RecordBatch;
 use serde_json::{json, Map, Value};
+use spate::functions::{col, window};
+use spate::{DataFrame, Session};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -189,4 +192,34 @@ impl Ordered {
             ),
         }
     }
+}
+
+/// A session as the tests run it: two cores, and UTC as the session time zone (the
+/// goldens' Spark ran in UTC).
+pub fn session() -> Session {
+    Session::builder()
+        .master("local[2]")
+        .config("spark.sql.session.timeZone", "UTC")
+        .get_or_create()
+        .expect("session")
+}
+
+/// The `(event_time TIMESTAMP, word STRING)` JSON rows under `path`, with a 10-minute
+/// watermark.
+pub fn timed_words(spark: &Session, path: &Path) -> DataFrame {
+    spark
+        .read_stream()
+        .format("json")
+        .schema("event_time TIMESTAMP, word STRING")
+        .load(path)
+        .and_then(|df| df.with_watermark("event_time", "10 minutes"))
+        .expect("timed words")
+}
+
+/// The count of each word per `duration` window of [`timed_words`].
+pub fn windowed_word_counts(spark: &Session, path: &Path, duration: &str) -> DataFrame {
+    timed_words(spark, path)
+        .group_by([window(col("event_time"), duration), col("word")])
+        .count()
+        .expect("word counts")
 }
