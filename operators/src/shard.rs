@@ -30,6 +30,9 @@ pub struct Sharded {
     keys: ShardKeys,
     /// The input keys' types (checkpointed keys are cast to them before hashing).
     key_types: Vec<DataType>,
+    /// Encodes keys of those types as comparable bytes, which are hashed.
+    converter: RowConverter,
+    hasher: ahash::RandomState,
     context: EvalContext,
 }
 
@@ -59,29 +62,29 @@ impl Sharded {
                     .map(|field| field.data_type().clone())
                     .map_err(|e| Error::Analysis(e.to_string()))
             })
-            .collect::<Result<_>>()?;
+            .collect::<Result<Vec<DataType>>>()?;
+        let converter = RowConverter::new(key_types.iter().cloned().map(SortField::new).collect())?;
         Ok(Sharded {
             shards,
             keys,
             key_types,
+            converter,
+            hasher: ahash::RandomState::with_seeds(SEEDS[0], SEEDS[1], SEEDS[2], SEEDS[3]),
             context,
         })
     }
 
     /// The instance of every row whose keys are `columns`.
     fn shard_of_rows(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
-        let fields = self.key_types.iter().cloned().map(SortField::new).collect();
-        let converter = RowConverter::new(fields)?;
         let columns = columns
             .iter()
             .zip(&self.key_types)
             .map(|(column, to)| cast(column, to))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let encoded = converter.convert_columns(&columns)?;
-        let hasher = ahash::RandomState::with_seeds(SEEDS[0], SEEDS[1], SEEDS[2], SEEDS[3]);
+        let encoded = self.converter.convert_columns(&columns)?;
         let count = self.shards.len() as u64;
         Ok((0..rows)
-            .map(|row| (hasher.hash_one(encoded.row(row).as_ref()) % count) as usize)
+            .map(|row| (self.hasher.hash_one(encoded.row(row).as_ref()) % count) as usize)
             .collect())
     }
 
@@ -96,21 +99,21 @@ impl Sharded {
             .collect()
     }
 
-    /// Runs `step` on every instance with its part, side by side; emits their output in
-    /// instance order and returns their results.
-    fn each<T: Send>(
+    /// Runs `step` on every instance with its input (one per instance), side by side;
+    /// emits their output in instance order and returns their results.
+    fn each<I: Send, T: Send>(
         &mut self,
-        parts: Vec<RecordBatch>,
+        inputs: Vec<I>,
         out: &mut Output,
-        step: impl Fn(&mut dyn Operator, RecordBatch, &mut Output) -> Result<T> + Sync,
+        step: impl Fn(&mut dyn Operator, I, &mut Output) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
         let results: Vec<Result<(T, Output)>> = self
             .shards
             .par_iter_mut()
-            .zip(parts)
-            .map(|(shard, part)| {
+            .zip(inputs)
+            .map(|(shard, input)| {
                 let mut output = Output::default();
-                let value = step(shard.as_mut(), part, &mut output)?;
+                let value = step(shard.as_mut(), input, &mut output)?;
                 Ok((value, output))
             })
             .collect();
@@ -256,9 +259,8 @@ impl Operator for Sharded {
     }
 
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
-        let parts =
-            vec![RecordBatch::new_empty(std::sync::Arc::new(Schema::empty())); self.shards.len()];
-        let reports = self.each(parts, out, |shard, _, output| {
+        let inputs = vec![(); self.shards.len()];
+        let reports = self.each(inputs, out, |shard, (), output| {
             shard.on_epoch_end(epoch, output)
         })?;
         Ok(merge_reports(reports))
