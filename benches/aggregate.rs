@@ -10,26 +10,24 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
+use common::{generate, mb, raw_decode_rate, Cost, EventTimes, FILES, ROWS};
 use spate::functions::{avg, col, count, lit, sliding_window, sum, to_timestamp, window};
 use spate::{DataFrame, Session, StreamingQueryProgress};
 use std::path::Path;
-use std::time::Duration;
 
-/// Runs `df` in `mode` into a no-op sink; returns its wall time, the cores it kept busy
-/// and its last progress.
+/// Runs `df` in `mode` into a no-op sink; returns what it cost and its last progress.
 fn run(
     df: &DataFrame,
     mode: &str,
     checkpoint: &Path,
-) -> Result<(Duration, f64, Option<StreamingQueryProgress>), Box<dyn std::error::Error>> {
-    let (query, wall, cores) = common::run_to_nothing(df, mode, checkpoint)?;
+) -> Result<(Cost, Option<StreamingQueryProgress>), Box<dyn std::error::Error>> {
+    let (query, cost) = common::run_to_nothing(df, mode, checkpoint)?;
     let last = query
         .recent_progress()
         .into_iter()
         .rev()
         .find(|p| !p.state_operators.is_empty());
-    Ok((wall, cores, last))
+    Ok((cost, last))
 }
 
 /// State rows and bytes per state row of the last report.
@@ -52,8 +50,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("aggregate: {ROWS} rows in {FILES} files, availableNow, no-op sink");
     println!("  raw arrow-json decode: {decode_rate:>10.0} rows/s");
     println!(
-        "  {:<32} {:<13} {:>2} {:>10} {:>7} {:>8} {:>6} {:>9} {:>8}",
-        "workload", "file limit", "P", "rows/s", "wall s", "/decode", "cores", "state", "B/row"
+        "  {:<32} {:<13} {:>2} {:>10} {:>7} {:>8} {:>6} {:>9} {:>8} {:>8}",
+        "workload",
+        "file limit",
+        "P",
+        "rows/s",
+        "wall s",
+        "/decode",
+        "cores",
+        "state",
+        "B/row",
+        "peak MB"
     );
     for limit in [Some(1), None] {
         let events = common::lab_stream(&spark, &input, limit)?;
@@ -90,18 +97,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (index, (name, df, mode, partitions)) in workloads.into_iter().enumerate() {
             spark.conf().set("spark.sql.shuffle.partitions", partitions);
             let checkpoint = work.path().join(format!("cp-{index}-{limit:?}"));
-            let (wall, cores, last) = run(df, mode, &checkpoint)?;
-            let rate = ROWS as f64 / wall.as_secs_f64();
+            let (cost, last) = run(df, mode, &checkpoint)?;
+            let rate = ROWS as f64 / cost.wall.as_secs_f64();
             let (rows, bytes) = state_size(&last);
             println!(
-                "  {:<32} {:<13} {partitions:>2} {rate:>10.0} {:>7.2} {:>8.2} {cores:>6.2} {rows:>9} {bytes:>8.0}",
+                "  {:<32} {:<13} {partitions:>2} {rate:>10.0} {:>7.2} {:>8.2} {:>6.2} {rows:>9} {bytes:>8.0} {:>8}",
                 format!("{name}, {mode}"),
                 limit.map_or("none".to_string(), |n| format!("{n} file")),
-                wall.as_secs_f64(),
-                rate / decode_rate
+                cost.wall.as_secs_f64(),
+                rate / decode_rate,
+                cost.cores,
+                mb(cost.peak_rss_mb)
             );
         }
     }
-    common::print_peak_rss();
     Ok(())
 }

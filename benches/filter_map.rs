@@ -8,7 +8,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{files, generate, raw_decode_rate, EventTimes, FILES, ROWS, SCHEMA};
+use common::{files, generate, mb, measured, raw_decode_rate, EventTimes, FILES, ROWS, SCHEMA};
 use spate::functions::{col, lit, to_timestamp};
 use spate::{Session, Trigger};
 use std::path::Path;
@@ -46,65 +46,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(col("value").gt(lit(100)))
     };
     let df = pipeline(Some(1))?;
-    let start = Instant::now();
-    let query = df
-        .write_stream()
-        .format("parquet")
-        .option("path", work.path().join("out").display())
-        .option("checkpointLocation", work.path().join("cp").display())
-        .trigger(Trigger::AvailableNow)
-        .start()?;
-    query.await_termination()?;
-    let pipeline_rate = ROWS as f64 / start.elapsed().as_secs_f64();
-
+    let (parquet, parquet_cost) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
+        df.write_stream()
+            .format("parquet")
+            .option("path", work.path().join("out").display())
+            .option("checkpointLocation", work.path().join("cp").display())
+            .trigger(Trigger::AvailableNow)
+            .start()?
+            .await_termination()?;
+        Ok(())
+    });
+    parquet?;
     // The same pipeline into a sink that does nothing: what the sink's Parquet encoding costs.
-    let start = Instant::now();
-    let query = df
-        .write_stream()
-        .option("checkpointLocation", work.path().join("cp-noop").display())
-        .trigger(Trigger::AvailableNow)
-        .foreach_batch(|_, _| Ok(()))
-        .start()?;
-    query.await_termination()?;
-    let no_sink_rate = ROWS as f64 / start.elapsed().as_secs_f64();
-
+    let (no_sink, no_sink_cost) =
+        common::run_to_nothing(&df, "append", &work.path().join("cp-noop"))?;
+    drop(no_sink);
     // The Parquet pipeline again with no file limit: all 20 files in one batch.
-    let start = Instant::now();
-    let query = pipeline(None)?
-        .write_stream()
-        .format("parquet")
-        .option("path", work.path().join("out-unlimited").display())
-        .option(
-            "checkpointLocation",
-            work.path().join("cp-unlimited").display(),
-        )
-        .trigger(Trigger::AvailableNow)
-        .start()?;
-    query.await_termination()?;
-    let unlimited_rate = ROWS as f64 / start.elapsed().as_secs_f64();
-    println!("filter_map: {ROWS} rows in {FILES} files, availableNow, maxFilesPerTrigger=1, parquet sink");
-    println!("  raw arrow-json decode: {:>12.0} rows/s", decode_rate);
+    let unlimited_df = pipeline(None)?;
+    let (unlimited, unlimited_cost) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
+        unlimited_df
+            .write_stream()
+            .format("parquet")
+            .option("path", work.path().join("out-unlimited").display())
+            .option(
+                "checkpointLocation",
+                work.path().join("cp-unlimited").display(),
+            )
+            .trigger(Trigger::AvailableNow)
+            .start()?
+            .await_termination()?;
+        Ok(())
+    });
+    unlimited?;
+
+    println!("filter_map: {ROWS} rows in {FILES} files, availableNow, parquet sink");
+    println!("  raw arrow-json decode:  {decode_rate:>12.0} rows/s");
     println!(
-        "  spate JSON decoder:    {:>12.0} rows/s ({:.2} of arrow-json)",
-        spate_rate,
+        "  spate JSON decoder:     {spate_rate:>12.0} rows/s ({:.2} of arrow-json)",
         spate_rate / decode_rate
     );
-    println!("  pipeline end to end:   {:>12.0} rows/s", pipeline_rate);
-    println!(
-        "  pipeline / decode:     {:>12.2}",
-        pipeline_rate / decode_rate
-    );
-    println!(
-        "  same, no-op sink:      {:>12.0} rows/s ({:.2} of decode)",
-        no_sink_rate,
-        no_sink_rate / decode_rate
-    );
-
-    println!(
-        "  no file limit, parquet: {:>11.0} rows/s ({:.2} of decode)",
-        unlimited_rate,
-        unlimited_rate / decode_rate
-    );
-    common::print_peak_rss();
+    for (name, cost) in [
+        ("1 file per batch", parquet_cost),
+        ("same, no-op sink", no_sink_cost),
+        ("no file limit", unlimited_cost),
+    ] {
+        let rate = ROWS as f64 / cost.wall.as_secs_f64();
+        println!(
+            "  {name:<22} {rate:>12.0} rows/s ({:.2} of decode), {:.2} cores busy, peak RSS {} MB",
+            rate / decode_rate,
+            cost.cores,
+            mb(cost.peak_rss_mb)
+        );
+    }
     Ok(())
 }

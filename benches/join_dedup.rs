@@ -9,27 +9,27 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{generate, raw_decode_rate, EventTimes, FILES, ROWS};
+use common::{generate, mb, raw_decode_rate, Cost, EventTimes, FILES, ROWS};
 use spate::functions::{col, lit, to_timestamp, when};
 use spate::{DataFrame, Session};
 use std::path::Path;
 
-/// Runs `df` into a no-op sink; returns rows/s over `input_rows`, the cores it kept busy
-/// and the peak state rows.
+/// Runs `df` into a no-op sink; returns rows/s over `input_rows`, what it cost and the
+/// peak state rows.
 fn run(
     df: &DataFrame,
     checkpoint: &Path,
     input_rows: usize,
-) -> Result<(f64, f64, u64), Box<dyn std::error::Error>> {
-    let (query, wall, cores) = common::run_to_nothing(df, "append", checkpoint)?;
-    let rate = input_rows as f64 / wall.as_secs_f64();
+) -> Result<(f64, Cost, u64), Box<dyn std::error::Error>> {
+    let (query, cost) = common::run_to_nothing(df, "append", checkpoint)?;
+    let rate = input_rows as f64 / cost.wall.as_secs_f64();
     let peak = query
         .recent_progress()
         .iter()
         .flat_map(|p| p.state_operators.iter().map(|s| s.num_rows_total))
         .max()
         .unwrap_or(0);
-    Ok((rate, cores, peak))
+    Ok((rate, cost, peak))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "inner",
         )?;
         let checkpoint = work.path().join(format!("cp-join-{limit:?}"));
-        let (join_rate, join_cores, join_peak) = run(&joined, &checkpoint, ROWS)?;
+        let (join_rate, join_cost, join_peak) = run(&joined, &checkpoint, ROWS)?;
 
         // Dedup: every tenth row repeats the key of the row before it.
         let keyed = events(&full)?.with_column(
@@ -79,17 +79,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
 
         println!(
-            "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {join_cores:.2} cores busy; peak state {join_peak} rows",
+            "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {join_peak} rows",
             ROWS / 2,
-            join_rate / half_decode
+            join_rate / half_decode,
+            join_cost.cores,
+            join_cost.wall.as_secs_f64(),
+            mb(join_cost.peak_rss_mb)
         );
-        for (partitions, (dedup_rate, dedup_cores, dedup_peak)) in dedup {
+        for (partitions, (dedup_rate, dedup_cost, dedup_peak)) in dedup {
             println!(
-                "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}), {dedup_cores:.2} cores busy; peak state {dedup_peak} keys",
-                dedup_rate / decode
+                "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {dedup_peak} keys",
+                dedup_rate / decode,
+                dedup_cost.cores,
+                dedup_cost.wall.as_secs_f64(),
+                mb(dedup_cost.peak_rss_mb)
             );
         }
     }
-    common::print_peak_rss();
     Ok(())
 }

@@ -122,25 +122,40 @@ pub fn cpu_seconds() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Runs `work`; returns its result, wall time and the cores it kept busy on average.
-pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Duration, f64) {
+/// What one measured piece of work cost.
+pub struct Cost {
+    /// Wall time.
+    pub wall: Duration,
+    /// Cores kept busy on average.
+    pub cores: f64,
+    /// Peak resident memory while it ran, MB (`None` where the system does not tell).
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Runs `work`; returns its result and what it cost. The peak resident memory is the
+/// work's own: Linux resets the process's peak (`VmHWM`) when `5` is written to
+/// `/proc/self/clear_refs`.
+pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Cost) {
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let (cpu, start) = (cpu_seconds(), Instant::now());
     let result = work();
     let wall = start.elapsed();
-    (result, wall, (cpu_seconds() - cpu) / wall.as_secs_f64())
+    let cost = Cost {
+        wall,
+        cores: (cpu_seconds() - cpu) / wall.as_secs_f64(),
+        peak_rss_mb: peak_rss_mb().filter(|_| peak_reset),
+    };
+    (result, cost)
 }
 
-/// A query's run: the query, its wall time and the cores it kept busy on average.
-pub type Run = (spate::StreamingQuery, Duration, f64);
-
 /// Runs `df` in output mode `mode` with availableNow into a sink that drops every batch,
-/// keeping its checkpoint at `checkpoint`.
+/// keeping its checkpoint at `checkpoint`; returns the ended query and what it cost.
 pub fn run_to_nothing(
     df: &spate::DataFrame,
     mode: &str,
     checkpoint: &Path,
-) -> Result<Run, Box<dyn std::error::Error>> {
-    let (query, wall, cores) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
+) -> Result<(spate::StreamingQuery, Cost), Box<dyn std::error::Error>> {
+    let (query, cost) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
         let query = df
             .write_stream()
             .output_mode(mode)
@@ -151,7 +166,12 @@ pub fn run_to_nothing(
         query.await_termination()?;
         Ok(query)
     });
-    Ok((query?, wall, cores))
+    Ok((query?, cost))
+}
+
+/// `peak` in MB for a table, or `-` where the system does not tell.
+pub fn mb(peak: Option<f64>) -> String {
+    peak.map_or("-".to_string(), |mb| format!("{mb:.0}"))
 }
 
 /// Prints the peak resident memory line every bench ends with.

@@ -718,7 +718,7 @@ impl Operator for StreamingJoin {
                 changes.removed.len() + changes.matched.len(),
             );
             let mut columns = input.state.gather(&changes.added)?;
-            for column in &mut columns {
+            for column in columns.iter_mut().filter(|_| ops > 0) {
                 let nulls = new_null_array(column.data_type(), ops);
                 *column = arrow::compute::concat(&[column.as_ref(), nulls.as_ref()])?;
             }

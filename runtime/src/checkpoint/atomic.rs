@@ -8,6 +8,16 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file, fsync and rename, then fsyncs the
 /// directory. With `overwrite == false` an existing `path` is an error (a concurrent writer).
 pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    write_atomically_with(path, overwrite, |file| file.write_all(bytes))
+}
+
+/// [`write_atomically`] for content that `write` streams into the temporary file, so that
+/// a large file is never held in memory whole.
+pub fn write_atomically_with(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path.parent().ok_or_else(|| {
         Error::IllegalArgument(format!("{} has no parent directory", path.display()))
     })?;
@@ -26,8 +36,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()
             .create_new(true)
             .open(&temp)
             .map_err(|e| Error::io("creating", &temp, e))?;
-        file.write_all(bytes)
-            .map_err(|e| Error::io("writing", &temp, e))?;
+        write(&mut file).map_err(|e| Error::io("writing", &temp, e))?;
         file.sync_all()
             .map_err(|e| Error::io("syncing", &temp, e))?;
         if overwrite {

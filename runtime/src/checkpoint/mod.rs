@@ -6,7 +6,7 @@ mod atomic;
 mod log;
 mod state;
 
-pub use atomic::{sync_dir, write_atomically};
+pub use atomic::{sync_dir, write_atomically, write_atomically_with};
 pub use log::{BatchLog, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
 pub use state::StateStore;
 

@@ -4,12 +4,14 @@
 //! join's two inputs), each preceded by its length as a little-endian `u64`. The state after epoch `N` is the latest snapshot at or before `N` plus the
 //! deltas after it, so a checkpoint costs what changed (Spark's `.snapshot`/`.delta`).
 
-use super::atomic::write_atomically;
+use super::atomic::write_atomically_with;
 use crate::error::{Error, Result};
 use crate::operator::StateCheckpoint;
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 use arrow::record_batch::RecordBatch;
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// One operator's checkpoints.
@@ -68,16 +70,6 @@ impl StateStore {
                 reason: "a state checkpoint needs at least one (possibly empty) batch".into(),
             });
         }
-        let mut bytes = Vec::new();
-        for batch in batches {
-            let mut one = Vec::new();
-            let mut writer = FileWriter::try_new(&mut one, &batch.schema())?;
-            writer.write(batch)?;
-            writer.finish()?;
-            drop(writer);
-            bytes.extend_from_slice(&(one.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(&one);
-        }
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("creating", &self.dir, e))?;
         // A checkpoint of the other kind left by an earlier attempt of this epoch must not
         // be read back instead of this one.
@@ -86,8 +78,15 @@ impl StateStore {
             Kind::Delta => Kind::Snapshot,
         };
         remove_if_present(&self.file(epoch, other))?;
-        write_atomically(&path, &bytes, true)?;
-        Ok(bytes.len())
+        let mut written = 0;
+        write_atomically_with(&path, true, |file| {
+            for batch in batches {
+                write_framed(file, batch)?;
+            }
+            written = file.stream_position()?;
+            Ok(())
+        })?;
+        Ok(written as usize)
     }
 
     /// The epochs that have a checkpoint file of each kind.
@@ -193,6 +192,26 @@ impl StateStore {
         }
         Ok(())
     }
+}
+
+/// Appends `batch` to `file` as one Arrow IPC file preceded by its length (little-endian
+/// `u64`), streamed: the length is patched in once the IPC file is written.
+fn write_framed(file: &mut File, batch: &RecordBatch) -> std::io::Result<()> {
+    let start = file.stream_position()?;
+    file.write_all(&0u64.to_le_bytes())?;
+    let mut out = BufWriter::new(&mut *file);
+    let mut writer =
+        FileWriter::try_new(&mut out, &batch.schema()).map_err(std::io::Error::other)?;
+    writer.write(batch).map_err(std::io::Error::other)?;
+    writer.finish().map_err(std::io::Error::other)?;
+    drop(writer);
+    out.flush()?;
+    drop(out);
+    let end = file.stream_position()?;
+    file.seek(SeekFrom::Start(start))?;
+    file.write_all(&(end - start - 8).to_le_bytes())?;
+    file.seek(SeekFrom::Start(end))?;
+    Ok(())
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {
