@@ -21,6 +21,13 @@ pub enum ReadLimit {
 pub trait BatchReader: Send + 'static {
     /// The next record batch of the range, or `None` when the range is exhausted.
     fn next_batch(&mut self) -> Result<Option<RecordBatch>>;
+
+    /// Takes over `map`, to run it on each batch as part of reading it (a reader that
+    /// decodes on several threads runs it there too); every batch given after it is mapped
+    /// and not empty. `false`: the reader cannot, and its caller maps.
+    fn fuse_map(&mut self, _map: &BatchMap) -> bool {
+        false
+    }
 }
 
 /// A replayable streaming source. The coordinator calls every method but
@@ -138,8 +145,12 @@ impl Source for MappedSource {
     }
 
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
+        let mut inner = self.inner.plan_batch(start, end)?;
+        if inner.fuse_map(&self.map) {
+            return Ok(inner);
+        }
         Ok(Box::new(MappedReader {
-            inner: self.inner.plan_batch(start, end)?,
+            inner,
             map: self.map.clone(),
         }))
     }

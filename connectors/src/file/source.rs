@@ -33,7 +33,7 @@ use super::seen_log::{
 use super::uri::{path_to_url, url_to_path};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
+use spate_runtime::source::{BatchMap, BatchReader, Offset, ReadLimit, Source};
 use spate_runtime::text::number::java_parse_float;
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
@@ -554,6 +554,7 @@ impl Source for FileSource {
             options: self.decode_options.clone(),
             files: files.into(),
             current: None,
+            map: None,
             context: self.description.clone(),
         }))
     }
@@ -594,6 +595,8 @@ struct FileBatchReader {
     /// The file being decoded.
     current: Option<FileDecoder>,
     context: String,
+    /// The stateless map fused into decoding.
+    map: Option<BatchMap>,
 }
 
 impl BatchReader for FileBatchReader {
@@ -602,6 +605,7 @@ impl BatchReader for FileBatchReader {
             if let Some(decoder) = self.current.as_mut() {
                 let batch = decoder.next_batch().map_err(|e| match e {
                     DecodeError::Io { path, source } => Error::io("reading", path, source),
+                    DecodeError::Map(error) => error,
                     other => Error::component(self.context.clone(), other),
                 })?;
                 match batch {
@@ -619,13 +623,17 @@ impl BatchReader for FileBatchReader {
             {
                 continue;
             }
-            self.current = Some(FileDecoder::new(
-                self.format,
-                &path,
-                &self.schema,
-                &self.options,
-            ));
+            let decoder = FileDecoder::new(self.format, &path, &self.schema, &self.options);
+            self.current = Some(match &self.map {
+                Some(map) => decoder.with_map(map.clone()),
+                None => decoder,
+            });
         }
+    }
+
+    fn fuse_map(&mut self, map: &BatchMap) -> bool {
+        self.map = Some(map.clone());
+        true
     }
 }
 

@@ -11,6 +11,7 @@ use arrow::record_batch::RecordBatch;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use tokio::sync::oneshot;
 
 /// Open an epoch: send its watermarks downstream.
 pub struct OpenEpoch {
@@ -98,8 +99,8 @@ pub struct SourceActor {
     rows: Arc<AtomicU64>,
     /// A range failed: the query stops, nothing more is sent.
     failed: Arc<AtomicBool>,
-    /// The next epoch's range, begun while the last one committed.
-    read_ahead: Option<ReadAheadRange>,
+    /// The next epoch's range, being read on the decoding pool while the last one commits.
+    read_ahead: Option<oneshot::Receiver<ReadAheadRange>>,
 }
 
 impl SourceActor {
@@ -148,24 +149,38 @@ impl Handler<ReadRange> for SourceActor {
 
     fn handle(&mut self, read: ReadRange, ctx: &mut Context<Self>) {
         let ReadRange { reader, cancel } = read;
-        let mut reader = match (reader, self.read_ahead.take()) {
-            (Some(reader), _) => reader,
-            (None, Some(ahead)) => Box::new(ahead) as Box<dyn BatchReader>,
-            (None, None) => {
-                self.failed.store(true, Ordering::Relaxed);
-                let error =
-                    Error::Execution("a source was asked for rows it did not read ahead".into());
-                self.events.do_send(NodeEvent::Failed(error));
-                return;
-            }
-        };
+        let read_ahead = self.read_ahead.take();
         let edges = self.outputs.clone();
         let events = self.events.clone();
         let index = self.index;
         let epoch = self.epoch;
         let rows = self.rows.clone();
         let failed = self.failed.clone();
+        let fail = {
+            let failed = failed.clone();
+            move |error: Error| {
+                tracing::error!(source = index, %error, "source failed");
+                failed.store(true, Ordering::Relaxed);
+                events.do_send(NodeEvent::Failed(error));
+            }
+        };
         let run = async move {
+            let mut reader = match (reader, read_ahead) {
+                (Some(reader), _) => reader,
+                (None, Some(ahead)) => match ahead.await {
+                    Ok(range) => Box::new(range) as Box<dyn BatchReader>,
+                    Err(_) => {
+                        return fail(Error::Execution(
+                            format!("source {index} stopped reading ahead without a result").into(),
+                        ))
+                    }
+                },
+                (None, None) => {
+                    return fail(Error::Execution(
+                        "a source was asked for rows it did not read ahead".into(),
+                    ))
+                }
+            };
             loop {
                 if cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
                     return;
@@ -183,12 +198,7 @@ impl Handler<ReadRange> for SourceActor {
                         }
                     }
                     Ok(None) => return,
-                    Err(error) => {
-                        tracing::error!(source = index, %error, "source failed");
-                        failed.store(true, Ordering::Relaxed);
-                        events.do_send(NodeEvent::Failed(error));
-                        return;
-                    }
+                    Err(error) => return fail(error),
                 }
             }
         };
@@ -199,29 +209,39 @@ impl Handler<ReadRange> for SourceActor {
 impl Handler<ReadAhead> for SourceActor {
     type Result = ();
 
-    /// Reads on this actor's thread, which nothing else needs while the epoch commits.
+    /// Reads on the decoding thread pool, so that this actor's thread stays free for the
+    /// other actors placed on it (e.g. a join fed by this source) while the epoch commits;
+    /// the range is handed over when a [`ReadRange`] without a reader asks for it.
     fn handle(&mut self, ahead: ReadAhead, _: &mut Context<Self>) {
         let ReadAhead { mut reader, cancel } = ahead;
         let index = self.index;
-        let (mut batches, mut rows, mut error) = (VecDeque::new(), 0, None);
-        while rows < READ_AHEAD_ROWS && !cancel.load(Ordering::Relaxed) {
+        let (done, pending) = oneshot::channel();
+        self.read_ahead = Some(pending);
+        rayon::spawn(move || {
             let _span = tracing::debug_span!("read_ahead", source = index).entered();
-            match crate::error::catch_panic(|| format!("source {index}"), || reader.next_batch()) {
-                Ok(Some(batch)) => {
-                    rows += batch.num_rows();
-                    batches.push_back(batch);
-                }
-                Ok(None) => break,
-                Err(failure) => {
-                    error = Some(failure);
-                    break;
+            let (mut batches, mut rows, mut error) = (VecDeque::new(), 0, None);
+            while rows < READ_AHEAD_ROWS && !cancel.load(Ordering::Relaxed) {
+                match crate::error::catch_panic(
+                    || format!("source {index}"),
+                    || reader.next_batch(),
+                ) {
+                    Ok(Some(batch)) => {
+                        rows += batch.num_rows();
+                        batches.push_back(batch);
+                    }
+                    Ok(None) => break,
+                    Err(failure) => {
+                        error = Some(failure);
+                        break;
+                    }
                 }
             }
-        }
-        self.read_ahead = Some(ReadAheadRange {
-            batches,
-            error,
-            rest: reader,
+            // The receiver is gone only when the query was torn down.
+            let _ = done.send(ReadAheadRange {
+                batches,
+                error,
+                rest: reader,
+            });
         });
     }
 }

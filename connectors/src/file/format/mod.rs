@@ -31,6 +31,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use columns::{Column, Kind};
 use rayon::prelude::*;
+use spate_runtime::source::BatchMap;
 use spate_runtime::text::zone::{resolve_zone_id, InvalidTimeZone, Zone};
 use std::collections::HashMap;
 use std::fmt;
@@ -373,6 +374,9 @@ pub enum DecodeError {
     /// Building Arrow arrays failed.
     #[error("arrow error: {0}")]
     Arrow(#[from] ArrowError),
+    /// The stateless map fused into the decoder failed on a decoded batch.
+    #[error(transparent)]
+    Map(spate_runtime::Error),
 }
 
 /// The schema a streaming file source reads with: `value string` for text (the user schema
@@ -434,12 +438,15 @@ pub fn decode_file(
 
 /// Decodes one file batch by batch. JSON lines are decoded one chunk of `batch_size` lines at
 /// a time, so that the first batches flow downstream while the rest of the file is still
-/// being decoded; the other formats are decoded whole on the first call.
+/// being decoded; the other formats are decoded whole on the first call. A stateless map
+/// given with [`FileDecoder::with_map`] runs on each batch as part of its decoding, on the
+/// decoding threads.
 pub struct FileDecoder {
     format: FileFormat,
     path: std::path::PathBuf,
     schema: SchemaRef,
     options: DecodeOptions,
+    map: Option<BatchMap>,
     /// The JSON file's bytes and the position and line number of the next chunk.
     json: Option<(Vec<u8>, usize, usize)>,
     ready: std::collections::VecDeque<RecordBatch>,
@@ -459,10 +466,17 @@ impl FileDecoder {
             path: path.to_path_buf(),
             schema: schema.clone(),
             options: options.clone(),
+            map: None,
             json: None,
             ready: std::collections::VecDeque::new(),
             started: false,
         }
+    }
+
+    /// The decoder with `map` applied to every batch it decodes.
+    pub fn with_map(mut self, map: BatchMap) -> Self {
+        self.map = Some(map);
+        self
     }
 
     /// The next non-empty batch of the file, or `None` at its end.
@@ -482,8 +496,7 @@ impl FileDecoder {
                 } else {
                     let batches =
                         decode_file(self.format, &self.path, &self.schema, &self.options)?;
-                    self.ready
-                        .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
+                    self.ready.extend(mapped(&self.map, batches)?);
                     continue;
                 }
             }
@@ -504,13 +517,14 @@ impl FileDecoder {
             let base = *position;
             let first_line = *line;
             let decode = |chunk: &LineChunk| {
-                json::decode(
+                let (batches, _) = json::decode(
                     &data[base + chunk.start..base + chunk.end],
                     first_line + chunk.first_line,
                     &self.path,
                     &self.schema,
                     &self.options,
-                )
+                )?;
+                mapped(&self.map, batches)
             };
             // A single chunk is decoded here: handing it to the pool would only add two
             // thread hops to a small file's latency.
@@ -523,13 +537,26 @@ impl FileDecoder {
                 *position = base + last.end;
                 *line = first_line + last.first_line + last.lines;
             }
-            for result in decoded {
-                let (batches, _) = result?;
-                self.ready
-                    .extend(batches.into_iter().filter(|b| b.num_rows() > 0));
+            for batches in decoded {
+                self.ready.extend(batches?);
             }
         }
     }
+}
+
+/// `batches` through `map` (when there is one), without the empty ones.
+fn mapped(
+    map: &Option<BatchMap>,
+    batches: Vec<RecordBatch>,
+) -> Result<Vec<RecordBatch>, DecodeError> {
+    let batches = match map {
+        Some(map) => batches
+            .into_iter()
+            .map(|batch| map(batch).map_err(DecodeError::Map))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => batches,
+    };
+    Ok(batches.into_iter().filter(|b| b.num_rows() > 0).collect())
 }
 
 /// A run of whole lines within a buffer: its byte range, the number of lines before it
@@ -868,6 +895,7 @@ impl<'a> RowWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::array::AsArray;
 
     fn drain(decoder: &mut FileDecoder) -> Result<Vec<RecordBatch>, DecodeError> {
         let mut batches = Vec::new();
@@ -914,6 +942,70 @@ mod tests {
             matches!(error, DecodeError::Malformed { line: 4, .. }),
             "{error:?}"
         );
+    }
+
+    /// A map fused into decoding runs on every chunk of a JSON file and on a whole CSV
+    /// file: batches it empties are not given out, and its error is the decoder's.
+    #[test]
+    fn a_fused_map_runs_on_every_decoded_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("e.json");
+        std::fs::write(
+            &json,
+            "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n{\"id\":4}\n{\"id\":5}\n",
+        )
+        .unwrap();
+        let csv = dir.path().join("e.csv");
+        std::fs::write(&csv, "1\n2\n3\n4\n5\n").unwrap();
+        let schema: SchemaRef =
+            Arc::new(Schema::new(vec![Field::new("id", DataType::Int32, true)]));
+        let options = DecodeOptions {
+            batch_size: 2,
+            ..DecodeOptions::default()
+        };
+        // Keeps the even ids; fails on id 5 when `fail`.
+        let map = |fail: bool| -> BatchMap {
+            Arc::new(move |batch: RecordBatch| {
+                let ids = batch
+                    .column(0)
+                    .as_primitive::<arrow::datatypes::Int32Type>();
+                if fail && ids.iter().any(|id| id == Some(5)) {
+                    return Err(spate_runtime::Error::IllegalArgument("id 5".into()));
+                }
+                let even = arrow::compute::kernels::cmp::eq(
+                    &arrow::compute::kernels::numeric::rem(
+                        ids,
+                        &arrow::array::Int32Array::new_scalar(2),
+                    )
+                    .unwrap(),
+                    &arrow::array::Int32Array::new_scalar(0),
+                )?;
+                Ok(arrow::compute::filter_record_batch(&batch, &even)?)
+            })
+        };
+        for (format, path) in [(FileFormat::Json, &json), (FileFormat::Csv, &csv)] {
+            let decoder = || FileDecoder::new(format, path, &schema, &options);
+            let batches = drain(&mut decoder().with_map(map(false))).unwrap();
+            assert!(
+                batches.iter().all(|b| b.num_rows() > 0),
+                "{format}: no empty batch"
+            );
+            let ids: Vec<Option<i32>> = batches
+                .iter()
+                .flat_map(|b| {
+                    b.column(0)
+                        .as_primitive::<arrow::datatypes::Int32Type>()
+                        .iter()
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(ids, vec![Some(2), Some(4)], "{format}");
+            let error = drain(&mut decoder().with_map(map(true))).unwrap_err();
+            assert!(
+                matches!(&error, DecodeError::Map(spate_runtime::Error::IllegalArgument(m)) if m == "id 5"),
+                "{format}: {error:?}"
+            );
+        }
     }
 
     #[test]
