@@ -15,7 +15,7 @@ use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, BinaryOp, EvalContext, Expr, ExprError};
 use spate_operators::join::StreamingJoin;
-use spate_operators::shard::{ShardKeys, Sharded};
+use spate_operators::shard::{Restore, ShardKeys, Sharded};
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
@@ -156,6 +156,19 @@ struct Planner {
     partitions: usize,
 }
 
+/// The column of `schema` that `name` names (ignoring case, as Spark resolves names), as
+/// the schema spells it; `None` unless exactly one column has that name.
+fn named(schema: &Schema, name: &str) -> Option<Expr> {
+    let mut fields = schema
+        .fields()
+        .iter()
+        .filter(|f| f.name().eq_ignore_ascii_case(name));
+    match (fields.next(), fields.next()) {
+        (Some(field), None) => Some(col(field.name())),
+        _ => None,
+    }
+}
+
 /// Whether `key` is a time window (perhaps renamed).
 fn is_window(key: &Expr) -> bool {
     match key {
@@ -252,16 +265,38 @@ impl Planner {
                     built.push(self.build(input, next_order)?);
                     next_order += watermark_count(input);
                 }
-                let join = StreamingJoin::new(
-                    built[0].1.clone(),
-                    built[1].1.clone(),
-                    Some(condition.clone()),
-                    *join_type,
-                    *event_time,
-                    self.context.clone(),
-                )?;
+                let new = || {
+                    StreamingJoin::new(
+                        built[0].1.clone(),
+                        built[1].1.clone(),
+                        Some(condition.clone()),
+                        *join_type,
+                        *event_time,
+                        self.context.clone(),
+                    )
+                };
+                let join = new()?;
                 let schema = join.output_schema();
-                let node = self.topology.add_operator(Box::new(join), 2);
+                let [left_keys, right_keys] = join.equality_keys();
+                let shard_keys =
+                    [(left_keys, &built[0].1), (right_keys, &built[1].1)].map(|(keys, schema)| {
+                        keys.iter()
+                            .map(|&k| named(schema, schema.field(k).name()))
+                            .collect::<Option<Vec<_>>>()
+                    });
+                let operator = match shard_keys {
+                    [Some(left), Some(right)] if !left.is_empty() => {
+                        let keys = ShardKeys {
+                            inputs: vec![left, right],
+                            // A join's checkpoint: two batches (left, right) per instance.
+                            restore: Restore::ByInstance(2),
+                        };
+                        let new = || -> Result<Box<dyn Operator>> { Ok(Box::new(new()?)) };
+                        self.sharded(new, keys, &built[0].1)?
+                    }
+                    _ => Box::new(join),
+                };
+                let node = self.topology.add_operator(operator, 2);
                 for (port, (input, _)) in built.into_iter().enumerate() {
                     self.topology.connect(input, node, port)?;
                 }
@@ -302,22 +337,18 @@ impl Planner {
                             expiry,
                         )?))
                     };
-                    // Column names as the schema spells them (keys match ignoring case); a
-                    // key naming no single column keeps the deduplication in one instance.
-                    let named = |key: &String| {
-                        let mut fields = schema
-                            .fields()
-                            .iter()
-                            .filter(|f| f.name().eq_ignore_ascii_case(key));
-                        match (fields.next(), fields.next()) {
-                            (Some(field), None) => Some(col(field.name())),
-                            _ => None,
-                        }
-                    };
-                    match keys.iter().map(named).collect::<Option<Vec<_>>>() {
+                    // A key naming no single column keeps the deduplication in one instance.
+                    match keys
+                        .iter()
+                        .map(|key| named(&schema, key))
+                        .collect::<Option<Vec<_>>>()
+                    {
                         Some(input) => {
-                            let state = (0..keys.len()).collect();
-                            self.sharded(new, ShardKeys { input, state }, &schema)?
+                            let keys = ShardKeys {
+                                inputs: vec![input],
+                                restore: Restore::ByKey((0..keys.len()).collect()),
+                            };
+                            self.sharded(new, keys, &schema)?
                         }
                         None => new()?,
                     }
@@ -330,8 +361,10 @@ impl Planner {
                     // The keys other than windows choose an instance (all windows of a
                     // row's keys then live in one).
                     let shard_keys = ShardKeys {
-                        input: keys.iter().filter(|k| !is_window(k)).cloned().collect(),
-                        state: (0..keys.len()).filter(|&i| !is_window(&keys[i])).collect(),
+                        inputs: vec![keys.iter().filter(|k| !is_window(k)).cloned().collect()],
+                        restore: Restore::ByKey(
+                            (0..keys.len()).filter(|&i| !is_window(&keys[i])).collect(),
+                        ),
                     };
                     let new = || {
                         StreamingAggregate::new(
@@ -350,7 +383,7 @@ impl Planner {
                         Some(function) => Box::new(
                             aggregate.with_late_rows_to(Box::new(ForeachBatchSink::new(function))),
                         ),
-                        None if shard_keys.input.is_empty() => Box::new(aggregate),
+                        None if shard_keys.inputs[0].is_empty() => Box::new(aggregate),
                         None => {
                             let new = || -> Result<Box<dyn Operator>> { Ok(Box::new(new()?)) };
                             self.sharded(new, shard_keys, &schema)?
@@ -453,16 +486,36 @@ fn union_schema<'a>(inputs: impl Iterator<Item = &'a SchemaRef>) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// How the writer asks for a query to be planned.
+pub(crate) struct QuerySettings<'a> {
+    /// The output mode.
+    pub mode: OutputMode,
+    /// The sink's options.
+    pub options: &'a HashMap<String, String>,
+    /// `queryName`.
+    pub query_name: Option<&'a str>,
+    /// Where late rows go (`late_rows_to`).
+    pub late_rows: Option<BatchFunction>,
+    /// The trigger.
+    pub trigger: Trigger,
+    /// Instances of each keyed stateful operator.
+    pub partitions: usize,
+}
+
 /// Builds the topology of `df` writing into `sink`.
 pub(crate) fn plan_query(
     df: &DataFrame,
     sink: SinkSpec,
-    mode: OutputMode,
-    options: &HashMap<String, String>,
-    query_name: Option<&str>,
-    late_rows: Option<BatchFunction>,
-    trigger: Trigger,
+    settings: QuerySettings,
 ) -> Result<Topology> {
+    let QuerySettings {
+        mode,
+        options,
+        query_name,
+        late_rows,
+        trigger,
+        partitions,
+    } = settings;
     let session = &df.session;
     let mut planner = Planner {
         topology: Topology::new(),
@@ -477,7 +530,7 @@ pub(crate) fn plan_query(
             OutputMode::Complete => EmitMode::Complete,
         },
         late_rows,
-        partitions: session.shuffle_partitions()?,
+        partitions,
     };
     let (last, schema) = planner.build(&df.plan, 0)?;
     if planner.late_rows.is_some() {

@@ -12,6 +12,10 @@ use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
+/// The setting that gives the instances of each keyed stateful operator; a checkpoint
+/// fixes it for the queries that restart from it.
+pub(crate) const SHUFFLE_PARTITIONS: &str = "spark.sql.shuffle.partitions";
+
 /// Builds a [`Session`] (`SparkSession.builder`).
 #[derive(Debug, Default)]
 pub struct SessionBuilder {
@@ -261,13 +265,13 @@ impl Session {
     /// cores, splitting batches by key costs more than the second instance gains: see the
     /// `aggregate` and `join_dedup` benches).
     pub(crate) fn shuffle_partitions(&self) -> Result<usize> {
-        let Some(text) = self.conf().get("spark.sql.shuffle.partitions") else {
+        let Some(text) = self.conf().get(SHUFFLE_PARTITIONS) else {
             return Ok(1);
         };
         match text.trim().parse::<usize>() {
             Ok(partitions) if partitions > 0 => Ok(partitions.min(self.parallelism().max(1))),
             _ => Err(Error::IllegalArgument(format!(
-                "spark.sql.shuffle.partitions should be a positive number, but was {text}"
+                "{SHUFFLE_PARTITIONS} should be a positive number, but was {text}"
             ))),
         }
     }

@@ -2,7 +2,8 @@
 //! with Spark's checks at `start()`.
 
 use crate::dataframe::{DataFrame, PlanStep};
-use crate::plan::plan_query;
+use crate::plan::{plan_query, QuerySettings};
+use crate::session::SHUFFLE_PARTITIONS;
 use spate_connectors::console::ConsoleOutput;
 use spate_connectors::foreach::RowsFunction;
 use spate_connectors::foreach_batch::BatchFunction;
@@ -213,15 +214,31 @@ impl DataStreamWriter {
         }
 
         session.stop_active_run(&checkpoint);
-        let topology = plan_query(
-            &self.df,
-            sink,
+        // A restarted query keeps the number of instances its state was written with.
+        let pinned = spate_runtime::checkpoint::pinned_conf(&checkpoint)?;
+        let partitions = match pinned.get(SHUFFLE_PARTITIONS) {
+            Some(text) => text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&p: &usize| p > 0)
+                .ok_or_else(|| Error::Checkpoint {
+                    path: checkpoint.join("offsets"),
+                    reason: format!(
+                        "{SHUFFLE_PARTITIONS} should be a positive number, but was {text}"
+                    ),
+                })?,
+            None => session.shuffle_partitions()?,
+        };
+        let settings = QuerySettings {
             mode,
-            &self.options,
-            self.query_name.as_deref(),
-            self.late_rows.take(),
-            self.trigger,
-        )?;
+            options: &self.options,
+            query_name: self.query_name.as_deref(),
+            late_rows: self.late_rows.take(),
+            trigger: self.trigger,
+            partitions,
+        };
+        let topology = plan_query(&self.df, sink, settings)?;
         let mut config = QueryConfig::new(checkpoint);
         config.name = self.query_name.clone();
         config.delete_checkpoint_on_stop = temporary;
@@ -257,10 +274,7 @@ impl DataStreamWriter {
             .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
             .parse()?;
         config.pinned_conf = BTreeMap::from([
-            (
-                "spark.sql.shuffle.partitions".to_string(),
-                session.conf_or("spark.sql.shuffle.partitions", "200"),
-            ),
+            (SHUFFLE_PARTITIONS.to_string(), partitions.to_string()),
             (
                 "spark.sql.streaming.multipleWatermarkPolicy".to_string(),
                 session.conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min"),

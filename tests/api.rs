@@ -661,44 +661,68 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
         ]
     );
     let pairs: Arc<Mutex<Vec<(i32, i32)>>> = Arc::default();
-    let sink = pairs.clone();
-    let query = joined
-        .write_stream()
-        .trigger(Trigger::AvailableNow)
-        .option("checkpointLocation", dir.path().join("chk").display())
-        .foreach_batch(move |batches, _| {
-            for batch in batches {
-                let ids = batch
-                    .column(0)
-                    .as_any()
-                    .downcast_ref::<arrow::array::Int32Array>();
-                let ids2 = batch
-                    .column(5)
-                    .as_any()
-                    .downcast_ref::<arrow::array::Int32Array>();
-                let (Some(ids), Some(ids2)) = (ids, ids2) else {
-                    return Err(Error::Execution("unexpected column types".into()));
-                };
-                let mut pairs = sink.lock().expect("lock");
-                pairs.extend(
-                    ids.values()
-                        .iter()
-                        .copied()
-                        .zip(ids2.values().iter().copied()),
-                );
-            }
-            Ok(())
-        })
-        .start()
-        .expect("start");
-    query.await_termination().expect("run");
-    let mut pairs = pairs.lock().expect("lock").clone();
-    pairs.sort();
-    assert_eq!(pairs, [(1, 1), (3, 3)]);
+    let run = || {
+        let sink = pairs.clone();
+        let query = joined
+            .write_stream()
+            .trigger(Trigger::AvailableNow)
+            .option("checkpointLocation", dir.path().join("chk").display())
+            .foreach_batch(move |batches, _| {
+                for batch in batches {
+                    let ids = batch
+                        .column(0)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int32Array>();
+                    let ids2 = batch
+                        .column(5)
+                        .as_any()
+                        .downcast_ref::<arrow::array::Int32Array>();
+                    let (Some(ids), Some(ids2)) = (ids, ids2) else {
+                        return Err(Error::Execution("unexpected column types".into()));
+                    };
+                    let mut pairs = sink.lock().expect("lock");
+                    pairs.extend(
+                        ids.values()
+                            .iter()
+                            .copied()
+                            .zip(ids2.values().iter().copied()),
+                    );
+                }
+                Ok(())
+            })
+            .start()
+            .expect("start");
+        query.await_termination().expect("run");
+        let mut found = std::mem::take(&mut *pairs.lock().expect("lock"));
+        found.sort();
+        let state = query.last_progress().expect("progress").state_operators[0].clone();
+        (found, state)
+    };
+    // Two instances, each joining the ids that hash to it.
+    spark.conf().set("spark.sql.shuffle.partitions", 2);
+    let (found, state) = run();
+    assert_eq!(found, [(1, 1), (3, 3)]);
     assert_eq!(
-        query.last_progress().expect("progress").state_operators[0].operator_name,
-        "symmetricHashJoin"
+        (state.operator_name.as_str(), state.num_shuffle_partitions),
+        ("symmetricHashJoin", 2)
     );
+    // A restart keeps the two instances, though the session now asks for one, and each
+    // finds its own buffered rows: new rows meet the ones stored by the first run.
+    spark.conf().set("spark.sql.shuffle.partitions", 1);
+    let more = |path: &Path, rows: &[(i32, &str)]| {
+        let text: String = rows
+            .iter()
+            .map(|(id, t)| {
+                format!("{{\"id\": {id}, \"name\": \"n{id}\", \"value\": {id}.5, \"timestamp\": \"2024-01-15 {t}\"}}\n")
+            })
+            .collect();
+        std::fs::write(path.join("b.json"), text).expect("write");
+    };
+    more(&one, &[(4, "10:04:00")]);
+    more(&two, &[(2, "10:04:00"), (1, "10:30:00")]);
+    let (found, state) = run();
+    assert_eq!(found, [(2, 2), (4, 4)]);
+    assert_eq!(state.num_shuffle_partitions, 2);
     // As written in the lab (no aliases), the qualified names do not resolve.
     let unaliased = with_time(&one)
         .join(
@@ -887,7 +911,8 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
             .start()
             .expect("start")
     };
-    // The first run keeps its state in two instances, the restart in one.
+    // The first run keeps its state in two instances; the restart too, though the session
+    // now asks for one: the checkpoint fixes the number, as Spark's does.
     let spark = session();
     spark.conf().set("spark.sql.shuffle.partitions", 2);
     deliver(0);
@@ -917,8 +942,17 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
         .all(|(_, rows)| rows.is_empty()));
     let state = &second.last_progress().expect("progress").state_operators[0];
     assert_eq!(
-        (state.num_rows_total, state.num_rows_dropped_by_watermark),
-        (2, 1)
+        (
+            state.num_rows_total,
+            state.num_rows_dropped_by_watermark,
+            state.num_shuffle_partitions
+        ),
+        (2, 1, 2)
+    );
+    let offsets = std::fs::read_to_string(dir.path().join("chk/offsets/6")).expect("offsets");
+    assert!(
+        offsets.contains("\"spark.sql.shuffle.partitions\":\"2\""),
+        "{offsets}"
     );
     // Each run starts with a full snapshot, then writes deltas.
     let state = dir.path().join("chk/state/1/0");

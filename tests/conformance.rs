@@ -62,8 +62,9 @@ impl Case {
             std::fs::copy(case_dir(name).join(relative), &target).expect("copy input");
             set_mtime(&target, file["mtime_ms"].as_u64().expect("mtime"));
         }
+        // Four cores, so that the cases can run with up to four instances per operator.
         let mut builder = Session::builder()
-            .master("local[2]")
+            .master("local[4]")
             .config("spark.sql.session.timeZone", "UTC");
         for (key, value) in spec["conf"].as_object().expect("conf") {
             builder = builder.config(key, value.as_str().expect("conf value"));
@@ -105,11 +106,12 @@ impl Case {
         self.spec["output_mode"].as_str().unwrap_or("append")
     }
 
-    /// Runs `query` with availableNow into foreachBatch; returns the batches, the error and
-    /// the progress reports.
+    /// Runs `query` with availableNow into foreachBatch, checkpointing in `checkpoint`;
+    /// returns the batches, the error and the progress reports.
     fn run(
         &self,
         query: &DataFrame,
+        checkpoint: &str,
     ) -> (Epochs, Option<String>, Vec<spate::StreamingQueryProgress>) {
         let collected: Arc<Mutex<Epochs>> = Arc::default();
         let sink = collected.clone();
@@ -119,7 +121,7 @@ impl Case {
             .output_mode(self.output_mode())
             .option(
                 "checkpointLocation",
-                self.dir.path().join("checkpoint-rows").display(),
+                self.dir.path().join(checkpoint).display(),
             )
             .foreach_batch(move |batches, id| {
                 sink.lock().expect("lock").push((id, batches.to_vec()));
@@ -138,9 +140,33 @@ impl Case {
         (batches, error, handle.recent_progress())
     }
 
-    /// Compares `query`'s schema, batches and error with the golden file; returns the
-    /// run's progress reports.
+    /// Compares `query`'s schema, batches and error with the golden file, with 1, 4 and 2
+    /// instances of each keyed stateful operator (`spark.sql.shuffle.partitions`, 2 in the
+    /// goldens' Spark); returns the progress reports of the last run, whose checkpoint is
+    /// `checkpoint-rows`.
     fn check_rows(&self, query: &DataFrame) -> Vec<spate::StreamingQueryProgress> {
+        let mut progress = Vec::new();
+        for (partitions, checkpoint) in [
+            (1, "checkpoint-p1"),
+            (4, "checkpoint-p4"),
+            (2, "checkpoint-rows"),
+        ] {
+            self.spark
+                .conf()
+                .set("spark.sql.shuffle.partitions", partitions);
+            progress = self.check_rows_in(query, partitions, checkpoint);
+        }
+        progress
+    }
+
+    /// [`Case::check_rows`] for one number of instances.
+    fn check_rows_in(
+        &self,
+        query: &DataFrame,
+        partitions: usize,
+        checkpoint: &str,
+    ) -> Vec<spate::StreamingQueryProgress> {
+        let name = format!("{} (P = {partitions})", self.name);
         let golden = read_json(&golden_path(&self.name, ".json"));
         let schema: Vec<Value> = query
             .schema()
@@ -150,13 +176,8 @@ impl Case {
                 serde_json::json!({"name": f.name(), "type": spate::runtime::types::spark_type_name(f.data_type()), "nullable": f.is_nullable()})
             })
             .collect();
-        assert_eq!(
-            Value::Array(schema),
-            golden["schema"],
-            "{}: schema",
-            self.name
-        );
-        let (batches, error, progress) = self.run(query);
+        assert_eq!(Value::Array(schema), golden["schema"], "{name}: schema");
+        let (batches, error, progress) = self.run(query, checkpoint);
         let expected: Vec<(u64, Vec<Value>)> = golden["batches"]
             .as_array()
             .expect("batches")
@@ -172,29 +193,18 @@ impl Case {
             .iter()
             .map(|(id, b)| (*id, rows_as_json(b)))
             .collect();
-        assert_eq!(
-            actual.len(),
-            expected.len(),
-            "{}: number of batches",
-            self.name
-        );
+        assert_eq!(actual.len(), expected.len(), "{name}: number of batches");
         for ((id, rows), (expected_id, expected_rows)) in actual.iter().zip(&expected) {
-            assert_eq!(id, expected_id, "{}: batch ids", self.name);
+            assert_eq!(id, expected_id, "{name}: batch ids");
             let missing: Vec<&Value> = expected_rows.iter().filter(|r| !rows.contains(r)).collect();
             let unexpected: Vec<&Value> =
                 rows.iter().filter(|r| !expected_rows.contains(r)).collect();
             assert!(
                 missing.is_empty() && unexpected.is_empty() && rows.len() == expected_rows.len(),
-                "{}: batch {id}: spate lacks {missing:?}\nspate has extra {unexpected:?}",
-                self.name
+                "{name}: batch {id}: spate lacks {missing:?}\nspate has extra {unexpected:?}"
             );
         }
-        assert_eq!(
-            error.as_deref(),
-            golden["error"].as_str(),
-            "{}: error",
-            self.name
-        );
+        assert_eq!(error.as_deref(), golden["error"].as_str(), "{name}: error");
         progress
     }
 

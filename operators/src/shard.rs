@@ -3,7 +3,9 @@
 //! batch is split by the hash of its rows' keys and the parts are processed side by side
 //! on the thread pool; watermarks and epoch ends go to every instance; their reports and
 //! checkpoints are merged into one. A restore routes every checkpointed row to the
-//! instance that owns its key, so a checkpoint restores under any P.
+//! instance that owns its key, so that a checkpoint restores under any P, or, for an
+//! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
+//! that left by number), gives each instance back its own part, under the same P.
 
 use crate::expr::{EvalContext, Expr};
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
@@ -14,48 +16,86 @@ use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 
-/// Which values choose a row's instance: expressions over input rows, and the positions of
-/// the same keys in state checkpoint batches.
+/// Which values choose a row's instance.
 #[derive(Debug, Clone)]
 pub struct ShardKeys {
-    /// The keys of an input row.
-    pub input: Vec<Expr>,
-    /// The columns of a checkpoint batch that hold the same keys, in the same order.
-    pub state: Vec<usize>,
+    /// Per input port, the keys of a row arriving there. Every port has as many keys; they
+    /// are cast to the first port's key types before hashing, so equal keys of different
+    /// inputs (a join's two sides) meet in one instance.
+    pub inputs: Vec<Vec<Expr>>,
+    /// How a checkpoint's rows find their instance again.
+    pub restore: Restore,
+}
+
+/// How a sharded operator's checkpoint is restored.
+#[derive(Debug, Clone)]
+pub enum Restore {
+    /// Every row to the instance of its key: the columns of a checkpoint batch that hold
+    /// the keys, in the order of the input keys. Restores under any number of instances.
+    ByKey(Vec<usize>),
+    /// Each instance's checkpoint is this many batches, given back to the same instance:
+    /// restores only under the number of instances that wrote it.
+    ByInstance(usize),
 }
 
 /// P instances of one stateful operator, partitioned by key.
 pub struct Sharded {
     shards: Vec<Box<dyn Operator>>,
     keys: ShardKeys,
-    /// The input keys' types (checkpointed keys are cast to them before hashing).
+    /// The first port's key types (other ports' keys and checkpointed keys are cast to
+    /// them before hashing).
     key_types: Vec<DataType>,
     /// Encodes keys of those types as comparable bytes, which are hashed.
     converter: RowConverter,
-    hasher: ahash::RandomState,
     context: EvalContext,
 }
 
-/// Seeds of the key hash. Nothing relies on a key keeping its instance across runs (a
-/// restore routes every row anew), only within one.
-const SEEDS: [u64; 4] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003, 0x5eed_0004];
+/// The hash of a key's encoded bytes that picks its instance. It is spelled out here
+/// rather than taken from a hashing crate, whose output may depend on the build's CPU
+/// features or version: a key must keep its instance across runs and builds, since a
+/// [`Restore::ByInstance`] checkpoint gives each instance its own rows back.
+fn key_hash(bytes: &[u8]) -> u64 {
+    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mix = |hash: u64, word: u64| (hash ^ word).wrapping_mul(MULTIPLIER).rotate_left(29);
+    let mut words = bytes.chunks_exact(8);
+    let mut hash = (bytes.len() as u64).wrapping_mul(MULTIPLIER);
+    for word in &mut words {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        hash = mix(hash, u64::from_le_bytes(array));
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    hash = mix(hash, u64::from_le_bytes(tail));
+    // Final avalanche (the murmur3 64-bit finaliser), so that `% P` sees every bit.
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^ (hash >> 33)
+}
 
 impl Sharded {
-    /// `shards` instances (at least one) of an operator over `input`, partitioned by
-    /// `keys`.
+    /// `shards` instances (at least one) of an operator whose first input is `input`,
+    /// partitioned by `keys`.
     pub fn new(
         shards: Vec<Box<dyn Operator>>,
         keys: ShardKeys,
         input: &Schema,
         context: EvalContext,
     ) -> Result<Self> {
-        if shards.is_empty() || keys.input.is_empty() || keys.input.len() != keys.state.len() {
+        let width = keys.inputs.first().map_or(0, Vec::len);
+        let consistent = keys.inputs.iter().all(|port| port.len() == width)
+            && match &keys.restore {
+                Restore::ByKey(columns) => columns.len() == width,
+                Restore::ByInstance(batches) => *batches > 0,
+            };
+        if shards.is_empty() || width == 0 || !consistent {
             return Err(Error::IllegalArgument(
-                "a sharded operator needs instances and as many state keys as input keys".into(),
+                "a sharded operator needs instances, and as many keys on every input and in its checkpoint".into(),
             ));
         }
-        let key_types = keys
-            .input
+        let key_types = keys.inputs[0]
             .iter()
             .map(|key| {
                 key.output_field_with(input, &context)
@@ -69,7 +109,6 @@ impl Sharded {
             keys,
             key_types,
             converter,
-            hasher: ahash::RandomState::with_seeds(SEEDS[0], SEEDS[1], SEEDS[2], SEEDS[3]),
             context,
         })
     }
@@ -84,7 +123,7 @@ impl Sharded {
         let encoded = self.converter.convert_columns(&columns)?;
         let count = self.shards.len() as u64;
         Ok((0..rows)
-            .map(|row| (self.hasher.hash_one(encoded.row(row).as_ref()) % count) as usize)
+            .map(|row| (key_hash(encoded.row(row).as_ref()) % count) as usize)
             .collect())
     }
 
@@ -97,6 +136,32 @@ impl Sharded {
         rows.into_iter()
             .map(|rows| Ok(take_record_batch(batch, &UInt32Array::from(rows))?))
             .collect()
+    }
+
+    /// The rows of `batches`, split per instance by their keys in `columns`.
+    fn route_by_key(
+        &self,
+        columns: &[usize],
+        batches: &[RecordBatch],
+    ) -> Result<Vec<Vec<RecordBatch>>> {
+        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
+        for batch in batches {
+            let keys: Vec<ArrayRef> = columns
+                .iter()
+                .map(|&column| {
+                    batch.columns().get(column).cloned().ok_or_else(|| {
+                        Error::IllegalArgument(format!(
+                            "a checkpoint batch has no key column {column}"
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let shards = self.shard_of_rows(&keys, batch.num_rows())?;
+            for (shard, part) in self.split(batch, &shards)?.into_iter().enumerate() {
+                parts[shard].push(part);
+            }
+        }
+        Ok(parts)
     }
 
     /// Runs `step` on every instance with its input (one per instance), side by side;
@@ -173,7 +238,9 @@ impl Operator for Sharded {
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
         let keys = self
             .keys
-            .input
+            .inputs
+            .get(port)
+            .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?
             .iter()
             .map(|key| {
                 key.evaluate(&batch, &self.context)
@@ -223,31 +290,31 @@ impl Operator for Sharded {
         })
     }
 
-    /// Routes every checkpointed row to the instance that owns its key.
+    /// Routes every checkpointed row to the instance that owns its key, or gives each
+    /// instance its own batches back (see [`Restore`]).
     fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
         let (full, batches) = match state {
             StateCheckpoint::Full(batches) => (true, batches),
             StateCheckpoint::Delta(batches) => (false, batches),
         };
-        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
-        for batch in &batches {
-            let keys: Vec<ArrayRef> = self
-                .keys
-                .state
-                .iter()
-                .map(|&column| {
-                    batch.columns().get(column).cloned().ok_or_else(|| {
-                        Error::IllegalArgument(format!(
-                            "a checkpoint batch has no key column {column}"
-                        ))
-                    })
-                })
-                .collect::<Result<_>>()?;
-            let shards = self.shard_of_rows(&keys, batch.num_rows())?;
-            for (shard, part) in self.split(batch, &shards)?.into_iter().enumerate() {
-                parts[shard].push(part);
+        let parts = match &self.keys.restore {
+            Restore::ByKey(columns) => self.route_by_key(columns, &batches)?,
+            Restore::ByInstance(per_instance) => {
+                let per_instance = *per_instance;
+                if batches.len() != per_instance * self.shards.len() {
+                    return Err(Error::IllegalArgument(format!(
+                        "the state of {} was checkpointed by {} instances, and this run has {}: a checkpoint fixes spark.sql.shuffle.partitions",
+                        self.name(),
+                        batches.len() / per_instance,
+                        self.shards.len()
+                    )));
+                }
+                batches
+                    .chunks(per_instance)
+                    .map(<[RecordBatch]>::to_vec)
+                    .collect()
             }
-        }
+        };
         for (shard, parts) in self.shards.iter_mut().zip(parts) {
             shard.restore(if full {
                 StateCheckpoint::Full(parts)
@@ -405,15 +472,15 @@ mod tests {
 
     fn aggregate_keys() -> ShardKeys {
         ShardKeys {
-            input: vec![col("word")],
-            state: vec![1],
+            inputs: vec![vec![col("word")]],
+            restore: Restore::ByKey(vec![1]),
         }
     }
 
     fn dedup_keys() -> ShardKeys {
         ShardKeys {
-            input: vec![col("word")],
-            state: vec![0],
+            inputs: vec![vec![col("word")]],
+            restore: Restore::ByKey(vec![0]),
         }
     }
 

@@ -318,6 +318,12 @@ impl StreamingJoin {
         self.output.clone()
     }
 
+    /// The equality keys of the left and the right input (column indexes, pairwise equal
+    /// in a match); empty when the condition has none.
+    pub fn equality_keys(&self) -> [&[usize]; 2] {
+        [&self.inputs[0].keys, &self.inputs[1].keys]
+    }
+
     /// Rows buffered in the state, both sides.
     pub fn state_rows(&self) -> usize {
         self.inputs[0].state.len() + self.inputs[1].state.len()

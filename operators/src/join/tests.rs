@@ -286,47 +286,57 @@ fn right_outer_pads_the_unmatched_click() {
     assert_eq!(batches[3].0, strings(&["-|x@2"]));
 }
 
-#[test]
-fn a_join_restored_from_a_snapshot_and_deltas_continues_exactly() {
-    // §8.4's four batches in a full outer join, checkpointed after each (a snapshot, then
-    // deltas: added rows, rows evicted, rows that matched); restored at every point.
+/// §8.4's batches for a full outer join across restarts: rows added, evicted and matched
+/// in every epoch.
+fn restart_batches() -> [Delivery; 5] {
     let w = |m: i64| NOON_MS + m * MINUTE_MS;
-    let batches: [Delivery; 5] = [
+    [
         (0, 0, vec![("a", 0), ("b", 1)], vec![("x", 2)]),
         (0, w(-9), vec![], vec![("a", 3)]),
         (w(-9), w(-9), vec![("c", 18)], vec![("c", 20)]),
         (w(-9), w(8), vec![], vec![]),
         (w(8), w(15), vec![("d", 30)], vec![]),
-    ];
-    let run = |op: &mut StreamingJoin, epoch: usize| {
-        let (late, evict, left, right) = &batches[epoch];
-        let mut out = Output::default();
-        let epoch = epoch as u64;
-        op.on_watermark(
-            &Watermarks {
-                epoch,
-                late: *late,
-                evict: *evict,
-            },
-            &mut out,
-        )
-        .unwrap();
-        if !left.is_empty() {
-            op.on_data(0, rows(left), &mut out).unwrap();
-        }
-        if !right.is_empty() {
-            op.on_data(1, rows(right), &mut out).unwrap();
-        }
-        op.on_epoch_end(epoch, &mut out).unwrap();
-        text(&mut out)
-    };
+    ]
+}
+
+/// Runs epoch `epoch` of `batches` through `op`; returns its output.
+fn run_epoch(op: &mut dyn Operator, batches: &[Delivery], epoch: usize) -> Vec<String> {
+    let (late, evict, left, right) = &batches[epoch];
+    let mut out = Output::default();
+    let epoch = epoch as u64;
+    op.on_watermark(
+        &Watermarks {
+            epoch,
+            late: *late,
+            evict: *evict,
+        },
+        &mut out,
+    )
+    .unwrap();
+    if !left.is_empty() {
+        op.on_data(0, rows(left), &mut out).unwrap();
+    }
+    if !right.is_empty() {
+        op.on_data(1, rows(right), &mut out).unwrap();
+    }
+    op.on_epoch_end(epoch, &mut out).unwrap();
+    text(&mut out)
+}
+
+#[test]
+fn a_join_restored_from_a_snapshot_and_deltas_continues_exactly() {
+    // Checkpointed after each epoch (a snapshot, then deltas: added rows, rows evicted,
+    // rows that matched); restored at every point.
+    let batches = restart_batches();
     let mut straight = join(JoinType::FullOuter);
-    let expected: Vec<Vec<String>> = (0..batches.len()).map(|e| run(&mut straight, e)).collect();
+    let expected: Vec<Vec<String>> = (0..batches.len())
+        .map(|e| run_epoch(&mut straight, &batches, e))
+        .collect();
     for stop in 0..batches.len() - 1 {
         let mut before = join(JoinType::FullOuter);
         let mut chain = Vec::new();
         for epoch in 0..=stop {
-            run(&mut before, epoch);
+            run_epoch(&mut before, &batches, epoch);
             chain.push(before.checkpoint(epoch == 0).unwrap());
         }
         let mut after = join(JoinType::FullOuter);
@@ -336,10 +346,64 @@ fn a_join_restored_from_a_snapshot_and_deltas_continues_exactly() {
         assert_eq!(after.state_rows(), before.state_rows(), "stop {stop}");
         for (epoch, expected) in expected.iter().enumerate().skip(stop + 1) {
             assert_eq!(
-                &run(&mut after, epoch),
+                &run_epoch(&mut after, &batches, epoch),
                 expected,
                 "stop {stop}, epoch {epoch}"
             );
         }
+    }
+}
+
+/// `p` instances of the full outer join, partitioned by the ad on both sides.
+fn sharded_join(p: usize) -> Box<dyn Operator> {
+    use crate::shard::{Restore, ShardKeys, Sharded};
+    let instances = (0..p)
+        .map(|_| Box::new(join(JoinType::FullOuter)) as Box<dyn Operator>)
+        .collect();
+    let keys = ShardKeys {
+        inputs: vec![vec![col("ad")], vec![col("ad")]],
+        restore: Restore::ByInstance(2),
+    };
+    Box::new(Sharded::new(instances, keys, &schema(), EvalContext::default()).unwrap())
+}
+
+#[test]
+fn join_instances_emit_and_restore_what_one_join_does() {
+    let batches = restart_batches();
+    let mut straight = join(JoinType::FullOuter);
+    let expected: Vec<Vec<String>> = (0..batches.len())
+        .map(|e| run_epoch(&mut straight, &batches, e))
+        .collect();
+    for p in [2, 3] {
+        let mut before = sharded_join(p);
+        let mut chain = Vec::new();
+        for (epoch, expected) in expected.iter().enumerate().take(3) {
+            assert_eq!(
+                &run_epoch(before.as_mut(), &batches, epoch),
+                expected,
+                "P = {p}"
+            );
+            chain.push(before.checkpoint(epoch == 0).unwrap());
+        }
+        let mut after = sharded_join(p);
+        for checkpoint in &chain {
+            after.restore(checkpoint.clone()).unwrap();
+        }
+        for (epoch, expected) in expected.iter().enumerate().skip(3) {
+            assert_eq!(
+                &run_epoch(after.as_mut(), &batches, epoch),
+                expected,
+                "P = {p}, epoch {epoch}"
+            );
+        }
+        // Rows that left are named by number within their instance: another P cannot
+        // take the checkpoint over.
+        let error = sharded_join(p + 1).restore(chain[0].clone()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("checkpointed by {p} instances")),
+            "{error}"
+        );
     }
 }

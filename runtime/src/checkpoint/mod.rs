@@ -12,7 +12,18 @@ pub use state::StateStore;
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The settings the checkpoint at `root` pinned: those of its latest offset log entry,
+/// none for a new checkpoint. A restarted query runs with them (SEMANTICS.md §1.3).
+pub fn pinned_conf(root: &Path) -> Result<BTreeMap<String, String>> {
+    let offsets: BatchLog<OffsetSeq> = BatchLog::new(root.join("offsets"));
+    Ok(offsets
+        .latest()?
+        .map(|(_, entry)| entry.metadata.conf)
+        .unwrap_or_default())
+}
 
 /// The `metadata` file: the query id that survives restarts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
