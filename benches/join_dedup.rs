@@ -62,8 +62,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "id = id2 AND l.event_time >= r.event_time - interval 5 minutes AND l.event_time <= r.event_time + interval 5 minutes",
             "inner",
         )?;
-        let checkpoint = work.path().join(format!("cp-join-{limit:?}"));
-        let (join_rate, join_cost, join_peak) = run(&joined, &checkpoint, ROWS)?;
+        let mut join = Vec::new();
+        for partitions in [1, 2] {
+            spark.conf().set("spark.sql.shuffle.partitions", partitions);
+            let checkpoint = work.path().join(format!("cp-join-{limit:?}-{partitions}"));
+            join.push((partitions, run(&joined, &checkpoint, ROWS)?));
+        }
 
         // Dedup: every tenth row repeats the key of the row before it.
         let keyed = events(&full)?.with_column(
@@ -78,14 +82,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dedup.push((partitions, run(&deduplicated, &checkpoint, ROWS)?));
         }
 
-        println!(
-            "  join 2 x {} rows, {label}:  {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {join_peak} rows",
-            ROWS / 2,
-            join_rate / half_decode,
-            join_cost.cores,
-            join_cost.wall.as_secs_f64(),
-            mb(join_cost.peak_rss_mb)
-        );
+        for (partitions, (join_rate, join_cost, join_peak)) in join {
+            println!(
+                "  join 2 x {} rows, {label}, P = {partitions}: {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {join_peak} rows",
+                ROWS / 2,
+                join_rate / half_decode,
+                join_cost.cores,
+                join_cost.wall.as_secs_f64(),
+                mb(join_cost.peak_rss_mb)
+            );
+        }
         for (partitions, (dedup_rate, dedup_cost, dedup_peak)) in dedup {
             println!(
                 "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {dedup_peak} keys",

@@ -132,10 +132,23 @@ pub struct Cost {
     pub peak_rss_mb: Option<f64>,
 }
 
+/// Returns the heap's free memory to the system (glibc's `malloc_trim`), so that what
+/// earlier work freed does not count in the next work's resident memory.
+fn release_free_memory() {
+    extern "C" {
+        fn malloc_trim(pad: usize) -> i32;
+    }
+    // SAFETY: glibc's `malloc_trim` takes a byte count and only releases free heap pages.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
 /// Runs `work`; returns its result and what it cost. The peak resident memory is the
-/// work's own: Linux resets the process's peak (`VmHWM`) when `5` is written to
-/// `/proc/self/clear_refs`.
+/// work's own: memory freed before is returned to the system first, and Linux resets the
+/// process's peak (`VmHWM`) when `5` is written to `/proc/self/clear_refs`.
 pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Cost) {
+    release_free_memory();
     let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let (cpu, start) = (cpu_seconds(), Instant::now());
     let result = work();
