@@ -19,6 +19,7 @@ use spate_operators::shard::{Restore, ShardKeys, Sharded};
 use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
+use spate_runtime::checkpoint::Durability;
 use spate_runtime::source::{BatchMap, MappedSource};
 use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology, Trigger};
 use std::collections::HashMap;
@@ -500,6 +501,8 @@ pub(crate) struct QuerySettings<'a> {
     pub trigger: Trigger,
     /// Instances of each keyed stateful operator.
     pub partitions: usize,
+    /// How the checkpoint's and the file sink's files reach the disk.
+    pub durability: Durability,
 }
 
 /// Builds the topology of `df` writing into `sink`.
@@ -515,6 +518,7 @@ pub(crate) fn plan_query(
         late_rows,
         trigger,
         partitions,
+        durability,
     } = settings;
     let session = &df.session;
     let mut planner = Planner {
@@ -561,7 +565,7 @@ pub(crate) fn plan_query(
                 .ok_or_else(|| Error::IllegalArgument("'path' is not specified".into()))?;
             let format =
                 OutputFormat::from_str(&format).map_err(|e| Error::component("writeStream", e))?;
-            Box::new(FileSink::new(format, &path, options, time_zone)?)
+            Box::new(FileSink::new(format, &path, options, time_zone)?.with_durability(durability))
         }
         SinkSpec::ForeachBatch(function) => Box::new(ForeachBatchSink::new(function)),
         SinkSpec::Foreach(function) => Box::new(ForeachSink::new(function)),

@@ -6,6 +6,7 @@ use crate::streams::{StreamingQueryManager, Terminations};
 use crate::table::Table;
 use spate_connectors::memory::MemoryTable;
 use spate_operators::expr::EvalContext;
+use spate_runtime::checkpoint::Durability;
 use spate_runtime::listener::ListenerBus;
 use spate_runtime::text::zone::{resolve_zone_id, system_zone_id, Zone};
 use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
@@ -180,6 +181,21 @@ impl Session {
             .with_writer(std::io::stderr)
             .try_init();
         Ok(())
+    }
+
+    /// How a query's checkpoint and output log files reach the disk: `spate.checkpoint.fsync`,
+    /// `true` by default (each file fsynced: it survives a power loss); `false` renames
+    /// files into place without fsync, as Spark's checkpoint manager does on a local disk
+    /// (they survive a crash of the process, not of the machine), for a tenth of the cost.
+    pub(crate) fn durability(&self) -> Result<Durability> {
+        let fsync = self.conf_or("spate.checkpoint.fsync", "true");
+        match fsync.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(Durability::Synced),
+            "false" => Ok(Durability::Renamed),
+            _ => Err(Error::IllegalArgument(format!(
+                "spate.checkpoint.fsync should be boolean, but was {fsync}"
+            ))),
+        }
     }
 
     /// Expression settings of this session (`spark.sql.ansi.enabled`, session time zone).

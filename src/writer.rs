@@ -230,6 +230,7 @@ impl DataStreamWriter {
                 })?,
             None => session.shuffle_partitions()?,
         };
+        let durability = session.durability()?;
         let settings = QuerySettings {
             mode,
             options: &self.options,
@@ -237,6 +238,7 @@ impl DataStreamWriter {
             late_rows: self.late_rows.take(),
             trigger: self.trigger,
             partitions,
+            durability,
         };
         let topology = plan_query(&self.df, sink, settings)?;
         let mut config = QueryConfig::new(checkpoint);
@@ -270,6 +272,7 @@ impl DataStreamWriter {
                 )));
             }
         }
+        config.durability = durability;
         config.watermark_policy = session
             .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
             .parse()?;

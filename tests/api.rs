@@ -123,6 +123,67 @@ fn start_rejects_what_spark_rejects() {
         .starts_with("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: kafkaa."));
 }
 
+/// `spate.checkpoint.fsync=false`: checkpoint, source log and file sink files are renamed
+/// into place without fsync; a query and its restart work as with the default, and a
+/// value that is not a boolean is refused at start.
+#[test]
+fn checkpoints_without_fsync_still_restart_exactly_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    lab_input(&input);
+    let spark = session();
+    let start = |spark: &Session| {
+        lab_stream(spark, &input)
+            .write_stream()
+            .format("json")
+            .option("path", dir.path().join("out").display())
+            .option("checkpointLocation", dir.path().join("cp").display())
+            .trigger(Trigger::AvailableNow)
+            .start()
+    };
+    spark.conf().set("spate.checkpoint.fsync", "maybe");
+    let error = start(&spark).err().expect("not a boolean");
+    assert_eq!(
+        error.to_string(),
+        "spate.checkpoint.fsync should be boolean, but was maybe"
+    );
+    spark.conf().set("spate.checkpoint.fsync", "FALSE");
+    start(&spark)
+        .expect("start")
+        .await_termination()
+        .expect("run");
+    std::fs::write(
+        input.join("events_2.json"),
+        "{\"id\": 2, \"name\": \"e2\", \"value\": 102.0, \"timestamp\": \"2024-01-15 10:00:00\"}\n",
+    )
+    .expect("write");
+    start(&spark)
+        .expect("restart")
+        .await_termination()
+        .expect("rerun");
+    let mut ids: Vec<i64> = spark
+        .read()
+        .format("json")
+        .schema("id BIGINT")
+        .load(dir.path().join("out"))
+        .expect("read output")
+        .collect()
+        .expect("rows")
+        .iter()
+        .flat_map(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .expect("ids")
+                .values()
+                .to_vec()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [0, 1, 2], "each row once");
+    assert!(dir.path().join("cp/commits/1").exists());
+}
+
 #[test]
 fn two_active_queries_cannot_share_a_name() {
     let spark = session();

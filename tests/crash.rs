@@ -81,7 +81,9 @@ fn worker_input(settings: &[(&str, &str)]) -> Option<(PathBuf, spate::DataFrame)
 #[test]
 #[ignore = "run by crash::sigkill_at_random_moments_loses_and_duplicates_nothing"]
 fn worker() {
-    let Some((dir, events)) = worker_input(&[]) else {
+    // Two instances of each keyed stateful operator: the join's and the deduplication's
+    // rows are split by key, and each instance's state must survive the kills.
+    let Some((dir, events)) = worker_input(&[("spark.sql.shuffle.partitions", "2")]) else {
         return;
     };
     let events = events
@@ -128,13 +130,17 @@ fn worker() {
 
 /// The continuous worker: the events as they are and deduplicated on (id, name) without a
 /// watermark (the first row of each key, however the epochs fall), each into a Parquet
-/// sink under the continuous trigger, until everything available is committed.
+/// sink under the continuous trigger, until everything available is committed; its
+/// checkpoint files are not fsynced.
 #[test]
 #[ignore = "run by crash::continuous_epochs_survive_sigkill"]
 fn continuous_worker() {
-    let Some((dir, events)) =
-        worker_input(&[("spate.streaming.continuous.linger", "10 milliseconds")])
-    else {
+    // Checkpoint files renamed into place without fsync, as Spark's: a killed process
+    // loses nothing the kernel already has.
+    let Some((dir, events)) = worker_input(&[
+        ("spate.streaming.continuous.linger", "10 milliseconds"),
+        ("spate.checkpoint.fsync", "false"),
+    ]) else {
         return;
     };
     let unique = events.drop_duplicates(["id", "name"]).expect("dedup");

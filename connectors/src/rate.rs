@@ -15,11 +15,10 @@ use crate::options::Options;
 use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::checkpoint::write_atomically;
-use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
+use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{parse_interval, Error, Result};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Which of the two rate sources.
@@ -223,11 +222,11 @@ impl Source for RateSource {
     }
 
     /// The first start time is kept in `0` so that a restart continues the sequence.
-    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()> {
+    fn open(&mut self, bookkeeping: Bookkeeping) -> Result<()> {
         if matches!(self.mode, Mode::PerBatch { .. }) {
             return Ok(());
         }
-        let path = bookkeeping_dir.join("0");
+        let path = bookkeeping.dir.join("0");
         self.creation_ms = Some(match std::fs::read_to_string(&path) {
             Ok(text) => text
                 .lines()
@@ -239,7 +238,12 @@ impl Source for RateSource {
                 })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let now = now_ms();
-                write_atomically(&path, format!("v1\n{now}").as_bytes(), false)?;
+                write_atomically(
+                    &path,
+                    format!("v1\n{now}").as_bytes(),
+                    false,
+                    bookkeeping.durability,
+                )?;
                 now
             }
             Err(e) => return Err(Error::io("reading", &path, e)),
@@ -406,7 +410,9 @@ mod tests {
             4,
         )
         .unwrap();
-        source.open(dir.path().to_path_buf()).unwrap();
+        source
+            .open(Bookkeeping::new(dir.path().to_path_buf()))
+            .unwrap();
         let creation = source.creation_ms.unwrap();
         let (values, times) = read(&mut source, None, 1);
         // Partition 0 (0, 2, 4) then partition 1 (1, 3); 200 ms apart.
@@ -426,7 +432,9 @@ mod tests {
             .starts_with("RateStreamV2[rowsPerSecond=5, rampUpTimeSeconds=0, numPartitions=2"));
         // A restart keeps the first start time.
         let mut again = RateSource::new(false, &options(&[("rowsPerSecond", "5")]), 1).unwrap();
-        again.open(dir.path().to_path_buf()).unwrap();
+        again
+            .open(Bookkeeping::new(dir.path().to_path_buf()))
+            .unwrap();
         assert_eq!(again.creation_ms, Some(creation));
     }
 
@@ -439,7 +447,9 @@ mod tests {
             1,
         )
         .unwrap();
-        source.open(dir.path().to_path_buf()).unwrap();
+        source
+            .open(Bookkeeping::new(dir.path().to_path_buf()))
+            .unwrap();
         source.prepare_for_continuous().unwrap();
         let creation = source.creation_ms.unwrap();
         let latest = source

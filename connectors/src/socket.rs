@@ -11,13 +11,12 @@
 use crate::options::Options;
 use arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use spate_runtime::source::{BatchReader, Offset, ReadLimit, Source};
+use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::{Shutdown, TcpStream};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Lines received and not yet committed.
@@ -142,7 +141,7 @@ impl Source for SocketSource {
     }
 
     /// Connects, and receives lines on a thread of its own from now on.
-    fn open(&mut self, _bookkeeping_dir: PathBuf) -> Result<()> {
+    fn open(&mut self, _bookkeeping: Bookkeeping) -> Result<()> {
         tracing::warn!("The socket source should not be used for production applications! It does not support recovery.");
         let connection = TcpStream::connect((self.host.as_str(), self.port)).map_err(|e| {
             Error::Execution(format!("connecting to {}:{}: {e}", self.host, self.port).into())
@@ -279,7 +278,9 @@ mod tests {
         let port = server.local_addr().unwrap().port();
         let mut source = SocketSource::new(&options(port, true)).unwrap();
         assert_eq!(source.schema().fields().len(), 2);
-        source.open(PathBuf::new()).unwrap();
+        source
+            .open(Bookkeeping::new(std::path::PathBuf::new()))
+            .unwrap();
         let (mut client, _) = server.accept().unwrap();
         assert_eq!(
             source.latest_offset(None, ReadLimit::Configured).unwrap(),
@@ -311,7 +312,9 @@ mod tests {
         let server = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = server.local_addr().unwrap().port();
         let mut source = SocketSource::new(&options(port, false)).unwrap();
-        source.open(PathBuf::new()).unwrap();
+        source
+            .open(Bookkeeping::new(std::path::PathBuf::new()))
+            .unwrap();
         let _client = server.accept().unwrap();
         // After a restart the coordinator first commits the last committed offset, then
         // replays the logged range (7, 12] that only the old connection had.
@@ -325,7 +328,9 @@ mod tests {
         let server = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = server.local_addr().unwrap().port();
         let mut source = SocketSource::new(&options(port, false)).unwrap();
-        source.open(PathBuf::new()).unwrap();
+        source
+            .open(Bookkeeping::new(std::path::PathBuf::new()))
+            .unwrap();
         let (mut client, _) = server.accept().unwrap();
         let committed = serde_json::json!(7);
         client.write_all(b"after restart\n").unwrap();
@@ -349,6 +354,8 @@ mod tests {
             .unwrap()
             .port();
         let mut source = SocketSource::new(&options(port, false)).unwrap();
-        assert!(source.open(PathBuf::new()).is_err());
+        assert!(source
+            .open(Bookkeeping::new(std::path::PathBuf::new()))
+            .is_err());
     }
 }

@@ -25,6 +25,6 @@ pub use message::{Barrier, EventTimeMs, Message, Watermarks};
 pub use operator::{EpochReport, Operator, Output, StateCheckpoint};
 pub use query::{StreamingQuery, StreamingQueryException};
 pub use sink::{Sink, SinkCommit};
-pub use source::{BatchReader, Offset, ReadLimit, Source};
+pub use source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 pub use system::ActorSystem;
 pub use topology::{NodeRef, Topology};

@@ -1,5 +1,6 @@
 //! The Source trait: offset discovery on the coordinator, reading in a source actor.
 
+use crate::checkpoint::Durability;
 use crate::error::Result;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -15,6 +16,26 @@ pub enum ReadLimit {
     Configured,
     /// Everything available (`Trigger.Once`).
     All,
+}
+
+/// Where a source keeps what it must remember across restarts (`<checkpoint>/sources/<i>`),
+/// and how its files reach the disk.
+#[derive(Debug, Clone)]
+pub struct Bookkeeping {
+    /// The directory.
+    pub dir: PathBuf,
+    /// How the files written there reach the disk.
+    pub durability: Durability,
+}
+
+impl Bookkeeping {
+    /// Bookkeeping in `dir`, its files fsynced.
+    pub fn new(dir: PathBuf) -> Self {
+        Bookkeeping {
+            dir,
+            durability: Durability::Synced,
+        }
+    }
 }
 
 /// Reads the rows of one batch's offset range, batch by batch, in a source actor.
@@ -39,9 +60,8 @@ pub trait Source: Send + 'static {
     /// Schema of every batch the source produces.
     fn schema(&self) -> SchemaRef;
 
-    /// Opens the source's bookkeeping directory `<checkpoint>/sources/<i>` (restores what it
-    /// already logged there).
-    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()>;
+    /// Opens the source's bookkeeping (restores what it already logged there).
+    fn open(&mut self, bookkeeping: Bookkeeping) -> Result<()>;
 
     /// From now on, offer only what is available at this moment (`Trigger.AvailableNow`).
     fn prepare_for_available_now(&mut self) -> Result<()>;
@@ -67,7 +87,10 @@ pub trait Source: Send + 'static {
 /// Reads everything `source` offers now, in one go (a batch read of a streaming source):
 /// its bookkeeping goes to `bookkeeping_dir`.
 pub fn read_to_end(source: &mut dyn Source, bookkeeping_dir: PathBuf) -> Result<Vec<RecordBatch>> {
-    source.open(bookkeeping_dir)?;
+    source.open(Bookkeeping {
+        dir: bookkeeping_dir,
+        durability: Durability::Renamed,
+    })?;
     source.prepare_for_available_now()?;
     let Some(end) = source.latest_offset(None, ReadLimit::All)? else {
         return Ok(Vec::new());
@@ -124,8 +147,8 @@ impl Source for MappedSource {
         self.schema.clone()
     }
 
-    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()> {
-        self.inner.open(bookkeeping_dir)
+    fn open(&mut self, bookkeeping: Bookkeeping) -> Result<()> {
+        self.inner.open(bookkeeping)
     }
 
     fn prepare_for_available_now(&mut self) -> Result<()> {

@@ -4,13 +4,12 @@
 use crate::error::{Error, Result};
 use crate::operator::{Operator, Output};
 use crate::sink::{Sink, SinkCommit};
-use crate::source::{BatchReader, Offset, ReadLimit, Source};
+use crate::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use crate::text::tzfile::database_dir;
 use crate::text::zone::{resolve_zone_id, Zone};
 use arrow::array::Int64Array;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -104,7 +103,7 @@ impl Source for VecSource {
         value_schema()
     }
 
-    fn open(&mut self, _bookkeeping_dir: PathBuf) -> Result<()> {
+    fn open(&mut self, _bookkeeping: Bookkeeping) -> Result<()> {
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use super::compaction::{derive_compact_interval, is_compaction_batch, COMPACT_SU
 use super::uri::url_file_name;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use spate_runtime::checkpoint::write_atomically;
+use spate_runtime::checkpoint::{write_atomically, Durability};
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -127,6 +127,7 @@ impl SeenFiles {
 pub(crate) struct CompactibleLog<T> {
     dir: PathBuf,
     interval: u64,
+    durability: Durability,
     entry: PhantomData<fn() -> T>,
 }
 
@@ -137,6 +138,7 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
         let mut log = CompactibleLog {
             dir,
             interval: default_interval.max(1),
+            durability: Durability::Synced,
             entry: PhantomData,
         };
         let mut compacts: Vec<u64> = log
@@ -148,6 +150,12 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
         compacts.sort_unstable_by(|a, b| b.cmp(a));
         log.interval = derive_compact_interval(log.interval, &compacts);
         Ok(log)
+    }
+
+    /// The log with its files written as `durability` says.
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
     }
 
     /// The log's directory.
@@ -306,7 +314,7 @@ impl<T: Serialize + DeserializeOwned> CompactibleLog<T> {
         for entry in entries {
             push(&mut text, entry)?;
         }
-        write_atomically(&path, text.as_bytes(), false)?;
+        write_atomically(&path, text.as_bytes(), false, self.durability)?;
         self.delete_expired(batch_id);
         Ok(())
     }

@@ -33,7 +33,7 @@ use super::seen_log::{
 use super::uri::{path_to_url, url_to_path};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use spate_runtime::source::{BatchMap, BatchReader, Offset, ReadLimit, Source};
+use spate_runtime::source::{BatchMap, BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::text::number::java_parse_float;
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
@@ -462,10 +462,11 @@ impl Source for FileSource {
         self.schema.clone()
     }
 
-    fn open(&mut self, bookkeeping_dir: PathBuf) -> Result<()> {
-        std::fs::create_dir_all(&bookkeeping_dir)
-            .map_err(|e| Error::io("creating", &bookkeeping_dir, e))?;
-        let log = CompactibleLog::<FileEntry>::open(bookkeeping_dir, DEFAULT_COMPACT_INTERVAL)?;
+    fn open(&mut self, bookkeeping: Bookkeeping) -> Result<()> {
+        let Bookkeeping { dir, durability } = bookkeeping;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let log = CompactibleLog::<FileEntry>::open(dir, DEFAULT_COMPACT_INTERVAL)?
+            .with_durability(durability);
         let mut seen = SeenFiles::new(self.options.max_file_age_ms, self.options.file_name_only);
         for entry in log.all_entries()? {
             seen.add(&entry.path, entry.timestamp);
@@ -1254,7 +1255,7 @@ mod tests {
 
     fn opened(f: &Fixture, pairs: &[(&str, &str)]) -> FileSource {
         let mut source = text_source(&f.input, pairs).unwrap();
-        source.open(f.checkpoint.clone()).unwrap();
+        source.open(Bookkeeping::new(f.checkpoint.clone())).unwrap();
         source
     }
 
@@ -1452,7 +1453,9 @@ mod tests {
             &Zone::UTC,
         )
         .unwrap();
-        by_name.open(f.checkpoint.clone()).unwrap();
+        by_name
+            .open(Bookkeeping::new(f.checkpoint.clone()))
+            .unwrap();
         by_name.latest_offset(None, ReadLimit::Configured).unwrap();
         // Both a.txt were new in the same listing; later listings treat y/a.txt as seen.
         write(&f.input, "z/a.txt", BASE_MS + 3000);
@@ -1465,7 +1468,7 @@ mod tests {
         let mut by_path =
             FileSource::new(FileFormat::Text, &pattern, schema, &opts(&[]), &Zone::UTC).unwrap();
         by_path
-            .open(f.checkpoint.parent().unwrap().join("1"))
+            .open(Bookkeeping::new(f.checkpoint.parent().unwrap().join("1")))
             .unwrap();
         by_path.latest_offset(None, ReadLimit::Configured).unwrap();
         write(&f.input, "w/a.txt", BASE_MS + 4000);
@@ -1801,7 +1804,7 @@ mod tests {
             )
         );
         let mut source = text_source(&missing.join("*.txt"), &[]).unwrap();
-        source.open(f.checkpoint.clone()).unwrap();
+        source.open(Bookkeeping::new(f.checkpoint.clone())).unwrap();
         assert_eq!(
             source.latest_offset(None, ReadLimit::Configured).unwrap(),
             None
@@ -1832,7 +1835,7 @@ mod tests {
             &Zone::UTC,
         )
         .unwrap();
-        source.open(f.checkpoint.clone()).unwrap();
+        source.open(Bookkeeping::new(f.checkpoint.clone())).unwrap();
         assert_eq!(
             next(&mut source, ReadLimit::Configured),
             Some((0, vec!["d1/e.json".into(), "a.json".into()]))
@@ -1912,7 +1915,7 @@ mod tests {
             source.schema().field(0).is_nullable(),
             "streaming file sources force nullable"
         );
-        source.open(f.checkpoint.clone()).unwrap();
+        source.open(Bookkeeping::new(f.checkpoint.clone())).unwrap();
         let end = source
             .latest_offset(None, ReadLimit::Configured)
             .unwrap()

@@ -1,6 +1,6 @@
 //! Spark's batch logs: one file per batch id, a version line, then JSON lines.
 
-use super::atomic::write_atomically;
+use super::atomic::{write_atomically, Durability};
 use crate::error::{Error, Result};
 use crate::source::Offset;
 use serde::{Deserialize, Serialize};
@@ -22,16 +22,24 @@ pub trait LogEntry: Sized {
 #[derive(Debug, Clone)]
 pub struct BatchLog<T> {
     dir: PathBuf,
+    durability: Durability,
     entry: PhantomData<fn() -> T>,
 }
 
 impl<T: LogEntry> BatchLog<T> {
-    /// A log in `dir` (created on first write).
+    /// A log in `dir` (created on first write), its files fsynced.
     pub fn new(dir: PathBuf) -> Self {
         BatchLog {
             dir,
+            durability: Durability::Synced,
             entry: PhantomData,
         }
+    }
+
+    /// The log with its files written as `durability` says.
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
     }
 
     /// The file of `batch_id`.
@@ -46,7 +54,12 @@ impl<T: LogEntry> BatchLog<T> {
             text.push('\n');
             text.push_str(&line);
         }
-        write_atomically(&self.path(batch_id), text.as_bytes(), false)
+        write_atomically(
+            &self.path(batch_id),
+            text.as_bytes(),
+            false,
+            self.durability,
+        )
     }
 
     /// Reads entry `batch_id`, if present.

@@ -6,7 +6,7 @@ mod atomic;
 mod log;
 mod state;
 
-pub use atomic::{sync_dir, write_atomically, write_atomically_with};
+pub use atomic::{write_atomically, write_atomically_with, Durability};
 pub use log::{BatchLog, CommitMetadata, OffsetSeq, OffsetSeqMetadata};
 pub use state::StateStore;
 
@@ -43,8 +43,9 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Opens `root`, creating it and its `metadata` (with a fresh query id) when new.
-    pub fn open(root: &Path) -> Result<(Self, StreamMetadata)> {
+    /// Opens `root`, creating it and its `metadata` (with a fresh query id) when new; its
+    /// files are written as `durability` says.
+    pub fn open(root: &Path, durability: Durability) -> Result<(Self, StreamMetadata)> {
         std::fs::create_dir_all(root).map_err(|e| Error::io("creating", root, e))?;
         let metadata_path = root.join("metadata");
         let metadata = if metadata_path.exists() {
@@ -63,13 +64,13 @@ impl Checkpoint {
                 path: metadata_path.clone(),
                 reason: e.to_string(),
             })?;
-            write_atomically(&metadata_path, json.as_bytes(), false)?;
+            write_atomically(&metadata_path, json.as_bytes(), false, durability)?;
             metadata
         };
         let checkpoint = Checkpoint {
             root: root.to_path_buf(),
-            offsets: BatchLog::new(root.join("offsets")),
-            commits: BatchLog::new(root.join("commits")),
+            offsets: BatchLog::new(root.join("offsets")).with_durability(durability),
+            commits: BatchLog::new(root.join("commits")).with_durability(durability),
         };
         Ok((checkpoint, metadata))
     }
@@ -102,8 +103,8 @@ mod tests {
     #[test]
     fn query_id_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, first) = Checkpoint::open(dir.path()).unwrap();
-        let (_, second) = Checkpoint::open(dir.path()).unwrap();
+        let (_, first) = Checkpoint::open(dir.path(), Durability::Synced).unwrap();
+        let (_, second) = Checkpoint::open(dir.path(), Durability::Synced).unwrap();
         assert_eq!(first, second);
         let text = std::fs::read_to_string(dir.path().join("metadata")).unwrap();
         assert_eq!(text, format!("{{\"id\":\"{}\"}}", first.id));
@@ -113,7 +114,7 @@ mod tests {
     fn corrupt_metadata_is_a_typed_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("metadata"), "{\"id\":").unwrap();
-        let err = Checkpoint::open(dir.path()).unwrap_err();
+        let err = Checkpoint::open(dir.path(), Durability::Synced).unwrap_err();
         assert!(
             matches!(err, Error::Checkpoint { ref path, .. } if path.ends_with("metadata")),
             "{err}"

@@ -4,7 +4,7 @@
 //! join's two inputs), each preceded by its length as a little-endian `u64`. The state after epoch `N` is the latest snapshot at or before `N` plus the
 //! deltas after it, so a checkpoint costs what changed (Spark's `.snapshot`/`.delta`).
 
-use super::atomic::write_atomically_with;
+use super::atomic::{write_atomically_with, Durability};
 use crate::error::{Error, Result};
 use crate::operator::StateCheckpoint;
 use arrow::ipc::reader::FileReader;
@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct StateStore {
     dir: PathBuf,
+    durability: Durability,
 }
 
 /// The two kinds of checkpoint files.
@@ -44,7 +45,14 @@ impl StateStore {
                 .join("state")
                 .join(operator.to_string())
                 .join("0"),
+            durability: Durability::Synced,
         }
+    }
+
+    /// The store with its files written as `durability` says.
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
     }
 
     fn file(&self, epoch: u64, kind: Kind) -> PathBuf {
@@ -79,7 +87,7 @@ impl StateStore {
         };
         remove_if_present(&self.file(epoch, other))?;
         let mut written = 0;
-        write_atomically_with(&path, true, |file| {
+        write_atomically_with(&path, true, self.durability, |file| {
             for batch in batches {
                 write_framed(file, batch)?;
             }

@@ -1,12 +1,13 @@
 //! Starting a query: open the checkpoint, recover where it stopped, start the actors.
 
 use super::{Coordinator, SourceSlot, Trigger, WatermarkPolicy, WatermarkTracker};
-use crate::checkpoint::{Checkpoint, StateStore};
+use crate::checkpoint::{Checkpoint, Durability, StateStore};
 use crate::error::{Error, Result};
 use crate::host::{Edge, NodeActor, SourceActor};
 use crate::listener::{ListenerBus, QueryStartedEvent};
 use crate::operator::Operator;
 use crate::query::{QueryShared, StreamingQuery};
+use crate::source::Bookkeeping;
 use crate::system::ActorSystem;
 use crate::topology::{NodeRef, Topology};
 use actix::prelude::*;
@@ -43,6 +44,8 @@ pub struct QueryConfig {
     pub listeners: Option<ListenerBus>,
     /// Continuous trigger: how often the sources are checked for new data.
     pub continuous_linger: Duration,
+    /// How the checkpoint's files, and the sources' bookkeeping, reach the disk.
+    pub durability: Durability,
 }
 
 impl QueryConfig {
@@ -61,6 +64,7 @@ impl QueryConfig {
             pinned_conf: BTreeMap::new(),
             listeners: None,
             continuous_linger: Duration::from_millis(1),
+            durability: Durability::Synced,
         }
     }
 }
@@ -97,7 +101,7 @@ pub fn start_query(
     mut config: QueryConfig,
 ) -> Result<StreamingQuery> {
     topology.validate()?;
-    let (checkpoint, metadata) = Checkpoint::open(&config.checkpoint)?;
+    let (checkpoint, metadata) = Checkpoint::open(&config.checkpoint, config.durability)?;
     let run_id = uuid::Uuid::new_v4().to_string();
 
     // Recovery (SEMANTICS.md §1.4).
@@ -190,7 +194,10 @@ pub fn start_query(
     }
     // Sources open (and may fail) before any actor starts.
     for (index, source) in sources.iter_mut().enumerate() {
-        source.open(checkpoint.source_dir(index))?;
+        source.open(Bookkeeping {
+            dir: checkpoint.source_dir(index),
+            durability: config.durability,
+        })?;
     }
 
     // The coordinator's mailbox exists first so that every actor can report to it.
@@ -219,7 +226,7 @@ pub fn start_query(
         let events = events.clone();
         let (operator, inputs) = (node.operator, node.inputs);
         let state = Some((
-            StateStore::new(checkpoint.root(), index),
+            StateStore::new(checkpoint.root(), index).with_durability(config.durability),
             config.min_batches_to_retain,
         ));
         let addr = NodeActor::start_in_arbiter(placement.operator(index), move |_| {

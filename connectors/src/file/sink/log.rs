@@ -13,7 +13,7 @@
 use crate::file::compaction::{derive_compact_interval, is_compaction_batch};
 use crate::file::uri::{path_to_url, url_to_path};
 use serde::{Deserialize, Serialize};
-use spate_runtime::checkpoint::write_atomically;
+use spate_runtime::checkpoint::{write_atomically, Durability};
 use spate_runtime::{Error, Result};
 use std::fs::{self, Metadata};
 use std::io::ErrorKind;
@@ -98,6 +98,8 @@ pub struct SinkLogConfig {
     pub cleanup_delay_ms: u64,
     /// `spark.sql.streaming.minBatchesToRetain` (100).
     pub min_batches_to_retain: u64,
+    /// How the log's files reach the disk (`spate.checkpoint.fsync`; synced by default).
+    pub durability: Durability,
 }
 
 impl Default for SinkLogConfig {
@@ -108,6 +110,7 @@ impl Default for SinkLogConfig {
             delete_expired: true,
             cleanup_delay_ms: 600_000,
             min_batches_to_retain: 100,
+            durability: Durability::Synced,
         }
     }
 }
@@ -125,6 +128,11 @@ impl SinkLog {
     /// default settings. A missing directory is an empty log; [`SinkLog::add`] creates it.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(dir, SinkLogConfig::default())
+    }
+
+    /// From now on, writes the log's files as `durability` says.
+    pub fn set_durability(&mut self, durability: Durability) {
+        self.config.durability = durability;
     }
 
     /// Opens the log in `dir` with explicit settings.
@@ -228,7 +236,7 @@ impl SinkLog {
                 serde_json::to_string(entry).map_err(|e| Error::component("file sink log", e))?;
             text.push_str(&line);
         }
-        match write_atomically(&target, text.as_bytes(), false) {
+        match write_atomically(&target, text.as_bytes(), false, self.config.durability) {
             Ok(()) => {}
             // Another writer committed this batch id first.
             Err(Error::Checkpoint { .. }) if exists(&target)? => return Ok(false),

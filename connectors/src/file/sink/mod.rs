@@ -36,7 +36,7 @@ use self::options::{parse_duration_ms, CsvOptions, JsonOptions, Options};
 use self::parquet::{ParquetCodec, ParquetPart};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use spate_runtime::checkpoint::sync_dir;
+use spate_runtime::checkpoint::Durability;
 use spate_runtime::sink::{Sink, SinkCommit};
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
@@ -126,6 +126,7 @@ pub struct FileSink {
     open: Option<OpenPart>,
     failed_epoch: Option<u64>,
     scratch: Vec<u8>,
+    durability: Durability,
 }
 
 impl fmt::Debug for FileSink {
@@ -189,7 +190,16 @@ impl FileSink {
             open: None,
             failed_epoch: None,
             scratch: Vec::new(),
+            durability: Durability::Synced,
         })
+    }
+
+    /// The sink with its part files and its log written as `durability` says
+    /// (`spate.checkpoint.fsync`).
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self.log.set_durability(durability);
+        self
     }
 
     /// Declares the schema of the rows, so that an epoch without any batch still writes
@@ -319,10 +329,9 @@ impl FileSink {
                     .map_err(|e| Error::io("writing", &path, e.into_error()))?,
                 PartBody::Parquet(writer) => writer.finish(&path)?,
             };
-            file.sync_all()
-                .map_err(|e| Error::io("syncing", &path, e))?;
+            self.durability.sync_file(&file, &path)?;
             drop(file);
-            sync_dir(&self.dir)?;
+            self.durability.sync_dir(&self.dir)?;
             let metadata = fs::metadata(&path).map_err(|e| Error::io("reading", &path, e))?;
             Ok(SinkFileStatus::for_local_file(&path, &metadata))
         })();
