@@ -677,6 +677,48 @@ def case_progress_stateless() -> Case:
     )
 
 
+def case_filter_before_projection() -> Case:
+    files = lab_part3_files()
+    # The first record of every file (values 100, 110, 120) has a timestamp that is not one.
+    for name, text in files.items():
+        lines = text.splitlines(keepends=True)
+        lines[0] = lines[0].replace('"2024-01-15 10:00:00"', '"not a time"')
+        files[name] = "".join(lines)
+    return Case(
+        name="filter_before_projection",
+        words=("Lab Part 3 data whose first record in each file has timestamp \"not a time\"; "
+               "maxFilesPerTrigger=1; withColumn(event_time = to_timestamp(timestamp)) then keep "
+               "value > 150, ANSI on. Spark's optimizer moves the filter below the projection "
+               "and into the JSON scan, so the bad timestamps are never cast (no error) and "
+               "numInputRows counts the rows the scan's filter kept."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .filter(col("value") > 150))'),
+        write_inputs=text_files(files),
+        progress=True,
+    )
+
+
+def case_filter_on_derived_column() -> Case:
+    return Case(
+        name="filter_on_derived_column",
+        words=("Lab Part 3 data, maxFilesPerTrigger=1; value_doubled = value*2 (then renamed "
+               "v2), keep v2 > 450 and id % 3 = 0 and name IS NOT NULL: only the last "
+               "condition can go into the JSON scan, so numInputRows counts every row."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withColumn("value_doubled", col("value") * 2)\n'
+               '   .withColumnRenamed("value_doubled", "v2")\n'
+               '   .filter((col("v2") > 450) & (col("id") % 3 == 0))\n'
+               '   .filter(col("name").isNotNull()))'),
+        write_inputs=text_files(lab_part3_files()),
+        progress=True,
+    )
+
+
 def case_progress_aggregation() -> Case:
     return Case(
         name="progress_aggregation",
@@ -1291,6 +1333,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_join_outer_update_error,
         case_progress_stateless,
         case_progress_aggregation,
+        case_filter_before_projection,
+        case_filter_on_derived_column,
     ]
 }
 

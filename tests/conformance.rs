@@ -839,3 +839,11 @@ fn progress_aggregation() {
             .count()
     });
 }
+
+#[test]
+fn filter_before_projection() {
+    check_with_progress("filter_before_projection", |df| {
+        df.with_column("event_time", to_timestamp(col("timestamp")))?
+            .filter(col("value").gt(lit(150)))
+    });
+}

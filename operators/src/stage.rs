@@ -57,6 +57,81 @@ pub fn execution_error(error: ExprError) -> Error {
     }
 }
 
+/// `transforms` with every filter moved before the projections (Spark's
+/// `PushPredicateThroughNonJoin`): a filter's columns are replaced by the expressions that
+/// define them over `input`; filters keep their order, and so do projections.
+fn filters_first(
+    input: &Schema,
+    transforms: Vec<Transform>,
+) -> std::result::Result<Vec<Transform>, ExprError> {
+    // The definition of each column of the current schema over the input's columns.
+    let mut definitions: Vec<(String, Expr)> = input
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), input_column(f.name())))
+        .collect();
+    let (mut filters, mut projections) = (Vec::new(), Vec::new());
+    let mut schema: SchemaRef = Arc::new(input.clone());
+    for transform in transforms {
+        let output = transform.output_schema(&schema)?;
+        match &transform {
+            Transform::Filter(predicate) => {
+                filters.push(Transform::Filter(over_input(predicate, &definitions)?));
+            }
+            Transform::Project(exprs) => {
+                definitions = exprs
+                    .iter()
+                    .zip(output.fields())
+                    .map(|(e, field)| Ok((field.name().clone(), over_input(e, &definitions)?)))
+                    .collect::<std::result::Result<_, ExprError>>()?;
+                projections.push(transform);
+            }
+        }
+        schema = output;
+    }
+    filters.extend(projections);
+    Ok(filters)
+}
+
+/// A reference to input column `name`, quoted so that any name reads as itself.
+fn input_column(name: &str) -> Expr {
+    crate::expr::col(&format!("`{}`", name.replace('`', "``")))
+}
+
+/// `expr` with each column replaced by its definition (found as the binder finds columns:
+/// by exact or case-insensitive name, exactly one).
+fn over_input(expr: &Expr, definitions: &[(String, Expr)]) -> std::result::Result<Expr, ExprError> {
+    expr.map_columns(&mut |name| {
+        let wanted = crate::expr::unquote(name);
+        let lower = wanted.to_lowercase();
+        let mut found = definitions
+            .iter()
+            .filter(|(n, _)| *n == wanted || n.to_lowercase() == lower);
+        match (found.next(), found.next()) {
+            (Some((_, definition)), None) => Ok(strip_alias(definition)),
+            (None, _) => Err(ExprError::UnresolvedColumn {
+                name: wanted,
+                candidates: Vec::new(),
+            }),
+            (Some(_), Some(_)) => Err(ExprError::AmbiguousReference {
+                matches: definitions
+                    .iter()
+                    .filter(|(n, _)| n.to_lowercase() == lower)
+                    .count(),
+                name: wanted,
+            }),
+        }
+    })
+}
+
+/// `expr` without its outer aliases (an alias only names a projection's output).
+fn strip_alias(expr: &Expr) -> Expr {
+    match expr {
+        Expr::Alias(inner, _) => strip_alias(inner),
+        other => other.clone(),
+    }
+}
+
 struct Step {
     transform: Transform,
     schema: SchemaRef,
@@ -72,7 +147,10 @@ pub struct Stage {
 
 impl Stage {
     /// A stage over input `schema`; fails (at planning, like Spark's analysis) when a step
-    /// does not resolve.
+    /// does not resolve. As Spark's optimizer does, every filter runs before the
+    /// projections, rewritten over the stage's input columns: a projected value is then
+    /// computed only for the rows that are kept (so a row that a filter drops cannot fail a
+    /// cast under ANSI).
     pub fn new(
         input: SchemaRef,
         transforms: Vec<Transform>,
@@ -80,7 +158,7 @@ impl Stage {
     ) -> std::result::Result<Self, ExprError> {
         let mut schema = input;
         let mut steps = Vec::with_capacity(transforms.len());
-        for transform in transforms {
+        for transform in filters_first(&schema, transforms)? {
             let output = transform.output_schema(&schema)?;
             schema = output.clone();
             steps.push(Step {
@@ -233,6 +311,30 @@ mod tests {
         );
         let out = stage(transforms, false).apply(lab_batch()).unwrap();
         assert_eq!(out.column(0).null_count(), 1);
+    }
+
+    #[test]
+    fn filters_run_before_projections_over_the_input_columns() {
+        // The filter reads the renamed `v` (in other case); moved before the projection, it
+        // drops row 3 before its "bad" timestamp is cast, so ANSI raises nothing.
+        let stage = stage(
+            vec![
+                Transform::Project(vec![
+                    col("id"),
+                    col("value").alias("v"),
+                    to_timestamp(col("timestamp")).alias("t"),
+                ]),
+                Transform::Filter(col("V").lt(lit(200))),
+            ],
+            true,
+        );
+        let schema = stage.output_schema();
+        let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["id", "v", "t"]);
+        let out = stage.apply(lab_batch()).unwrap();
+        let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+        assert_eq!(ids.values(), &[1]);
+        assert_eq!(stage.name(), "Filter+Project");
     }
 
     #[test]

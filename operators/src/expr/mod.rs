@@ -20,6 +20,7 @@ mod error;
 mod eval;
 mod format;
 mod naming;
+pub(crate) use naming::unquote;
 mod numparse;
 mod pattern;
 mod resolve;
