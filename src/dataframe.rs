@@ -7,7 +7,7 @@ use crate::types::tree_string;
 use crate::writer::DataStreamWriter;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use spate_connectors::file::format::FileFormat;
+use spate_connectors::file::format::{FileFormat, DEFAULT_CORRUPT_COLUMN};
 use spate_connectors::file::source::FileSource;
 use spate_connectors::rate::{rate_schema, RateSource};
 use spate_connectors::socket::SocketSource;
@@ -47,6 +47,25 @@ pub(crate) enum SourceSpec {
 }
 
 impl SourceSpec {
+    /// Whether the source's scan takes filters, as Spark's JSON and CSV scans do (so its
+    /// input rows are those they keep), and the columns no filter on which is pushed: the
+    /// corrupt-record column. `None` for the other sources.
+    pub fn scan_filter_exclusions(&self) -> Option<Vec<String>> {
+        let SourceSpec::File {
+            format: FileFormat::Json | FileFormat::Csv,
+            options,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let corrupt = options
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("columnNameOfCorruptRecord"))
+            .map_or_else(|| DEFAULT_CORRUPT_COLUMN.to_string(), |(_, v)| v.clone());
+        Some(vec![corrupt])
+    }
+
     /// The source; a file source reads with the session's time zone unless the options
     /// set one.
     pub fn open(&self, time_zone: &Zone) -> Result<Box<dyn Source>> {

@@ -20,7 +20,7 @@ use spate_operators::stage::{Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::checkpoint::Durability;
-use spate_runtime::source::{BatchMap, MappedSource};
+use spate_runtime::source::{BatchMap, MappedBatch, MappedSource};
 use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology, Trigger};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -204,13 +204,19 @@ impl Planner {
         let (mut last, mut schema) = match &plan.input {
             PlanInput::Source(spec) => {
                 let source = spec.open(&self.context.time_zone)?;
-                let stage =
+                let mut stage =
                     Stage::new(source.schema(), head, self.context.clone()).map_err(analysis)?;
+                if let Some(unpushable) = spec.scan_filter_exclusions() {
+                    stage = stage.pushing_filters_into_scan(&unpushable);
+                }
                 let schema = stage.output_schema();
                 // The stateless stage runs inside the source's actor: no message hop, and
                 // the sink gets a core of its own.
                 let stage = Arc::new(stage);
-                let map: BatchMap = Arc::new(move |batch| stage.apply(batch));
+                let map: BatchMap = Arc::new(move |batch| {
+                    let (batch, read_rows) = stage.apply_counted(batch)?;
+                    Ok(MappedBatch { batch, read_rows })
+                });
                 let source = MappedSource::new(source, map, schema.clone());
                 (self.topology.add_source(Box::new(source)), schema)
             }

@@ -847,3 +847,13 @@ fn filter_before_projection() {
             .filter(col("value").gt(lit(150)))
     });
 }
+
+#[test]
+fn filter_on_derived_column() {
+    check_with_progress("filter_on_derived_column", |df| {
+        df.with_column("value_doubled", col("value") * lit(2))?
+            .with_column_renamed("value_doubled", "v2")?
+            .filter(col("v2").gt(lit(450)).and((col("id") % lit(3)).eq(lit(0))))?
+            .filter(col("name").is_not_null())
+    });
+}

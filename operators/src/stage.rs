@@ -1,10 +1,10 @@
 //! A fused chain of stateless transformations (select / with_column / filter / drop …):
 //! one operator, so a map/filter chain costs no message hop.
 
-use crate::expr::{EvalContext, Expr, ExprError};
+use crate::expr::{BinaryOp, EvalContext, Expr, ExprError, Literal};
 use arrow::array::{Array, BooleanArray};
 use arrow::compute::filter_record_batch;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use spate_runtime::{Error, Operator, Output, Result};
 use std::sync::Arc;
@@ -124,6 +124,71 @@ fn over_input(expr: &Expr, definitions: &[(String, Expr)]) -> std::result::Resul
     })
 }
 
+/// The conjuncts of `expr` (`a AND b AND c` → `a`, `b`, `c`), in order.
+fn conjuncts(expr: &Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        other => out.push(other.clone()),
+    }
+}
+
+/// Whether Spark pushes `predicate` (over the columns of `input`) into a JSON or CSV scan:
+/// its `DataSourceStrategy.translateFilter` shapes.
+fn pushable(predicate: &Expr, input: &Schema, unpushable: &[String]) -> bool {
+    let column = |e: &Expr| -> Option<DataType> {
+        let Expr::Column(name) = e else { return None };
+        let name = crate::expr::unquote(name);
+        let lower = name.to_lowercase();
+        if unpushable.iter().any(|n| n.to_lowercase() == lower) {
+            return None;
+        }
+        let mut fields = input
+            .fields()
+            .iter()
+            .filter(|f| *f.name() == name || f.name().to_lowercase() == lower);
+        match (fields.next(), fields.next()) {
+            (Some(field), None) => Some(field.data_type().clone()),
+            _ => None,
+        }
+    };
+    let comparable = |column: &DataType, literal: &Literal| match literal {
+        Literal::Utf8(_) => matches!(column, DataType::Utf8 | DataType::LargeUtf8),
+        Literal::Boolean(_) => *column == DataType::Boolean,
+        Literal::Int32(_) | Literal::Int64(_) | Literal::Float64(_) => column.is_numeric(),
+        Literal::Timestamp(_) => matches!(column, DataType::Timestamp(..)),
+        Literal::Null | Literal::Interval(_) => false,
+    };
+    match predicate {
+        Expr::Binary { op, left, right } => match op {
+            BinaryOp::And | BinaryOp::Or => {
+                pushable(left, input, unpushable) && pushable(right, input, unpushable)
+            }
+            BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq => match (left.as_ref(), right.as_ref()) {
+                (c, Expr::Literal(l)) | (Expr::Literal(l), c) => {
+                    column(c).is_some_and(|t| comparable(&t, l))
+                }
+                _ => false,
+            },
+            _ => false,
+        },
+        Expr::Not(inner) => pushable(inner, input, unpushable),
+        Expr::IsNull(inner) | Expr::IsNotNull(inner) => column(inner).is_some(),
+        _ => false,
+    }
+}
+
 /// `expr` without its outer aliases (an alias only names a projection's output).
 fn strip_alias(expr: &Expr) -> Expr {
     match expr {
@@ -140,9 +205,12 @@ struct Step {
 /// Applies its transforms in order to each batch, with Arrow kernels over whole batches.
 pub struct Stage {
     name: String,
+    input: SchemaRef,
     steps: Vec<Step>,
     output: SchemaRef,
     context: EvalContext,
+    /// Leading steps that stand for the filters Spark pushes into a file scan (0 or 1).
+    scan_steps: usize,
 }
 
 impl Stage {
@@ -156,7 +224,7 @@ impl Stage {
         transforms: Vec<Transform>,
         context: EvalContext,
     ) -> std::result::Result<Self, ExprError> {
-        let mut schema = input;
+        let mut schema = input.clone();
         let mut steps = Vec::with_capacity(transforms.len());
         for transform in filters_first(&schema, transforms)? {
             let output = transform.output_schema(&schema)?;
@@ -180,10 +248,54 @@ impl Stage {
             } else {
                 name
             },
+            input,
             steps,
             output: schema,
             context,
+            scan_steps: 0,
         })
+    }
+
+    /// The stage of a file source whose scan takes filters (JSON, CSV): the conjuncts of
+    /// its filters that Spark pushes into the scan (a column compared with a literal of its
+    /// kind, a null check, and `not` / `and` / `or` of those; none on a column of
+    /// `unpushable`, such as the corrupt-record column) run first, and the rows they keep
+    /// are the rows the source counts as read ([`Stage::apply_counted`]).
+    pub fn pushing_filters_into_scan(mut self, unpushable: &[String]) -> Self {
+        let leading = self
+            .steps
+            .iter()
+            .take_while(|s| matches!(s.transform, Transform::Filter(_)))
+            .count();
+        let mut scan = Vec::new();
+        let mut rest = Vec::new();
+        for step in self.steps.drain(..leading) {
+            let Transform::Filter(predicate) = step.transform else {
+                continue;
+            };
+            let mut parts = Vec::new();
+            conjuncts(&predicate, &mut parts);
+            let (pushed, kept): (Vec<Expr>, Vec<Expr>) = parts
+                .into_iter()
+                .partition(|part| pushable(part, &self.input, unpushable));
+            scan.extend(pushed);
+            rest.extend(kept.into_iter().reduce(|a, b| a.and(b)));
+        }
+        let filter = |predicate: Expr| Step {
+            transform: Transform::Filter(predicate),
+            schema: self.input.clone(),
+        };
+        let scan: Vec<Step> = scan
+            .into_iter()
+            .reduce(|a, b| a.and(b))
+            .map(filter)
+            .into_iter()
+            .collect();
+        self.scan_steps = scan.len();
+        let rest = rest.into_iter().map(filter);
+        let projections = std::mem::take(&mut self.steps);
+        self.steps = scan.into_iter().chain(rest).chain(projections).collect();
+        self
     }
 
     /// The schema of the batches the stage emits.
@@ -192,10 +304,22 @@ impl Stage {
     }
 
     /// Applies every step to `batch`.
-    pub fn apply(&self, mut batch: RecordBatch) -> Result<RecordBatch> {
-        for step in &self.steps {
+    pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
+        self.apply_counted(batch).map(|(batch, _)| batch)
+    }
+
+    /// Applies every step to `batch`; also returns how many of its rows the scan's filters
+    /// keep (all of them unless [`Stage::pushing_filters_into_scan`]): what Spark counts
+    /// as the source's input rows.
+    pub fn apply_counted(&self, mut batch: RecordBatch) -> Result<(RecordBatch, usize)> {
+        let mut scanned = None;
+        for (index, step) in self.steps.iter().enumerate() {
+            if index == self.scan_steps {
+                scanned = Some(batch.num_rows());
+            }
             if batch.num_rows() == 0 {
-                return Ok(RecordBatch::new_empty(self.output.clone()));
+                let empty = RecordBatch::new_empty(self.output.clone());
+                return Ok((empty, scanned.unwrap_or(0)));
             }
             batch = match &step.transform {
                 Transform::Project(exprs) => {
@@ -228,7 +352,8 @@ impl Stage {
                 }
             };
         }
-        Ok(batch)
+        let scanned = scanned.unwrap_or(batch.num_rows());
+        Ok((batch, scanned))
     }
 }
 
@@ -335,6 +460,35 @@ mod tests {
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!(ids.values(), &[1]);
         assert_eq!(stage.name(), "Filter+Project");
+    }
+
+    #[test]
+    fn a_scan_counts_the_rows_its_pushed_filters_keep() {
+        let transforms = vec![
+            Transform::Project(vec![
+                col("id"),
+                (col("value") * lit(2)).alias("d"),
+                col("timestamp"),
+            ]),
+            Transform::Filter(col("d").gt(lit(150)).and(col("id").gt_eq(lit(2)))),
+            Transform::Filter(col("timestamp").is_not_null()),
+        ];
+        // `id >= 2` and the null check go into the scan; `d > 150` reads a computed value.
+        let pushed = stage(transforms.clone(), true).pushing_filters_into_scan(&[]);
+        let (out, read) = pushed.apply_counted(lab_batch()).unwrap();
+        let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+        assert_eq!((ids.values().as_ref(), read), (&[3][..], 2));
+        // No filter on an unpushable column goes into the scan.
+        let kept_out = stage(transforms.clone(), true).pushing_filters_into_scan(&["ID".into()]);
+        assert_eq!(kept_out.apply_counted(lab_batch()).unwrap().1, 3);
+        // A stage that is not a scan's reads every row.
+        assert_eq!(
+            stage(transforms, true)
+                .apply_counted(lab_batch())
+                .unwrap()
+                .1,
+            3
+        );
     }
 
     #[test]

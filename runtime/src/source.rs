@@ -49,6 +49,14 @@ pub trait BatchReader: Send + 'static {
     fn fuse_map(&mut self, _map: &BatchMap) -> bool {
         false
     }
+
+    /// The rows the source counts as read (its progress `numInputRows`) since the last
+    /// call, when that is not the rows of the batches given: a fused map's filters drop
+    /// rows after the scan, and batches they empty are not given at all. `None`: count the
+    /// batches' rows.
+    fn take_read_rows(&mut self) -> Option<usize> {
+        None
+    }
 }
 
 /// A replayable streaming source. The coordinator calls every method but
@@ -103,8 +111,19 @@ pub fn read_to_end(source: &mut dyn Source, bookkeeping_dir: PathBuf) -> Result<
     Ok(batches)
 }
 
+/// A batch through a source's fused map, and how many rows of the batch before it the
+/// source counts as read: Spark counts the rows its scan gives, after the filters it
+/// pushes into a file scan.
+#[derive(Debug)]
+pub struct MappedBatch {
+    /// The mapped rows.
+    pub batch: RecordBatch,
+    /// The rows read.
+    pub read_rows: usize,
+}
+
 /// A stateless per-batch function (a fused select/filter chain).
-pub type BatchMap = std::sync::Arc<dyn Fn(RecordBatch) -> Result<RecordBatch> + Send + Sync>;
+pub type BatchMap = std::sync::Arc<dyn Fn(RecordBatch) -> Result<MappedBatch> + Send + Sync>;
 
 /// A source with a stateless map fused into its reader: the map runs in the source's actor
 /// as each batch is read, so a map/filter chain costs no message hop.
@@ -124,17 +143,24 @@ impl MappedSource {
 struct MappedReader {
     inner: Box<dyn BatchReader>,
     map: BatchMap,
+    /// Rows read since the last [`BatchReader::take_read_rows`].
+    read_rows: usize,
 }
 
 impl BatchReader for MappedReader {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         while let Some(batch) = self.inner.next_batch()? {
             let mapped = (self.map)(batch)?;
-            if mapped.num_rows() > 0 {
-                return Ok(Some(mapped));
+            self.read_rows += mapped.read_rows;
+            if mapped.batch.num_rows() > 0 {
+                return Ok(Some(mapped.batch));
             }
         }
         Ok(None)
+    }
+
+    fn take_read_rows(&mut self) -> Option<usize> {
+        Some(std::mem::take(&mut self.read_rows))
     }
 }
 
@@ -175,6 +201,7 @@ impl Source for MappedSource {
         Ok(Box::new(MappedReader {
             inner,
             map: self.map.clone(),
+            read_rows: 0,
         }))
     }
 

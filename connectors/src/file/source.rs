@@ -556,6 +556,7 @@ impl Source for FileSource {
             files: files.into(),
             current: None,
             map: None,
+            read_rows: 0,
             context: self.description.clone(),
         }))
     }
@@ -598,6 +599,8 @@ struct FileBatchReader {
     context: String,
     /// The stateless map fused into decoding.
     map: Option<BatchMap>,
+    /// Rows read by the decoders already dropped, not yet taken.
+    read_rows: usize,
 }
 
 impl BatchReader for FileBatchReader {
@@ -611,7 +614,10 @@ impl BatchReader for FileBatchReader {
                 })?;
                 match batch {
                     Some(batch) => return Ok(Some(batch)),
-                    None => self.current = None,
+                    None => {
+                        self.read_rows += decoder.take_read_rows();
+                        self.current = None;
+                    }
                 }
             }
             let Some(path) = self.files.pop_front() else {
@@ -635,6 +641,12 @@ impl BatchReader for FileBatchReader {
     fn fuse_map(&mut self, map: &BatchMap) -> bool {
         self.map = Some(map.clone());
         true
+    }
+
+    fn take_read_rows(&mut self) -> Option<usize> {
+        let current = self.current.as_mut().map_or(0, FileDecoder::take_read_rows);
+        let rows = std::mem::take(&mut self.read_rows) + current;
+        self.map.as_ref().map(|_| rows)
     }
 }
 

@@ -48,22 +48,32 @@ impl actix::Message for ReadAhead {
 /// The most rows a source reads ahead.
 pub const READ_AHEAD_ROWS: usize = 1 << 20;
 
-/// A range read ahead: its first batches, the error that stopped reading ahead, and the
-/// reader of the rest.
+/// A range read ahead: its first batches (each with the rows read for it, when the reader
+/// counts them), the error that stopped reading ahead, and the reader of the rest.
 struct ReadAheadRange {
-    batches: VecDeque<RecordBatch>,
+    batches: VecDeque<(RecordBatch, Option<usize>)>,
     error: Option<Error>,
     rest: Box<dyn BatchReader>,
+    /// Rows read for the batch given last (or counted at the end of the batches read).
+    read_rows: Option<usize>,
 }
 
 impl BatchReader for ReadAheadRange {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        if let Some(batch) = self.batches.pop_front() {
+        if let Some((batch, read_rows)) = self.batches.pop_front() {
+            self.read_rows = read_rows;
             return Ok(Some(batch));
         }
         match self.error.take() {
             Some(error) => Err(error),
             None => self.rest.next_batch(),
+        }
+    }
+
+    fn take_read_rows(&mut self) -> Option<usize> {
+        match self.read_rows.take() {
+            Some(rows) => Some(rows + self.rest.take_read_rows().unwrap_or(0)),
+            None => self.rest.take_read_rows(),
         }
     }
 }
@@ -189,9 +199,15 @@ impl Handler<ReadRange> for SourceActor {
                     let _span = tracing::debug_span!("read", source = index, epoch).entered();
                     crate::error::catch_panic(|| format!("source {index}"), || reader.next_batch())
                 };
+                let given = batch
+                    .as_ref()
+                    .ok()
+                    .and_then(|b| b.as_ref())
+                    .map(RecordBatch::num_rows);
+                let read = reader.take_read_rows().or(given).unwrap_or(0);
+                rows.fetch_add(read as u64, Ordering::Relaxed);
                 match batch {
                     Ok(Some(batch)) => {
-                        rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
                         let message = Message::Data(batch);
                         for edge in edges.iter() {
                             edge.send(message.clone()).await;
@@ -227,7 +243,7 @@ impl Handler<ReadAhead> for SourceActor {
                 ) {
                     Ok(Some(batch)) => {
                         rows += batch.num_rows();
-                        batches.push_back(batch);
+                        batches.push_back((batch, reader.take_read_rows()));
                     }
                     Ok(None) => break,
                     Err(failure) => {
@@ -241,6 +257,7 @@ impl Handler<ReadAhead> for SourceActor {
                 batches,
                 error,
                 rest: reader,
+                read_rows: None,
             });
         });
     }
@@ -309,9 +326,10 @@ mod tests {
     #[test]
     fn a_range_read_ahead_gives_its_batches_then_its_error_then_the_rest() {
         let mut range = ReadAheadRange {
-            batches: VecDeque::from([values(&[1]), values(&[2])]),
+            batches: VecDeque::from([(values(&[1]), None), (values(&[2]), None)]),
             error: Some(Error::IllegalArgument("stopped reading ahead".into())),
             rest: Box::new(Failing(VecDeque::from([values(&[3])]))),
+            read_rows: None,
         };
         let mut next = || range.next_batch().map(|b| b.map(|b| values_of(&b)));
         assert_eq!(next().ok(), Some(Some(vec![1])));

@@ -451,6 +451,8 @@ pub struct FileDecoder {
     json: Option<(Vec<u8>, usize, usize)>,
     ready: std::collections::VecDeque<RecordBatch>,
     started: bool,
+    /// Rows read (as the map counts them) since the last [`FileDecoder::take_read_rows`].
+    read_rows: usize,
 }
 
 impl FileDecoder {
@@ -470,7 +472,14 @@ impl FileDecoder {
             json: None,
             ready: std::collections::VecDeque::new(),
             started: false,
+            read_rows: 0,
         }
+    }
+
+    /// The rows read since the last call: every decoded row, or with a map, those its
+    /// scan filters keep (counted as batches are decoded, ahead of the batches given).
+    pub fn take_read_rows(&mut self) -> usize {
+        std::mem::take(&mut self.read_rows)
     }
 
     /// The decoder with `map` applied to every batch it decodes.
@@ -496,7 +505,9 @@ impl FileDecoder {
                 } else {
                     let batches =
                         decode_file(self.format, &self.path, &self.schema, &self.options)?;
-                    self.ready.extend(mapped(&self.map, batches)?);
+                    let (batches, read_rows) = mapped(&self.map, batches)?;
+                    self.read_rows += read_rows;
+                    self.ready.extend(batches);
                     continue;
                 }
             }
@@ -537,26 +548,40 @@ impl FileDecoder {
                 *position = base + last.end;
                 *line = first_line + last.first_line + last.lines;
             }
-            for batches in decoded {
-                self.ready.extend(batches?);
+            for result in decoded {
+                let (batches, read_rows) = result?;
+                self.read_rows += read_rows;
+                self.ready.extend(batches);
             }
         }
     }
 }
 
-/// `batches` through `map` (when there is one), without the empty ones.
+/// `batches` through `map` (when there is one), without the empty ones, and the rows read
+/// for them (all of their rows, or those the map's scan filters keep).
 fn mapped(
     map: &Option<BatchMap>,
     batches: Vec<RecordBatch>,
-) -> Result<Vec<RecordBatch>, DecodeError> {
-    let batches = match map {
-        Some(map) => batches
-            .into_iter()
-            .map(|batch| map(batch).map_err(DecodeError::Map))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => batches,
-    };
-    Ok(batches.into_iter().filter(|b| b.num_rows() > 0).collect())
+) -> Result<(Vec<RecordBatch>, usize), DecodeError> {
+    let mut read_rows = 0;
+    let mut kept = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let batch = match map {
+            Some(map) => {
+                let mapped = map(batch).map_err(DecodeError::Map)?;
+                read_rows += mapped.read_rows;
+                mapped.batch
+            }
+            None => {
+                read_rows += batch.num_rows();
+                batch
+            }
+        };
+        if batch.num_rows() > 0 {
+            kept.push(batch);
+        }
+    }
+    Ok((kept, read_rows))
 }
 
 /// A run of whole lines within a buffer: its byte range, the number of lines before it
@@ -945,7 +970,8 @@ mod tests {
     }
 
     /// A map fused into decoding runs on every chunk of a JSON file and on a whole CSV
-    /// file: batches it empties are not given out, and its error is the decoder's.
+    /// file: batches it empties are not given out but their rows read count, and its error
+    /// is the decoder's.
     #[test]
     fn a_fused_map_runs_on_every_decoded_batch() {
         let dir = tempfile::tempdir().unwrap();
@@ -980,12 +1006,19 @@ mod tests {
                     .unwrap(),
                     &arrow::array::Int32Array::new_scalar(0),
                 )?;
-                Ok(arrow::compute::filter_record_batch(&batch, &even)?)
+                // As a scan filter on ids above 1: the rows read are those above 1.
+                let read_rows = ids.iter().filter(|id| id.is_some_and(|id| id > 1)).count();
+                Ok(spate_runtime::source::MappedBatch {
+                    batch: arrow::compute::filter_record_batch(&batch, &even)?,
+                    read_rows,
+                })
             })
         };
         for (format, path) in [(FileFormat::Json, &json), (FileFormat::Csv, &csv)] {
             let decoder = || FileDecoder::new(format, path, &schema, &options);
-            let batches = drain(&mut decoder().with_map(map(false))).unwrap();
+            let mut mapping = decoder().with_map(map(false));
+            let batches = drain(&mut mapping).unwrap();
+            assert_eq!(mapping.take_read_rows(), 4, "{format}: rows read");
             assert!(
                 batches.iter().all(|b| b.num_rows() > 0),
                 "{format}: no empty batch"
