@@ -284,12 +284,21 @@ impl Session {
         let Some(text) = self.conf().get(SHUFFLE_PARTITIONS) else {
             return Ok(1);
         };
-        match text.trim().parse::<usize>() {
-            Ok(partitions) if partitions > 0 => Ok(partitions.min(self.parallelism().max(1))),
-            _ => Err(Error::IllegalArgument(format!(
+        self.instances_for(&text).ok_or_else(|| {
+            Error::IllegalArgument(format!(
                 "{SHUFFLE_PARTITIONS} should be a positive number, but was {text}"
-            ))),
-        }
+            ))
+        })
+    }
+
+    /// The instances a `spark.sql.shuffle.partitions` value asks for, at most one per core
+    /// of the session; `None` unless it is a positive number.
+    pub(crate) fn instances_for(&self, text: &str) -> Option<usize> {
+        text.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|&p| p > 0)
+            .map(|p| p.min(self.parallelism().max(1)))
     }
 
     /// Every query started in this session that is still active.

@@ -214,14 +214,12 @@ impl DataStreamWriter {
         }
 
         session.stop_active_run(&checkpoint);
-        // A restarted query keeps the number of instances its state was written with.
+        // A restarted query keeps the number of instances its state was written with (at
+        // most one per core: checkpoints of earlier builds recorded Spark's default, 200).
         let pinned = spate_runtime::checkpoint::pinned_conf(&checkpoint)?;
         let partitions = match pinned.get(SHUFFLE_PARTITIONS) {
-            Some(text) => text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|&p: &usize| p > 0)
+            Some(text) => session
+                .instances_for(text)
                 .ok_or_else(|| Error::Checkpoint {
                     path: checkpoint.join("offsets"),
                     reason: format!(

@@ -1291,6 +1291,48 @@ fn an_unknown_session_time_zone_is_refused_with_sparks_message() {
     );
 }
 
+/// A checkpoint that recorded more instances than the session has cores (earlier builds
+/// recorded Spark's default, 200) restarts with one instance per core, its state routed by
+/// key.
+#[test]
+fn a_checkpointed_number_of_instances_is_capped_at_the_cores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    lab_input(&input);
+    let spark = session();
+    let run = || {
+        let query = lab_stream(&spark, &input)
+            .drop_duplicates(["name"])
+            .expect("dedup")
+            .write_stream()
+            .option("checkpointLocation", dir.path().join("cp").display())
+            .trigger(Trigger::AvailableNow)
+            .foreach_batch(|_, _| Ok(()))
+            .start()
+            .expect("start");
+        query.await_termination().expect("run");
+        query.last_progress().expect("progress").state_operators[0].clone()
+    };
+    assert_eq!(run().num_shuffle_partitions, 1);
+    let offsets = dir.path().join("cp/offsets/0");
+    let text = std::fs::read_to_string(&offsets).expect("offsets");
+    let recorded = "\"spark.sql.shuffle.partitions\":\"1\"";
+    assert!(text.contains(recorded), "{text}");
+    std::fs::write(
+        &offsets,
+        text.replace(recorded, "\"spark.sql.shuffle.partitions\":\"200\""),
+    )
+    .expect("rewrite");
+    std::fs::write(
+        input.join("events_2.json"),
+        "{\"id\": 2, \"name\": \"e0\", \"value\": 1.0, \"timestamp\": \"2024-01-15 10:00:00\"}\n",
+    )
+    .expect("write");
+    let state = run();
+    // Two cores (`local[2]`); the duplicate name found its instance's key.
+    assert_eq!((state.num_shuffle_partitions, state.num_rows_total), (2, 2));
+}
+
 /// Deduplication in two instances, its key named in other case than the column.
 #[test]
 fn deduplication_in_two_instances_matches_its_keys_ignoring_case() {
