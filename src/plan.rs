@@ -293,8 +293,12 @@ impl Planner {
                     });
                 let operator = match shard_keys {
                     [Some(left), Some(right)] if !left.is_empty() => {
+                        // The left keys in the type each pair is compared in: the instances
+                        // cast the right keys to them, as the join does.
+                        let compared = join.equality_key_types().iter().cloned();
+                        let left = left.into_iter().zip(compared).map(|(k, t)| k.cast(t));
                         let keys = ShardKeys {
-                            inputs: vec![left, right],
+                            inputs: vec![left.collect(), right],
                             // A join's checkpoint: two batches (left, right) per instance.
                             restore: Restore::ByInstance(2),
                         };

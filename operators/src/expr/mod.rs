@@ -21,6 +21,13 @@ mod eval;
 mod format;
 mod naming;
 pub(crate) use naming::unquote;
+
+/// The type both sides of `left = right` are compared in, after Spark's implicit casts
+/// (`int = double` compares doubles).
+pub(crate) fn equality_type(left: &DataType, right: &DataType, ansi: bool) -> DataType {
+    let (left, right) = (resolve::normalize(left), resolve::normalize(right));
+    coerce::comparison_type(&left, &right, ansi).unwrap_or(left)
+}
 mod numparse;
 mod pattern;
 mod resolve;

@@ -5,7 +5,7 @@
 
 use super::condition::{left_name, right_name, JoinCondition, RangeBound, Side};
 use super::side::SideState;
-use crate::expr::{EvalContext, Expr, ExprError};
+use crate::expr::{equality_type, EvalContext, Expr, ExprError};
 use crate::groups::GroupTable;
 use crate::stage::execution_error;
 use arrow::array::{
@@ -226,9 +226,17 @@ impl StreamingJoin {
         let parts = JoinCondition::analyse(condition.as_ref());
         let conjunction = |parts: &[Expr]| parts.iter().cloned().reduce(|a, b| a.and(b));
         let (left_keys, right_keys): (Vec<usize>, Vec<usize>) = parts.keys.iter().copied().unzip();
-        let key_types: Vec<DataType> = left_keys
+        // Both sides' keys are compared in their common type, as Spark casts them.
+        let key_types: Vec<DataType> = parts
+            .keys
             .iter()
-            .map(|&k| left.field(k).data_type().clone())
+            .map(|&(l, r)| {
+                equality_type(
+                    left.field(l).data_type(),
+                    right.field(r).data_type(),
+                    context.ansi,
+                )
+            })
             .collect();
         let eviction = |side: Side, keys: &[usize]| -> Option<(usize, Vec<RangeBound>)> {
             let own = event_time[side as usize]?;
@@ -324,12 +332,17 @@ impl StreamingJoin {
         [&self.inputs[0].keys, &self.inputs[1].keys]
     }
 
+    /// The type each pair of equality keys is compared in (both sides are cast to it).
+    pub fn equality_key_types(&self) -> &[DataType] {
+        &self.key_types
+    }
+
     /// Rows buffered in the state, both sides.
     pub fn state_rows(&self) -> usize {
         self.inputs[0].state.len() + self.inputs[1].state.len()
     }
 
-    /// The key columns of `batch` from `side`, as the left keys' types.
+    /// The key columns of `batch` from `side`, cast to the type each pair is compared in.
     fn key_columns(&self, side: Side, batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
         let input = &self.inputs[side as usize];
         if input.keys.is_empty() {

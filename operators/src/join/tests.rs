@@ -407,3 +407,51 @@ fn join_instances_emit_and_restore_what_one_join_does() {
         );
     }
 }
+
+#[test]
+fn keys_of_different_types_are_compared_in_their_common_type() {
+    use arrow::array::{Float64Array, Int32Array};
+    // `l.k = r.k` with an int on the left and a double on the right compares doubles, as
+    // Spark's implicit cast does: 1 does not meet 1.5, 2 meets 2.0.
+    let side = |data_type: DataType| Arc::new(Schema::new(vec![Field::new("k", data_type, true)]));
+    let mut op = StreamingJoin::new(
+        side(DataType::Int32),
+        side(DataType::Float64),
+        Some(col(&left_name(0)).eq(col(&right_name(0)))),
+        JoinType::Inner,
+        [None, None],
+        EvalContext::default(),
+    )
+    .unwrap();
+    assert_eq!(op.equality_key_types(), [DataType::Float64]);
+    let mut out = Output::default();
+    let left = RecordBatch::try_new(
+        side(DataType::Int32),
+        vec![Arc::new(Int32Array::from(vec![1, 2]))],
+    )
+    .unwrap();
+    let right = RecordBatch::try_new(
+        side(DataType::Float64),
+        vec![Arc::new(Float64Array::from(vec![1.5, 2.0]))],
+    )
+    .unwrap();
+    op.on_data(0, left, &mut out).unwrap();
+    op.on_data(1, right, &mut out).unwrap();
+    let pairs: Vec<(i32, f64)> = out
+        .drain()
+        .flat_map(|b| {
+            let l = b
+                .column(0)
+                .as_primitive::<arrow::datatypes::Int32Type>()
+                .clone();
+            let r = b
+                .column(1)
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .clone();
+            (0..b.num_rows())
+                .map(move |i| (l.value(i), r.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(pairs, [(2, 2.0)]);
+}
