@@ -719,6 +719,31 @@ def case_filter_on_derived_column() -> Case:
     )
 
 
+def case_filter_inferred_not_null() -> Case:
+    files = lab_part3_files()
+    # The first record of every file has no value.
+    for name, text in files.items():
+        lines = text.splitlines(keepends=True)
+        record = json.loads(lines[0])
+        record["value"] = None
+        lines[0] = json.dumps(record) + "\n"
+        files[name] = "".join(lines)
+    return Case(
+        name="filter_inferred_not_null",
+        words=("Lab Part 3 data whose first record in each file has value null; "
+               "maxFilesPerTrigger=1; v2 = value*2, keep v2 > 250. Spark infers isnotnull(value) "
+               "from the filter and pushes it into the JSON scan, so numInputRows leaves out the "
+               "null rows."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withColumn("v2", col("value") * 2)\n'
+               '   .filter(col("v2") > 250))'),
+        write_inputs=text_files(files),
+        progress=True,
+    )
+
+
 def case_progress_aggregation() -> Case:
     return Case(
         name="progress_aggregation",
@@ -1335,6 +1360,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_progress_aggregation,
         case_filter_before_projection,
         case_filter_on_derived_column,
+        case_filter_inferred_not_null,
     ]
 }
 

@@ -857,3 +857,11 @@ fn filter_on_derived_column() {
             .filter(col("name").is_not_null())
     });
 }
+
+#[test]
+fn filter_inferred_not_null() {
+    check_with_progress("filter_inferred_not_null", |df| {
+        df.with_column("v2", col("value") * lit(2))?
+            .filter(col("v2").gt(lit(250)))
+    });
+}

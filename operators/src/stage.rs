@@ -139,6 +139,22 @@ fn conjuncts(expr: &Expr, out: &mut Vec<Expr>) {
     }
 }
 
+/// The columns `expr` is NULL whenever they are (reached only through arithmetic,
+/// comparisons, casts, negation and `NOT`: Spark's null-intolerant expressions).
+fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::Column(_) if !out.contains(expr) => out.push(expr.clone()),
+        Expr::Binary { op, left, right } if !matches!(op, BinaryOp::And | BinaryOp::Or) => {
+            null_intolerant_columns(left, out);
+            null_intolerant_columns(right, out);
+        }
+        Expr::Not(inner) | Expr::Cast(inner, _) | Expr::Negate(inner) | Expr::Alias(inner, _) => {
+            null_intolerant_columns(inner, out)
+        }
+        _ => {}
+    }
+}
+
 /// Whether Spark pushes `predicate` (over the columns of `input`) into a JSON or CSV scan:
 /// its `DataSourceStrategy.translateFilter` shapes.
 fn pushable(predicate: &Expr, input: &Schema, unpushable: &[String]) -> bool {
@@ -258,9 +274,10 @@ impl Stage {
 
     /// The stage of a file source whose scan takes filters (JSON, CSV): the conjuncts of
     /// its filters that Spark pushes into the scan (a column compared with a literal of its
-    /// kind, a null check, and `not` / `and` / `or` of those; none on a column of
-    /// `unpushable`, such as the corrupt-record column) run first, and the rows they keep
-    /// are the rows the source counts as read ([`Stage::apply_counted`]).
+    /// kind, a null check, and `not` / `and` / `or` of those, plus the `IS NOT NULL` Spark
+    /// infers from the other conjuncts; none on a column of `unpushable`, such as the
+    /// corrupt-record column) run first, and the rows they keep are the rows the source
+    /// counts as read ([`Stage::apply_counted`]).
     pub fn pushing_filters_into_scan(mut self, unpushable: &[String]) -> Self {
         let leading = self
             .steps
@@ -279,6 +296,18 @@ impl Stage {
                 .into_iter()
                 .partition(|part| pushable(part, &self.input, unpushable));
             scan.extend(pushed);
+            // Spark infers `IS NOT NULL` for the columns a kept conjunct cannot be true
+            // without (`InferFiltersFromConstraints`), and pushes those too.
+            for part in &kept {
+                let mut columns = Vec::new();
+                null_intolerant_columns(part, &mut columns);
+                for column in columns {
+                    let check = column.is_not_null();
+                    if !scan.contains(&check) && pushable(&check, &self.input, unpushable) {
+                        scan.push(check);
+                    }
+                }
+            }
             rest.extend(kept.into_iter().reduce(|a, b| a.and(b)));
         }
         let filter = |predicate: Expr| Step {
@@ -473,14 +502,15 @@ mod tests {
             Transform::Filter(col("d").gt(lit(150)).and(col("id").gt_eq(lit(2)))),
             Transform::Filter(col("timestamp").is_not_null()),
         ];
-        // `id >= 2` and the null check go into the scan; `d > 150` reads a computed value.
+        // `id >= 2` and the null check go into the scan; `d > 150` reads a computed value,
+        // but cannot hold without `value IS NOT NULL`, which goes in too: only row 3 is read.
         let pushed = stage(transforms.clone(), true).pushing_filters_into_scan(&[]);
         let (out, read) = pushed.apply_counted(lab_batch()).unwrap();
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
-        assert_eq!((ids.values().as_ref(), read), (&[3][..], 2));
-        // No filter on an unpushable column goes into the scan.
+        assert_eq!((ids.values().as_ref(), read), (&[3][..], 1));
+        // No filter on an unpushable column goes into the scan: rows 1 and 3 are read.
         let kept_out = stage(transforms.clone(), true).pushing_filters_into_scan(&["ID".into()]);
-        assert_eq!(kept_out.apply_counted(lab_batch()).unwrap().1, 3);
+        assert_eq!(kept_out.apply_counted(lab_batch()).unwrap().1, 2);
         // A stage that is not a scan's reads every row.
         assert_eq!(
             stage(transforms, true)
