@@ -187,6 +187,18 @@ def lab_part3_files() -> Dict[str, str]:
     return files
 
 
+def lab_part3_files_first_records_changed(change: Callable[[dict], None]) -> Dict[str, str]:
+    """The lab's Part 3.1 data with `change` applied to the first record of every file."""
+    files = lab_part3_files()
+    for name, text in files.items():
+        lines = text.splitlines(keepends=True)
+        record = json.loads(lines[0])
+        change(record)
+        lines[0] = json.dumps(record) + "\n"
+        files[name] = "".join(lines)
+    return files
+
+
 def case_lab_transform() -> Case:
     return Case(
         name="lab_transform",
@@ -678,12 +690,8 @@ def case_progress_stateless() -> Case:
 
 
 def case_filter_before_projection() -> Case:
-    files = lab_part3_files()
     # The first record of every file (values 100, 110, 120) has a timestamp that is not one.
-    for name, text in files.items():
-        lines = text.splitlines(keepends=True)
-        lines[0] = lines[0].replace('"2024-01-15 10:00:00"', '"not a time"')
-        files[name] = "".join(lines)
+    files = lab_part3_files_first_records_changed(lambda record: record.update(timestamp="not a time"))
     return Case(
         name="filter_before_projection",
         words=("Lab Part 3 data whose first record in each file has timestamp \"not a time\"; "
@@ -720,14 +728,8 @@ def case_filter_on_derived_column() -> Case:
 
 
 def case_filter_inferred_not_null() -> Case:
-    files = lab_part3_files()
     # The first record of every file has no value.
-    for name, text in files.items():
-        lines = text.splitlines(keepends=True)
-        record = json.loads(lines[0])
-        record["value"] = None
-        lines[0] = json.dumps(record) + "\n"
-        files[name] = "".join(lines)
+    files = lab_part3_files_first_records_changed(lambda record: record.update(value=None))
     return Case(
         name="filter_inferred_not_null",
         words=("Lab Part 3 data whose first record in each file has value null; "

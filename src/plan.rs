@@ -13,7 +13,7 @@ use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{col, BinaryOp, EvalContext, Expr, ExprError};
+use spate_operators::expr::{col, EvalContext, Expr, ExprError};
 use spate_operators::join::StreamingJoin;
 use spate_operators::shard::{Restore, ShardKeys, Sharded};
 use spate_operators::stage::{Stage, Transform};
@@ -51,22 +51,6 @@ enum Node {
 struct Segments {
     head: Vec<Transform>,
     nodes: Vec<(Node, Vec<Transform>)>,
-}
-
-/// The conjuncts of `predicate` (`a AND b AND c` → `[a, b, c]`).
-fn conjuncts(predicate: &Expr) -> Vec<Expr> {
-    match predicate {
-        Expr::Binary {
-            op: BinaryOp::And,
-            left,
-            right,
-        } => {
-            let mut all = conjuncts(left);
-            all.extend(conjuncts(right));
-            all
-        }
-        other => vec![other.clone()],
-    }
 }
 
 /// `a AND b AND …` of `parts` (none when `parts` is empty).
@@ -125,7 +109,8 @@ fn segments(steps: &[PlanStep]) -> Segments {
             (transform, segments.nodes.last())
         {
             if after.is_empty() {
-                let (keep, push): (Vec<Expr>, Vec<Expr>) = conjuncts(predicate)
+                let (keep, push): (Vec<Expr>, Vec<Expr>) = predicate
+                    .conjuncts()
                     .into_iter()
                     .partition(|part| part.columns().contains(column));
                 let before = match segments.nodes.len() {

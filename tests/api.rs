@@ -661,7 +661,8 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
     use spate::functions::to_timestamp;
     use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().expect("tempdir");
-    let write = |folder: &str, rows: &[(i32, &str)]| {
+    // Rows `(id, time)` written as file `file` of input folder `folder`.
+    let write = |folder: &str, file: &str, rows: &[(i32, &str)]| {
         let path = dir.path().join(folder);
         std::fs::create_dir_all(&path).expect("dir");
         let text: String = rows
@@ -670,12 +671,17 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
                 format!("{{\"id\": {id}, \"name\": \"n{id}\", \"value\": {id}.5, \"timestamp\": \"2024-01-15 {t}\"}}\n")
             })
             .collect();
-        std::fs::write(path.join("a.json"), text).expect("write");
+        std::fs::write(path.join(file), text).expect("write");
         path
     };
-    let one = write("s1", &[(1, "10:00:00"), (2, "10:01:00"), (3, "10:02:00")]);
+    let one = write(
+        "s1",
+        "a.json",
+        &[(1, "10:00:00"), (2, "10:01:00"), (3, "10:02:00")],
+    );
     let two = write(
         "s2",
+        "a.json",
         &[
             (1, "10:03:00"),
             (2, "10:20:00"),
@@ -770,17 +776,8 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
     // A restart keeps the two instances, though the session now asks for one, and each
     // finds its own buffered rows: new rows meet the ones stored by the first run.
     spark.conf().set("spark.sql.shuffle.partitions", 1);
-    let more = |path: &Path, rows: &[(i32, &str)]| {
-        let text: String = rows
-            .iter()
-            .map(|(id, t)| {
-                format!("{{\"id\": {id}, \"name\": \"n{id}\", \"value\": {id}.5, \"timestamp\": \"2024-01-15 {t}\"}}\n")
-            })
-            .collect();
-        std::fs::write(path.join("b.json"), text).expect("write");
-    };
-    more(&one, &[(4, "10:04:00")]);
-    more(&two, &[(2, "10:04:00"), (1, "10:30:00")]);
+    write("s1", "b.json", &[(4, "10:04:00")]);
+    write("s2", "b.json", &[(2, "10:04:00"), (1, "10:30:00")]);
     let (found, state) = run();
     assert_eq!(found, [(2, 2), (4, 4)]);
     assert_eq!(state.num_shuffle_partitions, 2);

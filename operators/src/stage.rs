@@ -124,21 +124,6 @@ fn over_input(expr: &Expr, definitions: &[(String, Expr)]) -> std::result::Resul
     })
 }
 
-/// The conjuncts of `expr` (`a AND b AND c` → `a`, `b`, `c`), in order.
-fn conjuncts(expr: &Expr, out: &mut Vec<Expr>) {
-    match expr {
-        Expr::Binary {
-            op: BinaryOp::And,
-            left,
-            right,
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        other => out.push(other.clone()),
-    }
-}
-
 /// The columns `expr` is NULL whenever they are (reached only through arithmetic,
 /// comparisons, casts, negation and `NOT`: Spark's null-intolerant expressions).
 fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
@@ -290,9 +275,8 @@ impl Stage {
             let Transform::Filter(predicate) = step.transform else {
                 continue;
             };
-            let mut parts = Vec::new();
-            conjuncts(&predicate, &mut parts);
-            let (pushed, kept): (Vec<Expr>, Vec<Expr>) = parts
+            let (pushed, kept): (Vec<Expr>, Vec<Expr>) = predicate
+                .conjuncts()
                 .into_iter()
                 .partition(|part| pushable(part, &self.input, unpushable));
             scan.extend(pushed);

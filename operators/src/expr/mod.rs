@@ -368,6 +368,22 @@ impl Expr {
         out
     }
 
+    /// The conjuncts of the expression (`a AND b AND c` → `[a, b, c]`), in order.
+    pub fn conjuncts(&self) -> Vec<Expr> {
+        match self {
+            Expr::Binary {
+                op: BinaryOp::And,
+                left,
+                right,
+            } => {
+                let mut all = left.conjuncts();
+                all.extend(right.conjuncts());
+                all
+            }
+            other => vec![other.clone()],
+        }
+    }
+
     /// The expression with every column reference replaced by `f(name)`.
     pub fn map_columns<E>(&self, f: &mut impl FnMut(&str) -> Result<Expr, E>) -> Result<Expr, E> {
         let mut map = |e: &Expr| e.map_columns(f).map(Box::new);

@@ -97,21 +97,6 @@ pub struct JoinCondition {
     pub bounds: Vec<RangeBound>,
 }
 
-/// The conjuncts of `e`.
-fn conjuncts(e: &Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::Binary {
-            op: BinaryOp::And,
-            left,
-            right,
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        other => out.push(other.clone()),
-    }
-}
-
 /// `column + offset` (µs) when `e` is a column, or a column plus or minus an interval.
 fn linear(e: &Expr) -> Option<((Side, usize), i64)> {
     match e {
@@ -169,10 +154,7 @@ fn bounds_of(op: BinaryOp, a: &Expr, b: &Expr) -> Vec<RangeBound> {
 impl JoinCondition {
     /// Splits `condition` (over [`left_name`]/[`right_name`] columns) into its parts.
     pub fn analyse(condition: Option<&Expr>) -> JoinCondition {
-        let mut parts = Vec::new();
-        if let Some(condition) = condition {
-            conjuncts(condition, &mut parts);
-        }
+        let parts = condition.map(Expr::conjuncts).unwrap_or_default();
         let mut result = JoinCondition::default();
         for part in parts {
             if let Expr::Binary {
