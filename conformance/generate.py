@@ -746,6 +746,36 @@ def case_filter_inferred_not_null() -> Case:
     )
 
 
+def case_filter_below_watermark() -> Case:
+    def line(i: int, value: int, time: str) -> str:
+        record = {"id": i, "name": f"Event_{i}", "value": value, "timestamp": f"2024-01-15 {time}"}
+        return json.dumps(record) + "\n"
+    # The rows the filter drops carry the latest event times of their files.
+    files = {
+        "events_0.json": line(1, 100, "10:30:00") + line(2, 200, "10:00:00"),
+        "events_1.json": line(3, 300, "10:05:00") + line(4, 50, "10:50:00"),
+        "events_2.json": line(5, 300, "10:12:00") + line(6, 310, "10:01:00"),
+    }
+    return Case(
+        name="filter_below_watermark",
+        words=("maxFilesPerTrigger=1; event_time = to_timestamp(timestamp), 10-minute watermark, "
+               "then v2 = value*2 and keep v2 > 250, then a 5-minute tumbling count in append "
+               "mode. Spark's optimizer moves the filter below the projection and the watermark "
+               "(it does not read the event time), so the dropped rows' later event times never "
+               "move the watermark."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .withWatermark("event_time", "10 minutes")\n'
+               '   .withColumn("v2", col("value") * 2)\n'
+               '   .filter(col("v2") > 250)\n'
+               '   .groupBy(window("event_time", "5 minutes")).count())'),
+        write_inputs=text_files(files),
+        progress=True,
+    )
+
+
 def case_progress_aggregation() -> Case:
     return Case(
         name="progress_aggregation",
@@ -1363,6 +1393,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_filter_before_projection,
         case_filter_on_derived_column,
         case_filter_inferred_not_null,
+        case_filter_below_watermark,
     ]
 }
 

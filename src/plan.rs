@@ -16,7 +16,7 @@ use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, EvalContext, Expr, ExprError};
 use spate_operators::join::StreamingJoin;
 use spate_operators::shard::{Restore, ShardKeys, Sharded};
-use spate_operators::stage::{Stage, Transform};
+use spate_operators::stage::{below_projections, Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::checkpoint::Durability;
@@ -53,14 +53,20 @@ struct Segments {
     nodes: Vec<(Node, Vec<Transform>)>,
 }
 
+/// Whether `expr` reads column `name` (matched ignoring case, as Spark resolves names).
+fn reads_column(expr: &Expr, name: &str) -> bool {
+    expr.columns().iter().any(|c| c.eq_ignore_ascii_case(name))
+}
+
 /// `a AND b AND …` of `parts` (none when `parts` is empty).
 fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
     parts.into_iter().reduce(|all, part| all.and(part))
 }
 
-/// Cuts `steps` at the watermarks and aggregations. The conjuncts of a filter right after a
-/// watermark that do not read its event-time column run before it, as Spark's optimizer
-/// pushes them down — so the watermark's statistics see the same rows as Spark's.
+/// Cuts `steps` at the watermarks and aggregations. The conjuncts of a filter after a
+/// watermark (and any projections after it) that do not read its event-time column run
+/// before it, rewritten through those projections, as Spark's optimizer pushes them down —
+/// so the watermark's statistics see the same rows as Spark's.
 fn segments(steps: &[PlanStep]) -> Segments {
     let mut segments = Segments {
         head: Vec::new(),
@@ -108,18 +114,19 @@ fn segments(steps: &[PlanStep]) -> Segments {
         if let (Transform::Filter(predicate), Some((Node::Watermark { column, .. }, after))) =
             (transform, segments.nodes.last())
         {
-            if after.is_empty() {
-                let (keep, push): (Vec<Expr>, Vec<Expr>) = predicate
-                    .conjuncts()
-                    .into_iter()
-                    .partition(|part| part.columns().contains(column));
-                let before = match segments.nodes.len() {
-                    1 => &mut segments.head,
-                    n => &mut segments.nodes[n - 2].1,
-                };
-                before.extend(conjunction(push).map(Transform::Filter));
-                remaining = conjunction(keep).map(Transform::Filter);
+            let (mut push, mut keep) = (Vec::new(), Vec::new());
+            for part in predicate.conjuncts() {
+                match below_projections(&part, after) {
+                    Some(below) if !reads_column(&below, column) => push.push(below),
+                    _ => keep.push(part),
+                }
             }
+            let before = match segments.nodes.len() {
+                1 => &mut segments.head,
+                n => &mut segments.nodes[n - 2].1,
+            };
+            before.extend(conjunction(push).map(Transform::Filter));
+            remaining = conjunction(keep).map(Transform::Filter);
         }
         if let Some(transform) = remaining {
             match segments.nodes.last_mut() {

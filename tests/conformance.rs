@@ -865,3 +865,15 @@ fn filter_inferred_not_null() {
             .filter(col("v2").gt(lit(250)))
     });
 }
+
+#[test]
+fn filter_below_watermark() {
+    check_with_progress("filter_below_watermark", |df| {
+        df.with_column("event_time", to_timestamp(col("timestamp")))?
+            .with_watermark("event_time", "10 minutes")?
+            .with_column("v2", col("value") * lit(2))?
+            .filter(col("v2").gt(lit(250)))?
+            .group_by([window(col("event_time"), "5 minutes")])
+            .count()
+    });
+}

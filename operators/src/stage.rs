@@ -93,6 +93,34 @@ fn filters_first(
     Ok(filters)
 }
 
+/// `predicate`, read after `transforms`, rewritten over their input: each column it reads
+/// is replaced by the expression that defines it (found by the projections' output
+/// names), as Spark's optimizer pushes a filter through projections; `None` when a column
+/// does not resolve.
+pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<Expr> {
+    // `None`: no projection yet, every column reads itself.
+    let mut definitions: Option<Vec<(String, Expr)>> = None;
+    for transform in transforms {
+        if let Transform::Project(exprs) = transform {
+            let defined = exprs
+                .iter()
+                .map(|e| {
+                    let definition = match &definitions {
+                        None => e.clone(),
+                        Some(earlier) => over_input(e, earlier).ok()?,
+                    };
+                    Some((e.output_name(), definition))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            definitions = Some(defined);
+        }
+    }
+    match definitions {
+        None => Some(predicate.clone()),
+        Some(definitions) => over_input(predicate, &definitions).ok(),
+    }
+}
+
 /// A reference to input column `name`, quoted so that any name reads as itself.
 fn input_column(name: &str) -> Expr {
     crate::expr::col(&format!("`{}`", name.replace('`', "``")))
@@ -502,6 +530,24 @@ mod tests {
                 .unwrap()
                 .1,
             3
+        );
+    }
+
+    #[test]
+    fn a_predicate_moves_below_projections_by_their_output_names() {
+        let projections = [
+            Transform::Project(vec![col("id"), (col("value") * lit(2)).alias("d")]),
+            Transform::Filter(col("id").gt(lit(0))),
+            Transform::Project(vec![col("D").alias("doubled")]),
+        ];
+        assert_eq!(
+            below_projections(&col("doubled").gt(lit(250)), &projections),
+            Some((col("value") * lit(2)).gt(lit(250)))
+        );
+        assert_eq!(below_projections(&col("id").gt(lit(1)), &projections), None);
+        assert_eq!(
+            below_projections(&col("id").gt(lit(1)), &[]),
+            Some(col("id").gt(lit(1)))
         );
     }
 
