@@ -4,6 +4,7 @@ pub mod dedup;
 pub mod expr;
 mod groups;
 pub mod join;
+mod key_hash;
 pub mod shard;
 pub mod stage;
 pub mod union;

@@ -8,10 +8,10 @@
 //! that left by number), gives each instance back its own part, under the same P.
 
 use crate::expr::{EvalContext, Expr};
+use crate::key_hash::hash_keys;
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::compute::{cast, take_record_batch};
 use arrow::datatypes::{DataType, Schema};
-use arrow::row::{RowConverter, SortField};
 use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
@@ -45,34 +45,7 @@ pub struct Sharded {
     /// The first port's key types (other ports' keys and checkpointed keys are cast to
     /// them before hashing).
     key_types: Vec<DataType>,
-    /// Encodes keys of those types as comparable bytes, which are hashed.
-    converter: RowConverter,
     context: EvalContext,
-}
-
-/// The hash of a key's encoded bytes that picks its instance. It is spelled out here
-/// rather than taken from a hashing crate, whose output may depend on the build's CPU
-/// features or version: a key must keep its instance across runs and builds, since a
-/// [`Restore::ByInstance`] checkpoint gives each instance its own rows back.
-fn key_hash(bytes: &[u8]) -> u64 {
-    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mix = |hash: u64, word: u64| (hash ^ word).wrapping_mul(MULTIPLIER).rotate_left(29);
-    let mut words = bytes.chunks_exact(8);
-    let mut hash = (bytes.len() as u64).wrapping_mul(MULTIPLIER);
-    for word in &mut words {
-        let mut array = [0u8; 8];
-        array.copy_from_slice(word);
-        hash = mix(hash, u64::from_le_bytes(array));
-    }
-    let mut tail = [0u8; 8];
-    tail[..words.remainder().len()].copy_from_slice(words.remainder());
-    hash = mix(hash, u64::from_le_bytes(tail));
-    // Final avalanche (the murmur3 64-bit finaliser), so that `% P` sees every bit.
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    hash ^ (hash >> 33)
 }
 
 impl Sharded {
@@ -103,12 +76,10 @@ impl Sharded {
                     .map_err(|e| Error::Analysis(e.to_string()))
             })
             .collect::<Result<Vec<DataType>>>()?;
-        let converter = RowConverter::new(key_types.iter().cloned().map(SortField::new).collect())?;
         Ok(Sharded {
             shards,
             keys,
             key_types,
-            converter,
             context,
         })
     }
@@ -120,10 +91,10 @@ impl Sharded {
             .zip(&self.key_types)
             .map(|(column, to)| cast(column, to))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let encoded = self.converter.convert_columns(&columns)?;
         let count = self.shards.len() as u64;
-        Ok((0..rows)
-            .map(|row| (key_hash(encoded.row(row).as_ref()) % count) as usize)
+        Ok(hash_keys(&columns, rows)?
+            .into_iter()
+            .map(|hash| (hash % count) as usize)
             .collect())
     }
 
