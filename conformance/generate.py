@@ -776,6 +776,27 @@ def case_filter_below_watermark() -> Case:
     )
 
 
+def case_filter_with_malformed_records() -> Case:
+    files = {
+        "events_0.json": ('{"id": 1, "name": "a", "value": 100.0, "timestamp": "2024-01-15 10:00:00"}\n'
+                          '{"id": 2, "name": "b", "value": 150.0, "timestamp": "2024-01-15 10:01:00"}\n'
+                          'garbage\n'
+                          '{"id": 4, "name": "d", "value": "x", "timestamp": "2024-01-15 10:03:00"}\n'),
+    }
+    return Case(
+        name="filter_with_malformed_records",
+        words=("Four records, one not JSON and one whose value does not convert; PERMISSIVE, "
+               "keep value > 120. The filter goes into the JSON scan, but Spark's parser gives "
+               "malformed records whatever the scan's filters say, so they count in "
+               "numInputRows (then the filter drops them)."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        query='df.filter(col("value") > 120)',
+        write_inputs=text_files(files),
+        progress=True,
+    )
+
+
 def case_progress_aggregation() -> Case:
     return Case(
         name="progress_aggregation",
@@ -1394,6 +1415,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_filter_on_derived_column,
         case_filter_inferred_not_null,
         case_filter_below_watermark,
+        case_filter_with_malformed_records,
     ]
 }
 

@@ -20,7 +20,7 @@ use spate_operators::stage::{below_projections, Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::checkpoint::Durability;
-use spate_runtime::source::{BatchMap, MappedBatch, MappedSource};
+use spate_runtime::source::{BatchMap, MappedBatch, MappedSource, ReadBatch};
 use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology, Trigger};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -205,8 +205,9 @@ impl Planner {
                 // The stateless stage runs inside the source's actor: no message hop, and
                 // the sink gets a core of its own.
                 let stage = Arc::new(stage);
-                let map: BatchMap = Arc::new(move |batch| {
-                    let (batch, read_rows) = stage.apply_counted(batch)?;
+                let map: BatchMap = Arc::new(move |read: ReadBatch| {
+                    let (batch, read_rows) =
+                        stage.apply_counted(read.batch, read.malformed.as_ref())?;
                     Ok(MappedBatch { batch, read_rows })
                 });
                 let source = MappedSource::new(source, map, schema.clone());

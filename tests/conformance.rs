@@ -877,3 +877,10 @@ fn filter_below_watermark() {
             .count()
     });
 }
+
+#[test]
+fn filter_with_malformed_records() {
+    check_with_progress("filter_with_malformed_records", |df| {
+        df.filter(col("value").gt(lit(120)))
+    });
+}

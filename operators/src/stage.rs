@@ -346,21 +346,28 @@ impl Stage {
 
     /// Applies every step to `batch`.
     pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
-        self.apply_counted(batch).map(|(batch, _)| batch)
+        self.apply_counted(batch, None).map(|(batch, _)| batch)
     }
 
     /// Applies every step to `batch`; also returns how many of its rows the scan's filters
-    /// keep (all of them unless [`Stage::pushing_filters_into_scan`]): what Spark counts
-    /// as the source's input rows.
-    pub fn apply_counted(&self, mut batch: RecordBatch) -> Result<(RecordBatch, usize)> {
+    /// keep (all of them unless [`Stage::pushing_filters_into_scan`]), `malformed` rows
+    /// (records the parser could not read) counting whatever the filters say: what Spark
+    /// counts as the source's input rows.
+    pub fn apply_counted(
+        &self,
+        mut batch: RecordBatch,
+        malformed: Option<&BooleanArray>,
+    ) -> Result<(RecordBatch, usize)> {
         let mut scanned = None;
+        // Malformed rows the scan's filters dropped.
+        let mut dropped_malformed = 0;
         for (index, step) in self.steps.iter().enumerate() {
             if index == self.scan_steps {
-                scanned = Some(batch.num_rows());
+                scanned = Some(batch.num_rows() + dropped_malformed);
             }
             if batch.num_rows() == 0 {
                 let empty = RecordBatch::new_empty(self.output.clone());
-                return Ok((empty, scanned.unwrap_or(0)));
+                return Ok((empty, scanned.unwrap_or(dropped_malformed)));
             }
             batch = match &step.transform {
                 Transform::Project(exprs) => {
@@ -385,6 +392,13 @@ impl Stage {
                                 mask.data_type()
                             ))
                         })?;
+                    if let Some(malformed) = malformed.filter(|_| index < self.scan_steps) {
+                        dropped_malformed += malformed
+                            .iter()
+                            .zip(mask.iter())
+                            .filter(|(bad, kept)| *bad == Some(true) && *kept != Some(true))
+                            .count();
+                    }
                     if mask.null_count() == 0 && mask.true_count() == mask.len() {
                         batch
                     } else {
@@ -393,7 +407,7 @@ impl Stage {
                 }
             };
         }
-        let scanned = scanned.unwrap_or(batch.num_rows());
+        let scanned = scanned.unwrap_or(batch.num_rows() + dropped_malformed);
         Ok((batch, scanned))
     }
 }
@@ -517,20 +531,25 @@ mod tests {
         // `id >= 2` and the null check go into the scan; `d > 150` reads a computed value,
         // but cannot hold without `value IS NOT NULL`, which goes in too: only row 3 is read.
         let pushed = stage(transforms.clone(), true).pushing_filters_into_scan(&[]);
-        let (out, read) = pushed.apply_counted(lab_batch()).unwrap();
+        let (out, read) = pushed.apply_counted(lab_batch(), None).unwrap();
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!((ids.values().as_ref(), read), (&[3][..], 1));
         // No filter on an unpushable column goes into the scan: rows 1 and 3 are read.
         let kept_out = stage(transforms.clone(), true).pushing_filters_into_scan(&["ID".into()]);
-        assert_eq!(kept_out.apply_counted(lab_batch()).unwrap().1, 2);
+        assert_eq!(kept_out.apply_counted(lab_batch(), None).unwrap().1, 2);
         // A stage that is not a scan's reads every row.
         assert_eq!(
             stage(transforms, true)
-                .apply_counted(lab_batch())
+                .apply_counted(lab_batch(), None)
                 .unwrap()
                 .1,
             3
         );
+        // A malformed record counts as read though the scan's filters drop it (row 2), as
+        // Spark's parsers give it whatever filters they take; the output is the same.
+        let malformed = BooleanArray::from(vec![false, true, false]);
+        let (out, read) = pushed.apply_counted(lab_batch(), Some(&malformed)).unwrap();
+        assert_eq!((out.num_rows(), read), (1, 2));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::checkpoint::Durability;
 use crate::error::Result;
+use arrow::array::BooleanArray;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use std::path::PathBuf;
@@ -111,6 +112,26 @@ pub fn read_to_end(source: &mut dyn Source, bookkeeping_dir: PathBuf) -> Result<
     Ok(batches)
 }
 
+/// Rows as a source read them, before its fused map: the batch, and which of its rows are
+/// malformed records (Spark's JSON and CSV parsers give those whatever filters the scan
+/// takes, so they count as read).
+#[derive(Debug)]
+pub struct ReadBatch {
+    /// The rows.
+    pub batch: RecordBatch,
+    /// Which rows are malformed records; `None`: none is.
+    pub malformed: Option<BooleanArray>,
+}
+
+impl From<RecordBatch> for ReadBatch {
+    fn from(batch: RecordBatch) -> Self {
+        ReadBatch {
+            batch,
+            malformed: None,
+        }
+    }
+}
+
 /// A batch through a source's fused map, and how many rows of the batch before it the
 /// source counts as read: Spark counts the rows its scan gives, after the filters it
 /// pushes into a file scan.
@@ -123,7 +144,7 @@ pub struct MappedBatch {
 }
 
 /// A stateless per-batch function (a fused select/filter chain).
-pub type BatchMap = std::sync::Arc<dyn Fn(RecordBatch) -> Result<MappedBatch> + Send + Sync>;
+pub type BatchMap = std::sync::Arc<dyn Fn(ReadBatch) -> Result<MappedBatch> + Send + Sync>;
 
 /// A source with a stateless map fused into its reader: the map runs in the source's actor
 /// as each batch is read, so a map/filter chain costs no message hop.
@@ -150,7 +171,7 @@ struct MappedReader {
 impl BatchReader for MappedReader {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         while let Some(batch) = self.inner.next_batch()? {
-            let mapped = (self.map)(batch)?;
+            let mapped = (self.map)(batch.into())?;
             self.read_rows += mapped.read_rows;
             if mapped.batch.num_rows() > 0 {
                 return Ok(Some(mapped.batch));

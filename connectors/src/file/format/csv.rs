@@ -12,7 +12,7 @@
 
 use super::{DecodeError, DecodeOptions, FileFormat, Lines, RowWriter};
 use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
+use spate_runtime::source::ReadBatch;
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -25,7 +25,7 @@ pub(crate) fn decode(
     path: &Path,
     schema: &SchemaRef,
     options: &DecodeOptions,
-) -> Result<Vec<RecordBatch>, DecodeError> {
+) -> Result<Vec<ReadBatch>, DecodeError> {
     let mut writer = RowWriter::new(FileFormat::Csv, schema, path, options)?;
     let data_columns = writer.data_columns.clone();
     let tz = writer.tz();
@@ -196,6 +196,7 @@ mod tests {
         DataType, Date32Type, Decimal128Type, Field, Float32Type, Float64Type, Int16Type,
         Int32Type, Int64Type, Int8Type, Schema, TimestampMicrosecondType,
     };
+    use arrow::record_batch::RecordBatch;
     use std::sync::Arc;
 
     fn toks(line: &str) -> Vec<String> {

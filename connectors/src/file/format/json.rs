@@ -14,7 +14,7 @@
 use super::columns::JsonValue;
 use super::{DecodeError, DecodeOptions, FileFormat, Lines, RowWriter};
 use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
+use spate_runtime::source::ReadBatch;
 use std::path::Path;
 
 /// Jackson's default `StreamReadConstraints.maxNestingDepth`.
@@ -28,7 +28,7 @@ pub(crate) fn decode(
     path: &Path,
     schema: &SchemaRef,
     options: &DecodeOptions,
-) -> Result<(Vec<RecordBatch>, usize), DecodeError> {
+) -> Result<(Vec<ReadBatch>, usize), DecodeError> {
     let mut writer = RowWriter::new(FileFormat::Json, schema, path, options)?;
     let mut keys = KeyMap::new(schema, &writer.data_columns);
     let mut scratch = Vec::with_capacity(256);
@@ -707,6 +707,7 @@ mod tests {
         DataType, Date32Type, Decimal128Type, Field, Float32Type, Int32Type, Int64Type, Int8Type,
         Schema, TimestampMicrosecondType,
     };
+    use arrow::record_batch::RecordBatch;
     use std::io::Write;
     use std::sync::Arc;
 

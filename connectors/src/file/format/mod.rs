@@ -26,12 +26,13 @@ mod json;
 mod parquet;
 mod text;
 
+use arrow::array::BooleanArray;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use columns::{Column, Kind};
 use rayon::prelude::*;
-use spate_runtime::source::BatchMap;
+use spate_runtime::source::{BatchMap, ReadBatch};
 use spate_runtime::text::zone::{resolve_zone_id, InvalidTimeZone, Zone};
 use std::collections::HashMap;
 use std::fmt;
@@ -415,12 +416,24 @@ pub fn decode_file(
     schema: &SchemaRef,
     options: &DecodeOptions,
 ) -> Result<Vec<RecordBatch>, DecodeError> {
+    let read = read_file(format, path, schema, options)?;
+    Ok(read.into_iter().map(|read| read.batch).collect())
+}
+
+/// [`decode_file`], each batch with its malformed rows.
+fn read_file(
+    format: FileFormat,
+    path: &Path,
+    schema: &SchemaRef,
+    options: &DecodeOptions,
+) -> Result<Vec<ReadBatch>, DecodeError> {
     let io = |source| DecodeError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let whole = |batches: Vec<RecordBatch>| batches.into_iter().map(ReadBatch::from).collect();
     match format {
-        FileFormat::Parquet => parquet::decode(path, schema, options),
+        FileFormat::Parquet => parquet::decode(path, schema, options).map(whole),
         FileFormat::Json => {
             let data = std::fs::read(path).map_err(io)?;
             json::decode(&data, 1, path, schema, options).map(|(batches, _)| batches)
@@ -431,7 +444,7 @@ pub fn decode_file(
         }
         FileFormat::Text => {
             let data = std::fs::read(path).map_err(io)?;
-            text::decode(&data, schema, options)
+            text::decode(&data, schema, options).map(whole)
         }
     }
 }
@@ -503,8 +516,7 @@ impl FileDecoder {
                     })?;
                     self.json = Some((data, 0, 1));
                 } else {
-                    let batches =
-                        decode_file(self.format, &self.path, &self.schema, &self.options)?;
+                    let batches = read_file(self.format, &self.path, &self.schema, &self.options)?;
                     let (batches, read_rows) = mapped(&self.map, batches)?;
                     self.read_rows += read_rows;
                     self.ready.extend(batches);
@@ -561,20 +573,20 @@ impl FileDecoder {
 /// for them (all of their rows, or those the map's scan filters keep).
 fn mapped(
     map: &Option<BatchMap>,
-    batches: Vec<RecordBatch>,
+    batches: Vec<ReadBatch>,
 ) -> Result<(Vec<RecordBatch>, usize), DecodeError> {
     let mut read_rows = 0;
     let mut kept = Vec::with_capacity(batches.len());
-    for batch in batches {
+    for read in batches {
         let batch = match map {
             Some(map) => {
-                let mapped = map(batch).map_err(DecodeError::Map)?;
+                let mapped = map(read).map_err(DecodeError::Map)?;
                 read_rows += mapped.read_rows;
                 mapped.batch
             }
             None => {
-                read_rows += batch.num_rows();
-                batch
+                read_rows += read.batch.num_rows();
+                read.batch
             }
         };
         if batch.num_rows() > 0 {
@@ -718,7 +730,9 @@ pub(crate) struct RowWriter<'a> {
     /// Indices of the fields that are parsed from the input (all but the corrupt column).
     pub(crate) data_columns: Vec<usize>,
     rows: usize,
-    batches: Vec<RecordBatch>,
+    /// The rows of the current batch that hold a malformed record (PERMISSIVE), ascending.
+    malformed: Vec<usize>,
+    batches: Vec<ReadBatch>,
 }
 
 /// Flush a batch early when its string data passes this size (keeps i32 offsets safe).
@@ -766,6 +780,7 @@ impl<'a> RowWriter<'a> {
             corrupt,
             data_columns,
             rows: 0,
+            malformed: Vec::new(),
             batches: Vec::new(),
         })
     }
@@ -799,6 +814,8 @@ impl<'a> RowWriter<'a> {
         for c in &mut self.columns {
             c.truncate(rows);
         }
+        let kept = self.malformed.partition_point(|&row| row < rows);
+        self.malformed.truncate(kept);
         self.rows = rows;
     }
 
@@ -845,6 +862,7 @@ impl<'a> RowWriter<'a> {
         if corrupt {
             match self.options.mode {
                 ParseMode::Permissive => {
+                    self.malformed.extend(start..self.rows);
                     if let Some(i) = self.corrupt {
                         let text = String::from_utf8_lossy(raw);
                         for _ in 0..count {
@@ -904,14 +922,23 @@ impl<'a> RowWriter<'a> {
             .iter_mut()
             .map(|c| c.finish())
             .collect::<Result<Vec<_>, _>>()?;
-        self.batches
-            .push(RecordBatch::try_new(self.schema.clone(), arrays)?);
+        let malformed = (!self.malformed.is_empty()).then(|| {
+            let mut mask = vec![false; self.rows];
+            for row in self.malformed.drain(..) {
+                mask[row] = true;
+            }
+            BooleanArray::from(mask)
+        });
+        self.batches.push(ReadBatch {
+            batch: RecordBatch::try_new(self.schema.clone(), arrays)?,
+            malformed,
+        });
         self.rows = 0;
         Ok(())
     }
 
-    /// All batches, including the last partial one.
-    pub(crate) fn finish(mut self) -> Result<Vec<RecordBatch>, DecodeError> {
+    /// All batches, including the last partial one, with their malformed rows.
+    pub(crate) fn finish(mut self) -> Result<Vec<ReadBatch>, DecodeError> {
         self.flush()?;
         Ok(self.batches)
     }
@@ -991,7 +1018,8 @@ mod tests {
         };
         // Keeps the even ids; fails on id 5 when `fail`.
         let map = |fail: bool| -> BatchMap {
-            Arc::new(move |batch: RecordBatch| {
+            Arc::new(move |read: ReadBatch| {
+                let batch = read.batch;
                 let ids = batch
                     .column(0)
                     .as_primitive::<arrow::datatypes::Int32Type>();
