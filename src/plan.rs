@@ -13,7 +13,7 @@ use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{col, EvalContext, Expr, ExprError};
+use spate_operators::expr::{col, names_match, EvalContext, Expr, ExprError};
 use spate_operators::join::StreamingJoin;
 use spate_operators::shard::{Restore, ShardKeys, Sharded};
 use spate_operators::stage::{below_projections, Stage, Transform};
@@ -53,9 +53,9 @@ struct Segments {
     nodes: Vec<(Node, Vec<Transform>)>,
 }
 
-/// Whether `expr` reads column `name` (matched ignoring case, as Spark resolves names).
+/// Whether `expr` reads column `name` (as Spark resolves names).
 fn reads_column(expr: &Expr, name: &str) -> bool {
-    expr.columns().iter().any(|c| c.eq_ignore_ascii_case(name))
+    expr.columns().iter().any(|c| names_match(name, c))
 }
 
 /// `a AND b AND …` of `parts` (none when `parts` is empty).
@@ -149,13 +149,13 @@ struct Planner {
     partitions: usize,
 }
 
-/// The column of `schema` that `name` names (ignoring case, as Spark resolves names), as
-/// the schema spells it; `None` unless exactly one column has that name.
+/// The column of `schema` that `name` names (as Spark resolves names), as the schema
+/// spells it; `None` unless exactly one column has that name.
 fn named(schema: &Schema, name: &str) -> Option<Expr> {
     let mut fields = schema
         .fields()
         .iter()
-        .filter(|f| f.name().eq_ignore_ascii_case(name));
+        .filter(|f| names_match(f.name(), name));
     match (fields.next(), fields.next()) {
         (Some(field), None) => Some(col(field.name())),
         _ => None,

@@ -1,7 +1,7 @@
 //! A fused chain of stateless transformations (select / with_column / filter / drop …):
 //! one operator, so a map/filter chain costs no message hop.
 
-use crate::expr::{BinaryOp, EvalContext, Expr, ExprError, Literal};
+use crate::expr::{names_match, BinaryOp, EvalContext, Expr, ExprError, Literal};
 use arrow::array::{Array, BooleanArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
@@ -57,46 +57,32 @@ pub fn execution_error(error: ExprError) -> Error {
     }
 }
 
-/// `transforms` with every filter moved before the projections (Spark's
-/// `PushPredicateThroughNonJoin`): a filter's columns are replaced by the expressions that
-/// define them over `input`; filters keep their order, and so do projections.
-fn filters_first(
-    input: &Schema,
-    transforms: Vec<Transform>,
-) -> std::result::Result<Vec<Transform>, ExprError> {
-    // The definition of each column of the current schema over the input's columns.
-    let mut definitions: Vec<(String, Expr)> = input
-        .fields()
-        .iter()
-        .map(|f| (f.name().clone(), input_column(f.name())))
-        .collect();
-    let (mut filters, mut projections) = (Vec::new(), Vec::new());
-    let mut schema: SchemaRef = Arc::new(input.clone());
-    for transform in transforms {
-        let output = transform.output_schema(&schema)?;
-        match &transform {
-            Transform::Filter(predicate) => {
-                filters.push(Transform::Filter(over_input(predicate, &definitions)?));
-            }
-            Transform::Project(exprs) => {
-                definitions = exprs
-                    .iter()
-                    .zip(output.fields())
-                    .map(|(e, field)| Ok((field.name().clone(), over_input(e, &definitions)?)))
-                    .collect::<std::result::Result<_, ExprError>>()?;
-                projections.push(transform);
-            }
+/// `transforms` (already checked to resolve) with every filter moved before the projections
+/// (Spark's `PushPredicateThroughNonJoin`), rewritten through the projections before it;
+/// filters keep their order, and so do projections.
+fn filters_first(transforms: Vec<Transform>) -> std::result::Result<Vec<Transform>, ExprError> {
+    let mut filters = Vec::new();
+    for (index, transform) in transforms.iter().enumerate() {
+        if let Transform::Filter(predicate) = transform {
+            let below = below_projections(predicate, &transforms[..index]).ok_or_else(|| {
+                ExprError::UnresolvedColumn {
+                    name: predicate.output_name(),
+                    candidates: Vec::new(),
+                }
+            })?;
+            filters.push(Transform::Filter(below));
         }
-        schema = output;
     }
-    filters.extend(projections);
-    Ok(filters)
+    let projections = transforms
+        .into_iter()
+        .filter(|t| matches!(t, Transform::Project(_)));
+    Ok(filters.into_iter().chain(projections).collect())
 }
 
 /// `predicate`, read after `transforms`, rewritten over their input: each column it reads
 /// is replaced by the expression that defines it (found by the projections' output
 /// names), as Spark's optimizer pushes a filter through projections; `None` when a column
-/// does not resolve.
+/// does not resolve to exactly one.
 pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<Expr> {
     // `None`: no projection yet, every column reads itself.
     let mut definitions: Option<Vec<(String, Expr)>> = None;
@@ -107,7 +93,7 @@ pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<E
                 .map(|e| {
                     let definition = match &definitions {
                         None => e.clone(),
-                        Some(earlier) => over_input(e, earlier).ok()?,
+                        Some(earlier) => over(e, earlier)?,
                     };
                     Some((e.output_name(), definition))
                 })
@@ -117,39 +103,28 @@ pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<E
     }
     match definitions {
         None => Some(predicate.clone()),
-        Some(definitions) => over_input(predicate, &definitions).ok(),
+        Some(definitions) => over(predicate, &definitions),
     }
 }
 
-/// A reference to input column `name`, quoted so that any name reads as itself.
-fn input_column(name: &str) -> Expr {
-    crate::expr::col(&format!("`{}`", name.replace('`', "``")))
+/// `expr` with each column replaced by its definition; `None` when a column does not
+/// resolve to exactly one.
+fn over(expr: &Expr, definitions: &[(String, Expr)]) -> Option<Expr> {
+    expr.map_columns(&mut |name| {
+        let named = definitions.iter().map(|(n, d)| (n.as_str(), d));
+        unique(named, name).map(strip_alias).ok_or(())
+    })
+    .ok()
 }
 
-/// `expr` with each column replaced by its definition (found as the binder finds columns:
-/// by exact or case-insensitive name, exactly one).
-fn over_input(expr: &Expr, definitions: &[(String, Expr)]) -> std::result::Result<Expr, ExprError> {
-    expr.map_columns(&mut |name| {
-        let wanted = crate::expr::unquote(name);
-        let lower = wanted.to_lowercase();
-        let mut found = definitions
-            .iter()
-            .filter(|(n, _)| *n == wanted || n.to_lowercase() == lower);
-        match (found.next(), found.next()) {
-            (Some((_, definition)), None) => Ok(strip_alias(definition)),
-            (None, _) => Err(ExprError::UnresolvedColumn {
-                name: wanted,
-                candidates: Vec::new(),
-            }),
-            (Some(_), Some(_)) => Err(ExprError::AmbiguousReference {
-                matches: definitions
-                    .iter()
-                    .filter(|(n, _)| n.to_lowercase() == lower)
-                    .count(),
-                name: wanted,
-            }),
-        }
-    })
+/// The one candidate whose name `reference` names ([`names_match`]); `None` when there is
+/// none or more than one.
+fn unique<'a, T>(candidates: impl Iterator<Item = (&'a str, T)>, reference: &str) -> Option<T> {
+    let mut found = candidates.filter(|(name, _)| names_match(name, reference));
+    match (found.next(), found.next()) {
+        (Some((_, candidate)), None) => Some(candidate),
+        _ => None,
+    }
 }
 
 /// The columns `expr` is NULL whenever they are (reached only through arithmetic,
@@ -172,20 +147,14 @@ fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
 /// its `DataSourceStrategy.translateFilter` shapes.
 fn pushable(predicate: &Expr, input: &Schema, unpushable: &[String]) -> bool {
     let column = |e: &Expr| -> Option<DataType> {
-        let Expr::Column(name) = e else { return None };
-        let name = crate::expr::unquote(name);
-        let lower = name.to_lowercase();
-        if unpushable.iter().any(|n| n.to_lowercase() == lower) {
+        let Expr::Column(reference) = e else {
+            return None;
+        };
+        if unpushable.iter().any(|n| names_match(n, reference)) {
             return None;
         }
-        let mut fields = input
-            .fields()
-            .iter()
-            .filter(|f| *f.name() == name || f.name().to_lowercase() == lower);
-        match (fields.next(), fields.next()) {
-            (Some(field), None) => Some(field.data_type().clone()),
-            _ => None,
-        }
+        let fields = input.fields().iter().map(|f| (f.name().as_str(), f));
+        unique(fields, reference).map(|field| field.data_type().clone())
     };
     let comparable = |column: &DataType, literal: &Literal| match literal {
         Literal::Utf8(_) => matches!(column, DataType::Utf8 | DataType::LargeUtf8),
@@ -253,9 +222,13 @@ impl Stage {
         transforms: Vec<Transform>,
         context: EvalContext,
     ) -> std::result::Result<Self, ExprError> {
+        // Analysis errors name the steps as written.
+        transforms
+            .iter()
+            .try_fold(input.clone(), |schema, t| t.output_schema(&schema))?;
         let mut schema = input.clone();
         let mut steps = Vec::with_capacity(transforms.len());
-        for transform in filters_first(&schema, transforms)? {
+        for transform in filters_first(transforms)? {
             let output = transform.output_schema(&schema)?;
             schema = output.clone();
             steps.push(Step {

@@ -643,10 +643,10 @@ impl BatchReader for FileBatchReader {
         true
     }
 
+    /// The decoders count every row they read (with a map, those its scan keeps).
     fn take_read_rows(&mut self) -> Option<usize> {
         let current = self.current.as_mut().map_or(0, FileDecoder::take_read_rows);
-        let rows = std::mem::take(&mut self.read_rows) + current;
-        self.map.as_ref().map(|_| rows)
+        Some(std::mem::take(&mut self.read_rows) + current)
     }
 }
 

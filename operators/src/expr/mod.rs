@@ -20,7 +20,7 @@ mod error;
 mod eval;
 mod format;
 mod naming;
-pub(crate) use naming::unquote;
+pub use naming::names_match;
 
 /// The type both sides of `left = right` are compared in, after Spark's implicit casts
 /// (`int = double` compares doubles).

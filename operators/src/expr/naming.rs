@@ -14,6 +14,13 @@ pub(crate) fn unquote(name: &str) -> String {
     }
 }
 
+/// Whether column `name` is the one `reference` names: `reference` unquoted, the same
+/// exactly or ignoring case, as Spark resolves column names.
+pub fn names_match(name: &str, reference: &str) -> bool {
+    let wanted = unquote(reference);
+    name == wanted || name.to_lowercase() == wanted.to_lowercase()
+}
+
 /// The output column name: the alias if any; a top-level cast of a column or alias keeps that
 /// name (`col("value").cast(...)` is still `value`); anything else is its pretty SQL.
 pub(crate) fn output_name(expr: &Expr, tz: &Zone) -> String {

@@ -11,7 +11,7 @@ use super::cast::{
 use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
-use super::naming::{pretty_sql, unquote};
+use super::naming::{names_match, pretty_sql, unquote};
 use super::{BinaryOp, EvalContext, Expr, Literal};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
@@ -241,13 +241,12 @@ impl Binder<'_> {
 
     fn column(&self, name: &str) -> Result<Bound, ExprError> {
         let wanted = unquote(name);
-        let lower = wanted.to_lowercase();
         let matches: Vec<usize> = self
             .schema
             .fields()
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.name() == &wanted || f.name().to_lowercase() == lower)
+            .filter(|(_, f)| names_match(f.name(), name))
             .map(|(i, _)| i)
             .collect();
         match matches.as_slice() {
