@@ -77,7 +77,26 @@ fn worker_input(settings: &[(&str, &str)]) -> Option<(PathBuf, spate::DataFrame)
     Some((dir, events))
 }
 
-/// The worker: both queries, to the end of the input (availableNow, one file per batch).
+/// Starts `df` into Parquet under `dir` (`out-<name>`, checkpoint `chk-<name>`).
+fn start_parquet(
+    df: &spate::DataFrame,
+    dir: &Path,
+    name: &str,
+    trigger: Trigger,
+) -> spate::StreamingQuery {
+    df.write_stream()
+        .format("parquet")
+        .option("path", dir.join(format!("out-{name}")).display())
+        .option(
+            "checkpointLocation",
+            dir.join(format!("chk-{name}")).display(),
+        )
+        .trigger(trigger)
+        .start()
+        .expect("start")
+}
+
+/// The worker: the three queries, to the end of the input (availableNow, one file per batch).
 #[test]
 #[ignore = "run by crash::sigkill_at_random_moments_loses_and_duplicates_nothing"]
 fn worker() {
@@ -106,18 +125,7 @@ fn worker() {
         )
         .and_then(|df| df.select([col("id"), col("name"), col("event_time"), col("t2")]))
         .expect("join");
-    let start = |df: &spate::DataFrame, name: &str| {
-        df.write_stream()
-            .format("parquet")
-            .option("path", dir.join(format!("out-{name}")).display())
-            .option(
-                "checkpointLocation",
-                dir.join(format!("chk-{name}")).display(),
-            )
-            .trigger(Trigger::AvailableNow)
-            .start()
-            .expect("start")
-    };
+    let start = |df, name| start_parquet(df, &dir, name, Trigger::AvailableNow);
     let queries = [
         start(&counts, "counts"),
         start(&unique, "unique"),
@@ -144,18 +152,8 @@ fn continuous_worker() {
         return;
     };
     let unique = events.drop_duplicates(["id", "name"]).expect("dedup");
-    let start = |df: &spate::DataFrame, name: &str| {
-        df.write_stream()
-            .format("parquet")
-            .option("path", dir.join(format!("out-{name}")).display())
-            .option(
-                "checkpointLocation",
-                dir.join(format!("chk-{name}")).display(),
-            )
-            .trigger(Trigger::continuous("30 milliseconds").expect("trigger"))
-            .start()
-            .expect("start")
-    };
+    let trigger = Trigger::continuous("30 milliseconds").expect("trigger");
+    let start = |df, name| start_parquet(df, &dir, name, trigger);
     for query in [start(&events, "events"), start(&unique, "unique")] {
         query.process_all_available().expect("query");
         query.stop();
