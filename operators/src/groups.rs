@@ -186,41 +186,41 @@ impl GroupTable {
         }
     }
 
-    /// Keeps the groups where `keep[id]`; the kept groups are renumbered in order.
+    /// Keeps the groups where `keep[id]`; the kept groups are renumbered in order. The
+    /// index is updated in place, without hashing a key again.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
+        let kept = |id: u32| keep.get(id as usize).copied().unwrap_or(true);
+        let mut next = 0;
+        let renumbered: Vec<u32> = (0..self.hashes.len() as u32)
+            .map(|id| {
+                let new_id = next;
+                next += u32::from(kept(id));
+                new_id
+            })
+            .collect();
         match &mut self.keys {
             Keys::Rows(keys) => {
-                let mut kept = self.converter.empty_rows(keys.num_rows(), 0);
+                let mut kept_rows = self.converter.empty_rows(keys.num_rows(), 0);
                 for (row, _) in keys.iter().zip(keep).filter(|(_, &k)| k) {
-                    kept.push(row);
+                    kept_rows.push(row);
                 }
-                *keys = kept;
+                *keys = kept_rows;
             }
             Keys::Integers {
                 values, null_group, ..
             } => {
                 retain_by(values, keep);
-                *null_group = null_group.and_then(|g| {
-                    keep.get(g as usize)
-                        .copied()
-                        .unwrap_or(true)
-                        .then(|| keep[..g as usize].iter().filter(|k| **k).count() as u32)
-                });
+                *null_group = null_group
+                    .filter(|&g| kept(g))
+                    .map(|g| renumbered[g as usize]);
             }
         }
         retain_by(&mut self.hashes, keep);
-        self.table.clear();
-        let null_group = match &self.keys {
-            Keys::Integers { null_group, .. } => *null_group,
-            Keys::Rows(_) => None,
-        };
-        for id in 0..self.hashes.len() as u32 {
-            if Some(id) != null_group {
-                let hashes = &self.hashes;
-                self.table
-                    .insert_unique(hashes[id as usize], id, |&id| hashes[id as usize]);
-            }
-        }
+        self.table.retain(|id| {
+            let is_kept = kept(*id);
+            *id = renumbered[*id as usize];
+            is_kept
+        });
     }
 
     /// Bytes held by the keys and the index.
