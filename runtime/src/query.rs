@@ -66,10 +66,16 @@ impl QueryShared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Changes the state and wakes every waiter.
+    /// Changes the state; wakes the waiters when what they wait for (the end of the query,
+    /// an idle trigger) changed, so that a status or progress update costs them nothing.
     pub(crate) fn update(&self, change: impl FnOnce(&mut QueryState)) {
-        change(&mut self.lock());
-        self.changed.notify_all();
+        let awaited = |s: &QueryState| (s.active, s.last_idle_trigger);
+        let mut state = self.lock();
+        let before = awaited(&state);
+        change(&mut state);
+        if awaited(&state) != before {
+            self.changed.notify_all();
+        }
     }
 
     /// Reads the state.
@@ -77,7 +83,8 @@ impl QueryShared {
         read(&self.lock())
     }
 
-    /// Waits until `done` holds or `timeout` passes; returns whether it holds.
+    /// Waits until `done` holds or `timeout` passes; returns whether it holds. `done` reads
+    /// only what [`QueryShared::update`] wakes waiters for.
     fn wait_until(&self, timeout: Option<Duration>, done: impl Fn(&QueryState) -> bool) -> bool {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = self.lock();

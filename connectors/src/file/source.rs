@@ -91,6 +91,9 @@ pub struct FileSource {
     options: SourceOptions,
     description: String,
     log: Option<CompactibleLog<FileEntry>>,
+    /// The batches this run logged last, newest at the back (Spark's `fileEntryCache`):
+    /// planning a batch does not read back the log file just written.
+    logged: VecDeque<(i64, Vec<FileEntry>)>,
     seen: SeenFiles,
     /// The newest batch id of the source log (-1: none).
     current_log_offset: i64,
@@ -195,6 +198,7 @@ impl FileSource {
             decode_options: Arc::new(decode_options),
             options: source_options,
             log: None,
+            logged: VecDeque::new(),
             seen,
             current_log_offset: -1,
             recovered_log_offset: -1,
@@ -208,6 +212,14 @@ impl FileSource {
         self.log.as_ref().ok_or_else(|| {
             Error::IllegalArgument(format!("{} was used before open()", self.description))
         })
+    }
+
+    /// The files of source log batch `id`, if logged.
+    fn logged_files(&self, id: i64) -> Result<Option<Vec<FileEntry>>> {
+        match self.logged.iter().find(|(batch, _)| *batch == id) {
+            Some((_, entries)) => Ok(Some(entries.clone())),
+            None => self.log()?.get(id as u64),
+        }
     }
 
     /// Every input file, sorted by modification time (newest first with `latestFirst`),
@@ -416,6 +428,10 @@ impl FileSource {
                 files = entries.len(),
                 "file source took new files"
             );
+            if self.logged.len() == DEFAULT_COMPACT_INTERVAL as usize {
+                self.logged.pop_front();
+            }
+            self.logged.push_back((next, entries));
             self.current_log_offset = next;
         }
         Ok(self.current_log_offset)
@@ -476,6 +492,7 @@ impl Source for FileSource {
         self.recovered_log_offset = self.current_log_offset;
         self.seen = seen;
         self.log = Some(log);
+        self.logged.clear();
         self.unread = None;
         self.last_cleaned = None;
         Ok(())
@@ -529,7 +546,7 @@ impl Source for FileSource {
         // entries in order, so that its rows come in the order they first did.
         let mut files = Vec::new();
         for id in (start + 1).max(0)..=end {
-            let entries = log.get(id as u64)?.ok_or_else(|| Error::Checkpoint {
+            let entries = self.logged_files(id)?.ok_or_else(|| Error::Checkpoint {
                 path: log.dir().to_path_buf(),
                 reason: format!(
                     "batches ({id}) don't exist (startId: {}, endId: {end})",
@@ -572,7 +589,7 @@ impl Source for FileSource {
         let first = self.last_cleaned.map_or(end, |last| last + 1).max(0);
         let mut finished = Vec::new();
         for id in first..=end {
-            match log.get(id as u64) {
+            match self.logged_files(id) {
                 Ok(Some(entries)) => finished.extend(entries),
                 Ok(None) => tracing::warn!(batch = id, "no source log entry to clean up"),
                 Err(error) => {

@@ -61,21 +61,21 @@ pub fn write_atomically_with(
     let dir = path.parent().ok_or_else(|| {
         Error::IllegalArgument(format!("{} has no parent directory", path.display()))
     })?;
-    fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-    if !overwrite && path.exists() {
-        return Err(already_exists(path));
-    }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", uuid::Uuid::new_v4()));
+    let create = || OpenOptions::new().write(true).create_new(true).open(&temp);
+    // The directory exists on every write but a log's first: create it only then.
+    let mut file = create().or_else(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+            create().map_err(|e| Error::io("creating", &temp, e))
+        }
+        _ => Err(Error::io("creating", &temp, e)),
+    })?;
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| Error::io("creating", &temp, e))?;
         write(&mut file).map_err(|e| Error::io("writing", &temp, e))?;
         durability.sync_file(&file, &temp)?;
         if overwrite {

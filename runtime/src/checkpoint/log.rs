@@ -4,6 +4,7 @@ use super::atomic::{write_atomically, Durability};
 use crate::error::{Error, Result};
 use crate::source::Offset;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ pub trait LogEntry: Sized {
 pub struct BatchLog<T> {
     dir: PathBuf,
     durability: Durability,
+    /// Every entry below this id is deleted (known after the first purge).
+    purged_below: Cell<Option<u64>>,
     entry: PhantomData<fn() -> T>,
 }
 
@@ -32,6 +35,7 @@ impl<T: LogEntry> BatchLog<T> {
         BatchLog {
             dir,
             durability: Durability::Synced,
+            purged_below: Cell::new(None),
             entry: PhantomData,
         }
     }
@@ -113,12 +117,24 @@ impl<T: LogEntry> BatchLog<T> {
         }
     }
 
-    /// Deletes entries with a batch id below `threshold`.
+    /// Deletes entries with a batch id below `threshold`. The first purge lists the
+    /// directory; later ones delete only the ids between the previous threshold and this.
     pub fn purge_before(&self, threshold: u64) -> Result<()> {
-        for id in self.batch_ids()?.into_iter().filter(|&id| id < threshold) {
+        let ids = match self.purged_below.get() {
+            Some(below) => (below..threshold).collect(),
+            None => self.batch_ids()?,
+        };
+        for id in ids.into_iter().filter(|&id| id < threshold) {
             let path = self.path(id);
-            std::fs::remove_file(&path).map_err(|e| Error::io("deleting", &path, e))?;
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("deleting", &path, e))
+                }
+                _ => {}
+            }
         }
+        let below = self.purged_below.get().unwrap_or(0).max(threshold);
+        self.purged_below.set(Some(below));
         Ok(())
     }
 
@@ -247,6 +263,18 @@ mod tests {
         );
         log.purge_before(3).unwrap();
         assert_eq!(log.batch_ids().unwrap(), vec![3, 4]);
+        // Later purges delete what the threshold passed, without listing.
+        log.add(
+            5,
+            &CommitMetadata {
+                next_batch_watermark_ms: 5,
+            },
+        )
+        .unwrap();
+        log.purge_before(5).unwrap();
+        assert_eq!(log.batch_ids().unwrap(), vec![5]);
+        log.purge_before(2).unwrap();
+        assert_eq!(log.batch_ids().unwrap(), vec![5]);
     }
 
     #[test]
