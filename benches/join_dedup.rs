@@ -4,7 +4,7 @@
 //! `dropDuplicatesWithinWatermark` over 2M rows with 10 % duplicates; each with
 //! availableNow and maxFilesPerTrigger=1, and again with no file limit.
 //!
-//! `cargo bench --bench join_dedup` (release build).
+//! `cargo bench --bench join_dedup [-- join|dedup]` (release build).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "inner",
         )?;
         let mut join = Vec::new();
-        for partitions in [1, 2] {
+        for partitions in [1, 2].into_iter().filter(|_| common::selected("join")) {
             spark.conf().set("spark.sql.shuffle.partitions", partitions);
             let checkpoint = work.path().join(format!("cp-join-{limit:?}-{partitions}"));
             join.push((partitions, run(&joined, &checkpoint, ROWS)?));
@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         let deduplicated = keyed.drop_duplicates_within_watermark(["key"])?;
         let mut dedup = Vec::new();
-        for partitions in [1, 2] {
+        for partitions in [1, 2].into_iter().filter(|_| common::selected("dedup")) {
             spark.conf().set("spark.sql.shuffle.partitions", partitions);
             let checkpoint = work.path().join(format!("cp-dedup-{limit:?}-{partitions}"));
             dedup.push((partitions, run(&deduplicated, &checkpoint, ROWS)?));

@@ -182,6 +182,16 @@ pub fn run_to_nothing(
     Ok((query?, cost))
 }
 
+/// Whether workload `name` runs: the bench's arguments (`cargo bench --bench B -- NAME..`)
+/// name the workloads to run, or none to run them all.
+pub fn selected(name: &str) -> bool {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    wanted.is_empty() || wanted.iter().any(|w| name.contains(w.as_str()))
+}
+
 /// `peak` in MB for a table, or `-` where the system does not tell.
 pub fn mb(peak: Option<f64>) -> String {
     peak.map_or("-".to_string(), |mb| format!("{mb:.0}"))
@@ -197,9 +207,10 @@ pub fn print_peak_rss() {
 
 /// A temporary working directory under the build's target directory. On this project's
 /// machines `/tmp` creates files several times slower than the rest of the same disk,
-/// which would skew every checkpoint figure.
+/// which would skew every checkpoint figure. `SPATE_BENCH_DIR` puts it elsewhere, e.g. on
+/// a tmpfs (`/dev/shm`) to measure without the disk.
 pub fn work_dir() -> std::io::Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix("bench-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+    let parent = std::env::var_os("SPATE_BENCH_DIR")
+        .map_or_else(|| env!("CARGO_TARGET_TMPDIR").into(), PathBuf::from);
+    tempfile::Builder::new().prefix("bench-").tempdir_in(parent)
 }
