@@ -3,31 +3,56 @@
 //! of the same files measured in the same run. The fixed cost of one epoch is `benches/epoch.rs`.
 //!
 //! `cargo bench --bench filter_map` (release build). Figures are ratios against the
-//! baseline measured in the same invocation, because machines are shared and noisy.
+//! baseline measured in the same invocation, because machines are shared and noisy; each
+//! figure is the median of `SPATE_BENCH_RUNS` runs (3).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{files, generate, mb, measured, raw_decode_rate, EventTimes, FILES, ROWS, SCHEMA};
+use common::{
+    files, generate, mb, median_rate, median_run, raw_decode_rate, EventTimes, FILES, ROWS, SCHEMA,
+};
 use spate::functions::{col, lit, to_timestamp};
 use spate::{Session, Trigger};
 use std::path::Path;
-use std::time::Instant;
 
 /// Rows per second of spate's own JSON decoder (Spark's PERMISSIVE rules) on the files.
 fn spate_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
     use spate::connectors::file::format::{DecodeOptions, FileDecoder, FileFormat};
     let schema = spate::types::parse_ddl(SCHEMA)?;
     let options = DecodeOptions::default();
-    let start = Instant::now();
-    let mut rows = 0;
-    for path in files(dir)? {
-        let mut decoder = FileDecoder::new(FileFormat::Json, &path, &schema, &options);
-        while let Some(batch) = decoder.next_batch()? {
-            rows += batch.num_rows();
+    median_rate(|| {
+        let mut rows = 0;
+        for path in files(dir)? {
+            let mut decoder = FileDecoder::new(FileFormat::Json, &path, &schema, &options);
+            while let Some(batch) = decoder.next_batch()? {
+                rows += batch.num_rows();
+            }
         }
-    }
-    Ok(rows as f64 / start.elapsed().as_secs_f64())
+        Ok(rows)
+    })
+}
+
+/// Runs `df` into a Parquet file sink under `dir` (one output and checkpoint per run);
+/// returns the cost of the median run.
+fn run_to_parquet(
+    df: &spate::DataFrame,
+    dir: &Path,
+) -> Result<common::Cost, Box<dyn std::error::Error>> {
+    let (result, cost) = median_run(|run| -> Result<(), Box<dyn std::error::Error>> {
+        df.write_stream()
+            .format("parquet")
+            .option("path", dir.join(format!("out-{run}")).display())
+            .option(
+                "checkpointLocation",
+                dir.join(format!("cp-{run}")).display(),
+            )
+            .trigger(Trigger::AvailableNow)
+            .start()?
+            .await_termination()?;
+        Ok(())
+    });
+    result.map(|()| cost)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,38 +71,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(col("value").gt(lit(100)))
     };
     let df = pipeline(Some(1))?;
-    let (parquet, parquet_cost) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
-        df.write_stream()
-            .format("parquet")
-            .option("path", work.path().join("out").display())
-            .option("checkpointLocation", work.path().join("cp").display())
-            .trigger(Trigger::AvailableNow)
-            .start()?
-            .await_termination()?;
-        Ok(())
-    });
-    parquet?;
+    let parquet_cost = run_to_parquet(&df, &work.path().join("parquet"))?;
     // The same pipeline into a sink that does nothing: what the sink's Parquet encoding costs.
-    let (no_sink, no_sink_cost) =
-        common::run_to_nothing(&df, "append", &work.path().join("cp-noop"))?;
-    drop(no_sink);
+    let (_, no_sink_cost) = common::run_to_nothing(&df, "append", &work.path().join("cp-noop"))?;
     // The Parquet pipeline again with no file limit: all 20 files in one batch.
-    let unlimited_df = pipeline(None)?;
-    let (unlimited, unlimited_cost) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
-        unlimited_df
-            .write_stream()
-            .format("parquet")
-            .option("path", work.path().join("out-unlimited").display())
-            .option(
-                "checkpointLocation",
-                work.path().join("cp-unlimited").display(),
-            )
-            .trigger(Trigger::AvailableNow)
-            .start()?
-            .await_termination()?;
-        Ok(())
-    });
-    unlimited?;
+    let unlimited_cost = run_to_parquet(&pipeline(None)?, &work.path().join("unlimited"))?;
 
     println!("filter_map: {ROWS} rows in {FILES} files, availableNow, parquet sink");
     println!("  raw arrow-json decode:  {decode_rate:>12.0} rows/s");

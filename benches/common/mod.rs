@@ -84,19 +84,27 @@ pub fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-/// Rows per second of arrow-json decoding the files, one after the other.
+/// Rows per second of arrow-json decoding the files, one after the other (median run).
 pub fn raw_decode_rate(dir: &Path) -> Result<f64, Box<dyn std::error::Error>> {
     let schema = spate::types::parse_ddl(SCHEMA)?;
-    let start = Instant::now();
-    let mut rows = 0;
-    for path in files(dir)? {
-        let reader =
-            ReaderBuilder::new(schema.clone()).build(BufReader::new(std::fs::File::open(path)?))?;
-        for batch in reader {
-            rows += batch?.num_rows();
+    median_rate(|| {
+        let mut rows = 0;
+        for path in files(dir)? {
+            let file = BufReader::new(std::fs::File::open(path)?);
+            for batch in ReaderBuilder::new(schema.clone()).build(file)? {
+                rows += batch?.num_rows();
+            }
         }
-    }
-    Ok(rows as f64 / start.elapsed().as_secs_f64())
+        Ok(rows)
+    })
+}
+
+/// Rows per second of `read` (which returns the rows it read), over its median run.
+pub fn median_rate(
+    mut read: impl FnMut() -> Result<usize, Box<dyn std::error::Error>>,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let (rows, cost) = median_run(|_| read());
+    Ok(rows? as f64 / cost.wall.as_secs_f64())
 }
 
 /// The process's peak resident memory so far, MB (Linux `VmHWM`), for the bench summary.
@@ -161,18 +169,40 @@ pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Cost) {
     (result, cost)
 }
 
+/// How many times each workload runs (`SPATE_BENCH_RUNS`, default 3). The benches report
+/// the median run: one short run on a shared machine varies by ±20 %.
+pub fn runs() -> usize {
+    std::env::var("SPATE_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(3)
+        .max(1)
+}
+
+/// Runs `work` (given the run's number) [`runs`] times, each [`measured`]; returns the
+/// result and cost of the run with the median wall time.
+pub fn median_run<T>(mut work: impl FnMut(usize) -> T) -> (T, Cost) {
+    let mut results: Vec<(T, Cost)> = (0..runs()).map(|run| measured(|| work(run))).collect();
+    results.sort_by_key(|(_, cost)| cost.wall);
+    results.swap_remove(results.len() / 2)
+}
+
 /// Runs `df` in output mode `mode` with availableNow into a sink that drops every batch,
-/// keeping its checkpoint at `checkpoint`; returns the ended query and what it cost.
+/// keeping its checkpoints under `checkpoint` (one per run); returns the ended query and
+/// the cost of the median run.
 pub fn run_to_nothing(
     df: &spate::DataFrame,
     mode: &str,
     checkpoint: &Path,
 ) -> Result<(spate::StreamingQuery, Cost), Box<dyn std::error::Error>> {
-    let (query, cost) = measured(|| -> Result<_, Box<dyn std::error::Error>> {
+    let (query, cost) = median_run(|run| -> Result<_, Box<dyn std::error::Error>> {
         let query = df
             .write_stream()
             .output_mode(mode)
-            .option("checkpointLocation", checkpoint.display())
+            .option(
+                "checkpointLocation",
+                checkpoint.join(format!("run-{run}")).display(),
+            )
             .trigger(spate::Trigger::AvailableNow)
             .foreach_batch(|_, _| Ok(()))
             .start()?;
