@@ -1,6 +1,7 @@
 //! Throughput of the lab's Part 4.1 pipeline (with_column value*2, to_timestamp,
 //! filter value > 100) into a Parquet file sink, against the raw arrow-json decode rate
-//! of the same files measured in the same run. The fixed cost of one epoch is `benches/epoch.rs`.
+//! of the same files measured in the same run; then the same rows in 2000 small files, all
+//! in one batch. The fixed cost of one epoch is `benches/epoch.rs`.
 //!
 //! `cargo bench --bench filter_map` (release build). Figures are ratios against the
 //! baseline measured in the same invocation, because machines are shared and noisy; each
@@ -55,6 +56,9 @@ fn run_to_parquet(
     result.map(|()| cost)
 }
 
+/// Files of the small-files workload (1000 rows each).
+const SMALL_FILES: usize = 2000;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let work = common::work_dir()?;
     let input = work.path().join("input");
@@ -64,18 +68,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let decode_rate = raw_decode_rate(&input)?;
     let spate_rate = spate_decode_rate(&input)?;
     // The lab's transformations, reading `limit` files per batch (all when `None`).
-    let pipeline = |limit: Option<usize>| -> spate::Result<spate::DataFrame> {
-        common::lab_stream(&spark, &input, limit)?
+    let pipeline = |input: &Path, limit: Option<usize>| -> spate::Result<spate::DataFrame> {
+        common::lab_stream(&spark, input, limit)?
             .with_column("value_doubled", col("value") * lit(2))?
             .with_column("event_time", to_timestamp(col("timestamp")))?
             .filter(col("value").gt(lit(100)))
     };
-    let df = pipeline(Some(1))?;
+    let df = pipeline(&input, Some(1))?;
     let parquet_cost = run_to_parquet(&df, &work.path().join("parquet"))?;
     // The same pipeline into a sink that does nothing: what the sink's Parquet encoding costs.
     let (_, no_sink_cost) = common::run_to_nothing(&df, "append", &work.path().join("cp-noop"))?;
     // The Parquet pipeline again with no file limit: all 20 files in one batch.
-    let unlimited_cost = run_to_parquet(&pipeline(None)?, &work.path().join("unlimited"))?;
+    let unlimited_cost = run_to_parquet(&pipeline(&input, None)?, &work.path().join("unlimited"))?;
+    // The same rows in many small files, all in one batch, into the no-op sink.
+    let small = work.path().join("small");
+    generate(&small, ROWS, SMALL_FILES, EventTimes::Shuffled)?;
+    let (_, small_cost) = common::run_to_nothing(
+        &pipeline(&small, None)?,
+        "append",
+        &work.path().join("cp-small"),
+    )?;
 
     println!("filter_map: {ROWS} rows in {FILES} files, availableNow, parquet sink");
     println!("  raw arrow-json decode:  {decode_rate:>12.0} rows/s");
@@ -87,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("1 file per batch", parquet_cost),
         ("same, no-op sink", no_sink_cost),
         ("no file limit", unlimited_cost),
+        ("2000 small files, no-op", small_cost),
     ] {
         let rate = ROWS as f64 / cost.wall.as_secs_f64();
         println!(

@@ -1,5 +1,6 @@
 //! File formats: decoding input files, the streaming file source and the file sink.
 
+mod batch_reader;
 mod compaction;
 pub mod format;
 mod seen_log;

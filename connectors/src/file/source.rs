@@ -26,14 +26,14 @@
 //! Files with equal modification times are ordered by path (Spark leaves their order to the
 //! file system's listing).
 
-use super::format::{read_schema, DecodeError, DecodeOptions, FileDecoder, FileFormat};
+use super::batch_reader::FileBatchReader;
+use super::format::{read_schema, DecodeOptions, FileFormat};
 use super::seen_log::{
     CompactibleLog, FileEntry, SeenFiles, SinkFileStatus, DEFAULT_COMPACT_INTERVAL,
 };
 use super::uri::{path_to_url, url_to_path};
 use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
-use spate_runtime::source::{BatchMap, BatchReader, Bookkeeping, Offset, ReadLimit, Source};
+use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::text::number::java_parse_float;
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
@@ -559,23 +559,26 @@ impl Source for FileSource {
                     path: log.path(id as u64),
                     reason,
                 })?;
-                entry_files.push(path);
+                // Spark logs `_metadata*` / `_common_metadata*` files but never reads them.
+                if path
+                    .file_name()
+                    .is_some_and(|n| !is_data_file_name(&n.to_string_lossy()))
+                {
+                    continue;
+                }
+                let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+                entry_files.push((path, size));
             }
-            entry_files.sort_by_key(|path| {
-                std::cmp::Reverse(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
-            });
+            entry_files.sort_by_key(|&(_, size)| std::cmp::Reverse(size));
             files.extend(entry_files);
         }
-        Ok(Box::new(FileBatchReader {
-            format: self.format,
-            schema: self.schema.clone(),
-            options: self.decode_options.clone(),
-            files: files.into(),
-            current: None,
-            map: None,
-            read_rows: 0,
-            context: self.description.clone(),
-        }))
+        Ok(Box::new(FileBatchReader::new(
+            self.format,
+            self.schema.clone(),
+            self.decode_options.clone(),
+            files,
+            self.description.clone(),
+        )))
     }
 
     fn commit(&mut self, end: &Offset) -> Result<()> {
@@ -602,68 +605,6 @@ impl Source for FileSource {
         }
         self.last_cleaned = Some(self.last_cleaned.map_or(end, |last| last.max(end)));
         Ok(())
-    }
-}
-
-/// Reads the files of one batch, one file at a time, in log order.
-struct FileBatchReader {
-    format: FileFormat,
-    schema: SchemaRef,
-    options: Arc<DecodeOptions>,
-    files: VecDeque<PathBuf>,
-    /// The file being decoded.
-    current: Option<FileDecoder>,
-    context: String,
-    /// The stateless map fused into decoding.
-    map: Option<BatchMap>,
-    /// Rows read by the decoders already dropped, not yet taken.
-    read_rows: usize,
-}
-
-impl BatchReader for FileBatchReader {
-    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        loop {
-            if let Some(decoder) = self.current.as_mut() {
-                let batch = decoder.next_batch().map_err(|e| match e {
-                    DecodeError::Io { path, source } => Error::io("reading", path, source),
-                    DecodeError::Map(error) => error,
-                    other => Error::component(self.context.clone(), other),
-                })?;
-                match batch {
-                    Some(batch) => return Ok(Some(batch)),
-                    None => {
-                        self.read_rows += decoder.take_read_rows();
-                        self.current = None;
-                    }
-                }
-            }
-            let Some(path) = self.files.pop_front() else {
-                return Ok(None);
-            };
-            // Spark logs `_metadata*` / `_common_metadata*` files but never reads them.
-            if path
-                .file_name()
-                .is_some_and(|n| !is_data_file_name(&n.to_string_lossy()))
-            {
-                continue;
-            }
-            let decoder = FileDecoder::new(self.format, &path, &self.schema, &self.options);
-            self.current = Some(match &self.map {
-                Some(map) => decoder.with_map(map.clone()),
-                None => decoder,
-            });
-        }
-    }
-
-    fn fuse_map(&mut self, map: &BatchMap) -> bool {
-        self.map = Some(map.clone());
-        true
-    }
-
-    /// The decoders count every row they read (with a map, those its scan keeps).
-    fn take_read_rows(&mut self) -> Option<usize> {
-        let current = self.current.as_mut().map_or(0, FileDecoder::take_read_rows);
-        Some(std::mem::take(&mut self.read_rows) + current)
     }
 }
 
