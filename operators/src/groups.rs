@@ -189,13 +189,16 @@ impl GroupTable {
     /// Keeps the groups where `keep[id]`; the kept groups are renumbered in order. The
     /// index is updated in place, without hashing a key again.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
+        const REMOVED: u32 = u32::MAX;
         let kept = |id: u32| keep.get(id as usize).copied().unwrap_or(true);
         let mut next = 0;
         let renumbered: Vec<u32> = (0..self.hashes.len() as u32)
             .map(|id| {
-                let new_id = next;
-                next += u32::from(kept(id));
-                new_id
+                if !kept(id) {
+                    return REMOVED;
+                }
+                next += 1;
+                next - 1
             })
             .collect();
         match &mut self.keys {
@@ -211,15 +214,14 @@ impl GroupTable {
             } => {
                 retain_by(values, keep);
                 *null_group = null_group
-                    .filter(|&g| kept(g))
-                    .map(|g| renumbered[g as usize]);
+                    .map(|g| renumbered[g as usize])
+                    .filter(|&g| g != REMOVED);
             }
         }
         retain_by(&mut self.hashes, keep);
         self.table.retain(|id| {
-            let is_kept = kept(*id);
             *id = renumbered[*id as usize];
-            is_kept
+            *id != REMOVED
         });
     }
 
