@@ -84,8 +84,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 sum(col("value")).alias("total"),
                 avg(col("value")).alias("mean"),
             ])?;
-        // P (`spark.sql.shuffle.partitions`) splits an aggregation by its keys other than
-        // windows: the window-only ones run as one instance whatever P is.
+        // P instances (`spate.sql.shuffle.instances`) split an aggregation by its keys other
+        // than windows: the window-only ones run as one instance whatever P is.
         let workloads = [
             ("tumbling 5 min + wm", &tumbling, "update", 1),
             ("tumbling 5 min + wm", &tumbling, "append", 1),
@@ -94,14 +94,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("1M keys count/sum/avg", &keys, "update", 1),
             ("1M keys count/sum/avg", &keys, "update", 2),
         ];
-        for (index, (name, df, mode, partitions)) in workloads.into_iter().enumerate() {
-            spark.conf().set("spark.sql.shuffle.partitions", partitions);
+        for (index, (name, df, mode, instances)) in workloads.into_iter().enumerate() {
+            spark.conf().set("spate.sql.shuffle.instances", instances);
             let checkpoint = work.path().join(format!("cp-{index}-{limit:?}"));
             let (cost, last) = run(df, mode, &checkpoint)?;
             let rate = ROWS as f64 / cost.wall.as_secs_f64();
             let (rows, bytes) = state_size(&last);
             println!(
-                "  {:<32} {:<13} {partitions:>2} {rate:>10.0} {:>7.2} {:>8.2} {:>6.2} {rows:>9} {bytes:>8.0} {:>8}",
+                "  {:<32} {:<13} {instances:>2} {rate:>10.0} {:>7.2} {:>8.2} {:>6.2} {rows:>9} {bytes:>8.0} {:>8}",
                 format!("{name}, {mode}"),
                 limit.map_or("none".to_string(), |n| format!("{n} file")),
                 cost.wall.as_secs_f64(),

@@ -63,10 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "inner",
         )?;
         let mut join = Vec::new();
-        for partitions in [1, 2].into_iter().filter(|_| common::selected("join")) {
-            spark.conf().set("spark.sql.shuffle.partitions", partitions);
-            let checkpoint = work.path().join(format!("cp-join-{limit:?}-{partitions}"));
-            join.push((partitions, run(&joined, &checkpoint, ROWS)?));
+        for instances in [1, 2].into_iter().filter(|_| common::selected("join")) {
+            spark.conf().set("spate.sql.shuffle.instances", instances);
+            let checkpoint = work.path().join(format!("cp-join-{limit:?}-{instances}"));
+            join.push((instances, run(&joined, &checkpoint, ROWS)?));
         }
 
         // Dedup: every tenth row repeats the key of the row before it.
@@ -76,15 +76,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         let deduplicated = keyed.drop_duplicates_within_watermark(["key"])?;
         let mut dedup = Vec::new();
-        for partitions in [1, 2].into_iter().filter(|_| common::selected("dedup")) {
-            spark.conf().set("spark.sql.shuffle.partitions", partitions);
-            let checkpoint = work.path().join(format!("cp-dedup-{limit:?}-{partitions}"));
-            dedup.push((partitions, run(&deduplicated, &checkpoint, ROWS)?));
+        for instances in [1, 2].into_iter().filter(|_| common::selected("dedup")) {
+            spark.conf().set("spate.sql.shuffle.instances", instances);
+            let checkpoint = work.path().join(format!("cp-dedup-{limit:?}-{instances}"));
+            dedup.push((instances, run(&deduplicated, &checkpoint, ROWS)?));
         }
 
-        for (partitions, (join_rate, join_cost, join_peak)) in join {
+        for (instances, (join_rate, join_cost, join_peak)) in join {
             println!(
-                "  join 2 x {} rows, {label}, P = {partitions}: {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {join_peak} rows",
+                "  join 2 x {} rows, {label}, P = {instances}: {join_rate:>10.0} input rows/s ({:.2} of decode {half_decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {join_peak} rows",
                 ROWS / 2,
                 join_rate / half_decode,
                 join_cost.cores,
@@ -92,9 +92,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 mb(join_cost.peak_rss_mb)
             );
         }
-        for (partitions, (dedup_rate, dedup_cost, dedup_peak)) in dedup {
+        for (instances, (dedup_rate, dedup_cost, dedup_peak)) in dedup {
             println!(
-                "  dedup {ROWS} rows, {label}, P = {partitions}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {dedup_peak} keys",
+                "  dedup {ROWS} rows, {label}, P = {instances}: {dedup_rate:>10.0} rows/s ({:.2} of decode {decode:.0}), {:.2} cores busy, {:.1} s, peak RSS {} MB; peak state {dedup_peak} keys",
                 dedup_rate / decode,
                 dedup_cost.cores,
                 dedup_cost.wall.as_secs_f64(),

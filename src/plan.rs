@@ -145,8 +145,8 @@ struct Planner {
     mode: EmitMode,
     /// The late-row side output, until an aggregation takes it.
     late_rows: Option<BatchFunction>,
-    /// Instances of each stateful operator (`spark.sql.shuffle.partitions`).
-    partitions: usize,
+    /// Instances of each keyed stateful operator (`spate.sql.shuffle.instances`).
+    instances: usize,
 }
 
 /// The column of `schema` that `name` names (as Spark resolves names), as the schema
@@ -403,18 +403,18 @@ impl Planner {
         Ok((last, schema))
     }
 
-    /// `self.partitions` instances of the operator `new` makes, partitioned by `keys` over
-    /// `input` (one plain instance when P is 1).
+    /// `self.instances` instances of the operator `new` makes, partitioned by `keys` over
+    /// `input` (one plain instance when there is one).
     fn sharded(
         &self,
         new: impl Fn() -> Result<Box<dyn Operator>>,
         keys: ShardKeys,
         input: &Schema,
     ) -> Result<Box<dyn Operator>> {
-        if self.partitions <= 1 {
+        if self.instances <= 1 {
             return new();
         }
-        let shards = (0..self.partitions).map(|_| new()).collect::<Result<_>>()?;
+        let shards = (0..self.instances).map(|_| new()).collect::<Result<_>>()?;
         Ok(Box::new(Sharded::new(
             shards,
             keys,
@@ -503,7 +503,7 @@ pub(crate) struct QuerySettings<'a> {
     /// The trigger.
     pub trigger: Trigger,
     /// Instances of each keyed stateful operator.
-    pub partitions: usize,
+    pub instances: usize,
     /// How the checkpoint's and the file sink's files reach the disk.
     pub durability: Durability,
 }
@@ -520,7 +520,7 @@ pub(crate) fn plan_query(
         query_name,
         late_rows,
         trigger,
-        partitions,
+        instances,
         durability,
     } = settings;
     let session = &df.session;
@@ -537,7 +537,7 @@ pub(crate) fn plan_query(
             OutputMode::Complete => EmitMode::Complete,
         },
         late_rows,
-        partitions,
+        instances,
     };
     let (last, schema) = planner.build(&df.plan, 0)?;
     if planner.late_rows.is_some() {

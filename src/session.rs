@@ -13,9 +13,25 @@ use spate_runtime::{ActorSystem, Error, Result, StreamingQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// The setting that gives the instances of each keyed stateful operator; a checkpoint
-/// fixes it for the queries that restart from it.
+/// Spark's number of state partitions; a checkpoint fixes it for the queries that restart
+/// from it.
 pub(crate) const SHUFFLE_PARTITIONS: &str = "spark.sql.shuffle.partitions";
+/// How many instances each keyed stateful operator runs as (spate's own setting); a
+/// checkpoint fixes it too.
+pub(crate) const SHUFFLE_INSTANCES: &str = "spate.sql.shuffle.instances";
+/// Spark's default `spark.sql.shuffle.partitions`.
+const DEFAULT_SHUFFLE_PARTITIONS: usize = 200;
+
+/// The positive number setting `key` holds as `text`.
+pub(crate) fn positive_setting(key: &str, text: &str) -> Result<usize> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            Error::IllegalArgument(format!("{key} should be a positive number, but was {text}"))
+        })
+}
 
 /// Builds a [`Session`] (`SparkSession.builder`).
 #[derive(Debug, Default)]
@@ -276,29 +292,24 @@ impl Session {
         self.inner.parallelism
     }
 
-    /// The instances of each keyed stateful operator: `spark.sql.shuffle.partitions`, at
-    /// most one per core of the session (`local[N]`'s N), and one when it is not set (on two
-    /// cores, splitting batches by key costs more than the second instance gains: see the
-    /// `aggregate` and `join_dedup` benches).
+    /// `spark.sql.shuffle.partitions`: the state partitions a new query reports in its
+    /// progress and records in its checkpoint (Spark's default, 200, when not set).
     pub(crate) fn shuffle_partitions(&self) -> Result<usize> {
-        let Some(text) = self.conf().get(SHUFFLE_PARTITIONS) else {
-            return Ok(1);
-        };
-        self.instances_for(&text).ok_or_else(|| {
-            Error::IllegalArgument(format!(
-                "{SHUFFLE_PARTITIONS} should be a positive number, but was {text}"
-            ))
-        })
+        match self.conf().get(SHUFFLE_PARTITIONS) {
+            Some(text) => positive_setting(SHUFFLE_PARTITIONS, &text),
+            None => Ok(DEFAULT_SHUFFLE_PARTITIONS),
+        }
     }
 
-    /// The instances a `spark.sql.shuffle.partitions` value asks for, at most one per core
-    /// of the session; `None` unless it is a positive number.
-    pub(crate) fn instances_for(&self, text: &str) -> Option<usize> {
-        text.trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|&p| p > 0)
-            .map(|p| p.min(self.parallelism().max(1)))
+    /// The instances each keyed stateful operator of a new query runs as:
+    /// `spate.sql.shuffle.instances`, one when not set (on two cores, splitting batches by
+    /// key costs more than a second instance gains: see the `aggregate` and `join_dedup`
+    /// benches).
+    pub(crate) fn shuffle_instances(&self) -> Result<usize> {
+        match self.conf().get(SHUFFLE_INSTANCES) {
+            Some(text) => positive_setting(SHUFFLE_INSTANCES, &text),
+            None => Ok(1),
+        }
     }
 
     /// Every query started in this session that is still active.

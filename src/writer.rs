@@ -3,7 +3,7 @@
 
 use crate::dataframe::{DataFrame, PlanStep};
 use crate::plan::{plan_query, QuerySettings};
-use crate::session::SHUFFLE_PARTITIONS;
+use crate::session::{positive_setting, SHUFFLE_INSTANCES, SHUFFLE_PARTITIONS};
 use spate_connectors::console::ConsoleOutput;
 use spate_connectors::foreach::RowsFunction;
 use spate_connectors::foreach_batch::BatchFunction;
@@ -214,19 +214,28 @@ impl DataStreamWriter {
         }
 
         session.stop_active_run(&checkpoint);
-        // A restarted query keeps the number of instances its state was written with (at
-        // most one per core: checkpoints of earlier builds recorded Spark's default, 200).
+        // A restarted query keeps the state partitions and instances its checkpoint
+        // recorded. Checkpoints of earlier builds recorded no instances: they get the
+        // session's, which restore any aggregation or deduplication by key.
         let pinned = spate_runtime::checkpoint::pinned_conf(&checkpoint)?;
-        let partitions = match pinned.get(SHUFFLE_PARTITIONS) {
-            Some(text) => session
-                .instances_for(text)
-                .ok_or_else(|| Error::Checkpoint {
-                    path: checkpoint.join("offsets"),
-                    reason: format!(
-                        "{SHUFFLE_PARTITIONS} should be a positive number, but was {text}"
-                    ),
-                })?,
+        let pinned_number = |key: &str| -> Result<Option<usize>> {
+            pinned
+                .get(key)
+                .map(|text| {
+                    positive_setting(key, text).map_err(|e| Error::Checkpoint {
+                        path: checkpoint.join("offsets"),
+                        reason: e.to_string(),
+                    })
+                })
+                .transpose()
+        };
+        let partitions = match pinned_number(SHUFFLE_PARTITIONS)? {
+            Some(partitions) => partitions,
             None => session.shuffle_partitions()?,
+        };
+        let instances = match pinned_number(SHUFFLE_INSTANCES)? {
+            Some(instances) => instances,
+            None => session.shuffle_instances()?,
         };
         let durability = session.durability()?;
         let settings = QuerySettings {
@@ -235,7 +244,7 @@ impl DataStreamWriter {
             query_name: self.query_name.as_deref(),
             late_rows: self.late_rows.take(),
             trigger: self.trigger,
-            partitions,
+            instances,
             durability,
         };
         let topology = plan_query(&self.df, sink, settings)?;
@@ -271,11 +280,13 @@ impl DataStreamWriter {
             }
         }
         config.durability = durability;
+        config.shuffle_partitions = partitions as u64;
         config.watermark_policy = session
             .conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min")
             .parse()?;
         config.pinned_conf = BTreeMap::from([
             (SHUFFLE_PARTITIONS.to_string(), partitions.to_string()),
+            (SHUFFLE_INSTANCES.to_string(), instances.to_string()),
             (
                 "spark.sql.streaming.multipleWatermarkPolicy".to_string(),
                 session.conf_or("spark.sql.streaming.multipleWatermarkPolicy", "min"),

@@ -765,17 +765,26 @@ fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
         let state = query.last_progress().expect("progress").state_operators[0].clone();
         (found, state)
     };
-    // Two instances, each joining the ids that hash to it.
+    // Two state partitions in four instances (more than the session's two cores, as on a
+    // larger machine), each joining the ids that hash to it. Spark reports four stores per
+    // partition.
     spark.conf().set("spark.sql.shuffle.partitions", 2);
+    spark.conf().set("spate.sql.shuffle.instances", 4);
     let (found, state) = run();
     assert_eq!(found, [(1, 1), (3, 3)]);
     assert_eq!(
-        (state.operator_name.as_str(), state.num_shuffle_partitions),
-        ("symmetricHashJoin", 2)
+        (
+            state.operator_name.as_str(),
+            state.num_shuffle_partitions,
+            state.num_state_store_instances
+        ),
+        ("symmetricHashJoin", 2, 8)
     );
-    // A restart keeps the two instances, though the session now asks for one, and each
-    // finds its own buffered rows: new rows meet the ones stored by the first run.
+    // A restart keeps the partitions and the four instances, though the session now asks
+    // for one of each, and each instance finds its own buffered rows: new rows meet the
+    // ones stored by the first run.
     spark.conf().set("spark.sql.shuffle.partitions", 1);
+    spark.conf().set("spate.sql.shuffle.instances", 1);
     write("s1", "b.json", &[(4, "10:04:00")]);
     write("s2", "b.json", &[(2, "10:04:00"), (1, "10:30:00")]);
     let (found, state) = run();
@@ -973,6 +982,7 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
     // now asks for one: the checkpoint fixes the number, as Spark's does.
     let spark = session();
     spark.conf().set("spark.sql.shuffle.partitions", 2);
+    spark.conf().set("spate.sql.shuffle.instances", 2);
     deliver(0);
     let first = start(&spark);
     first.process_all_available().expect("d0");
@@ -982,6 +992,7 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
     let state = &first.last_progress().expect("progress").state_operators[0];
     assert_eq!(state.num_shuffle_partitions, 2);
     spark.conf().set("spark.sql.shuffle.partitions", 1);
+    spark.conf().set("spate.sql.shuffle.instances", 1);
     let second = start(&spark);
     assert_eq!(second.id(), first.id());
     second.process_all_available().expect("restart");
@@ -1009,7 +1020,8 @@ fn a_restarted_aggregation_continues_from_its_checkpointed_state() {
     );
     let offsets = std::fs::read_to_string(dir.path().join("chk/offsets/6")).expect("offsets");
     assert!(
-        offsets.contains("\"spark.sql.shuffle.partitions\":\"2\""),
+        offsets.contains("\"spark.sql.shuffle.partitions\":\"2\"")
+            && offsets.contains("\"spate.sql.shuffle.instances\":\"2\""),
         "{offsets}"
     );
     // Each run starts with a full snapshot, then writes deltas.
@@ -1288,11 +1300,12 @@ fn an_unknown_session_time_zone_is_refused_with_sparks_message() {
     );
 }
 
-/// A checkpoint that recorded more instances than the session has cores (earlier builds
-/// recorded Spark's default, 200) restarts with one instance per core, its state routed by
+/// Without `spark.sql.shuffle.partitions`, a query reports Spark's default 200 state
+/// partitions (and runs one instance). A checkpoint of an earlier build, which recorded its
+/// partitions but no instances, restarts with the session's instances, its state routed by
 /// key.
 #[test]
-fn a_checkpointed_number_of_instances_is_capped_at_the_cores() {
+fn partitions_default_to_sparks_and_old_checkpoints_take_the_sessions_instances() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in");
     lab_input(&input);
@@ -1310,24 +1323,44 @@ fn a_checkpointed_number_of_instances_is_capped_at_the_cores() {
         query.await_termination().expect("run");
         query.last_progress().expect("progress").state_operators[0].clone()
     };
-    assert_eq!(run().num_shuffle_partitions, 1);
+    let state = run();
+    assert_eq!(
+        (
+            state.num_shuffle_partitions,
+            state.num_state_store_instances
+        ),
+        (200, 200)
+    );
     let offsets = dir.path().join("cp/offsets/0");
     let text = std::fs::read_to_string(&offsets).expect("offsets");
-    let recorded = "\"spark.sql.shuffle.partitions\":\"1\"";
-    assert!(text.contains(recorded), "{text}");
-    std::fs::write(
-        &offsets,
-        text.replace(recorded, "\"spark.sql.shuffle.partitions\":\"200\""),
-    )
-    .expect("rewrite");
+    let (partitions, instances) = (
+        "\"spark.sql.shuffle.partitions\":\"200\"",
+        ",\"spate.sql.shuffle.instances\":\"1\"",
+    );
+    assert!(
+        text.contains(partitions) && text.contains(instances),
+        "{text}"
+    );
+    let earlier = text
+        .replace(partitions, "\"spark.sql.shuffle.partitions\":\"3\"")
+        .replace(instances, "");
+    std::fs::write(&offsets, earlier).expect("rewrite");
+    spark.conf().set("spate.sql.shuffle.instances", 2);
     std::fs::write(
         input.join("events_2.json"),
         "{\"id\": 2, \"name\": \"e0\", \"value\": 1.0, \"timestamp\": \"2024-01-15 10:00:00\"}\n",
     )
     .expect("write");
     let state = run();
-    // Two cores (`local[2]`); the duplicate name found its instance's key.
-    assert_eq!((state.num_shuffle_partitions, state.num_rows_total), (2, 2));
+    // Two instances now (the restart's offset log says so); the duplicate name found its
+    // key in its instance.
+    assert_eq!((state.num_shuffle_partitions, state.num_rows_total), (3, 2));
+    let text = std::fs::read_to_string(dir.path().join("cp/offsets/1")).expect("offsets");
+    assert!(
+        text.contains("\"spark.sql.shuffle.partitions\":\"3\"")
+            && text.contains("\"spate.sql.shuffle.instances\":\"2\""),
+        "{text}"
+    );
 }
 
 /// Deduplication in two instances, its key named in other case than the column.
@@ -1342,7 +1375,7 @@ fn deduplication_in_two_instances_matches_its_keys_ignoring_case() {
         .collect();
     std::fs::write(input.join("a.json"), rows).expect("write");
     let spark = session();
-    spark.conf().set("spark.sql.shuffle.partitions", 2);
+    spark.conf().set("spate.sql.shuffle.instances", 2);
     let query = lab_stream(&spark, &input)
         .drop_duplicates(["NAME"])
         .expect("dedup")
@@ -1374,5 +1407,5 @@ fn deduplication_in_two_instances_matches_its_keys_ignoring_case() {
     names.sort();
     assert_eq!(names, ["e0", "e1", "e2"]);
     let state = &query.last_progress().expect("progress").state_operators[0];
-    assert_eq!((state.num_rows_total, state.num_shuffle_partitions), (3, 2));
+    assert_eq!(state.num_rows_total, 3);
 }

@@ -102,7 +102,7 @@ fn start_parquet(
 fn worker() {
     // Two instances of each keyed stateful operator: the join's and the deduplication's
     // rows are split by key, and each instance's state must survive the kills.
-    let Some((dir, events)) = worker_input(&[("spark.sql.shuffle.partitions", "2")]) else {
+    let Some((dir, events)) = worker_input(&[("spate.sql.shuffle.instances", "2")]) else {
         return;
     };
     let events = events

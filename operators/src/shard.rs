@@ -166,9 +166,8 @@ impl Sharded {
 }
 
 /// One report for all instances: state counts and times summed (as Spark sums its
-/// partitions'), the partition counts set to P.
+/// partitions').
 fn merge_reports(reports: Vec<EpochReport>) -> EpochReport {
-    let instances = reports.len() as u64;
     let mut merged = EpochReport::default();
     let mut state: Option<StateOperatorProgress> = None;
     for report in reports {
@@ -193,11 +192,7 @@ fn merge_reports(reports: Vec<EpochReport>) -> EpochReport {
             }
         });
     }
-    merged.state = state.map(|mut state| {
-        state.num_shuffle_partitions = instances;
-        state.num_state_store_instances *= instances;
-        state
-    });
+    merged.state = state;
     merged
 }
 
@@ -484,24 +479,5 @@ mod tests {
             restored.restore(delta.clone()).expect("delta");
             assert_eq!(run(restored.as_mut(), 4..6), expected[4..], "P = {p}");
         }
-    }
-
-    #[test]
-    fn progress_reports_the_instances() {
-        let mut sharded = instances(word_count, aggregate_keys(), 3);
-        let mut out = Output::default();
-        sharded.on_data(0, batch(0), &mut out).expect("data");
-        let state = sharded
-            .on_epoch_end(0, &mut out)
-            .expect("end")
-            .state
-            .expect("state");
-        assert_eq!(
-            (
-                state.num_shuffle_partitions,
-                state.num_state_store_instances
-            ),
-            (3, 3)
-        );
     }
 }

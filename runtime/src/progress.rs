@@ -77,11 +77,21 @@ pub struct StateOperatorProgress {
     pub num_rows_dropped_by_watermark: u64,
     /// State partitions.
     pub num_shuffle_partitions: u64,
-    /// State store instances.
+    /// State store instances: the stores of one partition, times the partitions.
     pub num_state_store_instances: u64,
     /// Operator-specific metrics, sorted by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_metrics: BTreeMap<String, i64>,
+}
+
+impl StateOperatorProgress {
+    /// The report of an operator whose state is split into `partitions`, from the report
+    /// of one partition's worth of stores.
+    pub fn over_partitions(mut self, partitions: u64) -> Self {
+        self.num_shuffle_partitions = partitions;
+        self.num_state_store_instances *= partitions;
+        self
+    }
 }
 
 /// A source's entry in `sources`.

@@ -477,11 +477,15 @@ impl Coordinator {
         self.checkpoint
             .purge(epoch.batch_id, self.config.min_batches_to_retain)?;
         epoch.record("commitOffsets", commit_start.elapsed());
-        let progress = epoch.progress(
+        let mut progress = epoch.progress(
             (&self.id, &self.run_id, self.name.as_deref()),
             &self.operators,
             self.previous_trigger_start,
         );
+        progress.state_operators = std::mem::take(&mut progress.state_operators)
+            .into_iter()
+            .map(|state| state.over_partitions(self.config.shuffle_partitions))
+            .collect();
         self.previous_trigger_start = Some(epoch.trigger_start);
         self.batch_ran = true;
         self.last_state_operators = progress.state_operators.clone();

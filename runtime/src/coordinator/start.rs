@@ -46,6 +46,9 @@ pub struct QueryConfig {
     pub continuous_linger: Duration,
     /// How the checkpoint's files, and the sources' bookkeeping, reach the disk.
     pub durability: Durability,
+    /// The state partitions every stateful operator reports
+    /// (`spark.sql.shuffle.partitions`).
+    pub shuffle_partitions: u64,
 }
 
 impl QueryConfig {
@@ -65,6 +68,7 @@ impl QueryConfig {
             listeners: None,
             continuous_linger: Duration::from_millis(1),
             durability: Durability::Synced,
+            shuffle_partitions: 1,
         }
     }
 }
