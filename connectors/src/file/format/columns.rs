@@ -14,7 +14,7 @@ use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 use arrow::error::ArrowError;
 use spate_runtime::text::number::{java_parse_double, java_parse_float, java_parse_long};
-use spate_runtime::text::zone::Zone;
+use spate_runtime::text::timestamp::TimestampParser;
 use std::sync::Arc;
 
 /// The Spark type a column is decoded as.
@@ -230,7 +230,7 @@ impl Column {
 
     /// Appends a converted JSON value. Returns `false` (after appending NULL) when Spark's
     /// converter fails for it, which makes the record corrupt.
-    pub(crate) fn push_json(&mut self, value: JsonValue<'_>, tz: &Zone) -> bool {
+    pub(crate) fn push_json(&mut self, value: JsonValue<'_>, timestamps: &TimestampParser) -> bool {
         if matches!(value, JsonValue::Null) {
             self.push_null();
             return true;
@@ -286,7 +286,7 @@ impl Column {
                 None => false,
             },
             Kind::Timestamp => match value {
-                JsonValue::Str(s) if !s.is_empty() => match string_to_timestamp(s, tz) {
+                JsonValue::Str(s) if !s.is_empty() => match string_to_timestamp(s, timestamps) {
                     Some(v) => self.put_i64(v),
                     None => false,
                 },
@@ -329,7 +329,7 @@ impl Column {
 
     /// Appends a converted CSV token (never the null value: callers handle that). Returns
     /// `false` (after appending NULL) when Spark's converter fails.
-    pub(crate) fn push_csv(&mut self, token: &[u8], tz: &Zone) -> bool {
+    pub(crate) fn push_csv(&mut self, token: &[u8], timestamps: &TimestampParser) -> bool {
         let ok = match self.kind {
             Kind::Utf8 => {
                 self.push_str(token);
@@ -371,7 +371,7 @@ impl Column {
                 Some(v) => self.put_f32(v),
                 None => false,
             },
-            Kind::Timestamp => match string_to_timestamp(token, tz) {
+            Kind::Timestamp => match string_to_timestamp(token, timestamps) {
                 Some(v) => self.put_i64(v),
                 None => false,
             },

@@ -13,6 +13,7 @@
 use super::{DecodeError, DecodeOptions, FileFormat, Lines, RowWriter};
 use arrow::datatypes::SchemaRef;
 use spate_runtime::source::ReadBatch;
+use spate_runtime::text::timestamp::TimestampParser;
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -28,7 +29,7 @@ pub(crate) fn decode(
 ) -> Result<Vec<ReadBatch>, DecodeError> {
     let mut writer = RowWriter::new(FileFormat::Csv, schema, path, options)?;
     let data_columns = writer.data_columns.clone();
-    let tz = writer.tz();
+    let timestamps = TimestampParser::new(&options.time_zone);
     let mut header_pending = options.csv_header;
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut spans: Vec<(usize, usize)> = Vec::with_capacity(data_columns.len() + 1);
@@ -48,7 +49,7 @@ pub(crate) fn decode(
             let column = writer.column(ci);
             match spans.get(k) {
                 Some(&(a, b)) if a < b => {
-                    if !column.push_csv(&buf[a..b], tz) && bad.is_none() {
+                    if !column.push_csv(&buf[a..b], &timestamps) && bad.is_none() {
                         bad = Some(ci);
                     }
                 }

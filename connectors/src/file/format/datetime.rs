@@ -4,7 +4,6 @@
 //! [`spate_runtime::text::timestamp`]; this module adds the readers' legacy `GMT` retry.
 
 use spate_runtime::text::timestamp::{days_from_civil, is_leap_year, trim, TimestampParser};
-use spate_runtime::text::zone::Zone;
 
 /// `LocalDate.of(year, month, day)` validation.
 fn valid_date(year: i64, month: i64, day: i64) -> bool {
@@ -21,9 +20,10 @@ fn valid_date(year: i64, month: i64, day: i64) -> bool {
 }
 
 /// Spark's `stringToTimestamp(s, sessionZone)` plus the JSON/CSV readers' legacy fallback
-/// (`cleanLegacyTimestampStr`: retry with every `GMT` removed). Microseconds since the epoch.
-pub(crate) fn string_to_timestamp(s: &[u8], session: &Zone) -> Option<i64> {
-    let parser = TimestampParser::new(session);
+/// (`cleanLegacyTimestampStr`: retry with every `GMT` removed), with `parser` (made for the
+/// session zone; one per decoded chunk, so that its caches serve every value). Microseconds
+/// since the epoch.
+pub(crate) fn string_to_timestamp(s: &[u8], parser: &TimestampParser) -> Option<i64> {
     if let Some(v) = parser.parse(s) {
         return Some(v);
     }
@@ -123,9 +123,10 @@ pub(crate) fn string_to_date(s: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spate_runtime::text::zone::Zone;
 
     fn ts(s: &str) -> Option<i64> {
-        string_to_timestamp(s.as_bytes(), &Zone::UTC)
+        string_to_timestamp(s.as_bytes(), &TimestampParser::new(&Zone::UTC))
     }
 
     /// Expected values observed with Spark 4.3 (JSON reader, session time zone UTC).
@@ -178,12 +179,13 @@ mod tests {
     fn session_zone_applies_without_explicit_zone() {
         // Spark 4.3, session time zone +02:00.
         let tz = Zone::Fixed(7200);
+        let parser = TimestampParser::new(&tz);
         assert_eq!(
-            string_to_timestamp(b"2024-01-15 10:00:00", &tz),
+            string_to_timestamp(b"2024-01-15 10:00:00", &parser),
             Some(1705305600000000)
         );
         assert_eq!(
-            string_to_timestamp(b"2024-01-15T10:00:00Z", &tz),
+            string_to_timestamp(b"2024-01-15T10:00:00Z", &parser),
             Some(1705312800000000)
         );
     }

@@ -15,6 +15,7 @@ use super::columns::JsonValue;
 use super::{DecodeError, DecodeOptions, FileFormat, Lines, RowWriter};
 use arrow::datatypes::SchemaRef;
 use spate_runtime::source::ReadBatch;
+use spate_runtime::text::timestamp::TimestampParser;
 use std::path::Path;
 
 /// Jackson's default `StreamReadConstraints.maxNestingDepth`.
@@ -32,6 +33,7 @@ pub(crate) fn decode(
     let mut writer = RowWriter::new(FileFormat::Json, schema, path, options)?;
     let mut keys = KeyMap::new(schema, &writer.data_columns);
     let mut scratch = Vec::with_capacity(256);
+    let timestamps = TimestampParser::new(&options.time_zone);
     // One validation of the whole file spares the per-line check in the common case.
     let all_utf8 = std::str::from_utf8(data).is_ok();
     let mut last_line = first_line.saturating_sub(1);
@@ -43,6 +45,7 @@ pub(crate) fn decode(
             line,
             line_no,
             &mut scratch,
+            &timestamps,
             all_utf8,
         )?;
         writer.maybe_flush()?;
@@ -556,9 +559,9 @@ fn object_row(
     keys: &mut KeyMap,
     p: &mut Parser<'_>,
     scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
 ) -> PResult<ObjectResult> {
     let row = w.rows();
-    let tz = w.tz();
     let mut bad: Option<usize> = None;
     p.i += 1; // '{'
     p.skip_ws();
@@ -589,15 +592,15 @@ fn object_row(
                 let ok = if column.len() > row {
                     // A repeated key: the last value that converts wins; a failing one
                     // leaves the earlier value in place (Spark 4.3).
-                    if column.push_json(value, tz) {
+                    if column.push_json(value, timestamps) {
                         column.truncate(row);
-                        column.push_json(value, tz)
+                        column.push_json(value, timestamps)
                     } else {
                         column.truncate(row + 1);
                         false
                     }
                 } else {
-                    column.push_json(value, tz)
+                    column.push_json(value, timestamps)
                 };
                 if !ok && bad.is_none() {
                     bad = Some(ci);
@@ -624,6 +627,7 @@ fn decode_line(
     line: &[u8],
     line_no: usize,
     scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
     all_utf8: bool,
 ) -> Result<(), DecodeError> {
     // Jackson's byte-source bootstrapper skips a UTF-8 byte order mark.
@@ -646,7 +650,7 @@ fn decode_line(
         move || format!("field `{name}` cannot be converted to {ty}")
     };
     match first {
-        b'{' => match object_row(w, keys, &mut p, scratch) {
+        b'{' => match object_row(w, keys, &mut p, scratch, timestamps) {
             Ok(ObjectResult::Clean) => w.end_row(false, line, line_no, &|| String::new()),
             Ok(ObjectResult::Corrupt(ci)) => w.end_row(true, line, line_no, &conversion(ci)),
             Err(e) => w.failed_row(start_rows, line, line_no, &syntax(e)),
@@ -669,7 +673,7 @@ fn decode_line(
                     };
                     return w.failed_row(start_rows, line, line_no, &syntax(e));
                 }
-                match object_row(w, keys, &mut p, scratch) {
+                match object_row(w, keys, &mut p, scratch, timestamps) {
                     Ok(ObjectResult::Clean) => w.fill_row(),
                     Ok(ObjectResult::Corrupt(ci)) => {
                         w.fill_row();

@@ -803,12 +803,6 @@ impl<'a> RowWriter<'a> {
         self.schema
     }
 
-    /// The session / option time zone.
-    #[inline]
-    pub(crate) fn tz(&self) -> &'a Zone {
-        &self.options.time_zone
-    }
-
     /// Removes every value written after `rows` rows (an abandoned record).
     pub(crate) fn rollback(&mut self, rows: usize) {
         for c in &mut self.columns {
