@@ -1586,7 +1586,8 @@ def run_query(result: Any, sink: str, checkpoint: Path, output_mode: str, on_bat
 
 
 STATE_OPERATOR_KEYS = ["operatorName", "numRowsTotal", "numRowsUpdated", "numRowsRemoved",
-                       "numRowsDroppedByWatermark"]
+                       "numRowsDroppedByWatermark", "numShufflePartitions",
+                       "numStateStoreInstances"]
 
 
 def state_operator_json(so: Any) -> Dict[str, Any]:

@@ -348,8 +348,8 @@ fn lab_raw_memory() {
     );
 }
 
-/// Compares each batch's progress (input rows, `eventTime`, `stateOperators` counters) and
-/// commit-log watermark with Spark's.
+/// Compares each batch's progress (input rows, `eventTime`, `stateOperators` counters and
+/// partitions) and commit-log watermark with Spark's.
 fn check_progress(case: &Case, progress: &[spate::StreamingQueryProgress]) {
     let golden = read_json(&golden_path(&case.name, ".json"));
     let expected = golden["progress"].as_array().expect("progress");
@@ -394,6 +394,8 @@ fn check_progress(case: &Case, progress: &[spate::StreamingQueryProgress]) {
                     "numRowsUpdated": s.num_rows_updated,
                     "numRowsRemoved": s.num_rows_removed,
                     "numRowsDroppedByWatermark": s.num_rows_dropped_by_watermark,
+                    "numShufflePartitions": s.num_shuffle_partitions,
+                    "numStateStoreInstances": s.num_state_store_instances,
                 });
                 if let Some(duplicates) = s.custom_metrics.get("numDroppedDuplicateRows") {
                     entry["numDroppedDuplicateRows"] = serde_json::json!(duplicates);
