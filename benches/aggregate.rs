@@ -5,7 +5,8 @@
 //! (update mode, no watermark: state never shrinks); each with availableNow and
 //! maxFilesPerTrigger=1, and again with no file limit.
 //!
-//! `cargo bench --bench aggregate` (release build).
+//! `cargo bench --bench aggregate [-- NAME..]` (release build; NAME picks workloads by a part
+//! of their name, e.g. `sliding` or `rate`).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -39,6 +40,52 @@ fn state_size(progress: &Option<StreamingQueryProgress>) -> (u64, f64) {
             s.memory_used_bytes as f64 / s.num_rows_total.max(1) as f64,
         )
     })
+}
+
+/// The 1M-key aggregation over `rate-micro-batch` (rows made, not decoded, so that the
+/// aggregation itself is the work) in `instances` instances: `FILES` batches of
+/// `ROWS / FILES` rows into a no-op sink. Returns rows/s and the cost of the median run.
+fn keys_without_decoding(
+    spark: &Session,
+    instances: usize,
+    checkpoint: &Path,
+) -> Result<(f64, Cost), Box<dyn std::error::Error>> {
+    spark.conf().set("spate.sql.shuffle.instances", instances);
+    let df = spark
+        .read_stream()
+        .format("rate-micro-batch")
+        .option("rowsPerBatch", ROWS / FILES)
+        .load_source()?
+        .group_by([(col("value") % lit(1_000_000)).alias("key")])
+        .agg([
+            count(lit("*")).alias("n"),
+            sum(col("value")).alias("total"),
+            avg(col("value")).alias("mean"),
+        ])?;
+    let (rows, cost) = common::median_run(|run| -> Result<u64, Box<dyn std::error::Error>> {
+        let query = df
+            .write_stream()
+            .output_mode("update")
+            .option(
+                "checkpointLocation",
+                checkpoint.join(format!("run-{run}")).display(),
+            )
+            .foreach_batch(|_, _| Ok(()))
+            .start()?;
+        while query
+            .last_progress()
+            .is_none_or(|p| p.batch_id + 1 < FILES as u64)
+        {
+            query.await_termination_timeout(std::time::Duration::from_millis(1))?;
+        }
+        query.stop();
+        Ok(query
+            .recent_progress()
+            .iter()
+            .map(|p| p.num_input_rows)
+            .sum())
+    });
+    Ok((rows? as f64 / cost.wall.as_secs_f64(), cost))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -95,6 +142,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("1M keys count/sum/avg", &keys, "update", 2),
         ];
         for (index, (name, df, mode, instances)) in workloads.into_iter().enumerate() {
+            if !common::selected(name) {
+                continue;
+            }
             spark.conf().set("spate.sql.shuffle.instances", instances);
             let checkpoint = work.path().join(format!("cp-{index}-{limit:?}"));
             let (cost, last) = run(df, mode, &checkpoint)?;
@@ -110,6 +160,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 mb(cost.peak_rss_mb)
             );
         }
+    }
+    // The same keys over generated rows: how the instances scale when decoding does not
+    // take the cores.
+    let mut single = 0.0;
+    for instances in [1, 2].into_iter().filter(|_| common::selected("rate")) {
+        let checkpoint = work.path().join(format!("cp-rate-{instances}"));
+        let (rate, cost) = keys_without_decoding(&spark, instances, &checkpoint)?;
+        single = if instances == 1 { rate } else { single };
+        println!(
+            "  {:<32} {:<13} {instances:>2} {rate:>10.0} {:>7.2} {:>8} {:>6.2} {:>9} {:>8} {:>8}   {:.2}x of 1 instance",
+            "1M keys, rate-micro-batch, update",
+            "20 batches",
+            cost.wall.as_secs_f64(),
+            "-",
+            cost.cores,
+            "-",
+            "-",
+            mb(cost.peak_rss_mb),
+            rate / single
+        );
     }
     Ok(())
 }

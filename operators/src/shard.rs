@@ -239,11 +239,17 @@ impl Operator for Sharded {
         self.shards[0].is_stateful()
     }
 
-    /// Every instance's checkpoint batches, one after the other, of the one kind.
+    /// Every instance's checkpoint batches (taken side by side), one after the other, of
+    /// the one kind.
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
+        let parts: Vec<Result<StateCheckpoint>> = self
+            .shards
+            .par_iter_mut()
+            .map(|shard| shard.checkpoint(full))
+            .collect();
         let mut batches = Vec::new();
-        for shard in &mut self.shards {
-            match shard.checkpoint(full)? {
+        for part in parts {
+            match part? {
                 StateCheckpoint::Full(parts) | StateCheckpoint::Delta(parts) => {
                     batches.extend(parts)
                 }
