@@ -101,8 +101,12 @@ fn start_parquet(
 #[ignore = "run by crash::sigkill_at_random_moments_loses_and_duplicates_nothing"]
 fn worker() {
     // Two instances of each keyed stateful operator: the join's and the deduplication's
-    // rows are split by key, and each instance's state must survive the kills.
-    let Some((dir, events)) = worker_input(&[("spate.sql.shuffle.instances", "2")]) else {
+    // rows are split by key, and each instance's state must survive the kills. Files are
+    // fsynced (the continuous worker runs with the default, without).
+    let Some((dir, events)) = worker_input(&[
+        ("spate.sql.shuffle.instances", "2"),
+        ("spate.checkpoint.fsync", "true"),
+    ]) else {
         return;
     };
     let events = events
@@ -139,16 +143,15 @@ fn worker() {
 /// The continuous worker: the events as they are and deduplicated on (id, name) without a
 /// watermark (the first row of each key, however the epochs fall), each into a Parquet
 /// sink under the continuous trigger, until everything available is committed; its
-/// checkpoint files are not fsynced.
+/// checkpoint files are not fsynced (the default).
 #[test]
 #[ignore = "run by crash::continuous_epochs_survive_sigkill"]
 fn continuous_worker() {
-    // Checkpoint files renamed into place without fsync, as Spark's: a killed process
-    // loses nothing the kernel already has.
-    let Some((dir, events)) = worker_input(&[
-        ("spate.streaming.continuous.linger", "10 milliseconds"),
-        ("spate.checkpoint.fsync", "false"),
-    ]) else {
+    // Checkpoint files renamed into place without fsync (the default, as Spark's): a
+    // killed process loses nothing the kernel already has.
+    let Some((dir, events)) =
+        worker_input(&[("spate.streaming.continuous.linger", "10 milliseconds")])
+    else {
         return;
     };
     let unique = events.drop_duplicates(["id", "name"]).expect("dedup");

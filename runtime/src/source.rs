@@ -30,11 +30,11 @@ pub struct Bookkeeping {
 }
 
 impl Bookkeeping {
-    /// Bookkeeping in `dir`, its files fsynced.
+    /// Bookkeeping in `dir`, its files written with the default durability.
     pub fn new(dir: PathBuf) -> Self {
         Bookkeeping {
             dir,
-            durability: Durability::Synced,
+            durability: Durability::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use spate_runtime::checkpoint::{write_atomically, Durability};
 use spate_runtime::{Error, Result};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -128,6 +129,10 @@ pub(crate) struct CompactibleLog<T> {
     dir: PathBuf,
     interval: u64,
     durability: Durability,
+    /// What the last [`Self::delete_expired`] pass left: the compaction it deleted up to,
+    /// and when the oldest file it found too young to delete expires (`None`: it deleted
+    /// them all). The log is not listed again until there can be something to delete.
+    expiry_checked: Cell<Option<(u64, Option<SystemTime>)>>,
     entry: PhantomData<fn() -> T>,
 }
 
@@ -138,7 +143,8 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
         let mut log = CompactibleLog {
             dir,
             interval: default_interval.max(1),
-            durability: Durability::Synced,
+            durability: Durability::default(),
+            expiry_checked: Cell::new(None),
             entry: PhantomData,
         };
         let mut compacts: Vec<u64> = log
@@ -249,7 +255,16 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
             return;
         }
         let min_compaction = (min_batch - min_batch % self.interval).saturating_sub(1);
-        let expired_before = SystemTime::now().checked_sub(CLEANUP_DELAY);
+        let now = SystemTime::now();
+        let nothing_to_delete = match self.expiry_checked.get() {
+            Some((_, Some(expiry))) => now < expiry,
+            Some((checked, None)) => checked == min_compaction,
+            None => false,
+        };
+        if nothing_to_delete {
+            return;
+        }
+        let expired_before = now.checked_sub(CLEANUP_DELAY);
         let files = match self.batch_files() {
             Ok(files) => files,
             Err(error) => {
@@ -264,6 +279,7 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
         candidates.sort_unstable();
         // Batches are written in id order, so the first file that is not yet expired ends
         // the scan: one stat per call instead of one per retained file.
+        self.expiry_checked.set(Some((min_compaction, None)));
         for (id, compact) in candidates {
             let path = if compact {
                 self.dir.join(format!("{id}{COMPACT_SUFFIX}"))
@@ -271,11 +287,14 @@ impl<T: DeserializeOwned> CompactibleLog<T> {
                 self.dir.join(id.to_string())
             };
             let modified = std::fs::metadata(&path).and_then(|m| m.modified());
-            let expired = match (modified, expired_before) {
-                (Ok(modified), Some(before)) => modified <= before,
+            let expired = match (&modified, expired_before) {
+                (Ok(modified), Some(before)) => *modified <= before,
                 _ => false,
             };
             if !expired {
+                let expiry = modified.ok().map(|modified| modified + CLEANUP_DELAY);
+                self.expiry_checked
+                    .set(Some((min_compaction, expiry.or(Some(now)))));
                 break;
             }
             if let Err(error) = std::fs::remove_file(&path) {
@@ -453,6 +472,43 @@ mod tests {
             log.add(11, &[]).is_err(),
             "an existing batch is never overwritten"
         );
+    }
+
+    #[test]
+    fn files_before_the_retained_batches_are_deleted_once_expired() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = CompactibleLog::<FileEntry>::open(dir.path().to_path_buf(), 10).unwrap();
+        let name = |id: u64| match is_compaction_batch(id, 10) {
+            true => format!("{id}{COMPACT_SUFFIX}"),
+            false => id.to_string(),
+        };
+        let age = |ids: std::ops::Range<u64>| {
+            let old = SystemTime::now() - CLEANUP_DELAY - Duration::from_secs(60);
+            for id in ids {
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(dir.path().join(name(id)))
+                    .unwrap();
+                file.set_modified(old).unwrap();
+            }
+        };
+        let add = |ids: std::ops::RangeInclusive<u64>| {
+            for id in ids {
+                log.add(id, &[entry(&format!("f{id}"), 0, id as i64)])
+                    .unwrap();
+            }
+        };
+        let present = |id: u64| dir.path().join(name(id)).exists();
+        // Batch 109 is the first to look: it keeps batches 10.. and the compaction 9 before
+        // them; batch 119 keeps 20.. and 19. Files before those go once older than the
+        // cleanup delay.
+        add(0..=108);
+        age(0..19);
+        add(109..=119);
+        assert!((0..19).all(|id| !present(id)) && (19..120).all(present));
+        // Young files stay, and stop the scan.
+        add(120..=129);
+        assert!((19..130).all(present));
     }
 
     #[test]

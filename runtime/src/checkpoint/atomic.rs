@@ -9,12 +9,12 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
     /// Each file, and the directory it is renamed into, is fsynced before the write counts:
-    /// a written file survives a power loss. The default.
-    #[default]
+    /// a written file survives a power loss. Each write costs ten times as much.
     Synced,
     /// Written and renamed into place without fsync, as Spark's checkpoint file manager
     /// does on a local disk: a written file survives a crash of the process (the kernel
-    /// keeps it), not of the machine. Each write costs a tenth as much.
+    /// keeps it), not of the machine. The default, as Spark's.
+    #[default]
     Renamed,
 }
 

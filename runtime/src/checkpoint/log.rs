@@ -30,11 +30,12 @@ pub struct BatchLog<T> {
 }
 
 impl<T: LogEntry> BatchLog<T> {
-    /// A log in `dir` (created on first write), its files fsynced.
+    /// A log in `dir` (created on first write), its files written with the default
+    /// durability.
     pub fn new(dir: PathBuf) -> Self {
         BatchLog {
             dir,
-            durability: Durability::Synced,
+            durability: Durability::default(),
             purged_below: Cell::new(None),
             entry: PhantomData,
         }

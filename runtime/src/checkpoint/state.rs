@@ -45,7 +45,7 @@ impl StateStore {
                 .join("state")
                 .join(operator.to_string())
                 .join("0"),
-            durability: Durability::Synced,
+            durability: Durability::default(),
         }
     }
 

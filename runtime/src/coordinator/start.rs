@@ -67,7 +67,7 @@ impl QueryConfig {
             pinned_conf: BTreeMap::new(),
             listeners: None,
             continuous_linger: Duration::from_millis(1),
-            durability: Durability::Synced,
+            durability: Durability::default(),
             shuffle_partitions: 1,
         }
     }

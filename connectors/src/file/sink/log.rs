@@ -98,7 +98,7 @@ pub struct SinkLogConfig {
     pub cleanup_delay_ms: u64,
     /// `spark.sql.streaming.minBatchesToRetain` (100).
     pub min_batches_to_retain: u64,
-    /// How the log's files reach the disk (`spate.checkpoint.fsync`; synced by default).
+    /// How the log's files reach the disk (`spate.checkpoint.fsync`).
     pub durability: Durability,
 }
 
@@ -110,7 +110,7 @@ impl Default for SinkLogConfig {
             delete_expired: true,
             cleanup_delay_ms: 600_000,
             min_batches_to_retain: 100,
-            durability: Durability::Synced,
+            durability: Durability::default(),
         }
     }
 }
@@ -197,8 +197,8 @@ impl SinkLog {
 
     /// Records the files of `batch_id`. Returns `false`, writing nothing, when the batch is
     /// already in the log. A compaction batch also carries the entries of the batches
-    /// since the previous compaction. The file appears atomically (temporary file, fsync,
-    /// rename, fsync of the directory).
+    /// since the previous compaction. The file appears atomically (temporary file and
+    /// rename, both fsynced when the log's durability says so).
     pub fn add(&self, batch_id: u64, files: &[SinkFileStatus]) -> Result<bool> {
         let target = self.batch_path(batch_id);
         if exists(&target)? {

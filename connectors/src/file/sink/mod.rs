@@ -2,8 +2,8 @@
 //!
 //! Epoch `N`'s rows go to one part file written straight into the output directory,
 //! `part-00000-<uuid>-c000.snappy.parquet` / `.json` / `.csv`, as the batches arrive. At
-//! commit the file is closed and fsynced, then `_spark_metadata/<N>` records it (see
-//! [`SinkLog`]); readers of the directory see only the files in the log, so a failed
+//! commit the file is closed (and fsynced with `spate.checkpoint.fsync`), then
+//! `_spark_metadata/<N>` records it (see [`SinkLog`]); readers of the directory see only the files in the log, so a failed
 //! attempt's file stays invisible. An epoch id at or below the last one in the log is
 //! skipped entirely (Spark: `batchId <= fileLog.getLatestBatchId()`), which makes replays
 //! after a restart idempotent. An epoch without rows still writes one (empty) file and a
@@ -190,7 +190,7 @@ impl FileSink {
             open: None,
             failed_epoch: None,
             scratch: Vec::new(),
-            durability: Durability::Synced,
+            durability: Durability::default(),
         })
     }
 
@@ -315,7 +315,8 @@ impl FileSink {
         }
     }
 
-    /// Closes and fsyncs the open part file; returns its path and its log entry.
+    /// Closes (and, when synced, fsyncs) the open part file; returns its path and its log
+    /// entry.
     fn close_part(&mut self) -> (PathBuf, Result<SinkFileStatus>) {
         let Some(part) = self.open.take() else {
             let error = self.component_error("no part file to commit".into());
