@@ -12,7 +12,7 @@
 mod common;
 
 use common::{generate, mb, raw_decode_rate, Cost, EventTimes, FILES, ROWS};
-use spate::functions::{avg, col, count, lit, sliding_window, sum, to_timestamp, window};
+use spate::functions::{avg, col, count, lit, sliding_window, sum, to_timestamp, window, Expr};
 use spate::{DataFrame, Session, StreamingQueryProgress};
 use std::path::Path;
 
@@ -42,6 +42,15 @@ fn state_size(progress: &Option<StreamingQueryProgress>) -> (u64, f64) {
     })
 }
 
+/// The 1M-key aggregation's count, sum and average of `value`.
+fn key_totals() -> [Expr; 3] {
+    [
+        count(lit("*")).alias("n"),
+        sum(col("value")).alias("total"),
+        avg(col("value")).alias("mean"),
+    ]
+}
+
 /// The 1M-key aggregation over `rate-micro-batch` (rows made, not decoded, so that the
 /// aggregation itself is the work) in `instances` instances: `FILES` batches of
 /// `ROWS / FILES` rows into a no-op sink. Returns rows/s and the cost of the median run.
@@ -57,11 +66,7 @@ fn keys_without_decoding(
         .option("rowsPerBatch", ROWS / FILES)
         .load_source()?
         .group_by([(col("value") % lit(1_000_000)).alias("key")])
-        .agg([
-            count(lit("*")).alias("n"),
-            sum(col("value")).alias("total"),
-            avg(col("value")).alias("mean"),
-        ])?;
+        .agg(key_totals())?;
     let (rows, cost) = common::median_run(|run| -> Result<u64, Box<dyn std::error::Error>> {
         let query = df
             .write_stream()
@@ -126,11 +131,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .agg(totals)?;
         let keys = events
             .group_by([(col("id") % lit(1_000_000)).alias("key")])
-            .agg([
-                count(lit("*")).alias("n"),
-                sum(col("value")).alias("total"),
-                avg(col("value")).alias("mean"),
-            ])?;
+            .agg(key_totals())?;
         // P instances (`spate.sql.shuffle.instances`) split an aggregation by its keys other
         // than windows: the window-only ones run as one instance whatever P is.
         let workloads = [
