@@ -9,8 +9,9 @@
 
 use crate::expr::{EvalContext, Expr};
 use crate::key_hash::hash_keys;
-use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
-use arrow::compute::{cast, take_record_batch};
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow::buffer::BooleanBuffer;
+use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
@@ -98,17 +99,6 @@ impl Sharded {
             .collect())
     }
 
-    /// `batch` split into one part per instance (by `shards`, the instance of each row).
-    fn split(&self, batch: &RecordBatch, shards: &[usize]) -> Result<Vec<RecordBatch>> {
-        let mut rows: Vec<Vec<u32>> = vec![Vec::new(); self.shards.len()];
-        for (row, &shard) in shards.iter().enumerate() {
-            rows[shard].push(row as u32);
-        }
-        rows.into_iter()
-            .map(|rows| Ok(take_record_batch(batch, &UInt32Array::from(rows))?))
-            .collect()
-    }
-
     /// The rows of `batches`, split per instance by their keys in `columns`.
     fn route_by_key(
         &self,
@@ -128,8 +118,8 @@ impl Sharded {
                 })
                 .collect::<Result<_>>()?;
             let shards = self.shard_of_rows(&keys, batch.num_rows())?;
-            for (shard, part) in self.split(batch, &shards)?.into_iter().enumerate() {
-                parts[shard].push(part);
+            for (index, instance_parts) in parts.iter_mut().enumerate() {
+                instance_parts.push(rows_of(batch, &shards, index)?);
             }
         }
         Ok(parts)
@@ -163,6 +153,12 @@ impl Sharded {
         }
         Ok(values)
     }
+}
+
+/// The rows of `batch` that go to instance `index` (`shards`: the instance of each row).
+fn rows_of(batch: &RecordBatch, shards: &[usize], index: usize) -> Result<RecordBatch> {
+    let mask = BooleanBuffer::collect_bool(shards.len(), |row| shards[row] == index);
+    Ok(filter_record_batch(batch, &BooleanArray::new(mask, None))?)
 }
 
 /// One report for all instances: state counts and times summed (as Spark sums its
@@ -214,8 +210,10 @@ impl Operator for Sharded {
             })
             .collect::<Result<Vec<_>>>()?;
         let shards = self.shard_of_rows(&keys, batch.num_rows())?;
-        let parts = self.split(&batch, &shards)?;
-        self.each(parts, out, |shard, part, output| {
+        // Each instance takes its own rows out of the batch, side by side.
+        let indexes = (0..self.shards.len()).collect();
+        self.each(indexes, out, |shard, index, output| {
+            let part = rows_of(&batch, &shards, index)?;
             if part.num_rows() == 0 {
                 return Ok(());
             }
