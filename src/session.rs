@@ -302,14 +302,13 @@ impl Session {
         }
     }
 
-    /// The instances each keyed stateful operator of a new query runs as:
-    /// `spate.sql.shuffle.instances`, one when not set (on two cores, splitting batches by
-    /// key costs more than a second instance gains: see the `aggregate` and `join_dedup`
-    /// benches).
-    pub(crate) fn shuffle_instances(&self) -> Result<usize> {
+    /// The instances each keyed stateful operator of a new query with `partitions` state
+    /// partitions runs as: `spate.sql.shuffle.instances`, else one per core of the session
+    /// (`local[N]`'s N), at most one per partition.
+    pub(crate) fn shuffle_instances(&self, partitions: usize) -> Result<usize> {
         match self.conf().get(SHUFFLE_INSTANCES) {
             Some(text) => positive_setting(SHUFFLE_INSTANCES, &text),
-            None => Ok(1),
+            None => Ok(partitions.min(self.parallelism().max(1))),
         }
     }
 

@@ -235,7 +235,7 @@ impl DataStreamWriter {
         };
         let instances = match pinned_number(SHUFFLE_INSTANCES)? {
             Some(instances) => instances,
-            None => session.shuffle_instances()?,
+            None => session.shuffle_instances(partitions)?,
         };
         let durability = session.durability()?;
         let settings = QuerySettings {
