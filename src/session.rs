@@ -129,6 +129,13 @@ impl RuntimeConfig<'_> {
         }
     }
 
+    /// Removes a setting, so that its default applies again (`spark.conf.unset`).
+    pub fn unset(&self, key: &str) {
+        if let Ok(mut conf) = self.0.inner.conf.write() {
+            conf.remove(key);
+        }
+    }
+
     /// Reads a setting.
     pub fn get(&self, key: &str) -> Option<String> {
         self.0

@@ -1363,6 +1363,59 @@ fn partitions_default_to_sparks_and_old_checkpoints_take_the_sessions_instances(
     );
 }
 
+/// A partitions or instances setting that is not a positive number is refused at start,
+/// naming the setting; one recorded in a checkpoint names the offset log.
+#[test]
+fn partitions_and_instances_must_be_positive_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    lab_input(&input);
+    let spark = session();
+    let start = |checkpoint: &str| {
+        lab_stream(&spark, &input)
+            .drop_duplicates(["name"])
+            .expect("dedup")
+            .write_stream()
+            .option("checkpointLocation", dir.path().join(checkpoint).display())
+            .trigger(Trigger::AvailableNow)
+            .foreach_batch(|_, _| Ok(()))
+            .start()
+    };
+    for (key, value) in [
+        ("spark.sql.shuffle.partitions", "0"),
+        ("spate.sql.shuffle.instances", "two"),
+    ] {
+        spark.conf().set(key, value);
+        let error = start("fresh").err().expect("refused");
+        assert!(
+            matches!(error, Error::IllegalArgument(_))
+                && error.to_string().contains(&format!(
+                    "{key} should be a positive number, but was {value}"
+                )),
+            "{error}"
+        );
+        spark.conf().unset(key);
+    }
+    start("cp")
+        .expect("start")
+        .await_termination()
+        .expect("run");
+    let offsets = dir.path().join("cp/offsets/0");
+    let text = std::fs::read_to_string(&offsets).expect("offsets");
+    let recorded = "\"spate.sql.shuffle.instances\":\"2\"";
+    assert!(text.contains(recorded), "{text}");
+    std::fs::write(
+        &offsets,
+        text.replace(recorded, "\"spate.sql.shuffle.instances\":\"-1\""),
+    )
+    .expect("rewrite");
+    let error = start("cp").err().expect("refused");
+    assert!(
+        matches!(&error, Error::Checkpoint { path, .. } if path.ends_with("offsets")),
+        "{error}"
+    );
+}
+
 /// Deduplication in two instances, its key named in other case than the column.
 #[test]
 fn deduplication_in_two_instances_matches_its_keys_ignoring_case() {
