@@ -1010,6 +1010,23 @@ def case_group_count_update() -> Case:
     )
 
 
+def case_global_count_update() -> Case:
+    return Case(
+        name="global_count_update",
+        words=(SLIDING_WORDS + "No watermark; a global aggregation, agg(count(lit(\"*\")) as n, "
+               "sum(value) as total), in update mode: one row per batch, the running totals. "
+               "Spark keeps a global aggregation's state in one partition: its progress reports "
+               "numShufflePartitions 2 but numStateStoreInstances 1."),
+        format="json",
+        schema_ddl=SLIDING_SCHEMA,
+        options={"maxFilesPerTrigger": "2"},
+        query='df.agg(count(lit("*")).alias("n"), sum("value").alias("total"))',
+        write_inputs=text_files(sliding_inputs()),
+        output_mode="update",
+        progress=True,
+    )
+
+
 def lab_complete_inputs() -> Dict[str, str]:
     """Lab Part 12's event shape: 5 JSON-lines files of 40 seeded rows, user_id 1..15, four
     actions, values multiples of 0.25, timestamps 2024-01-15 10:00-10:40 roughly in file order
@@ -1395,6 +1412,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_raw_time_key_append,
         case_agg_functions_complete,
         case_group_count_update,
+        case_global_count_update,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

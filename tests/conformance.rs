@@ -562,6 +562,15 @@ fn group_count_update() {
     });
 }
 
+/// A global aggregation: Spark keeps its state in one partition (one store of the two
+/// partitions).
+#[test]
+fn global_count_update() {
+    check_with_progress("global_count_update", |df| {
+        df.agg([count(lit("*")).alias("n"), sum(col("value")).alias("total")])
+    });
+}
+
 /// The lab's Part 12. Spark refuses `countDistinct` on streams, so its golden computes
 /// `size(collect_set(user_id))`; spate runs the lab's `count_distinct` as written.
 #[test]

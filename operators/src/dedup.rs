@@ -303,6 +303,7 @@ impl Operator for Deduplicate {
             commit_time_ms: 0,
             memory_used_bytes: (self.table.memory_bytes() + self.expires.capacity() * 8) as u64,
             num_rows_dropped_by_watermark: counts.late,
+            // One partition's view; the query's partitions are applied to it.
             num_shuffle_partitions: 1,
             num_state_store_instances: 1,
             custom_metrics: [(
@@ -310,6 +311,7 @@ impl Operator for Deduplicate {
                 counts.duplicates as i64,
             )]
             .into(),
+            single_partition: false,
         };
         Ok(EpochReport {
             state: Some(state),

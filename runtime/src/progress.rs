@@ -82,14 +82,21 @@ pub struct StateOperatorProgress {
     /// Operator-specific metrics, sorted by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_metrics: BTreeMap<String, i64>,
+    /// Whether the state sits in one partition whatever the partitions are, as a global
+    /// aggregation's does in Spark (not part of the report's JSON).
+    #[serde(skip)]
+    pub single_partition: bool,
 }
 
 impl StateOperatorProgress {
-    /// The report of an operator whose state is split into `partitions`, from the report
-    /// of one partition's worth of stores.
+    /// The report of an operator in a query of `partitions` state partitions, from the
+    /// report of one partition's worth of stores: those stores in every partition, or in
+    /// one for state that sits in one partition.
     pub fn over_partitions(mut self, partitions: u64) -> Self {
         self.num_shuffle_partitions = partitions;
-        self.num_state_store_instances *= partitions;
+        if !self.single_partition {
+            self.num_state_store_instances *= partitions;
+        }
         self
     }
 }

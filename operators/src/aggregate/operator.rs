@@ -760,9 +760,11 @@ impl Operator for StreamingAggregate {
             commit_time_ms: 0,
             memory_used_bytes: self.memory_bytes(),
             num_rows_dropped_by_watermark: self.table.take_late_count() as u64,
+            // One partition's view; the query's partitions are applied to it.
             num_shuffle_partitions: 1,
             num_state_store_instances: 1,
             custom_metrics: Default::default(),
+            single_partition: self.keys.is_empty(),
         };
         Ok(EpochReport {
             state: Some(state),

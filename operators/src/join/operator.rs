@@ -888,11 +888,13 @@ impl Operator for StreamingJoin {
             commit_time_ms: 0,
             memory_used_bytes: memory,
             num_rows_dropped_by_watermark: counts.late,
+            // One partition's view; the query's partitions are applied to it.
             num_shuffle_partitions: 1,
             // Spark keeps four stores per partition: each side's keyToNumValues and
             // keyWithIndexToValue (RUN: 3 partitions report 12).
             num_state_store_instances: 4,
             custom_metrics: Default::default(),
+            single_partition: false,
         };
         Ok(EpochReport {
             state: Some(state),
