@@ -215,8 +215,8 @@ impl DataStreamWriter {
 
         session.stop_active_run(&checkpoint);
         // A restarted query keeps the state partitions and instances its checkpoint
-        // recorded. Checkpoints of earlier builds recorded no instances: they get the
-        // session's, which restore any aggregation or deduplication by key.
+        // recorded. Checkpoints of earlier builds recorded no instances: those builds ran
+        // one per recorded partition, at most one per core, and so does the restart.
         let pinned = spate_runtime::checkpoint::pinned_conf(&checkpoint)?;
         let pinned_number = |key: &str| -> Result<Option<usize>> {
             pinned
@@ -235,6 +235,9 @@ impl DataStreamWriter {
         };
         let instances = match pinned_number(SHUFFLE_INSTANCES)? {
             Some(instances) => instances,
+            None if pinned.contains_key(SHUFFLE_PARTITIONS) => {
+                partitions.min(session.parallelism().max(1))
+            }
             None => session.shuffle_instances(partitions)?,
         };
         let durability = session.durability()?;

@@ -1302,8 +1302,9 @@ fn an_unknown_session_time_zone_is_refused_with_sparks_message() {
 
 /// Without `spark.sql.shuffle.partitions`, a query reports Spark's default 200 state
 /// partitions and runs one instance per core. A checkpoint of an earlier build, which
-/// recorded its partitions but no instances, restarts with the session's instances, its
-/// state routed by key.
+/// recorded its partitions but no instances, restarts with the instances that build ran
+/// (one per recorded partition, at most one per core) whatever the session asks, its state
+/// routed by key.
 #[test]
 fn partitions_default_to_sparks_and_old_checkpoints_take_the_sessions_instances() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1345,20 +1346,20 @@ fn partitions_default_to_sparks_and_old_checkpoints_take_the_sessions_instances(
         .replace(partitions, "\"spark.sql.shuffle.partitions\":\"3\"")
         .replace(instances, "");
     std::fs::write(&offsets, earlier).expect("rewrite");
-    spark.conf().set("spate.sql.shuffle.instances", 3);
+    spark.conf().set("spate.sql.shuffle.instances", 1);
     std::fs::write(
         input.join("events_2.json"),
         "{\"id\": 2, \"name\": \"e0\", \"value\": 1.0, \"timestamp\": \"2024-01-15 10:00:00\"}\n",
     )
     .expect("write");
     let state = run();
-    // Three instances now (the restart's offset log says so); the duplicate name found its
-    // key in its instance.
+    // Two instances (the restart's offset log records them; progress shows partitions
+    // only); the duplicate name found its key in its instance.
     assert_eq!((state.num_shuffle_partitions, state.num_rows_total), (3, 2));
     let text = std::fs::read_to_string(dir.path().join("cp/offsets/1")).expect("offsets");
     assert!(
         text.contains("\"spark.sql.shuffle.partitions\":\"3\"")
-            && text.contains("\"spate.sql.shuffle.instances\":\"3\""),
+            && text.contains("\"spate.sql.shuffle.instances\":\"2\""),
         "{text}"
     );
 }

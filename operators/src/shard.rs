@@ -1,7 +1,7 @@
-//! Key-partitioned parallelism inside one operator's actor (`spark.sql.shuffle.partitions`):
-//! P instances of a stateful operator, each owning the keys that hash to it. An input
-//! batch is split by the hash of its rows' keys and the parts are processed side by side
-//! on the thread pool; watermarks and epoch ends go to every instance; their reports and
+//! Key-partitioned parallelism inside one operator's actor (`spate.sql.shuffle.instances`):
+//! P instances of a stateful operator, each owning the keys that hash to it. Each instance
+//! filters the rows whose keys hash to it out of an input batch, and the instances run side
+//! by side on the thread pool; watermarks and epoch ends go to every instance; their reports and
 //! checkpoints are merged into one. A restore routes every checkpointed row to the
 //! instance that owns its key, so that a checkpoint restores under any P, or, for an
 //! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
@@ -118,8 +118,12 @@ impl Sharded {
                 })
                 .collect::<Result<_>>()?;
             let shards = self.shard_of_rows(&keys, batch.num_rows())?;
-            for (index, instance_parts) in parts.iter_mut().enumerate() {
-                instance_parts.push(rows_of(batch, &shards, index)?);
+            let split: Vec<Result<RecordBatch>> = (0..parts.len())
+                .into_par_iter()
+                .map(|index| rows_of(batch, &shards, index))
+                .collect();
+            for (instance_parts, part) in parts.iter_mut().zip(split) {
+                instance_parts.push(part?);
             }
         }
         Ok(parts)
@@ -273,7 +277,7 @@ impl Operator for Sharded {
                 let per_instance = *per_instance;
                 if batches.len() != per_instance * self.shards.len() {
                     return Err(Error::IllegalArgument(format!(
-                        "the state of {} was checkpointed by {} instances, and this run has {}: a checkpoint fixes spark.sql.shuffle.partitions",
+                        "the state of {} was checkpointed by {} instances, and this run has {}: a checkpoint fixes spate.sql.shuffle.instances",
                         self.name(),
                         batches.len() / per_instance,
                         self.shards.len()

@@ -17,6 +17,8 @@ use std::sync::Arc;
 const SMALL_FILE_BYTES: u64 = 1 << 20;
 /// At most this many bytes of small files are decoded at once.
 const SMALL_FILES_AT_ONCE_BYTES: u64 = 16 << 20;
+/// At most this many small files are decoded at once (empty ones take no bytes).
+const SMALL_FILES_AT_ONCE: usize = 256;
 
 /// How the files are decoded: the same for each of them.
 struct Decoding {
@@ -102,7 +104,10 @@ impl FileBatchReader {
     fn take_small_files(&mut self) -> Vec<PathBuf> {
         let (mut group, mut bytes) = (Vec::new(), 0);
         while let Some(&(_, size)) = self.files.front() {
-            if size >= SMALL_FILE_BYTES || bytes + size > SMALL_FILES_AT_ONCE_BYTES {
+            if size >= SMALL_FILE_BYTES
+                || bytes + size > SMALL_FILES_AT_ONCE_BYTES
+                || group.len() == SMALL_FILES_AT_ONCE
+            {
                 break;
             }
             bytes += size;
@@ -112,7 +117,7 @@ impl FileBatchReader {
     }
 
     /// Decodes `files` side by side, queueing their batches in file order up to the first
-    /// file that fails.
+    /// file that fails; after that failure the reader reads nothing more.
     fn decode_together(&mut self, files: &[PathBuf]) {
         let decoding = &self.decoding;
         let results: Vec<_> = files
@@ -127,6 +132,7 @@ impl FileBatchReader {
                 }
                 Err(error) => {
                     self.failed = Some(error);
+                    self.files.clear();
                     return;
                 }
             }
@@ -240,16 +246,21 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_small_file_fails_after_the_rows_of_the_files_before_it() {
+    fn a_failing_small_file_fails_after_the_rows_of_the_files_before_it_and_ends_the_reading() {
         let dir = tempfile::tempdir().unwrap();
         let files = vec![
             json_file(dir.path(), "a", 0..3),
             (dir.path().join("deleted"), 10),
             json_file(dir.path(), "c", 3..6),
         ];
-        let (read, error) = ids(&mut reader(files));
+        let mut reader = reader(files);
+        let (read, error) = ids(&mut reader);
         assert_eq!(read, [0, 1, 2]);
         let error = error.expect("the missing file is an error").to_string();
         assert!(error.contains("deleted"), "{error}");
+        assert!(
+            matches!(reader.next_batch(), Ok(None)),
+            "nothing is read after the failure"
+        );
     }
 }

@@ -68,7 +68,7 @@ impl QueryConfig {
             listeners: None,
             continuous_linger: Duration::from_millis(1),
             durability: Durability::default(),
-            shuffle_partitions: 1,
+            shuffle_partitions: 200,
         }
     }
 }

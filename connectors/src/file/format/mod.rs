@@ -572,23 +572,24 @@ impl FileDecoder {
 /// Files at least this large are read in one part per decoding thread, side by side.
 const PARALLEL_READ_BYTES: u64 = 1 << 20;
 
-/// The whole file at `path`. A large file is read in parts side by side: copying it out of
-/// the page cache is otherwise a serial step of every file's decoding.
+/// The whole file at `path`. A large file is read in parts side by side (then whatever
+/// was appended since its length was taken): copying it out of the page cache is otherwise
+/// a serial step of every file's decoding.
 fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
-    let threads = rayon::current_num_threads();
-    if len < PARALLEL_READ_BYTES || threads < 2 {
-        let mut data = Vec::with_capacity(len as usize);
-        std::io::Read::read_to_end(&mut &file, &mut data)?;
-        return Ok(data);
+    let mut data = Vec::new();
+    #[cfg(unix)]
+    if len >= PARALLEL_READ_BYTES && rayon::current_num_threads() > 1 {
+        use std::os::unix::fs::FileExt;
+        data = vec![0; len as usize];
+        let part = data.len().div_ceil(rayon::current_num_threads());
+        data.par_chunks_mut(part)
+            .enumerate()
+            .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * part) as u64))?;
+        std::io::Seek::seek(&mut &file, std::io::SeekFrom::Start(len))?;
     }
-    let mut data = vec![0; len as usize];
-    let part = data.len().div_ceil(threads);
-    data.par_chunks_mut(part)
-        .enumerate()
-        .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * part) as u64))?;
+    std::io::Read::read_to_end(&mut &file, &mut data)?;
     Ok(data)
 }
 
