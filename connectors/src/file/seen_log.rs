@@ -506,7 +506,8 @@ mod tests {
         age(0..19);
         add(109..=119);
         assert!((0..19).all(|id| !present(id)) && (19..120).all(present));
-        // Young files stay, and stop the scan.
+        // Young files stay, and stop the scan. (That they go once they age, without another
+        // listing before then, would take a clock the test can move.)
         add(120..=129);
         assert!((19..130).all(present));
     }
