@@ -1,8 +1,10 @@
-//! `state/<operator>/0/`: a stateful operator's checkpoints, `<N>.snapshot` (the whole state
-//! after epoch `N`) or `<N>.delta` (what epoch `N` changed), written atomically. A file is a
-//! sequence of Arrow IPC files, one per batch (batches may have different schemas, e.g. a
-//! join's two inputs), each preceded by its length as a little-endian `u64`. The state after epoch `N` is the latest snapshot at or before `N` plus the
-//! deltas after it, so a checkpoint costs what changed (Spark's `.snapshot`/`.delta`).
+//! `state/<operator>/0/`: a stateful operator's checkpoints, `<N>.delta` (what epoch `N`
+//! changed) and, now and then, `<N>.snapshot` (the whole state after epoch `N`), each
+//! written atomically. A file is a sequence of Arrow IPC files, one per batch (batches may
+//! have different schemas, e.g. a join's two inputs), each preceded by its length as a
+//! little-endian `u64`. The state after epoch `N` is the latest snapshot at or before `N`
+//! plus the deltas after it (every delta from batch 0, before the first snapshot), so a
+//! checkpoint costs what changed (Spark's `.snapshot`/`.delta`).
 
 use super::atomic::{write_atomically_with, Durability};
 use crate::error::{Error, Result};
@@ -64,21 +66,13 @@ impl StateStore {
         self.file(epoch, Kind::Snapshot)
     }
 
-    /// Writes epoch `epoch`'s checkpoint (replacing one of a re-run epoch); returns the bytes
-    /// written.
+    /// Writes epoch `epoch`'s checkpoint (replacing one of a re-run epoch, and the file of
+    /// the other kind that attempt left); returns the bytes written.
     pub fn write(&self, epoch: u64, checkpoint: &StateCheckpoint) -> Result<usize> {
         let (kind, batches) = match checkpoint {
             StateCheckpoint::Full(b) => (Kind::Snapshot, b),
             StateCheckpoint::Delta(b) => (Kind::Delta, b),
         };
-        let path = self.file(epoch, kind);
-        if batches.is_empty() {
-            return Err(Error::Checkpoint {
-                path,
-                reason: "a state checkpoint needs at least one (possibly empty) batch".into(),
-            });
-        }
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("creating", &self.dir, e))?;
         // A checkpoint of the other kind left by an earlier attempt of this epoch must not
         // be read back instead of this one.
         let other = match kind {
@@ -86,6 +80,27 @@ impl StateStore {
             Kind::Delta => Kind::Snapshot,
         };
         remove_if_present(&self.file(epoch, other))?;
+        self.write_file(epoch, kind, batches)
+    }
+
+    /// Writes a snapshot of the state after epoch `epoch` next to that epoch's delta, so
+    /// that a restart starts from it; returns the bytes written, none when the delta is gone
+    /// (the checkpoint was deleted since).
+    pub fn add_snapshot(&self, epoch: u64, batches: &[RecordBatch]) -> Result<usize> {
+        if !self.file(epoch, Kind::Delta).exists() {
+            return Ok(0);
+        }
+        self.write_file(epoch, Kind::Snapshot, batches)
+    }
+
+    fn write_file(&self, epoch: u64, kind: Kind, batches: &[RecordBatch]) -> Result<usize> {
+        let path = self.file(epoch, kind);
+        if batches.is_empty() {
+            return Err(Error::Checkpoint {
+                path,
+                reason: "a state checkpoint needs at least one (possibly empty) batch".into(),
+            });
+        }
         let mut written = 0;
         write_atomically_with(&path, true, self.durability, |file| {
             for batch in batches {
@@ -124,7 +139,8 @@ impl StateStore {
     }
 
     /// The checkpoints that rebuild the state after `epoch`: the latest snapshot at or before
-    /// it, then every delta after that. `None` when the operator has no checkpoint at all.
+    /// it, then every delta after that; before the first snapshot, every delta from batch 0.
+    /// `None` when the operator has no checkpoint at all.
     pub fn load(&self, epoch: u64) -> Result<Option<Vec<StateCheckpoint>>> {
         let files = self.epochs()?;
         if files.is_empty() {
@@ -134,13 +150,16 @@ impl StateStore {
             .iter()
             .filter(|(e, k)| *e <= epoch && *k == Kind::Snapshot)
             .map(|(e, _)| *e)
-            .max()
-            .ok_or_else(|| Error::Checkpoint {
-                path: self.path(epoch),
-                reason: format!("no state snapshot at or before batch {epoch}"),
-            })?;
-        let mut chain = vec![StateCheckpoint::Full(self.read(base, Kind::Snapshot)?)];
-        for e in base + 1..=epoch {
+            .max();
+        let (mut chain, deltas) = match base {
+            Some(base) => (
+                vec![StateCheckpoint::Full(self.read(base, Kind::Snapshot)?)],
+                base + 1..=epoch,
+            ),
+            // Before the first snapshot, the deltas of every batch from the query's first.
+            None => (Vec::new(), 0..=epoch),
+        };
+        for e in deltas {
             if !files.contains(&(e, Kind::Delta)) {
                 return Err(Error::Checkpoint {
                     path: self.file(e, Kind::Delta),
@@ -266,6 +285,35 @@ mod tests {
             store.load(3).is_err(),
             "snapshot 3 replaced by a delta without a base"
         );
+    }
+
+    #[test]
+    fn a_snapshot_beside_its_delta_is_where_a_restore_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 0);
+        store.write(0, &delta(&[1])).unwrap();
+        store.write(1, &delta(&[2])).unwrap();
+        // Before any snapshot, the deltas from batch 0.
+        assert_eq!(
+            store.load(1).unwrap().unwrap(),
+            vec![delta(&[1]), delta(&[2])]
+        );
+        store.add_snapshot(1, &[values(&[1, 2])]).unwrap();
+        store.write(2, &delta(&[3])).unwrap();
+        assert_eq!(
+            store.load(2).unwrap().unwrap(),
+            vec![full(&[1, 2]), delta(&[3])]
+        );
+        assert_eq!(store.load(0).unwrap().unwrap(), vec![delta(&[1])]);
+        // A re-run of batch 1 drops the snapshot its earlier attempt wrote.
+        store.write(1, &delta(&[2])).unwrap();
+        assert_eq!(
+            store.load(2).unwrap().unwrap(),
+            vec![delta(&[1]), delta(&[2]), delta(&[3])]
+        );
+        // No snapshot without its delta: the checkpoint was deleted meanwhile.
+        assert_eq!(store.add_snapshot(7, &[values(&[1])]).unwrap(), 0);
+        assert!(!store.path(7).exists());
     }
 
     #[test]

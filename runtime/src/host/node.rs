@@ -8,6 +8,7 @@ use crate::checkpoint::StateStore;
 use crate::message::Message;
 use crate::operator::{EpochReport, Operator, Output, StateCheckpoint};
 use actix::prelude::*;
+use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,6 +27,8 @@ pub struct NodeActor {
     state: Option<(StateStore, u64)>,
     /// Delta checkpoints written since the last full snapshot (`None`: none yet this run).
     deltas_since_snapshot: Option<u64>,
+    /// The snapshot being written off the epoch's path, if any.
+    snapshot_writer: Option<std::thread::JoinHandle<()>>,
     /// Epochs that ended in this delivery, to checkpoint and report.
     ended_epochs: Vec<(u64, EpochReport)>,
 }
@@ -55,6 +58,7 @@ impl NodeActor {
             failed: false,
             state,
             deltas_since_snapshot: None,
+            snapshot_writer: None,
             ended_epochs: Vec::new(),
         }
     }
@@ -99,31 +103,36 @@ impl NodeActor {
 }
 
 impl NodeActor {
-    /// Writes the operator's checkpoint of `epoch` (before the epoch can commit): a delta,
-    /// or a full snapshot at the first epoch of a run and after every
-    /// [`DELTAS_PER_SNAPSHOT`] deltas; the time goes to progress `commitTimeMs`.
+    /// Writes the operator's checkpoint of `epoch` (before the epoch can commit): a delta;
+    /// at the first epoch of a run and after every [`DELTAS_PER_SNAPSHOT`] deltas, also a
+    /// full snapshot, which a thread of its own writes while the query goes on (as Spark's
+    /// maintenance task writes its snapshots); the time goes to progress `commitTimeMs`.
     fn checkpoint_state(
         &mut self,
         epoch: u64,
         report: &mut EpochReport,
     ) -> crate::error::Result<()> {
-        let Some((store, retain)) = &self.state else {
+        let Some((store, retain)) = self.state.clone() else {
             return Ok(());
         };
         if !self.operator.is_stateful() {
             return Ok(());
         }
         let start = Instant::now();
-        let full = self
+        store.write(epoch, &self.operator.checkpoint(false)?)?;
+        let snapshot_due = self
             .deltas_since_snapshot
             .is_none_or(|d| d >= DELTAS_PER_SNAPSHOT);
-        let checkpoint = self.operator.checkpoint(full)?;
-        store.write(epoch, &checkpoint)?;
-        self.deltas_since_snapshot = match checkpoint {
-            StateCheckpoint::Full(_) => Some(0),
-            StateCheckpoint::Delta(_) => self.deltas_since_snapshot.map(|d| d + 1),
+        self.deltas_since_snapshot = match snapshot_due {
+            true => {
+                let (StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches)) =
+                    self.operator.checkpoint(true)?;
+                self.write_snapshot(store.clone(), epoch, batches);
+                Some(0)
+            }
+            false => self.deltas_since_snapshot.map(|d| d + 1),
         };
-        if let Some(threshold) = (epoch + 1).checked_sub((*retain).max(1)) {
+        if let Some(threshold) = (epoch + 1).checked_sub(retain.max(1)) {
             store.purge_before(threshold)?;
         }
         if let Some(progress) = report.state.as_mut() {
@@ -133,8 +142,44 @@ impl NodeActor {
     }
 }
 
+impl NodeActor {
+    /// Writes the snapshot `batches` of `epoch` on a thread of its own, after the one
+    /// before it (at most one is in flight). A snapshot that fails to be written is only
+    /// logged: the deltas keep the state restorable.
+    fn write_snapshot(&mut self, store: StateStore, epoch: u64, batches: Vec<RecordBatch>) {
+        self.finish_snapshot();
+        let write = move || {
+            if let Err(error) = store.add_snapshot(epoch, &batches) {
+                tracing::warn!(epoch, %error, "a state snapshot was not written");
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("spate-snapshot".into())
+            .spawn(write.clone());
+        match spawned {
+            Ok(writer) => self.snapshot_writer = Some(writer),
+            Err(_) => write(),
+        }
+    }
+
+    /// Waits for the snapshot being written, if any.
+    fn finish_snapshot(&mut self) {
+        if let Some(writer) = self.snapshot_writer.take() {
+            if writer.join().is_err() {
+                tracing::warn!("the thread writing a state snapshot panicked");
+            }
+        }
+    }
+}
+
 impl Actor for NodeActor {
     type Context = Context<Self>;
+
+    /// A snapshot still being written is finished before the operator goes, so that
+    /// nothing writes into the checkpoint after the query stopped.
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.finish_snapshot();
+    }
 }
 
 impl Handler<Delivery> for NodeActor {
