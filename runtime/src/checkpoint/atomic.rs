@@ -47,15 +47,19 @@ pub fn write_atomically(
     overwrite: bool,
     durability: Durability,
 ) -> Result<()> {
-    write_atomically_with(path, overwrite, durability, |file| file.write_all(bytes))
+    write_atomically_with(path, overwrite, durability, true, |file| {
+        file.write_all(bytes)
+    })
 }
 
 /// [`write_atomically`] for content that `write` streams into the temporary file, so that
-/// a large file is never held in memory whole.
+/// a large file is never held in memory whole; the directory is created when missing only
+/// if `create_dir` (else that is an error: the file's checkpoint was deleted).
 pub fn write_atomically_with(
     path: &Path,
     overwrite: bool,
     durability: Durability,
+    create_dir: bool,
     write: impl FnOnce(&mut File) -> std::io::Result<()>,
 ) -> Result<()> {
     let dir = path.parent().ok_or_else(|| {
@@ -69,7 +73,7 @@ pub fn write_atomically_with(
     let create = || OpenOptions::new().write(true).create_new(true).open(&temp);
     // The directory exists on every write but a log's first: create it only then.
     let mut file = create().or_else(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
+        std::io::ErrorKind::NotFound if create_dir => {
             fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
             create().map_err(|e| Error::io("creating", &temp, e))
         }

@@ -80,7 +80,7 @@ impl StateStore {
             Kind::Delta => Kind::Snapshot,
         };
         remove_if_present(&self.file(epoch, other))?;
-        self.write_file(epoch, kind, batches)
+        self.write_file(epoch, kind, batches, true)
     }
 
     /// Writes a snapshot of the state after epoch `epoch` next to that epoch's delta, so
@@ -90,10 +90,18 @@ impl StateStore {
         if !self.file(epoch, Kind::Delta).exists() {
             return Ok(0);
         }
-        self.write_file(epoch, Kind::Snapshot, batches)
+        // Never brings back a directory deleted meanwhile (a temporary checkpoint, at stop).
+        self.write_file(epoch, Kind::Snapshot, batches, false)
     }
 
-    fn write_file(&self, epoch: u64, kind: Kind, batches: &[RecordBatch]) -> Result<usize> {
+    /// Writes the file of `epoch` and `kind`, creating the directory if `create_dir`.
+    fn write_file(
+        &self,
+        epoch: u64,
+        kind: Kind,
+        batches: &[RecordBatch],
+        create_dir: bool,
+    ) -> Result<usize> {
         let path = self.file(epoch, kind);
         if batches.is_empty() {
             return Err(Error::Checkpoint {
@@ -102,7 +110,7 @@ impl StateStore {
             });
         }
         let mut written = 0;
-        write_atomically_with(&path, true, self.durability, |file| {
+        write_atomically_with(&path, true, self.durability, create_dir, |file| {
             for batch in batches {
                 write_framed(file, batch)?;
             }
