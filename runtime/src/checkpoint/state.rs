@@ -12,9 +12,12 @@ use crate::operator::StateCheckpoint;
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 use arrow::record_batch::RecordBatch;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
 
 /// One operator's checkpoints.
 #[derive(Debug, Clone)]
@@ -81,6 +84,37 @@ impl StateStore {
         };
         remove_if_present(&self.file(epoch, other))?;
         self.write_file(epoch, kind, batches, true)
+    }
+
+    /// [`StateStore::add_snapshot`] on a thread of its own, after this store's snapshot
+    /// before it (at most one per store is in flight). A snapshot that fails to be written
+    /// is only logged: the deltas keep the state restorable.
+    pub fn add_snapshot_in_background(&self, epoch: u64, batches: Vec<RecordBatch>) {
+        self.wait_for_snapshot();
+        let store = self.clone();
+        let write = move || {
+            if let Err(error) = store.add_snapshot(epoch, &batches) {
+                tracing::warn!(epoch, %error, "a state snapshot was not written");
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("spate-snapshot".into())
+            .spawn(write.clone());
+        match spawned {
+            Ok(writer) => {
+                snapshot_writers().insert(self.dir.clone(), writer);
+            }
+            Err(_) => write(),
+        }
+    }
+
+    /// Waits for this store's snapshot being written in the background, if any (by any run
+    /// of this process: a restore must not see an earlier run's snapshot land after it).
+    pub fn wait_for_snapshot(&self) {
+        let writer = snapshot_writers().remove(&self.dir);
+        if writer.is_some_and(|writer| writer.join().is_err()) {
+            tracing::warn!(dir = %self.dir.display(), "the thread writing a state snapshot panicked");
+        }
     }
 
     /// Writes a snapshot of the state after epoch `epoch` next to that epoch's delta, so
@@ -150,6 +184,7 @@ impl StateStore {
     /// it, then every delta after that; before the first snapshot, every delta from batch 0.
     /// `None` when the operator has no checkpoint at all.
     pub fn load(&self, epoch: u64) -> Result<Option<Vec<StateCheckpoint>>> {
+        self.wait_for_snapshot();
         let files = self.epochs()?;
         if files.is_empty() {
             return Ok(None);
@@ -247,6 +282,15 @@ fn write_framed(file: &mut File, batch: &RecordBatch) -> std::io::Result<()> {
     file.write_all(&(end - start - 8).to_le_bytes())?;
     file.seek(SeekFrom::Start(end))?;
     Ok(())
+}
+
+/// The snapshots being written in the background in this process, by store directory.
+fn snapshot_writers() -> MutexGuard<'static, HashMap<PathBuf, JoinHandle<()>>> {
+    static WRITERS: OnceLock<Mutex<HashMap<PathBuf, JoinHandle<()>>>> = OnceLock::new();
+    WRITERS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {

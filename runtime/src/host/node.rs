@@ -8,7 +8,6 @@ use crate::checkpoint::StateStore;
 use crate::message::Message;
 use crate::operator::{EpochReport, Operator, Output, StateCheckpoint};
 use actix::prelude::*;
-use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -27,8 +26,6 @@ pub struct NodeActor {
     state: Option<(StateStore, u64)>,
     /// Delta checkpoints written since the last full snapshot (`None`: none yet this run).
     deltas_since_snapshot: Option<u64>,
-    /// The snapshot being written off the epoch's path, if any.
-    snapshot_writer: Option<std::thread::JoinHandle<()>>,
     /// Epochs that ended in this delivery, to checkpoint and report.
     ended_epochs: Vec<(u64, EpochReport)>,
 }
@@ -58,7 +55,6 @@ impl NodeActor {
             failed: false,
             state,
             deltas_since_snapshot: None,
-            snapshot_writer: None,
             ended_epochs: Vec::new(),
         }
     }
@@ -125,9 +121,13 @@ impl NodeActor {
             .is_none_or(|d| d >= DELTAS_PER_SNAPSHOT);
         self.deltas_since_snapshot = match snapshot_due {
             true => {
-                let (StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches)) =
-                    self.operator.checkpoint(true)?;
-                self.write_snapshot(store.clone(), epoch, batches);
+                let StateCheckpoint::Full(batches) = self.operator.checkpoint(true)? else {
+                    return Err(crate::error::Error::IllegalArgument(format!(
+                        "{} gave a delta when asked for its whole state",
+                        self.name
+                    )));
+                };
+                store.add_snapshot_in_background(epoch, batches);
                 Some(0)
             }
             false => self.deltas_since_snapshot.map(|d| d + 1),
@@ -142,43 +142,14 @@ impl NodeActor {
     }
 }
 
-impl NodeActor {
-    /// Writes the snapshot `batches` of `epoch` on a thread of its own, after the one
-    /// before it (at most one is in flight). A snapshot that fails to be written is only
-    /// logged: the deltas keep the state restorable.
-    fn write_snapshot(&mut self, store: StateStore, epoch: u64, batches: Vec<RecordBatch>) {
-        self.finish_snapshot();
-        let write = move || {
-            if let Err(error) = store.add_snapshot(epoch, &batches) {
-                tracing::warn!(epoch, %error, "a state snapshot was not written");
-            }
-        };
-        let spawned = std::thread::Builder::new()
-            .name("spate-snapshot".into())
-            .spawn(write.clone());
-        match spawned {
-            Ok(writer) => self.snapshot_writer = Some(writer),
-            Err(_) => write(),
-        }
-    }
-
-    /// Waits for the snapshot being written, if any.
-    fn finish_snapshot(&mut self) {
-        if let Some(writer) = self.snapshot_writer.take() {
-            if writer.join().is_err() {
-                tracing::warn!("the thread writing a state snapshot panicked");
-            }
-        }
-    }
-}
-
 impl Actor for NodeActor {
     type Context = Context<Self>;
 
-    /// A snapshot still being written is finished before the operator goes, so that
-    /// nothing writes into the checkpoint after the query stopped.
+    /// A snapshot still being written is finished before the operator goes.
     fn stopped(&mut self, _: &mut Self::Context) {
-        self.finish_snapshot();
+        if let Some((store, _)) = &self.state {
+            store.wait_for_snapshot();
+        }
     }
 }
 
