@@ -168,7 +168,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for instances in [1, 2].into_iter().filter(|_| common::selected("rate")) {
         let checkpoint = work.path().join(format!("cp-rate-{instances}"));
         let (rate, cost) = keys_without_decoding(&spark, instances, &checkpoint)?;
-        single = if instances == 1 { rate } else { single };
+        if instances == 1 {
+            single = rate;
+        }
         println!(
             "  {:<32} {:<13} {instances:>2} {rate:>10.0} {:>7.2} {:>8} {:>6.2} {:>9} {:>8} {:>8}   {:.2}x of 1 instance",
             "1M keys, rate-micro-batch, update",

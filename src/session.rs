@@ -303,20 +303,21 @@ impl Session {
     /// `spark.sql.shuffle.partitions`: the state partitions a new query reports in its
     /// progress and records in its checkpoint (Spark's default, 200, when not set).
     pub(crate) fn shuffle_partitions(&self) -> Result<usize> {
-        match self.conf().get(SHUFFLE_PARTITIONS) {
-            Some(text) => positive_setting(SHUFFLE_PARTITIONS, &text),
-            None => Ok(DEFAULT_SHUFFLE_PARTITIONS),
-        }
+        self.positive_conf_or(SHUFFLE_PARTITIONS, DEFAULT_SHUFFLE_PARTITIONS)
     }
 
     /// The instances each keyed stateful operator of a new query with `partitions` state
     /// partitions runs as: `spate.sql.shuffle.instances`, else one per core of the session
     /// (`local[N]`'s N), at most one per partition.
     pub(crate) fn shuffle_instances(&self, partitions: usize) -> Result<usize> {
-        match self.conf().get(SHUFFLE_INSTANCES) {
-            Some(text) => positive_setting(SHUFFLE_INSTANCES, &text),
-            None => Ok(partitions.min(self.parallelism().max(1))),
-        }
+        self.positive_conf_or(SHUFFLE_INSTANCES, partitions.min(self.parallelism().max(1)))
+    }
+
+    /// The positive number setting `key`, `default` when not set.
+    fn positive_conf_or(&self, key: &str, default: usize) -> Result<usize> {
+        self.conf()
+            .get(key)
+            .map_or(Ok(default), |text| positive_setting(key, &text))
     }
 
     /// Every query started in this session that is still active.

@@ -89,15 +89,14 @@ pub struct StateOperatorProgress {
 }
 
 impl StateOperatorProgress {
-    /// The report of an operator in a query of `partitions` state partitions, from the
-    /// report of one partition's worth of stores: those stores in every partition, or in
-    /// one for state that sits in one partition.
-    pub fn over_partitions(mut self, partitions: u64) -> Self {
+    /// Turns the report of one partition's worth of stores into that of a query of
+    /// `partitions` state partitions: those stores in every partition, or in one for state
+    /// that sits in one partition.
+    pub fn spread_over(&mut self, partitions: u64) {
         self.num_shuffle_partitions = partitions;
         if !self.single_partition {
             self.num_state_store_instances *= partitions;
         }
-        self
     }
 }
 

@@ -482,10 +482,9 @@ impl Coordinator {
             &self.operators,
             self.previous_trigger_start,
         );
-        progress.state_operators = std::mem::take(&mut progress.state_operators)
-            .into_iter()
-            .map(|state| state.over_partitions(self.config.shuffle_partitions))
-            .collect();
+        for state in &mut progress.state_operators {
+            state.spread_over(self.config.shuffle_partitions);
+        }
         self.previous_trigger_start = Some(epoch.trigger_start);
         self.batch_ran = true;
         self.last_state_operators = progress.state_operators.clone();

@@ -108,7 +108,7 @@ impl NodeActor {
         epoch: u64,
         report: &mut EpochReport,
     ) -> crate::error::Result<()> {
-        let Some((store, retain)) = self.state.clone() else {
+        let Some((store, retain)) = &self.state else {
             return Ok(());
         };
         if !self.operator.is_stateful() {
@@ -132,7 +132,7 @@ impl NodeActor {
             }
             false => self.deltas_since_snapshot.map(|d| d + 1),
         };
-        if let Some(threshold) = (epoch + 1).checked_sub(retain.max(1)) {
+        if let Some(threshold) = (epoch + 1).checked_sub((*retain).max(1)) {
             store.purge_before(threshold)?;
         }
         if let Some(progress) = report.state.as_mut() {
