@@ -100,7 +100,8 @@ impl FileBatchReader {
         }
     }
 
-    /// The small files at the front of the queue, up to [`SMALL_FILES_AT_ONCE_BYTES`].
+    /// The small files at the front of the queue, up to [`SMALL_FILES_AT_ONCE_BYTES`] and
+    /// [`SMALL_FILES_AT_ONCE`] files.
     fn take_small_files(&mut self) -> Vec<PathBuf> {
         let (mut group, mut bytes) = (Vec::new(), 0);
         while let Some(&(_, size)) = self.files.front() {
