@@ -4,6 +4,7 @@
 Usage (from the repository root; PySpark 4.3 lives in the conformance venv, Java 17 needed):
 
     TZ=UTC conformance/.venv/bin/python benches/spark_compare.py [--rows N] [--only NAME,...]
+        [--file-limit 1|none|both]
 
 What it does:
 
@@ -13,20 +14,25 @@ What it does:
    so `maxFilesPerTrigger=1` takes them in the same order as spate). The sha256 of each
    data set's `events_00.json` is printed so it can be checked against the Rust generator's.
 2. Runs each workload in PySpark, `local[2]`, `spark.sql.shuffle.partitions=2`, UI off,
-   `Trigger.AvailableNow` with `maxFilesPerTrigger=1`, like the Rust benches.
-3. Prints one line per workload, `<workload>: <rows/s> rows/s (<seconds> s)`, where the
+   `Trigger.AvailableNow` with `maxFilesPerTrigger=1` and again with no file limit (all
+   files in one batch), like the Rust benches.
+3. Prints one line per workload and file limit, `<workload>, <limit>: <rows/s> rows/s
+   (<seconds> s)`, where the
    time runs from `start()` to `awaitTermination()` returning (JVM start-up, data
    generation and a short warm-up query are not counted) and rows/s is input rows / time.
 
 Putting it next to the Rust benches (`cargo bench --bench NAME`, release build):
 
-    Spark line            Rust bench and line (one file per batch)
-    filter_map_parquet    filter_map   "pipeline end to end"
-    filter_map_noop       filter_map   "same, no-op sink"
-    sliding_window        aggregate    "sliding 5 min / 1 min + wm, update", 1 file
-    keys_1m               aggregate    "1M keys count/sum/avg, update", 1 file, P 1
-    join                  join_dedup   "join 2 x 1000000 rows, 1 file per batch" (input rows of both sides)
-    dedup                 join_dedup   "dedup 2000000 rows, 1 file per batch, P = 1"
+    Spark line            Rust bench and line
+    filter_map_parquet    filter_map   "1 file per batch" / "no file limit"
+    filter_map_noop       filter_map   "same, no-op sink" (1 file only)
+    tumbling_update       aggregate    "tumbling 5 min + wm, update"
+    tumbling_append       aggregate    "tumbling 5 min + wm, append"
+    sliding_update        aggregate    "sliding 5 min / 1 min + wm, update"
+    sliding_append        aggregate    "sliding 5 min / 1 min + wm, append"
+    keys_1m               aggregate    "1M keys count/sum/avg, update", P 1
+    join                  join_dedup   "join 2 x 1000000 rows" (input rows of both sides)
+    dedup                 join_dedup   "dedup 2000000 rows", P = 1
 
 The `checkpoint` bench drives spate's aggregation operator and state store directly, below
 the query level; Spark has no public equivalent, so it is not reproduced here.
@@ -137,18 +143,16 @@ def build_spark():
     return spark
 
 
-def events(spark, path: Path, watermark: bool):
-    """The bench's source: JSON files, fixed schema, one file per micro-batch; with
-    `watermark`, plus event_time = to_timestamp(timestamp) and a 10-minute watermark
-    (the `events` closure of join_dedup.rs)."""
+def events(spark, path: Path, watermark: bool, limit: Optional[int]):
+    """The bench's source: JSON files, fixed schema, `limit` files per micro-batch (all
+    when None); with `watermark`, plus event_time = to_timestamp(timestamp) and a
+    10-minute watermark (the `events` closure of join_dedup.rs)."""
     from pyspark.sql.functions import col, to_timestamp
 
-    df = (
-        spark.readStream.format("json")
-        .schema(SCHEMA)
-        .option("maxFilesPerTrigger", 1)
-        .load(str(path))
-    )
+    reader = spark.readStream.format("json").schema(SCHEMA)
+    if limit is not None:
+        reader = reader.option("maxFilesPerTrigger", limit)
+    df = reader.load(str(path))
     if watermark:
         df = df.withColumn("event_time", to_timestamp(col("timestamp"))).withWatermark(
             "event_time", "10 minutes"
@@ -198,37 +202,39 @@ def run(df, checkpoint: Path, input_rows: int, mode: str = "append",
 # Workloads
 # --------------------------------------------------------------------------------------
 
-def filter_map(spark, data: Path):
+def filter_map(spark, data: Path, limit: Optional[int]):
     """filter_map.rs: value_doubled, event_time, filter value > 100."""
     from pyspark.sql.functions import col, lit, to_timestamp
 
     return (
-        events(spark, data, watermark=False)
+        events(spark, data, False, limit)
         .withColumn("value_doubled", col("value") * lit(2))
         .withColumn("event_time", to_timestamp(col("timestamp")))
         .filter(col("value") > lit(100))
     )
 
 
-def sliding_window(spark, data: Path):
-    """aggregate.rs: 5-minute windows every minute behind a 10-minute watermark."""
-    from pyspark.sql.functions import col, count, lit, sum as sum_, to_timestamp, window
+def windows(spark, data: Path, limit: Optional[int], slide: Optional[str]):
+    """aggregate.rs: 5-minute windows (every `slide`, or tumbling when None) behind a
+    10-minute watermark."""
+    from pyspark.sql.functions import col, count, lit, sum as sum_, window
 
-    return (
-        events(spark, data, watermark=False)
-        .withColumn("event_time", to_timestamp(col("timestamp")))
-        .withWatermark("event_time", "10 minutes")
-        .groupBy(window(col("event_time"), "5 minutes", "1 minute"))
-        .agg(count(lit("*")).alias("event_count"), sum_(col("value")).alias("total_value"))
+    timed = events(spark, data, True, limit)
+    if slide is None:
+        by = window(col("event_time"), "5 minutes")
+    else:
+        by = window(col("event_time"), "5 minutes", slide)
+    return timed.groupBy(by).agg(
+        count(lit("*")).alias("event_count"), sum_(col("value")).alias("total_value")
     )
 
 
-def keys_1m(spark, data: Path):
+def keys_1m(spark, data: Path, limit: Optional[int]):
     """aggregate.rs: count/sum/avg over id % 1000000, no watermark."""
     from pyspark.sql.functions import avg, col, count, lit, sum as sum_
 
     return (
-        events(spark, data, watermark=False)
+        events(spark, data, False, limit)
         .groupBy((col("id") % lit(1_000_000)).alias("key"))
         .agg(
             count(lit("*")).alias("n"),
@@ -238,13 +244,13 @@ def keys_1m(spark, data: Path):
     )
 
 
-def join(spark, data: Path):
+def join(spark, data: Path, limit: Optional[int]):
     """join_dedup.rs: the same files on both sides, each row meeting its copy (±5 min)."""
     from pyspark.sql.functions import col, expr
 
-    left = events(spark, data, watermark=True).alias("l")
+    left = events(spark, data, True, limit).alias("l")
     right = (
-        events(spark, data, watermark=True)
+        events(spark, data, True, limit)
         .select(col("id").alias("id2"), col("event_time"))
         .alias("r")
     )
@@ -258,19 +264,21 @@ def join(spark, data: Path):
     )
 
 
-def dedup(spark, data: Path):
+def dedup(spark, data: Path, limit: Optional[int]):
     """join_dedup.rs: every tenth row repeats the key of the row before it."""
     from pyspark.sql.functions import col, lit, when
 
-    keyed = events(spark, data, watermark=True).withColumn(
+    keyed = events(spark, data, True, limit).withColumn(
         "key",
         when(col("id") % lit(10) == lit(0), col("id") - lit(1)).otherwise(col("id")),
     )
     return keyed.dropDuplicatesWithinWatermark(["key"])
 
 
-WORKLOADS = ["filter_map_parquet", "filter_map_noop", "sliding_window", "keys_1m", "join",
-             "dedup"]
+WORKLOADS = ["filter_map_parquet", "filter_map_noop", "tumbling_update", "tumbling_append",
+             "sliding_update", "sliding_append", "keys_1m", "join", "dedup"]
+# The no-op filter_map runs with one file per batch only, as in filter_map.rs.
+ONE_FILE_ONLY = {"filter_map_noop"}
 
 
 # --------------------------------------------------------------------------------------
@@ -285,6 +293,8 @@ def main() -> int:
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help="comma-separated workloads to run (default: all): "
                              + ", ".join(WORKLOADS))
+    parser.add_argument("--file-limit", choices=["1", "none", "both"], default="both",
+                        help="maxFilesPerTrigger=1, no file limit, or both (default)")
     parser.add_argument("--no-warmup", action="store_true",
                         help="skip the small untimed warm-up query")
     parser.add_argument("--keep", type=Path, default=None,
@@ -321,7 +331,7 @@ def main() -> int:
         over_100 = None
         if need & {"filter_map_parquet", "filter_map_noop"}:
             over_100 = generate(shuffled, rows, files, SHUFFLED)
-        if need & {"sliding_window", "keys_1m", "dedup"}:
+        if need - {"filter_map_parquet", "filter_map_noop", "join"}:
             generate(progressing, rows, files, PROGRESSING)
         if "join" in need:
             generate(half, half_rows, half_files, PROGRESSING)
@@ -335,41 +345,56 @@ def main() -> int:
                 print(f"sha256 {name} events_00.json: {sha256(first)}")
 
         spark = build_spark()
-        print(f"Spark {spark.version}, local[2], shuffle partitions 2, availableNow, "
-              f"maxFilesPerTrigger=1")
+        limits = {"1": [1], "none": [None], "both": [1, None]}[args.file_limit]
+        print(f"Spark {spark.version}, local[2], shuffle partitions 2, availableNow")
 
         if not args.no_warmup:
             # Loads the classes of the JSON source, the planner and the Parquet writer once,
             # outside the timings (spate has nothing to warm up).
             warm = work / "warmup"
             generate(warm, 20_000, 2, SHUFFLED)
-            run(filter_map(spark, warm), work / "cp-warmup", 20_000,
+            run(filter_map(spark, warm, 1), work / "cp-warmup", 20_000,
                 parquet_path=work / "out-warmup")
 
-        plans: Dict[str, Callable[[], Result]] = {
-            "filter_map_parquet": lambda: run(
-                filter_map(spark, shuffled), work / "cp-parquet", full_rows,
-                parquet_path=work / "out-parquet", expected_read=over_100),
-            "filter_map_noop": lambda: run(
-                filter_map(spark, shuffled), work / "cp-noop", full_rows,
+        # Each workload with `limit` files per batch (None: all in one batch).
+        plans: Dict[str, Callable[[Optional[int], str], Result]] = {
+            "filter_map_parquet": lambda limit, tag: run(
+                filter_map(spark, shuffled, limit), work / f"cp-parquet-{tag}", full_rows,
+                parquet_path=work / f"out-parquet-{tag}", expected_read=over_100),
+            "filter_map_noop": lambda limit, tag: run(
+                filter_map(spark, shuffled, limit), work / f"cp-noop-{tag}", full_rows,
                 expected_read=over_100),
-            "sliding_window": lambda: run(
-                sliding_window(spark, progressing), work / "cp-sliding", full_rows,
+            "tumbling_update": lambda limit, tag: run(
+                windows(spark, progressing, limit, None), work / f"cp-tumbling-u-{tag}",
+                full_rows, mode="update"),
+            "tumbling_append": lambda limit, tag: run(
+                windows(spark, progressing, limit, None), work / f"cp-tumbling-a-{tag}",
+                full_rows, mode="append"),
+            "sliding_update": lambda limit, tag: run(
+                windows(spark, progressing, limit, "1 minute"), work / f"cp-sliding-u-{tag}",
+                full_rows, mode="update"),
+            "sliding_append": lambda limit, tag: run(
+                windows(spark, progressing, limit, "1 minute"), work / f"cp-sliding-a-{tag}",
+                full_rows, mode="append"),
+            "keys_1m": lambda limit, tag: run(
+                keys_1m(spark, progressing, limit), work / f"cp-keys-{tag}", full_rows,
                 mode="update"),
-            "keys_1m": lambda: run(
-                keys_1m(spark, progressing), work / "cp-keys", full_rows, mode="update"),
-            "join": lambda: run(join(spark, half), work / "cp-join", join_rows),
-            "dedup": lambda: run(dedup(spark, progressing), work / "cp-dedup", full_rows),
+            "join": lambda limit, tag: run(
+                join(spark, half, limit), work / f"cp-join-{tag}", join_rows),
+            "dedup": lambda limit, tag: run(
+                dedup(spark, progressing, limit), work / f"cp-dedup-{tag}", full_rows),
         }
         results: List[Tuple[str, Result]] = []
-        for name in WORKLOADS:
-            if name not in need:
-                continue
-            result = plans[name]()
-            results.append((name, result))
-            # The line to put next to the Rust bench's output.
-            print(f"{name}: {result.input_rows / result.seconds:.0f} rows/s "
-                  f"({result.seconds:.2f} s)", flush=True)
+        for limit in limits:
+            tag = "1 file" if limit == 1 else "no limit"
+            for name in WORKLOADS:
+                if name not in need or (limit is None and name in ONE_FILE_ONLY):
+                    continue
+                result = plans[name](limit, tag.replace(" ", "-"))
+                results.append((f"{name}, {tag}", result))
+                # The line to put next to the Rust bench's output.
+                print(f"{name}, {tag}: {result.input_rows / result.seconds:.0f} rows/s "
+                      f"({result.seconds:.2f} s)", flush=True)
 
         # Spark's numInputRows, against what it should be: all input rows, except for
         # filter_map, where Spark pushes `value > 100` into the JSON scan and counts only
