@@ -267,6 +267,46 @@ fn hex_value(negative: bool, mantissa: &[u8], exponent: i64) -> f64 {
     }
 }
 
+/// Powers of ten that an `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A plain decimal (`-?digits(.digits)?`, at most 15 digits in all, no exponent) as the
+/// nearest `f64`, or `None` for anything else. Its digits and its power of ten are both
+/// exact in an `f64`, so one division rounds correctly (Clinger's fast path): the value is
+/// the one a full parser gives, without the full parser's cost on the common case.
+#[inline]
+pub fn parse_plain_decimal(t: &[u8]) -> Option<f64> {
+    let (negative, digits) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, t),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut fraction: Option<usize> = None;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                if count > 15 {
+                    return None;
+                }
+            }
+            b'.' if fraction.is_none() && count > 0 => fraction = Some(count),
+            _ => return None,
+        }
+    }
+    let decimals = fraction.map_or(0, |at| count - at);
+    if count == 0 || fraction == Some(count) {
+        return None;
+    }
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
+    Some(if negative { -value } else { value })
+}
+
 /// `java.lang.Double.parseDouble`.
 pub fn java_parse_double(t: &[u8]) -> Option<f64> {
     match java_number(t)? {
@@ -296,6 +336,50 @@ pub fn java_parse_float(t: &[u8]) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decimals_parse_as_the_full_parser_does() {
+        let cases = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "123.0",
+            "0.1",
+            "0.3",
+            "-2.5",
+            "3.14159",
+            "999999999999999",
+            "0.00000000000001",
+            "123456.789012345",
+            "98.6",
+            "1.0000",
+        ];
+        for case in cases {
+            let expected: f64 = case.parse().unwrap();
+            let got = parse_plain_decimal(case.as_bytes()).unwrap();
+            assert_eq!(got.to_bits(), expected.to_bits(), "{case}");
+        }
+        // Not plain, or too long for the fast path: left to the full parser.
+        for case in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1e5",
+            "1.5E3",
+            "+1",
+            "1.2.3",
+            "NaN",
+            "1234567890123456",
+            "0.1234567890123456",
+            "--1",
+            "1-",
+        ] {
+            assert_eq!(parse_plain_decimal(case.as_bytes()), None, "{case}");
+        }
+    }
 
     #[test]
     fn doubles_as_java_prints_them() {

@@ -13,7 +13,9 @@ use arrow::array::{
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 use arrow::error::ArrowError;
-use spate_runtime::text::number::{java_parse_double, java_parse_float, java_parse_long};
+use spate_runtime::text::number::{
+    java_parse_double, java_parse_float, java_parse_long, parse_plain_decimal,
+};
 use spate_runtime::text::timestamp::TimestampParser;
 use std::sync::Arc;
 
@@ -530,9 +532,9 @@ fn str_of(t: &[u8]) -> Option<&str> {
 
 fn json_double(value: JsonValue<'_>) -> Option<f64> {
     match value {
-        JsonValue::Int(t) | JsonValue::Float(t) => {
-            non_numeric(t).or_else(|| str_of(t).and_then(|s| s.parse::<f64>().ok()))
-        }
+        JsonValue::Int(t) | JsonValue::Float(t) => parse_plain_decimal(t)
+            .or_else(|| non_numeric(t))
+            .or_else(|| str_of(t).and_then(|s| s.parse::<f64>().ok())),
         JsonValue::Str(t) => non_numeric(t),
         _ => None,
     }

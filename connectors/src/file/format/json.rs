@@ -58,7 +58,17 @@ pub(crate) fn decode(
 /// keys in the same order (unknown keys included).
 struct KeyMap {
     entries: Vec<(Vec<u8>, usize)>,
-    recent: Vec<Option<(Vec<u8>, Option<usize>)>>,
+    recent: Vec<Option<RecentKey>>,
+}
+
+/// The last key seen at one position of an object and what it resolved to.
+#[derive(Clone)]
+struct RecentKey {
+    key: Vec<u8>,
+    column: Option<usize>,
+    /// Whether the key is written the same in a double-quoted JSON string (no quote,
+    /// backslash or control character), so that its text can be matched as it stands.
+    plain: bool,
 }
 
 /// Key positions remembered per object.
@@ -79,14 +89,29 @@ impl KeyMap {
         }
     }
 
+    /// When the text at `s[at..]` is the key last seen at `ordinal`, double-quoted and
+    /// without escapes: that key's length in the text and its column. Rows of one file
+    /// repeat their keys, so this usually spares parsing the key and looking it up.
+    #[inline]
+    fn predicted(&self, s: &[u8], at: usize, ordinal: usize) -> Option<(usize, Option<usize>)> {
+        let recent = self.recent.get(ordinal)?.as_ref()?;
+        let end = at + recent.key.len() + 1;
+        let text = s.get(at..=end)?;
+        (recent.plain
+            && text[0] == b'"'
+            && text[text.len() - 1] == b'"'
+            && key_eq(&text[1..text.len() - 1], &recent.key))
+        .then_some((text.len(), recent.column))
+    }
+
     #[inline]
     fn find(&mut self, key: &[u8], ordinal: usize) -> Option<usize> {
-        if let Some(Some((k, r))) = self.recent.get(ordinal) {
-            if key_eq(k, key) {
-                return *r;
+        if let Some(Some(recent)) = self.recent.get(ordinal) {
+            if key_eq(&recent.key, key) {
+                return recent.column;
             }
         }
-        let r = self
+        let column = self
             .entries
             .iter()
             .find(|(n, _)| key_eq(n, key))
@@ -95,9 +120,14 @@ impl KeyMap {
             if self.recent.len() <= ordinal {
                 self.recent.resize(ordinal + 1, None);
             }
-            self.recent[ordinal] = Some((key.to_vec(), r));
+            let plain = key.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\');
+            self.recent[ordinal] = Some(RecentKey {
+                key: key.to_vec(),
+                column,
+                plain,
+            });
         }
-        r
+        column
     }
 }
 
@@ -571,12 +601,18 @@ fn object_row(
     }
     let mut ordinal = 0;
     loop {
-        let col = match p.peek() {
-            Some(b'"' | b'\'') => match p.string(scratch)? {
-                StrLoc::Line(a, b) => keys.find(&p.s[a..b], ordinal),
-                StrLoc::Scratch => keys.find(scratch, ordinal),
+        let col = match keys.predicted(p.s, p.i, ordinal) {
+            Some((length, col)) => {
+                p.i += length;
+                col
+            }
+            None => match p.peek() {
+                Some(b'"' | b'\'') => match p.string(scratch)? {
+                    StrLoc::Line(a, b) => keys.find(&p.s[a..b], ordinal),
+                    StrLoc::Scratch => keys.find(scratch, ordinal),
+                },
+                _ => return p.err("expected a field name"),
             },
-            _ => return p.err("expected a field name"),
         };
         p.skip_ws();
         if p.peek() != Some(b':') {
@@ -1227,6 +1263,45 @@ mod tests {
     }
 
     /// Spark 4.3 (`id INT, name STRING, _corrupt_record STRING`).
+    #[test]
+    fn keys_that_differ_from_the_last_row_are_read_as_they_are() {
+        let s = schema(&[
+            ("id", DataType::Int32),
+            ("idx", DataType::Int32),
+            ("name", DataType::Utf8),
+        ]);
+        // Each line breaks the key order the line before it set up: another key at a
+        // position, a longer key starting with the expected one, the expected key escaped,
+        // single-quoted, truncated, or with a key the schema does not have.
+        let lines = [
+            r#"{"id":1,"name":"a"}"#,
+            r#"{"idx":2,"name":"b"}"#,
+            r#"{"id":3,"name":"c"}"#,
+            r#"{"id":4,"name":"d"}"#,
+            r#"{'id':5,'name':'e'}"#,
+            r#"{"name":"f","id":6}"#,
+            r#"{"other":0,"id":7}"#,
+            r#"{"id" :8, "name"  :  "h"}"#,
+            r#"{"id"#,
+        ];
+        let batch = decode_str(&lines.join("\n"), &s, &DecodeOptions::default()).unwrap();
+        let c = Some;
+        assert_eq!(
+            rows(&batch),
+            vec![
+                row(&[c("1"), N, c("a")]),
+                row(&[N, c("2"), c("b")]),
+                row(&[c("3"), N, c("c")]),
+                row(&[c("4"), N, c("d")]),
+                row(&[c("5"), N, c("e")]),
+                row(&[c("6"), N, c("f")]),
+                row(&[c("7"), N, N]),
+                row(&[c("8"), N, c("h")]),
+                row(&[N, N, N]),
+            ]
+        );
+    }
+
     #[test]
     fn root_arrays_and_repeated_keys() {
         let s = schema(&[
