@@ -31,6 +31,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use columns::{Column, Kind};
+use memchr::memchr2;
 use rayon::prelude::*;
 use spate_runtime::source::{BatchMap, ReadBatch};
 use spate_runtime::text::zone::{resolve_zone_id, InvalidTimeZone, Zone};
@@ -716,32 +717,6 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
-/// Position of the first `a` or `b` byte (eight bytes at a time).
-#[inline]
-pub(crate) fn memchr2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let ra = u64::from(a) * LO;
-    let rb = u64::from(b) * LO;
-    let mut i = 0;
-    while i + 8 <= haystack.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&haystack[i..i + 8]);
-        let x = u64::from_le_bytes(word);
-        let xa = x ^ ra;
-        let xb = x ^ rb;
-        let found = (xa.wrapping_sub(LO) & !xa | xb.wrapping_sub(LO) & !xb) & HI;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    haystack[i..]
-        .iter()
-        .position(|&c| c == a || c == b)
-        .map(|p| i + p)
-}
-
 /// Row assembly shared by the JSON and CSV decoders: the output columns, the corrupt-record
 /// column, the parse mode and the finished batches.
 pub(crate) struct RowWriter<'a> {
@@ -1222,29 +1197,6 @@ mod tests {
         let user = Arc::new(Schema::new(vec![Field::new("id", DataType::Int32, false)]));
         let s = read_schema(FileFormat::Csv, Some(user)).unwrap();
         assert!(s.field(0).is_nullable());
-    }
-
-    #[test]
-    fn memchr2_finds_first() {
-        let hay: Vec<u8> = (0..200u8)
-            .map(|i| if i % 7 == 0 { b'x' } else { b'a' + i % 5 })
-            .collect();
-        for start in 0..40 {
-            let h = &hay[start..];
-            assert_eq!(
-                memchr2(b'\n', b'\r', h),
-                h.iter().position(|&c| c == b'\n' || c == b'\r')
-            );
-            assert_eq!(
-                memchr2(b'x', b'q', h),
-                h.iter().position(|&c| c == b'x' || c == b'q')
-            );
-        }
-        let mut v = vec![b'a'; 100];
-        v[93] = 0x80;
-        v[95] = b'\r';
-        assert_eq!(memchr2(b'\n', b'\r', &v), Some(95));
-        assert_eq!(memchr2(b'\n', b'\r', b"abc"), None);
     }
 
     #[test]
