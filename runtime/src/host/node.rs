@@ -100,9 +100,11 @@ impl NodeActor {
 
 impl NodeActor {
     /// Writes the operator's checkpoint of `epoch` (before the epoch can commit): a delta;
-    /// at the first epoch of a run and after every [`DELTAS_PER_SNAPSHOT`] deltas, also a
-    /// full snapshot, which a thread of its own writes while the query goes on (as Spark's
-    /// maintenance task writes its snapshots); the time goes to progress `commitTimeMs`.
+    /// at the first epoch of a restarted run and after every [`DELTAS_PER_SNAPSHOT`]
+    /// deltas, also a full snapshot, which a thread of its own writes while the query goes
+    /// on (as Spark's maintenance task writes its snapshots); the time goes to progress
+    /// `commitTimeMs`. Batch 0 needs no snapshot: the state before it is empty, so its
+    /// delta already holds the whole state.
     fn checkpoint_state(
         &mut self,
         epoch: u64,
@@ -116,6 +118,9 @@ impl NodeActor {
         }
         let start = Instant::now();
         store.write(epoch, &self.operator.checkpoint(false)?)?;
+        if epoch == 0 {
+            self.deltas_since_snapshot.get_or_insert(0);
+        }
         let snapshot_due = self
             .deltas_since_snapshot
             .is_none_or(|d| d >= DELTAS_PER_SNAPSHOT);
