@@ -51,9 +51,9 @@ fn key_totals() -> [Expr; 3] {
     ]
 }
 
-/// The 1M-key aggregation over `rate-micro-batch` (rows made, not decoded, so that the
-/// aggregation itself is the work) in `instances` instances: `FILES` batches of
-/// `ROWS / FILES` rows into a no-op sink. Returns rows/s and the cost of the median run.
+/// One run of the 1M-key aggregation over `rate-micro-batch` (rows made, not decoded, so
+/// that the aggregation itself is the work) in `instances` instances: `FILES` batches of
+/// `ROWS / FILES` rows into a no-op sink. Returns rows/s and what the run cost.
 fn keys_without_decoding(
     spark: &Session,
     instances: usize,
@@ -67,14 +67,11 @@ fn keys_without_decoding(
         .load_source()?
         .group_by([(col("value") % lit(1_000_000)).alias("key")])
         .agg(key_totals())?;
-    let (rows, cost) = common::median_run(|run| -> Result<u64, Box<dyn std::error::Error>> {
+    let (rows, cost) = common::measured(|| -> Result<u64, Box<dyn std::error::Error>> {
         let query = df
             .write_stream()
             .output_mode("update")
-            .option(
-                "checkpointLocation",
-                checkpoint.join(format!("run-{run}")).display(),
-            )
+            .option("checkpointLocation", checkpoint.display())
             .foreach_batch(|_, _| Ok(()))
             .start()?;
         while query
@@ -91,6 +88,12 @@ fn keys_without_decoding(
             .sum())
     });
     Ok((rows? as f64 / cost.wall.as_secs_f64(), cost))
+}
+
+/// The median of `values`.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -163,26 +166,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // The same keys over generated rows: how the instances scale when decoding does not
-    // take the cores.
-    let mut single = 0.0;
-    for instances in [1, 2].into_iter().filter(|_| common::selected("rate")) {
-        let checkpoint = work.path().join(format!("cp-rate-{instances}"));
-        let (rate, cost) = keys_without_decoding(&spark, instances, &checkpoint)?;
-        if instances == 1 {
-            single = rate;
+    // take the cores. One and two instances take turns, and each round's ratio is taken
+    // between its own two runs, so that the machine's drift between rounds cancels out.
+    if common::selected("rate") {
+        let mut rounds: Vec<[(f64, Cost); 2]> = Vec::new();
+        for run in 0..common::runs() {
+            let round = |instances: usize| {
+                let checkpoint = work.path().join(format!("cp-rate-{instances}-{run}"));
+                keys_without_decoding(&spark, instances, &checkpoint)
+            };
+            rounds.push([round(1)?, round(2)?]);
         }
-        println!(
-            "  {:<32} {:<13} {instances:>2} {rate:>10.0} {:>7.2} {:>8} {:>6.2} {:>9} {:>8} {:>8}   {:.2}x of 1 instance",
-            "1M keys, rate-micro-batch, update",
-            "20 batches",
-            cost.wall.as_secs_f64(),
-            "-",
-            cost.cores,
-            "-",
-            "-",
-            mb(cost.peak_rss_mb),
-            rate / single
-        );
+        let ratio = median(rounds.iter().map(|[one, two]| two.0 / one.0).collect());
+        for (index, instances) in [1, 2].into_iter().enumerate() {
+            let rate = median(rounds.iter().map(|round| round[index].0).collect());
+            let cores = median(rounds.iter().map(|round| round[index].1.cores).collect());
+            let peak = rounds.iter().filter_map(|round| round[index].1.peak_rss_mb);
+            println!(
+                "  {:<32} {:<13} {instances:>2} {rate:>10.0} {:>7.2} {:>8} {cores:>6.2} {:>9} {:>8} {:>8}",
+                "1M keys, rate-micro-batch, update",
+                "20 batches",
+                ROWS as f64 / rate,
+                "-",
+                "-",
+                "-",
+                mb(peak.reduce(f64::max)),
+            );
+        }
+        println!("  2 instances over 1, median of the rounds' ratios: {ratio:.2}x");
     }
     Ok(())
 }
