@@ -1,21 +1,25 @@
-//! Parquet as Spark writes it, on `parquet::arrow::ArrowWriter`: snappy by default,
+//! Parquet as Spark writes it, on the `parquet` crate's Arrow writer: snappy by default,
 //! every column optional (Spark writes all columns nullable), root message
 //! `spark_schema`, and the footer keys `org.apache.spark.version` and
 //! `org.apache.spark.sql.parquet.row.metadata` (the Spark schema as JSON) so Spark reads
 //! the exact column types back and treats dates and timestamps as proleptic Gregorian.
 //! Timestamps are stored as `TIMESTAMP(MICROS)` (Spark's default is INT96; its readers
-//! accept both).
+//! accept both). The columns of a batch are encoded side by side on the thread pool.
 
 use super::options::Options;
 use super::text::{spark_sql_type, sql_id};
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::RecordBatch;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
-use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory, ArrowWriterOptions,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 use spate_runtime::{Error, Result};
 use std::fs::File;
 use std::io::BufWriter;
@@ -183,8 +187,19 @@ fn spark_struct_json(fields: &Fields) -> Option<String> {
 
 /// One Parquet part file being written.
 pub(crate) struct ParquetPart {
-    writer: ArrowWriter<BufWriter<File>>,
+    file: SerializedFileWriter<BufWriter<File>>,
+    row_groups: ArrowRowGroupWriterFactory,
+    /// The row group being encoded: one writer per leaf column (none before its first
+    /// batch).
+    columns: Vec<ArrowColumnWriter>,
     schema: SchemaRef,
+    /// Encoded bytes at which a row group is closed ([`ROW_GROUP_BYTES`]).
+    row_group_bytes: usize,
+}
+
+/// A Parquet writer error, named.
+fn parquet_error(error: parquet::errors::ParquetError) -> Error {
+    Error::component("parquet writer", error)
 }
 
 impl ParquetPart {
@@ -214,8 +229,6 @@ impl ParquetPart {
                 ParquetCodec::Snappy => Compression::SNAPPY,
                 ParquetCodec::Uncompressed => Compression::UNCOMPRESSED,
             })
-            .set_max_row_group_row_count(None)
-            .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
             .set_coerce_types(true)
             .set_key_value_metadata(Some(metadata))
             .build();
@@ -223,13 +236,23 @@ impl ParquetPart {
             .with_properties(properties)
             .with_skip_arrow_metadata(true)
             .with_schema_root("spark_schema".to_string());
-        let writer =
+        // The high-level writer sets the file up (schema, footer keys); its parts then
+        // encode each batch's columns side by side.
+        let (file, row_groups) =
             ArrowWriter::try_new_with_options(BufWriter::new(file), schema.clone(), options)
-                .map_err(|e| Error::component("parquet writer", e))?;
-        Ok(ParquetPart { writer, schema })
+                .and_then(ArrowWriter::into_serialized_writer)
+                .map_err(parquet_error)?;
+        Ok(ParquetPart {
+            file,
+            row_groups,
+            columns: Vec::new(),
+            schema,
+            row_group_bytes: ROW_GROUP_BYTES,
+        })
     }
 
-    /// Encodes `batch` (row groups go to the file as they fill up).
+    /// Encodes `batch`, its columns side by side; a row group goes to the file once it
+    /// reaches its size.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_columns() != self.schema.fields().len() {
             return Err(Error::component(
@@ -241,32 +264,156 @@ impl ParquetPart {
                 ),
             ));
         }
-        let columns: Vec<ArrayRef> = batch
-            .columns()
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let mut leaves = Vec::with_capacity(self.columns.len());
+        for (column, field) in batch.columns().iter().zip(self.schema.fields()) {
+            let column = if column.data_type() == field.data_type() {
+                column.clone()
+            } else {
+                cast(column.as_ref(), field.data_type())?
+            };
+            leaves.extend(compute_leaves(field, &column).map_err(parquet_error)?);
+        }
+        if self.columns.is_empty() {
+            let index = self.file.flushed_row_groups().len();
+            self.columns = self
+                .row_groups
+                .create_column_writers(index)
+                .map_err(parquet_error)?;
+        }
+        self.columns
+            .par_iter_mut()
+            .zip(leaves)
+            .try_for_each(|(writer, leaf)| writer.write(&leaf))
+            .map_err(parquet_error)?;
+        let encoded: usize = self
+            .columns
             .iter()
-            .zip(self.schema.fields())
-            .map(|(column, field)| {
-                if column.data_type() == field.data_type() {
-                    Ok(column.clone())
-                } else {
-                    cast(column.as_ref(), field.data_type())
-                }
-            })
-            .collect::<Result<_, _>>()?;
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        self.writer
-            .write(&batch)
-            .map_err(|e| Error::component("parquet writer", e))
+            .map(ArrowColumnWriter::get_estimated_total_bytes)
+            .sum();
+        if encoded >= self.row_group_bytes {
+            self.close_row_group()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the row group being encoded (its columns side by side) and appends it to
+    /// the file.
+    fn close_row_group(&mut self) -> Result<()> {
+        let chunks = std::mem::take(&mut self.columns)
+            .into_par_iter()
+            .map(ArrowColumnWriter::close)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(parquet_error)?;
+        let mut row_group = self.file.next_row_group().map_err(parquet_error)?;
+        for chunk in chunks {
+            chunk
+                .append_to_row_group(&mut row_group)
+                .map_err(parquet_error)?;
+        }
+        row_group.close().map_err(parquet_error)?;
+        Ok(())
     }
 
     /// Writes the last row group and the footer; returns the file for syncing.
-    pub(crate) fn finish(self, path: &Path) -> Result<File> {
+    pub(crate) fn finish(mut self, path: &Path) -> Result<File> {
+        if !self.columns.is_empty() {
+            self.close_row_group()?;
+        }
         let buffered = self
-            .writer
+            .file
             .into_inner()
             .map_err(|e| Error::component(format!("parquet writer {}", path.display()), e))?;
         buffered
             .into_inner()
             .map_err(|e| Error::io("writing", path, e.into_error()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, Int32Array, Int64Array, ListArray, StringArray, StructArray};
+    use arrow::datatypes::Int32Type;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    /// Rows `from..from + 100`: a number, a string, a struct of two (three leaf
+    /// columns between them) and a list.
+    fn batch(schema: &SchemaRef, from: i32) -> RecordBatch {
+        let numbers: Vec<i32> = (from..from + 100).collect();
+        let Some(DataType::Struct(pair)) = schema.fields().get(2).map(|f| f.data_type()) else {
+            unreachable!("the test schema's third column is a struct")
+        };
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(numbers.clone())),
+            Arc::new(StringArray::from_iter_values(
+                numbers.iter().map(|n| format!("row {n}")),
+            )),
+            Arc::new(StructArray::new(
+                pair.clone(),
+                vec![
+                    Arc::new(Int64Array::from_iter_values(
+                        numbers.iter().map(|&n| i64::from(n) * 3),
+                    )),
+                    Arc::new(StringArray::from_iter(
+                        numbers.iter().map(|n| (n % 2 == 0).then(|| n.to_string())),
+                    )),
+                ],
+                None,
+            )),
+            Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(
+                numbers
+                    .iter()
+                    .map(|&n| Some((0..n % 4).map(Some).collect::<Vec<_>>())),
+            )),
+        ];
+        RecordBatch::try_new(schema.clone(), columns).expect("test batch")
+    }
+
+    #[test]
+    fn columns_encoded_side_by_side_read_back_in_row_groups() {
+        let pair = Fields::from(vec![
+            Field::new("x", DataType::Int64, true),
+            Field::new("y", DataType::Utf8, true),
+        ]);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int32, true),
+            Field::new("s", DataType::Utf8, true),
+            Field::new("pair", DataType::Struct(pair), true),
+            Field::new_list("list", Field::new_list_field(DataType::Int32, true), true),
+        ]));
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("part.parquet");
+        let file = File::create(&path).expect("create");
+        let mut part = ParquetPart::new(file, &schema, ParquetCodec::Snappy).expect("part");
+        // Every batch fills a row group.
+        part.row_group_bytes = 1;
+        let batches: Vec<RecordBatch> = [0, 100, 200].map(|from| batch(&schema, from)).into();
+        for batch in &batches {
+            part.write(batch).expect("write");
+        }
+        part.finish(&path).expect("finish");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
+            .expect("reader");
+        assert_eq!(reader.metadata().num_row_groups(), 3);
+        let read: Vec<RecordBatch> = reader
+            .build()
+            .expect("build")
+            .collect::<std::result::Result<_, _>>()
+            .expect("read");
+        let read = arrow::compute::concat_batches(&read[0].schema(), &read).expect("concat read");
+        // The file names a list's items `element`, as Spark does.
+        let read = read
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(column, field)| cast(column, field.data_type()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .expect("cast back");
+        let read = RecordBatch::try_new(schema.clone(), read).expect("read batch");
+        let written = arrow::compute::concat_batches(&schema, &batches).expect("concat written");
+        assert_eq!(read, written);
     }
 }
