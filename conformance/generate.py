@@ -305,6 +305,37 @@ def case_json_dropmalformed() -> Case:
     )
 
 
+def case_json_dropmalformed_pruned() -> Case:
+    return Case(
+        name="json_dropmalformed_pruned",
+        words=("Same input as json_dropmalformed, grouped: groupBy(name).agg(sum(value) as total) "
+               "in complete mode. Spark's JSON scan reads only name and value, so a record whose "
+               "id or timestamp does not convert is kept; one whose value does not is dropped."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"mode": "DROPMALFORMED"},
+        query='df.groupBy("name").agg(sum("value").alias("total"))',
+        write_inputs=text_files(permissive_files()),
+        output_mode="complete",
+    )
+
+
+def case_json_corrupt_pruned() -> Case:
+    return Case(
+        name="json_corrupt_pruned",
+        words=("Same input as json_permissive_corrupt, grouped: groupBy(name, _corrupt_record)"
+               ".agg(count(lit(\"*\")) as n, sum(value) as total) in complete mode. Spark's JSON "
+               "scan reads only name, value and _corrupt_record: a record is corrupt when its "
+               "syntax or one of those two fields is bad, not when only its id or timestamp is."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING, _corrupt_record STRING",
+        query=('df.groupBy("name", "_corrupt_record")'
+               '.agg(count(lit("*")).alias("n"), sum("value").alias("total"))'),
+        write_inputs=text_files(permissive_files()),
+        output_mode="complete",
+    )
+
+
 def case_json_timestamp_field() -> Case:
     lines = [
         '{"user_id":1,"action":"space","value":1.0,"timestamp":"2024-01-15 10:00:00"}',
@@ -1413,6 +1444,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_agg_functions_complete,
         case_group_count_update,
         case_global_count_update,
+        case_json_dropmalformed_pruned,
+        case_json_corrupt_pruned,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

@@ -5,14 +5,14 @@ use crate::session::Session;
 use crate::sql::IntoCondition;
 use crate::types::tree_string;
 use crate::writer::DataStreamWriter;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use spate_connectors::file::format::{FileFormat, DEFAULT_CORRUPT_COLUMN};
 use spate_connectors::file::source::FileSource;
 use spate_connectors::rate::{rate_schema, RateSource};
 use spate_connectors::socket::SocketSource;
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{col, Expr};
+use spate_operators::expr::{col, names_match, Expr};
 use spate_operators::join::JoinType;
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
@@ -59,11 +59,41 @@ impl SourceSpec {
         else {
             return None;
         };
-        let corrupt = options
+        Some(vec![corrupt_column(options)])
+    }
+
+    /// The source reading only the columns `needed` names, as Spark's JSON scan reads only
+    /// the columns a query uses: the others are skipped unconverted, so a value that would
+    /// not convert in them neither makes a record malformed nor fails a FAILFAST query.
+    /// `None` for other formats, when every column is needed, and for a query that reads
+    /// no data column (only the corrupt-record column, or none, which Spark refuses or
+    /// counts differently): those read every column.
+    pub fn pruned(&self, needed: &[String]) -> Option<SourceSpec> {
+        let SourceSpec::File {
+            format: FileFormat::Json,
+            path,
+            schema,
+            options,
+        } = self
+        else {
+            return None;
+        };
+        let corrupt = corrupt_column(options);
+        let kept: Vec<_> = schema
+            .fields()
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("columnNameOfCorruptRecord"))
-            .map_or_else(|| DEFAULT_CORRUPT_COLUMN.to_string(), |(_, v)| v.clone());
-        Some(vec![corrupt])
+            .filter(|field| needed.iter().any(|name| names_match(field.name(), name)))
+            .cloned()
+            .collect();
+        if kept.len() == schema.fields().len() || kept.iter().all(|f| f.name() == &corrupt) {
+            return None;
+        }
+        Some(SourceSpec::File {
+            format: FileFormat::Json,
+            path: path.clone(),
+            schema: Arc::new(Schema::new_with_metadata(kept, schema.metadata().clone())),
+            options: options.clone(),
+        })
     }
 
     /// The source; a file source reads with the session's time zone unless the options
@@ -103,6 +133,14 @@ impl SourceSpec {
             SourceSpec::Socket { schema, .. } => schema.clone(),
         }
     }
+}
+
+/// The corrupt-record column the file options name (`columnNameOfCorruptRecord`).
+fn corrupt_column(options: &HashMap<String, String>) -> String {
+    options
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("columnNameOfCorruptRecord"))
+        .map_or_else(|| DEFAULT_CORRUPT_COLUMN.to_string(), |(_, v)| v.clone())
 }
 
 /// One step after the source.

@@ -63,6 +63,78 @@ fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
     parts.into_iter().reduce(|all, part| all.and(part))
 }
 
+/// `steps` reading only what makes their output, and the columns of `input` they then
+/// read (Spark's column pruning); `None` when they need every column. Only steps before
+/// the first aggregation change: it reads only its keys and aggregates, so a projection
+/// before it keeps just the expressions whose output is read further on.
+fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Option<Vec<String>>)> {
+    let end = steps
+        .iter()
+        .position(|step| matches!(step, PlanStep::Aggregate { .. }))
+        .unwrap_or(steps.len());
+    let Some(PlanStep::Aggregate {
+        keys, aggregates, ..
+    }) = steps.get(end)
+    else {
+        return Ok((steps.to_vec(), None));
+    };
+    let mut needed: Vec<String> = keys
+        .iter()
+        .chain(aggregates)
+        .flat_map(Expr::columns)
+        .collect();
+    // The schema each step reads.
+    let mut inputs = vec![input.clone()];
+    for step in &steps[..end] {
+        let read = inputs.last().cloned().unwrap_or_else(|| input.clone());
+        inputs.push(match step {
+            PlanStep::Transform(transform) => transform.output_schema(&read).map_err(analysis)?,
+            _ => read,
+        });
+    }
+    let mut before = Vec::with_capacity(end);
+    for (step, read) in steps[..end].iter().zip(&inputs).rev() {
+        let step = match step {
+            PlanStep::Transform(Transform::Project(exprs)) => {
+                let made = Transform::Project(exprs.clone())
+                    .output_schema(read)
+                    .map_err(analysis)?;
+                let mut kept: Vec<Expr> = exprs
+                    .iter()
+                    .zip(made.fields())
+                    .filter(|(_, field)| needed.iter().any(|c| names_match(field.name(), c)))
+                    .map(|(expr, _)| expr.clone())
+                    .collect();
+                // A projection keeps one column at least.
+                if kept.is_empty() {
+                    kept.extend(exprs.first().cloned());
+                }
+                needed = kept.iter().flat_map(Expr::columns).collect();
+                PlanStep::Transform(Transform::Project(kept))
+            }
+            PlanStep::Transform(Transform::Filter(predicate)) => {
+                needed.extend(predicate.columns());
+                step.clone()
+            }
+            PlanStep::Watermark { column, .. } => {
+                needed.push(column.clone());
+                step.clone()
+            }
+            PlanStep::Deduplicate {
+                keys, event_time, ..
+            } => {
+                needed.extend(keys.iter().chain(event_time).cloned());
+                step.clone()
+            }
+            PlanStep::Aggregate { .. } => step.clone(),
+        };
+        before.push(step);
+    }
+    before.reverse();
+    before.extend_from_slice(&steps[end..]);
+    Ok((before, Some(needed)))
+}
+
 /// Cuts `steps` at the watermarks and aggregations. The conjuncts of a filter after a
 /// watermark (and any projections after it) that do not read its event-time column run
 /// before it, rewritten through those projections, as Spark's optimizer pushes them down —
@@ -186,6 +258,8 @@ impl Planner {
     /// Adds the operators of `plan`; returns its last node and output schema. `order` is the
     /// place in Spark's plan order (pre-order from the root) of the plan's last watermark.
     fn build(&mut self, plan: &LogicalPlan, order: usize) -> Result<(NodeRef, SchemaRef)> {
+        let pruned_plan = self.pruned_plan(plan)?;
+        let plan = pruned_plan.as_ref().unwrap_or(plan);
         let Segments { head, nodes } = segments(&plan.steps);
         let own_watermarks = nodes
             .iter()
@@ -401,6 +475,25 @@ impl Planner {
             (last, schema) = self.stage(last, schema, after)?;
         }
         Ok((last, schema))
+    }
+
+    /// `plan` reading only the columns of its file source that it uses, when that source
+    /// can skip columns (Spark's column pruning). Late rows go out whole, so a query that
+    /// asks for them reads every column.
+    fn pruned_plan(&self, plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+        let PlanInput::Source(spec) = &plan.input else {
+            return Ok(None);
+        };
+        if self.late_rows.is_some() {
+            return Ok(None);
+        }
+        let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema())? else {
+            return Ok(None);
+        };
+        Ok(spec.pruned(&needed).map(|spec| LogicalPlan {
+            input: PlanInput::Source(spec),
+            steps,
+        }))
     }
 
     /// `self.instances` instances of the operator `new` makes, partitioned by `keys` over

@@ -321,6 +321,26 @@ passthrough_cases!(
     parquet_source
 );
 
+/// Spark's JSON scan reads only the columns a query uses: a record whose unused fields do
+/// not convert is not malformed (DROPMALFORMED keeps it).
+#[test]
+fn json_dropmalformed_pruned() {
+    check("json_dropmalformed_pruned", |df| {
+        df.group_by([col("name")])
+            .agg([sum(col("value")).alias("total")])
+    });
+}
+
+/// The same with a corrupt-record column: it names the records whose syntax or used
+/// fields are bad.
+#[test]
+fn json_corrupt_pruned() {
+    check("json_corrupt_pruned", |df| {
+        df.group_by([col("name"), col("_corrupt_record")])
+            .agg([count(lit("*")).alias("n"), sum(col("value")).alias("total")])
+    });
+}
+
 #[test]
 fn lab_raw_memory() {
     let case = Case::load("lab_raw_memory");
