@@ -320,6 +320,19 @@ def case_json_dropmalformed_pruned() -> Case:
     )
 
 
+def case_json_dropmalformed_select() -> Case:
+    return Case(
+        name="json_dropmalformed_select",
+        words=("Same input as json_dropmalformed, select(name, value): the scan reads only those "
+               "two columns, so records whose id or timestamp does not convert are kept."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"mode": "DROPMALFORMED"},
+        query='df.select("name", "value")',
+        write_inputs=text_files(permissive_files()),
+    )
+
+
 def case_json_corrupt_pruned() -> Case:
     return Case(
         name="json_corrupt_pruned",
@@ -1446,6 +1459,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_global_count_update,
         case_json_dropmalformed_pruned,
         case_json_corrupt_pruned,
+        case_json_dropmalformed_select,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

@@ -64,25 +64,27 @@ fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
 }
 
 /// `steps` reading only what makes their output, and the columns of `input` they then
-/// read (Spark's column pruning); `None` when they need every column. Only steps before
-/// the first aggregation change: it reads only its keys and aggregates, so a projection
-/// before it keeps just the expressions whose output is read further on.
+/// read (Spark's column pruning); `None` when they need every column. The walk goes back
+/// from the plan's end (which needs all of its output) or from its first aggregation (which
+/// reads only its keys and aggregates; the steps after it read only its output): a
+/// projection needs only what its expressions read, and once a set of needed columns is
+/// known, keeps only the expressions that make one of them.
 fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Option<Vec<String>>)> {
     let end = steps
         .iter()
         .position(|step| matches!(step, PlanStep::Aggregate { .. }))
         .unwrap_or(steps.len());
-    let Some(PlanStep::Aggregate {
-        keys, aggregates, ..
-    }) = steps.get(end)
-    else {
-        return Ok((steps.to_vec(), None));
+    let mut needed: Option<Vec<String>> = match steps.get(end) {
+        Some(PlanStep::Aggregate {
+            keys, aggregates, ..
+        }) => Some(
+            keys.iter()
+                .chain(aggregates)
+                .flat_map(Expr::columns)
+                .collect(),
+        ),
+        _ => None,
     };
-    let mut needed: Vec<String> = keys
-        .iter()
-        .chain(aggregates)
-        .flat_map(Expr::columns)
-        .collect();
     // The schema each step reads.
     let mut inputs = vec![input.clone()];
     for step in &steps[..end] {
@@ -94,45 +96,52 @@ fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Optio
     }
     let mut before = Vec::with_capacity(end);
     for (step, read) in steps[..end].iter().zip(&inputs).rev() {
-        let step = match step {
-            PlanStep::Transform(Transform::Project(exprs)) => {
+        let step = match (step, needed.as_mut()) {
+            (PlanStep::Transform(Transform::Project(exprs)), wanted) => {
                 let made = Transform::Project(exprs.clone())
                     .output_schema(read)
                     .map_err(analysis)?;
                 let mut kept: Vec<Expr> = exprs
                     .iter()
                     .zip(made.fields())
-                    .filter(|(_, field)| needed.iter().any(|c| names_match(field.name(), c)))
+                    .filter(|(_, field)| {
+                        wanted
+                            .as_ref()
+                            .is_none_or(|n| n.iter().any(|c| names_match(field.name(), c)))
+                    })
                     .map(|(expr, _)| expr.clone())
                     .collect();
                 // A projection keeps one column at least.
                 if kept.is_empty() {
                     kept.extend(exprs.first().cloned());
                 }
-                needed = kept.iter().flat_map(Expr::columns).collect();
+                needed = Some(kept.iter().flat_map(Expr::columns).collect());
                 PlanStep::Transform(Transform::Project(kept))
             }
-            PlanStep::Transform(Transform::Filter(predicate)) => {
-                needed.extend(predicate.columns());
+            (PlanStep::Transform(Transform::Filter(predicate)), Some(wanted)) => {
+                wanted.extend(predicate.columns());
                 step.clone()
             }
-            PlanStep::Watermark { column, .. } => {
-                needed.push(column.clone());
+            (PlanStep::Watermark { column, .. }, Some(wanted)) => {
+                wanted.push(column.clone());
                 step.clone()
             }
-            PlanStep::Deduplicate {
-                keys, event_time, ..
-            } => {
-                needed.extend(keys.iter().chain(event_time).cloned());
+            (
+                PlanStep::Deduplicate {
+                    keys, event_time, ..
+                },
+                Some(wanted),
+            ) => {
+                wanted.extend(keys.iter().chain(event_time).cloned());
                 step.clone()
             }
-            PlanStep::Aggregate { .. } => step.clone(),
+            _ => step.clone(),
         };
         before.push(step);
     }
     before.reverse();
     before.extend_from_slice(&steps[end..]);
-    Ok((before, Some(needed)))
+    Ok((before, needed))
 }
 
 /// Cuts `steps` at the watermarks and aggregations. The conjuncts of a filter after a

@@ -331,6 +331,14 @@ fn json_dropmalformed_pruned() {
     });
 }
 
+/// The same without an aggregation: a selection reads only what it selects.
+#[test]
+fn json_dropmalformed_select() {
+    check("json_dropmalformed_select", |df| {
+        df.select([col("name"), col("value")])
+    });
+}
+
 /// The same with a corrupt-record column: it names the records whose syntax or used
 /// fields are bad.
 #[test]
