@@ -500,6 +500,17 @@ pub(crate) fn parse_int(t: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
+    if digits.len() <= 18 {
+        // At most 18 digits fit an i64 whatever they are: no overflow checks.
+        let mut v: i64 = 0;
+        for &b in digits {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(b - b'0');
+        }
+        return Some(if neg { -v } else { v });
+    }
     let mut v: i64 = 0;
     for &b in digits {
         if !b.is_ascii_digit() {
@@ -651,6 +662,26 @@ pub(crate) fn parse_decimal(t: &[u8], precision: u8, scale: i8) -> Option<i128> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_parse_up_to_the_i64_limits() {
+        let cases: [(&str, Option<i64>); 9] = [
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("123", Some(123)),
+            ("999999999999999999", Some(999_999_999_999_999_999)),
+            ("-999999999999999999", Some(-999_999_999_999_999_999)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775808", None),
+            ("12a", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_int(text.as_bytes()), expected, "{text}");
+        }
+        assert_eq!(parse_int(b""), None);
+        assert_eq!(parse_int(b"-"), None);
+    }
 
     #[test]
     fn decimals_half_up() {
