@@ -85,22 +85,20 @@ fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Optio
         ),
         _ => None,
     };
-    // The schema each step reads.
-    let mut inputs = vec![input.clone()];
+    // The schema each step reads, then the last one's output.
+    let mut schemas = vec![input.clone()];
     for step in &steps[..end] {
-        let read = inputs.last().cloned().unwrap_or_else(|| input.clone());
-        inputs.push(match step {
-            PlanStep::Transform(transform) => transform.output_schema(&read).map_err(analysis)?,
-            _ => read,
-        });
+        let read = &schemas[schemas.len() - 1];
+        let made = match step {
+            PlanStep::Transform(transform) => transform.output_schema(read).map_err(analysis)?,
+            _ => read.clone(),
+        };
+        schemas.push(made);
     }
     let mut before = Vec::with_capacity(end);
-    for (step, read) in steps[..end].iter().zip(&inputs).rev() {
+    for (step, made) in steps[..end].iter().zip(&schemas[1..]).rev() {
         let step = match (step, needed.as_mut()) {
             (PlanStep::Transform(Transform::Project(exprs)), wanted) => {
-                let made = Transform::Project(exprs.clone())
-                    .output_schema(read)
-                    .map_err(analysis)?;
                 let mut kept: Vec<Expr> = exprs
                     .iter()
                     .zip(made.fields())
@@ -687,6 +685,50 @@ mod tests {
 
     fn filter(predicate: Expr) -> PlanStep {
         PlanStep::Transform(Transform::Filter(predicate))
+    }
+
+    /// The lab's window aggregation: `with_column` lists every column, and only the ones
+    /// the aggregation reads, and what they are made from, stay.
+    #[test]
+    fn a_projection_before_an_aggregation_keeps_what_it_reads() {
+        use arrow::datatypes::DataType;
+        let source: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("value", DataType::Float64, true),
+            Field::new("timestamp", DataType::Utf8, true),
+        ]));
+        let with_time = Transform::Project(vec![
+            col("id"),
+            col("name"),
+            col("value"),
+            col("timestamp"),
+            col("timestamp").cast(DataType::Int64).alias("event_time"),
+        ]);
+        let aggregate = PlanStep::Aggregate {
+            keys: vec![col("event_time")],
+            aggregates: vec![col("VALUE")],
+            event_time_key: None,
+        };
+        let steps = vec![
+            PlanStep::Transform(with_time),
+            filter(col("name").is_not_null()),
+            aggregate.clone(),
+            filter(col("event_time").gt(lit(0))),
+        ];
+        let (steps, needed) = pruned(&steps, &source).expect("pruned");
+        let mut needed = needed.expect("not every column");
+        needed.sort();
+        needed.dedup();
+        assert_eq!(needed, ["name", "timestamp", "value"]);
+        let PlanStep::Transform(Transform::Project(kept)) = &steps[0] else {
+            panic!("a projection first: {steps:?}")
+        };
+        assert_eq!(kept.len(), 3, "{kept:?}");
+        assert!(matches!(steps[2], PlanStep::Aggregate { .. }) && steps.len() == 4);
+        // Without an aggregation, a plan that ends in its whole input needs all of it.
+        let (_, needed) = pruned(&[filter(col("id").gt(lit(1)))], &source).expect("pruned");
+        assert_eq!(needed, None);
     }
 
     #[test]
