@@ -117,6 +117,25 @@ impl StateStore {
         }
     }
 
+    /// Waits for every snapshot being written in the background under `checkpoint` (before
+    /// a temporary checkpoint is deleted).
+    pub fn wait_for_snapshots_under(checkpoint: &Path) {
+        let writers: Vec<JoinHandle<()>> = {
+            let mut all = snapshot_writers();
+            let dirs: Vec<PathBuf> = all
+                .keys()
+                .filter(|dir| dir.starts_with(checkpoint))
+                .cloned()
+                .collect();
+            dirs.iter().filter_map(|dir| all.remove(dir)).collect()
+        };
+        for writer in writers {
+            if writer.join().is_err() {
+                tracing::warn!("the thread writing a state snapshot panicked");
+            }
+        }
+    }
+
     /// Writes a snapshot of the state after epoch `epoch` next to that epoch's delta, so
     /// that a restart starts from it; returns the bytes written, none when the delta is gone
     /// (the checkpoint was deleted since).
@@ -185,6 +204,7 @@ impl StateStore {
     /// `None` when the operator has no checkpoint at all.
     pub fn load(&self, epoch: u64) -> Result<Option<Vec<StateCheckpoint>>> {
         self.wait_for_snapshot();
+        self.remove_unfinished_writes();
         let files = self.epochs()?;
         if files.is_empty() {
             return Ok(None);
@@ -212,6 +232,24 @@ impl StateStore {
             chain.push(StateCheckpoint::Delta(self.read(e, Kind::Delta)?));
         }
         Ok(Some(chain))
+    }
+
+    /// Deletes the temporary files of writes a killed process never finished (a snapshot
+    /// as large as the state, most often). Nothing else writes here while a run restores:
+    /// this process's snapshot of the store has finished, and a checkpoint has one query.
+    fn remove_unfinished_writes(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                if let Err(error) = std::fs::remove_file(entry.path()) {
+                    tracing::warn!(file = %entry.path().display(), %error, "an unfinished state write was not removed");
+                }
+            }
+        }
     }
 
     fn read(&self, epoch: u64, kind: Kind) -> Result<Vec<RecordBatch>> {
@@ -363,9 +401,28 @@ mod tests {
             store.load(2).unwrap().unwrap(),
             vec![delta(&[1]), delta(&[2]), delta(&[3])]
         );
+        // A restore removes what a killed process left half-written.
+        let unfinished = store.path(2).with_file_name(".2.snapshot.0f3c.tmp");
+        std::fs::write(&unfinished, b"half a snapshot").unwrap();
+        assert_eq!(store.load(2).unwrap().unwrap().len(), 3);
+        assert!(!unfinished.exists());
         // No snapshot without its delta: the checkpoint was deleted meanwhile.
         assert_eq!(store.add_snapshot(7, &[values(&[1])]).unwrap(), 0);
         assert!(!store.path(7).exists());
+    }
+
+    #[test]
+    fn a_checkpoint_waits_for_its_background_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 5);
+        store.write(0, &delta(&[1, 2])).unwrap();
+        store.add_snapshot_in_background(0, vec![values(&[1, 2])]);
+        StateStore::wait_for_snapshots_under(dir.path());
+        assert!(
+            store.path(0).exists(),
+            "the snapshot is written once waited for"
+        );
+        assert!(!snapshot_writers().contains_key(&store.dir));
     }
 
     #[test]

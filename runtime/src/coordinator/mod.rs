@@ -637,6 +637,8 @@ impl Coordinator {
             s.exception = exception;
         });
         if !failed && self.config.delete_checkpoint_on_stop {
+            // A snapshot still being written would put files back as the folder goes.
+            crate::checkpoint::StateStore::wait_for_snapshots_under(self.checkpoint.root());
             let _ = std::fs::remove_dir_all(self.checkpoint.root());
         }
         ctx.stop();
