@@ -5,14 +5,14 @@ use crate::session::Session;
 use crate::sql::IntoCondition;
 use crate::types::tree_string;
 use crate::writer::DataStreamWriter;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use spate_connectors::file::format::{FileFormat, DEFAULT_CORRUPT_COLUMN};
 use spate_connectors::file::source::FileSource;
 use spate_connectors::rate::{rate_schema, RateSource};
 use spate_connectors::socket::SocketSource;
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{col, names_match, Expr};
+use spate_operators::expr::{col, names_equal, Expr};
 use spate_operators::join::JoinType;
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
@@ -62,7 +62,7 @@ impl SourceSpec {
         Some(vec![corrupt_column(options)])
     }
 
-    /// The source reading only the columns `needed` names, as Spark's JSON scan reads only
+    /// The source reading only the columns `needed` (unquoted) names, as Spark's JSON scan reads only
     /// the columns a query uses: the others are skipped unconverted, so a value that would
     /// not convert in them neither makes a record malformed nor fails a FAILFAST query.
     /// `None` for other formats, when every column is needed, and for a query that reads
@@ -79,10 +79,21 @@ impl SourceSpec {
             return None;
         };
         let corrupt = corrupt_column(options);
+        // A corrupt-record column of another type than string fails the query, used or not
+        // (Spark checks the whole schema): the reader of every column reports it.
+        if schema.fields().iter().any(|f| {
+            f.name() == &corrupt
+                && !matches!(
+                    f.data_type(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
+        }) {
+            return None;
+        }
         let kept: Vec<_> = schema
             .fields()
             .iter()
-            .filter(|field| needed.iter().any(|name| names_match(field.name(), name)))
+            .filter(|field| needed.iter().any(|name| names_equal(field.name(), name)))
             .cloned()
             .collect();
         if kept.len() == schema.fields().len() || kept.iter().all(|f| f.name() == &corrupt) {

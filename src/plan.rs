@@ -13,7 +13,7 @@ use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{col, names_match, EvalContext, Expr, ExprError};
+use spate_operators::expr::{col, names_equal, names_match, unquote, EvalContext, Expr, ExprError};
 use spate_operators::join::StreamingJoin;
 use spate_operators::shard::{Restore, ShardKeys, Sharded};
 use spate_operators::stage::{below_projections, Stage, Transform};
@@ -64,12 +64,17 @@ fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
 }
 
 /// `steps` reading only what makes their output, and the columns of `input` they then
-/// read (Spark's column pruning); `None` when they need every column. The walk goes back
-/// from the plan's end (which needs all of its output) or from its first aggregation (which
-/// reads only its keys and aggregates; the steps after it read only its output): a
+/// read (Spark's column pruning), unquoted; `None` when they need every column. The walk
+/// goes back from the plan's end (which needs all of its output) or from its first
+/// aggregation (which reads only its keys and aggregates; the steps after it read only its
+/// output), unless `whole_rows` (the aggregation hands its input rows out whole): a
 /// projection needs only what its expressions read, and once a set of needed columns is
 /// known, keeps only the expressions that make one of them.
-fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Option<Vec<String>>)> {
+fn pruned(
+    steps: &[PlanStep],
+    input: &SchemaRef,
+    whole_rows: bool,
+) -> Result<(Vec<PlanStep>, Option<Vec<String>>)> {
     let end = steps
         .iter()
         .position(|step| matches!(step, PlanStep::Aggregate { .. }))
@@ -77,7 +82,7 @@ fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Optio
     let mut needed: Option<Vec<String>> = match steps.get(end) {
         Some(PlanStep::Aggregate {
             keys, aggregates, ..
-        }) => Some(
+        }) if !whole_rows => Some(
             keys.iter()
                 .chain(aggregates)
                 .flat_map(Expr::columns)
@@ -105,13 +110,15 @@ fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Optio
                     .filter(|(_, field)| {
                         wanted
                             .as_ref()
-                            .is_none_or(|n| n.iter().any(|c| names_match(field.name(), c)))
+                            .is_none_or(|n| n.iter().any(|c| names_equal(field.name(), c)))
                     })
                     .map(|(expr, _)| expr.clone())
                     .collect();
-                // A projection keeps one column at least.
+                // Nothing after it reads this projection's output (`count(*)`): it stays
+                // whole, so what the source reads does not hang on the order of its columns
+                // (Spark would read none).
                 if kept.is_empty() {
-                    kept.extend(exprs.first().cloned());
+                    kept = exprs.clone();
                 }
                 needed = Some(kept.iter().flat_map(Expr::columns).collect());
                 PlanStep::Transform(Transform::Project(kept))
@@ -121,7 +128,7 @@ fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Optio
                 step.clone()
             }
             (PlanStep::Watermark { column, .. }, Some(wanted)) => {
-                wanted.push(column.clone());
+                wanted.push(unquote(column));
                 step.clone()
             }
             (
@@ -130,7 +137,7 @@ fn pruned(steps: &[PlanStep], input: &SchemaRef) -> Result<(Vec<PlanStep>, Optio
                 },
                 Some(wanted),
             ) => {
-                wanted.extend(keys.iter().chain(event_time).cloned());
+                wanted.extend(keys.iter().chain(event_time).map(|name| unquote(name)));
                 step.clone()
             }
             _ => step.clone(),
@@ -485,16 +492,14 @@ impl Planner {
     }
 
     /// `plan` reading only the columns of its file source that it uses, when that source
-    /// can skip columns (Spark's column pruning). Late rows go out whole, so a query that
-    /// asks for them reads every column.
+    /// can skip columns (Spark's column pruning). Late rows go out whole: the aggregation
+    /// that hands them out then reads all of its input.
     fn pruned_plan(&self, plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
         let PlanInput::Source(spec) = &plan.input else {
             return Ok(None);
         };
-        if self.late_rows.is_some() {
-            return Ok(None);
-        }
-        let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema())? else {
+        let whole_rows = self.late_rows.is_some();
+        let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema(), whole_rows)? else {
             return Ok(None);
         };
         Ok(spec.pruned(&needed).map(|spec| LogicalPlan {
@@ -716,7 +721,7 @@ mod tests {
             aggregate.clone(),
             filter(col("event_time").gt(lit(0))),
         ];
-        let (steps, needed) = pruned(&steps, &source).expect("pruned");
+        let (steps, needed) = pruned(&steps, &source, false).expect("pruned");
         let mut needed = needed.expect("not every column");
         needed.sort();
         needed.dedup();
@@ -726,8 +731,23 @@ mod tests {
         };
         assert_eq!(kept.len(), 3, "{kept:?}");
         assert!(matches!(steps[2], PlanStep::Aggregate { .. }) && steps.len() == 4);
+        // A projection nothing reads stays whole, whatever the order of its columns.
+        let counted = |first: &str, second: &str| {
+            let steps = [
+                PlanStep::Transform(Transform::Project(vec![col(first), col(second)])),
+                PlanStep::Aggregate {
+                    keys: Vec::new(),
+                    aggregates: vec![lit(1)],
+                    event_time_key: None,
+                },
+            ];
+            let (_, needed) = pruned(&steps, &source, false).expect("pruned");
+            needed.expect("the projection's columns")
+        };
+        assert_eq!(counted("id", "value"), ["id", "value"]);
+        assert_eq!(counted("value", "id"), ["value", "id"]);
         // Without an aggregation, a plan that ends in its whole input needs all of it.
-        let (_, needed) = pruned(&[filter(col("id").gt(lit(1)))], &source).expect("pruned");
+        let (_, needed) = pruned(&[filter(col("id").gt(lit(1)))], &source, false).expect("pruned");
         assert_eq!(needed, None);
     }
 

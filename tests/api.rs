@@ -2,8 +2,10 @@
 //! (Spark's message where Spark has one), never a panic.
 
 use crate::support::{session, set_mtime, timed_words, windowed_word_counts};
-use spate::functions::{col, lit};
-use spate::{Error, Session, Trigger};
+use arrow::datatypes::{DataType, Field};
+use arrow::record_batch::RecordBatch;
+use spate::functions::{col, lit, sum};
+use spate::{DataFrame, Error, Session, Trigger};
 use std::path::Path;
 
 fn lab_input(dir: &Path) {
@@ -363,6 +365,82 @@ fn a_file_that_is_not_json_gives_permissive_rows_not_a_failure() {
         .expect("permissive mode does not fail");
     let table = spark.table("garbage").expect("table");
     assert_eq!(table.count(), 2, "one all-NULL row per malformed line");
+}
+
+/// Runs `query` over one JSON file of `lines` with `ddl` into a memory table; its rows, or
+/// the query's error.
+fn run_json(
+    spark: &Session,
+    name: &str,
+    schema: impl spate::types::IntoSchema,
+    lines: &str,
+    query: impl Fn(DataFrame) -> spate::Result<DataFrame>,
+) -> Result<Vec<RecordBatch>, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    std::fs::write(input.join("rows.json"), lines).expect("write");
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(schema)
+        .load(&input)
+        .expect("load");
+    let query = query(df)
+        .expect("query")
+        .write_stream()
+        .format("memory")
+        .query_name(name)
+        .output_mode("complete")
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .map_err(|e| e.to_string())?;
+    query.await_termination().map_err(|e| e.to_string())?;
+    Ok(spark.table(name).expect("table").collect())
+}
+
+/// The JSON scan reads only the columns a query uses, but a corrupt-record column that is
+/// not a string fails the query even when unused, as Spark checks the whole schema.
+#[test]
+fn an_unused_corrupt_record_column_of_the_wrong_type_still_fails() {
+    let spark = session();
+    let error = run_json(
+        &spark,
+        "wrong_corrupt",
+        "id INT, value DOUBLE, _corrupt_record INT",
+        "{\"id\":1,\"value\":2.0}\n",
+        |df| {
+            df.group_by([col("id")])
+                .agg([sum(col("value")).alias("total")])
+        },
+    )
+    .expect_err("the corrupt-record column must be a string");
+    assert!(error.contains("INVALID_CORRUPT_RECORD_TYPE"), "{error}");
+}
+
+/// A column whose name holds back-quotes is read when a query uses it (names are matched
+/// as the resolver matches them, unquoted once).
+#[test]
+fn a_used_column_named_with_back_quotes_is_read() {
+    let spark = session();
+    let batches = run_json(
+        &spark,
+        "quoted_name",
+        arrow::datatypes::Schema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("`tag`", DataType::Utf8, true),
+            Field::new("value", DataType::Float64, true),
+        ]),
+        "{\"id\":1,\"`tag`\":\"a\",\"value\":2.0}\n",
+        |df| {
+            df.group_by([col("```tag```")])
+                .agg([sum(col("value")).alias("total")])
+        },
+    )
+    .expect("query runs");
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    assert_eq!(rows, 1);
+    assert_eq!(batches[0].schema().field(0).name(), "`tag`");
 }
 
 #[test]

@@ -20,7 +20,7 @@ mod error;
 mod eval;
 mod format;
 mod naming;
-pub use naming::names_match;
+pub use naming::{names_equal, names_match, unquote};
 
 /// The type both sides of `left = right` are compared in, after Spark's implicit casts
 /// (`int = double` compares doubles).

@@ -7,7 +7,7 @@ use spate_runtime::text::number::java_double;
 use spate_runtime::text::zone::Zone;
 
 /// A column reference's name as written, without enclosing back-quotes (`` `a b` `` → `a b`).
-pub(crate) fn unquote(name: &str) -> String {
+pub fn unquote(name: &str) -> String {
     match name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) {
         Some(inner) if !inner.is_empty() => inner.replace("``", "`"),
         _ => name.to_string(),
@@ -17,8 +17,13 @@ pub(crate) fn unquote(name: &str) -> String {
 /// Whether column `name` is the one `reference` names: `reference` unquoted, the same
 /// exactly or ignoring case, as Spark resolves column names.
 pub fn names_match(name: &str, reference: &str) -> bool {
-    let wanted = unquote(reference);
-    name == wanted || name.to_lowercase() == wanted.to_lowercase()
+    names_equal(name, &unquote(reference))
+}
+
+/// Whether column `name` is the one an already unquoted reference names (as
+/// [`Expr::columns`] gives them): the same exactly or ignoring case.
+pub fn names_equal(name: &str, unquoted: &str) -> bool {
+    name == unquoted || name.to_lowercase() == unquoted.to_lowercase()
 }
 
 /// The output column name: the alias if any; a top-level cast of a column or alias keeps that
