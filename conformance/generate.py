@@ -333,6 +333,20 @@ def case_json_dropmalformed_select() -> Case:
     )
 
 
+def case_json_count_dropmalformed() -> Case:
+    return Case(
+        name="json_count_dropmalformed",
+        words=("Same input as json_dropmalformed, agg(count(lit(1)) as n) in complete mode: the "
+               "scan reads no column, so only records whose syntax is bad are dropped."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"mode": "DROPMALFORMED"},
+        query='df.agg(count(lit(1)).alias("n"))',
+        write_inputs=text_files(permissive_files()),
+        output_mode="complete",
+    )
+
+
 def case_json_corrupt_pruned() -> Case:
     return Case(
         name="json_corrupt_pruned",
@@ -1460,6 +1474,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_json_dropmalformed_pruned,
         case_json_corrupt_pruned,
         case_json_dropmalformed_select,
+        case_json_count_dropmalformed,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

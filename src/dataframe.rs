@@ -65,9 +65,9 @@ impl SourceSpec {
     /// The source reading only the columns `needed` (unquoted) names, as Spark's JSON scan reads only
     /// the columns a query uses: the others are skipped unconverted, so a value that would
     /// not convert in them neither makes a record malformed nor fails a FAILFAST query.
-    /// `None` for other formats, when every column is needed, and for a query that reads
-    /// no data column (only the corrupt-record column, or none, which Spark refuses or
-    /// counts differently): those read every column.
+    /// A query that reads no column (`count(*)`) reads none, so only a record's syntax
+    /// counts. `None` for other formats, when every column is needed, and for a query that
+    /// reads only the corrupt-record column (which Spark refuses): those read every column.
     pub fn pruned(&self, needed: &[String]) -> Option<SourceSpec> {
         let SourceSpec::File {
             format: FileFormat::Json,
@@ -96,7 +96,8 @@ impl SourceSpec {
             .filter(|field| needed.iter().any(|name| names_equal(field.name(), name)))
             .cloned()
             .collect();
-        if kept.len() == schema.fields().len() || kept.iter().all(|f| f.name() == &corrupt) {
+        let only_corrupt = !kept.is_empty() && kept.iter().all(|f| f.name() == &corrupt);
+        if kept.len() == schema.fields().len() || only_corrupt {
             return None;
         }
         Some(SourceSpec::File {

@@ -339,6 +339,14 @@ fn json_dropmalformed_select() {
     });
 }
 
+/// A count reads no column: only a record's syntax counts.
+#[test]
+fn json_count_dropmalformed() {
+    check("json_count_dropmalformed", |df| {
+        df.agg([count(lit(1)).alias("n")])
+    });
+}
+
 /// The same with a corrupt-record column: it names the records whose syntax or used
 /// fields are bad.
 #[test]

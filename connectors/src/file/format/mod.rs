@@ -29,7 +29,7 @@ mod text;
 use arrow::array::BooleanArray;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use columns::{Column, Kind};
 use memchr::memchr2;
 use rayon::prelude::*;
@@ -923,7 +923,12 @@ impl<'a> RowWriter<'a> {
             BooleanArray::from(mask)
         });
         self.batches.push(ReadBatch {
-            batch: RecordBatch::try_new(self.schema.clone(), arrays)?,
+            // A query that reads no column still sees how many rows there were.
+            batch: RecordBatch::try_new_with_options(
+                self.schema.clone(),
+                arrays,
+                &RecordBatchOptions::new().with_row_count(Some(self.rows)),
+            )?,
             malformed,
         });
         self.rows = 0;
