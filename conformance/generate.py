@@ -292,57 +292,56 @@ def case_json_permissive_plain() -> Case:
     )
 
 
-def case_json_dropmalformed() -> Case:
+def dropmalformed_case(name: str, words: str, query: str, output_mode: str = "append") -> Case:
+    """A query over json_permissive_corrupt's input in mode=DROPMALFORMED, without
+    _corrupt_record."""
     return Case(
-        name="json_dropmalformed",
-        words=("Same input as json_permissive_corrupt with mode=DROPMALFORMED and the schema "
-               "without _corrupt_record: every corrupt record is dropped."),
+        name=name,
+        words=words,
         format="json",
         schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
         options={"mode": "DROPMALFORMED"},
-        query="df",
+        query=query,
         write_inputs=text_files(permissive_files()),
+        output_mode=output_mode,
+    )
+
+
+def case_json_dropmalformed() -> Case:
+    return dropmalformed_case(
+        "json_dropmalformed",
+        "Same input as json_permissive_corrupt with mode=DROPMALFORMED and the schema "
+        "without _corrupt_record: every corrupt record is dropped.",
+        "df",
     )
 
 
 def case_json_dropmalformed_pruned() -> Case:
-    return Case(
-        name="json_dropmalformed_pruned",
-        words=("Same input as json_dropmalformed, grouped: groupBy(name).agg(sum(value) as total) "
-               "in complete mode. Spark's JSON scan reads only name and value, so a record whose "
-               "id or timestamp does not convert is kept; one whose value does not is dropped."),
-        format="json",
-        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
-        options={"mode": "DROPMALFORMED"},
-        query='df.groupBy("name").agg(sum("value").alias("total"))',
-        write_inputs=text_files(permissive_files()),
+    return dropmalformed_case(
+        "json_dropmalformed_pruned",
+        "Same input as json_dropmalformed, grouped: groupBy(name).agg(sum(value) as total) "
+        "in complete mode. Spark's JSON scan reads only name and value, so a record whose "
+        "id or timestamp does not convert is kept; one whose value does not is dropped.",
+        'df.groupBy("name").agg(sum("value").alias("total"))',
         output_mode="complete",
     )
 
 
 def case_json_dropmalformed_select() -> Case:
-    return Case(
-        name="json_dropmalformed_select",
-        words=("Same input as json_dropmalformed, select(name, value): the scan reads only those "
-               "two columns, so records whose id or timestamp does not convert are kept."),
-        format="json",
-        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
-        options={"mode": "DROPMALFORMED"},
-        query='df.select("name", "value")',
-        write_inputs=text_files(permissive_files()),
+    return dropmalformed_case(
+        "json_dropmalformed_select",
+        "Same input as json_dropmalformed, select(name, value): the scan reads only those "
+        "two columns, so records whose id or timestamp does not convert are kept.",
+        'df.select("name", "value")',
     )
 
 
 def case_json_count_dropmalformed() -> Case:
-    return Case(
-        name="json_count_dropmalformed",
-        words=("Same input as json_dropmalformed, agg(count(lit(1)) as n) in complete mode: the "
-               "scan reads no column, so only records whose syntax is bad are dropped."),
-        format="json",
-        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
-        options={"mode": "DROPMALFORMED"},
-        query='df.agg(count(lit(1)).alias("n"))',
-        write_inputs=text_files(permissive_files()),
+    return dropmalformed_case(
+        "json_count_dropmalformed",
+        "Same input as json_dropmalformed, agg(count(lit(1)) as n) in complete mode: the "
+        "scan reads no column, so only records whose syntax is bad are dropped.",
+        'df.agg(count(lit(1)).alias("n"))',
         output_mode="complete",
     )
 
