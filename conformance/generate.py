@@ -424,6 +424,33 @@ def case_csv_header() -> Case:
     )
 
 
+def case_csv_corrupt_pruned() -> Case:
+    return Case(
+        name="csv_corrupt_pruned",
+        words=("The csv_header files, select(value, city, _corrupt_record): Spark's CSV scan reads "
+               "only those columns, so only the malformed number is corrupt; the short and long "
+               "rows and the non-numeric id are not."),
+        format="csv",
+        schema_ddl=CSV_SCHEMA,
+        options={"header": "true"},
+        query='df.select("value", "city", "_corrupt_record")',
+        write_inputs=text_files(CSV_FILES),
+    )
+
+
+def case_csv_dropmalformed_pruned() -> Case:
+    return Case(
+        name="csv_dropmalformed_pruned",
+        words=("The csv_header files in mode=DROPMALFORMED without _corrupt_record, "
+               "select(name, value): only the row whose value does not convert is dropped."),
+        format="csv",
+        schema_ddl="id INT, name STRING, value DOUBLE, city STRING",
+        options={"header": "true", "mode": "DROPMALFORMED"},
+        query='df.select("name", "value")',
+        write_inputs=text_files(CSV_FILES),
+    )
+
+
 def case_csv_no_header() -> Case:
     return Case(
         name="csv_no_header",
@@ -1474,6 +1501,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_json_corrupt_pruned,
         case_json_dropmalformed_select,
         case_json_count_dropmalformed,
+        case_csv_corrupt_pruned,
+        case_csv_dropmalformed_pruned,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

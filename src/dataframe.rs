@@ -32,6 +32,8 @@ pub(crate) enum SourceSpec {
         path: PathBuf,
         schema: SchemaRef,
         options: HashMap<String, String>,
+        /// For CSV read for only some of its declared columns: each column's token.
+        csv_tokens: Option<Vec<usize>>,
     },
     /// Lines from a TCP server.
     Socket {
@@ -62,18 +64,21 @@ impl SourceSpec {
         Some(vec![corrupt_column(options)])
     }
 
-    /// The source reading only the columns `needed` (unquoted) names, as Spark's JSON scan reads only
-    /// the columns a query uses: the others are skipped unconverted, so a value that would
-    /// not convert in them neither makes a record malformed nor fails a FAILFAST query.
-    /// A query that reads no column (`count(*)`) reads none, so only a record's syntax
-    /// counts. `None` for other formats, when every column is needed, and for a query that
-    /// reads only the corrupt-record column (which Spark refuses): those read every column.
+    /// The source reading only the columns `needed` (unquoted) names, as Spark's JSON and
+    /// CSV scans read only the columns a query uses: the others are not converted, so a
+    /// value that would not convert in them neither makes a record malformed nor fails a
+    /// FAILFAST query (and a CSV line's token count no longer does either). A JSON query
+    /// that reads no column (`count(*)`) reads none, so only a record's syntax counts.
+    /// `None` for other formats, when every column is needed, for a query that reads only
+    /// the corrupt-record column (which Spark refuses), and for a CSV query that reads no
+    /// data column: those read every column.
     pub fn pruned(&self, needed: &[String]) -> Option<SourceSpec> {
         let SourceSpec::File {
-            format: FileFormat::Json,
+            format: format @ (FileFormat::Json | FileFormat::Csv),
             path,
             schema,
             options,
+            ..
         } = self
         else {
             return None;
@@ -90,21 +95,33 @@ impl SourceSpec {
         }) {
             return None;
         }
+        let is_needed = |name: &str| needed.iter().any(|n| names_equal(name, n));
         let kept: Vec<_> = schema
             .fields()
             .iter()
-            .filter(|field| needed.iter().any(|name| names_equal(field.name(), name)))
+            .filter(|field| is_needed(field.name()))
             .cloned()
             .collect();
-        let only_corrupt = !kept.is_empty() && kept.iter().all(|f| f.name() == &corrupt);
-        if kept.len() == schema.fields().len() || only_corrupt {
+        // A CSV column's token is its place among the declared data columns.
+        let tokens: Vec<usize> = schema
+            .fields()
+            .iter()
+            .filter(|field| field.name() != &corrupt)
+            .enumerate()
+            .filter(|(_, field)| is_needed(field.name()))
+            .map(|(token, _)| token)
+            .collect();
+        let only_corrupt = !kept.is_empty() && tokens.is_empty();
+        let csv_without_data = *format == FileFormat::Csv && tokens.is_empty();
+        if kept.len() == schema.fields().len() || only_corrupt || csv_without_data {
             return None;
         }
         Some(SourceSpec::File {
-            format: FileFormat::Json,
+            format: *format,
             path: path.clone(),
             schema: Arc::new(Schema::new_with_metadata(kept, schema.metadata().clone())),
             options: options.clone(),
+            csv_tokens: (*format == FileFormat::Csv).then_some(tokens),
         })
     }
 
@@ -117,13 +134,14 @@ impl SourceSpec {
                 path,
                 schema,
                 options,
-            } => Ok(Box::new(FileSource::new(
-                *format,
-                path,
-                schema.clone(),
-                options,
-                time_zone,
-            )?)),
+                csv_tokens,
+            } => {
+                let source = FileSource::new(*format, path, schema.clone(), options, time_zone)?;
+                Ok(Box::new(match csv_tokens {
+                    Some(tokens) => source.reading_csv_tokens(tokens.clone()),
+                    None => source,
+                }))
+            }
             SourceSpec::Rate {
                 micro_batch,
                 options,

@@ -71,6 +71,7 @@ impl DataStreamReader {
             path: path.into(),
             schema,
             options: self.options,
+            csv_tokens: None,
         };
         Self::define(self.session, self.batch, spec)
     }

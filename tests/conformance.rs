@@ -347,6 +347,23 @@ fn json_count_dropmalformed() {
     });
 }
 
+/// Spark's CSV scan reads only the columns a query uses too: neither an unused column's
+/// value nor the line's token count makes a record corrupt.
+#[test]
+fn csv_corrupt_pruned() {
+    check("csv_corrupt_pruned", |df| {
+        df.select([col("value"), col("city"), col("_corrupt_record")])
+    });
+}
+
+/// The same under DROPMALFORMED.
+#[test]
+fn csv_dropmalformed_pruned() {
+    check("csv_dropmalformed_pruned", |df| {
+        df.select([col("name"), col("value")])
+    });
+}
+
 /// The same with a corrupt-record column: it names the records whose syntax or used
 /// fields are bad.
 #[test]

@@ -208,6 +208,16 @@ impl FileSource {
         })
     }
 
+    /// The source reading each CSV data column from the token at its position in
+    /// `tokens`, for a query that uses only some of the declared columns (see
+    /// [`DecodeOptions::csv_tokens`]).
+    pub fn reading_csv_tokens(mut self, tokens: Vec<usize>) -> Self {
+        let mut options = (*self.decode_options).clone();
+        options.csv_tokens = Some(tokens);
+        self.decode_options = Arc::new(options);
+        self
+    }
+
     fn log(&self) -> Result<&CompactibleLog<FileEntry>> {
         self.log.as_ref().ok_or_else(|| {
             Error::IllegalArgument(format!("{} was used before open()", self.description))

@@ -6,7 +6,9 @@
 //!   of the file is dropped.
 //! * Tokens map, in order, to the schema's fields other than the corrupt-record column.
 //!   A token count different from that number makes the record malformed (values are still
-//!   filled: missing ones NULL, extra ones dropped).
+//!   filled: missing ones NULL, extra ones dropped). A query that reads only some columns
+//!   takes their tokens by position ([`DecodeOptions::csv_tokens`]), and the token count
+//!   does not make a record malformed, as in Spark.
 //! * An empty token (quoted or not) is NULL; an unparsable value is NULL and makes the
 //!   record malformed.
 
@@ -29,6 +31,11 @@ pub(crate) fn decode(
 ) -> Result<Vec<ReadBatch>, DecodeError> {
     let mut writer = RowWriter::new(FileFormat::Csv, schema, path, options)?;
     let data_columns = writer.data_columns.clone();
+    // The token each data column takes.
+    let tokens: Vec<usize> = match &options.csv_tokens {
+        Some(tokens) => tokens.clone(),
+        None => (0..data_columns.len()).collect(),
+    };
     let timestamps = TimestampParser::new(&options.time_zone);
     let mut header_pending = options.csv_header;
     let mut buf: Vec<u8> = Vec::with_capacity(256);
@@ -45,9 +52,9 @@ pub(crate) fn decode(
         let line: Cow<'_, str> = String::from_utf8_lossy(raw);
         tokenize(line.as_bytes(), options.csv_sep, &mut buf, &mut spans);
         let mut bad: Option<usize> = None;
-        for (k, &ci) in data_columns.iter().enumerate() {
+        for (&ci, &token) in data_columns.iter().zip(&tokens) {
             let column = writer.column(ci);
-            match spans.get(k) {
+            match spans.get(token) {
                 Some(&(a, b)) if a < b => {
                     if !column.push_csv(&buf[a..b], &timestamps) && bad.is_none() {
                         bad = Some(ci);
@@ -56,7 +63,7 @@ pub(crate) fn decode(
                 _ => column.push_null(),
             }
         }
-        let count_mismatch = spans.len() != data_columns.len();
+        let count_mismatch = options.csv_tokens.is_none() && spans.len() != data_columns.len();
         let corrupt = count_mismatch || bad.is_some();
         let reason = || match bad {
             Some(ci) => format!(
@@ -578,5 +585,42 @@ mod tests {
         assert!(bad.is_null(0));
         assert_eq!(bad.value(1), "1,a");
         assert!(batch.column(2).is_null(0) && batch.column(2).is_null(1));
+    }
+
+    #[test]
+    fn columns_read_by_token_position() {
+        // Only the second declared column is read: a bad first token, a short line and a
+        // long line are not malformed (Spark 4.3 with column pruning); a bad value is.
+        let s = schema(&[
+            ("value", DataType::Float64),
+            ("_corrupt_record", DataType::Utf8),
+        ]);
+        let options = DecodeOptions {
+            csv_tokens: Some(vec![1]),
+            ..DecodeOptions::default()
+        };
+        let batch = decode_text(b"1,2.5\nbad,3\n4\n5,6,7\n8,x", &s, &options).unwrap();
+        let values = batch
+            .column(0)
+            .as_primitive::<arrow::datatypes::Float64Type>();
+        let corrupt = batch.column(1).as_string::<i32>();
+        let read: Vec<(Option<f64>, Option<&str>)> = (0..batch.num_rows())
+            .map(|row| {
+                (
+                    values.is_valid(row).then(|| values.value(row)),
+                    corrupt.is_valid(row).then(|| corrupt.value(row)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (Some(2.5), None),
+                (Some(3.0), None),
+                (None, None),
+                (Some(6.0), None),
+                (None, Some("8,x")),
+            ]
+        );
     }
 }

@@ -130,6 +130,11 @@ pub struct DecodeOptions {
     pub time_zone: Zone,
     /// Maximum rows per output record batch.
     pub batch_size: usize,
+    /// CSV read for a query that uses only some columns (Spark's column pruning): the
+    /// token of each data column, in order. Tokens are then taken by position, and a line
+    /// with fewer or more tokens is not malformed for it (Spark 4.3). `None`: the tokens
+    /// are the data columns in order, and a count mismatch makes the record malformed.
+    pub csv_tokens: Option<Vec<usize>>,
 }
 
 impl Default for DecodeOptions {
@@ -141,6 +146,7 @@ impl Default for DecodeOptions {
             csv_sep: b',',
             time_zone: Zone::UTC,
             batch_size: DEFAULT_BATCH_SIZE,
+            csv_tokens: None,
         }
     }
 }
