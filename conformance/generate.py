@@ -451,6 +451,20 @@ def case_csv_dropmalformed_pruned() -> Case:
     )
 
 
+def case_csv_dropmalformed_all_data() -> Case:
+    return Case(
+        name="csv_dropmalformed_all_data",
+        words=("The csv_header files in mode=DROPMALFORMED with _corrupt_record declared, "
+               "select(id, name, value, city): every data column is read, so the short and long "
+               "rows are malformed and dropped, as with the full schema."),
+        format="csv",
+        schema_ddl=CSV_SCHEMA,
+        options={"header": "true", "mode": "DROPMALFORMED"},
+        query='df.select("id", "name", "value", "city")',
+        write_inputs=text_files(CSV_FILES),
+    )
+
+
 def case_csv_no_header() -> Case:
     return Case(
         name="csv_no_header",
@@ -1503,6 +1517,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_json_count_dropmalformed,
         case_csv_corrupt_pruned,
         case_csv_dropmalformed_pruned,
+        case_csv_dropmalformed_all_data,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

@@ -67,7 +67,8 @@ impl SourceSpec {
     /// The source reading only the columns `needed` (unquoted) names, as Spark's JSON and
     /// CSV scans read only the columns a query uses: the others are not converted, so a
     /// value that would not convert in them neither makes a record malformed nor fails a
-    /// FAILFAST query (and a CSV line's token count no longer does either). A JSON query
+    /// FAILFAST query (nor, unless every data column is read, a CSV line's token count:
+    /// checked on Spark 4.3). A JSON query
     /// that reads no column (`count(*)`) reads none, so only a record's syntax counts.
     /// `None` for other formats, when every column is needed, for a query that reads only
     /// the corrupt-record column (which Spark refuses), and for a CSV query that reads no
@@ -102,6 +103,11 @@ impl SourceSpec {
             .filter(|field| is_needed(field.name()))
             .cloned()
             .collect();
+        let data_columns = schema
+            .fields()
+            .iter()
+            .filter(|f| f.name() != &corrupt)
+            .count();
         // A CSV column's token is its place among the declared data columns.
         let tokens: Vec<usize> = schema
             .fields()
@@ -121,7 +127,9 @@ impl SourceSpec {
             path: path.clone(),
             schema: Arc::new(Schema::new_with_metadata(kept, schema.metadata().clone())),
             options: options.clone(),
-            csv_tokens: (*format == FileFormat::Csv).then_some(tokens),
+            // Reading every data column, Spark still counts a line's tokens.
+            csv_tokens: (*format == FileFormat::Csv && tokens.len() < data_columns)
+                .then_some(tokens),
         })
     }
 

@@ -364,6 +364,14 @@ fn csv_dropmalformed_pruned() {
     });
 }
 
+/// Reading every data column (not the corrupt-record one), the token count still counts.
+#[test]
+fn csv_dropmalformed_all_data() {
+    check("csv_dropmalformed_all_data", |df| {
+        df.select([col("id"), col("name"), col("value"), col("city")])
+    });
+}
+
 /// The same with a corrupt-record column: it names the records whose syntax or used
 /// fields are bad.
 #[test]
