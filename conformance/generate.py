@@ -465,6 +465,21 @@ def case_csv_dropmalformed_all_data() -> Case:
     )
 
 
+def case_csv_count_dropmalformed() -> Case:
+    return Case(
+        name="csv_count_dropmalformed",
+        words=("The csv_header files in mode=DROPMALFORMED without _corrupt_record, "
+               "agg(count(lit(1)) as n) in complete mode: the scan reads no column, so every "
+               "line counts, malformed or not."),
+        format="csv",
+        schema_ddl="id INT, name STRING, value DOUBLE, city STRING",
+        options={"header": "true", "mode": "DROPMALFORMED"},
+        query='df.agg(count(lit(1)).alias("n"))',
+        write_inputs=text_files(CSV_FILES),
+        output_mode="complete",
+    )
+
+
 def case_csv_no_header() -> Case:
     return Case(
         name="csv_no_header",
@@ -1518,6 +1533,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_csv_corrupt_pruned,
         case_csv_dropmalformed_pruned,
         case_csv_dropmalformed_all_data,
+        case_csv_count_dropmalformed,
         case_lab_complete_example,
         case_complete_without_aggregation_error,
         case_union_watermark_min,

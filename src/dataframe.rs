@@ -68,11 +68,10 @@ impl SourceSpec {
     /// CSV scans read only the columns a query uses: the others are not converted, so a
     /// value that would not convert in them neither makes a record malformed nor fails a
     /// FAILFAST query (nor, unless every data column is read, a CSV line's token count:
-    /// checked on Spark 4.3). A JSON query
-    /// that reads no column (`count(*)`) reads none, so only a record's syntax counts.
-    /// `None` for other formats, when every column is needed, for a query that reads only
-    /// the corrupt-record column (which Spark refuses), and for a CSV query that reads no
-    /// data column: those read every column.
+    /// checked on Spark 4.3). A query that reads no column (`count(*)`) reads none: only a
+    /// JSON record's syntax counts, and every CSV line does. `None` for other formats, when
+    /// every column is needed, and for a query that reads only the corrupt-record column
+    /// (which Spark refuses): those read every column.
     pub fn pruned(&self, needed: &[String]) -> Option<SourceSpec> {
         let SourceSpec::File {
             format: format @ (FileFormat::Json | FileFormat::Csv),
@@ -118,8 +117,7 @@ impl SourceSpec {
             .map(|(token, _)| token)
             .collect();
         let only_corrupt = !kept.is_empty() && tokens.is_empty();
-        let csv_without_data = *format == FileFormat::Csv && tokens.is_empty();
-        if kept.len() == schema.fields().len() || only_corrupt || csv_without_data {
+        if kept.len() == schema.fields().len() || only_corrupt {
             return None;
         }
         Some(SourceSpec::File {

@@ -372,6 +372,14 @@ fn csv_dropmalformed_all_data() {
     });
 }
 
+/// A CSV count reads no column: every line counts, malformed or not.
+#[test]
+fn csv_count_dropmalformed() {
+    check("csv_count_dropmalformed", |df| {
+        df.agg([count(lit(1)).alias("n")])
+    });
+}
+
 /// The same with a corrupt-record column: it names the records whose syntax or used
 /// fields are bad.
 #[test]
