@@ -346,6 +346,20 @@ def case_json_count_dropmalformed() -> Case:
     )
 
 
+def case_json_union_dropmalformed_pruned() -> Case:
+    c = dropmalformed_case(
+        "json_union_dropmalformed_pruned",
+        "json_dropmalformed's input read twice (df and df2), df.union(df2).groupBy(name)"
+        ".agg(sum(value) as total) in complete mode: Spark prunes through the union, so both "
+        "inputs read only name and value, and records whose id or timestamp does not "
+        "convert are kept.",
+        'df.union(df2).groupBy("name").agg(sum("value").alias("total"))',
+        output_mode="complete",
+    )
+    c.second_input = text_files(permissive_files())
+    return c
+
+
 def case_json_corrupt_pruned() -> Case:
     return Case(
         name="json_corrupt_pruned",
@@ -1530,6 +1544,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_json_corrupt_pruned,
         case_json_dropmalformed_select,
         case_json_count_dropmalformed,
+        case_json_union_dropmalformed_pruned,
         case_csv_corrupt_pruned,
         case_csv_dropmalformed_pruned,
         case_csv_dropmalformed_all_data,

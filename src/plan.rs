@@ -65,15 +65,16 @@ fn conjunction(parts: Vec<Expr>) -> Option<Expr> {
 
 /// `steps` reading only what makes their output, and the columns of `input` they then
 /// read (Spark's column pruning), unquoted; `None` when they need every column. The walk
-/// goes back from the plan's end (which needs all of its output) or from its first
-/// aggregation (which reads only its keys and aggregates; the steps after it read only its
-/// output), unless `whole_rows` (the aggregation hands its input rows out whole): a
-/// projection needs only what its expressions read, and once a set of needed columns is
-/// known, keeps only the expressions that make one of them.
+/// goes back from the plan's end, whose reader reads `read` (every column when `None`),
+/// or from its first aggregation (which reads only its keys and aggregates; the steps
+/// after it read only its output), unless `whole_rows` (the aggregation hands its input
+/// rows out whole): a projection needs only what its expressions read, and once a set of
+/// needed columns is known, keeps only the expressions that make one of them.
 fn pruned(
     steps: &[PlanStep],
     input: &SchemaRef,
     whole_rows: bool,
+    read: Option<Vec<String>>,
 ) -> Result<(Vec<PlanStep>, Option<Vec<String>>)> {
     let end = steps
         .iter()
@@ -88,7 +89,8 @@ fn pruned(
                 .flat_map(Expr::columns)
                 .collect(),
         ),
-        _ => None,
+        Some(_) => None,
+        None => read,
     };
     // The schema each step reads, then the last one's output.
     let mut schemas = vec![input.clone()];
@@ -147,6 +149,58 @@ fn pruned(
     before.reverse();
     before.extend_from_slice(&steps[end..]);
     Ok((before, needed))
+}
+
+/// The output schema of a file source's plan of stateless steps (selections, filters,
+/// watermarks, deduplications); `None` for any other plan.
+fn stateless_output(plan: &LogicalPlan) -> Result<Option<SchemaRef>> {
+    let PlanInput::Source(spec) = &plan.input else {
+        return Ok(None);
+    };
+    let mut schema = spec.schema();
+    for step in &plan.steps {
+        match step {
+            PlanStep::Transform(transform) => {
+                schema = transform.output_schema(&schema).map_err(analysis)?;
+            }
+            PlanStep::Watermark { .. } | PlanStep::Deduplicate { .. } => {}
+            PlanStep::Aggregate { .. } => return Ok(None),
+        }
+    }
+    Ok(Some(schema))
+}
+
+/// A union input reading only what makes its columns at `places` (in order), when its
+/// source can skip columns and its output then is exactly those columns; `None` otherwise.
+fn narrowed_input(plan: &LogicalPlan, places: &[usize]) -> Result<Option<LogicalPlan>> {
+    let (PlanInput::Source(spec), Some(output)) = (&plan.input, stateless_output(plan)?) else {
+        return Ok(None);
+    };
+    let read: Vec<String> = places
+        .iter()
+        .map(|&i| output.field(i).name().clone())
+        .collect();
+    let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema(), false, Some(read.clone()))?
+    else {
+        return Ok(None);
+    };
+    let Some(spec) = spec.pruned(&needed) else {
+        return Ok(None);
+    };
+    let narrowed = LogicalPlan {
+        input: PlanInput::Source(spec),
+        steps,
+    };
+    let gives = stateless_output(&narrowed)?;
+    let exact = gives.is_some_and(|schema| {
+        schema.fields().len() == read.len()
+            && schema
+                .fields()
+                .iter()
+                .zip(&read)
+                .all(|(f, name)| f.name() == name)
+    });
+    Ok(exact.then_some(narrowed))
 }
 
 /// Cuts `steps` at the watermarks and aggregations. The conjuncts of a filter after a
@@ -491,21 +545,56 @@ impl Planner {
         Ok((last, schema))
     }
 
-    /// `plan` reading only the columns of its file source that it uses, when that source
-    /// can skip columns (Spark's column pruning). Late rows go out whole: the aggregation
-    /// that hands them out then reads all of its input.
+    /// `plan` reading only the columns of its file sources that it uses, when those sources
+    /// can skip columns (Spark's column pruning): a source's plan, or a union of them,
+    /// whose every input then gives just the columns read after it. Late rows go out
+    /// whole: the aggregation that hands them out then reads all of its input.
     fn pruned_plan(&self, plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
-        let PlanInput::Source(spec) = &plan.input else {
-            return Ok(None);
-        };
         let whole_rows = self.late_rows.is_some();
-        let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema(), whole_rows)? else {
-            return Ok(None);
-        };
-        Ok(spec.pruned(&needed).map(|spec| LogicalPlan {
-            input: PlanInput::Source(spec),
-            steps,
-        }))
+        match &plan.input {
+            PlanInput::Source(spec) => {
+                let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema(), whole_rows, None)?
+                else {
+                    return Ok(None);
+                };
+                Ok(spec.pruned(&needed).map(|spec| LogicalPlan {
+                    input: PlanInput::Source(spec),
+                    steps,
+                }))
+            }
+            PlanInput::Union(inputs) => {
+                let Some(union) = inputs
+                    .first()
+                    .map(|input| stateless_output(input))
+                    .transpose()?
+                    .flatten()
+                else {
+                    return Ok(None);
+                };
+                let (steps, Some(needed)) = pruned(&plan.steps, &union, whole_rows, None)? else {
+                    return Ok(None);
+                };
+                // Union matches columns by position.
+                let places: Vec<usize> = (0..union.fields().len())
+                    .filter(|&i| needed.iter().any(|n| names_equal(union.field(i).name(), n)))
+                    .collect();
+                if places.len() == union.fields().len() {
+                    return Ok(None);
+                }
+                let mut narrowed = Vec::with_capacity(inputs.len());
+                for input in inputs {
+                    match narrowed_input(input, &places)? {
+                        Some(input) => narrowed.push(Arc::new(input)),
+                        None => return Ok(None),
+                    }
+                }
+                Ok(Some(LogicalPlan {
+                    input: PlanInput::Union(narrowed),
+                    steps,
+                }))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// `self.instances` instances of the operator `new` makes, partitioned by `keys` over
@@ -721,7 +810,7 @@ mod tests {
             aggregate.clone(),
             filter(col("event_time").gt(lit(0))),
         ];
-        let (steps, needed) = pruned(&steps, &source, false).expect("pruned");
+        let (steps, needed) = pruned(&steps, &source, false, None).expect("pruned");
         let mut needed = needed.expect("not every column");
         needed.sort();
         needed.dedup();
@@ -741,13 +830,14 @@ mod tests {
                     event_time_key: None,
                 },
             ];
-            let (_, needed) = pruned(&steps, &source, false).expect("pruned");
+            let (_, needed) = pruned(&steps, &source, false, None).expect("pruned");
             needed.expect("the projection's columns")
         };
         assert_eq!(counted("id", "value"), ["id", "value"]);
         assert_eq!(counted("value", "id"), ["value", "id"]);
         // Without an aggregation, a plan that ends in its whole input needs all of it.
-        let (_, needed) = pruned(&[filter(col("id").gt(lit(1)))], &source, false).expect("pruned");
+        let (_, needed) =
+            pruned(&[filter(col("id").gt(lit(1)))], &source, false, None).expect("pruned");
         assert_eq!(needed, None);
     }
 

@@ -380,6 +380,16 @@ fn csv_count_dropmalformed() {
     });
 }
 
+/// Pruning goes through a union: each input reads only what the union's reader uses.
+#[test]
+fn json_union_dropmalformed_pruned() {
+    check_two_inputs("json_union_dropmalformed_pruned", |df, df2| {
+        df.union(&df2)?
+            .group_by([col("name")])
+            .agg([sum(col("value")).alias("total")])
+    });
+}
+
 /// The same with a corrupt-record column: it names the records whose syntax or used
 /// fields are bad.
 #[test]
