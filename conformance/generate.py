@@ -438,58 +438,69 @@ def case_csv_header() -> Case:
     )
 
 
-def case_csv_corrupt_pruned() -> Case:
+def csv_header_case(name: str, words: str, schema_ddl: str, query: str,
+                    options: Optional[Dict[str, str]] = None,
+                    output_mode: str = "append") -> Case:
+    """A query over the csv_header files, header=true plus `options`."""
     return Case(
-        name="csv_corrupt_pruned",
-        words=("The csv_header files, select(value, city, _corrupt_record): Spark's CSV scan reads "
-               "only those columns, so only the malformed number is corrupt; the short and long "
-               "rows and the non-numeric id are not."),
+        name=name,
+        words=words,
         format="csv",
-        schema_ddl=CSV_SCHEMA,
-        options={"header": "true"},
-        query='df.select("value", "city", "_corrupt_record")',
+        schema_ddl=schema_ddl,
+        options={"header": "true", **(options or {})},
+        query=query,
         write_inputs=text_files(CSV_FILES),
+        output_mode=output_mode,
+    )
+
+
+CSV_DATA_SCHEMA = "id INT, name STRING, value DOUBLE, city STRING"
+DROPMALFORMED = {"mode": "DROPMALFORMED"}
+
+
+def case_csv_corrupt_pruned() -> Case:
+    return csv_header_case(
+        "csv_corrupt_pruned",
+        "The csv_header files, select(value, city, _corrupt_record): Spark's CSV scan reads "
+        "only those columns, so only the malformed number is corrupt; the short and long "
+        "rows and the non-numeric id are not.",
+        CSV_SCHEMA,
+        'df.select("value", "city", "_corrupt_record")',
     )
 
 
 def case_csv_dropmalformed_pruned() -> Case:
-    return Case(
-        name="csv_dropmalformed_pruned",
-        words=("The csv_header files in mode=DROPMALFORMED without _corrupt_record, "
-               "select(name, value): only the row whose value does not convert is dropped."),
-        format="csv",
-        schema_ddl="id INT, name STRING, value DOUBLE, city STRING",
-        options={"header": "true", "mode": "DROPMALFORMED"},
-        query='df.select("name", "value")',
-        write_inputs=text_files(CSV_FILES),
+    return csv_header_case(
+        "csv_dropmalformed_pruned",
+        "The csv_header files in mode=DROPMALFORMED without _corrupt_record, "
+        "select(name, value): only the row whose value does not convert is dropped.",
+        CSV_DATA_SCHEMA,
+        'df.select("name", "value")',
+        DROPMALFORMED,
     )
 
 
 def case_csv_dropmalformed_all_data() -> Case:
-    return Case(
-        name="csv_dropmalformed_all_data",
-        words=("The csv_header files in mode=DROPMALFORMED with _corrupt_record declared, "
-               "select(id, name, value, city): every data column is read, so the short and long "
-               "rows are malformed and dropped, as with the full schema."),
-        format="csv",
-        schema_ddl=CSV_SCHEMA,
-        options={"header": "true", "mode": "DROPMALFORMED"},
-        query='df.select("id", "name", "value", "city")',
-        write_inputs=text_files(CSV_FILES),
+    return csv_header_case(
+        "csv_dropmalformed_all_data",
+        "The csv_header files in mode=DROPMALFORMED with _corrupt_record declared, "
+        "select(id, name, value, city): every data column is read, so the short and long "
+        "rows are malformed and dropped, as with the full schema.",
+        CSV_SCHEMA,
+        'df.select("id", "name", "value", "city")',
+        DROPMALFORMED,
     )
 
 
 def case_csv_count_dropmalformed() -> Case:
-    return Case(
-        name="csv_count_dropmalformed",
-        words=("The csv_header files in mode=DROPMALFORMED without _corrupt_record, "
-               "agg(count(lit(1)) as n) in complete mode: the scan reads no column, so every "
-               "line counts, malformed or not."),
-        format="csv",
-        schema_ddl="id INT, name STRING, value DOUBLE, city STRING",
-        options={"header": "true", "mode": "DROPMALFORMED"},
-        query='df.agg(count(lit(1)).alias("n"))',
-        write_inputs=text_files(CSV_FILES),
+    return csv_header_case(
+        "csv_count_dropmalformed",
+        "The csv_header files in mode=DROPMALFORMED without _corrupt_record, "
+        "agg(count(lit(1)) as n) in complete mode: the scan reads no column, so every "
+        "line counts, malformed or not.",
+        CSV_DATA_SCHEMA,
+        'df.agg(count(lit(1)).alias("n"))',
+        DROPMALFORMED,
         output_mode="complete",
     )
 
