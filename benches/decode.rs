@@ -36,37 +36,68 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// Files decoded: each like one file of the lab-shaped data set, and enough for a round to
+/// take a moment.
+const DECODED_FILES: usize = 4;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let work = common::work_dir()?;
     let input: &Path = &work.path().join("input");
-    generate(input, ROWS, FILES, EventTimes::Shuffled)?;
-    let paths = files(input)?;
-    // Four files keep a round short; every file is alike.
-    let paths = &paths[..4];
+    generate(
+        input,
+        ROWS / FILES * DECODED_FILES,
+        DECODED_FILES,
+        EventTimes::Shuffled,
+    )?;
+    let paths = &files(input)?;
     let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-    let (mut all, mut pruned, mut baseline) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..common::runs() {
-        let raw = common::raw_decode_rate_of(paths)?;
-        // On the pool's thread: the error goes back as text, as it is not `Send`.
-        let on_one_thread =
-            |schema| one_thread.install(|| spate_rate(paths, schema).map_err(|e| e.to_string()));
-        let whole = on_one_thread(SCHEMA)?;
-        let two = on_one_thread("value DOUBLE, timestamp STRING")?;
-        println!(
-            "round: arrow-json {:.2}M rows/s, spate all columns {:.2}M, spate value+timestamp {:.2}M",
-            raw / 1e6,
-            whole / 1e6,
-            two / 1e6
-        );
-        all.push(whole / raw);
-        pruned.push(two / raw);
-        baseline.push(raw);
-    }
-    println!(
-        "decode on one thread, over arrow-json (median {:.2}M rows/s): all columns {:.2}×, value+timestamp {:.2}×",
-        median(baseline) / 1e6,
-        median(all),
-        median(pruned)
+    // On the pool's thread: the error goes back as text, as it is not `Send`.
+    let spate_on_one_thread = |schema| -> Result<f64, Box<dyn std::error::Error>> {
+        Ok(one_thread.install(|| spate_rate(paths, schema).map_err(|e| e.to_string()))?)
+    };
+    type Decoder<'a> = (
+        &'a str,
+        Box<dyn Fn() -> Result<f64, Box<dyn std::error::Error>> + 'a>,
     );
+    let decoders: Vec<Decoder> = vec![
+        ("arrow-json", Box::new(|| common::raw_decode_rate_of(paths))),
+        (
+            "spate all columns",
+            Box::new(|| spate_on_one_thread(SCHEMA)),
+        ),
+        (
+            "spate value+timestamp",
+            Box::new(|| spate_on_one_thread("value DOUBLE, timestamp STRING")),
+        ),
+    ];
+    // A name given picks decoders (`cargo bench --bench decode -- timestamp`, e.g. to
+    // profile one).
+    let decoders: Vec<Decoder> = decoders
+        .into_iter()
+        .filter(|(name, _)| common::selected(name))
+        .collect();
+    let mut rates = vec![Vec::new(); decoders.len()];
+    for _ in 0..common::runs() {
+        let mut round = Vec::new();
+        for ((name, decode), rates) in decoders.iter().zip(&mut rates) {
+            let rate = decode()?;
+            round.push(format!("{name} {:.2}M rows/s", rate / 1e6));
+            rates.push(rate);
+        }
+        println!("round: {}", round.join(", "));
+    }
+    println!("decode on one thread, median of the rounds:");
+    for ((name, _), own) in decoders.iter().zip(&rates) {
+        // Over arrow-json's rate of the same round.
+        let ratio = (decoders[0].0 == "arrow-json" && *name != "arrow-json").then(|| {
+            let ratios = own.iter().zip(&rates[0]).map(|(r, a)| r / a).collect();
+            format!(", {:.2}× arrow-json", median(ratios))
+        });
+        println!(
+            "  {name:<22} {:.2}M rows/s{}",
+            median(own.clone()) / 1e6,
+            ratio.unwrap_or_default()
+        );
+    }
     Ok(())
 }

@@ -72,8 +72,11 @@ enum Data {
 pub(crate) struct Column {
     kind: Kind,
     field: FieldRef,
-    validity: BooleanBufferBuilder,
-    nulls: usize,
+    /// Number of values.
+    len: usize,
+    /// The rows holding NULL, ascending. Nulls are rare in decoded data, so a list of them
+    /// costs less per value than a validity bitmap built as values arrive.
+    null_rows: Vec<usize>,
     data: Data,
 }
 
@@ -148,8 +151,8 @@ impl Column {
         Column {
             kind,
             field,
-            validity: BooleanBufferBuilder::new(capacity),
-            nulls: 0,
+            len: 0,
+            null_rows: Vec::new(),
             data,
         }
     }
@@ -157,7 +160,7 @@ impl Column {
     /// Number of values.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.validity.len()
+        self.len
     }
 
     /// Bytes of string data held (0 for other kinds).
@@ -171,8 +174,8 @@ impl Column {
     /// Appends a NULL.
     #[inline]
     pub(crate) fn push_null(&mut self) {
-        self.validity.append(false);
-        self.nulls += 1;
+        self.null_rows.push(self.len);
+        self.len += 1;
         match &mut self.data {
             Data::Bool(b) => b.append(false),
             Data::I8(v) => v.push(0),
@@ -192,7 +195,7 @@ impl Column {
         if let Data::Str { offsets, bytes } = &mut self.data {
             bytes.extend_from_slice(s);
             offsets.push(bytes.len() as i32);
-            self.validity.append(true);
+            self.len += 1;
         } else {
             self.push_null();
         }
@@ -203,11 +206,9 @@ impl Column {
         if len >= self.len() {
             return;
         }
-        let removed_nulls = (len..self.len())
-            .filter(|&i| !self.validity.get_bit(i))
-            .count();
-        self.nulls -= removed_nulls;
-        self.validity.truncate(len);
+        let kept_nulls = self.null_rows.partition_point(|&row| row < len);
+        self.null_rows.truncate(kept_nulls);
+        self.len = len;
         match &mut self.data {
             Data::Bool(b) => b.truncate(len),
             Data::I8(v) => v.truncate(len),
@@ -227,7 +228,7 @@ impl Column {
 
     #[inline]
     fn push_ok(&mut self) {
-        self.validity.append(true);
+        self.len += 1;
     }
 
     /// Appends a converted JSON value. Returns `false` (after appending NULL) when Spark's
@@ -415,13 +416,15 @@ impl Column {
     /// Builds the Arrow array (of exactly the field's type) and empties the builder.
     pub(crate) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let len = self.len();
-        let nulls = if self.nulls == 0 {
-            None
-        } else {
-            Some(NullBuffer::new(self.validity.finish()))
-        };
-        self.validity = BooleanBufferBuilder::new(len);
-        self.nulls = 0;
+        let nulls = (!self.null_rows.is_empty()).then(|| {
+            let mut validity = BooleanBufferBuilder::new(len);
+            validity.append_n(len, true);
+            for row in self.null_rows.drain(..) {
+                validity.set_bit(row, false);
+            }
+            NullBuffer::new(validity.finish())
+        });
+        self.len = 0;
         let array: ArrayRef = match &mut self.data {
             Data::Bool(b) => Arc::new(BooleanArray::new(b.finish(), nulls)),
             Data::I8(v) => Arc::new(Int8Array::new(ScalarBuffer::from(take_vec(v, len)), nulls)),

@@ -37,17 +37,43 @@ pub(crate) fn decode(
     // One validation of the whole file spares the per-line check in the common case.
     let all_utf8 = std::str::from_utf8(data).is_ok();
     let mut last_line = first_line.saturating_sub(1);
-    for (line_no, line) in Lines::numbered_from(data, first_line) {
+    let mut lines = Lines::numbered_from(data, first_line);
+    loop {
+        // The common line, one object, is parsed straight from the data: where the object
+        // ends, its line ends too, which spares searching the line for its end first. The
+        // parser stops at a line terminator, so any other line fails here and is parsed
+        // again on its own below, where its errors are told as they are.
+        let rest = lines.rest();
+        let start_rows = writer.rows();
+        let object = (all_utf8 && rest.first() == Some(&b'{'))
+            .then(|| {
+                let mut p = Parser { s: rest, i: 0 };
+                match object_row(&mut writer, &mut keys, &mut p, &mut scratch, &timestamps) {
+                    Ok(result) => Some((p.i, result)),
+                    Err(_) => {
+                        writer.rollback(start_rows);
+                        None
+                    }
+                }
+            })
+            .flatten();
+        let Some((line_no, line)) = lines.next_after(object.as_ref().map_or(0, |(end, _)| *end))
+        else {
+            break;
+        };
         last_line = line_no;
-        decode_line(
-            &mut writer,
-            &mut keys,
-            line,
-            line_no,
-            &mut scratch,
-            &timestamps,
-            all_utf8,
-        )?;
+        match object {
+            Some((_, result)) => end_object_row(&mut writer, result, line, line_no)?,
+            None => decode_line(
+                &mut writer,
+                &mut keys,
+                line,
+                line_no,
+                &mut scratch,
+                &timestamps,
+                all_utf8,
+            )?,
+        }
         writer.maybe_flush()?;
     }
     Ok((writer.finish()?, last_line))
@@ -164,9 +190,11 @@ struct Parser<'a> {
     i: usize,
 }
 
+/// JSON whitespace within a line: a line terminator (the rest of JSON's whitespace) ends
+/// the line, so the parser stops there even when it is given the data beyond.
 #[inline]
 fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    matches!(b, b' ' | b'\t')
 }
 
 impl<'a> Parser<'a> {
@@ -657,6 +685,30 @@ fn object_row(
     })
 }
 
+/// Completes the row of an object parsed from `line`.
+#[inline]
+fn end_object_row(
+    w: &mut RowWriter<'_>,
+    result: ObjectResult,
+    line: &[u8],
+    line_no: usize,
+) -> Result<(), DecodeError> {
+    match result {
+        ObjectResult::Clean => w.end_row(false, line, line_no, &String::new),
+        ObjectResult::Corrupt(ci) => {
+            let schema = w.schema_ref();
+            w.end_row(true, line, line_no, &conversion(schema, ci))
+        }
+    }
+}
+
+/// The message for a value of field `ci` that does not convert to the field's type.
+fn conversion(schema: &SchemaRef, ci: usize) -> impl Fn() -> String {
+    let name = schema.field(ci).name().clone();
+    let ty = spate_runtime::types::spark_type_name(schema.field(ci).data_type());
+    move || format!("field `{name}` cannot be converted to {ty}")
+}
+
 fn decode_line(
     w: &mut RowWriter<'_>,
     keys: &mut KeyMap,
@@ -680,15 +732,9 @@ fn decode_line(
     }
     let syntax =
         |e: SyntaxError| move || format!("JSON syntax error at byte {}: {}", e.at + 1, e.what);
-    let conversion = |ci: usize| {
-        let name = schema.field(ci).name().clone();
-        let ty = spate_runtime::types::spark_type_name(schema.field(ci).data_type());
-        move || format!("field `{name}` cannot be converted to {ty}")
-    };
     match first {
         b'{' => match object_row(w, keys, &mut p, scratch, timestamps) {
-            Ok(ObjectResult::Clean) => w.end_row(false, line, line_no, &|| String::new()),
-            Ok(ObjectResult::Corrupt(ci)) => w.end_row(true, line, line_no, &conversion(ci)),
+            Ok(result) => end_object_row(w, result, line, line_no),
             Err(e) => w.failed_row(start_rows, line, line_no, &syntax(e)),
         },
         b'[' => {
@@ -725,7 +771,7 @@ fn decode_line(
             }
             match bad {
                 None => w.commit_rows(start_rows, false, line, line_no, &String::new),
-                Some(ci) => w.commit_rows(start_rows, true, line, line_no, &conversion(ci)),
+                Some(ci) => w.commit_rows(start_rows, true, line, line_no, &conversion(schema, ci)),
             }
         }
         _ => {
@@ -1092,6 +1138,47 @@ mod tests {
                 row(&[N, Some("{\"id\":4")]),
             ]
         );
+    }
+
+    #[test]
+    fn an_object_cut_by_a_line_end_is_corrupt_and_the_next_line_read() {
+        // Objects are parsed straight from the file's data; a line end inside one must
+        // still end its record, as when each line is parsed on its own.
+        let s = schema(&[
+            ("id", DataType::Int32),
+            ("name", DataType::Utf8),
+            ("_corrupt_record", DataType::Utf8),
+        ]);
+        let text = "{\"id\":1,\"name\":\"a\"\n{\"id\":2}\r\n{\"id\":3} tail\r\
+                    {\"id\":5,\"name\":\"x\n\"}\n{\"id\"\n:6}\n{\"id\":7,\n\"name\":\"b\"}\n{\"id\":8}";
+        let batch = decode_str(text, &s, &DecodeOptions::default()).unwrap();
+        let corrupt = |line: &str| row(&[N, N, Some(line)]);
+        assert_eq!(
+            rows(&batch),
+            vec![
+                corrupt("{\"id\":1,\"name\":\"a\""),
+                row(&[Some("2"), N, N]),
+                row(&[Some("3"), N, N]),
+                corrupt("{\"id\":5,\"name\":\"x"),
+                corrupt("\"}"),
+                corrupt("{\"id\""),
+                corrupt(":6}"),
+                corrupt("{\"id\":7,"),
+                corrupt("\"name\":\"b\"}"),
+                row(&[Some("8"), N, N]),
+            ]
+        );
+        // The error names what the line on its own lacks.
+        let options = DecodeOptions {
+            mode: ParseMode::FailFast,
+            ..DecodeOptions::default()
+        };
+        match decode_str("{\"id\":2}\n{\"id\":\"x\n\"}", &s, &options) {
+            Err(e @ DecodeError::Malformed { line: 2, .. }) => {
+                assert!(e.to_string().contains("unterminated string"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Spark 4.3, session time zone UTC: `ts TIMESTAMP, d DATE`.

@@ -692,20 +692,28 @@ impl<'a> Lines<'a> {
             number: first.saturating_sub(1),
         }
     }
-}
 
-impl<'a> Iterator for Lines<'a> {
-    /// (1-based line number, line without its terminator)
-    type Item = (usize, &'a [u8]);
-
+    /// The data from the next line's start to the end.
     #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        &self.data[self.pos..]
+    }
+
+    /// The next line, given that its first `known` bytes hold no line terminator (a
+    /// decoder has parsed them already): the search for its end starts after them.
+    #[inline]
+    pub(crate) fn next_after(&mut self, known: usize) -> Option<(usize, &'a [u8])> {
         if self.pos >= self.data.len() {
             return None;
         }
         let rest = &self.data[self.pos..];
         self.number += 1;
-        match memchr2(b'\n', b'\r', rest) {
+        let end = match rest.get(known) {
+            Some(b'\n' | b'\r') => Some(known),
+            Some(_) => memchr2(b'\n', b'\r', &rest[known..]).map(|i| known + i),
+            None => None,
+        };
+        match end {
             Some(i) => {
                 let line = &rest[..i];
                 let mut advance = i + 1;
@@ -720,6 +728,16 @@ impl<'a> Iterator for Lines<'a> {
                 Some((self.number, rest))
             }
         }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    /// (1-based line number, line without its terminator)
+    type Item = (usize, &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_after(0)
     }
 }
 
