@@ -544,21 +544,36 @@ fn str_of(t: &[u8]) -> Option<&str> {
     std::str::from_utf8(t).ok()
 }
 
+/// An integer token becomes a floating-point value through Jackson's integer, which has no
+/// negative zero: `-0` gives +0.0 (PySpark 4.3), where `-0.0` keeps its sign. Adding +0.0
+/// does exactly that and leaves every other value as it is.
+fn integer_valued<F: std::ops::Add<Output = F> + From<i8>>(value: F) -> F {
+    value + F::from(0)
+}
+
 fn json_double(value: JsonValue<'_>) -> Option<f64> {
-    match value {
-        JsonValue::Int(t) | JsonValue::Float(t) => parse_plain_decimal(t)
+    let parse = |t: &[u8]| {
+        parse_plain_decimal(t)
             .or_else(|| non_numeric(t))
-            .or_else(|| str_of(t).and_then(|s| s.parse::<f64>().ok())),
+            .or_else(|| str_of(t).and_then(|s| s.parse::<f64>().ok()))
+    };
+    match value {
+        JsonValue::Int(t) => parse(t).map(integer_valued),
+        JsonValue::Float(t) => parse(t),
         JsonValue::Str(t) => non_numeric(t),
         _ => None,
     }
 }
 
 fn json_float(value: JsonValue<'_>) -> Option<f32> {
-    match value {
-        JsonValue::Int(t) | JsonValue::Float(t) => non_numeric(t)
+    let parse = |t: &[u8]| {
+        non_numeric(t)
             .map(|v| v as f32)
-            .or_else(|| str_of(t).and_then(|s| s.parse::<f32>().ok())),
+            .or_else(|| str_of(t).and_then(|s| s.parse::<f32>().ok()))
+    };
+    match value {
+        JsonValue::Int(t) => parse(t).map(integer_valued),
+        JsonValue::Float(t) => parse(t),
         JsonValue::Str(t) => non_numeric(t).map(|v| v as f32),
         _ => None,
     }

@@ -1181,6 +1181,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn negative_zero_keeps_its_sign_only_as_a_float_token() {
+        // PySpark 4.3, `v DOUBLE, f FLOAT`: -0 → 0.0; -0.0 and -0e0 → -0.0.
+        let s = schema(&[("v", DataType::Float64), ("f", DataType::Float32)]);
+        let text = "{\"v\":-0,\"f\":-0}\n{\"v\":-0.0,\"f\":-0.0}\n{\"v\":-0e0,\"f\":-0E5}\n{\"v\":-3,\"f\":-3}";
+        let batch = decode_str(text, &s, &DecodeOptions::default()).unwrap();
+        let v = batch
+            .column(0)
+            .as_primitive::<arrow::datatypes::Float64Type>();
+        let f = batch.column(1).as_primitive::<Float32Type>();
+        let signs = |i: usize| (v.value(i).is_sign_negative(), f.value(i).is_sign_negative());
+        assert_eq!(
+            (0..4).map(signs).collect::<Vec<_>>(),
+            [(false, false), (true, true), (true, true), (true, true)]
+        );
+        assert_eq!((v.value(3), f.value(3)), (-3.0, -3.0));
+    }
+
     /// Spark 4.3, session time zone UTC: `ts TIMESTAMP, d DATE`.
     #[test]
     fn timestamps_and_dates() {
