@@ -37,6 +37,7 @@ use spate_runtime::source::{BatchMap, ReadBatch};
 use spate_runtime::text::zone::{resolve_zone_id, InvalidTimeZone, Zone};
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -387,6 +388,21 @@ pub enum DecodeError {
     Map(spate_runtime::Error),
 }
 
+impl DecodeError {
+    /// The error of a part of a file that starts after `lines` lines: a malformed record's
+    /// line number counted from the file's start.
+    fn after_lines(self, lines: usize) -> DecodeError {
+        match self {
+            DecodeError::Malformed { path, line, reason } => DecodeError::Malformed {
+                path,
+                line: line + lines,
+                reason,
+            },
+            other => other,
+        }
+    }
+}
+
 /// The schema a streaming file source reads with: `value string` for text (the user schema
 /// is not allowed to differ in Spark; it is ignored here), otherwise the user's schema with
 /// every field made nullable (`spark.sql.streaming.fileSource.schema.forceNullable`).
@@ -467,8 +483,8 @@ pub struct FileDecoder {
     schema: SchemaRef,
     options: DecodeOptions,
     map: Option<BatchMap>,
-    /// The JSON file's bytes and the position and line number of the next chunk.
-    json: Option<(Vec<u8>, usize, usize)>,
+    /// The JSON file being decoded.
+    json: Option<JsonFile>,
     ready: std::collections::VecDeque<RecordBatch>,
     started: bool,
     /// Rows read (as the map counts them) since the last [`FileDecoder::take_read_rows`].
@@ -521,7 +537,14 @@ impl FileDecoder {
                         path: self.path.clone(),
                         source,
                     })?;
-                    self.json = Some((data, 0, 1));
+                    // Chunks of about `batch_size` lines.
+                    let chunk_bytes = line_bytes(&data) * self.options.batch_size.max(1);
+                    self.json = Some(JsonFile {
+                        data,
+                        position: 0,
+                        lines_before: 0,
+                        chunk_bytes,
+                    });
                 } else {
                     let batches = read_file(self.format, &self.path, &self.schema, &self.options)?;
                     let (batches, read_rows) = mapped(&self.map, batches)?;
@@ -530,50 +553,61 @@ impl FileDecoder {
                     continue;
                 }
             }
-            let Some((data, position, line)) = self.json.as_mut() else {
+            let Some(file) = self.json.as_mut() else {
                 return Ok(None);
             };
-            if *position >= data.len() {
+            if file.position >= file.data.len() {
                 self.json = None;
                 return Ok(None);
             }
-            // One chunk of `batch_size` lines per decoding thread, decoded side by side and
-            // queued in file order.
-            let chunks = split_lines(
-                &data[*position..],
-                self.options.batch_size.max(1),
+            // One chunk per decoding thread, decoded side by side and queued in file order.
+            // Each chunk numbers its lines from 1; its lines are counted as it is decoded.
+            let base = file.position;
+            let chunks = split_at_lines(
+                &file.data[base..],
+                file.chunk_bytes,
                 rayon::current_num_threads(),
             );
-            let base = *position;
-            let first_line = *line;
-            let decode = |chunk: &LineChunk| {
-                let (batches, _) = json::decode(
+            let data = &file.data;
+            let decode = |chunk: &Range<usize>| {
+                let (batches, lines) = json::decode(
                     &data[base + chunk.start..base + chunk.end],
-                    first_line + chunk.first_line,
+                    1,
                     &self.path,
                     &self.schema,
                     &self.options,
                 )?;
-                mapped(&self.map, batches)
+                Ok((mapped(&self.map, batches)?, lines))
             };
             // A single chunk is decoded here: handing it to the pool would only add two
             // thread hops to a small file's latency.
-            let decoded: Vec<_> = if chunks.len() > 1 {
+            let decoded: Vec<Result<_, DecodeError>> = if chunks.len() > 1 {
                 chunks.par_iter().map(decode).collect()
             } else {
                 chunks.iter().map(decode).collect()
             };
-            if let Some(last) = chunks.last() {
-                *position = base + last.end;
-                *line = first_line + last.first_line + last.lines;
-            }
+            file.position = base + chunks.last().map_or(0, |last| last.end);
             for result in decoded {
-                let (batches, read_rows) = result?;
+                let ((batches, read_rows), lines) =
+                    result.map_err(|e| e.after_lines(file.lines_before))?;
+                file.lines_before += lines;
                 self.read_rows += read_rows;
                 self.ready.extend(batches);
             }
         }
     }
+}
+
+/// A JSON file being decoded by a [`FileDecoder`].
+struct JsonFile {
+    /// The file's bytes.
+    data: Vec<u8>,
+    /// Where the next chunk starts.
+    position: usize,
+    /// The lines before it.
+    lines_before: usize,
+    /// How long a chunk is, about.
+    chunk_bytes: usize,
 }
 
 /// Files at least this large are read in one part per decoding thread, side by side.
@@ -627,49 +661,43 @@ fn mapped(
     Ok((kept, read_rows))
 }
 
-/// A run of whole lines within a buffer: its byte range, the number of lines before it
-/// (counted from the buffer's start) and its own line count.
-#[derive(Debug, PartialEq)]
-struct LineChunk {
-    start: usize,
-    end: usize,
-    first_line: usize,
-    lines: usize,
-}
-
-/// Splits the start of `data` into up to `max_chunks` chunks of `lines_per_chunk` lines,
-/// counting lines as [`Lines`] does, so that no chunk splits a `\r\n` pair.
-fn split_lines(data: &[u8], lines_per_chunk: usize, max_chunks: usize) -> Vec<LineChunk> {
+/// Splits the start of `data` into up to `max_chunks` chunks of whole lines, each ending at
+/// the first line end at or after `chunk_bytes` bytes (so that no chunk splits a `\r\n`
+/// pair); returns their byte ranges.
+fn split_at_lines(data: &[u8], chunk_bytes: usize, max_chunks: usize) -> Vec<Range<usize>> {
     let mut chunks = Vec::with_capacity(max_chunks);
-    let mut position = 0;
-    let mut lines_before = 0;
-    while position < data.len() && chunks.len() < max_chunks.max(1) {
-        let start = position;
-        let mut lines = 0;
-        while lines < lines_per_chunk && position < data.len() {
-            lines += 1;
-            position = match memchr2(b'\n', b'\r', &data[position..]) {
-                Some(i) => {
-                    let end = position + i;
-                    if data[end] == b'\r' && data.get(end + 1) == Some(&b'\n') {
-                        end + 2
-                    } else {
-                        end + 1
-                    }
+    let mut start = 0;
+    while start < data.len() && chunks.len() < max_chunks.max(1) {
+        let target = start + chunk_bytes.max(1) - 1;
+        let end = match data
+            .get(target..)
+            .and_then(|rest| memchr2(b'\n', b'\r', rest))
+        {
+            Some(i) => {
+                let end = target + i;
+                if data[end] == b'\r' && data.get(end + 1) == Some(&b'\n') {
+                    end + 2
+                } else {
+                    end + 1
                 }
-                None => data.len(),
-            };
-        }
-        chunks.push(LineChunk {
-            start,
-            end: position,
-            first_line: lines_before,
-            lines,
-        });
-        lines_before += lines;
+            }
+            None => data.len(),
+        };
+        chunks.push(start..end);
+        start = end;
     }
     chunks
 }
+
+/// Bytes per line of `data`, estimated from its start.
+fn line_bytes(data: &[u8]) -> usize {
+    let sample = &data[..data.len().min(LINE_SAMPLE_BYTES)];
+    let lines = memchr::memchr2_iter(b'\n', b'\r', sample).count().max(1);
+    sample.len().div_ceil(lines)
+}
+
+/// How much of a JSON file [`line_bytes`] looks at.
+const LINE_SAMPLE_BYTES: usize = 64 << 10;
 
 /// Lines split like Hadoop's `LineRecordReader`: `\n`, `\r` or `\r\n` end a line; a final
 /// line without terminator counts, a trailing terminator does not start another line.
@@ -1092,24 +1120,16 @@ mod tests {
     }
 
     #[test]
-    fn line_chunks_count_lines_as_hadoop_does() {
-        let chunk = |start, end, first_line, lines| LineChunk {
-            start,
-            end,
-            first_line,
-            lines,
-        };
-        // `a\r\n` is one line, `b\r` another, `c` without terminator a third.
-        assert_eq!(
-            split_lines(b"a\r\nb\rc\n\nd", 2, 8),
-            vec![chunk(0, 5, 0, 2), chunk(5, 8, 2, 2), chunk(8, 9, 4, 1)]
-        );
-        assert_eq!(
-            split_lines(b"a\nb\nc\n", 1, 2).len(),
-            2,
-            "at most max_chunks"
-        );
-        assert!(split_lines(b"", 4, 4).is_empty());
+    fn chunks_end_at_line_ends_as_hadoop_splits_lines() {
+        // `a\r\n` is one line, `b\r` another, `c\n` a third; no chunk splits `\r\n`.
+        let data = b"a\r\nb\rc\n\nd";
+        assert_eq!(split_at_lines(data, 2, 8), vec![0..3, 3..5, 5..7, 7..9]);
+        assert_eq!(split_at_lines(data, 3, 8), vec![0..3, 3..7, 7..9]);
+        assert_eq!(split_at_lines(data, 100, 8), vec![0..9]);
+        assert_eq!(split_at_lines(data, 1, 2).len(), 2, "at most max_chunks");
+        assert!(split_at_lines(b"", 4, 4).is_empty());
+        assert_eq!(line_bytes(b"ab\ncd\n"), 3);
+        assert_eq!(line_bytes(b"no line end"), 11);
     }
 
     #[test]
