@@ -19,6 +19,7 @@
 //!
 //! Lines are split like Hadoop's `LineRecordReader`: `\n`, `\r` and `\r\n` all end a line.
 
+mod blocks;
 mod columns;
 mod csv;
 mod datetime;
@@ -30,6 +31,7 @@ use arrow::array::BooleanArray;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use blocks::LineBlocks;
 use columns::{Column, Kind};
 use memchr::memchr2;
 use rayon::prelude::*;
@@ -450,10 +452,7 @@ fn read_file(
     schema: &SchemaRef,
     options: &DecodeOptions,
 ) -> Result<Vec<ReadBatch>, DecodeError> {
-    let io = |source| DecodeError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = io_error(path);
     let whole = |batches: Vec<RecordBatch>| batches.into_iter().map(ReadBatch::from).collect();
     match format {
         FileFormat::Parquet => parquet::decode(path, schema, options).map(whole),
@@ -533,15 +532,14 @@ impl FileDecoder {
             if !self.started {
                 self.started = true;
                 if self.format == FileFormat::Json {
-                    let data = read_whole(&self.path).map_err(|source| DecodeError::Io {
-                        path: self.path.clone(),
-                        source,
-                    })?;
+                    let mut blocks = LineBlocks::open(&self.path).map_err(io_error(&self.path))?;
                     // Chunks of about `batch_size` lines.
-                    let chunk_bytes = line_bytes(&data) * self.options.batch_size.max(1);
+                    let sample = blocks
+                        .lines(LINE_SAMPLE_BYTES)
+                        .map_err(io_error(&self.path))?;
+                    let chunk_bytes = line_bytes(sample) * self.options.batch_size.max(1);
                     self.json = Some(JsonFile {
-                        data,
-                        position: 0,
+                        blocks,
                         lines_before: 0,
                         chunk_bytes,
                     });
@@ -556,22 +554,21 @@ impl FileDecoder {
             let Some(file) = self.json.as_mut() else {
                 return Ok(None);
             };
-            if file.position >= file.data.len() {
+            // One chunk per decoding thread, decoded side by side and queued in file order.
+            // Each chunk numbers its lines from 1; its lines are counted as it is decoded.
+            let threads = rayon::current_num_threads();
+            let data = file
+                .blocks
+                .lines(file.chunk_bytes * threads)
+                .map_err(io_error(&self.path))?;
+            if data.is_empty() {
                 self.json = None;
                 return Ok(None);
             }
-            // One chunk per decoding thread, decoded side by side and queued in file order.
-            // Each chunk numbers its lines from 1; its lines are counted as it is decoded.
-            let base = file.position;
-            let chunks = split_at_lines(
-                &file.data[base..],
-                file.chunk_bytes,
-                rayon::current_num_threads(),
-            );
-            let data = &file.data;
+            let chunks = split_at_lines(data, file.chunk_bytes, threads);
             let decode = |chunk: &Range<usize>| {
                 let (batches, lines) = json::decode(
-                    &data[base + chunk.start..base + chunk.end],
+                    &data[chunk.clone()],
                     1,
                     &self.path,
                     &self.schema,
@@ -586,7 +583,8 @@ impl FileDecoder {
             } else {
                 chunks.iter().map(decode).collect()
             };
-            file.position = base + chunks.last().map_or(0, |last| last.end);
+            file.blocks
+                .consume(chunks.last().map_or(0, |last| last.end));
             for result in decoded {
                 let ((batches, read_rows), lines) =
                     result.map_err(|e| e.after_lines(file.lines_before))?;
@@ -598,40 +596,22 @@ impl FileDecoder {
     }
 }
 
+/// The error of failing to read the file at `path`.
+pub(crate) fn io_error(path: &Path) -> impl Fn(std::io::Error) -> DecodeError + '_ {
+    move |source| DecodeError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// A JSON file being decoded by a [`FileDecoder`].
 struct JsonFile {
-    /// The file's bytes.
-    data: Vec<u8>,
-    /// Where the next chunk starts.
-    position: usize,
-    /// The lines before it.
+    /// The file's lines not decoded yet.
+    blocks: LineBlocks,
+    /// The lines decoded.
     lines_before: usize,
     /// How long a chunk is, about.
     chunk_bytes: usize,
-}
-
-/// Files at least this large are read in one part per decoding thread, side by side.
-const PARALLEL_READ_BYTES: u64 = 1 << 20;
-
-/// The whole file at `path`. A large file is read in parts side by side (then whatever
-/// was appended since its length was taken): copying it out of the page cache is otherwise
-/// a serial step of every file's decoding.
-fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
-    let mut data = Vec::new();
-    #[cfg(unix)]
-    if len >= PARALLEL_READ_BYTES && rayon::current_num_threads() > 1 {
-        use std::os::unix::fs::FileExt;
-        data = vec![0; len as usize];
-        let part = data.len().div_ceil(rayon::current_num_threads());
-        data.par_chunks_mut(part)
-            .enumerate()
-            .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * part) as u64))?;
-        std::io::Seek::seek(&mut &file, std::io::SeekFrom::Start(len))?;
-    }
-    std::io::Read::read_to_end(&mut &file, &mut data)?;
-    Ok(data)
 }
 
 /// `batches` through `map` (when there is one), without the empty ones, and the rows read

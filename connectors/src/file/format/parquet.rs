@@ -25,10 +25,7 @@ pub(crate) fn decode(
         path: path.to_path_buf(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(|source| DecodeError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(super::io_error(path))?;
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(e.to_string()))?;
     let file_schema = builder.schema().clone();

@@ -1,0 +1,229 @@
+//! A text file read a block at a time and given out as runs of whole lines, so that a file
+//! of any size is decoded in bounded memory, as Spark reads a large file in splits.
+
+use memchr::memrchr2;
+use rayon::prelude::*;
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+/// Bytes read at once, more only for a line longer than this.
+pub(crate) const BLOCK_BYTES: usize = 16 << 20;
+
+/// Bytes read at once past the length the file had when opened: a probe for an append.
+const APPENDED_BYTES: usize = 64 << 10;
+
+/// Reads of at least this many bytes are done in one part per decoding thread, side by
+/// side: copying a file out of the page cache is otherwise a serial step of its decoding.
+const PARALLEL_READ_BYTES: usize = 1 << 20;
+
+/// A file's lines, a block at a time.
+pub(crate) struct LineBlocks {
+    file: File,
+    /// The file's length when opened; bytes appended since are read too.
+    len: u64,
+    /// The file offset where `data` ends.
+    offset: u64,
+    /// Whether `data` reaches the end of the file.
+    eof: bool,
+    /// The buffer, of which `data[..filled]` holds bytes read: it is kept, not cleared,
+    /// between blocks, so that each byte of it is zeroed only once.
+    data: Vec<u8>,
+    filled: usize,
+    /// Where the lines not given out yet start in `data`.
+    position: usize,
+}
+
+impl LineBlocks {
+    /// The lines of the file at `path` (nothing is read yet).
+    pub(crate) fn open(path: &Path) -> io::Result<LineBlocks> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(LineBlocks {
+            file,
+            len,
+            offset: 0,
+            eof: false,
+            data: Vec::new(),
+            filled: 0,
+            position: 0,
+        })
+    }
+
+    /// The whole lines after those consumed, at least `want` bytes of them unless the file
+    /// ends first; the file's last line counts whole without its terminator. Empty at the
+    /// end of the file.
+    pub(crate) fn lines(&mut self, want: usize) -> io::Result<&[u8]> {
+        loop {
+            let end = self.whole_lines_end();
+            if end - self.position >= want.max(1) || self.eof {
+                return Ok(&self.data[self.position..end]);
+            }
+            self.read_block(want)?;
+        }
+    }
+
+    /// Marks the first `bytes` of the last [`LineBlocks::lines`] as consumed.
+    pub(crate) fn consume(&mut self, bytes: usize) {
+        self.position = (self.position + bytes).min(self.filled);
+    }
+
+    /// Where the last whole line in `data` ends. A `\r` that ends the data is not a line
+    /// end yet, unless the file ends there: a `\n` may follow it in the next block.
+    fn whole_lines_end(&self) -> usize {
+        if self.eof {
+            return self.filled;
+        }
+        let rest = &self.data[self.position..self.filled];
+        let last = match memrchr2(b'\n', b'\r', rest) {
+            Some(i) if i + 1 == rest.len() && rest[i] == b'\r' => {
+                memrchr2(b'\n', b'\r', &rest[..i])
+            }
+            found => found,
+        };
+        last.map_or(self.position, |i| self.position + i + 1)
+    }
+
+    /// Drops the consumed bytes and reads the next block (at least `want` bytes more, when
+    /// the file has them).
+    fn read_block(&mut self, want: usize) -> io::Result<()> {
+        self.data.copy_within(self.position..self.filled, 0);
+        let start = self.filled - self.position;
+        self.position = 0;
+        let known = (self.len.saturating_sub(self.offset)).min(BLOCK_BYTES.max(want) as u64);
+        let size = if known > 0 {
+            known as usize
+        } else {
+            APPENDED_BYTES
+        };
+        self.reserve(start + size);
+        let buffer = &mut self.data[start..start + size];
+        if known > 0 {
+            // Bytes the file had when opened: read side by side when there are many.
+            let threads = rayon::current_num_threads();
+            let part = if size >= PARALLEL_READ_BYTES && threads > 1 && cfg!(unix) {
+                size.div_ceil(threads)
+            } else {
+                size
+            };
+            let (file, offset) = (&self.file, self.offset);
+            buffer
+                .par_chunks_mut(part)
+                .enumerate()
+                .try_for_each(|(i, chunk)| {
+                    let read = read_at(file, chunk, offset + (i * part) as u64)?;
+                    if read < chunk.len() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the file became shorter while it was read",
+                        ));
+                    }
+                    Ok(())
+                })?;
+            self.filled = start + size;
+        } else {
+            // Past the length seen at opening: whatever was appended since, to the end.
+            let read = read_at(&self.file, buffer, self.offset)?;
+            self.filled = start + read;
+            self.eof = read == 0;
+        }
+        self.offset += (self.filled - start) as u64;
+        Ok(())
+    }
+
+    /// Makes the buffer at least `len` bytes long. The first buffer comes zeroed from the
+    /// allocator (for a large one, pages the system zeroes as they are first touched).
+    fn reserve(&mut self, len: usize) {
+        if self.data.is_empty() {
+            self.data = vec![0; len];
+        } else if self.data.len() < len {
+            self.data.resize(len, 0);
+        }
+    }
+}
+
+/// Fills `buf` from `file` at `offset`, as far as the file goes; returns the bytes read.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        #[cfg(unix)]
+        let read =
+            std::os::unix::fs::FileExt::read_at(file, &mut buf[filled..], offset + filled as u64);
+        #[cfg(not(unix))]
+        let read = {
+            use std::io::{Read, Seek};
+            let mut file = file;
+            file.seek(io::SeekFrom::Start(offset + filled as u64))
+                .and_then(|_| file.read(&mut buf[filled..]))
+        };
+        match read {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every run of lines `blocks` gives out, taking `take` bytes of each.
+    fn runs(blocks: &mut LineBlocks, want: usize, take: usize) -> Vec<Vec<u8>> {
+        let mut runs = Vec::new();
+        loop {
+            let lines = blocks.lines(want).unwrap();
+            if lines.is_empty() {
+                return runs;
+            }
+            let taken = take.min(lines.len());
+            runs.push(lines[..taken].to_vec());
+            blocks.consume(taken);
+        }
+    }
+
+    #[test]
+    fn lines_come_whole_and_every_byte_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        let text = b"one\r\ntwo\rthree\n\nlast";
+        std::fs::write(&path, text).unwrap();
+        let mut blocks = LineBlocks::open(&path).unwrap();
+        let given = runs(&mut blocks, 4, usize::MAX);
+        assert_eq!(given.concat(), text);
+        // Every run but the last ends at a line end, and no run splits `\r\n`.
+        for run in &given[..given.len() - 1] {
+            assert!(matches!(run.last(), Some(b'\n' | b'\r')), "{run:?}");
+        }
+        assert!(given.iter().all(|run| !run.starts_with(b"\n")));
+    }
+
+    #[test]
+    fn a_block_boundary_inside_a_line_or_a_crlf_pair_keeps_the_line_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        // Lines that end exactly where a block ends, or with `\r` there.
+        let mut text = vec![b'a'; BLOCK_BYTES - 1];
+        text.extend_from_slice(b"\r\nb\n");
+        text.extend(std::iter::repeat_n(b'c', BLOCK_BYTES + 10));
+        text.extend_from_slice(b"\nend");
+        std::fs::write(&path, &text).unwrap();
+        let mut blocks = LineBlocks::open(&path).unwrap();
+        let given = runs(&mut blocks, 1, usize::MAX);
+        assert_eq!(given.concat(), text);
+        let lines: Vec<usize> = given.iter().map(Vec::len).collect();
+        assert_eq!(lines, [BLOCK_BYTES + 3, BLOCK_BYTES + 11, 3]);
+    }
+
+    #[test]
+    fn bytes_appended_after_opening_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        std::fs::write(&path, b"1\n").unwrap();
+        let mut blocks = LineBlocks::open(&path).unwrap();
+        std::fs::write(&path, b"1\n2\n").unwrap();
+        assert_eq!(runs(&mut blocks, 1, usize::MAX).concat(), b"1\n2\n");
+    }
+}
