@@ -10,43 +10,42 @@ use std::path::Path;
 /// Bytes read at once, more only for a line longer than this.
 pub(crate) const BLOCK_BYTES: usize = 16 << 20;
 
-/// Bytes read at once past the length the file had when opened: a probe for an append.
-const APPENDED_BYTES: usize = 64 << 10;
-
 /// Reads of at least this many bytes are done in one part per decoding thread, side by
 /// side: copying a file out of the page cache is otherwise a serial step of its decoding.
 const PARALLEL_READ_BYTES: usize = 1 << 20;
 
-/// A file's lines, a block at a time.
+/// A file's lines, a block at a time, up to the length the file had when opened (Spark
+/// reads a file up to the length it listed).
 pub(crate) struct LineBlocks {
     file: File,
-    /// The file's length when opened; bytes appended since are read too.
-    len: u64,
-    /// The file offset where `data` ends.
+    /// The file offset where `data[..filled]` ends.
     offset: u64,
-    /// Whether `data` reaches the end of the file.
-    eof: bool,
+    /// The bytes of the file not read yet.
+    unread: u64,
     /// The buffer, of which `data[..filled]` holds bytes read: it is kept, not cleared,
     /// between blocks, so that each byte of it is zeroed only once.
     data: Vec<u8>,
     filled: usize,
     /// Where the lines not given out yet start in `data`.
     position: usize,
+    /// `data[position..searched]` holds no line end (a line longer than a block is not
+    /// searched again for each block read).
+    searched: usize,
 }
 
 impl LineBlocks {
     /// The lines of the file at `path` (nothing is read yet).
     pub(crate) fn open(path: &Path) -> io::Result<LineBlocks> {
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
+        let unread = file.metadata()?.len();
         Ok(LineBlocks {
             file,
-            len,
             offset: 0,
-            eof: false,
+            unread,
             data: Vec::new(),
             filled: 0,
             position: 0,
+            searched: 0,
         })
     }
 
@@ -56,7 +55,7 @@ impl LineBlocks {
     pub(crate) fn lines(&mut self, want: usize) -> io::Result<&[u8]> {
         loop {
             let end = self.whole_lines_end();
-            if end - self.position >= want.max(1) || self.eof {
+            if end - self.position >= want.max(1) || self.unread == 0 {
                 return Ok(&self.data[self.position..end]);
             }
             self.read_block(want)?;
@@ -66,68 +65,69 @@ impl LineBlocks {
     /// Marks the first `bytes` of the last [`LineBlocks::lines`] as consumed.
     pub(crate) fn consume(&mut self, bytes: usize) {
         self.position = (self.position + bytes).min(self.filled);
+        self.searched = self.searched.max(self.position);
     }
 
     /// Where the last whole line in `data` ends. A `\r` that ends the data is not a line
     /// end yet, unless the file ends there: a `\n` may follow it in the next block.
-    fn whole_lines_end(&self) -> usize {
-        if self.eof {
+    fn whole_lines_end(&mut self) -> usize {
+        if self.unread == 0 {
             return self.filled;
         }
-        let rest = &self.data[self.position..self.filled];
+        let from = self.searched.max(self.position);
+        let rest = &self.data[from..self.filled];
         let last = match memrchr2(b'\n', b'\r', rest) {
             Some(i) if i + 1 == rest.len() && rest[i] == b'\r' => {
                 memrchr2(b'\n', b'\r', &rest[..i])
             }
             found => found,
         };
-        last.map_or(self.position, |i| self.position + i + 1)
+        match last {
+            Some(i) => from + i + 1,
+            None => {
+                // Nothing up to the data's end (or its last byte, a `\r`).
+                self.searched = self.filled - usize::from(rest.last() == Some(&b'\r'));
+                self.position
+            }
+        }
     }
 
-    /// Drops the consumed bytes and reads the next block (at least `want` bytes more, when
-    /// the file has them).
+    /// Drops the consumed bytes and reads the next block: at least `want` bytes, and at
+    /// least as many as are held already (a line longer than a block grows the buffer
+    /// geometrically), as far as the file goes.
     fn read_block(&mut self, want: usize) -> io::Result<()> {
-        self.data.copy_within(self.position..self.filled, 0);
-        let start = self.filled - self.position;
-        self.position = 0;
-        let known = (self.len.saturating_sub(self.offset)).min(BLOCK_BYTES.max(want) as u64);
-        let size = if known > 0 {
-            known as usize
-        } else {
-            APPENDED_BYTES
-        };
-        self.reserve(start + size);
-        let buffer = &mut self.data[start..start + size];
-        if known > 0 {
-            // Bytes the file had when opened: read side by side when there are many.
-            let threads = rayon::current_num_threads();
-            let part = if size >= PARALLEL_READ_BYTES && threads > 1 && cfg!(unix) {
-                size.div_ceil(threads)
-            } else {
-                size
-            };
-            let (file, offset) = (&self.file, self.offset);
-            buffer
-                .par_chunks_mut(part)
-                .enumerate()
-                .try_for_each(|(i, chunk)| {
-                    let read = read_at(file, chunk, offset + (i * part) as u64)?;
-                    if read < chunk.len() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the file became shorter while it was read",
-                        ));
-                    }
-                    Ok(())
-                })?;
-            self.filled = start + size;
-        } else {
-            // Past the length seen at opening: whatever was appended since, to the end.
-            let read = read_at(&self.file, buffer, self.offset)?;
-            self.filled = start + read;
-            self.eof = read == 0;
+        if self.position > 0 {
+            self.data.copy_within(self.position..self.filled, 0);
+            self.filled -= self.position;
+            self.searched -= self.position;
+            self.position = 0;
         }
-        self.offset += (self.filled - start) as u64;
+        let start = self.filled;
+        let size = BLOCK_BYTES.max(want).max(start).min(self.unread as usize);
+        self.reserve(start + size);
+        let threads = rayon::current_num_threads();
+        let part = if size >= PARALLEL_READ_BYTES && threads > 1 && cfg!(unix) {
+            size.div_ceil(threads)
+        } else {
+            size.max(1)
+        };
+        let (file, offset) = (&self.file, self.offset);
+        self.data[start..start + size]
+            .par_chunks_mut(part)
+            .enumerate()
+            .try_for_each(|(i, chunk)| {
+                let read = read_at(file, chunk, offset + (i * part) as u64)?;
+                if read < chunk.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file became shorter while it was read",
+                    ));
+                }
+                Ok(())
+            })?;
+        self.filled += size;
+        self.offset += size as u64;
+        self.unread -= size as u64;
         Ok(())
     }
 
@@ -214,16 +214,37 @@ mod tests {
         let given = runs(&mut blocks, 1, usize::MAX);
         assert_eq!(given.concat(), text);
         let lines: Vec<usize> = given.iter().map(Vec::len).collect();
-        assert_eq!(lines, [BLOCK_BYTES + 3, BLOCK_BYTES + 11, 3]);
+        assert_eq!(lines, [BLOCK_BYTES + 3, BLOCK_BYTES + 14]);
     }
 
     #[test]
-    fn bytes_appended_after_opening_are_read() {
+    fn a_file_is_read_up_to_its_length_when_opened() {
+        // Spark reads a file up to the length it listed; bytes appended since are not read.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.json");
-        std::fs::write(&path, b"1\n").unwrap();
+        std::fs::write(&path, b"1\n2").unwrap();
         let mut blocks = LineBlocks::open(&path).unwrap();
-        std::fs::write(&path, b"1\n2\n").unwrap();
-        assert_eq!(runs(&mut blocks, 1, usize::MAX).concat(), b"1\n2\n");
+        std::fs::write(&path, b"1\n234\n5\n").unwrap();
+        assert_eq!(runs(&mut blocks, 1, usize::MAX).concat(), b"1\n2");
+        // A file that became shorter is an error, not lost rows.
+        std::fs::write(&path, b"1\n2").unwrap();
+        let mut blocks = LineBlocks::open(&path).unwrap();
+        std::fs::write(&path, b"1").unwrap();
+        assert_eq!(
+            blocks.lines(1).map(<[u8]>::len).map_err(|e| e.kind()),
+            Err(io::ErrorKind::UnexpectedEof)
+        );
+    }
+
+    #[test]
+    fn a_line_longer_than_several_blocks_comes_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        let mut text = vec![b'x'; 3 * BLOCK_BYTES + 5];
+        text.extend_from_slice(b"\nshort\n");
+        std::fs::write(&path, &text).unwrap();
+        let mut blocks = LineBlocks::open(&path).unwrap();
+        assert_eq!(blocks.lines(1).unwrap(), text);
+        assert_eq!(blocks.data.len(), text.len(), "no byte read twice");
     }
 }

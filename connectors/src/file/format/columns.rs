@@ -417,6 +417,11 @@ impl Column {
     pub(crate) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let len = self.len();
         let nulls = (!self.null_rows.is_empty()).then(|| {
+            if self.null_rows.len() == len {
+                // All NULL, as a corrupt-record column of clean rows is.
+                self.null_rows.clear();
+                return NullBuffer::new_null(len);
+            }
             let mut validity = BooleanBufferBuilder::new(len);
             validity.append_n(len, true);
             for row in self.null_rows.drain(..) {

@@ -31,7 +31,7 @@ use arrow::array::BooleanArray;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use blocks::LineBlocks;
+use blocks::{LineBlocks, BLOCK_BYTES};
 use columns::{Column, Kind};
 use memchr::memchr2;
 use rayon::prelude::*;
@@ -533,11 +533,13 @@ impl FileDecoder {
                 self.started = true;
                 if self.format == FileFormat::Json {
                     let mut blocks = LineBlocks::open(&self.path).map_err(io_error(&self.path))?;
-                    // Chunks of about `batch_size` lines.
+                    // Chunks of about `batch_size` lines, a block's worth per round at most.
                     let sample = blocks
                         .lines(LINE_SAMPLE_BYTES)
                         .map_err(io_error(&self.path))?;
-                    let chunk_bytes = line_bytes(sample) * self.options.batch_size.max(1);
+                    let chunk_bytes = line_bytes(sample)
+                        .saturating_mul(self.options.batch_size)
+                        .clamp(1, BLOCK_BYTES / rayon::current_num_threads().max(1));
                     self.json = Some(JsonFile {
                         blocks,
                         lines_before: 0,
@@ -559,7 +561,7 @@ impl FileDecoder {
             let threads = rayon::current_num_threads();
             let data = file
                 .blocks
-                .lines(file.chunk_bytes * threads)
+                .lines(file.chunk_bytes.saturating_mul(threads))
                 .map_err(io_error(&self.path))?;
             if data.is_empty() {
                 self.json = None;
@@ -648,7 +650,7 @@ fn split_at_lines(data: &[u8], chunk_bytes: usize, max_chunks: usize) -> Vec<Ran
     let mut chunks = Vec::with_capacity(max_chunks);
     let mut start = 0;
     while start < data.len() && chunks.len() < max_chunks.max(1) {
-        let target = start + chunk_bytes.max(1) - 1;
+        let target = start.saturating_add(chunk_bytes.max(1) - 1);
         let end = match data
             .get(target..)
             .and_then(|rest| memchr2(b'\n', b'\r', rest))
@@ -672,8 +674,9 @@ fn split_at_lines(data: &[u8], chunk_bytes: usize, max_chunks: usize) -> Vec<Ran
 /// Bytes per line of `data`, estimated from its start.
 fn line_bytes(data: &[u8]) -> usize {
     let sample = &data[..data.len().min(LINE_SAMPLE_BYTES)];
-    let lines = memchr::memchr2_iter(b'\n', b'\r', sample).count().max(1);
-    sample.len().div_ceil(lines)
+    let ends = memchr::memchr2_iter(b'\n', b'\r', sample).count();
+    let pairs = memchr::memmem::find_iter(sample, b"\r\n").count();
+    sample.len().div_ceil((ends - pairs).max(1))
 }
 
 /// How much of a JSON file [`line_bytes`] looks at.
@@ -1109,6 +1112,7 @@ mod tests {
         assert_eq!(split_at_lines(data, 1, 2).len(), 2, "at most max_chunks");
         assert!(split_at_lines(b"", 4, 4).is_empty());
         assert_eq!(line_bytes(b"ab\ncd\n"), 3);
+        assert_eq!(line_bytes(b"ab\r\ncd\r\n"), 4);
         assert_eq!(line_bytes(b"no line end"), 11);
     }
 
