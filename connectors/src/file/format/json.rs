@@ -1367,6 +1367,68 @@ mod tests {
         assert!(!key_eq(b"id", b"ids"));
     }
 
+    /// Rows decoded from `data` as one chunk.
+    fn decoded_rows(data: &[u8], schema: &SchemaRef) -> Vec<Vec<Option<String>>> {
+        let (batches, _) = decode(
+            data,
+            1,
+            Path::new("f.json"),
+            schema,
+            &DecodeOptions::default(),
+        )
+        .unwrap();
+        batches.iter().flat_map(|read| rows(&read.batch)).collect()
+    }
+
+    #[test]
+    fn a_file_decodes_as_its_lines_each_decoded_alone() {
+        // Mangled lab lines: an object is parsed straight from the file's data, so any way
+        // it could read past its line's end would show as a difference here.
+        let schema = lab_schema(true);
+        let line = br#"{"id":7,"name":"Ev\"t","value":1.5,"timestamp":"2024-01-15 10:00:00"}"#;
+        let noise: [&[u8]; 14] = [
+            b"\n", b"\r", b"\r\n", b" ", b"\"", b"{", b"}", b",", b":", b"\\", b"x", b"[", b"]",
+            b"\t",
+        ];
+        let mut state: u64 = 0x5eed;
+        let mut next = |bound: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % bound
+        };
+        for _ in 0..300 {
+            let mut text = Vec::new();
+            for _ in 0..1 + next(6) {
+                let mut mangled = line.to_vec();
+                for _ in 0..next(3) {
+                    let at = next(mangled.len() + 1);
+                    match next(3) {
+                        0 => mangled.truncate(at),
+                        1 if at < mangled.len() => {
+                            mangled.remove(at);
+                        }
+                        _ => {
+                            let insert = noise[next(noise.len())];
+                            mangled.splice(at..at, insert.iter().copied());
+                        }
+                    }
+                }
+                text.extend_from_slice(&mangled);
+                text.extend_from_slice(noise[next(3)]);
+            }
+            let alone: Vec<_> = Lines::new(&text)
+                .flat_map(|(_, line)| decoded_rows(line, &schema))
+                .collect();
+            assert_eq!(
+                decoded_rows(&text, &schema),
+                alone,
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
     #[test]
     fn keys_that_differ_from_the_last_row_are_read_as_they_are() {
         let s = schema(&[
