@@ -12,8 +12,8 @@
 //!   raw-record access for `_corrupt_record` and different quoting rules), and the
 //!   validation needed to correct that costs more than decoding directly.
 //!
-//!   `cargo bench --bench filter_map` measures the JSON decoder against arrow-json's reader
-//!   on the same files.
+//!   `cargo bench --bench decode` measures the JSON decoder against arrow-json's reader on
+//!   the same files, on one thread.
 //! * Parquet uses `parquet::arrow::arrow_reader`, matching columns by name.
 //! * Text yields one `value` row per line.
 //!
