@@ -593,6 +593,25 @@ def case_multi_file_expressions() -> Case:
     )
 
 
+def case_ansi_off_types() -> Case:
+    return Case(
+        name="ansi_off_types",
+        words=("The multi-file input of multi_file_expressions, maxFilesPerTrigger=2, ANSI off: "
+               "a string operand of arithmetic is cast to DOUBLE (INT + '1' is a DOUBLE), and a "
+               "string cast to INT that does not parse is NULL. The result types are those "
+               "without ANSI, in the schema and in every batch."),
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"maxFilesPerTrigger": "2"},
+        conf={"spark.sql.ansi.enabled": "false"},
+        query=('df.select(col("id"), (col("id") + lit("1")).alias("plus_text"),\n'
+               '          (col("id") * lit("2.5")).alias("times_text"),\n'
+               '          col("name").cast("int").alias("name_int"))'),
+        write_inputs=text_files(multi_file_inputs()),
+        console=True,
+    )
+
+
 def case_ansi_cast_failure() -> Case:
     files = lab_part3_files()
     lines = files["events_1.json"].splitlines(keepends=True)
@@ -1532,6 +1551,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_csv_header,
         case_csv_no_header,
         case_multi_file_expressions,
+        case_ansi_off_types,
         case_ansi_cast_failure,
         case_latest_first,
         case_text_source,

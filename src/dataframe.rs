@@ -346,7 +346,10 @@ impl DataFrame {
     }
 
     fn then(&self, transform: Transform) -> Result<DataFrame> {
-        let schema = transform.output_schema(&self.schema).map_err(analysis)?;
+        let context = self.session.eval_context()?;
+        let schema = transform
+            .output_schema(&self.schema, &context)
+            .map_err(analysis)?;
         let event_time = match &transform {
             Transform::Filter(_) => self.event_time.clone(),
             Transform::Project(exprs) => exprs

@@ -75,6 +75,7 @@ fn pruned(
     input: &SchemaRef,
     whole_rows: bool,
     read: Option<Vec<String>>,
+    context: &EvalContext,
 ) -> Result<(Vec<PlanStep>, Option<Vec<String>>)> {
     let end = steps
         .iter()
@@ -97,7 +98,9 @@ fn pruned(
     for step in &steps[..end] {
         let read = &schemas[schemas.len() - 1];
         let made = match step {
-            PlanStep::Transform(transform) => transform.output_schema(read).map_err(analysis)?,
+            PlanStep::Transform(transform) => {
+                transform.output_schema(read, context).map_err(analysis)?
+            }
             _ => read.clone(),
         };
         schemas.push(made);
@@ -153,7 +156,7 @@ fn pruned(
 
 /// The output schema of a file source's plan of stateless steps (selections, filters,
 /// watermarks, deduplications); `None` for any other plan.
-fn stateless_output(plan: &LogicalPlan) -> Result<Option<SchemaRef>> {
+fn stateless_output(plan: &LogicalPlan, context: &EvalContext) -> Result<Option<SchemaRef>> {
     let PlanInput::Source(spec) = &plan.input else {
         return Ok(None);
     };
@@ -161,7 +164,9 @@ fn stateless_output(plan: &LogicalPlan) -> Result<Option<SchemaRef>> {
     for step in &plan.steps {
         match step {
             PlanStep::Transform(transform) => {
-                schema = transform.output_schema(&schema).map_err(analysis)?;
+                schema = transform
+                    .output_schema(&schema, context)
+                    .map_err(analysis)?;
             }
             PlanStep::Watermark { .. } | PlanStep::Deduplicate { .. } => {}
             PlanStep::Aggregate { .. } => return Ok(None),
@@ -172,15 +177,26 @@ fn stateless_output(plan: &LogicalPlan) -> Result<Option<SchemaRef>> {
 
 /// A union input reading only what makes its columns at `places` (in order), when its
 /// source can skip columns and its output then is exactly those columns; `None` otherwise.
-fn narrowed_input(plan: &LogicalPlan, places: &[usize]) -> Result<Option<LogicalPlan>> {
-    let (PlanInput::Source(spec), Some(output)) = (&plan.input, stateless_output(plan)?) else {
+fn narrowed_input(
+    plan: &LogicalPlan,
+    places: &[usize],
+    context: &EvalContext,
+) -> Result<Option<LogicalPlan>> {
+    let (PlanInput::Source(spec), Some(output)) = (&plan.input, stateless_output(plan, context)?)
+    else {
         return Ok(None);
     };
     let read: Vec<String> = places
         .iter()
         .map(|&i| output.field(i).name().clone())
         .collect();
-    let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema(), false, Some(read.clone()))?
+    let (steps, Some(needed)) = pruned(
+        &plan.steps,
+        &spec.schema(),
+        false,
+        Some(read.clone()),
+        context,
+    )?
     else {
         return Ok(None);
     };
@@ -191,7 +207,7 @@ fn narrowed_input(plan: &LogicalPlan, places: &[usize]) -> Result<Option<Logical
         input: PlanInput::Source(spec),
         steps,
     };
-    let gives = stateless_output(&narrowed)?;
+    let gives = stateless_output(&narrowed, context)?;
     let exact = gives.is_some_and(|schema| {
         schema.fields().len() == read.len()
             && schema
@@ -553,7 +569,8 @@ impl Planner {
         let whole_rows = self.late_rows.is_some();
         match &plan.input {
             PlanInput::Source(spec) => {
-                let (steps, Some(needed)) = pruned(&plan.steps, &spec.schema(), whole_rows, None)?
+                let (steps, Some(needed)) =
+                    pruned(&plan.steps, &spec.schema(), whole_rows, None, &self.context)?
                 else {
                     return Ok(None);
                 };
@@ -565,13 +582,15 @@ impl Planner {
             PlanInput::Union(inputs) => {
                 let Some(union) = inputs
                     .first()
-                    .map(|input| stateless_output(input))
+                    .map(|input| stateless_output(input, &self.context))
                     .transpose()?
                     .flatten()
                 else {
                     return Ok(None);
                 };
-                let (steps, Some(needed)) = pruned(&plan.steps, &union, whole_rows, None)? else {
+                let (steps, Some(needed)) =
+                    pruned(&plan.steps, &union, whole_rows, None, &self.context)?
+                else {
                     return Ok(None);
                 };
                 // Union matches columns by position.
@@ -583,7 +602,7 @@ impl Planner {
                 }
                 let mut narrowed = Vec::with_capacity(inputs.len());
                 for input in inputs {
-                    match narrowed_input(input, &places)? {
+                    match narrowed_input(input, &places, &self.context)? {
                         Some(input) => narrowed.push(Arc::new(input)),
                         None => return Ok(None),
                     }
@@ -810,7 +829,8 @@ mod tests {
             aggregate.clone(),
             filter(col("event_time").gt(lit(0))),
         ];
-        let (steps, needed) = pruned(&steps, &source, false, None).expect("pruned");
+        let context = EvalContext::default();
+        let (steps, needed) = pruned(&steps, &source, false, None, &context).expect("pruned");
         let mut needed = needed.expect("not every column");
         needed.sort();
         needed.dedup();
@@ -830,14 +850,20 @@ mod tests {
                     event_time_key: None,
                 },
             ];
-            let (_, needed) = pruned(&steps, &source, false, None).expect("pruned");
+            let (_, needed) = pruned(&steps, &source, false, None, &context).expect("pruned");
             needed.expect("the projection's columns")
         };
         assert_eq!(counted("id", "value"), ["id", "value"]);
         assert_eq!(counted("value", "id"), ["value", "id"]);
         // Without an aggregation, a plan that ends in its whole input needs all of it.
-        let (_, needed) =
-            pruned(&[filter(col("id").gt(lit(1)))], &source, false, None).expect("pruned");
+        let (_, needed) = pruned(
+            &[filter(col("id").gt(lit(1)))],
+            &source,
+            false,
+            None,
+            &context,
+        )
+        .expect("pruned");
         assert_eq!(needed, None);
     }
 

@@ -300,6 +300,18 @@ fn multi_file_expressions() {
     });
 }
 
+#[test]
+fn ansi_off_types() {
+    check("ansi_off_types", |df| {
+        df.select([
+            col("id"),
+            (col("id") + lit("1")).alias("plus_text"),
+            (col("id") * lit("2.5")).alias("times_text"),
+            col("name").cast(IntegerType()).alias("name_int"),
+        ])
+    });
+}
+
 macro_rules! passthrough_cases {
     ($($name:ident),*) => {$(
         #[test]

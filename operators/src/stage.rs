@@ -19,18 +19,23 @@ pub enum Transform {
 }
 
 impl Transform {
-    /// The schema this step produces from `input`; fails like Spark's analysis would.
-    pub fn output_schema(&self, input: &Schema) -> std::result::Result<SchemaRef, ExprError> {
+    /// The schema this step produces from `input` under the session's settings `context`
+    /// (ANSI mode changes result types); fails like Spark's analysis would.
+    pub fn output_schema(
+        &self,
+        input: &Schema,
+        context: &EvalContext,
+    ) -> std::result::Result<SchemaRef, ExprError> {
         match self {
             Transform::Project(exprs) => {
                 let fields = exprs
                     .iter()
-                    .map(|e| e.output_field(input))
+                    .map(|e| e.output_field_with(input, context))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
                 Ok(Arc::new(Schema::new(fields)))
             }
             Transform::Filter(predicate) => {
-                let field = predicate.output_field(input)?;
+                let field = predicate.output_field_with(input, context)?;
                 if field.data_type() != &arrow::datatypes::DataType::Boolean {
                     let sql = field.name();
                     let type_name =
@@ -223,13 +228,13 @@ impl Stage {
         context: EvalContext,
     ) -> std::result::Result<Self, ExprError> {
         // Analysis errors name the steps as written.
-        transforms
-            .iter()
-            .try_fold(input.clone(), |schema, t| t.output_schema(&schema))?;
+        transforms.iter().try_fold(input.clone(), |schema, t| {
+            t.output_schema(&schema, &context)
+        })?;
         let mut schema = input.clone();
         let mut steps = Vec::with_capacity(transforms.len());
         for transform in filters_first(transforms)? {
-            let output = transform.output_schema(&schema)?;
+            let output = transform.output_schema(&schema, &context)?;
             schema = output.clone();
             steps.push(Step {
                 transform,
