@@ -296,7 +296,7 @@ impl StreamingAggregate {
                 .scratch
                 .starts
                 .iter()
-                .map(|s| s + window.size)
+                .map(|s| s.wrapping_add(window.size))
                 .collect(),
             Key::Column(expr) => {
                 let times = self.evaluate(expr, batch)?;
@@ -349,7 +349,9 @@ impl StreamingAggregate {
             let times = cast(&times, &timestamp_type())?;
             let times = times.as_primitive::<TimestampMicrosecondType>();
             let mut rows = std::mem::take(&mut self.scratch.rows);
-            window.assign(times, &mut rows, &mut self.scratch.starts);
+            window
+                .assign(times, &mut rows, &mut self.scratch.starts)
+                .map_err(execution_error)?;
             selected = Some(rows);
         }
         let mut times = self.row_times(batch, selected.as_deref())?;
@@ -604,7 +606,7 @@ fn pick_rows(array: &ArrayRef, selected: Option<&[u32]>) -> Result<ArrayRef> {
 /// The `window` struct column `{start, end}` from window starts.
 fn window_struct(starts: &ArrayRef, size: i64) -> Result<ArrayRef> {
     let starts = starts.as_primitive::<TimestampMicrosecondType>();
-    let ends: TimestampMicrosecondArray = starts.unary(|s| s + size);
+    let ends: TimestampMicrosecondArray = starts.unary(|s| s.wrapping_add(size));
     let fields = match TimeWindow::data_type() {
         DataType::Struct(fields) => fields,
         _ => Fields::empty(),

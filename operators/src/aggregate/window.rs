@@ -96,7 +96,7 @@ impl TimeWindow {
                 "The slide duration ({slide}) must be less than or equal to the windowDuration ({size})."
             ));
         }
-        if start.abs() >= slide {
+        if start.unsigned_abs() >= slide.unsigned_abs() {
             return invalid(format!(
                 "The absolute value of start time ({start}) must be less than the slideDuration ({slide})."
             ));
@@ -114,31 +114,43 @@ impl TimeWindow {
 
     /// Every (row, window start) pair of `times`: for each non-NULL time `t`, the windows
     /// with `start ≤ t < start + size`, latest first. Rows with a NULL time get no window.
+    /// Times at the ends of the range wrap as Spark's `long` arithmetic does. Fails when
+    /// the pairs would not fit in memory (a window many times longer than its slide).
     pub fn assign(
         &self,
         times: &TimestampMicrosecondArray,
         rows: &mut Vec<u32>,
         starts: &mut Vec<i64>,
-    ) {
-        let overlapping = (self.size + self.slide - 1) / self.slide;
+    ) -> Result<(), ExprError> {
+        let overlapping = (self.size - 1) / self.slide + 1;
         rows.clear();
         starts.clear();
-        rows.reserve(times.len() * overlapping as usize);
-        starts.reserve(times.len() * overlapping as usize);
+        let pairs = times.len().saturating_mul(overlapping as usize);
+        let too_many = |_| {
+            ExprError::InvalidWindow(format!(
+                "a window of {} µs sliding by {} µs puts each row in {overlapping} windows: {} rows make more windows than memory holds",
+                self.size,
+                self.slide,
+                times.len()
+            ))
+        };
+        rows.try_reserve(pairs).map_err(too_many)?;
+        starts.try_reserve(pairs).map_err(too_many)?;
         let nulls = times.nulls();
         for (row, &t) in times.values().iter().enumerate() {
             if nulls.is_some_and(|n| n.is_null(row)) {
                 continue;
             }
-            let last_start = t - (t - self.start).rem_euclid(self.slide);
+            let last_start = t.wrapping_sub(t.wrapping_sub(self.start).rem_euclid(self.slide));
             for i in 0..overlapping {
-                let start = last_start - i * self.slide;
-                if start <= t && t < start + self.size {
+                let start = last_start.wrapping_sub(i.wrapping_mul(self.slide));
+                if start <= t && t < start.wrapping_add(self.size) {
                     rows.push(row as u32);
                     starts.push(start);
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -162,10 +174,42 @@ mod tests {
         let noon = 12 * 60;
         let times = TimestampMicrosecondArray::from(vec![(minute_of_day) * MINUTE]);
         let (mut rows, mut starts) = (Vec::new(), Vec::new());
-        window.assign(&times, &mut rows, &mut starts);
+        window.assign(&times, &mut rows, &mut starts).unwrap();
         let mut minutes: Vec<i64> = starts.iter().map(|s| s / MINUTE - noon).collect();
         minutes.sort();
         minutes
+    }
+
+    #[test]
+    fn extreme_times_and_durations_are_errors_or_wrap_never_panics() {
+        // Times at the ends of the range wrap as Java's `long` does (Spark's windows there
+        // are as meaningless); the row still gets its windows.
+        let w = spec("10 minutes", Some("5 minutes"), None);
+        let times = TimestampMicrosecondArray::from(vec![i64::MAX, i64::MIN]);
+        let (mut rows, mut starts) = (Vec::new(), Vec::new());
+        w.assign(&times, &mut rows, &mut starts).unwrap();
+        // A window far longer than its slide puts more pairs in memory than it holds.
+        let huge = spec("1000000 days", Some("1 microsecond"), None);
+        let times = TimestampMicrosecondArray::from(vec![0; 1000]);
+        let error = huge.assign(&times, &mut rows, &mut starts).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("puts each row in 86400000000000000 windows"),
+            "{error}"
+        );
+        // A start offset of i64::MIN is refused as Spark refuses it, not overflowed.
+        let start = WindowSpec {
+            duration: "10 minutes".into(),
+            slide: None,
+            start: Some("-9223372036854775807 microseconds".into()),
+        };
+        assert!(TimeWindow::parse(&start).is_err());
+        // A window near the longest duration does not overflow its count of windows.
+        let longest = spec("100000000 days", None, None);
+        let times = TimestampMicrosecondArray::from(vec![0]);
+        longest.assign(&times, &mut rows, &mut starts).unwrap();
+        assert_eq!(rows.len(), 1);
     }
 
     #[test]
@@ -194,7 +238,7 @@ mod tests {
         let w = spec("5 minutes", None, None);
         let times = TimestampMicrosecondArray::from(vec![None, Some(MINUTE)]);
         let (mut rows, mut starts) = (Vec::new(), Vec::new());
-        w.assign(&times, &mut rows, &mut starts);
+        w.assign(&times, &mut rows, &mut starts).unwrap();
         assert_eq!(rows, [1]);
         assert_eq!(starts, [0]);
     }
