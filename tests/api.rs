@@ -734,6 +734,58 @@ fn drop_duplicates_keeps_the_first_row_of_each_key() {
 }
 
 /// Lab Part 9.2 with the aliases made real: an inner join on `id = id2` within ±5 minutes.
+/// A join condition's conjuncts are each the BOOLEAN `AND` makes of them: a STRING column
+/// alone is cast as Spark casts it under ANSI ('TRUE' is true), not read as a boolean.
+#[test]
+fn a_string_conjunct_of_a_join_condition_is_cast_to_boolean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spark = session();
+    let stream = |folder: &str, schema: &str, lines: &str| {
+        let path = dir.path().join(folder);
+        std::fs::create_dir_all(&path).expect("dir");
+        std::fs::write(path.join("a.json"), lines).expect("write");
+        spark
+            .read_stream()
+            .format("json")
+            .schema(schema)
+            .load(&path)
+            .expect("load")
+    };
+    let left = stream(
+        "l",
+        "id INT, flag STRING",
+        "{\"id\":1,\"flag\":\"true\"}\n{\"id\":2,\"flag\":\"false\"}\n{\"id\":3,\"flag\":\"TRUE\"}\n",
+    );
+    let right = stream("r", "id2 INT", "{\"id2\":1}\n{\"id2\":2}\n{\"id2\":3}\n");
+    let joined = left
+        .join(&right, "id = id2 AND flag AND id2 > 0", "inner")
+        .expect("join");
+    let query = joined
+        .write_stream()
+        .format("memory")
+        .query_name("string_conjunct")
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    let mut ids: Vec<i32> = spark
+        .table("string_conjunct")
+        .expect("table")
+        .collect()
+        .iter()
+        .flat_map(|batch| {
+            batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::Int32Array>()
+                .map(|ids| ids.values().to_vec())
+                .unwrap_or_default()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [1, 3]);
+}
+
 #[test]
 fn lab_join_with_aliases_pairs_rows_within_the_time_range() {
     use spate::functions::to_timestamp;

@@ -224,7 +224,14 @@ impl StreamingJoin {
             }
         }
         let parts = JoinCondition::analyse(condition.as_ref());
-        let conjunction = |parts: &[Expr]| parts.iter().cloned().reduce(|a, b| a.and(b));
+        // Each conjunct is evaluated alone, as the BOOLEAN that `AND` makes of it (under
+        // ANSI a STRING operand is cast, and `NULL` is a NULL boolean).
+        let conjunction = |parts: &[Expr]| {
+            parts
+                .iter()
+                .map(|part| part.clone().cast(DataType::Boolean))
+                .reduce(|a, b| a.and(b))
+        };
         let (left_keys, right_keys): (Vec<usize>, Vec<usize>) = parts.keys.iter().copied().unzip();
         // Both sides' keys are compared in their common type, as Spark casts them.
         let key_types: Vec<DataType> = parts
