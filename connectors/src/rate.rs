@@ -11,13 +11,13 @@
 //! `rate-micro-batch`: batch `k` holds values `k·n .. k·n+n-1`, all stamped
 //! `startTimestamp + k·advanceMillisPerBatch`, whatever the wall clock says.
 
-use crate::options::Options;
+use crate::options::{Options, TimeUnit};
 use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::checkpoint::write_atomically;
 use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::types::timestamp_type;
-use spate_runtime::{parse_interval, Error, Result};
+use spate_runtime::{Error, Result};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -100,9 +100,21 @@ const MICROS_PER_SECOND: i64 = 1_000_000;
 fn value_at_micros(micros: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
     let second = micros.div_euclid(MICROS_PER_SECOND);
     let from = value_at_second(second, rows_per_second, ramp_up);
-    let to = value_at_second(second + 1, rows_per_second, ramp_up);
     let into = micros.rem_euclid(MICROS_PER_SECOND);
-    from + ((to - from) * into + MICROS_PER_SECOND - 1) / MICROS_PER_SECOND
+    if into == 0 {
+        return from;
+    }
+    let to = value_at_second(second + 1, rows_per_second, ramp_up);
+    // In i128: a second's values times a microsecond count passes i64 at 9.2e12 rows/s.
+    let due = (i128::from(to - from) * i128::from(into) + i128::from(MICROS_PER_SECOND - 1))
+        / i128::from(MICROS_PER_SECOND);
+    from + due as i64
+}
+
+/// The seconds of values a `rate` source counts in `long` at `rows_per_second` before
+/// they overflow (Spark's `maxSeconds`).
+fn max_seconds(rows_per_second: i64) -> i64 {
+    i64::MAX / rows_per_second.max(1)
 }
 
 fn now_ms() -> i64 {
@@ -137,12 +149,23 @@ impl RateSource {
                 advance_ms: number(options, "advanceMillisPerBatch", 1000, false)?,
             }
         } else {
-            let ramp_up = match options.get("rampUpTime") {
-                Some(text) => parse_interval(text)?.as_secs() as i64,
-                None => 0,
-            };
+            // `Utils.timeStringAsSeconds`, as Spark reads it ("5s", "1m", a bare number of
+            // seconds), and not negative.
+            let ramp_up = TimeUnit::Seconds.parse(options.get("rampUpTime").unwrap_or("0s"))?;
+            if ramp_up < 0 {
+                return Err(Error::IllegalArgument(format!(
+                    "Invalid value '{ramp_up}' for option 'rampUpTime', must not be negative"
+                )));
+            }
+            let rows_per_second = number(options, "rowsPerSecond", 1, false)?;
+            let max = max_seconds(rows_per_second);
+            if ramp_up > max {
+                return Err(Error::IllegalArgument(format!(
+                    "[INCORRECT_RAMP_UP_RATE] Max offset with {rows_per_second} rowsPerSecond is {max}, but 'rampUpTimeSeconds' is {ramp_up}. SQLSTATE: 22003"
+                )));
+            }
             Mode::PerSecond {
-                rows_per_second: number(options, "rowsPerSecond", 1, false)?,
+                rows_per_second,
                 ramp_up_seconds: ramp_up,
             }
         };
@@ -161,7 +184,14 @@ impl RateSource {
 
     /// The rows of values `from..to`, partition by partition, with their timestamps (µs).
     fn rows(&self, from: i64, to: i64, timestamp: impl Fn(i64) -> i64) -> Result<RecordBatch> {
-        let mut values = Vec::with_capacity((to - from).max(0) as usize);
+        let count = usize::try_from(to.saturating_sub(from).max(0)).unwrap_or(usize::MAX);
+        let mut values = Vec::new();
+        values.try_reserve_exact(count).map_err(|_| {
+            Error::Execution(
+                format!("the rate source cannot hold the {count} rows of one batch in memory")
+                    .into(),
+            )
+        })?;
         for partition in 0..self.partitions {
             values.extend((from + partition..to).step_by(self.partitions as usize));
         }
@@ -311,6 +341,16 @@ impl Source for RateSource {
             } => {
                 let start = start.map(offset_micros).transpose()?.unwrap_or(0);
                 let end = offset_micros(end)?;
+                // The last second whose values are counted: the end's, and for a continuous
+                // epoch the one after it.
+                let last = end.div_euclid(MICROS_PER_SECOND)
+                    + i64::from(self.continuous || end.rem_euclid(MICROS_PER_SECOND) > 0);
+                let max = max_seconds(rows_per_second);
+                if last > max {
+                    return Err(Error::Execution(
+                        format!("[INCORRECT_END_OFFSET] Max offset with {rows_per_second} rowsPerSecond is {max}, but it's {last} now. SQLSTATE: 22003").into(),
+                    ));
+                }
                 let value_at = |micros| value_at_micros(micros, rows_per_second, ramp_up_seconds);
                 let (from, to) = (value_at(start), value_at(end));
                 let creation_micros = self.creation_ms.unwrap_or(0) * 1000;
@@ -323,7 +363,9 @@ impl Source for RateSource {
                     self.rows(from, to, |v| {
                         let i = seconds.partition_point(|&b| b <= v).saturating_sub(1);
                         let (begin, next) = (seconds[i], seconds[i + 1]);
-                        let into = (v - begin) * MICROS_PER_SECOND / (next - begin).max(1);
+                        let into = (i128::from(v - begin) * i128::from(MICROS_PER_SECOND)
+                            / i128::from((next - begin).max(1)))
+                            as i64;
                         creation_micros + (first + i as i64) * MICROS_PER_SECOND + into
                     })?
                 } else {
@@ -346,8 +388,19 @@ impl Source for RateSource {
                 advance_ms,
             } => {
                 let end = offset_number(end)?;
-                let stamp = (start_ms + end * advance_ms) * 1000;
-                self.rows(end * rows_per_batch, (end + 1) * rows_per_batch, |_| stamp)?
+                let overflow = || {
+                    Error::Execution(
+                        format!("batch {end} of the rate-micro-batch source passes the range of long values (rowsPerBatch {rows_per_batch}, startTimestamp {start_ms}, advanceMillisPerBatch {advance_ms})").into(),
+                    )
+                };
+                let stamp = end
+                    .checked_mul(advance_ms)
+                    .and_then(|ms| ms.checked_add(start_ms))
+                    .and_then(|ms| ms.checked_mul(1000))
+                    .ok_or_else(overflow)?;
+                let from = end.checked_mul(rows_per_batch).ok_or_else(overflow)?;
+                let to = from.checked_add(rows_per_batch).ok_or_else(overflow)?;
+                self.rows(from, to, |_| stamp)?
             }
         };
         Ok(Box::new(Rows(Some(rows))))
@@ -513,5 +566,48 @@ mod tests {
         );
         assert!(RateSource::new(true, &options(&[]), 2).is_err());
         assert!(RateSource::new(false, &options(&[("rowsPerSecond", "-1")]), 2).is_err());
+    }
+
+    #[test]
+    fn values_past_the_range_of_long_are_errors_as_in_spark() {
+        let max = i64::MAX.to_string();
+        let error = |source: &mut RateSource, start: Option<i64>, end: i64| {
+            let offset = |s: i64| serde_json::json!(s);
+            source
+                .plan_batch(start.map(offset).as_ref(), &offset(end))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        // Spark's own overflow test: i64::MAX rows per second counts one second at most.
+        let mut fastest = RateSource::new(false, &options(&[("rowsPerSecond", &max)]), 1).unwrap();
+        assert!(
+            error(&mut fastest, Some(1), 2).contains(&format!(
+                "[INCORRECT_END_OFFSET] Max offset with {max} rowsPerSecond is 1, but it's 2 now"
+            )),
+            "{}",
+            error(&mut fastest, Some(1), 2)
+        );
+        // Its first second is more rows than memory holds: an error, not an abort.
+        assert!(error(&mut fastest, None, 1).contains("cannot hold"));
+        let ramp = RateSource::new(
+            false,
+            &options(&[("rowsPerSecond", &max), ("rampUpTime", "2s")]),
+            1,
+        );
+        assert!(ramp
+            .err()
+            .is_some_and(|e| e.to_string().contains("[INCORRECT_RAMP_UP_RATE]")));
+        // A start time given in nanoseconds by mistake.
+        let mut nanos = RateSource::new(
+            true,
+            &options(&[
+                ("rowsPerBatch", "1"),
+                ("startTimestamp", "1705312800000000000"),
+            ]),
+            1,
+        )
+        .unwrap();
+        assert!(error(&mut nanos, None, 0).contains("passes the range of long values"));
     }
 }

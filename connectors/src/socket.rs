@@ -14,7 +14,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{Error, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -192,16 +192,41 @@ impl Source for SocketSource {
             ));
         }
         let range = (start - received.base) as usize..(end - received.base) as usize;
-        let values = StringArray::from_iter_values(received.lines[range.clone()].iter());
-        let mut columns: Vec<Arc<dyn arrow::array::Array>> = vec![Arc::new(values)];
-        if include_timestamp {
-            columns.push(Arc::new(
-                TimestampMicrosecondArray::from(received.times[range].to_vec())
-                    .with_timezone("UTC"),
-            ));
+        // Batches of at most `BATCH_TEXT_BYTES` of text, as a string column's offsets are
+        // 32-bit; a longer line is an error.
+        let mut batches = VecDeque::new();
+        let mut first = range.start;
+        while first < range.end {
+            let mut last = first;
+            let mut bytes = 0;
+            while last < range.end && bytes + received.lines[last].len() <= BATCH_TEXT_BYTES {
+                bytes += received.lines[last].len();
+                last += 1;
+            }
+            if last == first {
+                return Err(Error::Execution(
+                    format!(
+                        "a line of {} bytes from the socket is longer than a string value can be",
+                        received.lines[first].len()
+                    )
+                    .into(),
+                ));
+            }
+            let values = StringArray::from_iter_values(received.lines[first..last].iter());
+            let mut columns: Vec<Arc<dyn arrow::array::Array>> = vec![Arc::new(values)];
+            if include_timestamp {
+                columns.push(Arc::new(
+                    TimestampMicrosecondArray::from(received.times[first..last].to_vec())
+                        .with_timezone("UTC"),
+                ));
+            }
+            batches.push_back(RecordBatch::try_new(schema_of(include_timestamp), columns)?);
+            first = last;
         }
-        let batch = RecordBatch::try_new(schema_of(include_timestamp), columns)?;
-        Ok(Box::new(Lines(Some(batch))))
+        if batches.is_empty() {
+            batches.push_back(RecordBatch::new_empty(schema_of(include_timestamp)));
+        }
+        Ok(Box::new(Lines(batches)))
     }
 
     /// Drops the committed lines.
@@ -225,12 +250,15 @@ impl Drop for SocketSource {
     }
 }
 
-/// One batch's lines, handed out once.
-struct Lines(Option<RecordBatch>);
+/// The most bytes of text in one batch (a string column's offsets are 32-bit).
+const BATCH_TEXT_BYTES: usize = i32::MAX as usize;
+
+/// One range's lines, handed out once.
+struct Lines(VecDeque<RecordBatch>);
 
 impl BatchReader for Lines {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        Ok(self.0.take())
+        Ok(self.0.pop_front())
     }
 }
 

@@ -103,7 +103,7 @@ impl Sink for ConsoleSink {
 
     fn write(&mut self, _epoch: u64, batch: RecordBatch) -> Result<()> {
         self.rows += batch.num_rows() as i64;
-        let wanted = self.show.num_rows + 1;
+        let wanted = self.show.num_rows.saturating_add(1);
         if self.head_rows < wanted {
             let take = (wanted - self.head_rows).min(batch.num_rows());
             self.head_rows += take;

@@ -32,6 +32,7 @@ use super::seen_log::{
     CompactibleLog, FileEntry, SeenFiles, SinkFileStatus, DEFAULT_COMPACT_INTERVAL,
 };
 use super::uri::{path_to_url, url_to_path};
+use crate::options::TimeUnit;
 use arrow::datatypes::SchemaRef;
 use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::text::number::java_parse_float;
@@ -824,7 +825,7 @@ fn parse_options(lower: &HashMap<String, &String>) -> Result<SourceOptions> {
         },
         None => None,
     };
-    let max_file_age_ms = time_string_as_ms(get("maxFileAge").unwrap_or("7d"))?;
+    let max_file_age_ms = TimeUnit::Milliseconds.parse(get("maxFileAge").unwrap_or("7d"))?;
     let boolean = |name: &str| -> Result<bool> {
         match get(name) {
             None => Ok(false),
@@ -882,38 +883,6 @@ fn parse_options(lower: &HashMap<String, &String>) -> Result<SourceOptions> {
         max_cached_files,
         discard_cached_input_ratio,
     })
-}
-
-/// Spark's `Utils.timeStringAsMs` (`JavaUtils.timeStringAs` with milliseconds as default
-/// unit): `-?[0-9]+` plus an optional `us`, `ms`, `s`, `m`, `min`, `h` or `d`.
-fn time_string_as_ms(s: &str) -> Result<i64> {
-    const HELP: &str =
-        "Time must be specified as seconds (s), milliseconds (ms), microseconds (us), \
-                        minutes (m or min), hour (h), or day (d). E.g. 50s, 100ms, or 250us.";
-    let lower = s.trim().to_lowercase();
-    let fail = |detail: String| Error::IllegalArgument(format!("{HELP}\n{detail}"));
-    let digits_end = lower
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && c == '-')))
-        .map_or(lower.len(), |(i, _)| i);
-    let (number, suffix) = lower.split_at(digits_end);
-    if number.is_empty() || number == "-" || !suffix.chars().all(|c| c.is_ascii_lowercase()) {
-        return Err(fail(format!("Failed to parse time string: {s}")));
-    }
-    let value: i64 = number
-        .parse()
-        .map_err(|_| fail(format!("For input string: \"{number}\"")))?;
-    let ms = match suffix {
-        "" | "ms" => Some(value),
-        "us" => Some(value / 1000),
-        "s" => value.checked_mul(1000),
-        "m" | "min" => value.checked_mul(60_000),
-        "h" => value.checked_mul(3_600_000),
-        "d" => value.checked_mul(86_400_000),
-        other => return Err(fail(format!("Invalid suffix: \"{other}\""))),
-    };
-    // `TimeUnit.convert` saturates.
-    Ok(ms.unwrap_or(if value < 0 { i64::MIN } else { i64::MAX }))
 }
 
 /// The current time as ms since the epoch (for tests that need "now").
@@ -1765,9 +1734,7 @@ mod tests {
         );
         // Unknown options are ignored; a bare number of maxFileAge is milliseconds.
         assert!(text_source(&f.input, &[("someOption", "x"), ("maxFileAge", "10")]).is_ok());
-        assert_eq!(time_string_as_ms("7d").unwrap(), 604_800_000);
-        assert_eq!(time_string_as_ms("1500us").unwrap(), 1);
-        assert_eq!(time_string_as_ms("2min").unwrap(), 120_000);
+        assert_eq!(TimeUnit::Milliseconds.parse("7d").unwrap(), 604_800_000);
     }
 
     #[test]

@@ -471,6 +471,15 @@ impl Column {
                 Arc::new(Decimal128Array::try_new(values, nulls)?.with_precision_and_scale(p, s)?)
             }
             Data::Str { offsets, bytes } => {
+                // Offsets are 32-bit: more text than that (a huge line, or a root array
+                // whose every row carries the whole line as its corrupt record) wrapped.
+                if i32::try_from(bytes.len()).is_err() {
+                    return Err(ArrowError::InvalidArgumentError(format!(
+                        "column `{}` holds {} bytes of text in one batch, more than a string column can (2 GiB)",
+                        self.field.name(),
+                        bytes.len()
+                    )));
+                }
                 let mut fresh = Vec::with_capacity(len + 1);
                 fresh.push(0);
                 let offs = std::mem::replace(offsets, fresh);
