@@ -97,7 +97,8 @@ pub struct JoinCondition {
     pub bounds: Vec<RangeBound>,
 }
 
-/// `column + offset` (µs) when `e` is a column, or a column plus or minus an interval.
+/// `column + offset` (µs) when `e` is a column, or a column plus or minus an interval
+/// (`None` also when the offsets pass the range of `long`: no bound is drawn from it).
 fn linear(e: &Expr) -> Option<((Side, usize), i64)> {
     match e {
         Expr::Column(name) => Some((column_of(name)?, 0)),
@@ -113,9 +114,9 @@ fn linear(e: &Expr) -> Option<((Side, usize), i64)> {
                 interval(left),
                 linear(right),
             ) {
-                (BinaryOp::Add, Some((c, o)), Some(i), _, _) => Some((c, o + i)),
-                (BinaryOp::Sub, Some((c, o)), Some(i), _, _) => Some((c, o - i)),
-                (BinaryOp::Add, _, _, Some(i), Some((c, o))) => Some((c, o + i)),
+                (BinaryOp::Add, Some((c, o)), Some(i), _, _) => Some((c, o.checked_add(i)?)),
+                (BinaryOp::Sub, Some((c, o)), Some(i), _, _) => Some((c, o.checked_sub(i)?)),
+                (BinaryOp::Add, _, _, Some(i), Some((c, o))) => Some((c, o.checked_add(i)?)),
                 _ => None,
             }
         }
@@ -141,12 +142,15 @@ fn bounds_of(op: BinaryOp, a: &Expr, b: &Expr) -> Vec<RangeBound> {
         _ => return Vec::new(),
     };
     let (((xs, xc), ox), ((_, yc), oy)) = (x, y);
+    let Some(offset) = oy.checked_sub(ox) else {
+        return Vec::new();
+    };
     // `x.t < y.t + (oy - ox)`: an upper bound on x in terms of y — it lets y's rows go.
     vec![RangeBound {
         side: xs.other(),
         column: yc,
         other_column: xc,
-        offset: oy - ox,
+        offset,
         strict,
     }]
 }
@@ -246,5 +250,16 @@ mod tests {
         let one_sided = JoinCondition::analyse(Some(&col("_l0").gt(col("_l1"))));
         assert_eq!(one_sided.left_only.len(), 1);
         assert!(one_sided.bounds.is_empty());
+    }
+
+    #[test]
+    fn offsets_past_the_range_of_long_give_no_bound() {
+        let far = || interval("60000000 days").unwrap();
+        let condition = col("_l1").lt_eq(col("_r1") + far() + far());
+        let parts = JoinCondition::analyse(Some(&condition));
+        assert_eq!(parts.both.len(), 1);
+        assert!(parts.bounds.is_empty());
+        let condition = (col("_l1") - far()).lt_eq(col("_r1") + far());
+        assert!(JoinCondition::analyse(Some(&condition)).bounds.is_empty());
     }
 }
