@@ -568,8 +568,23 @@ def multi_file_inputs() -> Dict[str, str]:
     return files
 
 
-def case_multi_file_expressions() -> Case:
+def multi_file_case(name: str, words: str, query: str, **extra) -> Case:
+    """A case over the six seeded multi-file JSON inputs, maxFilesPerTrigger=2, ANSI off."""
     return Case(
+        name=name,
+        words=words,
+        format="json",
+        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
+        options={"maxFilesPerTrigger": "2"},
+        conf={"spark.sql.ansi.enabled": "false"},
+        query=query,
+        write_inputs=text_files(multi_file_inputs()),
+        **extra,
+    )
+
+
+def case_multi_file_expressions() -> Case:
+    return multi_file_case(
         name="multi_file_expressions",
         words=("Six JSON-lines files of 40 seeded-random rows (ids incl. negative and null, names "
                "with nulls/missing, values 0-400 with nulls and boundary values, timestamps in "
@@ -577,10 +592,6 @@ def case_multi_file_expressions() -> Case:
                "maxFilesPerTrigger=2 (3 batches), ANSI off. Projection with arithmetic, CASE WHEN, "
                "IS NULL, cast to int, modulo and to_timestamp, then a filter with AND/OR/NOT and "
                "three-valued logic."),
-        format="json",
-        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
-        options={"maxFilesPerTrigger": "2"},
-        conf={"spark.sql.ansi.enabled": "false"},
         query=('(df.select(col("id"), col("name"), (col("value") * 1.5).alias("scaled"),\n'
                '           when(col("value") > 250, "high").when(col("value") > 150, "mid").otherwise("low").alias("band"),\n'
                '           col("name").isNull().alias("no_name"),\n'
@@ -588,26 +599,20 @@ def case_multi_file_expressions() -> Case:
                '           (col("id") % 7).alias("id_mod"),\n'
                '           to_timestamp(col("timestamp")).alias("event_time"))\n'
                '   .filter(((col("scaled") > 180) & ~col("no_name")) | (col("id_mod") == 0)))'),
-        write_inputs=text_files(multi_file_inputs()),
         console=True,
     )
 
 
 def case_ansi_off_types() -> Case:
-    return Case(
+    return multi_file_case(
         name="ansi_off_types",
         words=("The multi-file input of multi_file_expressions, maxFilesPerTrigger=2, ANSI off: "
                "a string operand of arithmetic is cast to DOUBLE (INT + '1' is a DOUBLE), and a "
                "string cast to INT that does not parse is NULL. The result types are those "
                "without ANSI, in the schema and in every batch."),
-        format="json",
-        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
-        options={"maxFilesPerTrigger": "2"},
-        conf={"spark.sql.ansi.enabled": "false"},
         query=('df.select(col("id"), (col("id") + lit("1")).alias("plus_text"),\n'
                '          (col("id") * lit("2.5")).alias("times_text"),\n'
                '          col("name").cast("int").alias("name_int"))'),
-        write_inputs=text_files(multi_file_inputs()),
         console=True,
     )
 
@@ -740,21 +745,16 @@ def case_parquet_source() -> Case:
 
 
 def case_watermark_stateless() -> Case:
-    return Case(
+    return multi_file_case(
         name="watermark_stateless",
         words=("The multi-file input of multi_file_expressions (event times going back and forth "
                "across files), maxFilesPerTrigger=2, with a 10-minute watermark on the parsed "
                "event time and no stateful operator: rows pass unchanged (stateless pipelines "
                "drop nothing), and each batch's progress eventTime {avg, max, min, watermark} "
                "and commit nextBatchWatermarkMs show Spark's watermark bookkeeping."),
-        format="json",
-        schema_ddl="id INT, name STRING, value DOUBLE, timestamp STRING",
-        options={"maxFilesPerTrigger": "2"},
-        conf={"spark.sql.ansi.enabled": "false"},
         query=('(df.withColumn("event_time", to_timestamp(col("timestamp")))\n'
                '   .withWatermark("event_time", "10 minutes")\n'
                '   .filter(col("value") > 200))'),
-        write_inputs=text_files(multi_file_inputs()),
         progress=True,
     )
 
