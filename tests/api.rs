@@ -633,6 +633,44 @@ fn union_watermark_policies() {
     }
 }
 
+/// The watermark policy a checkpoint logged wins over the session's, and goes on into
+/// the offset log of every later run, so a third run still uses it (SEMANTICS.md §1.3).
+#[test]
+fn a_checkpoints_watermark_policy_is_logged_again_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    let run = |policy: &str| {
+        let spark = Session::builder()
+            .master("local[2]")
+            .config("spark.sql.streaming.multipleWatermarkPolicy", policy)
+            .get_or_create()
+            .expect("session");
+        lab_stream(&spark, &input)
+            .write_stream()
+            .option("maxFilesPerTrigger", 1)
+            .option("checkpointLocation", dir.path().join("chk").display())
+            .trigger(Trigger::AvailableNow)
+            .foreach_batch(|_, _| Ok(()))
+            .start()
+            .expect("start")
+            .await_termination()
+            .expect("run");
+    };
+    lab_input(&input);
+    run("max");
+    std::fs::write(
+        input.join("later.json"),
+        "{\"id\": 9, \"name\": \"e9\", \"value\": 1.0, \"timestamp\": \"2024-01-15 10:00:00\"}\n",
+    )
+    .expect("write");
+    run("min");
+    let logged = std::fs::read_to_string(dir.path().join("chk/offsets/1")).expect("offsets");
+    assert!(
+        logged.contains("\"spark.sql.streaming.multipleWatermarkPolicy\":\"max\""),
+        "{logged}"
+    );
+}
+
 #[test]
 fn union_needs_matching_columns() {
     let spark = session();

@@ -86,7 +86,8 @@ impl QueryShared {
     /// Waits until `done` holds or `timeout` passes; returns whether it holds. `done` reads
     /// only what [`QueryShared::update`] wakes waiters for.
     fn wait_until(&self, timeout: Option<Duration>, done: impl Fn(&QueryState) -> bool) -> bool {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too long to reach is no timeout.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut state = self.lock();
         while !done(&state) {
             state = match deadline {

@@ -98,10 +98,13 @@ impl<T: LogEntry> BatchLog<T> {
         let mut ids = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("listing", &self.dir, e))?;
+            // Spark's batch ids are non-negative longs named in decimal; any other name
+            // ("08", "+8", or past i64::MAX) is not an entry.
             if let Some(id) = entry
                 .file_name()
                 .to_str()
-                .and_then(|n| n.parse::<u64>().ok())
+                .and_then(|n| n.parse::<u64>().ok().filter(|id| id.to_string() == n))
+                .filter(|&id| i64::try_from(id).is_ok())
             {
                 ids.push(id);
             }
@@ -243,6 +246,27 @@ mod tests {
         );
         assert_eq!(log.get(0).unwrap(), Some(entry));
         assert_eq!(log.latest().unwrap().map(|(id, _)| id), Some(0));
+    }
+
+    #[test]
+    fn only_canonical_long_batch_ids_are_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = BatchLog::<CommitMetadata>::new(dir.path().join("commits"));
+        let entry = CommitMetadata {
+            next_batch_watermark_ms: 0,
+        };
+        log.add(7, &entry).unwrap();
+        for stray in [
+            "08",
+            "+8",
+            "18446744073709551615",
+            "9223372036854775808",
+            "x",
+        ] {
+            std::fs::write(dir.path().join("commits").join(stray), "v1\n{}").unwrap();
+        }
+        assert_eq!(log.batch_ids().unwrap(), [7]);
+        assert_eq!(log.latest().unwrap().map(|(id, _)| id), Some(7));
     }
 
     #[test]

@@ -125,6 +125,11 @@ pub fn start_query(
             .get("spark.sql.streaming.multipleWatermarkPolicy")
         {
             config.watermark_policy = policy.parse()?;
+            // …and go on into every offset log entry this run writes.
+            config.pinned_conf.insert(
+                "spark.sql.streaming.multipleWatermarkPolicy".into(),
+                policy.clone(),
+            );
         }
         if logged.offsets.len() != topology.sources.len() {
             return Err(Error::Checkpoint {

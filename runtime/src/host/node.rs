@@ -137,7 +137,9 @@ impl NodeActor {
             }
             false => self.deltas_since_snapshot.map(|d| d + 1),
         };
-        if let Some(threshold) = (epoch + 1).checked_sub((*retain).max(1)) {
+        // The newest `retain` epochs' states stay, and always the last committed one's
+        // (epoch - 1): it is where a restart begins if this epoch fails before it commits.
+        if let Some(threshold) = (epoch + 1).checked_sub((*retain).max(2)) {
             store.purge_before(threshold)?;
         }
         if let Some(progress) = report.state.as_mut() {
