@@ -1009,6 +1009,17 @@ def case_lab_agg_window_complete() -> Case:
                                 "Each batch emits the whole result table.")
 
 
+def case_lab_agg_window_fields() -> Case:
+    c = _lab_agg_window_case("lab_agg_window_fields", "update",
+                             "Then the window struct's fields selected by dotted names, as one "
+                             "flattens it for a CSV or Parquet sink: window.start, window.END "
+                             "(names match ignoring case) and the count; columns are named "
+                             "after the fields.")
+    c.query = ('(' + LAB_AGG_QUERY + '\n   .select(col("window.start"), col("window.END"), '
+               'col("event_count")))')
+    return c
+
+
 def case_lab_agg_window_append_error() -> Case:
     c = _lab_agg_window_case("lab_agg_window_append_error", "append",
                              "Append on an aggregation without watermark: start() raises an "
@@ -1563,6 +1574,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_agg_worked_complete,
         case_lab_agg_window_update,
         case_lab_agg_window_complete,
+        case_lab_agg_window_fields,
         case_lab_agg_window_append_error,
         case_sliding_window_watermark,
         case_sliding_window_append,

@@ -588,6 +588,13 @@ fn lab_agg_window_complete() {
 }
 
 #[test]
+fn lab_agg_window_fields() {
+    check_with_progress("lab_agg_window_fields", |df| {
+        lab_aggregation(df)?.select([col("window.start"), col("window.END"), col("event_count")])
+    });
+}
+
+#[test]
 fn lab_agg_window_append_error() {
     check_with_progress("lab_agg_window_append_error", lab_aggregation);
 }

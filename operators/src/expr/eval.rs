@@ -8,9 +8,11 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray, Float64Array,
-    Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array,
+    make_array, new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray,
+    Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+    UInt32Array,
 };
+use arrow::buffer::NullBuffer;
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{
     and_kleene, cast, filter_record_batch, is_not_null, is_null, not, or_kleene,
@@ -134,6 +136,21 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             } else {
                 Ok(Value::Array(cast(column, &node.data_type)?))
             }
+        }
+        Kind::Field(child, index) => {
+            let parent = eval(child, batch, ctx)?.into_array(rows)?;
+            let parent = parent.as_struct_opt().ok_or_else(|| {
+                ExprError::Unsupported(format!("a field of a {} value", parent.data_type()))
+            })?;
+            let field = parent.column(*index);
+            // A NULL struct has NULL fields, whatever its child array holds there.
+            let nulls = NullBuffer::union(parent.nulls(), field.nulls());
+            let field = make_array(field.to_data().into_builder().nulls(nulls).build()?);
+            Ok(Value::Array(if field.data_type() == &node.data_type {
+                field
+            } else {
+                cast(&field, &node.data_type)?
+            }))
         }
         Kind::Literal(lit) => Ok(Value::Scalar(One(literal_array(lit, &node.data_type)))),
         Kind::Cast(child) => {

@@ -351,7 +351,16 @@ impl Expr {
     /// and nullability, the time zone changes how timestamp literals are named.
     pub fn output_field_with(&self, input: &Schema, ctx: &EvalContext) -> Result<Field, ExprError> {
         let bound = resolve::bind(self, input, ctx)?;
-        let name = naming::output_name(self, &ctx.time_zone);
+        let name = match (self, &bound.kind) {
+            // `col("window.start")` is named `start`, the field as written (Spark's
+            // `GetStructField` naming).
+            (Expr::Column(reference), resolve::Kind::Field(..)) => reference
+                .rsplit('.')
+                .next()
+                .unwrap_or(reference)
+                .to_string(),
+            _ => naming::output_name(self, &ctx.time_zone),
+        };
         Ok(Field::new(name, bound.data_type.clone(), bound.nullable))
     }
 

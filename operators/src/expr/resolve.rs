@@ -11,7 +11,7 @@ use super::cast::{
 use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
-use super::naming::{names_match, pretty_sql, unquote};
+use super::naming::{names_equal, names_match, pretty_sql, unquote};
 use super::{BinaryOp, EvalContext, Expr, Literal};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
@@ -27,6 +27,8 @@ pub(crate) struct Bound {
 pub(crate) enum Kind {
     /// Input column `index`, converted to `data_type` if its Arrow type is a variant of it.
     Column(usize),
+    /// Field `index` of a struct child (`window.start`); NULL where the struct is NULL.
+    Field(Box<Bound>, usize),
     /// A constant of type `data_type`.
     Literal(Literal),
     /// Spark `CAST` of the child to `data_type` (explicit or implicit).
@@ -258,15 +260,46 @@ impl Binder<'_> {
                     nullable: field.is_nullable(),
                 })
             }
-            [] => Err(ExprError::UnresolvedColumn {
-                candidates: suggestions(&wanted, self.schema),
-                name: wanted,
-            }),
+            [] => self
+                .struct_field(name)
+                .ok_or_else(|| ExprError::UnresolvedColumn {
+                    candidates: suggestions(&wanted, self.schema),
+                    name: wanted,
+                }),
             many => Err(ExprError::AmbiguousReference {
                 name: wanted,
                 matches: many.len(),
             }),
         }
+    }
+
+    /// `a.b.c` as field `c` of field `b` of struct column `a` (names matched as Spark matches
+    /// them), when `name` is dotted and not back-quoted and names no column itself.
+    fn struct_field(&self, name: &str) -> Option<Bound> {
+        if name.contains('`') || !name.contains('.') {
+            return None;
+        }
+        let mut parts = name.split('.');
+        let mut bound = self.column(parts.next()?).ok()?;
+        let mut fields = 0;
+        for part in parts {
+            let DataType::Struct(children) = &bound.data_type else {
+                return None;
+            };
+            let index = children.iter().position(|f| names_equal(f.name(), part))?;
+            let field = &children[index];
+            let (data_type, nullable) = (
+                normalize(field.data_type()),
+                bound.nullable || field.is_nullable(),
+            );
+            bound = Bound {
+                kind: Kind::Field(Box::new(bound), index),
+                data_type,
+                nullable,
+            };
+            fields += 1;
+        }
+        (fields > 0).then_some(bound)
     }
 
     fn binary(&self, expr: &Expr, op: BinaryOp, l: Bound, r: Bound) -> Result<Bound, ExprError> {
@@ -520,6 +553,7 @@ fn suggestions(name: &str, schema: &Schema) -> Vec<String> {
 pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
     let own = match &node.kind {
         Kind::Column(_)
+        | Kind::Field(..)
         | Kind::Literal(_)
         | Kind::IsNull(_)
         | Kind::IsNotNull(_)
@@ -555,6 +589,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
     match &node.kind {
         Kind::Column(_) | Kind::Literal(_) => vec![],
         Kind::Cast(c)
+        | Kind::Field(c, _)
         | Kind::Not(c)
         | Kind::IsNull(c)
         | Kind::IsNotNull(c)

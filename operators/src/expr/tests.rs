@@ -999,3 +999,42 @@ fn timestamps_shift_by_intervals() {
     assert!(compared.as_boolean().value(0));
     assert!(interval("5 parsecs").is_err());
 }
+
+#[test]
+fn struct_fields_are_read_by_dotted_names_and_null_with_their_struct() {
+    use arrow::array::StructArray;
+    use arrow::buffer::NullBuffer;
+    let fields = vec![
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+    ];
+    let window = StructArray::new(
+        fields.clone().into(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+            Arc::new(Int64Array::from(vec![3, 4])),
+        ],
+        Some(NullBuffer::from(vec![true, false])),
+    );
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "window",
+        DataType::Struct(fields.into()),
+        true,
+    )]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(window)]).unwrap();
+    let end = col("window.END");
+    let values = end.evaluate(&batch, &ctx(true)).unwrap();
+    assert_eq!(
+        values.as_ref(),
+        &Int64Array::from(vec![Some(3), None]) as &dyn Array
+    );
+    let field = end.output_field_with(&schema, &ctx(true)).unwrap();
+    assert_eq!(
+        (field.name().as_str(), field.data_type()),
+        ("END", &DataType::Int64)
+    );
+    // A back-quoted name is one column's name, and a field that is not there is unresolved.
+    assert!(col("`window.start`").output_field(&schema).is_err());
+    assert!(col("window.middle").output_field(&schema).is_err());
+    assert!(col("nothing").output_field(&schema).is_err());
+}
