@@ -93,6 +93,10 @@ fn unsupported(what: impl std::fmt::Display) -> Error {
 fn convert(e: &ast::Expr) -> Result<Expr> {
     use ast::Expr as E;
     Ok(match e {
+        // Spark reads "text" as a string (`spark.sql.ansi.doubleQuotedIdentifiers` is off).
+        E::Identifier(ident) if ident.quote_style == Some('"') => {
+            Expr::Literal(Literal::Utf8(ident.value.clone()))
+        }
         E::Identifier(ident) => col(&ident.value),
         E::CompoundIdentifier(parts) => col(&parts
             .iter()
@@ -338,6 +342,20 @@ mod tests {
 
     fn name(text: &str) -> String {
         expr(text).unwrap().output_name()
+    }
+
+    #[test]
+    fn double_quoted_text_is_a_string_as_in_spark() {
+        assert_eq!(
+            expr(r#"name = "Event_2""#).unwrap(),
+            col("name").eq(Expr::Literal(Literal::Utf8("Event_2".into())))
+        );
+        assert_eq!(
+            expr(r#"to_timestamp(timestamp, "yyyy-MM-dd HH:mm:ss")"#).unwrap(),
+            expr("to_timestamp(timestamp, 'yyyy-MM-dd HH:mm:ss')").unwrap()
+        );
+        // Back-quotes still name a column.
+        assert_eq!(expr("`name`").unwrap(), col("name"));
     }
 
     #[test]
