@@ -12,7 +12,7 @@ use spate_connectors::file::source::FileSource;
 use spate_connectors::rate::{rate_schema, RateSource};
 use spate_connectors::socket::SocketSource;
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
-use spate_operators::expr::{col, names_equal, Expr};
+use spate_operators::expr::{col, names_equal, names_match, Expr};
 use spate_operators::join::JoinType;
 use spate_operators::stage::Transform;
 use spate_operators::watermark::WithWatermark;
@@ -434,14 +434,15 @@ impl DataFrame {
         self.then(Transform::Project(exprs.into_iter().collect()))
     }
 
-    /// `withColumn(name, expr)`: replaces the column `name` or appends it.
+    /// `withColumn(name, expr)`: replaces the column `name` (matched ignoring case, as
+    /// Spark's resolver matches it; the column then takes this spelling) or appends it.
     pub fn with_column(&self, name: &str, expr: Expr) -> Result<DataFrame> {
         let mut replaced = false;
         let mut exprs: Vec<Expr> = self
             .columns()
             .into_iter()
             .map(|c| {
-                if c == name {
+                if names_equal(&c, name) {
                     replaced = true;
                     expr.clone().alias(name)
                 } else {
@@ -455,10 +456,11 @@ impl DataFrame {
         self.select(exprs)
     }
 
-    /// `withColumnRenamed(existing, new)` (a no-op when `existing` is absent, as in Spark).
+    /// `withColumnRenamed(existing, new)` (a no-op when `existing` is absent, as in Spark;
+    /// names matched ignoring case).
     pub fn with_column_renamed(&self, existing: &str, new: &str) -> Result<DataFrame> {
         let exprs = self.columns().into_iter().map(|c| {
-            if c == existing {
+            if names_equal(&c, existing) {
                 col(&c).alias(new)
             } else {
                 col(&c)
@@ -467,13 +469,13 @@ impl DataFrame {
         self.select(exprs)
     }
 
-    /// `drop(cols)` (absent names are ignored, as in Spark).
+    /// `drop(cols)` (absent names are ignored, as in Spark; names matched ignoring case).
     pub fn drop<'a>(&self, columns: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
         let dropped: Vec<&str> = columns.into_iter().collect();
         let kept = self
             .columns()
             .into_iter()
-            .filter(|c| !dropped.contains(&c.as_str()))
+            .filter(|c| !dropped.iter().any(|d| names_equal(c, d)))
             .map(|c| col(&c));
         self.select(kept)
     }
@@ -506,6 +508,14 @@ impl DataFrame {
             )));
         }
         let delay_ms = parse_interval(delay)?.as_millis() as i64;
+        // The column as the schema spells it (Spark resolves `Event_Time` to `event_time`).
+        let spelled = self
+            .schema
+            .fields()
+            .iter()
+            .find(|f| names_match(f.name(), column))
+            .map(|f| f.name().clone());
+        let column = spelled.as_deref().unwrap_or(column);
         WithWatermark::new(&self.schema, column, delay_ms)?;
         let step = PlanStep::Watermark {
             column: column.to_string(),

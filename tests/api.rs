@@ -671,6 +671,39 @@ fn a_checkpoints_watermark_policy_is_logged_again_after_a_restart() {
     );
 }
 
+/// Column names match ignoring case, as Spark's resolver matches them: `with_column`
+/// replaces (in place, taking the new spelling), `drop` and `with_column_renamed` find the
+/// column, and `with_watermark` resolves it; a reference is named as written. Each
+/// expected list is what PySpark 4.3 printed for the same calls.
+#[test]
+fn column_names_match_ignoring_case_as_in_spark() {
+    use spate::functions::{sum, to_timestamp};
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let events = lab_stream(&spark, dir.path().join("in"));
+    let selected = events
+        .select([col("VALUE"), (col("Value") * lit(2)).alias("doubled")])
+        .expect("select");
+    assert_eq!(selected.columns(), ["VALUE", "doubled"]);
+    let replaced = events
+        .with_column("Value", col("value") * lit(2))
+        .expect("with_column");
+    assert_eq!(replaced.columns(), ["id", "name", "Value", "timestamp"]);
+    let dropped = events.drop(["Timestamp", "NAME"]).expect("drop");
+    assert_eq!(dropped.columns(), ["id", "value"]);
+    let renamed = events
+        .with_column_renamed("ID", "key")
+        .expect("with_column_renamed");
+    assert_eq!(renamed.columns(), ["key", "name", "value", "timestamp"]);
+    let totals = events
+        .with_column("event_time", to_timestamp(col("timestamp")))
+        .and_then(|df| df.with_watermark("Event_Time", "10 minutes"))
+        .and_then(|df| df.group_by([col("Name")]).agg([sum(col("Value"))]))
+        .expect("aggregate");
+    assert_eq!(totals.columns(), ["Name", "sum(Value)"]);
+}
+
 #[test]
 fn union_needs_matching_columns() {
     let spark = session();
