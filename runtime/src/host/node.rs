@@ -168,7 +168,8 @@ impl Handler<Delivery> for NodeActor {
             return;
         }
         let mut messages = Vec::new();
-        for step in self.aligner.accept(delivery) {
+        let mut steps = self.aligner.accept(delivery).into_iter().peekable();
+        while let Some(step) = steps.next() {
             let name = self.name.clone();
             match crate::error::catch_panic(move || name.to_string(), || self.step(step)) {
                 Ok(more) => messages.extend(more),
@@ -180,19 +181,31 @@ impl Handler<Delivery> for NodeActor {
                     return;
                 }
             }
+            // Rows the alignment held back belong to the next epoch: an epoch that ended
+            // before them is checkpointed first, so its state holds none of them.
+            if steps.peek().is_some() && !self.checkpoint_ended_epochs(ctx) {
+                return;
+            }
         }
         if !messages.is_empty() {
             forward(&self.outputs, messages, self, ctx);
         }
-        // The state is written while downstream operators already work on the barrier; the
-        // coordinator commits the epoch only once every operator reported.
+        // Otherwise the state is written while downstream operators already work on the
+        // barrier; the coordinator commits the epoch only once every operator reported.
+        self.checkpoint_ended_epochs(ctx);
+    }
+}
+
+impl NodeActor {
+    /// Checkpoints and reports the epochs that ended; false (the node stopped) on failure.
+    fn checkpoint_ended_epochs(&mut self, ctx: &mut Context<Self>) -> bool {
         for (epoch, mut report) in std::mem::take(&mut self.ended_epochs) {
             if let Err(error) = self.checkpoint_state(epoch, &mut report) {
                 self.failed = true;
                 tracing::error!(operator = self.operator.name(), %error, "checkpoint failed");
                 self.events.do_send(NodeEvent::Failed(error));
                 ctx.stop();
-                return;
+                return false;
             }
             self.events.do_send(NodeEvent::EpochDone {
                 operator: self.index,
@@ -200,6 +213,7 @@ impl Handler<Delivery> for NodeActor {
                 report,
             });
         }
+        true
     }
 }
 
@@ -208,5 +222,86 @@ impl Handler<Shutdown> for NodeActor {
 
     fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) {
         ctx.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Result;
+    use crate::message::Barrier;
+    use crate::testing::{values, values_of};
+    use crate::StateCheckpoint;
+    use arrow::record_batch::RecordBatch;
+
+    /// Keeps the values it sees; its delta is the values since its last checkpoint.
+    #[derive(Default)]
+    struct Keep(Vec<i64>);
+
+    impl Operator for Keep {
+        fn name(&self) -> &str {
+            "Keep"
+        }
+
+        fn on_data(&mut self, _: usize, batch: RecordBatch, _: &mut Output) -> Result<()> {
+            self.0.extend(values_of(&batch));
+            Ok(())
+        }
+
+        fn is_stateful(&self) -> bool {
+            true
+        }
+
+        fn checkpoint(&mut self, _full: bool) -> Result<StateCheckpoint> {
+            Ok(StateCheckpoint::Delta(vec![values(&std::mem::take(
+                &mut self.0,
+            ))]))
+        }
+    }
+
+    /// Drops node events.
+    struct Events;
+
+    impl Actor for Events {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<NodeEvent> for Events {
+        type Result = ();
+
+        fn handle(&mut self, _: NodeEvent, _: &mut Context<Self>) {}
+    }
+
+    #[test]
+    fn an_epochs_state_holds_none_of_the_rows_held_back_for_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 0);
+        let delta_of_epoch_0 = actix::System::new().block_on(async {
+            let events = Events.start().recipient();
+            let node = NodeActor::new(
+                0,
+                Box::new(Keep::default()),
+                2,
+                Vec::new(),
+                events,
+                Some((store.clone(), 100)),
+            )
+            .start();
+            let deliver = |port, message| node.send(Delivery::unaccounted(port, message));
+            deliver(0, Message::Data(values(&[1]))).await.unwrap();
+            deliver(0, Message::Barrier(Barrier { epoch: 0 }))
+                .await
+                .unwrap();
+            // Epoch 1's row on the input that is ahead: held until port 1's barrier.
+            deliver(0, Message::Data(values(&[2]))).await.unwrap();
+            deliver(1, Message::Barrier(Barrier { epoch: 0 }))
+                .await
+                .unwrap();
+            store.load(0).unwrap()
+        });
+        let Some([StateCheckpoint::Delta(batches)]) = delta_of_epoch_0.as_deref() else {
+            panic!("{delta_of_epoch_0:?}");
+        };
+        assert_eq!(values_of(&batches[0]), [1]);
     }
 }
