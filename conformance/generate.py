@@ -1243,6 +1243,15 @@ def case_lab_complete_example() -> Case:
     )
 
 
+def case_lab_complete_example_no_data_batches_off() -> Case:
+    c = case_lab_complete_example()
+    c.name = "lab_complete_example_no_data_batches_off"
+    c.words += (" With spark.sql.streaming.noDataMicroBatches.enabled=false: the trailing batch "
+                "without new data, which the moved watermark would run, does not run.")
+    c.conf = {"spark.sql.streaming.noDataMicroBatches.enabled": "false"}
+    return c
+
+
 def case_complete_without_aggregation_error() -> Case:
     return Case(
         name="complete_without_aggregation_error",
@@ -1593,6 +1602,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_csv_dropmalformed_all_data,
         case_csv_count_dropmalformed,
         case_lab_complete_example,
+        case_lab_complete_example_no_data_batches_off,
         case_complete_without_aggregation_error,
         case_union_watermark_min,
         case_union_watermark_max,

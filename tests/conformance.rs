@@ -684,6 +684,20 @@ fn lab_complete_example() {
     });
 }
 
+/// Part 12 with `spark.sql.streaming.noDataMicroBatches.enabled=false`: no trailing batch.
+#[test]
+fn lab_complete_example_no_data_batches_off() {
+    check_with_progress("lab_complete_example_no_data_batches_off", |df| {
+        df.with_watermark("timestamp", "10 minutes")?
+            .group_by([window(col("timestamp"), "5 minutes"), col("action")])
+            .agg([
+                count(lit("*")).alias("action_count"),
+                sum(col("value")).alias("total_value"),
+                count_distinct(col("user_id")).alias("unique_users"),
+            ])
+    });
+}
+
 /// SEMANTICS.md §5.2: two watermarked inputs, one of them silent; the policy decides.
 fn union_of_watermarked(df: DataFrame, df2: DataFrame) -> Result<DataFrame> {
     df.with_watermark("event_time", "10 minutes")?

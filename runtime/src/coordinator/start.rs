@@ -38,6 +38,9 @@ pub struct QueryConfig {
     pub idle_progress_interval: Duration,
     /// `spark.sql.streaming.multipleWatermarkPolicy`.
     pub watermark_policy: WatermarkPolicy,
+    /// `spark.sql.streaming.noDataMicroBatches.enabled`: whether a stateful query runs a
+    /// batch without new data when the watermark moved (to emit and evict state).
+    pub no_data_batches: bool,
     /// Settings written into every offset log entry (`conf`).
     pub pinned_conf: BTreeMap<String, String>,
     /// The session's listeners.
@@ -64,6 +67,7 @@ impl QueryConfig {
             num_recent_progress_updates: 100,
             idle_progress_interval: Duration::from_secs(10),
             watermark_policy: WatermarkPolicy::Min,
+            no_data_batches: true,
             pinned_conf: BTreeMap::new(),
             listeners: None,
             continuous_linger: Duration::from_millis(1),
@@ -182,10 +186,11 @@ pub fn start_query(
     let shared = Arc::new(QueryShared::new(
         config.num_recent_progress_updates.saturating_sub(1).max(1),
     ));
-    let no_data_epochs = topology
-        .operators
-        .iter()
-        .any(|node| node.operator.needs_no_data_epochs());
+    let no_data_epochs = config.no_data_batches
+        && topology
+            .operators
+            .iter()
+            .any(|node| node.operator.needs_no_data_epochs());
     let Topology {
         mut sources,
         mut operators,
