@@ -431,7 +431,17 @@ impl DataFrame {
 
     /// `select(...)`.
     pub fn select(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
-        self.then(Transform::Project(exprs.into_iter().collect()))
+        // `col("*")` stands for every column, in order (Spark's star).
+        let exprs = exprs
+            .into_iter()
+            .flat_map(|e| match &e {
+                Expr::Column(name) if name == "*" => {
+                    self.columns().iter().map(|c| col(c)).collect()
+                }
+                _ => vec![e],
+            })
+            .collect();
+        self.then(Transform::Project(exprs))
     }
 
     /// `withColumn(name, expr)`: replaces the column `name` (matched ignoring case, as

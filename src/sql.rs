@@ -33,6 +33,9 @@ const FUNCTIONS: &[&str] = &[
 /// `expr(text)`: a column expression written in Spark SQL, optionally aliased
 /// (`"sum(value) AS total"`), as PySpark's `expr` and `selectExpr` take it.
 pub fn expr(text: &str) -> Result<Expr> {
+    if text.trim() == "*" {
+        return Ok(col("*"));
+    }
     let syntax = |e: ParserError| {
         Error::Analysis(format!(
             "[PARSE_SYNTAX_ERROR] Syntax error in {text:?}: {e}. SQLSTATE: 42601"

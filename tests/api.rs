@@ -704,6 +704,37 @@ fn column_names_match_ignoring_case_as_in_spark() {
     assert_eq!(totals.columns(), ["Name", "sum(Value)"]);
 }
 
+/// `*` in a select stands for every column, as Spark's star does.
+#[test]
+fn a_star_selects_every_column() {
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let events = lab_stream(&spark, dir.path().join("in"));
+    let all = ["id", "name", "value", "timestamp", "doubled"];
+    let selected = events
+        .select([col("*"), (col("value") * lit(2)).alias("doubled")])
+        .expect("select");
+    assert_eq!(selected.columns(), all);
+    let selected = events
+        .select_expr(["*", "value * 2 AS doubled"])
+        .expect("select_expr");
+    assert_eq!(selected.columns(), all);
+    let rows = run_json(
+        &spark,
+        "star",
+        LAB_DDL,
+        "{\"id\": 7, \"name\": \"e\", \"value\": 1.5, \"timestamp\": \"t\"}\n",
+        |df| {
+            df.select_expr(["*", "value * 2 AS doubled"])?
+                .group_by([col("doubled")])
+                .count()
+        },
+    )
+    .expect("run");
+    assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
+}
+
 #[test]
 fn union_needs_matching_columns() {
     let spark = session();
