@@ -45,7 +45,10 @@ pub fn expr(text: &str) -> Result<Expr> {
         .try_with_sql(text)
         .map_err(syntax)?;
     let parsed = parser.parse_expr().map_err(syntax)?;
-    let alias = if parser.parse_keyword(Keyword::AS) {
+    // `expr AS name`, or `expr name` as Spark also takes it.
+    let alias = if parser.parse_keyword(Keyword::AS)
+        || matches!(parser.peek_token().token, Token::Word(_))
+    {
         Some(parser.parse_identifier().map_err(syntax)?.value)
     } else {
         None
@@ -345,6 +348,14 @@ mod tests {
 
     fn name(text: &str) -> String {
         expr(text).unwrap().output_name()
+    }
+
+    #[test]
+    fn an_alias_needs_no_as() {
+        assert_eq!(name("value * 2 doubled"), "doubled");
+        assert_eq!(name("value * 2 AS doubled"), "doubled");
+        assert_eq!(name("value * 2 `the double`"), "the double");
+        assert!(expr("value * 2 doubled again").is_err());
     }
 
     #[test]
