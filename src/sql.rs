@@ -434,7 +434,7 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("Did you mean sum?"), "{error}");
-        for bad in ["value >", "value value", "a AS"] {
+        for bad in ["value >", "value v w", "a AS"] {
             let error = expr(bad).unwrap_err().to_string();
             assert!(error.starts_with("[PARSE_SYNTAX_ERROR]"), "{error}");
         }
