@@ -1020,6 +1020,29 @@ def case_lab_agg_window_fields() -> Case:
     return c
 
 
+def case_lab_agg_expressions() -> Case:
+    c = _lab_agg_window_case("lab_agg_expressions", "update",
+                             "Then aggregates inside expressions: the mean as sum / count "
+                             "(aliased), and sum(value) * 2 unaliased (named after the "
+                             "expression).")
+    c.query = ('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
+               '   .groupBy(window("event_time", "1 minute"))\n'
+               '   .agg(count("*").alias("event_count"),\n'
+               '        (sum("value") / count("value")).alias("mean"),\n'
+               '        sum("value") * 2))')
+    return c
+
+
+def case_agg_worked_append_expression() -> Case:
+    c = _worked_example_case("append")
+    c.name = "agg_worked_append_expression"
+    c.words += " The count is used in an expression, count(*) * 10 as tens: append still works."
+    c.query = ('(df.withWatermark("event_time", "10 minutes")\n'
+               '   .groupBy(window("event_time", "10 minutes"), "word")\n'
+               '   .agg((count("*") * 10).alias("tens")))')
+    return c
+
+
 def case_lab_agg_window_append_error() -> Case:
     c = _lab_agg_window_case("lab_agg_window_append_error", "append",
                              "Append on an aggregation without watermark: start() raises an "
@@ -1584,6 +1607,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_lab_agg_window_update,
         case_lab_agg_window_complete,
         case_lab_agg_window_fields,
+        case_lab_agg_expressions,
+        case_agg_worked_append_expression,
         case_lab_agg_window_append_error,
         case_sliding_window_watermark,
         case_sliding_window_append,

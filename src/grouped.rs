@@ -2,7 +2,7 @@
 
 use crate::dataframe::{analysis, DataFrame, EventTime, PlanStep};
 use spate_operators::aggregate::{count_star, EmitMode, StreamingAggregate};
-use spate_operators::expr::Expr;
+use spate_operators::expr::{col, Expr};
 use spate_runtime::Result;
 
 /// Spark's `GroupedData`: the grouping keys of a streaming aggregation.
@@ -28,10 +28,45 @@ impl GroupedData {
         }
     }
 
-    /// `agg(aggregates)`: one row per group with the keys, then the aggregates (each an
-    /// aggregate function such as `sum(col("value"))`, optionally aliased).
+    /// `agg(aggregates)`: one row per group with the keys, then the aggregates: aggregate
+    /// functions such as `sum(col("value"))`, or expressions over them such as
+    /// `sum(col("value")) / count(col("value"))`, optionally aliased.
     pub fn agg(&self, aggregates: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
         let aggregates: Vec<Expr> = aggregates.into_iter().collect();
+        if aggregates.iter().all(is_aggregate_call) {
+            return self.aggregate(aggregates);
+        }
+        // As Spark does: the aggregate functions inside expressions are computed under
+        // names of their own, then the expressions over them.
+        let mut computed: Vec<Expr> = Vec::new();
+        let mut results = Vec::with_capacity(aggregates.len());
+        for expr in &aggregates {
+            if is_aggregate_call(expr) {
+                let name = expr.output_name();
+                computed.push(expr.clone());
+                results.push(col(&quoted(&name)));
+                continue;
+            }
+            let over_computed = expr.transform(&mut |e| {
+                Ok::<_, std::convert::Infallible>(matches!(e, Expr::Aggregate(..)).then(|| {
+                    let name = format!("__spate_aggregate_{}", computed.len());
+                    computed.push(e.clone().alias(&name));
+                    col(&name)
+                }))
+            });
+            let over_computed = match over_computed {
+                Ok(e) => e,
+                Err(never) => match never {},
+            };
+            results.push(over_computed.alias(&expr.output_name()));
+        }
+        let grouped = self.aggregate(computed)?;
+        let keys = grouped.columns().into_iter().take(self.keys.len());
+        grouped.select(keys.map(|k| col(&quoted(&k))).chain(results))
+    }
+
+    /// The aggregation of `aggregates`, each an aggregate function, optionally aliased.
+    fn aggregate(&self, aggregates: Vec<Expr>) -> Result<DataFrame> {
         let event_time_key = self.keys.iter().position(|k| self.key_tag(k).is_some());
         let context = self.df.session.eval_context()?;
         let operator = StreamingAggregate::new(
@@ -65,4 +100,17 @@ impl GroupedData {
     pub fn count(&self) -> Result<DataFrame> {
         self.agg([count_star().alias("count")])
     }
+}
+
+/// Whether `expr` is an aggregate function call, optionally aliased.
+fn is_aggregate_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::Alias(inner, _) => matches!(inner.as_ref(), Expr::Aggregate(..)),
+        other => matches!(other, Expr::Aggregate(..)),
+    }
+}
+
+/// `name` back-quoted, so that a reference to it reads it whole (`sum(value)`, `a.b`).
+fn quoted(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
 }

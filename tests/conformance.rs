@@ -595,6 +595,28 @@ fn lab_agg_window_fields() {
 }
 
 #[test]
+fn lab_agg_expressions() {
+    check_with_progress("lab_agg_expressions", |df| {
+        df.with_column("event_time", to_timestamp(col("timestamp")))?
+            .group_by([window(col("event_time"), "1 minute")])
+            .agg([
+                count(lit("*")).alias("event_count"),
+                (sum(col("value")) / count(col("value"))).alias("mean"),
+                sum(col("value")) * lit(2),
+            ])
+    });
+}
+
+#[test]
+fn agg_worked_append_expression() {
+    check_with_progress("agg_worked_append_expression", |df| {
+        df.with_watermark("event_time", "10 minutes")?
+            .group_by([window(col("event_time"), "10 minutes"), col("word")])
+            .agg([(count(lit("*")) * lit(10)).alias("tens")])
+    });
+}
+
+#[test]
 fn lab_agg_window_append_error() {
     check_with_progress("lab_agg_window_append_error", lab_aggregation);
 }

@@ -395,10 +395,24 @@ impl Expr {
 
     /// The expression with every column reference replaced by `f(name)`.
     pub fn map_columns<E>(&self, f: &mut impl FnMut(&str) -> Result<Expr, E>) -> Result<Expr, E> {
-        let mut map = |e: &Expr| e.map_columns(f).map(Box::new);
+        self.transform(&mut |e| match e {
+            Expr::Column(name) => f(name).map(Some),
+            _ => Ok(None),
+        })
+    }
+
+    /// The expression rewritten top-down: each node `f` gives a replacement for is
+    /// replaced (and not entered), every other node is kept with its children rewritten.
+    pub fn transform<E>(
+        &self,
+        f: &mut impl FnMut(&Expr) -> Result<Option<Expr>, E>,
+    ) -> Result<Expr, E> {
+        if let Some(replaced) = f(self)? {
+            return Ok(replaced);
+        }
+        let mut map = |e: &Expr| e.transform(f).map(Box::new);
         Ok(match self {
-            Expr::Column(name) => f(name)?,
-            Expr::Literal(_) => self.clone(),
+            Expr::Column(_) | Expr::Literal(_) => self.clone(),
             Expr::Binary { op, left, right } => Expr::Binary {
                 op: *op,
                 left: map(left)?,
@@ -419,10 +433,10 @@ impl Expr {
             } => Expr::CaseWhen {
                 branches: branches
                     .iter()
-                    .map(|(c, v)| Ok((c.map_columns(f)?, v.map_columns(f)?)))
+                    .map(|(c, v)| Ok((c.transform(f)?, v.transform(f)?)))
                     .collect::<Result<_, E>>()?,
                 otherwise: match otherwise {
-                    Some(e) => Some(Box::new(e.map_columns(f)?)),
+                    Some(e) => Some(Box::new(e.transform(f)?)),
                     None => None,
                 },
             },
