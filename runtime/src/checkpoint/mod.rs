@@ -48,6 +48,21 @@ impl Checkpoint {
     pub fn open(root: &Path, durability: Durability) -> Result<(Self, StreamMetadata)> {
         std::fs::create_dir_all(root).map_err(|e| Error::io("creating", root, e))?;
         let metadata_path = root.join("metadata");
+        let offsets = BatchLog::new(root.join("offsets")).with_durability(durability);
+        let commits = BatchLog::new(root.join("commits")).with_durability(durability);
+        if !metadata_path.exists()
+            && (!offsets.batch_ids()?.is_empty() || !commits.batch_ids()?.is_empty())
+        {
+            // Spark 4.2+ refuses to start anew on logs of a query whose id is lost.
+            let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+            return Err(Error::Execution(
+                format!(
+                    "[STREAMING_CHECKPOINT_MISSING_METADATA_FILE] Checkpoint location file:{} is in an inconsistent state: the metadata file is missing but offset and/or commit logs contain data. Please restore the metadata file or create a new checkpoint directory. SQLSTATE: 42K03",
+                    root.display()
+                )
+                .into(),
+            ));
+        }
         let metadata = if metadata_path.exists() {
             let text = std::fs::read_to_string(&metadata_path)
                 .map_err(|e| Error::io("reading", &metadata_path, e))?;
@@ -69,8 +84,8 @@ impl Checkpoint {
         };
         let checkpoint = Checkpoint {
             root: root.to_path_buf(),
-            offsets: BatchLog::new(root.join("offsets")).with_durability(durability),
-            commits: BatchLog::new(root.join("commits")).with_durability(durability),
+            offsets,
+            commits,
         };
         Ok((checkpoint, metadata))
     }
@@ -108,6 +123,28 @@ mod tests {
         assert_eq!(first, second);
         let text = std::fs::read_to_string(dir.path().join("metadata")).unwrap();
         assert_eq!(text, format!("{{\"id\":\"{}\"}}", first.id));
+    }
+
+    #[test]
+    fn a_missing_metadata_file_beside_logs_is_refused_as_in_spark() {
+        let dir = tempfile::tempdir().unwrap();
+        let (checkpoint, _) = Checkpoint::open(dir.path(), Durability::Renamed).unwrap();
+        let commit = CommitMetadata {
+            next_batch_watermark_ms: 0,
+        };
+        checkpoint.commits.add(0, &commit).unwrap();
+        std::fs::remove_file(dir.path().join("metadata")).unwrap();
+        let error = Checkpoint::open(dir.path(), Durability::Renamed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "[STREAMING_CHECKPOINT_MISSING_METADATA_FILE] Checkpoint location file:/"
+            ) && error.contains(
+                "the metadata file is missing but offset and/or commit logs contain data"
+            ),
+            "{error}"
+        );
     }
 
     #[test]
