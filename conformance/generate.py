@@ -603,6 +603,25 @@ def case_multi_file_expressions() -> Case:
     )
 
 
+def case_in_lists() -> Case:
+    return Case(
+        name="in_lists",
+        words=("Lab Part 3 data (3 files, maxFilesPerTrigger=1): a filter with isin on names "
+               "(pushed into the scan, so numInputRows counts the rows it keeps), then isin "
+               "with a NULL in the list (NULL where nothing matches) and NOT IN from SQL "
+               "text, each named as Spark names it."),
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('(df.filter(col("name").isin("Event_1", "Event_2", "Event_5", "Event_9"))\n'
+               '   .select(col("id"), col("name"), col("value").isin(100, 200, None),\n'
+               '           col("id").isin(1, 2, 3).alias("small"),\n'
+               '           expr("id NOT IN (5, 6)")))'),
+        write_inputs=text_files(lab_part3_files()),
+        progress=True,
+    )
+
+
 def case_ansi_off_types() -> Case:
     return multi_file_case(
         name="ansi_off_types",
@@ -1595,6 +1614,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_csv_no_header,
         case_multi_file_expressions,
         case_ansi_off_types,
+        case_in_lists,
         case_ansi_cast_failure,
         case_latest_first,
         case_text_source,

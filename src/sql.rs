@@ -111,6 +111,19 @@ fn convert(e: &ast::Expr) -> Result<Expr> {
             .join(".")),
         E::Value(value) => Expr::Literal(literal(&value.value)?),
         E::Nested(inner) => convert(inner)?,
+        E::InList {
+            expr,
+            list,
+            negated,
+        } => {
+            let values = list.iter().map(convert).collect::<Result<Vec<_>>>()?;
+            let within = convert(expr)?.isin(values);
+            if *negated {
+                within.not()
+            } else {
+                within
+            }
+        }
         E::IsNull(inner) => convert(inner)?.is_null(),
         E::IsNotNull(inner) => convert(inner)?.is_not_null(),
         E::UnaryOp { op, expr } => match op {

@@ -301,6 +301,20 @@ fn multi_file_expressions() {
 }
 
 #[test]
+fn in_lists() {
+    check_with_progress("in_lists", |df| {
+        let names = ["Event_1", "Event_2", "Event_5", "Event_9"];
+        df.filter(col("name").isin(names.map(lit)))?.select([
+            col("id"),
+            col("name"),
+            col("value").isin([lit(100), lit(200), lit(spate::functions::Literal::Null)]),
+            col("id").isin([1, 2, 3].map(lit)).alias("small"),
+            spate::functions::expr("id NOT IN (5, 6)")?,
+        ])
+    });
+}
+
+#[test]
 fn ansi_off_types() {
     check("ansi_off_types", |df| {
         df.select([

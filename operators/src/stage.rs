@@ -188,6 +188,11 @@ fn pushable(predicate: &Expr, input: &Schema, unpushable: &[String]) -> bool {
         },
         Expr::Not(inner) => pushable(inner, input, unpushable),
         Expr::IsNull(inner) | Expr::IsNotNull(inner) => column(inner).is_some(),
+        Expr::In(c, values) => column(c).is_some_and(|t| {
+            values
+                .iter()
+                .all(|v| matches!(v, Expr::Literal(l) if comparable(&t, l)))
+        }),
         _ => false,
     }
 }

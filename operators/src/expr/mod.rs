@@ -80,6 +80,9 @@ pub enum Expr {
     },
     /// Arithmetic negation, Spark's `negative(e)`.
     Negate(Box<Expr>),
+    /// `e IN (v1, v2, …)`: true when `e` equals a value, NULL when it equals none and it or
+    /// a value is NULL, else false.
+    In(Box<Expr>, Vec<Expr>),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -244,6 +247,11 @@ impl Expr {
     /// `CAST(self AS data_type)`.
     pub fn cast(self, data_type: DataType) -> Expr {
         Expr::Cast(Box::new(self), data_type)
+    }
+
+    /// `self IN (values…)` (Spark's `isin`).
+    pub fn isin(self, values: impl IntoIterator<Item = impl Into<Expr>>) -> Expr {
+        Expr::In(Box::new(self), values.into_iter().map(Into::into).collect())
     }
 
     /// `self IS NULL`.
@@ -425,6 +433,13 @@ impl Expr {
             Expr::Cast(e, t) => Expr::Cast(map(e)?, t.clone()),
             Expr::ToTimestamp(e, format) => Expr::ToTimestamp(map(e)?, format.clone()),
             Expr::Negate(e) => Expr::Negate(map(e)?),
+            Expr::In(e, values) => Expr::In(
+                map(e)?,
+                values
+                    .iter()
+                    .map(|v| v.transform(f))
+                    .collect::<Result<_, E>>()?,
+            ),
             Expr::Aggregate(function, e) => Expr::Aggregate(*function, map(e)?),
             Expr::Window(e, spec) => Expr::Window(map(e)?, spec.clone()),
             Expr::CaseWhen {
@@ -465,6 +480,12 @@ impl Expr {
             | Expr::Negate(e)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
+            Expr::In(e, values) => {
+                e.collect_columns(out);
+                for v in values {
+                    v.collect_columns(out);
+                }
+            }
             Expr::CaseWhen {
                 branches,
                 otherwise,

@@ -130,6 +130,15 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             s
         }
         Expr::Negate(e) => format!("negative({})", pretty_sql(e, tz)),
+        Expr::In(e, values) => format!(
+            "({} IN ({}))",
+            pretty_sql(e, tz),
+            values
+                .iter()
+                .map(|v| pretty_sql(v, tz))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Expr::Aggregate(function, e) => function.sql(&pretty_sql(e, tz)),
         Expr::Window(..) => "window".into(),
     }

@@ -192,6 +192,16 @@ impl Binder<'_> {
                     nullable: false,
                 })
             }
+            // As the OR of its equalities, which has IN's three-valued result; an empty
+            // list is false (Spark 4).
+            Expr::In(e, values) => match values
+                .iter()
+                .map(|v| e.as_ref().clone().eq(v.clone()))
+                .reduce(Expr::or)
+            {
+                Some(any) => self.bind(&any),
+                None => self.bind(&Expr::Literal(Literal::Boolean(false))),
+            },
             Expr::Negate(e) => {
                 let child = self.bind(e)?;
                 let Some(t) = coerce::negate_type(&child.data_type) else {
