@@ -25,6 +25,7 @@ mod plan;
 mod reader;
 mod session;
 mod sql;
+mod sql_select;
 mod streams;
 mod table;
 pub mod types;

@@ -268,19 +268,10 @@ impl Session {
         ))
     }
 
-    /// `spark.sql(text)`: supports `SELECT * FROM <table>` over memory-sink tables.
+    /// `spark.sql(text)`: a `SELECT` over a memory-sink table (columns, expressions or
+    /// `*`, `WHERE`, `ORDER BY`, `LIMIT`).
     pub fn sql(&self, text: &str) -> Result<Table> {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        match words.as_slice() {
-            [select, "*", from, name]
-                if select.eq_ignore_ascii_case("select") && from.eq_ignore_ascii_case("from") =>
-            {
-                self.table(name.trim_end_matches(';'))
-            }
-            _ => Err(Error::Analysis(format!(
-                "spark.sql supports only `SELECT * FROM <table>` so far, not {text:?}"
-            ))),
-        }
+        crate::sql_select::select(self, text)
     }
 
     /// Registers (or replaces) a memory table under `name`.

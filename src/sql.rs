@@ -36,11 +36,7 @@ pub fn expr(text: &str) -> Result<Expr> {
     if text.trim() == "*" {
         return Ok(col("*"));
     }
-    let syntax = |e: ParserError| {
-        Error::Analysis(format!(
-            "[PARSE_SYNTAX_ERROR] Syntax error in {text:?}: {e}. SQLSTATE: 42601"
-        ))
-    };
+    let syntax = |e: ParserError| syntax_error(text, e);
     let mut parser = Parser::new(&GenericDialect {})
         .try_with_sql(text)
         .map_err(syntax)?;
@@ -90,13 +86,20 @@ impl IntoCondition for String {
     }
 }
 
-fn unsupported(what: impl std::fmt::Display) -> Error {
+/// Spark's `PARSE_SYNTAX_ERROR` for `text`.
+pub(crate) fn syntax_error(text: &str, e: ParserError) -> Error {
+    Error::Analysis(format!(
+        "[PARSE_SYNTAX_ERROR] Syntax error in {text:?}: {e}. SQLSTATE: 42601"
+    ))
+}
+
+pub(crate) fn unsupported(what: impl std::fmt::Display) -> Error {
     Error::Analysis(format!(
         "[UNSUPPORTED_FEATURE] spate does not support {what} in SQL expressions yet"
     ))
 }
 
-fn convert(e: &ast::Expr) -> Result<Expr> {
+pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
     use ast::Expr as E;
     Ok(match e {
         // Spark reads "text" as a string (`spark.sql.ansi.doubleQuotedIdentifiers` is off).

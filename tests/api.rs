@@ -735,6 +735,84 @@ fn a_star_selects_every_column() {
     assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
 }
 
+/// `spark.sql` over a memory table: expressions, `WHERE`, `ORDER BY` (ascending puts NULLs
+/// first, descending last, as Spark) and `LIMIT`.
+#[test]
+fn spark_sql_selects_filters_orders_and_limits_a_memory_table() {
+    use arrow::array::{Array, AsArray};
+    let spark = session();
+    let lines = [
+        ("a", "150.0"),
+        ("b", "null"),
+        ("c", "120.0"),
+        ("d", "300.0"),
+    ]
+    .iter()
+    .map(|(name, value)| {
+        format!("{{\"id\": 1, \"name\": \"{name}\", \"value\": {value}, \"timestamp\": \"t\"}}\n")
+    })
+    .collect::<String>();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    std::fs::write(input.join("rows.json"), lines).expect("write");
+    lab_stream(&spark, &input)
+        .write_stream()
+        .format("memory")
+        .query_name("sql_events")
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .expect("start")
+        .await_termination()
+        .expect("run");
+    let names = |sql: &str| -> Vec<Option<String>> {
+        let table = spark.sql(sql).expect("sql");
+        table
+            .collect()
+            .iter()
+            .flat_map(|b| {
+                let names = b.column(0).as_string::<i32>();
+                (0..names.len())
+                    .map(|i| names.is_valid(i).then(|| names.value(i).to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let some = |s: &str| Some(s.to_string());
+    let doubled = spark
+        .sql("SELECT name, value * 2 AS doubled FROM sql_events WHERE value > 130 ORDER BY value DESC")
+        .expect("sql");
+    assert_eq!(
+        doubled
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect::<Vec<_>>(),
+        ["name", "doubled"]
+    );
+    assert_eq!(
+        names("SELECT name FROM sql_events WHERE value > 130 ORDER BY value DESC"),
+        [some("d"), some("a")]
+    );
+    let star = spark
+        .sql("SELECT * FROM sql_events ORDER BY value LIMIT 3")
+        .expect("sql");
+    assert_eq!((star.schema().fields().len(), star.count()), (4, 3));
+    assert_eq!(
+        names("SELECT name FROM sql_events ORDER BY value LIMIT 2"),
+        [some("b"), some("c")]
+    );
+    assert_eq!(
+        names("SELECT name FROM sql_events ORDER BY value DESC"),
+        [some("d"), some("a"), some("c"), some("b")]
+    );
+    assert!(spark
+        .sql("SELECT name FROM sql_events GROUP BY name")
+        .is_err());
+    assert!(spark.sql("SELECT name FROM nowhere").is_err());
+}
+
 #[test]
 fn union_needs_matching_columns() {
     let spark = session();

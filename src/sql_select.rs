@@ -1,0 +1,134 @@
+//! `spark.sql(text)`: a `SELECT` over a memory-sink table, as the lab queries its
+//! `events_memory` table: columns or expressions (or `*`), `WHERE`, `ORDER BY` and `LIMIT`.
+
+use crate::dataframe::DataFrame;
+use crate::session::Session;
+use crate::sql::{convert, syntax_error, unsupported};
+use crate::table::Table;
+use arrow::array::ArrayRef;
+use arrow::compute::{
+    concat_batches, lexsort_to_indices, take_record_batch, SortColumn, SortOptions,
+};
+use arrow::record_batch::RecordBatch;
+use spate_operators::expr::{col, EvalContext, Expr};
+use spate_runtime::{Error, Result};
+use sqlparser::ast::{
+    self, LimitClause, OrderByExpr, OrderByKind, SelectItem, SetExpr, Statement, TableFactor,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+
+/// Runs the `SELECT` in `text` over the session's memory tables.
+pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
+    let statements =
+        Parser::parse_sql(&GenericDialect {}, text).map_err(|e| syntax_error(text, e))?;
+    let [Statement::Query(query)] = statements.as_slice() else {
+        return Err(unsupported(
+            "anything but one SELECT statement in spark.sql",
+        ));
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return Err(unsupported("set operations and VALUES in spark.sql"));
+    };
+    let no_grouping =
+        matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    if select.distinct.is_some() || select.having.is_some() || !no_grouping {
+        return Err(unsupported("DISTINCT, GROUP BY and HAVING in spark.sql"));
+    }
+    let name = match select.from.as_slice() {
+        [from] if from.joins.is_empty() => match &from.relation {
+            TableFactor::Table { name, .. } => name.to_string(),
+            other => return Err(unsupported(format!("FROM {other} in spark.sql"))),
+        },
+        _ => return Err(unsupported("a FROM other than one table in spark.sql")),
+    };
+    let table = session.table(&name)?;
+    let mut df = DataFrame::from_static(session.clone(), table.schema(), table.collect());
+    if let Some(condition) = &select.selection {
+        df = df.filter(convert(condition)?)?;
+    }
+    let columns = select
+        .projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::Wildcard(_) => Ok(col("*")),
+            SelectItem::UnnamedExpr(e) => convert(e),
+            SelectItem::ExprWithAlias { expr, alias } => Ok(convert(expr)?.alias(&alias.value)),
+            other => Err(unsupported(format!("{other} in spark.sql"))),
+        })
+        .collect::<Result<Vec<Expr>>>()?;
+    // ORDER BY reads the selected rows' input columns, or else the output's (an alias).
+    let keys = match &query.order_by {
+        Some(order_by) => match &order_by.kind {
+            OrderByKind::Expressions(keys) => keys.as_slice(),
+            OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL in spark.sql")),
+        },
+        None => &[],
+    };
+    let context = session.eval_context()?;
+    let input_schema = df.schema();
+    let mut input = concat_batches(&input_schema, &df.collect()?)?;
+    let on_input = keys
+        .iter()
+        .map(|key| convert(&key.expr))
+        .collect::<Result<Vec<_>>>()?
+        .iter()
+        .all(|key| key.output_field_with(&input_schema, &context).is_ok());
+    if on_input {
+        input = sorted(input, keys, &context)?;
+    }
+    let df = DataFrame::from_static(session.clone(), input_schema, vec![input]).select(columns)?;
+    let schema = df.schema();
+    let mut rows = concat_batches(&schema, &df.collect()?)?;
+    if !on_input {
+        rows = sorted(rows, keys, &context)?;
+    }
+    if let Some(limit) = &query.limit_clause {
+        let LimitClause::LimitOffset {
+            limit: Some(ast::Expr::Value(value)),
+            offset: None,
+            limit_by,
+        } = limit
+        else {
+            return Err(unsupported("a LIMIT other than LIMIT <n> in spark.sql"));
+        };
+        let ast::Value::Number(n, _) = &value.value else {
+            return Err(unsupported("a LIMIT other than LIMIT <n> in spark.sql"));
+        };
+        if !limit_by.is_empty() {
+            return Err(unsupported("LIMIT BY in spark.sql"));
+        }
+        let n: usize = n
+            .parse()
+            .map_err(|_| Error::Analysis(format!("LIMIT {n} is not a row count")))?;
+        rows = rows.slice(0, n.min(rows.num_rows()));
+    }
+    Ok(Table::new(schema, vec![rows], session.time_zone()?))
+}
+
+/// `rows` in the order of `keys` (Spark: ascending by default, NULLs first when ascending
+/// and last when descending).
+fn sorted(rows: RecordBatch, keys: &[OrderByExpr], context: &EvalContext) -> Result<RecordBatch> {
+    if keys.is_empty() {
+        return Ok(rows);
+    }
+    let sort_columns = keys
+        .iter()
+        .map(|key| {
+            let values: ArrayRef = convert(&key.expr)?
+                .evaluate(&rows, context)
+                .map_err(|e| Error::Analysis(e.to_string()))?;
+            let descending = key.options.asc == Some(false);
+            let nulls_first = key.options.nulls_first.unwrap_or(!descending);
+            Ok(SortColumn {
+                values,
+                options: Some(SortOptions {
+                    descending,
+                    nulls_first,
+                }),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let order = lexsort_to_indices(&sort_columns, None)?;
+    Ok(take_record_batch(&rows, &order)?)
+}
