@@ -622,6 +622,18 @@ def case_in_lists() -> Case:
     )
 
 
+def case_coalesce_values() -> Case:
+    return multi_file_case(
+        name="coalesce_values",
+        words=("The multi-file input of multi_file_expressions (NULL and missing names, values "
+               "and ids): coalesce over a string and a literal, over a double, an int and a "
+               "literal (one common type, DOUBLE), and from SQL text, named as Spark names them."),
+        query=('df.select(col("id"), coalesce(col("name"), lit("none")),\n'
+               '          coalesce(col("value"), col("id"), lit(0)).alias("v"),\n'
+               '          expr("coalesce(name, \'x\')"))'),
+    )
+
+
 def case_ansi_off_types() -> Case:
     return multi_file_case(
         name="ansi_off_types",
@@ -1615,6 +1627,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_multi_file_expressions,
         case_ansi_off_types,
         case_in_lists,
+        case_coalesce_values,
         case_ansi_cast_failure,
         case_latest_first,
         case_text_source,

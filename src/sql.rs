@@ -19,6 +19,7 @@ use sqlparser::tokenizer::Token;
 const FUNCTIONS: &[&str] = &[
     "approx_count_distinct",
     "avg",
+    "coalesce",
     "count",
     "first",
     "last",
@@ -322,6 +323,7 @@ fn call(function: &ast::Function) -> Result<Expr> {
             _ => return Err(Error::Analysis("window takes 2 to 4 arguments".into())),
         },
         "lit" => one(&args)?,
+        "coalesce" => spate_operators::expr::coalesce(args.into_iter().flatten()),
         _ => {
             let close: Vec<&str> = FUNCTIONS
                 .iter()

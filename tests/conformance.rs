@@ -315,6 +315,19 @@ fn in_lists() {
 }
 
 #[test]
+fn coalesce_values() {
+    use spate::functions::coalesce;
+    check("coalesce_values", |df| {
+        df.select([
+            col("id"),
+            coalesce([col("name"), lit("none")]),
+            coalesce([col("value"), col("id"), lit(0)]).alias("v"),
+            spate::functions::expr("coalesce(name, 'x')")?,
+        ])
+    });
+}
+
+#[test]
 fn ansi_off_types() {
     check("ansi_off_types", |df| {
         df.select([

@@ -83,6 +83,8 @@ pub enum Expr {
     /// `e IN (v1, v2, …)`: true when `e` equals a value, NULL when it equals none and it or
     /// a value is NULL, else false.
     In(Box<Expr>, Vec<Expr>),
+    /// `coalesce(e1, e2, …)`: the first value that is not NULL.
+    Coalesce(Vec<Expr>),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -169,6 +171,11 @@ pub fn col(name: &str) -> Expr {
 /// A constant (`i32` → int, `i64` → bigint, `f64` → double, `bool`, `&str`/`String` → string).
 pub fn lit(value: impl Into<Literal>) -> Expr {
     Expr::Literal(value.into())
+}
+
+/// `coalesce(values…)`: the first of `values` that is not NULL (NULL when all are).
+pub fn coalesce(values: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::Coalesce(values.into_iter().collect())
 }
 
 /// `to_timestamp(e)`: Spark's cast of a string (or number) to a timestamp.
@@ -440,6 +447,12 @@ impl Expr {
                     .map(|v| v.transform(f))
                     .collect::<Result<_, E>>()?,
             ),
+            Expr::Coalesce(values) => Expr::Coalesce(
+                values
+                    .iter()
+                    .map(|v| v.transform(f))
+                    .collect::<Result<_, E>>()?,
+            ),
             Expr::Aggregate(function, e) => Expr::Aggregate(*function, map(e)?),
             Expr::Window(e, spec) => Expr::Window(map(e)?, spec.clone()),
             Expr::CaseWhen {
@@ -482,6 +495,11 @@ impl Expr {
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {
                 e.collect_columns(out);
+                for v in values {
+                    v.collect_columns(out);
+                }
+            }
+            Expr::Coalesce(values) => {
                 for v in values {
                     v.collect_columns(out);
                 }

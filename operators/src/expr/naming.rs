@@ -130,6 +130,14 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             s
         }
         Expr::Negate(e) => format!("negative({})", pretty_sql(e, tz)),
+        Expr::Coalesce(values) => format!(
+            "coalesce({})",
+            values
+                .iter()
+                .map(|v| pretty_sql(v, tz))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Expr::In(e, values) => format!(
             "({} IN ({}))",
             pretty_sql(e, tz),

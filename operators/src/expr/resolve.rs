@@ -202,6 +202,27 @@ impl Binder<'_> {
                 Some(any) => self.bind(&any),
                 None => self.bind(&Expr::Literal(Literal::Boolean(false))),
             },
+            // As the CASE WHEN that takes the first value that is not NULL (one common
+            // type, Spark's rule for both); NULL only when every value can be.
+            Expr::Coalesce(values) => {
+                let Some((last, first)) = values.split_last() else {
+                    return Err(ExprError::Unsupported(
+                        "coalesce needs at least one argument".into(),
+                    ));
+                };
+                let branches: Vec<(Expr, Expr)> = first
+                    .iter()
+                    .map(|v| (v.clone().is_not_null(), v.clone()))
+                    .collect();
+                let mut bound = self.case_when(expr, &branches, Some(last))?;
+                bound.nullable = values
+                    .iter()
+                    .map(|v| self.bind(v).map(|b| b.nullable))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .all(|nullable| nullable);
+                Ok(bound)
+            }
             Expr::Negate(e) => {
                 let child = self.bind(e)?;
                 let Some(t) = coerce::negate_type(&child.data_type) else {
