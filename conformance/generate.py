@@ -200,35 +200,27 @@ def lab_part3_files_first_records_changed(change: Callable[[dict], None]) -> Dic
 
 
 def case_lab_transform() -> Case:
-    return Case(
+    return lab_part3_case(
         name="lab_transform",
         words=("Lab Part 3 data (3 files, 3 rows each) read with the lab schema and "
                "maxFilesPerTrigger=1; Part 4.1 transformation: add value_doubled = value*2 and "
                "event_time = to_timestamp(timestamp), keep value > 100. availableNow; rows via "
                "foreachBatch and the console sink's text."),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query=('(df.withColumn("value_doubled", col("value") * 2)\n'
                '   .withColumn("event_time", to_timestamp("timestamp"))\n'
                '   .filter(col("value") > 100))'),
-        write_inputs=text_files(lab_part3_files()),
         console=True,
     )
 
 
 def case_lab_raw_memory() -> Case:
-    return Case(
+    return lab_part3_case(
         name="lab_raw_memory",
         words=("Lab Part 5.3: the raw lab stream (Part 3 data, maxFilesPerTrigger=1) into a "
                "memory sink named events_memory, append mode, availableNow; then "
                'spark.sql("SELECT * FROM events_memory").show() after the query ended. Rows per '
                "batch come from an identical foreachBatch query."),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query="df",
-        write_inputs=text_files(lab_part3_files()),
         memory_table="events_memory",
     )
 
@@ -568,6 +560,20 @@ def multi_file_inputs() -> Dict[str, str]:
     return files
 
 
+def lab_part3_case(name: str, words: str, query: str, **extra) -> Case:
+    """A case over the lab's Part 3 data (3 JSON files, lab schema), maxFilesPerTrigger=1."""
+    return Case(
+        name=name,
+        words=words,
+        format="json",
+        schema_ddl=LAB_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=query,
+        write_inputs=text_files(lab_part3_files()),
+        **extra,
+    )
+
+
 def multi_file_case(name: str, words: str, query: str, **extra) -> Case:
     """A case over the six seeded multi-file JSON inputs, maxFilesPerTrigger=2, ANSI off."""
     return Case(
@@ -604,20 +610,16 @@ def case_multi_file_expressions() -> Case:
 
 
 def case_in_lists() -> Case:
-    return Case(
+    return lab_part3_case(
         name="in_lists",
         words=("Lab Part 3 data (3 files, maxFilesPerTrigger=1): a filter with isin on names "
                "(pushed into the scan, so numInputRows counts the rows it keeps), then isin "
                "with a NULL in the list (NULL where nothing matches) and NOT IN from SQL "
                "text, each named as Spark names it."),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query=('(df.filter(col("name").isin("Event_1", "Event_2", "Event_5", "Event_9"))\n'
                '   .select(col("id"), col("name"), col("value").isin(100, 200, None),\n'
                '           col("id").isin(1, 2, 3).alias("small"),\n'
                '           expr("id NOT IN (5, 6)")))'),
-        write_inputs=text_files(lab_part3_files()),
         progress=True,
     )
 
@@ -859,19 +861,15 @@ def case_agg_worked_complete() -> Case:
 
 
 def case_progress_stateless() -> Case:
-    return Case(
+    return lab_part3_case(
         name="progress_stateless",
         words=("Lab Part 3 data (3 files, 3 rows each) with the lab schema and "
                "maxFilesPerTrigger=1; event_time = to_timestamp(timestamp), keep value > 100; "
                "append, availableNow. Golden progress.json holds every recentProgress report of "
                "the foreachBatch run, complete, as Spark's json gives it (stateless: no "
                "eventTime, no state operators)."),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query=('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
                '   .filter(col("value") > 100))'),
-        write_inputs=text_files(lab_part3_files()),
         progress=True,
         full_progress=True,
     )
@@ -898,19 +896,15 @@ def case_filter_before_projection() -> Case:
 
 
 def case_filter_on_derived_column() -> Case:
-    return Case(
+    return lab_part3_case(
         name="filter_on_derived_column",
         words=("Lab Part 3 data, maxFilesPerTrigger=1; value_doubled = value*2 (then renamed "
                "v2), keep v2 > 450 and id % 3 = 0 and name IS NOT NULL: only the last "
                "condition can go into the JSON scan, so numInputRows counts every row."),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query=('(df.withColumn("value_doubled", col("value") * 2)\n'
                '   .withColumnRenamed("value_doubled", "v2")\n'
                '   .filter((col("v2") > 450) & (col("id") % 3 == 0))\n'
                '   .filter(col("name").isNotNull()))'),
-        write_inputs=text_files(lab_part3_files()),
         progress=True,
     )
 
@@ -1014,17 +1008,13 @@ LAB_AGG_QUERY = ('(df.withColumn("event_time", to_timestamp("timestamp"))\n'
 
 
 def _lab_agg_window_case(name: str, mode: str, extra: str) -> Case:
-    return Case(
+    return lab_part3_case(
         name=name,
         words=("Lab Part 3 data (3 files, maxFilesPerTrigger=1) with the lab's Step 4.2 aggregation "
                "(no watermark): 1-minute tumbling window over to_timestamp(timestamp), "
                f"count(*) as event_count, sum(value) as total_value, avg(value) as avg_value; output mode {mode}. "
                + extra),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query=LAB_AGG_QUERY,
-        write_inputs=text_files(lab_part3_files()),
         output_mode=mode,
         progress=True,
     )
@@ -1307,15 +1297,11 @@ def case_lab_complete_example_no_data_batches_off() -> Case:
 
 
 def case_complete_without_aggregation_error() -> Case:
-    return Case(
+    return lab_part3_case(
         name="complete_without_aggregation_error",
         words=("Lab Part 3 data, identity query (no aggregation) in complete mode: start() raises "
                "an AnalysisException, no batch runs."),
-        format="json",
-        schema_ddl=LAB_SCHEMA,
-        options={"maxFilesPerTrigger": "1"},
         query="df",
-        write_inputs=text_files(lab_part3_files()),
         output_mode="complete",
     )
 
