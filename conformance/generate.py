@@ -624,6 +624,19 @@ def case_in_lists() -> Case:
     )
 
 
+def case_filter_missing_fields() -> Case:
+    return multi_file_case(
+        name="filter_missing_fields",
+        words=("The multi-file input of multi_file_expressions, whose records sometimes lack "
+               "the name key and sometimes hold a NULL name: a filter on name pushed into the "
+               "scan. Spark's JSON scan evaluates a pushed filter once the record gave every "
+               "field it reads, so a record without the key passes the scan (numInputRows "
+               "counts it) and only the filter after it drops it; a NULL name does not pass."),
+        query='df.filter(col("name") == "alpha").select("id", "name")',
+        progress=True,
+    )
+
+
 def case_coalesce_values() -> Case:
     return multi_file_case(
         name="coalesce_values",
@@ -1614,6 +1627,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_ansi_off_types,
         case_in_lists,
         case_coalesce_values,
+        case_filter_missing_fields,
         case_ansi_cast_failure,
         case_latest_first,
         case_text_source,

@@ -365,7 +365,7 @@ impl Planner {
                 let stage = Arc::new(stage);
                 let map: BatchMap = Arc::new(move |read: ReadBatch| {
                     let (batch, read_rows) =
-                        stage.apply_counted(read.batch, read.malformed.as_ref())?;
+                        stage.apply_counted(read.batch, read.malformed.as_ref(), &read.absent)?;
                     Ok(MappedBatch { batch, read_rows })
                 });
                 let source = MappedSource::new(source, map, schema.clone());

@@ -315,6 +315,14 @@ fn in_lists() {
 }
 
 #[test]
+fn filter_missing_fields() {
+    check_with_progress("filter_missing_fields", |df| {
+        df.filter(col("name").eq(lit("alpha")))?
+            .select([col("id"), col("name")])
+    });
+}
+
+#[test]
 fn coalesce_values() {
     use spate::functions::coalesce;
     check("coalesce_values", |df| {

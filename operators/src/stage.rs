@@ -2,7 +2,7 @@
 //! one operator, so a map/filter chain costs no message hop.
 
 use crate::expr::{names_match, BinaryOp, EvalContext, Expr, ExprError, Literal};
-use arrow::array::{Array, BooleanArray};
+use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -329,14 +329,71 @@ impl Stage {
 
     /// Applies every step to `batch`.
     pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
-        self.apply_counted(batch, None).map(|(batch, _)| batch)
+        self.apply_counted(batch, None, &[]).map(|(batch, _)| batch)
     }
 
     /// Applies every step to `batch`; also returns how many of its rows the scan's filters
     /// keep (all of them unless [`Stage::pushing_filters_into_scan`]), `malformed` rows
     /// (records the parser could not read) counting whatever the filters say: what Spark
-    /// counts as the source's input rows.
+    /// counts as the source's input rows. A filter passes the rows whose records had no
+    /// field for a column it reads (`absent`, by column index), as Spark's JSON scan never
+    /// evaluates it for them.
     pub fn apply_counted(
+        &self,
+        batch: RecordBatch,
+        malformed: Option<&BooleanArray>,
+        absent: &[(usize, BooleanArray)],
+    ) -> Result<(RecordBatch, usize)> {
+        if absent.is_empty() || self.scan_steps == 0 {
+            return self.apply_counting_kept(batch, malformed);
+        }
+        let counted = self.scanned_with_absent_fields(&batch, malformed, absent)?;
+        let (batch, _) = self.apply_counting_kept(batch, malformed)?;
+        Ok((batch, counted))
+    }
+
+    /// The rows of `batch` the scan counts when some records lack fields: those for which
+    /// every scan filter passes or reads an absent field, and the malformed ones.
+    fn scanned_with_absent_fields(
+        &self,
+        batch: &RecordBatch,
+        malformed: Option<&BooleanArray>,
+        absent: &[(usize, BooleanArray)],
+    ) -> Result<usize> {
+        let mut counted = vec![true; batch.num_rows()];
+        for step in &self.steps[..self.scan_steps] {
+            let Transform::Filter(predicate) = &step.transform else {
+                continue;
+            };
+            let passed = predicate
+                .evaluate(batch, &self.context)
+                .map_err(execution_error)?;
+            let passed = passed.as_boolean_opt().ok_or_else(|| {
+                Error::IllegalArgument(format!("filter predicate produced {}", passed.data_type()))
+            })?;
+            let read: Vec<&BooleanArray> = absent
+                .iter()
+                .filter(|(index, _)| {
+                    let name = self.input.field(*index).name();
+                    predicate.columns().iter().any(|c| names_match(name, c))
+                })
+                .map(|(_, rows)| rows)
+                .collect();
+            for (row, count) in counted.iter_mut().enumerate() {
+                let unseen = read.iter().any(|rows| rows.value(row));
+                *count &= unseen || (passed.is_valid(row) && passed.value(row));
+            }
+        }
+        if let Some(malformed) = malformed {
+            for (row, count) in counted.iter_mut().enumerate() {
+                *count |= malformed.is_valid(row) && malformed.value(row);
+            }
+        }
+        Ok(counted.into_iter().filter(|&c| c).count())
+    }
+
+    /// [`Stage::apply_counted`] when every record had every field.
+    fn apply_counting_kept(
         &self,
         mut batch: RecordBatch,
         malformed: Option<&BooleanArray>,
@@ -514,16 +571,16 @@ mod tests {
         // `id >= 2` and the null check go into the scan; `d > 150` reads a computed value,
         // but cannot hold without `value IS NOT NULL`, which goes in too: only row 3 is read.
         let pushed = stage(transforms.clone(), true).pushing_filters_into_scan(&[]);
-        let (out, read) = pushed.apply_counted(lab_batch(), None).unwrap();
+        let (out, read) = pushed.apply_counted(lab_batch(), None, &[]).unwrap();
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!((ids.values().as_ref(), read), (&[3][..], 1));
         // No filter on an unpushable column goes into the scan: rows 1 and 3 are read.
         let kept_out = stage(transforms.clone(), true).pushing_filters_into_scan(&["ID".into()]);
-        assert_eq!(kept_out.apply_counted(lab_batch(), None).unwrap().1, 2);
+        assert_eq!(kept_out.apply_counted(lab_batch(), None, &[]).unwrap().1, 2);
         // A stage that is not a scan's reads every row.
         assert_eq!(
             stage(transforms, true)
-                .apply_counted(lab_batch(), None)
+                .apply_counted(lab_batch(), None, &[])
                 .unwrap()
                 .1,
             3
@@ -531,7 +588,9 @@ mod tests {
         // A malformed record counts as read though the scan's filters drop it (row 2), as
         // Spark's parsers give it whatever filters they take; the output is the same.
         let malformed = BooleanArray::from(vec![false, true, false]);
-        let (out, read) = pushed.apply_counted(lab_batch(), Some(&malformed)).unwrap();
+        let (out, read) = pushed
+            .apply_counted(lab_batch(), Some(&malformed), &[])
+            .unwrap();
         assert_eq!((out.num_rows(), read), (1, 2));
     }
 

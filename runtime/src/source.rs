@@ -121,6 +121,9 @@ pub struct ReadBatch {
     pub batch: RecordBatch,
     /// Which rows are malformed records; `None`: none is.
     pub malformed: Option<BooleanArray>,
+    /// Per column (by index) with any, which rows' records had no field for it (a JSON
+    /// object without the key): a filter the scan evaluates on that field passes them.
+    pub absent: Vec<(usize, BooleanArray)>,
 }
 
 impl From<RecordBatch> for ReadBatch {
@@ -128,6 +131,7 @@ impl From<RecordBatch> for ReadBatch {
         ReadBatch {
             batch,
             malformed: None,
+            absent: Vec::new(),
         }
     }
 }

@@ -766,6 +766,9 @@ pub(crate) struct RowWriter<'a> {
     rows: usize,
     /// The rows of the current batch that hold a malformed record (PERMISSIVE), ascending.
     malformed: Vec<usize>,
+    /// JSON: per column, the rows of the current batch whose record had no key for it,
+    /// ascending (Spark's scan counts a record whose filter never saw its fields).
+    absent: Option<Vec<Vec<usize>>>,
     batches: Vec<ReadBatch>,
 }
 
@@ -815,6 +818,7 @@ impl<'a> RowWriter<'a> {
             data_columns,
             rows: 0,
             malformed: Vec::new(),
+            absent: (format == FileFormat::Json).then(|| vec![Vec::new(); schema.fields().len()]),
             batches: Vec::new(),
         })
     }
@@ -844,6 +848,10 @@ impl<'a> RowWriter<'a> {
         }
         let kept = self.malformed.partition_point(|&row| row < rows);
         self.malformed.truncate(kept);
+        for column in self.absent.iter_mut().flatten() {
+            let kept = column.partition_point(|&row| row < rows);
+            column.truncate(kept);
+        }
         self.rows = rows;
     }
 
@@ -871,6 +879,9 @@ impl<'a> RowWriter<'a> {
             let c = &mut self.columns[i];
             if c.len() == row {
                 c.push_null();
+                if let Some(absent) = self.absent.as_mut() {
+                    absent[i].push(row);
+                }
             }
         }
         self.rows += 1;
@@ -957,6 +968,21 @@ impl<'a> RowWriter<'a> {
             }
             BooleanArray::from(mask)
         });
+        let rows = self.rows;
+        let absent = self
+            .absent
+            .iter_mut()
+            .flatten()
+            .enumerate()
+            .filter(|(_, column)| !column.is_empty())
+            .map(|(i, column)| {
+                let mut mask = vec![false; rows];
+                for row in column.drain(..) {
+                    mask[row] = true;
+                }
+                (i, BooleanArray::from(mask))
+            })
+            .collect();
         self.batches.push(ReadBatch {
             // A query that reads no column still sees how many rows there were.
             batch: RecordBatch::try_new_with_options(
@@ -965,6 +991,7 @@ impl<'a> RowWriter<'a> {
                 &RecordBatchOptions::new().with_row_count(Some(self.rows)),
             )?,
             malformed,
+            absent,
         });
         self.rows = 0;
         Ok(())
