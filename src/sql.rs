@@ -132,7 +132,16 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
         E::IsNotNull(inner) => convert(inner)?.is_not_null(),
         E::UnaryOp { op, expr } => match op {
             UnaryOperator::Not => convert(expr)?.not(),
-            UnaryOperator::Minus => -convert(expr)?,
+            // A negative number is one literal (Spark names `-5` so), anything else negated.
+            UnaryOperator::Minus => match expr.as_ref() {
+                E::Value(v) => match &v.value {
+                    Value::Number(text, long) => {
+                        Expr::Literal(literal(&Value::Number(format!("-{text}"), *long))?)
+                    }
+                    _ => -convert(expr)?,
+                },
+                _ => -convert(expr)?,
+            },
             UnaryOperator::Plus => convert(expr)?,
             other => return Err(unsupported(format!("the operator {other}"))),
         },
@@ -366,6 +375,17 @@ mod tests {
 
     fn name(text: &str) -> String {
         expr(text).unwrap().output_name()
+    }
+
+    #[test]
+    fn a_negative_number_is_one_literal() {
+        assert_eq!(name("-5"), "-5");
+        assert_eq!(expr("-5").unwrap(), Expr::Literal(Literal::Int32(-5)));
+        assert_eq!(
+            expr("-2147483648").unwrap(),
+            Expr::Literal(Literal::Int32(i32::MIN))
+        );
+        assert_eq!(expr("-1.5").unwrap(), Expr::Literal(Literal::Float64(-1.5)));
     }
 
     #[test]
