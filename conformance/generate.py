@@ -637,6 +637,16 @@ def case_filter_missing_fields() -> Case:
     )
 
 
+def case_filter_missing_fields_conjuncts() -> Case:
+    c = case_filter_missing_fields()
+    c.name = "filter_missing_fields_conjuncts"
+    c.words = ("As filter_missing_fields with two pushed conjuncts, id > 100 and name = 'alpha': "
+               "each is evaluated once the record gave its own field, so a record without a "
+               "name but with a small id fails the first and is not counted.")
+    c.query = 'df.filter((col("id") > 100) & (col("name") == "alpha")).select("id", "name")'
+    return c
+
+
 def case_coalesce_values() -> Case:
     return multi_file_case(
         name="coalesce_values",
@@ -1051,6 +1061,17 @@ def case_lab_agg_window_fields() -> Case:
                              "after the fields.")
     c.query = ('(' + LAB_AGG_QUERY + '\n   .select(col("window.start"), col("window.END"), '
                'col("event_count")))')
+    return c
+
+
+def case_lab_agg_window_field_filter() -> Case:
+    c = _lab_agg_window_case("lab_agg_window_field_filter", "update",
+                             "Then the window passed on by a select, a filter on one of its "
+                             "fields after that select (window.start IS NOT NULL), and the "
+                             "field selected by its dotted name.")
+    c.query = ('(' + LAB_AGG_QUERY + '\n   .select("window", "event_count")\n'
+               '   .filter(col("window.start").isNotNull())\n'
+               '   .select(col("window.start"), "event_count"))')
     return c
 
 
@@ -1628,6 +1649,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_in_lists,
         case_coalesce_values,
         case_filter_missing_fields,
+        case_filter_missing_fields_conjuncts,
         case_ansi_cast_failure,
         case_latest_first,
         case_text_source,
@@ -1641,6 +1663,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_lab_agg_window_complete,
         case_lab_agg_window_fields,
         case_lab_agg_expressions,
+        case_lab_agg_window_field_filter,
         case_agg_worked_append_expression,
         case_lab_agg_window_append_error,
         case_sliding_window_watermark,

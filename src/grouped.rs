@@ -2,7 +2,7 @@
 
 use crate::dataframe::{analysis, DataFrame, EventTime, PlanStep};
 use spate_operators::aggregate::{count_star, EmitMode, StreamingAggregate};
-use spate_operators::expr::{col, Expr};
+use spate_operators::expr::{col, quote_identifier, Expr};
 use spate_runtime::Result;
 
 /// Spark's `GroupedData`: the grouping keys of a streaming aggregation.
@@ -44,25 +44,21 @@ impl GroupedData {
             if is_aggregate_call(expr) {
                 let name = expr.output_name();
                 computed.push(expr.clone());
-                results.push(col(&quoted(&name)));
+                results.push(col(&quote_identifier(&name)));
                 continue;
             }
-            let over_computed = expr.transform(&mut |e| {
+            let Ok(over_computed) = expr.transform(&mut |e| {
                 Ok::<_, std::convert::Infallible>(matches!(e, Expr::Aggregate(..)).then(|| {
                     let name = format!("__spate_aggregate_{}", computed.len());
                     computed.push(e.clone().alias(&name));
                     col(&name)
                 }))
             });
-            let over_computed = match over_computed {
-                Ok(e) => e,
-                Err(never) => match never {},
-            };
             results.push(over_computed.alias(&expr.output_name()));
         }
         let grouped = self.aggregate(computed)?;
         let keys = grouped.columns().into_iter().take(self.keys.len());
-        grouped.select(keys.map(|k| col(&quoted(&k))).chain(results))
+        grouped.select(keys.map(|k| col(&quote_identifier(&k))).chain(results))
     }
 
     /// The aggregation of `aggregates`, each an aggregate function, optionally aliased.
@@ -108,9 +104,4 @@ fn is_aggregate_call(expr: &Expr) -> bool {
         Expr::Alias(inner, _) => matches!(inner.as_ref(), Expr::Aggregate(..)),
         other => matches!(other, Expr::Aggregate(..)),
     }
-}
-
-/// `name` back-quoted, so that a reference to it reads it whole (`sum(value)`, `a.b`).
-fn quoted(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
 }

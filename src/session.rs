@@ -212,24 +212,31 @@ impl Session {
     /// the machine); `true` fsyncs each file and its directory, so that it survives a power
     /// loss, at ten times the cost of a write.
     pub(crate) fn durability(&self) -> Result<Durability> {
-        let fsync = self.conf_or("spate.checkpoint.fsync", "false");
-        match fsync.trim().to_ascii_lowercase().as_str() {
-            "true" => Ok(Durability::Synced),
-            "false" => Ok(Durability::Renamed),
+        Ok(if self.bool_conf_or("spate.checkpoint.fsync", false)? {
+            Durability::Synced
+        } else {
+            Durability::Renamed
+        })
+    }
+
+    /// The boolean setting `key` (`true` / `false` in any case, as Spark reads them),
+    /// `default` when not set.
+    pub(crate) fn bool_conf_or(&self, key: &str, default: bool) -> Result<bool> {
+        let Some(text) = self.conf().get(key) else {
+            return Ok(default);
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
             _ => Err(Error::IllegalArgument(format!(
-                "spate.checkpoint.fsync should be boolean, but was {fsync}"
+                "{key} should be boolean, but was {text}"
             ))),
         }
     }
 
     /// Expression settings of this session (`spark.sql.ansi.enabled`, session time zone).
     pub(crate) fn eval_context(&self) -> Result<EvalContext> {
-        let ansi = self.conf_or("spark.sql.ansi.enabled", "true");
-        let ansi = ansi.parse::<bool>().map_err(|_| {
-            Error::IllegalArgument(format!(
-                "spark.sql.ansi.enabled should be boolean, but was {ansi}"
-            ))
-        })?;
+        let ansi = self.bool_conf_or("spark.sql.ansi.enabled", true)?;
         Ok(EvalContext {
             ansi,
             time_zone: self.time_zone()?,

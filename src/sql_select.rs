@@ -9,11 +9,12 @@ use arrow::array::ArrayRef;
 use arrow::compute::{
     concat_batches, lexsort_to_indices, take_record_batch, SortColumn, SortOptions,
 };
+use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use spate_operators::expr::{col, EvalContext, Expr};
+use spate_operators::expr::{col, quote_identifier, EvalContext, Expr};
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
-    self, LimitClause, OrderByExpr, OrderByKind, SelectItem, SetExpr, Statement, TableFactor,
+    self, LimitClause, OrderByKind, OrderByOptions, SelectItem, SetExpr, Statement, TableFactor,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -57,8 +58,9 @@ pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
             other => Err(unsupported(format!("{other} in spark.sql"))),
         })
         .collect::<Result<Vec<Expr>>>()?;
-    // ORDER BY reads the selected rows' input columns, or else the output's (an alias).
-    let keys = match &query.order_by {
+    // ORDER BY reads the output (an alias, or `ORDER BY 2`: the second column), or else
+    // the selected rows' input columns, as Spark resolves it.
+    let order = match &query.order_by {
         Some(order_by) => match &order_by.kind {
             OrderByKind::Expressions(keys) => keys.as_slice(),
             OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL in spark.sql")),
@@ -66,22 +68,52 @@ pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
         None => &[],
     };
     let context = session.eval_context()?;
+    let output = df.select(columns.clone())?.schema();
+    let keys = order
+        .iter()
+        .map(|key| {
+            let expr = match &key.expr {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::Number(n, _) => {
+                        let field = n
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|n| n.checked_sub(1))
+                            .and_then(|i| output.fields().get(i))
+                            .ok_or_else(|| {
+                                Error::Analysis(format!(
+                                    "ORDER BY position {n} is not in the select list"
+                                ))
+                            })?;
+                        col(&quote_identifier(field.name()))
+                    }
+                    _ => convert(&key.expr)?,
+                },
+                _ => convert(&key.expr)?,
+            };
+            Ok((expr, key.options))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let resolves = |schema: &SchemaRef| {
+        keys.iter()
+            .all(|(key, _)| key.output_field_with(schema, &context).is_ok())
+    };
     let input_schema = df.schema();
+    let on_output = resolves(&output);
+    if !on_output && !resolves(&input_schema) {
+        return Err(unsupported(
+            "ORDER BY keys over both the select list and its input in spark.sql",
+        ));
+    }
     let mut input = concat_batches(&input_schema, &df.collect()?)?;
-    let on_input = keys
-        .iter()
-        .map(|key| convert(&key.expr))
-        .collect::<Result<Vec<_>>>()?
-        .iter()
-        .all(|key| key.output_field_with(&input_schema, &context).is_ok());
-    if on_input {
-        input = sorted(input, keys, &context)?;
+    if !on_output {
+        input = sorted(input, &keys, &context)?;
     }
     let df = DataFrame::from_static(session.clone(), input_schema, vec![input]).select(columns)?;
     let schema = df.schema();
     let mut rows = concat_batches(&schema, &df.collect()?)?;
-    if !on_input {
-        rows = sorted(rows, keys, &context)?;
+    if on_output {
+        rows = sorted(rows, &keys, &context)?;
     }
     if let Some(limit) = &query.limit_clause {
         let LimitClause::LimitOffset {
@@ -108,18 +140,22 @@ pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
 
 /// `rows` in the order of `keys` (Spark: ascending by default, NULLs first when ascending
 /// and last when descending).
-fn sorted(rows: RecordBatch, keys: &[OrderByExpr], context: &EvalContext) -> Result<RecordBatch> {
+fn sorted(
+    rows: RecordBatch,
+    keys: &[(Expr, OrderByOptions)],
+    context: &EvalContext,
+) -> Result<RecordBatch> {
     if keys.is_empty() {
         return Ok(rows);
     }
     let sort_columns = keys
         .iter()
-        .map(|key| {
-            let values: ArrayRef = convert(&key.expr)?
+        .map(|(key, options)| {
+            let values: ArrayRef = key
                 .evaluate(&rows, context)
                 .map_err(|e| Error::Analysis(e.to_string()))?;
-            let descending = key.options.asc == Some(false);
-            let nulls_first = key.options.nulls_first.unwrap_or(!descending);
+            let descending = options.asc == Some(false);
+            let nulls_first = options.nulls_first.unwrap_or(!descending);
             Ok(SortColumn {
                 values,
                 options: Some(SortOptions {

@@ -269,12 +269,8 @@ impl DataStreamWriter {
         }
         config.num_recent_progress_updates =
             parse("spark.sql.streaming.numRecentProgressUpdates", "100")? as usize;
-        let no_data = session.conf_or("spark.sql.streaming.noDataMicroBatches.enabled", "true");
-        config.no_data_batches = no_data.trim().parse().map_err(|_| {
-            Error::IllegalArgument(format!(
-                "spark.sql.streaming.noDataMicroBatches.enabled should be boolean, but was {no_data}"
-            ))
-        })?;
+        config.no_data_batches =
+            session.bool_conf_or("spark.sql.streaming.noDataMicroBatches.enabled", true)?;
         config.idle_progress_interval = std::time::Duration::from_millis(parse(
             "spark.sql.streaming.noDataProgressEventInterval",
             "10000",

@@ -807,6 +807,15 @@ fn spark_sql_selects_filters_orders_and_limits_a_memory_table() {
         names("SELECT name FROM sql_events ORDER BY value DESC"),
         [some("d"), some("a"), some("c"), some("b")]
     );
+    // ORDER BY reads the select list first (an alias, a position), as PySpark 4.3 does.
+    assert_eq!(
+        names("SELECT name, -value AS value FROM sql_events ORDER BY value"),
+        [some("b"), some("d"), some("a"), some("c")]
+    );
+    assert_eq!(
+        names("SELECT name, -value AS v FROM sql_events ORDER BY 2 DESC"),
+        [some("c"), some("a"), some("d"), some("b")]
+    );
     assert!(spark
         .sql("SELECT name FROM sql_events GROUP BY name")
         .is_err());

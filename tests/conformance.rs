@@ -323,6 +323,14 @@ fn filter_missing_fields() {
 }
 
 #[test]
+fn filter_missing_fields_conjuncts() {
+    check_with_progress("filter_missing_fields_conjuncts", |df| {
+        df.filter(col("id").gt(lit(100)).and(col("name").eq(lit("alpha"))))?
+            .select([col("id"), col("name")])
+    });
+}
+
+#[test]
 fn coalesce_values() {
     use spate::functions::coalesce;
     check("coalesce_values", |df| {
@@ -626,6 +634,16 @@ fn lab_agg_window_complete() {
 fn lab_agg_window_fields() {
     check_with_progress("lab_agg_window_fields", |df| {
         lab_aggregation(df)?.select([col("window.start"), col("window.END"), col("event_count")])
+    });
+}
+
+#[test]
+fn lab_agg_window_field_filter() {
+    check_with_progress("lab_agg_window_field_filter", |df| {
+        lab_aggregation(df)?
+            .select([col("window"), col("event_count")])?
+            .filter(col("window.start").is_not_null())?
+            .select([col("window.start"), col("event_count")])
     });
 }
 

@@ -116,8 +116,20 @@ pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<E
 /// resolve to exactly one.
 fn over(expr: &Expr, definitions: &[(String, Expr)]) -> Option<Expr> {
     expr.map_columns(&mut |name| {
-        let named = definitions.iter().map(|(n, d)| (n.as_str(), d));
-        unique(named, name).map(strip_alias).ok_or(())
+        let named = || definitions.iter().map(|(n, d)| (n.as_str(), d));
+        if let Some(definition) = unique(named(), name) {
+            return Ok(strip_alias(definition));
+        }
+        // `window.start` over a projection that passes `window` on: the field of what it
+        // passes on.
+        let (base, field) = name
+            .split_once('.')
+            .filter(|_| !name.contains('`'))
+            .ok_or(())?;
+        match unique(named(), base).map(strip_alias) {
+            Some(Expr::Column(column)) => Ok(crate::expr::col(&format!("{column}.{field}"))),
+            _ => Err(()),
+        }
     })
     .ok()
 }
@@ -361,24 +373,31 @@ impl Stage {
         absent: &[(usize, BooleanArray)],
     ) -> Result<usize> {
         let mut counted = vec![true; batch.num_rows()];
-        for step in &self.steps[..self.scan_steps] {
-            let Transform::Filter(predicate) = &step.transform else {
-                continue;
-            };
+        // Each pushed conjunct on its own: Spark's parser evaluates one once the record has
+        // given every field it reads.
+        let conjuncts = self.steps[..self.scan_steps]
+            .iter()
+            .filter_map(|step| match &step.transform {
+                Transform::Filter(predicate) => Some(predicate.conjuncts()),
+                Transform::Project(_) => None,
+            })
+            .flatten();
+        for predicate in conjuncts {
+            let reads = predicate.columns();
+            let read: Vec<&BooleanArray> = absent
+                .iter()
+                .filter(|(index, _)| {
+                    let name = self.input.field(*index).name();
+                    reads.iter().any(|c| names_match(name, c))
+                })
+                .map(|(_, rows)| rows)
+                .collect();
             let passed = predicate
                 .evaluate(batch, &self.context)
                 .map_err(execution_error)?;
             let passed = passed.as_boolean_opt().ok_or_else(|| {
                 Error::IllegalArgument(format!("filter predicate produced {}", passed.data_type()))
             })?;
-            let read: Vec<&BooleanArray> = absent
-                .iter()
-                .filter(|(index, _)| {
-                    let name = self.input.field(*index).name();
-                    predicate.columns().iter().any(|c| names_match(name, c))
-                })
-                .map(|(_, rows)| rows)
-                .collect();
             for (row, count) in counted.iter_mut().enumerate() {
                 let unseen = read.iter().any(|rows| rows.value(row));
                 *count &= unseen || (passed.is_valid(row) && passed.value(row));

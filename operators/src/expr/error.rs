@@ -185,7 +185,7 @@ impl ExprError {
 }
 
 /// Spark's `toSQLId` for a single-part name: always back-quoted, back-quotes doubled.
-pub(crate) fn quote_identifier(name: &str) -> String {
+pub fn quote_identifier(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 

@@ -41,7 +41,7 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
 
-pub use error::ExprError;
+pub use error::{quote_identifier, ExprError};
 
 /// A column expression, as built by the DataFrame API.
 #[derive(Debug, Clone, PartialEq)]
@@ -366,16 +366,7 @@ impl Expr {
     /// and nullability, the time zone changes how timestamp literals are named.
     pub fn output_field_with(&self, input: &Schema, ctx: &EvalContext) -> Result<Field, ExprError> {
         let bound = resolve::bind(self, input, ctx)?;
-        let name = match (self, &bound.kind) {
-            // `col("window.start")` is named `start`, the field as written (Spark's
-            // `GetStructField` naming).
-            (Expr::Column(reference), resolve::Kind::Field(..)) => reference
-                .rsplit('.')
-                .next()
-                .unwrap_or(reference)
-                .to_string(),
-            _ => naming::output_name(self, &ctx.time_zone),
-        };
+        let name = naming::output_name(self, &ctx.time_zone);
         Ok(Field::new(name, bound.data_type.clone(), bound.nullable))
     }
 

@@ -31,6 +31,11 @@ pub fn names_equal(name: &str, unquoted: &str) -> bool {
 pub(crate) fn output_name(expr: &Expr, tz: &Zone) -> String {
     match expr {
         Expr::Alias(_, name) => name.clone(),
+        // `window.start` (a struct's field) or `s1.id` (a qualified column) is named after
+        // its last part, as written.
+        Expr::Column(name) if !name.contains('`') && name.contains('.') => {
+            name.rsplit('.').next().unwrap_or(name).to_string()
+        }
         Expr::Cast(child, _) if matches!(**child, Expr::Column(_) | Expr::Alias(..)) => {
             output_name(child, tz)
         }

@@ -84,7 +84,7 @@ impl NodeActor {
                     .operator
                     .on_epoch_end(barrier.epoch, &mut self.output)?;
                 control.push(Message::Barrier(barrier));
-                // Reported once its state is checkpointed, after the barrier went on.
+                // Reported once its state is checkpointed (see `handle`).
                 self.ended_epochs.push((barrier.epoch, report));
             }
             Step::End => {

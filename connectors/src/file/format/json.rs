@@ -21,11 +21,10 @@ use std::path::Path;
 /// Jackson's default `StreamReadConstraints.maxNestingDepth`.
 const MAX_DEPTH: usize = 1000;
 
-/// Decodes JSON lines held in memory; `first_line` is the 1-based number of the first line
-/// in its file (for error messages). Returns the batches and the number of the last line.
+/// Decodes JSON lines held in memory, numbering them from 1 (for error messages). Returns
+/// the batches and the number of lines.
 pub(crate) fn decode(
     data: &[u8],
-    first_line: usize,
     path: &Path,
     schema: &SchemaRef,
     options: &DecodeOptions,
@@ -36,8 +35,8 @@ pub(crate) fn decode(
     let timestamps = TimestampParser::new(&options.time_zone);
     // One validation of the whole file spares the per-line check in the common case.
     let all_utf8 = std::str::from_utf8(data).is_ok();
-    let mut last_line = first_line.saturating_sub(1);
-    let mut lines = Lines::numbered_from(data, first_line);
+    let mut last_line = 0;
+    let mut lines = Lines::new(data);
     loop {
         // The common line, one object, is parsed straight from the data: where the object
         // ends, its line ends too, which spares searching the line for its end first. The
@@ -1369,14 +1368,8 @@ mod tests {
 
     /// Rows decoded from `data` as one chunk.
     fn decoded_rows(data: &[u8], schema: &SchemaRef) -> Vec<Vec<Option<String>>> {
-        let (batches, _) = decode(
-            data,
-            1,
-            Path::new("f.json"),
-            schema,
-            &DecodeOptions::default(),
-        )
-        .unwrap();
+        let (batches, _) =
+            decode(data, Path::new("f.json"), schema, &DecodeOptions::default()).unwrap();
         batches.iter().flat_map(|read| rows(&read.batch)).collect()
     }
 

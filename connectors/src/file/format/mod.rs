@@ -458,7 +458,7 @@ fn read_file(
         FileFormat::Parquet => parquet::decode(path, schema, options).map(whole),
         FileFormat::Json => {
             let data = std::fs::read(path).map_err(io)?;
-            json::decode(&data, 1, path, schema, options).map(|(batches, _)| batches)
+            json::decode(&data, path, schema, options).map(|(batches, _)| batches)
         }
         FileFormat::Csv => {
             let data = std::fs::read(path).map_err(io)?;
@@ -471,11 +471,12 @@ fn read_file(
     }
 }
 
-/// Decodes one file batch by batch. JSON lines are decoded one chunk of `batch_size` lines at
-/// a time, so that the first batches flow downstream while the rest of the file is still
-/// being decoded; the other formats are decoded whole on the first call. A stateless map
-/// given with [`FileDecoder::with_map`] runs on each batch as part of its decoding, on the
-/// decoding threads.
+/// Decodes one file batch by batch. A JSON file is read a block at a time and decoded in
+/// chunks of about `batch_size` lines (sized in bytes from its first lines), one per
+/// decoding thread, so that the first batches flow downstream while the rest of the file
+/// is still being decoded; the other formats are decoded whole on the first call. A
+/// stateless map given with [`FileDecoder::with_map`] runs on each batch as part of its
+/// decoding, on the decoding threads.
 pub struct FileDecoder {
     format: FileFormat,
     path: std::path::PathBuf,
@@ -571,7 +572,6 @@ impl FileDecoder {
             let decode = |chunk: &Range<usize>| {
                 let (batches, lines) = json::decode(
                     &data[chunk.clone()],
-                    1,
                     &self.path,
                     &self.schema,
                     &self.options,
@@ -691,16 +691,12 @@ pub(crate) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    /// Lines of `data`, numbered from 1.
     pub(crate) fn new(data: &'a [u8]) -> Self {
-        Self::numbered_from(data, 1)
-    }
-
-    /// Lines of `data`, the first numbered `first`.
-    pub(crate) fn numbered_from(data: &'a [u8], first: usize) -> Self {
         Lines {
             data,
             pos: 0,
-            number: first.saturating_sub(1),
+            number: 0,
         }
     }
 
