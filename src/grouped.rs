@@ -49,8 +49,17 @@ impl GroupedData {
             }
             let Ok(over_computed) = expr.transform(&mut |e| {
                 Ok::<_, std::convert::Infallible>(matches!(e, Expr::Aggregate(..)).then(|| {
-                    let name = format!("__spate_aggregate_{}", computed.len());
-                    computed.push(e.clone().alias(&name));
+                    // An aggregate computed already is read again, not computed twice.
+                    let same = computed.iter().find_map(|c| match c {
+                        Expr::Alias(inner, name) if **inner == *e => Some(name.clone()),
+                        other if other == e => Some(quote_identifier(&other.output_name())),
+                        _ => None,
+                    });
+                    let name = same.unwrap_or_else(|| {
+                        let name = format!("__spate_aggregate_{}", computed.len());
+                        computed.push(e.clone().alias(&name));
+                        name
+                    });
                     col(&name)
                 }))
             });
