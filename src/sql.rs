@@ -138,9 +138,9 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
                     Value::Number(text, long) => {
                         Expr::Literal(literal(&Value::Number(format!("-{text}"), *long))?)
                     }
-                    _ => -convert(expr)?,
+                    _ => Expr::Minus(Box::new(convert(expr)?)),
                 },
-                _ => -convert(expr)?,
+                _ => Expr::Minus(Box::new(convert(expr)?)),
             },
             UnaryOperator::Plus => convert(expr)?,
             other => return Err(unsupported(format!("the operator {other}"))),
@@ -380,6 +380,9 @@ mod tests {
     #[test]
     fn a_negative_number_is_one_literal() {
         assert_eq!(name("-5"), "-5");
+        // Anything else negated is named as Spark's SQL parser names it (PySpark 4.3).
+        assert_eq!(name("-value"), "(- value)");
+        assert_eq!(name("- id"), "(- id)");
         assert_eq!(expr("-5").unwrap(), Expr::Literal(Literal::Int32(-5)));
         assert_eq!(
             expr("-2147483648").unwrap(),

@@ -153,9 +153,11 @@ fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
             null_intolerant_columns(left, out);
             null_intolerant_columns(right, out);
         }
-        Expr::Not(inner) | Expr::Cast(inner, _) | Expr::Negate(inner) | Expr::Alias(inner, _) => {
-            null_intolerant_columns(inner, out)
-        }
+        Expr::Not(inner)
+        | Expr::Cast(inner, _)
+        | Expr::Negate(inner)
+        | Expr::Minus(inner)
+        | Expr::Alias(inner, _) => null_intolerant_columns(inner, out),
         _ => {}
     }
 }

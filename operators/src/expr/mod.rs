@@ -78,8 +78,10 @@ pub enum Expr {
         /// The `ELSE` value (NULL when absent).
         otherwise: Option<Box<Expr>>,
     },
-    /// Arithmetic negation, Spark's `negative(e)`.
+    /// Arithmetic negation, Spark's `negative(e)` (the Column API's `-col`).
     Negate(Box<Expr>),
+    /// Arithmetic negation written `-e` in SQL text, which Spark names `(- e)`.
+    Minus(Box<Expr>),
     /// `e IN (v1, v2, …)`: true when `e` equals a value, NULL when it equals none and it or
     /// a value is NULL, else false.
     In(Box<Expr>, Vec<Expr>),
@@ -431,6 +433,7 @@ impl Expr {
             Expr::Cast(e, t) => Expr::Cast(map(e)?, t.clone()),
             Expr::ToTimestamp(e, format) => Expr::ToTimestamp(map(e)?, format.clone()),
             Expr::Negate(e) => Expr::Negate(map(e)?),
+            Expr::Minus(e) => Expr::Minus(map(e)?),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
                 values
@@ -482,6 +485,7 @@ impl Expr {
             | Expr::Cast(e, _)
             | Expr::ToTimestamp(e, _)
             | Expr::Negate(e)
+            | Expr::Minus(e)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {

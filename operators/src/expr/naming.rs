@@ -135,6 +135,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             s
         }
         Expr::Negate(e) => format!("negative({})", pretty_sql(e, tz)),
+        Expr::Minus(e) => format!("(- {})", pretty_sql(e, tz)),
         Expr::Coalesce(values) => format!(
             "coalesce({})",
             values

@@ -223,6 +223,7 @@ impl Binder<'_> {
                     .all(|nullable| nullable);
                 Ok(bound)
             }
+            Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
             Expr::Negate(e) => {
                 let child = self.bind(e)?;
                 let Some(t) = coerce::negate_type(&child.data_type) else {
