@@ -744,33 +744,27 @@ fn global_count_update() {
     });
 }
 
-/// The lab's Part 12. Spark refuses `countDistinct` on streams, so its golden computes
+/// The lab's Part 12 query. Spark refuses `countDistinct` on streams, so its goldens compute
 /// `size(collect_set(user_id))`; spate runs the lab's `count_distinct` as written.
+fn lab_part12(df: DataFrame) -> Result<DataFrame> {
+    df.with_watermark("timestamp", "10 minutes")?
+        .group_by([window(col("timestamp"), "5 minutes"), col("action")])
+        .agg([
+            count(lit("*")).alias("action_count"),
+            sum(col("value")).alias("total_value"),
+            count_distinct(col("user_id")).alias("unique_users"),
+        ])
+}
+
 #[test]
 fn lab_complete_example() {
-    check_with_progress("lab_complete_example", |df| {
-        df.with_watermark("timestamp", "10 minutes")?
-            .group_by([window(col("timestamp"), "5 minutes"), col("action")])
-            .agg([
-                count(lit("*")).alias("action_count"),
-                sum(col("value")).alias("total_value"),
-                count_distinct(col("user_id")).alias("unique_users"),
-            ])
-    });
+    check_with_progress("lab_complete_example", lab_part12);
 }
 
 /// Part 12 with `spark.sql.streaming.noDataMicroBatches.enabled=false`: no trailing batch.
 #[test]
 fn lab_complete_example_no_data_batches_off() {
-    check_with_progress("lab_complete_example_no_data_batches_off", |df| {
-        df.with_watermark("timestamp", "10 minutes")?
-            .group_by([window(col("timestamp"), "5 minutes"), col("action")])
-            .agg([
-                count(lit("*")).alias("action_count"),
-                sum(col("value")).alias("total_value"),
-                count_distinct(col("user_id")).alias("unique_users"),
-            ])
-    });
+    check_with_progress("lab_complete_example_no_data_batches_off", lab_part12);
 }
 
 /// SEMANTICS.md §5.2: two watermarked inputs, one of them silent; the policy decides.
