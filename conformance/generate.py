@@ -647,6 +647,17 @@ def case_filter_missing_fields_conjuncts() -> Case:
     return c
 
 
+def case_round_values() -> Case:
+    return multi_file_case(
+        name="round_values",
+        words=("The multi-file input of multi_file_expressions (values with up to three "
+               "decimals, NULLs): round at 1 and 0 places, an int at -1, and from SQL text "
+               "a quotient at 2 places: half away from zero on the decimal text, as Spark."),
+        query=('df.select(col("id"), round(col("value"), 1), round(col("value")),\n'
+               '          round(col("id"), -1), expr("round(value / 3, 2)"))'),
+    )
+
+
 def case_coalesce_values() -> Case:
     return multi_file_case(
         name="coalesce_values",
@@ -1648,6 +1659,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_ansi_off_types,
         case_in_lists,
         case_coalesce_values,
+        case_round_values,
         case_filter_missing_fields,
         case_filter_missing_fields_conjuncts,
         case_ansi_cast_failure,

@@ -26,6 +26,7 @@ const FUNCTIONS: &[&str] = &[
     "max",
     "mean",
     "min",
+    "round",
     "sum",
     "to_timestamp",
     "window",
@@ -333,6 +334,17 @@ fn call(function: &ast::Function) -> Result<Expr> {
         },
         "lit" => one(&args)?,
         "coalesce" => spate_operators::expr::coalesce(args.into_iter().flatten()),
+        "round" => match args.as_slice() {
+            [Some(e)] => spate_operators::expr::round(e.clone(), 0),
+            [Some(e), Some(Expr::Literal(Literal::Int32(scale)))] => {
+                spate_operators::expr::round(e.clone(), *scale)
+            }
+            _ => {
+                return Err(Error::Analysis(
+                    "round takes a value and an optional integer scale".into(),
+                ))
+            }
+        },
         _ => {
             let close: Vec<&str> = FUNCTIONS
                 .iter()

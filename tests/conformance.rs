@@ -331,6 +331,20 @@ fn filter_missing_fields_conjuncts() {
 }
 
 #[test]
+fn round_values() {
+    use spate::functions::round;
+    check("round_values", |df| {
+        df.select([
+            col("id"),
+            round(col("value"), 1),
+            round(col("value"), 0),
+            round(col("id"), -1),
+            spate::functions::expr("round(value / 3, 2)")?,
+        ])
+    });
+}
+
+#[test]
 fn coalesce_values() {
     use spate::functions::coalesce;
     check("coalesce_values", |df| {

@@ -8,7 +8,9 @@ use arrow::compute::kernels::numeric::{
     add, add_wrapping, div, mul, mul_wrapping, neg, neg_wrapping, rem, sub, sub_wrapping,
 };
 use arrow::compute::{and, cast, is_not_null, nullif};
-use arrow::datatypes::{DataType, Float32Type, Float64Type, Int16Type, Int8Type};
+use arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+};
 use arrow::error::ArrowError;
 
 use super::cast::{is_fractional, is_integral};
@@ -199,9 +201,123 @@ pub(crate) fn negate(a: &ArrayRef, ansi: bool) -> Result<ArrayRef, ExprError> {
     }
 }
 
+/// Spark's `round(a, scale)`: half away from zero (`HALF_UP`) on the value's shortest
+/// decimal text, as Spark rounds `BigDecimal(double)`; integers round to tens, hundreds, …
+/// at a negative scale and are kept otherwise.
+pub(crate) fn round(a: &ArrayRef, scale: i32) -> Result<ArrayRef, ExprError> {
+    Ok(match a.data_type() {
+        DataType::Float64 => Arc::new(
+            a.as_primitive::<Float64Type>()
+                .unary::<_, Float64Type>(|v| round_double(v, scale)),
+        ),
+        DataType::Int64 => Arc::new(
+            a.as_primitive::<Int64Type>()
+                .unary::<_, Int64Type>(|v| round_integer(i128::from(v), scale) as i64),
+        ),
+        DataType::Int32 => Arc::new(
+            a.as_primitive::<Int32Type>()
+                .unary::<_, Int32Type>(|v| round_integer(i128::from(v), scale) as i32),
+        ),
+        other => {
+            return Err(ExprError::Unsupported(format!("round of {other}")));
+        }
+    })
+}
+
+/// `v` rounded half away from zero at `scale` places of its shortest decimal text.
+fn round_double(v: f64, scale: i32) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    let text = format!("{}", v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|d| d - b'0').collect();
+    let keep = int.len() as i64 + i64::from(scale);
+    if keep >= digits.len() as i64 {
+        return v;
+    }
+    let mut kept: Vec<u8> = digits[..keep.max(0) as usize].to_vec();
+    let mut int_len = int.len();
+    if keep >= 0 && digits[keep as usize] >= 5 {
+        // Add one at the last kept place, carrying.
+        let mut i = kept.len();
+        loop {
+            if i == 0 {
+                kept.insert(0, 1);
+                int_len += 1;
+                break;
+            }
+            i -= 1;
+            if kept[i] == 9 {
+                kept[i] = 0;
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    let mut out = String::with_capacity(int_len + kept.len() + 1);
+    for (i, d) in kept.iter().enumerate() {
+        if i == int_len {
+            out.push('.');
+        }
+        out.push(char::from(b'0' + d));
+    }
+    // A negative scale keeps fewer digits than the integer part has: zeros stand for them.
+    for _ in kept.len()..int_len {
+        out.push('0');
+    }
+    let rounded: f64 = out.parse().unwrap_or(0.0);
+    if v.is_sign_negative() {
+        -rounded
+    } else {
+        rounded
+    }
+}
+
+/// `v` rounded half away from zero to a multiple of `10^-scale` (unchanged when `scale`
+/// is not negative).
+fn round_integer(v: i128, scale: i32) -> i128 {
+    if scale >= 0 {
+        return v;
+    }
+    let Some(unit) = 10i128.checked_pow(scale.unsigned_abs()) else {
+        return 0;
+    };
+    let half = unit / 2;
+    let rounded = (v.abs() + half) / unit * unit;
+    if v < 0 {
+        -rounded
+    } else {
+        rounded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_is_half_up_on_the_shortest_decimal_text() {
+        // PySpark 4.3: round(2.5) 3, round(-2.5) -3, round(0.125, 2) 0.13,
+        // round(1.005, 2) 1.01 (plain binary arithmetic gives 1.0), round(1/3, 2) 0.33.
+        assert_eq!(round_double(2.5, 0), 3.0);
+        assert_eq!(round_double(-2.5, 0), -3.0);
+        assert_eq!(round_double(0.125, 2), 0.13);
+        assert_eq!(round_double(1.005, 2), 1.01);
+        assert_eq!(round_double(1.0 / 3.0, 2), 0.33);
+        // Carries, negative scales, values with nothing to round.
+        assert_eq!(round_double(9.99, 1), 10.0);
+        assert_eq!(round_double(1234.5, -2), 1200.0);
+        assert_eq!(round_double(1250.0, -2), 1300.0);
+        assert_eq!(round_double(0.04, 0), 0.0);
+        assert_eq!(round_double(7.25, 3), 7.25);
+        assert!(round_double(f64::NAN, 1).is_nan());
+        assert_eq!(round_integer(15, -1), 20);
+        assert_eq!(round_integer(-15, -1), -20);
+        assert_eq!(round_integer(14, -1), 10);
+        assert_eq!(round_integer(14, 2), 14);
+    }
     use arrow::array::{Float64Array, Int16Array, Int32Array};
 
     fn arr(a: ArrayRef) -> Value {

@@ -188,6 +188,10 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
         Kind::Not(child) => eval(child, batch, ctx)?.map(|a| Ok(Arc::new(not(a.as_boolean())?))),
         Kind::IsNull(child) => eval(child, batch, ctx)?.map(|a| Ok(Arc::new(is_null(a)?))),
         Kind::IsNotNull(child) => eval(child, batch, ctx)?.map(|a| Ok(Arc::new(is_not_null(a)?))),
+        Kind::Round(child, scale) => {
+            let v = eval(child, batch, ctx)?;
+            v.map(|a| arith::round(a, *scale))
+        }
         Kind::Negate(child) => {
             let v = eval(child, batch, ctx)?;
             v.map(|a| arith::negate(a, ctx.ansi))

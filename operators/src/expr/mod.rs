@@ -82,6 +82,9 @@ pub enum Expr {
     Negate(Box<Expr>),
     /// Arithmetic negation written `-e` in SQL text, which Spark names `(- e)`.
     Minus(Box<Expr>),
+    /// `round(e, scale)`: rounded half away from zero at `scale` decimal places (a negative
+    /// scale rounds to tens, hundreds, …).
+    Round(Box<Expr>, i32),
     /// `e IN (v1, v2, …)`: true when `e` equals a value, NULL when it equals none and it or
     /// a value is NULL, else false.
     In(Box<Expr>, Vec<Expr>),
@@ -173,6 +176,11 @@ pub fn col(name: &str) -> Expr {
 /// A constant (`i32` → int, `i64` → bigint, `f64` → double, `bool`, `&str`/`String` → string).
 pub fn lit(value: impl Into<Literal>) -> Expr {
     Expr::Literal(value.into())
+}
+
+/// `round(e, scale)`: Spark's `round`, half away from zero (HALF_UP) at `scale` places.
+pub fn round(e: Expr, scale: i32) -> Expr {
+    Expr::Round(Box::new(e), scale)
 }
 
 /// `coalesce(values…)`: the first of `values` that is not NULL (NULL when all are).
@@ -434,6 +442,7 @@ impl Expr {
             Expr::ToTimestamp(e, format) => Expr::ToTimestamp(map(e)?, format.clone()),
             Expr::Negate(e) => Expr::Negate(map(e)?),
             Expr::Minus(e) => Expr::Minus(map(e)?),
+            Expr::Round(e, scale) => Expr::Round(map(e)?, *scale),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
                 values
@@ -486,6 +495,7 @@ impl Expr {
             | Expr::ToTimestamp(e, _)
             | Expr::Negate(e)
             | Expr::Minus(e)
+            | Expr::Round(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {

@@ -136,6 +136,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
         }
         Expr::Negate(e) => format!("negative({})", pretty_sql(e, tz)),
         Expr::Minus(e) => format!("(- {})", pretty_sql(e, tz)),
+        Expr::Round(e, scale) => format!("round({}, {scale})", pretty_sql(e, tz)),
         Expr::Coalesce(values) => format!(
             "coalesce({})",
             values

@@ -51,6 +51,8 @@ pub(crate) enum Kind {
     IsNotNull(Box<Bound>),
     /// Arithmetic negation.
     Negate(Box<Bound>),
+    /// `round` at a scale, of a DOUBLE, INT or BIGINT child of this node's type.
+    Round(Box<Bound>, i32),
     /// Parse a string child with a datetime pattern.
     ParseTimestamp(Box<Bound>, String),
     /// `CASE WHEN`; values already have the result type.
@@ -224,6 +226,25 @@ impl Binder<'_> {
                 Ok(bound)
             }
             Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
+            Expr::Round(e, scale) => {
+                let child = self.bind(e)?;
+                let data_type = match &child.data_type {
+                    DataType::Int32 | DataType::Int64 | DataType::Float64 => {
+                        child.data_type.clone()
+                    }
+                    DataType::Int8 | DataType::Int16 => DataType::Int32,
+                    DataType::Float32 => DataType::Float64,
+                    other => {
+                        return Err(self.unexpected_input(expr, 0, NUMERIC_INPUTS, e, other));
+                    }
+                };
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::Round(Box::new(child.cast_to(&data_type)), *scale),
+                    data_type,
+                    nullable,
+                })
+            }
             Expr::Negate(e) => {
                 let child = self.bind(e)?;
                 let Some(t) = coerce::negate_type(&child.data_type) else {
@@ -586,6 +607,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
     let own = match &node.kind {
         Kind::Column(_)
         | Kind::Field(..)
+        | Kind::Round(..)
         | Kind::Literal(_)
         | Kind::IsNull(_)
         | Kind::IsNotNull(_)
@@ -621,6 +643,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
     match &node.kind {
         Kind::Column(_) | Kind::Literal(_) => vec![],
         Kind::Cast(c)
+        | Kind::Round(c, _)
         | Kind::Field(c, _)
         | Kind::Not(c)
         | Kind::IsNull(c)
