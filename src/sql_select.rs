@@ -68,28 +68,17 @@ pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
         None => &[],
     };
     let context = session.eval_context()?;
-    let output = df.select(columns.clone())?.schema();
+    let selected = df.select(columns.clone())?;
+    let output = selected.schema();
     let keys = order
         .iter()
         .map(|key| {
             let expr = match &key.expr {
                 ast::Expr::Value(v) => match &v.value {
-                    ast::Value::Number(n, _) => {
-                        let field = n
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|n| n.checked_sub(1))
-                            .and_then(|i| output.fields().get(i))
-                            .ok_or_else(|| {
-                                Error::Analysis(format!(
-                                    "ORDER BY position {n} is not in the select list"
-                                ))
-                            })?;
-                        col(&quote_identifier(field.name()))
-                    }
+                    ast::Value::Number(n, _) => position(&output, n)?,
                     _ => convert(&key.expr)?,
                 },
-                _ => convert(&key.expr)?,
+                other => convert(other)?,
             };
             Ok((expr, key.options))
         })
@@ -98,23 +87,26 @@ pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
         keys.iter()
             .all(|(key, _)| key.output_field_with(schema, &context).is_ok())
     };
-    let input_schema = df.schema();
-    let on_output = resolves(&output);
-    if !on_output && !resolves(&input_schema) {
+    let mut rows = if resolves(&output) {
+        sorted(
+            concat_batches(&output, &selected.collect()?)?,
+            &keys,
+            &context,
+        )?
+    } else if resolves(&df.schema()) {
+        // Sorted before the projection that drops the columns it reads.
+        let input = sorted(
+            concat_batches(&df.schema(), &df.collect()?)?,
+            &keys,
+            &context,
+        )?;
+        let sorted_input = DataFrame::from_static(session.clone(), df.schema(), vec![input]);
+        concat_batches(&output, &sorted_input.select(columns)?.collect()?)?
+    } else {
         return Err(unsupported(
             "ORDER BY keys over both the select list and its input in spark.sql",
         ));
-    }
-    let mut input = concat_batches(&input_schema, &df.collect()?)?;
-    if !on_output {
-        input = sorted(input, &keys, &context)?;
-    }
-    let df = DataFrame::from_static(session.clone(), input_schema, vec![input]).select(columns)?;
-    let schema = df.schema();
-    let mut rows = concat_batches(&schema, &df.collect()?)?;
-    if on_output {
-        rows = sorted(rows, &keys, &context)?;
-    }
+    };
     if let Some(limit) = &query.limit_clause {
         let LimitClause::LimitOffset {
             limit: Some(ast::Expr::Value(value)),
@@ -135,7 +127,20 @@ pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
             .map_err(|_| Error::Analysis(format!("LIMIT {n} is not a row count")))?;
         rows = rows.slice(0, n.min(rows.num_rows()));
     }
-    Ok(Table::new(schema, vec![rows], session.time_zone()?))
+    Ok(Table::new(output, vec![rows], session.time_zone()?))
+}
+
+/// `ORDER BY n`: the select list's `n`th column (from 1).
+fn position(output: &SchemaRef, n: &str) -> Result<Expr> {
+    let field = n
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| output.fields().get(i))
+        .ok_or_else(|| {
+            Error::Analysis(format!("ORDER BY position {n} is not in the select list"))
+        })?;
+    Ok(col(&quote_identifier(field.name())))
 }
 
 /// `rows` in the order of `keys` (Spark: ascending by default, NULLs first when ascending
