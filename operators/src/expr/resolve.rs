@@ -217,12 +217,10 @@ impl Binder<'_> {
                     .map(|v| (v.clone().is_not_null(), v.clone()))
                     .collect();
                 let mut bound = self.case_when(expr, &branches, Some(last))?;
-                bound.nullable = values
-                    .iter()
-                    .map(|v| self.bind(v).map(|b| b.nullable))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .all(|nullable| nullable);
+                if let Kind::CaseWhen(branches, otherwise) = &bound.kind {
+                    bound.nullable = branches.iter().all(|(_, value)| value.nullable)
+                        && otherwise.as_ref().is_none_or(|o| o.nullable);
+                }
                 Ok(bound)
             }
             Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
