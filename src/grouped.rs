@@ -51,7 +51,7 @@ impl GroupedData {
                 Ok::<_, std::convert::Infallible>(matches!(e, Expr::Aggregate(..)).then(|| {
                     // An aggregate computed already is read again, not computed twice.
                     let same = computed.iter().find_map(|c| match c {
-                        Expr::Alias(inner, name) if **inner == *e => Some(name.clone()),
+                        Expr::Alias(inner, name) if **inner == *e => Some(quote_identifier(name)),
                         other if other == e => Some(quote_identifier(&other.output_name())),
                         _ => None,
                     });
