@@ -3,6 +3,7 @@
 
 use crate::expr::{names_match, BinaryOp, EvalContext, Expr, ExprError, Literal};
 use arrow::array::{Array, AsArray, BooleanArray};
+use arrow::buffer::BooleanBuffer;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -211,6 +212,14 @@ fn pushable(predicate: &Expr, input: &Schema, unpushable: &[String]) -> bool {
     }
 }
 
+/// The rows where `mask` is true (not false, not NULL).
+fn true_rows(mask: &BooleanArray) -> BooleanBuffer {
+    match mask.nulls() {
+        Some(nulls) => mask.values() & nulls.inner(),
+        None => mask.values().clone(),
+    }
+}
+
 /// `expr` without its outer aliases (an alias only names a projection's output).
 fn strip_alias(expr: &Expr) -> Expr {
     match expr {
@@ -374,7 +383,7 @@ impl Stage {
         malformed: Option<&BooleanArray>,
         absent: &[(usize, BooleanArray)],
     ) -> Result<usize> {
-        let mut counted = vec![true; batch.num_rows()];
+        let mut counted = BooleanBuffer::new_set(batch.num_rows());
         // Each pushed conjunct on its own: Spark's parser evaluates one once the record has
         // given every field it reads.
         let conjuncts = self.steps[..self.scan_steps]
@@ -386,31 +395,26 @@ impl Stage {
             .flatten();
         for predicate in conjuncts {
             let reads = predicate.columns();
-            let read: Vec<&BooleanArray> = absent
-                .iter()
-                .filter(|(index, _)| {
-                    let name = self.input.field(*index).name();
-                    reads.iter().any(|c| names_match(name, c))
-                })
-                .map(|(_, rows)| rows)
-                .collect();
             let passed = predicate
                 .evaluate(batch, &self.context)
                 .map_err(execution_error)?;
             let passed = passed.as_boolean_opt().ok_or_else(|| {
                 Error::IllegalArgument(format!("filter predicate produced {}", passed.data_type()))
             })?;
-            for (row, count) in counted.iter_mut().enumerate() {
-                let unseen = read.iter().any(|rows| rows.value(row));
-                *count &= unseen || (passed.is_valid(row) && passed.value(row));
+            // Passed: true, not NULL; or a field it reads was not there.
+            let mut kept = true_rows(passed);
+            for (index, rows) in absent {
+                let name = self.input.field(*index).name();
+                if reads.iter().any(|c| names_match(name, c)) {
+                    kept = &kept | rows.values();
+                }
             }
+            counted = &counted & &kept;
         }
         if let Some(malformed) = malformed {
-            for (row, count) in counted.iter_mut().enumerate() {
-                *count |= malformed.is_valid(row) && malformed.value(row);
-            }
+            counted = &counted | &true_rows(malformed);
         }
-        Ok(counted.into_iter().filter(|&c| c).count())
+        Ok(counted.count_set_bits())
     }
 
     /// [`Stage::apply_counted`] when every record had every field.
