@@ -5,9 +5,10 @@
 //! is kept as plain `i64`s instead, so that looking it up is an integer hash and compare.
 
 use ahash::RandomState;
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray};
+use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, Rows, SortField};
 use hashbrown::HashTable;
@@ -168,11 +169,9 @@ impl GroupTable {
                 data_type,
                 null_group,
             } => {
-                let column = Int64Array::from_iter(
-                    groups
-                        .iter()
-                        .map(|&g| (Some(g) != *null_group).then(|| values[g as usize])),
-                );
+                let null = null_group.map(|g| g as usize);
+                let column: Int64Array =
+                    gather_primitive(groups, |g| values[g], |g| Some(g) != null);
                 let column: ArrayRef = match data_type {
                     DataType::Timestamp(..) => std::sync::Arc::new(
                         column
@@ -239,6 +238,20 @@ impl GroupTable {
 fn insert(table: &mut HashTable<u32>, hashes: &mut Vec<u64>, hash: u64, id: u32) {
     hashes.push(hash);
     table.insert_unique(hash, id, |&id| hashes[id as usize]);
+}
+
+/// One value per group of `groups` (`value(id)`), NULL where `valid(id)` is false: values
+/// and validity each gathered in one pass, without a per-row builder.
+pub(crate) fn gather_primitive<T: ArrowPrimitiveType>(
+    groups: &[u32],
+    value: impl Fn(usize) -> T::Native,
+    valid: impl Fn(usize) -> bool,
+) -> PrimitiveArray<T> {
+    let values: ScalarBuffer<T::Native> = groups.iter().map(|&g| value(g as usize)).collect();
+    let nulls = NullBuffer::new(BooleanBuffer::collect_bool(groups.len(), |i| {
+        valid(groups[i] as usize)
+    }));
+    PrimitiveArray::new(values, (nulls.null_count() > 0).then_some(nulls))
 }
 
 /// Keeps `values[i]` where `keep[i]`, in order.

@@ -4,7 +4,7 @@
 use super::function::AggregateFunction;
 use super::hll::{spark_xxhash64, HllSketch, DEFAULT_RELATIVE_SD, SPARK_HLL_SEED};
 use crate::expr::ExprError;
-use crate::groups::retain_by;
+use crate::groups::{gather_primitive, retain_by};
 use ahash::RandomState;
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Int64Array, ListBuilder, PrimitiveArray,
@@ -262,10 +262,11 @@ impl Accumulator for SumInt {
     }
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
-        Ok(Arc::new(Int64Array::from_iter(groups.iter().map(|&g| {
-            let g = g as usize;
-            self.seen[g].then_some(self.sums[g])
-        }))))
+        Ok(Arc::new(gather_primitive::<Int64Type>(
+            groups,
+            |g| self.sums[g],
+            |g| self.seen[g],
+        )))
     }
 
     fn retain(&mut self, keep: &[bool]) {
@@ -337,15 +338,14 @@ impl Accumulator for SumFloat {
     }
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
-        Ok(Arc::new(PrimitiveArray::<Float64Type>::from_iter(
-            groups.iter().map(|&g| {
-                let (sum, count) = (self.sums[g as usize], self.counts[g as usize]);
-                match count {
-                    0 => None,
-                    _ if self.average => Some(sum / count as f64),
-                    _ => Some(sum),
-                }
-            }),
+        let value = |g: usize| match self.average {
+            true => self.sums[g] / self.counts[g] as f64,
+            false => self.sums[g],
+        };
+        Ok(Arc::new(gather_primitive::<Float64Type>(
+            groups,
+            value,
+            |g| self.counts[g] != 0,
         )))
     }
 
@@ -498,10 +498,7 @@ impl<T: ArrowPrimitiveType> Accumulator for PickPrimitive<T> {
     }
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
-        let array = PrimitiveArray::<T>::from_iter(groups.iter().map(|&g| {
-            let g = g as usize;
-            self.valid[g].then_some(self.values[g])
-        }));
+        let array = gather_primitive::<T>(groups, |g| self.values[g], |g| self.valid[g]);
         Ok(Arc::new(array.with_data_type(self.data_type.clone())))
     }
 

@@ -664,7 +664,8 @@ impl Operator for StreamingAggregate {
                 rows += count;
             }
         }
-        self.dirty = vec![false; self.table.len()];
+        self.dirty.clear();
+        self.dirty.resize(self.table.len(), false);
         StateCheckpoint::of_columns(full, columns, rows)
     }
 

@@ -19,11 +19,43 @@ pub struct TzRules {
     initial: i32,
     /// Rule for instants after the last transition.
     footer: Option<PosixTz>,
+    /// The one offset of a region that never changes (`Etc/UTC`).
+    constant: Option<i32>,
 }
 
 impl TzRules {
+    /// The rules of a region from its transitions, the offsets from each on, the offset
+    /// before the first, and the rule after the last.
+    fn new(
+        transitions: Vec<i64>,
+        offsets: Vec<i32>,
+        initial: i32,
+        footer: Option<PosixTz>,
+    ) -> TzRules {
+        let footer_agrees = footer
+            .as_ref()
+            .is_none_or(|rule| rule.dst.is_none() && rule.std == initial);
+        let constant = (offsets.iter().all(|&o| o == initial) && footer_agrees).then_some(initial);
+        TzRules {
+            transitions,
+            offsets,
+            initial,
+            footer,
+            constant,
+        }
+    }
+
+    /// The offset of a region whose offset never changes.
+    #[inline]
+    pub fn constant_offset(&self) -> Option<i32> {
+        self.constant
+    }
+
     /// The offset (seconds east of UTC) at `utc_secs`.
     pub fn offset_at_utc(&self, utc_secs: i64) -> i32 {
+        if let Some(offset) = self.constant {
+            return offset;
+        }
         match self.transitions.last() {
             Some(&last) if utc_secs >= last => match &self.footer {
                 Some(rule) => rule.offset_at_utc(utc_secs),
@@ -182,12 +214,12 @@ fn parse_tzif(data: &[u8]) -> Option<TzRules> {
     } else {
         None
     };
-    Some(TzRules {
+    Some(TzRules::new(
         transitions,
         offsets,
-        initial: types.first().copied().unwrap_or(0),
+        types.first().copied().unwrap_or(0),
         footer,
-    })
+    ))
 }
 
 /// A POSIX TZ rule such as `CET-1CEST,M3.5.0,M10.5.0/3`.
@@ -426,5 +458,15 @@ mod tests {
         assert_eq!(ny.offset_at_utc(1_705_330_800), -18000);
         assert_eq!(ny.offset_at_utc(1_720_000_000), -14400);
         assert!(load("No/Such_Zone").is_none());
+    }
+
+    #[test]
+    fn regions_that_never_change_offset_are_constant() {
+        let constant = |name: &str| load(name).map(|rules| rules.constant_offset());
+        assert_eq!(constant("Etc/UTC"), Some(Some(0)));
+        assert_eq!(constant("Etc/GMT+2"), Some(Some(-7200)));
+        assert_eq!(constant("America/New_York"), Some(None));
+        // Fixed today, but not always: Asia/Kolkata was +05:53:20 before 1942.
+        assert_eq!(constant("Asia/Kolkata"), Some(None));
     }
 }

@@ -42,6 +42,9 @@ impl Zone {
         match self {
             Zone::Fixed(secs) => *secs,
             Zone::Region(rules) => {
+                if let Some(offset) = rules.constant_offset() {
+                    return offset;
+                }
                 let before = rules.offset_at_utc(local_secs - 86_400);
                 let after = rules.offset_at_utc(local_secs + 86_400);
                 if rules.offset_at_utc(local_secs - before as i64) == before {
