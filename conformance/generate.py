@@ -1645,6 +1645,92 @@ def case_join_outer_update_error() -> Case:
                       "batch runs.", output_mode="update", progress=False)
 
 
+# ---------------------------------------------------------------------------------------
+# USING joins (`df.join(other, "id")` / `df.join(other, ["id", "event_time"], how)`): each
+# USING column once, then the other left columns, then the other right ones.
+# ---------------------------------------------------------------------------------------
+
+USING_WATERMARKED = (
+    '(lambda s1, s2: s1.join(s2, {on}, {how}))(\n'
+    '    df.withColumn("event_time", to_timestamp("timestamp")).withWatermark("event_time", "10 minutes"),\n'
+    '    df2.withColumn("event_time", to_timestamp("timestamp")).withWatermark("event_time", "10 minutes"))')
+
+
+def using_right_files() -> Dict[str, str]:
+    return {
+        "r0.json": _events([(1, "R1a", 10.5, "10:00"), (2, "R2x", 20.25, "10:05"), (6, "R6a", 60.75, "10:14")]),
+        "r1.json": _events([(7, "R7a", 70.0, "10:12"), (10, "R10a", 100.25, "10:21"), (7, "R7b", 71.25, "10:12")]),
+        "r2.json": _events([(11, "R11a", 110.75, "10:25"), (4, "R4late", 40.25, "09:59"),
+                            (13, "R13a", 130.0, "10:32")]),
+    }
+
+
+USING_WORDS = (
+    "Two JSON-lines inputs (id INT, name STRING, value DOUBLE, timestamp STRING on 2024-01-15), "
+    "maxFilesPerTrigger=1 on both. Left: the stream-stream join files l0..l2. Right: "
+    "r0 = (1,R1a,10:00) (2,R2x,10:05) (6,R6a,10:14); r1 = (7,R7a,10:12) (10,R10a,10:21) "
+    "(7,R7b,10:12); r2 = (11,R11a,10:25) (4,R4late,09:59) (13,R13a,10:32). Both sides: "
+    "event_time = to_timestamp(timestamp), 10-minute watermark. ")
+
+
+def _using_case(name: str, on: Any, how: str, words: str) -> Case:
+    return Case(
+        name=name,
+        words=USING_WORDS + words,
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=USING_WATERMARKED.format(on=json.dumps(on), how=json.dumps(how)),
+        write_inputs=text_files(join_left_files()),
+        second_input=text_files(using_right_files()),
+        progress=True,
+    )
+
+
+def case_join_using_inner() -> Case:
+    return _using_case("join_using_inner", "id", "inner",
+                       "Inner USING join on id alone (no time bound: state is never evicted): "
+                       "id, then the left name/value/timestamp/event_time, then the right ones; "
+                       "L1a meets R1a, L6a meets R6a (across batches), L7a meets R7a and R7b.")
+
+
+def case_join_using_full_outer() -> Case:
+    return _using_case("join_using_full_outer", ["id", "event_time"], "full_outer",
+                       "Full outer USING join on id and the watermarked event_time (rows evicted "
+                       "by the watermark, unmatched ones NULL-padded): id and event_time are the "
+                       "left value where the left row exists, else the right one. Matches: "
+                       "L1a-R1a (1, 10:00), L6a-R6a (6, 10:14), L7a-R7a, L7a-R7b (7, 10:12), "
+                       "L11a-R11a (11, 10:25); R2x is 4 minutes after L2a and matches nothing.")
+
+
+def case_join_using_right_outer() -> Case:
+    return _using_case("join_using_right_outer", ["id", "event_time"], "right_outer",
+                       "Right outer USING join on id and event_time: the USING columns are the "
+                       "right input's; unmatched right rows are NULL-padded on the left when "
+                       "evicted.")
+
+
+def case_join_using_stream_static() -> Case:
+    return Case(
+        name="join_using_stream_static",
+        words=("A stream (the stream-stream join's left files l0..l2, maxFilesPerTrigger=1) "
+               "left-outer joined USING id with a static JSON table read as (id BIGINT, label "
+               "STRING): every stream row is settled in its own batch; id keeps the stream's "
+               "INT type; ids 1 and 7 have two labels, 12 none."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('df.join(spark.read.schema("id BIGINT, label STRING").json(input2_dir), "id", '
+               '"left_outer")'),
+        write_inputs=text_files(join_left_files()),
+        second_input=text_files({"labels.json": ndjson([
+            {"id": 1, "label": "one"}, {"id": 7, "label": "seven"}, {"id": 1, "label": "uno"},
+            {"id": 3, "label": "three"}, {"id": 11, "label": "eleven"}, {"id": 7, "label": "sieben"},
+            {"id": 99, "label": "unused"}])}),
+        progress=True,
+    )
+
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -1709,6 +1795,10 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_join_full_outer,
         case_join_left_semi,
         case_join_outer_update_error,
+        case_join_using_inner,
+        case_join_using_full_outer,
+        case_join_using_right_outer,
+        case_join_using_stream_static,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -215,6 +215,8 @@ pub(crate) enum PlanInput {
         condition: Expr,
         join_type: JoinType,
         event_time: [Option<usize>; 2],
+        /// A USING join's left and right key columns (empty for a join on a condition).
+        using: Vec<(usize, usize)>,
     },
 }
 

@@ -59,6 +59,22 @@ impl Sides<'_> {
     }
 }
 
+/// The column of `df` named `name` (any case), for a USING join's `side` input; Spark's
+/// error naming the input's columns when there is none.
+fn using_column(df: &DataFrame, name: &str, side: &str) -> Result<usize> {
+    let columns = df.columns();
+    columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            let listed: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+            Error::Analysis(format!(
+                "[UNRESOLVED_USING_COLUMN_FOR_JOIN] USING column `{name}` cannot be resolved on the {side} side of the join. The {side}-side columns: [{}]. SQLSTATE: 42703",
+                listed.join(", ")
+            ))
+        })
+}
+
 /// The index of an input's first event-time column.
 fn event_time_index(df: &DataFrame) -> Option<usize> {
     let tag = df.event_time()?;
@@ -97,6 +113,41 @@ impl DataFrame {
         let condition = condition
             .map_columns(&mut |name| sides.resolve(name))
             .map_err(|e| Error::Analysis(e.to_string()))?;
+        self.join_resolved(other, condition, join_type, Vec::new())
+    }
+
+    /// `join(other, ["id"], how)`: a USING join, on equal values of the columns named in
+    /// both inputs. Its rows hold each USING column once (the left one; the right one for
+    /// `right_outer`; for `full_outer` whichever side has a value), then the other left
+    /// columns, then the other right ones, as Spark's are.
+    pub fn join_using(&self, other: &DataFrame, columns: &[&str], how: &str) -> Result<DataFrame> {
+        let join_type: JoinType = how.parse()?;
+        let keys = columns
+            .iter()
+            .map(|&name| {
+                Ok((
+                    using_column(self, name, "left")?,
+                    using_column(other, name, "right")?,
+                ))
+            })
+            .collect::<Result<Vec<(usize, usize)>>>()?;
+        let condition = keys
+            .iter()
+            .map(|&(l, r)| col(&left_name(l)).eq(col(&right_name(r))))
+            .reduce(|a, b| a.and(b))
+            .ok_or_else(|| Error::Analysis("a USING join needs at least one column".into()))?;
+        self.join_resolved(other, condition, join_type, keys)
+    }
+
+    /// The join of `self` and `other` on `condition` (over [`left_name`]/[`right_name`]
+    /// columns), a USING join on `using` (left and right column pairs) unless empty.
+    fn join_resolved(
+        &self,
+        other: &DataFrame,
+        condition: Expr,
+        join_type: JoinType,
+        using: Vec<(usize, usize)>,
+    ) -> Result<DataFrame> {
         let event_time = [event_time_index(self), event_time_index(other)];
         let context = self.session.eval_context()?;
         let join = match (self.is_streaming(), other.is_streaming()) {
@@ -122,24 +173,34 @@ impl DataFrame {
                     "[UNSUPPORTED_FEATURE] spate joins a stream with a stream, or with a static DataFrame on its right".into(),
                 ))
             }
-        };
+        }
+        .with_using(&using);
+        let output = join.output_schema();
+        // A tag stays while its column does (a USING join keeps one side's key column).
         let mut tags: Vec<EventTime> = self.event_time_tags().to_vec();
         if join_type != JoinType::LeftSemi {
             tags.extend(other.event_time_tags().iter().cloned());
         }
+        tags.retain(|tag| {
+            output
+                .fields()
+                .iter()
+                .any(|f| f.name().eq_ignore_ascii_case(&tag.column))
+        });
         let plan = LogicalPlan {
             input: PlanInput::Join {
                 inputs: [self.plan.clone(), other.plan.clone()],
                 condition,
                 join_type,
                 event_time,
+                using,
             },
             steps: Vec::new(),
         };
         Ok(DataFrame::from_plan(
             self.session.clone(),
             Arc::new(plan),
-            join.output_schema(),
+            output,
             tags,
         ))
     }

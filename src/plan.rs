@@ -391,6 +391,7 @@ impl Planner {
                 condition,
                 join_type,
                 event_time,
+                using,
             } if inputs[1].is_static() => {
                 let (left, left_schema) = self.build(&inputs[0], next_order)?;
                 let (right_schema, right_rows) = static_rows(&inputs[1], self.context.clone())?;
@@ -402,7 +403,8 @@ impl Planner {
                     *join_type,
                     event_time[0],
                     self.context.clone(),
-                )?;
+                )?
+                .with_using(using);
                 let schema = join.output_schema();
                 let node = self.then(left, Box::new(join))?;
                 self.stage(node, schema, head)?
@@ -412,6 +414,7 @@ impl Planner {
                 condition,
                 join_type,
                 event_time,
+                using,
             } => {
                 if inputs[0].is_static() {
                     return Err(Error::Analysis(
@@ -432,6 +435,7 @@ impl Planner {
                         *event_time,
                         self.context.clone(),
                     )
+                    .map(|join| join.with_using(using))
                 };
                 let join = new()?;
                 let schema = join.output_schema();

@@ -1256,6 +1256,54 @@ fn stream_static_joins_settle_each_row_in_its_batch() {
         .is_err());
 }
 
+/// A USING join names a column missing from either input as Spark does, and needs one.
+#[test]
+fn using_joins_resolve_their_columns_in_both_inputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spark = session();
+    let left = lab_stream(&spark, dir.path());
+    let right = lab_stream(&spark, dir.path())
+        .with_column_renamed("id", "key")
+        .expect("rename");
+    let message = |on: &[&str]| {
+        left.join_using(&right, on, "inner")
+            .err()
+            .map(|e| e.to_string())
+    };
+    // Spark 4.3, probed with PySpark (`a.join(b, "nope")`).
+    assert_eq!(
+        message(&["nope"]).as_deref(),
+        Some(
+            "[UNRESOLVED_USING_COLUMN_FOR_JOIN] USING column `nope` cannot be resolved on the \
+             left side of the join. The left-side columns: [`id`, `name`, `value`, \
+             `timestamp`]. SQLSTATE: 42703"
+        )
+    );
+    assert_eq!(
+        message(&["ID"]).as_deref(),
+        Some(
+            "[UNRESOLVED_USING_COLUMN_FOR_JOIN] USING column `ID` cannot be resolved on the \
+             right side of the join. The right-side columns: [`key`, `name`, `value`, \
+             `timestamp`]. SQLSTATE: 42703"
+        )
+    );
+    assert!(message(&[]).is_some());
+    // Names match in any case; the key keeps the left input's spelling.
+    let joined = left.join_using(&right, &["NAME"], "inner").expect("join");
+    assert_eq!(
+        joined.columns(),
+        [
+            "name",
+            "id",
+            "value",
+            "timestamp",
+            "key",
+            "value",
+            "timestamp"
+        ]
+    );
+}
+
 /// A windowed aggregation stopped after two deliveries and restarted on its checkpoint
 /// continues with its state: the same batches as SEMANTICS.md §6.4's uninterrupted run.
 #[test]

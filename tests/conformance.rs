@@ -888,6 +888,50 @@ fn join_outer_update_error() {
     });
 }
 
+/// Both inputs with `event_time` and a 10-minute watermark, USING-joined on `on`.
+fn using_join(df: DataFrame, df2: DataFrame, on: &[&str], how: &str) -> Result<DataFrame> {
+    events_with_watermark(df)?.join_using(&events_with_watermark(df2)?, on, how)
+}
+
+#[test]
+fn join_using_inner() {
+    check_two_inputs("join_using_inner", |a, b| {
+        using_join(a, b, &["id"], "inner")
+    });
+}
+
+#[test]
+fn join_using_full_outer() {
+    check_two_inputs("join_using_full_outer", |a, b| {
+        using_join(a, b, &["id", "event_time"], "full_outer")
+    });
+}
+
+#[test]
+fn join_using_right_outer() {
+    check_two_inputs("join_using_right_outer", |a, b| {
+        using_join(a, b, &["id", "event_time"], "right_outer")
+    });
+}
+
+#[test]
+fn join_using_stream_static() {
+    let case = Case::load("join_using_stream_static");
+    let labels = case
+        .spark
+        .read()
+        .format("json")
+        .schema("id BIGINT, label STRING")
+        .load(case.dir.path().join("input2"))
+        .expect("static read");
+    let df = case
+        .input()
+        .join_using(&labels, &["id"], "left_outer")
+        .expect("query");
+    let progress = case.check_rows(&df);
+    check_progress(&case, &progress);
+}
+
 #[test]
 fn agg_functions_complete() {
     use spate::functions::{approx_count_distinct, min};

@@ -5,6 +5,7 @@
 
 use super::condition::{left_name, right_name, JoinCondition, RangeBound, Side};
 use super::side::SideState;
+use super::using::UsingLayout;
 use crate::expr::{equality_type, EvalContext, Expr, ExprError};
 use crate::groups::GroupTable;
 use crate::stage::execution_error;
@@ -83,6 +84,8 @@ pub struct StreamingJoin {
     /// Columns of a candidate pair: left's then right's, named `_l<i>`/`_r<j>`.
     pair_schema: SchemaRef,
     output: SchemaRef,
+    /// A USING join's output columns, taken from the joined rows.
+    using: Option<UsingLayout>,
     key_types: Vec<DataType>,
     groups: GroupTable,
     context: EvalContext,
@@ -317,6 +320,7 @@ impl StreamingJoin {
             residual: conjunction(&parts.both),
             pair_schema,
             output: Arc::new(Schema::new(output)),
+            using: None,
             key_types,
             groups,
             context,
@@ -327,10 +331,31 @@ impl StreamingJoin {
         })
     }
 
+    /// The join as a USING join on `keys` (the left and right column of each USING
+    /// column, which the condition equates): its rows are each USING column once, then
+    /// the other left columns, then the other right ones.
+    pub fn with_using(mut self, keys: &[(usize, usize)]) -> Self {
+        if !keys.is_empty() {
+            let left_width = self.inputs[0].schema.fields().len();
+            let layout = UsingLayout::new(
+                &self.output,
+                left_width,
+                keys,
+                self.join_type,
+                self.context.ansi,
+            );
+            self.using = Some(layout);
+        }
+        self
+    }
+
     /// The joined rows' schema: the left columns, then the right ones (left only for a
-    /// semi join).
+    /// semi join); a USING join's layout when it is one.
     pub fn output_schema(&self) -> SchemaRef {
-        self.output.clone()
+        match &self.using {
+            Some(layout) => layout.schema(),
+            None => self.output.clone(),
+        }
     }
 
     /// The equality keys of the left and the right input (column indexes, pairwise equal
@@ -439,6 +464,9 @@ impl StreamingJoin {
                         .map(|f| new_null_array(f.data_type(), rows)),
                 ),
             }
+        }
+        if let Some(layout) = &self.using {
+            return Ok(layout.apply(&columns, rows)?);
         }
         let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
         Ok(RecordBatch::try_new_with_options(
@@ -882,6 +910,10 @@ impl Operator for StreamingJoin {
             None => 0,
         };
         let counts = std::mem::take(&mut self.counts);
+        if self.static_right {
+            // A stream-static join keeps no state: Spark reports no state operator for it.
+            return Ok(EpochReport::default());
+        }
         let memory = (self.groups.memory_bytes()
             + self.inputs[0].state.memory_bytes()
             + self.inputs[1].state.memory_bytes()) as u64;
