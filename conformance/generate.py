@@ -1731,6 +1731,92 @@ def case_join_using_stream_static() -> Case:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# String tests: LIKE (and NOT LIKE, ESCAPE), startswith, endswith, contains. Spark pushes
+# startswith / endswith / contains on a string column into the JSON scan, and a LIKE whose
+# pattern its optimizer simplifies (`abc%`, `%abc`, `%abc%`, `abc`, and `abc%xyz` as a
+# startswith and an endswith); numInputRows counts only the rows the pushed filters keep.
+# ---------------------------------------------------------------------------------------
+
+def string_test_files() -> Dict[str, str]:
+    return {
+        "s0.json": ndjson([
+            {"id": 1, "name": "Event_1", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
+            {"id": 12, "name": "ev%t", "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
+            {"id": 3, "name": None, "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
+            {"id": 14, "name": "a\nb", "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
+            {"id": 5, "name": "a_c", "value": 5.0, "timestamp": "2024-01-15 10:04:00"},
+            {"id": 16, "value": 6.0, "timestamp": "2024-01-15 10:05:00"},
+        ]),
+        "s1.json": ndjson([
+            {"id": None, "name": "Evz", "value": 7.0, "timestamp": "2024-01-15 10:06:00"},
+            {"id": 18, "name": "Ez", "value": 8.0, "timestamp": "2024-01-15 10:07:00"},
+            {"id": 19, "name": "E", "value": 9.0, "timestamp": "2024-01-15 10:08:00"},
+            {"id": 110, "name": "Ex1", "value": 10.0, "timestamp": "2024-01-15 10:09:00"},
+            {"id": 11, "name": "Ev_1", "value": 11.0, "timestamp": "2024-01-15 10:10:00"},
+            {"id": 112, "name": "a!_c", "value": 12.0, "timestamp": "2024-01-15 10:11:00"},
+            {"id": 13, "value": 13.0, "timestamp": "2024-01-15 10:12:00"},
+        ]),
+    }
+
+
+STRING_TEST_WORDS = (
+    "JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), maxFilesPerTrigger=1: "
+    "s0 = (1, Event_1) (12, ev%t) (3, NULL) (14, 'a<newline>b') (5, a_c) (16, no name key); "
+    "s1 = (NULL, Evz) (18, Ez) (19, E) (110, Ex1) (11, Ev_1) (112, a!_c) (13, no name key). ")
+
+
+def _string_case(name: str, query: str, words: str) -> Case:
+    return Case(
+        name=name,
+        words=STRING_TEST_WORDS + words,
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=query,
+        write_inputs=text_files(string_test_files()),
+        progress=True,
+    )
+
+
+def case_string_tests_select() -> Case:
+    return _string_case(
+        "string_tests_select",
+        r'''df.select("id", "name", col("name").like("Ev%"), col("name").like("ev\\%t"), '''
+        r'''col("name").like("a_b"), col("name").like("a\\_c"), col("name").like("%"), col("name").like(""), '''
+        r'''col("name").startswith("Ev"), col("name").endswith("t"), col("name").contains("_"), '''
+        r'''col("id").like("1%"), col("value").startswith("1"), expr("name LIKE 'a!_c' ESCAPE '!'"), '''
+        r'''expr("name NOT LIKE '%v%'"), expr("startswith(name, 'E')"), expr("like(name, 'E_')"))''',
+        "Every test's value and name: `%` any characters (a line end too), `_` one, `\\` "
+        "before a wildcard takes it literally, ESCAPE picks another escape character; numbers "
+        "are tested as their strings; NULL (or an absent key) gives NULL.")
+
+
+def case_string_filter_pushed() -> Case:
+    return _string_case(
+        "string_filter_pushed",
+        'df.filter(col("name").startswith("E") & col("name").like("%1") & ~col("name").contains("x"))',
+        "Filter startswith E, LIKE '%1' (an endswith), NOT contains x: all three pushed into "
+        "the scan, so numInputRows counts only Event_1 and Ev_1 (and the rows without a name "
+        "key, which a pushed filter never rejects).")
+
+
+def case_string_filter_like_kept() -> Case:
+    return _string_case(
+        "string_filter_like_kept",
+        'df.filter(col("name").like("E_%"))',
+        "Filter LIKE 'E_%' (not a simple pattern: not pushed); Spark still pushes the name IS "
+        "NOT NULL it infers, so numInputRows leaves out the NULL name.")
+
+
+def case_string_filter_like_starts_and_ends() -> Case:
+    return _string_case(
+        "string_filter_like_starts_and_ends",
+        'df.filter(col("name").like("E%z") | (col("id") > 100)).filter(col("name").like("E%z"))',
+        "A LIKE inside an OR is not pushed (nor the OR); the second filter's LIKE 'E%z' is "
+        "pushed as a startswith E and an endswith z (Spark's length check stays behind).")
+
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -1799,6 +1885,10 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_join_using_full_outer,
         case_join_using_right_outer,
         case_join_using_stream_static,
+        case_string_tests_select,
+        case_string_filter_pushed,
+        case_string_filter_like_kept,
+        case_string_filter_like_starts_and_ends,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

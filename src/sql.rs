@@ -4,7 +4,7 @@
 
 use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
-use spate_operators::expr::{col, interval, to_timestamp_with_format, Expr, Literal};
+use spate_operators::expr::{col, interval, to_timestamp_with_format, Expr, Literal, StringTest};
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
     self, BinaryOperator, DuplicateTreatment, FunctionArg, FunctionArgExpr, FunctionArguments,
@@ -20,13 +20,17 @@ const FUNCTIONS: &[&str] = &[
     "approx_count_distinct",
     "avg",
     "coalesce",
+    "contains",
     "count",
+    "endswith",
     "first",
     "last",
+    "like",
     "max",
     "mean",
     "min",
     "round",
+    "startswith",
     "sum",
     "to_timestamp",
     "window",
@@ -128,6 +132,34 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
             } else {
                 within
             }
+        }
+        E::Like {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char,
+        } => {
+            let escape = match escape_char {
+                None => '\\',
+                Some(Value::SingleQuotedString(c)) if c.chars().count() == 1 => {
+                    c.chars().next().unwrap_or('\\')
+                }
+                Some(other) => {
+                    return Err(Error::Analysis(format!(
+                        "[INVALID_ESCAPE_CHAR] The escape character must be one character, not {other}. SQLSTATE: 42604"
+                    )))
+                }
+            };
+            let like = convert(expr)?.string_test(StringTest::Like { escape }, convert(pattern)?);
+            if *negated {
+                like.not()
+            } else {
+                like
+            }
+        }
+        E::ILike { .. } | E::SimilarTo { .. } | E::RLike { .. } => {
+            return Err(unsupported(e.to_string()))
         }
         E::IsNull(inner) => convert(inner)?.is_null(),
         E::IsNotNull(inner) => convert(inner)?.is_not_null(),
@@ -333,6 +365,23 @@ fn call(function: &ast::Function) -> Result<Expr> {
             _ => return Err(Error::Analysis("window takes 2 to 4 arguments".into())),
         },
         "lit" => one(&args)?,
+        "like" | "startswith" | "endswith" | "contains" => match args.as_slice() {
+            [Some(e), Some(other)] => {
+                let test = match name.as_str() {
+                    "like" => StringTest::Like { escape: '\\' },
+                    "startswith" => StringTest::StartsWith,
+                    "endswith" => StringTest::EndsWith,
+                    _ => StringTest::Contains,
+                };
+                e.clone().string_test(test, other.clone())
+            }
+            _ => {
+                return Err(Error::Analysis(format!(
+                    "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `{name}` requires 2 parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605",
+                    args.len()
+                )))
+            }
+        },
         "coalesce" => spate_operators::expr::coalesce(args.into_iter().flatten()),
         "round" => match args.as_slice() {
             [Some(e)] => spate_operators::expr::round(e.clone(), 0),

@@ -933,6 +933,60 @@ fn join_using_stream_static() {
 }
 
 #[test]
+fn string_tests_select() {
+    use spate::functions::expr;
+    check_with_progress("string_tests_select", |df| {
+        let name = || col("name");
+        df.select([
+            col("id"),
+            name(),
+            name().like("Ev%"),
+            name().like(r"ev\%t"),
+            name().like("a_b"),
+            name().like(r"a\_c"),
+            name().like("%"),
+            name().like(""),
+            name().startswith("Ev"),
+            name().endswith("t"),
+            name().contains("_"),
+            col("id").like("1%"),
+            col("value").startswith("1"),
+            expr("name LIKE 'a!_c' ESCAPE '!'")?,
+            expr("name NOT LIKE '%v%'")?,
+            expr("startswith(name, 'E')")?,
+            expr("like(name, 'E_')")?,
+        ])
+    });
+}
+
+#[test]
+fn string_filter_pushed() {
+    check_with_progress("string_filter_pushed", |df| {
+        df.filter(
+            col("name")
+                .startswith("E")
+                .and(col("name").like("%1"))
+                .and(col("name").contains("x").not()),
+        )
+    });
+}
+
+#[test]
+fn string_filter_like_kept() {
+    check_with_progress("string_filter_like_kept", |df| {
+        df.filter(col("name").like("E_%"))
+    });
+}
+
+#[test]
+fn string_filter_like_starts_and_ends() {
+    check_with_progress("string_filter_like_starts_and_ends", |df| {
+        df.filter(col("name").like("E%z").or(col("id").gt(lit(100))))?
+            .filter(col("name").like("E%z"))
+    });
+}
+
+#[test]
 fn agg_functions_complete() {
     use spate::functions::{approx_count_distinct, min};
     check_with_progress("agg_functions_complete", |df| {

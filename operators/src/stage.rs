@@ -1,13 +1,17 @@
 //! A fused chain of stateless transformations (select / with_column / filter / drop …):
 //! one operator, so a map/filter chain costs no message hop.
 
-use crate::expr::{names_match, BinaryOp, EvalContext, Expr, ExprError, Literal};
+use crate::expr::{
+    lit, names_match, simplify_like, BinaryOp, EvalContext, Expr, ExprError, Literal, SimpleLike,
+    StringTest,
+};
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use spate_runtime::{Error, Operator, Output, Result};
+use std::convert::Infallible;
 use std::sync::Arc;
 
 /// One stateless step.
@@ -154,12 +158,59 @@ fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
             null_intolerant_columns(left, out);
             null_intolerant_columns(right, out);
         }
+        Expr::StringTest(_, left, right) => {
+            null_intolerant_columns(left, out);
+            null_intolerant_columns(right, out);
+        }
         Expr::Not(inner)
         | Expr::Cast(inner, _)
         | Expr::Negate(inner)
         | Expr::Minus(inner)
         | Expr::Alias(inner, _) => null_intolerant_columns(inner, out),
         _ => {}
+    }
+}
+
+/// `predicate` with each `LIKE` of a simple pattern written as what Spark's optimizer
+/// makes of it (`LikeSimplification`): `=`, `startswith`, `endswith`, `contains`, or for
+/// `abc%xyz` a `startswith` and an `endswith` beside the `LIKE` (which checks the length
+/// as Spark's third conjunct does). The same rows pass; the new shapes are pushable. Only
+/// a STRING column of `input` is tested so (another value is cast to a string first, which
+/// Spark never pushes).
+fn simplify_likes(predicate: &Expr, input: &Schema) -> Expr {
+    let is_string = |e: &Expr| {
+        let Expr::Column(reference) = e else {
+            return false;
+        };
+        let fields = input.fields().iter().map(|f| (f.name().as_str(), f));
+        unique(fields, reference).is_some_and(|f| f.data_type() == &DataType::Utf8)
+    };
+    let simplified = predicate.transform(&mut |e| {
+        let Expr::StringTest(StringTest::Like { escape }, input, pattern) = e else {
+            return Ok::<_, Infallible>(None);
+        };
+        let Expr::Literal(Literal::Utf8(pattern)) = pattern.as_ref() else {
+            return Ok(None);
+        };
+        if !is_string(input) {
+            return Ok(None);
+        }
+        let input = input.as_ref().clone();
+        Ok(simplify_like(pattern, *escape).map(|simple| match simple {
+            SimpleLike::Equals(text) => input.eq(lit(text)),
+            SimpleLike::StartsWith(prefix) => input.startswith(lit(prefix)),
+            SimpleLike::EndsWith(suffix) => input.endswith(lit(suffix)),
+            SimpleLike::Contains(part) => input.contains(lit(part)),
+            SimpleLike::StartsAndEndsWith(prefix, suffix) => input
+                .clone()
+                .startswith(lit(prefix))
+                .and(input.endswith(lit(suffix)))
+                .and(e.clone()),
+        }))
+    });
+    match simplified {
+        Ok(expr) => expr,
+        Err(never) => match never {},
     }
 }
 
@@ -203,6 +254,11 @@ fn pushable(predicate: &Expr, input: &Schema, unpushable: &[String]) -> bool {
         },
         Expr::Not(inner) => pushable(inner, input, unpushable),
         Expr::IsNull(inner) | Expr::IsNotNull(inner) => column(inner).is_some(),
+        Expr::StringTest(test, inner, other) => {
+            !matches!(test, StringTest::Like { .. })
+                && matches!(other.as_ref(), Expr::Literal(Literal::Utf8(_)))
+                && column(inner).is_some_and(|t| matches!(t, DataType::Utf8 | DataType::LargeUtf8))
+        }
         Expr::In(c, values) => column(c).is_some_and(|t| {
             values
                 .iter()
@@ -309,7 +365,7 @@ impl Stage {
             let Transform::Filter(predicate) = step.transform else {
                 continue;
             };
-            let (pushed, kept): (Vec<Expr>, Vec<Expr>) = predicate
+            let (pushed, kept): (Vec<Expr>, Vec<Expr>) = simplify_likes(&predicate, &self.input)
                 .conjuncts()
                 .into_iter()
                 .partition(|part| pushable(part, &self.input, unpushable));

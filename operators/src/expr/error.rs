@@ -156,6 +156,16 @@ pub enum ExprError {
         /// The rejected letter.
         character: char,
     },
+    /// `[INVALID_FORMAT.*]`: a `LIKE` pattern whose escape character is misplaced.
+    #[error("[INVALID_FORMAT.{kind}] The format is invalid: {format}. {message}. SQLSTATE: 42601")]
+    InvalidFormat {
+        /// The sub-class, e.g. `ESC_IN_THE_MIDDLE`.
+        kind: &'static str,
+        /// The pattern, as a SQL string literal.
+        format: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// An interval string that does not parse (Spark's `INVALID_INTERVAL_FORMAT`).
     #[error("[INVALID_INTERVAL_FORMAT] Error parsing '{0}' to interval. SQLSTATE: 22006")]
     InvalidInterval(String),

@@ -22,7 +22,7 @@ use arrow::datatypes::DataType;
 
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
-use super::{arith, cast as spark_cast, compare, pattern, BinaryOp, EvalContext, Literal};
+use super::{arith, cast as spark_cast, compare, like, pattern, BinaryOp, EvalContext, Literal};
 use arrow::compute::kernels::numeric;
 
 /// A one-element array standing for every row (an Arrow scalar `Datum`).
@@ -203,6 +203,10 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
         }
         Kind::CaseWhen(branches, otherwise) => {
             case_when(node, branches, otherwise.as_deref(), batch, ctx)
+        }
+        Kind::StringTest(test, l, r) => {
+            let (l, r) = (eval(l, batch, ctx)?, eval(r, batch, ctx)?);
+            like::evaluate(*test, &l, &r)
         }
     }
 }

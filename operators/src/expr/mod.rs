@@ -19,6 +19,7 @@ mod compare;
 mod error;
 mod eval;
 mod format;
+mod like;
 mod naming;
 pub use naming::{names_equal, names_match, unquote};
 
@@ -42,6 +43,8 @@ use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
 
 pub use error::{quote_identifier, ExprError};
+pub use like::StringTest;
+pub(crate) use like::{simplify as simplify_like, SimpleLike};
 
 /// A column expression, as built by the DataFrame API.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +93,9 @@ pub enum Expr {
     In(Box<Expr>, Vec<Expr>),
     /// `coalesce(e1, e2, …)`: the first value that is not NULL.
     Coalesce(Vec<Expr>),
+    /// A string (or a value cast to one) tested against a second: `LIKE`, `startswith`,
+    /// `endswith`, `contains`; NULL when either is.
+    StringTest(StringTest, Box<Expr>, Box<Expr>),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -271,6 +277,32 @@ impl Expr {
         Expr::In(Box::new(self), values.into_iter().map(Into::into).collect())
     }
 
+    /// `self LIKE pattern`: `%` any characters, `_` one, `\` before either to take it
+    /// literally.
+    pub fn like(self, pattern: &str) -> Expr {
+        self.string_test(StringTest::Like { escape: '\\' }, lit(pattern))
+    }
+
+    /// `startswith(self, prefix)`.
+    pub fn startswith(self, prefix: impl Into<Expr>) -> Expr {
+        self.string_test(StringTest::StartsWith, prefix)
+    }
+
+    /// `endswith(self, suffix)`.
+    pub fn endswith(self, suffix: impl Into<Expr>) -> Expr {
+        self.string_test(StringTest::EndsWith, suffix)
+    }
+
+    /// `contains(self, part)`.
+    pub fn contains(self, part: impl Into<Expr>) -> Expr {
+        self.string_test(StringTest::Contains, part)
+    }
+
+    /// This value (as a string) tested against `other` by `test`.
+    pub fn string_test(self, test: StringTest, other: impl Into<Expr>) -> Expr {
+        Expr::StringTest(test, Box::new(self), Box::new(other.into()))
+    }
+
     /// `self IS NULL`.
     pub fn is_null(self) -> Expr {
         Expr::IsNull(Box::new(self))
@@ -443,6 +475,7 @@ impl Expr {
             Expr::Negate(e) => Expr::Negate(map(e)?),
             Expr::Minus(e) => Expr::Minus(map(e)?),
             Expr::Round(e, scale) => Expr::Round(map(e)?, *scale),
+            Expr::StringTest(test, e, other) => Expr::StringTest(*test, map(e)?, map(other)?),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
                 values
@@ -483,7 +516,7 @@ impl Expr {
                 }
             }
             Expr::Literal(_) => {}
-            Expr::Binary { left, right, .. } => {
+            Expr::Binary { left, right, .. } | Expr::StringTest(_, left, right) => {
                 left.collect_columns(out);
                 right.collect_columns(out);
             }

@@ -2,7 +2,7 @@
 //! `(value * 2)`, `to_timestamp(timestamp)`, `CASE WHEN (value > 100) THEN 1 ELSE 0 END`.
 
 use super::format::{sql_timestamp_literal, sql_type_name};
-use super::{BinaryOp, Expr, Literal};
+use super::{BinaryOp, Expr, Literal, StringTest};
 use spate_runtime::text::number::java_double;
 use spate_runtime::text::zone::Zone;
 
@@ -153,6 +153,19 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
                 .map(|v| pretty_sql(v, tz))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ),
+        Expr::StringTest(StringTest::Like { escape }, e, pattern) => {
+            let mut text = format!("{} LIKE {}", pretty_sql(e, tz), pretty_sql(pattern, tz));
+            if *escape != '\\' {
+                text.push_str(&format!(" ESCAPE '{escape}'"));
+            }
+            text
+        }
+        Expr::StringTest(test, e, other) => format!(
+            "{}({}, {})",
+            test.function_name(),
+            pretty_sql(e, tz),
+            pretty_sql(other, tz)
         ),
         Expr::Aggregate(function, e) => function.sql(&pretty_sql(e, tz)),
         Expr::Window(..) => "window".into(),

@@ -12,7 +12,7 @@ use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
-use super::{BinaryOp, EvalContext, Expr, Literal};
+use super::{BinaryOp, EvalContext, Expr, Literal, StringTest};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -57,6 +57,8 @@ pub(crate) enum Kind {
     ParseTimestamp(Box<Bound>, String),
     /// `CASE WHEN`; values already have the result type.
     CaseWhen(Vec<(Bound, Bound)>, Option<Box<Bound>>),
+    /// A string tested against another (both STRING).
+    StringTest(StringTest, Box<Bound>, Box<Bound>),
 }
 
 impl Bound {
@@ -224,6 +226,29 @@ impl Binder<'_> {
                 Ok(bound)
             }
             Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
+            // Both sides as strings (Spark's implicit cast of numbers, booleans, times).
+            Expr::StringTest(test, e, other) => {
+                let string = |index: usize, side: &Expr| -> Result<Box<Bound>, ExprError> {
+                    let bound = self.bind(side)?;
+                    let t = bound.data_type.clone();
+                    let castable = t == DataType::Utf8
+                        || t == DataType::Null
+                        || t == DataType::Boolean
+                        || is_numeric(&t)
+                        || is_timestamp(&t);
+                    if !castable {
+                        return Err(self.unexpected_input(expr, index, "\"STRING\"", side, &t));
+                    }
+                    Ok(Box::new(bound.cast_to(&DataType::Utf8)))
+                };
+                let (left, right) = (string(0, e)?, string(1, other)?);
+                let nullable = left.nullable || right.nullable;
+                Ok(Bound {
+                    kind: Kind::StringTest(*test, left, right),
+                    data_type: DataType::Boolean,
+                    nullable,
+                })
+            }
             Expr::Round(e, scale) => {
                 let child = self.bind(e)?;
                 let data_type = match &child.data_type {
@@ -619,6 +644,8 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Negate(_) => ansi && is_integral(&node.data_type),
         Kind::ParseTimestamp(..) => ansi,
         Kind::Compare(..) | Kind::And(..) | Kind::Or(..) | Kind::CaseWhen(..) => false,
+        // A misplaced escape character in a pattern.
+        Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
@@ -653,6 +680,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         Kind::Arith(_, l, r)
         | Kind::ShiftTime(_, l, r)
         | Kind::Compare(_, l, r)
+        | Kind::StringTest(_, l, r)
         | Kind::And(l, r)
         | Kind::Or(l, r) => vec![l, r],
         Kind::CaseWhen(branches, otherwise) => {

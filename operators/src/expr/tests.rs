@@ -1038,3 +1038,35 @@ fn struct_fields_are_read_by_dotted_names_and_null_with_their_struct() {
     assert!(col("window.middle").output_field(&schema).is_err());
     assert!(col("nothing").output_field(&schema).is_err());
 }
+
+#[test]
+fn string_tests_of_columns_and_patterns() {
+    let b = batch();
+    // A pattern from a column is checked row by row; a NULL one gives NULL.
+    let patterns = Expr::StringTest(
+        StringTest::Like { escape: '\\' },
+        Box::new(col("s")),
+        Box::new(col("s")),
+    );
+    assert_eq!(
+        eval(&patterns, &b, true),
+        Ok(arr(BooleanArray::from(vec![Some(true), Some(true), None])))
+    );
+    // Numbers are tested as their strings; a misplaced escape fails the batch.
+    assert_eq!(
+        eval(&col("value").endswith(".0"), &b, true),
+        Ok(arr(BooleanArray::from(vec![Some(true), Some(true), None])))
+    );
+    assert!(
+        err(&col("s").like(r"m\aca"), &b, true).starts_with("[INVALID_FORMAT.ESC_IN_THE_MIDDLE]")
+    );
+    // Names as Spark's; NULL only where a side can be.
+    assert_eq!(
+        field(&col("s").like("a%"), true),
+        ("s LIKE a%".into(), "boolean".into(), true)
+    );
+    assert_eq!(
+        field(&col("id").contains(lit(1)), true),
+        ("contains(id, 1)".into(), "boolean".into(), false)
+    );
+}
