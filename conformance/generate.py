@@ -1817,6 +1817,60 @@ def case_string_filter_like_starts_and_ends() -> Case:
         "pushed as a startswith E and an endswith z (Spark's length check stays behind).")
 
 
+# ---------------------------------------------------------------------------------------
+# split and explode: the Structured Streaming guide's word count, and a generator among
+# other projection items with filters on either side of it.
+# ---------------------------------------------------------------------------------------
+
+def case_word_count_complete() -> Case:
+    return Case(
+        name="word_count_complete",
+        words=("The Structured Streaming guide's word count over text files (maxFilesPerTrigger=1): "
+               "explode(split(value, ' ')) AS word, groupBy(word).count(), complete mode. Double "
+               "spaces and a trailing space make empty words; an empty line is one empty word."),
+        format="text",
+        schema_ddl=None,
+        options={"maxFilesPerTrigger": "1"},
+        query='df.select(explode(split(df.value, " ")).alias("word")).groupBy("word").count()',
+        write_inputs=text_files({
+            "lines_0.txt": "apache spark\nspark streaming  with spark \n\n",
+            "lines_1.txt": "spate streams\nspark\n",
+        }),
+        output_mode="complete",
+        progress=True,
+    )
+
+
+def case_explode_select() -> Case:
+    return Case(
+        name="explode_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), maxFilesPerTrigger=1; "
+               "names 'a,b', NULL, '', 'x,,y,', 'b' and an absent key. Filter id > 0, then id, "
+               "explode_outer(split(name, ',')) AS part and split(name, ',', 2), then filter "
+               "part <> 'b' (after the generator: it cannot move below it); NULL and '' names "
+               "give one row (NULL part, and '' part)."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('df.filter(col("id") > 0).select("id", explode_outer(split(col("name"), ",")).alias("part"), '
+               'split(col("name"), ",", 2)).filter(col("part") != "b")'),
+        write_inputs=text_files({
+            "e0.json": ndjson([
+                {"id": 1, "name": "a,b", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
+                {"id": 2, "name": None, "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
+                {"id": 0, "name": "z,z", "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
+                {"id": 3, "name": "", "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
+            ]),
+            "e1.json": ndjson([
+                {"id": 4, "name": "x,,y,", "value": 5.0, "timestamp": "2024-01-15 10:04:00"},
+                {"id": 5, "name": "b", "value": 6.0, "timestamp": "2024-01-15 10:05:00"},
+                {"id": 6, "value": 7.0, "timestamp": "2024-01-15 10:06:00"},
+            ]),
+        }),
+        progress=True,
+    )
+
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -1889,6 +1943,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_string_filter_pushed,
         case_string_filter_like_kept,
         case_string_filter_like_starts_and_ends,
+        case_word_count_complete,
+        case_explode_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -112,10 +112,12 @@ fn pruned(
                 let mut kept: Vec<Expr> = exprs
                     .iter()
                     .zip(made.fields())
-                    .filter(|(_, field)| {
-                        wanted
-                            .as_ref()
-                            .is_none_or(|n| n.iter().any(|c| names_equal(field.name(), c)))
+                    .filter(|(expr, field)| {
+                        // A generator stays: it decides how many rows there are.
+                        expr.generator().is_some()
+                            || wanted
+                                .as_ref()
+                                .is_none_or(|n| n.iter().any(|c| names_equal(field.name(), c)))
                     })
                     .map(|(expr, _)| expr.clone())
                     .collect();

@@ -4,7 +4,9 @@
 
 use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
-use spate_operators::expr::{col, interval, to_timestamp_with_format, Expr, Literal, StringTest};
+use spate_operators::expr::{
+    col, interval, split_with_limit, to_timestamp_with_format, Expr, Literal, StringTest,
+};
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
     self, BinaryOperator, DuplicateTreatment, FunctionArg, FunctionArgExpr, FunctionArguments,
@@ -23,6 +25,8 @@ const FUNCTIONS: &[&str] = &[
     "contains",
     "count",
     "endswith",
+    "explode",
+    "explode_outer",
     "first",
     "last",
     "like",
@@ -30,6 +34,7 @@ const FUNCTIONS: &[&str] = &[
     "mean",
     "min",
     "round",
+    "split",
     "startswith",
     "sum",
     "to_timestamp",
@@ -383,6 +388,20 @@ fn call(function: &ast::Function) -> Result<Expr> {
             }
         },
         "coalesce" => spate_operators::expr::coalesce(args.into_iter().flatten()),
+        "split" => match args.as_slice() {
+            [Some(e), regex] => spate_operators::expr::split(e.clone(), &text_argument(regex, &name)?),
+            [Some(e), regex, Some(Expr::Literal(Literal::Int32(limit)))] => {
+                split_with_limit(e.clone(), &text_argument(regex, &name)?, *limit)
+            }
+            _ => {
+                return Err(Error::Analysis(
+                    "split takes a string, a regular expression and an optional integer limit"
+                        .into(),
+                ))
+            }
+        },
+        "explode" => spate_operators::expr::explode(one(&args)?),
+        "explode_outer" => spate_operators::expr::explode_outer(one(&args)?),
         "round" => match args.as_slice() {
             [Some(e)] => spate_operators::expr::round(e.clone(), 0),
             [Some(e), Some(Expr::Literal(Literal::Int32(scale)))] => {

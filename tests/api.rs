@@ -1304,6 +1304,71 @@ fn using_joins_resolve_their_columns_in_both_inputs() {
     );
 }
 
+/// `explode` is a whole projection item: refused, with Spark's errors, anywhere else.
+#[test]
+fn generators_are_projection_items() {
+    use spate::functions::{explode, expr, split};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spark = session();
+    let events = lab_stream(&spark, dir.path());
+    let words = || explode(split(col("name"), "_"));
+    let message = |result: spate::Result<DataFrame>| result.err().map(|e| e.to_string());
+    // Spark 4.3's messages (PySpark).
+    assert_eq!(
+        message(events.select([words().eq(lit("x"))])).as_deref(),
+        Some(
+            "[UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS] The generator is not supported: \
+             nested in expressions \"(explode(split(name, _, -1)) = x)\". SQLSTATE: 42K0E"
+        )
+    );
+    assert!(message(events.filter(words().eq(lit("x"))))
+        .is_some_and(|m| m.starts_with("[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT]")));
+    assert_eq!(
+        message(events.select([explode(col("name"))])).as_deref(),
+        Some(
+            "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"explode(name)\" due to \
+             data type mismatch: The first parameter requires the (\"ARRAY\" or \"MAP\") type, \
+             however \"name\" has the type \"STRING\". SQLSTATE: 42K09"
+        )
+    );
+    assert!(message(events.select([words(), words()])).is_some());
+    // As `with_column` and in SQL text, named as Spark names them.
+    let columns = events
+        .with_column("w", words())
+        .expect("with_column")
+        .columns();
+    assert_eq!(columns, ["id", "name", "value", "timestamp", "w"]);
+    let selected = events
+        .select([
+            expr("explode(split(name, '_')) AS word").expect("expr"),
+            col("id"),
+        ])
+        .expect("select");
+    assert_eq!(selected.columns(), ["word", "id"]);
+    assert_eq!(events.select([words()]).expect("select").columns(), ["col"]);
+    // Exploded rows count even when nothing reads the exploded column.
+    let counted = run_json(
+        &spark,
+        "exploded_counts",
+        LAB_DDL,
+        "{\"id\": 1, \"name\": \"a_b_c\"}\n{\"id\": 2, \"name\": \"d\"}\n{\"id\": 3}\n",
+        |df| {
+            df.select([col("id"), explode(split(col("name"), "_"))])?
+                .group_by([col("id")])
+                .count()
+        },
+    )
+    .expect("run");
+    let rows = crate::support::rows_as_json(&counted);
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"id": 2, "count": 1}),
+            serde_json::json!({"id": 1, "count": 3})
+        ]
+    );
+}
+
 /// A windowed aggregation stopped after two deliveries and restarted on its checkpoint
 /// continues with its state: the same batches as SEMANTICS.md §6.4's uninterrupted run.
 #[test]

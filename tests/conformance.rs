@@ -987,6 +987,30 @@ fn string_filter_like_starts_and_ends() {
 }
 
 #[test]
+fn word_count_complete() {
+    use spate::functions::{explode, split};
+    check_with_progress("word_count_complete", |df| {
+        df.select([explode(split(col("value"), " ")).alias("word")])?
+            .group_by([col("word")])
+            .count()
+    });
+}
+
+#[test]
+fn explode_select() {
+    use spate::functions::{explode_outer, split, split_with_limit};
+    check_with_progress("explode_select", |df| {
+        df.filter(col("id").gt(lit(0)))?
+            .select([
+                col("id"),
+                explode_outer(split(col("name"), ",")).alias("part"),
+                split_with_limit(col("name"), ",", 2),
+            ])?
+            .filter(col("part").not_eq(lit("b")))
+    });
+}
+
+#[test]
 fn agg_functions_complete() {
     use spate::functions::{approx_count_distinct, min};
     check_with_progress("agg_functions_complete", |df| {

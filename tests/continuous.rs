@@ -1,7 +1,7 @@
 //! The continuous trigger through the facade: rows flow as they arrive, every interval an
 //! epoch commits, and a restart neither loses nor repeats a row.
 
-use crate::support::{session, windowed_word_counts};
+use crate::support::{place_file, session, windowed_word_counts};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
 use spate::functions::col;
@@ -100,7 +100,7 @@ fn a_continuous_aggregation_emits_updates_as_rows_arrive() {
             .iter()
             .map(|n| format!("{{\"name\": \"{n}\", \"value\": 1.0}}\n"))
             .collect();
-        std::fs::write(input.join(file), lines).expect("write");
+        place_file(&input.join(file), lines);
     };
     write("a.json", &["cat", "dog", "cat"]);
     let query = spark
@@ -196,7 +196,7 @@ fn write_ids(dir: &Path, file: &str, ids: std::ops::Range<i64>) {
     let lines: String = ids
         .map(|id| format!("{{\"id\": {id}, \"name\": \"e{}\"}}\n", id % 3))
         .collect();
-    std::fs::write(dir.join(file), lines).expect("write");
+    place_file(&dir.join(file), lines);
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn a_continuous_append_aggregation_emits_a_window_once_the_watermark_passes_it()
                 format!("{{\"event_time\": \"2024-01-15 {time}\", \"word\": \"{word}\"}}\n")
             })
             .collect();
-        std::fs::write(input.join(file), lines).expect("write");
+        place_file(&input.join(file), lines);
     };
     write(
         "a.json",

@@ -45,6 +45,10 @@ fn cell(array: &dyn Array, row: usize) -> Value {
             }
             Value::Object(object)
         }
+        DataType::List(_) => {
+            let list = array.as_list::<i32>().value(row);
+            Value::Array((0..list.len()).map(|i| cell(list.as_ref(), i)).collect())
+        }
         other => panic!("no golden encoding for {other}"),
     }
 }
@@ -81,6 +85,23 @@ pub fn rows_as_json(batches: &[RecordBatch]) -> Vec<Value> {
 pub fn sort_rows(mut rows: Vec<Value>) -> Vec<Value> {
     rows.sort_by_cached_key(|row| row.to_string());
     rows
+}
+
+/// Writes `contents` to `path` whole, as a file source expects a file to appear: written
+/// beside its folder, then renamed into it (a running query lists the folder at any moment).
+pub fn place_file(path: &Path, contents: impl AsRef<[u8]>) {
+    let name = path.file_name().expect("a file name");
+    let folder = path.parent().expect("a folder");
+    let aside = folder.with_file_name(format!(
+        ".{}-{}",
+        folder
+            .file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default(),
+        name.to_string_lossy()
+    ));
+    std::fs::write(&aside, contents).expect("write");
+    std::fs::rename(&aside, path).expect("place");
 }
 
 /// Sets a file's modification time to `ms` since the epoch.

@@ -2,8 +2,8 @@
 //! one operator, so a map/filter chain costs no message hop.
 
 use crate::expr::{
-    lit, names_match, simplify_like, BinaryOp, EvalContext, Expr, ExprError, Literal, SimpleLike,
-    StringTest,
+    lit, misplaced_generator, names_match, project_exploding, simplify_like, BinaryOp, EvalContext,
+    Expr, ExprError, Literal, SimpleLike, StringTest,
 };
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
@@ -24,6 +24,11 @@ pub enum Transform {
 }
 
 impl Transform {
+    /// Whether this is a projection with a generator (`explode`), which changes the rows.
+    pub fn generates(&self) -> bool {
+        matches!(self, Transform::Project(exprs) if exprs.iter().any(|e| e.generator().is_some()))
+    }
+
     /// The schema this step produces from `input` under the session's settings `context`
     /// (ANSI mode changes result types); fails like Spark's analysis would.
     pub fn output_schema(
@@ -33,11 +38,26 @@ impl Transform {
     ) -> std::result::Result<SchemaRef, ExprError> {
         match self {
             Transform::Project(exprs) => {
+                // A generator is a whole item (maybe aliased), one per projection.
+                if let Some(nested) = exprs
+                    .iter()
+                    .find(|e| e.generator().is_none() && e.has_generator())
+                {
+                    return Err(misplaced_generator(nested, true));
+                }
+                if exprs.iter().filter(|e| e.generator().is_some()).count() > 1 {
+                    return Err(ExprError::Unsupported(
+                        "more than one generator in a projection".into(),
+                    ));
+                }
                 let fields = exprs
                     .iter()
                     .map(|e| e.output_field_with(input, context))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
                 Ok(Arc::new(Schema::new(fields)))
+            }
+            Transform::Filter(predicate) if predicate.has_generator() => {
+                Err(misplaced_generator(predicate, false))
             }
             Transform::Filter(predicate) => {
                 let field = predicate.output_field_with(input, context)?;
@@ -69,8 +89,18 @@ pub fn execution_error(error: ExprError) -> Error {
 
 /// `transforms` (already checked to resolve) with every filter moved before the projections
 /// (Spark's `PushPredicateThroughNonJoin`), rewritten through the projections before it;
-/// filters keep their order, and so do projections.
+/// filters keep their order, and so do projections. Nothing moves across a projection with
+/// a generator: the steps on either side of it are ordered apart.
 fn filters_first(transforms: Vec<Transform>) -> std::result::Result<Vec<Transform>, ExprError> {
+    if let Some(at) = transforms.iter().position(Transform::generates) {
+        let mut before = transforms;
+        let after = before.split_off(at + 1);
+        let generator = before.pop();
+        let mut ordered = filters_first(before)?;
+        ordered.extend(generator);
+        ordered.extend(filters_first(after)?);
+        return Ok(ordered);
+    }
     let mut filters = Vec::new();
     for (index, transform) in transforms.iter().enumerate() {
         if let Transform::Filter(predicate) = transform {
@@ -94,6 +124,9 @@ fn filters_first(transforms: Vec<Transform>) -> std::result::Result<Vec<Transfor
 /// names), as Spark's optimizer pushes a filter through projections; `None` when a column
 /// does not resolve to exactly one.
 pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<Expr> {
+    if transforms.iter().any(Transform::generates) {
+        return None;
+    }
     // `None`: no projection yet, every column reads itself.
     let mut definitions: Option<Vec<(String, Expr)>> = None;
     for transform in transforms {
@@ -491,6 +524,14 @@ impl Stage {
                 return Ok((empty, scanned.unwrap_or(dropped_malformed)));
             }
             batch = match &step.transform {
+                Transform::Project(exprs) if step.transform.generates() => {
+                    let generator = exprs
+                        .iter()
+                        .position(|e| e.generator().is_some())
+                        .unwrap_or_default();
+                    project_exploding(exprs, generator, &batch, step.schema.clone(), &self.context)
+                        .map_err(execution_error)?
+                }
                 Transform::Project(exprs) => {
                     let columns = exprs
                         .iter()

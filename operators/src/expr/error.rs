@@ -156,6 +156,24 @@ pub enum ExprError {
         /// The rejected letter.
         character: char,
     },
+    /// `[UNSUPPORTED_GENERATOR.*]`: a generator (`explode`) where Spark runs none.
+    #[error(
+        "[UNSUPPORTED_GENERATOR.{kind}] The generator is not supported: {detail}. SQLSTATE: 42K0E"
+    )]
+    UnsupportedGenerator {
+        /// The sub-class, e.g. `NESTED_IN_EXPRESSIONS`.
+        kind: &'static str,
+        /// Where it was found.
+        detail: String,
+    },
+    /// An invalid regular expression.
+    #[error("[INVALID_PARAMETER_VALUE.PATTERN] The value of parameter(s) `regexp` in `{function}` is invalid: {}. SQLSTATE: 22023", crate::expr::format::sql_string_literal(pattern))]
+    InvalidRegex {
+        /// The function given it.
+        function: &'static str,
+        /// The expression.
+        pattern: String,
+    },
     /// `[INVALID_FORMAT.*]`: a `LIKE` pattern whose escape character is misplaced.
     #[error("[INVALID_FORMAT.{kind}] The format is invalid: {format}. {message}. SQLSTATE: 42601")]
     InvalidFormat {

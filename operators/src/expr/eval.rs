@@ -22,7 +22,9 @@ use arrow::datatypes::DataType;
 
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
-use super::{arith, cast as spark_cast, compare, like, pattern, BinaryOp, EvalContext, Literal};
+use super::{
+    arith, cast as spark_cast, compare, like, pattern, split, BinaryOp, EvalContext, Literal,
+};
 use arrow::compute::kernels::numeric;
 
 /// A one-element array standing for every row (an Arrow scalar `Datum`).
@@ -203,6 +205,10 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
         }
         Kind::CaseWhen(branches, otherwise) => {
             case_when(node, branches, otherwise.as_deref(), batch, ctx)
+        }
+        Kind::Split(child, regex, limit) => {
+            let strings = eval(child, batch, ctx)?;
+            strings.map(|a| split::split(a.as_string::<i32>(), regex, *limit))
         }
         Kind::StringTest(test, l, r) => {
             let (l, r) = (eval(l, batch, ctx)?, eval(r, batch, ctx)?);

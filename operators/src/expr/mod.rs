@@ -19,6 +19,7 @@ mod compare;
 mod error;
 mod eval;
 mod format;
+mod generate;
 mod like;
 mod naming;
 pub use naming::{names_equal, names_match, unquote};
@@ -32,6 +33,7 @@ pub(crate) fn equality_type(left: &DataType, right: &DataType, ansi: bool) -> Da
 mod numparse;
 mod pattern;
 mod resolve;
+mod split;
 mod timestamp;
 
 #[cfg(test)]
@@ -43,6 +45,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
 
 pub use error::{quote_identifier, ExprError};
+pub(crate) use generate::{misplaced_generator, project_exploding};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
 
@@ -96,6 +99,12 @@ pub enum Expr {
     /// A string (or a value cast to one) tested against a second: `LIKE`, `startswith`,
     /// `endswith`, `contains`; NULL when either is.
     StringTest(StringTest, Box<Expr>, Box<Expr>),
+    /// `split(e, regex, limit)`: the string's parts around each match of a Java regular
+    /// expression, as an `array<string>` (at most `limit` parts when it is positive).
+    Split(Box<Expr>, String, i32),
+    /// `explode(e)` (`outer`: `explode_outer`): a generator, one row per element of the
+    /// array; valid only as an item of a projection (`select`, `with_column`).
+    Explode(Box<Expr>, bool),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -187,6 +196,27 @@ pub fn lit(value: impl Into<Literal>) -> Expr {
 /// `round(e, scale)`: Spark's `round`, half away from zero (HALF_UP) at `scale` places.
 pub fn round(e: Expr, scale: i32) -> Expr {
     Expr::Round(Box::new(e), scale)
+}
+
+/// `split(e, regex)`: the string's parts around each match of `regex` (Java's syntax).
+pub fn split(e: Expr, regex: &str) -> Expr {
+    Expr::Split(Box::new(e), regex.to_string(), -1)
+}
+
+/// `split(e, regex, limit)`: at most `limit` parts when positive, the last holding the rest.
+pub fn split_with_limit(e: Expr, regex: &str, limit: i32) -> Expr {
+    Expr::Split(Box::new(e), regex.to_string(), limit)
+}
+
+/// `explode(e)`: one row per element of the array `e` (none for an empty or NULL array),
+/// named `col` unless aliased.
+pub fn explode(e: Expr) -> Expr {
+    Expr::Explode(Box::new(e), false)
+}
+
+/// `explode_outer(e)`: as [`explode`], but an empty or NULL array gives one row, NULL.
+pub fn explode_outer(e: Expr) -> Expr {
+    Expr::Explode(Box::new(e), true)
 }
 
 /// `coalesce(values…)`: the first of `values` that is not NULL (NULL when all are).
@@ -407,9 +437,32 @@ impl Expr {
     /// The output column for the given session settings: ANSI mode changes some result types
     /// and nullability, the time zone changes how timestamp literals are named.
     pub fn output_field_with(&self, input: &Schema, ctx: &EvalContext) -> Result<Field, ExprError> {
+        if let Some((array, outer)) = self.generator() {
+            return generate::element_field(self, array, outer, input, ctx);
+        }
         let bound = resolve::bind(self, input, ctx)?;
         let name = naming::output_name(self, &ctx.time_zone);
         Ok(Field::new(name, bound.data_type.clone(), bound.nullable))
+    }
+
+    /// The array this projection item explodes and whether outer (`explode(e)`, maybe
+    /// aliased); `None` for any other expression.
+    pub fn generator(&self) -> Option<(&Expr, bool)> {
+        match self {
+            Expr::Alias(inner, _) => inner.generator(),
+            Expr::Explode(array, outer) => Some((array, *outer)),
+            _ => None,
+        }
+    }
+
+    /// Whether a generator (`explode`) appears anywhere in the expression.
+    pub fn has_generator(&self) -> bool {
+        let mut found = false;
+        let _ = self.transform(&mut |e| {
+            found |= matches!(e, Expr::Explode(..));
+            Ok::<_, std::convert::Infallible>(None)
+        });
+        found
     }
 
     /// The output column name Spark generates (the alias if there is one).
@@ -476,6 +529,8 @@ impl Expr {
             Expr::Minus(e) => Expr::Minus(map(e)?),
             Expr::Round(e, scale) => Expr::Round(map(e)?, *scale),
             Expr::StringTest(test, e, other) => Expr::StringTest(*test, map(e)?, map(other)?),
+            Expr::Split(e, regex, limit) => Expr::Split(map(e)?, regex.clone(), *limit),
+            Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
                 values
@@ -529,6 +584,8 @@ impl Expr {
             | Expr::Negate(e)
             | Expr::Minus(e)
             | Expr::Round(e, _)
+            | Expr::Split(e, ..)
+            | Expr::Explode(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {

@@ -31,6 +31,7 @@ pub fn names_equal(name: &str, unquoted: &str) -> bool {
 pub(crate) fn output_name(expr: &Expr, tz: &Zone) -> String {
     match expr {
         Expr::Alias(_, name) => name.clone(),
+        Expr::Explode(..) => "col".into(),
         // `window.start` (a struct's field) or `s1.id` (a qualified column) is named after
         // its last part, as written.
         Expr::Column(name) if !name.contains('`') && name.contains('.') => {
@@ -166,6 +167,12 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             test.function_name(),
             pretty_sql(e, tz),
             pretty_sql(other, tz)
+        ),
+        Expr::Split(e, regex, limit) => format!("split({}, {regex}, {limit})", pretty_sql(e, tz)),
+        Expr::Explode(e, outer) => format!(
+            "{}({})",
+            if *outer { "explode_outer" } else { "explode" },
+            pretty_sql(e, tz)
         ),
         Expr::Aggregate(function, e) => function.sql(&pretty_sql(e, tz)),
         Expr::Window(..) => "window".into(),

@@ -59,6 +59,8 @@ pub(crate) enum Kind {
     CaseWhen(Vec<(Bound, Bound)>, Option<Box<Bound>>),
     /// A string tested against another (both STRING).
     StringTest(StringTest, Box<Bound>, Box<Bound>),
+    /// `split` of a STRING child by a regex, at most `limit` parts when positive.
+    Split(Box<Bound>, String, i32),
 }
 
 impl Bound {
@@ -226,21 +228,20 @@ impl Binder<'_> {
                 Ok(bound)
             }
             Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
+            Expr::Split(e, regex, limit) => {
+                let child = self.string_operand(expr, 0, e)?;
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::Split(child, regex.clone(), *limit),
+                    data_type: super::split::split_type(),
+                    nullable,
+                })
+            }
+            // A generator is a whole projection item (`Expr::output_field_with`), never bound.
+            Expr::Explode(..) => Err(super::generate::misplaced_generator(expr, false)),
             // Both sides as strings (Spark's implicit cast of numbers, booleans, times).
             Expr::StringTest(test, e, other) => {
-                let string = |index: usize, side: &Expr| -> Result<Box<Bound>, ExprError> {
-                    let bound = self.bind(side)?;
-                    let t = bound.data_type.clone();
-                    let castable = t == DataType::Utf8
-                        || t == DataType::Null
-                        || t == DataType::Boolean
-                        || is_numeric(&t)
-                        || is_timestamp(&t);
-                    if !castable {
-                        return Err(self.unexpected_input(expr, index, "\"STRING\"", side, &t));
-                    }
-                    Ok(Box::new(bound.cast_to(&DataType::Utf8)))
-                };
+                let string = |index: usize, side: &Expr| self.string_operand(expr, index, side);
                 let (left, right) = (string(0, e)?, string(1, other)?);
                 let nullable = left.nullable || right.nullable;
                 Ok(Bound {
@@ -450,6 +451,27 @@ impl Binder<'_> {
         }
     }
 
+    /// `side` (operand `index` of `expr`) as a STRING: Spark's implicit cast of a number,
+    /// boolean or time; other types are refused.
+    fn string_operand(
+        &self,
+        expr: &Expr,
+        index: usize,
+        side: &Expr,
+    ) -> Result<Box<Bound>, ExprError> {
+        let bound = self.bind(side)?;
+        let t = bound.data_type.clone();
+        let castable = t == DataType::Utf8
+            || t == DataType::Null
+            || t == DataType::Boolean
+            || is_numeric(&t)
+            || is_timestamp(&t);
+        if !castable {
+            return Err(self.unexpected_input(expr, index, "\"STRING\"", side, &t));
+        }
+        Ok(Box::new(bound.cast_to(&DataType::Utf8)))
+    }
+
     fn to_timestamp(
         &self,
         expr: &Expr,
@@ -644,8 +666,9 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Negate(_) => ansi && is_integral(&node.data_type),
         Kind::ParseTimestamp(..) => ansi,
         Kind::Compare(..) | Kind::And(..) | Kind::Or(..) | Kind::CaseWhen(..) => false,
-        // A misplaced escape character in a pattern.
+        // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
+        Kind::Split(..) => true,
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
@@ -674,6 +697,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::IsNull(c)
         | Kind::IsNotNull(c)
         | Kind::Negate(c)
+        | Kind::Split(c, ..)
         | Kind::ParseTimestamp(c, _) => {
             vec![c]
         }
