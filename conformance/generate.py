@@ -1871,6 +1871,33 @@ def case_explode_select() -> Case:
     )
 
 
+def case_string_functions_select() -> Case:
+    return Case(
+        name="string_functions_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file: names "
+               "with spaces and a tab around them, non-ASCII letters (ß, a final sigma), NULL and "
+               "an absent key. lower, upper, length (characters), trim / ltrim / rtrim (spaces "
+               "only), concat (NULL when any argument is; numbers as their strings) from the "
+               "Column API and SQL text, and a filter on lower(name) (Spark infers name IS NOT "
+               "NULL from it and pushes that into the scan)."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        query=(r'''df.filter(lower(col("name")) != "skip").select("id", lower(col("name")), upper(col("name")), '''
+               r'''length(col("name")), trim(col("name")), ltrim(col("name")), rtrim(col("name")), '''
+               r'''concat(col("name"), lit("-"), col("id")), length(col("id")), '''
+               r'''expr("ltrim(name)"), expr("concat(name, value)"), expr("upper(name)"))'''),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 1, "name": "  Straße ΟΔΟΣ \t ", "value": 1.5, "timestamp": "2024-01-15 10:00:00"},
+            {"id": 22, "name": "Event_22", "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
+            {"id": 3, "name": None, "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
+            {"id": 4, "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
+            {"id": 5, "name": "SKIP", "value": 5.0, "timestamp": "2024-01-15 10:04:00"},
+            {"id": -6, "name": "", "value": -6.25, "timestamp": "2024-01-15 10:05:00"},
+        ])}),
+        progress=True,
+    )
+
+
 CASES: Dict[str, Callable[[], Case]] = {
     f().name: f for f in [
         case_lab_transform,
@@ -1945,6 +1972,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_string_filter_like_starts_and_ends,
         case_word_count_complete,
         case_explode_select,
+        case_string_functions_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

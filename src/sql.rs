@@ -5,7 +5,8 @@
 use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
 use spate_operators::expr::{
-    col, interval, split_with_limit, to_timestamp_with_format, Expr, Literal, StringTest,
+    col, interval, split_with_limit, to_timestamp_with_format, Expr, Literal, StringFunction,
+    StringTest,
 };
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
@@ -22,6 +23,7 @@ const FUNCTIONS: &[&str] = &[
     "approx_count_distinct",
     "avg",
     "coalesce",
+    "concat",
     "contains",
     "count",
     "endswith",
@@ -29,15 +31,21 @@ const FUNCTIONS: &[&str] = &[
     "explode_outer",
     "first",
     "last",
+    "length",
     "like",
+    "lower",
+    "ltrim",
     "max",
     "mean",
     "min",
     "round",
+    "rtrim",
     "split",
     "startswith",
     "sum",
     "to_timestamp",
+    "trim",
+    "upper",
     "window",
 ];
 
@@ -166,6 +174,13 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
         E::ILike { .. } | E::SimilarTo { .. } | E::RLike { .. } => {
             return Err(unsupported(e.to_string()))
         }
+        // `trim(s)`; the parser reads `trim(LEADING FROM s)` only with characters to trim.
+        E::Trim {
+            expr,
+            trim_where: None,
+            trim_what: None,
+            trim_characters: None,
+        } => Expr::StringFunction(StringFunction::Trim, vec![convert(expr)?]),
         E::IsNull(inner) => convert(inner)?.is_null(),
         E::IsNotNull(inner) => convert(inner)?.is_not_null(),
         E::UnaryOp { op, expr } => match op {
@@ -388,6 +403,17 @@ fn call(function: &ast::Function) -> Result<Expr> {
             }
         },
         "coalesce" => spate_operators::expr::coalesce(args.into_iter().flatten()),
+        "lower" | "upper" | "length" | "ltrim" | "rtrim" => {
+            let function = match name.as_str() {
+                "lower" => StringFunction::Lower,
+                "upper" => StringFunction::Upper,
+                "length" => StringFunction::Length,
+                "ltrim" => StringFunction::LTrim,
+                _ => StringFunction::RTrim,
+            };
+            Expr::StringFunction(function, vec![one(&args)?])
+        }
+        "concat" => spate_operators::expr::concat(args.into_iter().flatten()),
         "split" => match args.as_slice() {
             [Some(e), regex] => spate_operators::expr::split(e.clone(), &text_argument(regex, &name)?),
             [Some(e), regex, Some(Expr::Literal(Literal::Int32(limit)))] => {
@@ -469,6 +495,18 @@ mod tests {
             Expr::Literal(Literal::Int32(i32::MIN))
         );
         assert_eq!(expr("-1.5").unwrap(), Expr::Literal(Literal::Float64(-1.5)));
+    }
+
+    #[test]
+    fn string_functions_are_named_as_spark_names_them() {
+        // PySpark 4.3 `selectExpr(...).columns`.
+        assert_eq!(name("trim(name)"), "trim(name)");
+        assert_eq!(name("rtrim(name)"), "rtrim(name)");
+        assert_eq!(name("concat(name, 'x')"), "concat(name, x)");
+        assert_eq!(name("name LIKE 'a%' ESCAPE '!'"), "name LIKE a% ESCAPE '!'");
+        assert_eq!(name("explode(split(name, ' ')) AS w"), "w");
+        assert!(expr("TRIM(BOTH 'a' FROM name)").is_err());
+        assert!(expr("name LIKE 'a' ESCAPE '!!'").is_err());
     }
 
     #[test]

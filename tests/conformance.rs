@@ -1011,6 +1011,28 @@ fn explode_select() {
 }
 
 #[test]
+fn string_functions_select() {
+    use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
+    check_with_progress("string_functions_select", |df| {
+        let name = || col("name");
+        df.filter(lower(name()).not_eq(lit("skip")))?.select([
+            col("id"),
+            lower(name()),
+            upper(name()),
+            length(name()),
+            trim(name()),
+            ltrim(name()),
+            rtrim(name()),
+            concat([name(), lit("-"), col("id")]),
+            length(col("id")),
+            expr("ltrim(name)")?,
+            expr("concat(name, value)")?,
+            expr("upper(name)")?,
+        ])
+    });
+}
+
+#[test]
 fn agg_functions_complete() {
     use spate::functions::{approx_count_distinct, min};
     check_with_progress("agg_functions_complete", |df| {

@@ -3,7 +3,7 @@
 
 use crate::expr::{
     lit, misplaced_generator, names_match, project_exploding, simplify_like, BinaryOp, EvalContext,
-    Expr, ExprError, Literal, SimpleLike, StringTest,
+    Expr, ExprError, Literal, SimpleLike, StringFunction, StringTest,
 };
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
@@ -194,6 +194,16 @@ fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
         Expr::StringTest(_, left, right) => {
             null_intolerant_columns(left, out);
             null_intolerant_columns(right, out);
+        }
+        // Spark's `lower`, `upper` and `length` are null-intolerant; its trims and `concat`
+        // are not marked so.
+        Expr::StringFunction(
+            StringFunction::Lower | StringFunction::Upper | StringFunction::Length,
+            args,
+        ) => {
+            for arg in args {
+                null_intolerant_columns(arg, out);
+            }
         }
         Expr::Not(inner)
         | Expr::Cast(inner, _)

@@ -23,7 +23,8 @@ use arrow::datatypes::DataType;
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
 use super::{
-    arith, cast as spark_cast, compare, like, pattern, split, BinaryOp, EvalContext, Literal,
+    arith, cast as spark_cast, compare, like, pattern, split, strings, BinaryOp, EvalContext,
+    Literal,
 };
 use arrow::compute::kernels::numeric;
 
@@ -205,6 +206,29 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
         }
         Kind::CaseWhen(branches, otherwise) => {
             case_when(node, branches, otherwise.as_deref(), batch, ctx)
+        }
+        Kind::StringFunction(function, args) => {
+            let rows = batch.num_rows();
+            if args.is_empty() {
+                // `concat()`: the empty string.
+                return Ok(Value::Scalar(One(Arc::new(StringArray::from(vec![""])))));
+            }
+            let values = args
+                .iter()
+                .map(|a| eval(a, batch, ctx))
+                .collect::<Result<Vec<_>, _>>()?;
+            let scalar = values.iter().all(Value::is_scalar);
+            let arrays = values
+                .into_iter()
+                .map(|v| match scalar {
+                    true => Ok(v.array().clone()),
+                    false => v.into_array(rows),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::from_result(
+                strings::evaluate(*function, &arrays)?,
+                scalar,
+            ))
         }
         Kind::Split(child, regex, limit) => {
             let strings = eval(child, batch, ctx)?;

@@ -34,6 +34,7 @@ mod numparse;
 mod pattern;
 mod resolve;
 mod split;
+mod strings;
 mod timestamp;
 
 #[cfg(test)]
@@ -48,6 +49,7 @@ pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{misplaced_generator, project_exploding};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
+pub use strings::StringFunction;
 
 /// A column expression, as built by the DataFrame API.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,9 @@ pub enum Expr {
     /// A string (or a value cast to one) tested against a second: `LIKE`, `startswith`,
     /// `endswith`, `contains`; NULL when either is.
     StringTest(StringTest, Box<Expr>, Box<Expr>),
+    /// A string function of its arguments (each cast to a string): `lower`, `upper`,
+    /// `length`, `trim`, `ltrim`, `rtrim`, `concat`.
+    StringFunction(StringFunction, Vec<Expr>),
     /// `split(e, regex, limit)`: the string's parts around each match of a Java regular
     /// expression, as an `array<string>` (at most `limit` parts when it is positive).
     Split(Box<Expr>, String, i32),
@@ -196,6 +201,41 @@ pub fn lit(value: impl Into<Literal>) -> Expr {
 /// `round(e, scale)`: Spark's `round`, half away from zero (HALF_UP) at `scale` places.
 pub fn round(e: Expr, scale: i32) -> Expr {
     Expr::Round(Box::new(e), scale)
+}
+
+/// `lower(e)`.
+pub fn lower(e: Expr) -> Expr {
+    Expr::StringFunction(StringFunction::Lower, vec![e])
+}
+
+/// `upper(e)`.
+pub fn upper(e: Expr) -> Expr {
+    Expr::StringFunction(StringFunction::Upper, vec![e])
+}
+
+/// `length(e)`: the number of characters.
+pub fn length(e: Expr) -> Expr {
+    Expr::StringFunction(StringFunction::Length, vec![e])
+}
+
+/// `trim(e)`: without leading and trailing spaces.
+pub fn trim(e: Expr) -> Expr {
+    Expr::StringFunction(StringFunction::Trim, vec![e])
+}
+
+/// `ltrim(e)`: without leading spaces.
+pub fn ltrim(e: Expr) -> Expr {
+    Expr::StringFunction(StringFunction::LTrim, vec![e])
+}
+
+/// `rtrim(e)`: without trailing spaces.
+pub fn rtrim(e: Expr) -> Expr {
+    Expr::StringFunction(StringFunction::RTrim, vec![e])
+}
+
+/// `concat(values…)`: the strings one after the other; NULL when any is.
+pub fn concat(values: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::StringFunction(StringFunction::Concat, values.into_iter().collect())
 }
 
 /// `split(e, regex)`: the string's parts around each match of `regex` (Java's syntax).
@@ -544,6 +584,12 @@ impl Expr {
                     .map(|v| v.transform(f))
                     .collect::<Result<_, E>>()?,
             ),
+            Expr::StringFunction(function, args) => Expr::StringFunction(
+                *function,
+                args.iter()
+                    .map(|v| v.transform(f))
+                    .collect::<Result<_, E>>()?,
+            ),
             Expr::Aggregate(function, e) => Expr::Aggregate(*function, map(e)?),
             Expr::Window(e, spec) => Expr::Window(map(e)?, spec.clone()),
             Expr::CaseWhen {
@@ -594,7 +640,7 @@ impl Expr {
                     v.collect_columns(out);
                 }
             }
-            Expr::Coalesce(values) => {
+            Expr::Coalesce(values) | Expr::StringFunction(_, values) => {
                 for v in values {
                     v.collect_columns(out);
                 }

@@ -168,6 +168,14 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             pretty_sql(e, tz),
             pretty_sql(other, tz)
         ),
+        Expr::StringFunction(function, args) => format!(
+            "{}({})",
+            function.name(),
+            args.iter()
+                .map(|a| pretty_sql(a, tz))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Expr::Split(e, regex, limit) => format!("split({}, {regex}, {limit})", pretty_sql(e, tz)),
         Expr::Explode(e, outer) => format!(
             "{}({})",

@@ -12,7 +12,7 @@ use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
-use super::{BinaryOp, EvalContext, Expr, Literal, StringTest};
+use super::{BinaryOp, EvalContext, Expr, Literal, StringFunction, StringTest};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -59,6 +59,8 @@ pub(crate) enum Kind {
     CaseWhen(Vec<(Bound, Bound)>, Option<Box<Bound>>),
     /// A string tested against another (both STRING).
     StringTest(StringTest, Box<Bound>, Box<Bound>),
+    /// A string function of STRING arguments.
+    StringFunction(StringFunction, Vec<Bound>),
     /// `split` of a STRING child by a regex, at most `limit` parts when positive.
     Split(Box<Bound>, String, i32),
 }
@@ -228,6 +230,26 @@ impl Binder<'_> {
                 Ok(bound)
             }
             Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
+            Expr::StringFunction(function, args) => {
+                if !function.variadic() && args.len() != 1 {
+                    return Err(ExprError::Unsupported(format!(
+                        "{} of {} arguments",
+                        function.name(),
+                        args.len()
+                    )));
+                }
+                let args = args
+                    .iter()
+                    .enumerate()
+                    .map(|(index, arg)| self.string_operand(expr, index, arg).map(|b| *b))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let nullable = args.iter().any(|a| a.nullable);
+                Ok(Bound {
+                    data_type: function.result_type(),
+                    kind: Kind::StringFunction(*function, args),
+                    nullable,
+                })
+            }
             Expr::Split(e, regex, limit) => {
                 let child = self.string_operand(expr, 0, e)?;
                 let nullable = child.nullable;
@@ -669,6 +691,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) => true,
+        Kind::StringFunction(..) => false,
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
@@ -707,6 +730,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::StringTest(_, l, r)
         | Kind::And(l, r)
         | Kind::Or(l, r) => vec![l, r],
+        Kind::StringFunction(_, args) => args.iter().collect(),
         Kind::CaseWhen(branches, otherwise) => {
             let mut out: Vec<&Bound> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
             out.extend(otherwise.as_deref());
