@@ -1871,6 +1871,29 @@ def case_explode_select() -> Case:
     )
 
 
+def case_explode_filter_pushed() -> Case:
+    return Case(
+        name="explode_filter_pushed",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file. "
+               "select id, explode(split(name, ',')) AS part, CAST(timestamp AS INT) AS t, then "
+               "filter id > 1 and part <> 'x'. Spark pushes the filter on id (a column the "
+               "generator passes through) below it and into the scan (numInputRows 3 of 4); the "
+               "one on part stays above it. The NULL name makes no row, so its timestamp 'bad' "
+               "is never cast (ANSI would fail on it)."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        query=('df.select("id", explode(split(col("name"), ",")).alias("part"), '
+               'col("timestamp").cast("int").alias("t")).filter(col("id") > 1).filter(col("part") != "x")'),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 1, "name": "a,b", "value": 1.0, "timestamp": "1"},
+            {"id": 2, "name": "x,c", "value": 2.0, "timestamp": "2"},
+            {"id": 3, "name": None, "value": 3.0, "timestamp": "bad"},
+            {"id": 4, "name": "", "value": 4.0, "timestamp": "4"},
+        ])}),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -1973,6 +1996,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_word_count_complete,
         case_explode_select,
         case_string_functions_select,
+        case_explode_filter_pushed,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

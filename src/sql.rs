@@ -123,7 +123,7 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
     Ok(match e {
         // Spark reads "text" as a string (`spark.sql.ansi.doubleQuotedIdentifiers` is off).
         E::Identifier(ident) if ident.quote_style == Some('"') => {
-            Expr::Literal(Literal::Utf8(ident.value.clone()))
+            Expr::Literal(Literal::Utf8(unescape_string(&ident.value)))
         }
         E::Identifier(ident) => col(&ident.value),
         E::CompoundIdentifier(parts) => col(&parts
@@ -155,8 +155,8 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
         } => {
             let escape = match escape_char {
                 None => '\\',
-                Some(Value::SingleQuotedString(c)) if c.chars().count() == 1 => {
-                    c.chars().next().unwrap_or('\\')
+                Some(Value::SingleQuotedString(c)) if unescape_string(c).chars().count() == 1 => {
+                    unescape_string(c).chars().next().unwrap_or('\\')
                 }
                 Some(other) => {
                     return Err(Error::Analysis(format!(
@@ -282,11 +282,70 @@ fn literal(value: &Value) -> Result<Literal> {
                 )
             }
         }
-        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Literal::Utf8(s.clone()),
+        Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
+            Literal::Utf8(unescape_string(s))
+        }
         Value::Boolean(b) => Literal::Boolean(*b),
         Value::Null => Literal::Null,
         other => return Err(unsupported(format!("the literal {other}"))),
     })
+}
+
+/// The text of a SQL string literal as Spark's parser reads it (`unescapeSQLString`): `\\`
+/// is a backslash, `\n` `\t` `\r` `\b` `\0` `\Z` control characters, `\uXXXX` and octal
+/// `\ooo` characters, `\%` and `\_` stay as written (for `LIKE`), and any other escaped
+/// character is itself (`\s` is `s`).
+fn unescape_string(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let Some(&next) = chars.get(i + 1).filter(|_| c == '\\') else {
+            out.push(c);
+            i += 1;
+            continue;
+        };
+        let unicode = (next == 'u')
+            .then(|| chars.get(i + 2..i + 6))
+            .flatten()
+            .and_then(|hex| u32::from_str_radix(&hex.iter().collect::<String>(), 16).ok())
+            .and_then(char::from_u32);
+        let octal = chars.get(i + 1..i + 4).and_then(|digits| {
+            let valid = matches!(digits[0], '0'..='1')
+                && digits[1..].iter().all(|d| matches!(d, '0'..='7'));
+            valid
+                .then(|| {
+                    digits
+                        .iter()
+                        .fold(0, |v, d| v * 8 + (*d as u32 - '0' as u32))
+                })
+                .and_then(char::from_u32)
+        });
+        if let Some(u) = unicode {
+            out.push(u);
+            i += 6;
+        } else if let Some(o) = octal {
+            out.push(o);
+            i += 4;
+        } else {
+            match next {
+                '0' => out.push('\0'),
+                'b' => out.push('\u{8}'),
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                'Z' => out.push('\u{1a}'),
+                '%' | '_' => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                other => out.push(other),
+            }
+            i += 2;
+        }
+    }
+    out
 }
 
 /// `INTERVAL 5 MINUTES`, `INTERVAL '5' MINUTE`, `INTERVAL '5 minutes'`.
@@ -385,6 +444,19 @@ fn call(function: &ast::Function) -> Result<Expr> {
             _ => return Err(Error::Analysis("window takes 2 to 4 arguments".into())),
         },
         "lit" => one(&args)?,
+        "like" if args.len() == 3 => match args.as_slice() {
+            [Some(e), Some(pattern), Some(Expr::Literal(Literal::Utf8(escape)))]
+                if escape.chars().count() == 1 =>
+            {
+                let escape = escape.chars().next().unwrap_or('\\');
+                e.clone().string_test(StringTest::Like { escape }, pattern.clone())
+            }
+            _ => {
+                return Err(Error::Analysis(
+                    "like takes a string, a pattern and an optional one-character escape".into(),
+                ))
+            }
+        },
         "like" | "startswith" | "endswith" | "contains" => match args.as_slice() {
             [Some(e), Some(other)] => {
                 let test = match name.as_str() {
@@ -507,6 +579,19 @@ mod tests {
         assert_eq!(name("explode(split(name, ' ')) AS w"), "w");
         assert!(expr("TRIM(BOTH 'a' FROM name)").is_err());
         assert!(expr("name LIKE 'a' ESCAPE '!!'").is_err());
+        assert_eq!(name("like(name, 'a%', '!')"), "name LIKE a% ESCAPE '!'");
+    }
+
+    #[test]
+    fn string_literals_are_unescaped_as_sparks_parser_does() {
+        let text = |sql: &str| match expr(sql) {
+            Ok(Expr::Literal(Literal::Utf8(s))) => s,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text(r"'\\s+'"), r"\s+");
+        assert_eq!(text(r"'a\%b\_c'"), r"a\%b\_c");
+        assert_eq!(text(r"'\s\n\t\u0041\101\Z'"), "s\n\tAA\u{1a}");
+        assert_eq!(text(r#""x\\y""#), r"x\y");
     }
 
     #[test]

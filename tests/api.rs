@@ -1332,6 +1332,8 @@ fn generators_are_projection_items() {
         )
     );
     assert!(message(events.select([words(), words()])).is_some());
+    assert!(message(events.group_by([words()]).count())
+        .is_some_and(|m| m.starts_with("[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT]")));
     // As `with_column` and in SQL text, named as Spark names them.
     let columns = events
         .with_column("w", words())

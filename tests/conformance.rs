@@ -1011,6 +1011,21 @@ fn explode_select() {
 }
 
 #[test]
+fn explode_filter_pushed() {
+    use arrow::datatypes::DataType;
+    use spate::functions::{explode, split};
+    check_with_progress("explode_filter_pushed", |df| {
+        df.select([
+            col("id"),
+            explode(split(col("name"), ",")).alias("part"),
+            col("timestamp").cast(DataType::Int32).alias("t"),
+        ])?
+        .filter(col("id").gt(lit(1)))?
+        .filter(col("part").not_eq(lit("x")))
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

@@ -2,8 +2,8 @@
 //! one operator, so a map/filter chain costs no message hop.
 
 use crate::expr::{
-    lit, misplaced_generator, names_match, project_exploding, simplify_like, BinaryOp, EvalContext,
-    Expr, ExprError, Literal, SimpleLike, StringFunction, StringTest,
+    element_field, lit, misplaced_generator, names_match, project_exploding, simplify_like,
+    BinaryOp, EvalContext, Expr, ExprError, Literal, SimpleLike, StringFunction, StringTest,
 };
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
@@ -52,7 +52,10 @@ impl Transform {
                 }
                 let fields = exprs
                     .iter()
-                    .map(|e| e.output_field_with(input, context))
+                    .map(|e| match e.generator() {
+                        Some((array, outer)) => element_field(e, array, outer, input, context),
+                        None => e.output_field_with(input, context),
+                    })
                     .collect::<std::result::Result<Vec<_>, _>>()?;
                 Ok(Arc::new(Schema::new(fields)))
             }
@@ -89,34 +92,50 @@ pub fn execution_error(error: ExprError) -> Error {
 
 /// `transforms` (already checked to resolve) with every filter moved before the projections
 /// (Spark's `PushPredicateThroughNonJoin`), rewritten through the projections before it;
-/// filters keep their order, and so do projections. Nothing moves across a projection with
-/// a generator: the steps on either side of it are ordered apart.
+/// filters keep their order, and so do projections. A filter that reads a generator's
+/// output stays after that generator (it moves down to just after it).
 fn filters_first(transforms: Vec<Transform>) -> std::result::Result<Vec<Transform>, ExprError> {
-    if let Some(at) = transforms.iter().position(Transform::generates) {
-        let mut before = transforms;
-        let after = before.split_off(at + 1);
-        let generator = before.pop();
-        let mut ordered = filters_first(before)?;
-        ordered.extend(generator);
-        ordered.extend(filters_first(after)?);
-        return Ok(ordered);
-    }
-    let mut filters = Vec::new();
+    // Where each run of steps begins: the start, and just after each generator.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            transforms
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.generates())
+                .map(|(i, _)| i + 1),
+        )
+        .collect();
+    let mut filters: Vec<Vec<Transform>> = vec![Vec::new(); starts.len()];
     for (index, transform) in transforms.iter().enumerate() {
-        if let Transform::Filter(predicate) = transform {
-            let below = below_projections(predicate, &transforms[..index]).ok_or_else(|| {
-                ExprError::UnresolvedColumn {
-                    name: predicate.output_name(),
-                    candidates: Vec::new(),
-                }
-            })?;
-            filters.push(Transform::Filter(below));
+        let Transform::Filter(predicate) = transform else {
+            continue;
+        };
+        let lowest = starts
+            .iter()
+            .enumerate()
+            .filter(|(_, &start)| start <= index)
+            .find_map(|(run, &start)| {
+                below_projections(predicate, &transforms[start..index]).map(|below| (run, below))
+            });
+        let (run, below) = lowest.ok_or_else(|| ExprError::UnresolvedColumn {
+            name: predicate.output_name(),
+            candidates: Vec::new(),
+        })?;
+        filters[run].push(Transform::Filter(below));
+    }
+    let mut runs = filters.into_iter();
+    let mut ordered: Vec<Transform> = runs.next().unwrap_or_default();
+    for transform in transforms {
+        match transform {
+            Transform::Filter(_) => {}
+            generator if generator.generates() => {
+                ordered.push(generator);
+                ordered.extend(runs.next().unwrap_or_default());
+            }
+            projection => ordered.push(projection),
         }
     }
-    let projections = transforms
-        .into_iter()
-        .filter(|t| matches!(t, Transform::Project(_)));
-    Ok(filters.into_iter().chain(projections).collect())
+    Ok(ordered)
 }
 
 /// `predicate`, read after `transforms`, rewritten over their input: each column it reads
@@ -124,15 +143,15 @@ fn filters_first(transforms: Vec<Transform>) -> std::result::Result<Vec<Transfor
 /// names), as Spark's optimizer pushes a filter through projections; `None` when a column
 /// does not resolve to exactly one.
 pub fn below_projections(predicate: &Expr, transforms: &[Transform]) -> Option<Expr> {
-    if transforms.iter().any(Transform::generates) {
-        return None;
-    }
     // `None`: no projection yet, every column reads itself.
     let mut definitions: Option<Vec<(String, Expr)>> = None;
     for transform in transforms {
         if let Transform::Project(exprs) = transform {
+            // A generator's output has no definition over the input: a predicate that reads
+            // it stays above.
             let defined = exprs
                 .iter()
+                .filter(|e| e.generator().is_none())
                 .map(|e| {
                     let definition = match &definitions {
                         None => e.clone(),

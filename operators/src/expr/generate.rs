@@ -6,7 +6,7 @@ use super::error::ExprError;
 use super::naming::pretty_sql;
 use super::{EvalContext, Expr};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, RecordBatchOptions, UInt32Array};
-use arrow::compute::take;
+use arrow::compute::{take, take_record_batch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::text::zone::Zone;
 
@@ -101,14 +101,20 @@ pub(crate) fn project_exploding(
     }
     let rows = UInt32Array::from(rows);
     let elements = UInt32Array::from(elements);
+    // The other items are computed per output row, as Spark computes them after its
+    // `Generate`: an input row that makes no output row is never evaluated.
+    let repeated = match items.len() {
+        1 => None,
+        _ => Some(take_record_batch(batch, &rows)?),
+    };
     let columns = items
         .iter()
         .enumerate()
         .map(|(index, item)| -> Result<ArrayRef, ExprError> {
-            if index == generator {
-                return Ok(take(lists.values().as_ref(), &elements, None)?);
+            match &repeated {
+                Some(repeated) if index != generator => item.evaluate(repeated, ctx),
+                _ => Ok(take(lists.values().as_ref(), &elements, None)?),
             }
-            Ok(take(item.evaluate(batch, ctx)?.as_ref(), &rows, None)?)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));

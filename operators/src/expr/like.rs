@@ -6,7 +6,7 @@
 use super::error::ExprError;
 use super::eval::Value;
 use super::format::sql_string_literal;
-use arrow::array::{ArrayRef, AsArray, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::compute::kernels::comparison::{contains, ends_with, like, starts_with};
 use std::sync::Arc;
 
@@ -44,7 +44,13 @@ pub(crate) fn evaluate(test: StringTest, left: &Value, right: &Value) -> Result<
     let scalar = left.is_scalar() && right.is_scalar();
     let result = match test {
         StringTest::Like { escape } => {
-            let patterns = canonical_patterns(right.array().as_string::<i32>(), escape)?;
+            // A row whose string is NULL is NULL whatever its pattern from a column: that
+            // pattern is not checked. A literal pattern always is.
+            let strings = left.array();
+            let tested = |row: usize| {
+                right.is_scalar() || strings.is_valid(if left.is_scalar() { 0 } else { row })
+            };
+            let patterns = canonical_patterns(right.array().as_string::<i32>(), escape, tested)?;
             let patterns = Value::from_result(patterns, right.is_scalar());
             like(left.datum(), patterns.datum())?
         }
@@ -55,11 +61,20 @@ pub(crate) fn evaluate(test: StringTest, left: &Value, right: &Value) -> Result<
     Ok(Value::from_result(Arc::new(result), scalar))
 }
 
-/// Every pattern of `patterns` through [`canonical_pattern`].
-fn canonical_patterns(patterns: &StringArray, escape: char) -> Result<ArrayRef, ExprError> {
+/// Every pattern of `patterns` through [`canonical_pattern`]; NULL for a row not `tested`.
+fn canonical_patterns(
+    patterns: &StringArray,
+    escape: char,
+    tested: impl Fn(usize) -> bool,
+) -> Result<ArrayRef, ExprError> {
     let canonical: StringArray = patterns
         .iter()
-        .map(|p| p.map(|p| canonical_pattern(p, escape)).transpose())
+        .enumerate()
+        .map(|(row, p)| {
+            p.filter(|_| tested(row))
+                .map(|p| canonical_pattern(p, escape))
+                .transpose()
+        })
         .collect::<Result<_, ExprError>>()?;
     Ok(Arc::new(canonical))
 }

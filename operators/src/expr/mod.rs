@@ -46,7 +46,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
 
 pub use error::{quote_identifier, ExprError};
-pub(crate) use generate::{misplaced_generator, project_exploding};
+pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
 pub use strings::StringFunction;
@@ -477,9 +477,6 @@ impl Expr {
     /// The output column for the given session settings: ANSI mode changes some result types
     /// and nullability, the time zone changes how timestamp literals are named.
     pub fn output_field_with(&self, input: &Schema, ctx: &EvalContext) -> Result<Field, ExprError> {
-        if let Some((array, outer)) = self.generator() {
-            return generate::element_field(self, array, outer, input, ctx);
-        }
         let bound = resolve::bind(self, input, ctx)?;
         let name = naming::output_name(self, &ctx.time_zone);
         Ok(Field::new(name, bound.data_type.clone(), bound.nullable))

@@ -95,14 +95,22 @@ fn pieces(s: &str, delimiter: &Delimiter, limit: i32, out: &mut Vec<(usize, usiz
                 }
             }
         }
+        // Java's `Matcher.find`: the next search starts where a match ended (one character
+        // on after an empty match), so an empty match just after another match counts.
         Delimiter::Regex(regex) => {
-            for m in regex.find_iter(s) {
-                if m.start() == 0 && m.is_empty() {
-                    continue;
-                }
-                if !cut(m.start(), m.end(), out) {
+            let mut from = 0;
+            while let Some(m) = regex.find_at(s, from) {
+                let zero_width_start = m.start() == 0 && m.is_empty();
+                if !zero_width_start && !cut(m.start(), m.end(), out) {
                     break;
                 }
+                from = match m.is_empty() {
+                    true => match s[m.end()..].chars().next() {
+                        Some(c) => m.end() + c.len_utf8(),
+                        None => break,
+                    },
+                    false => m.end(),
+                };
             }
         }
     }
@@ -150,6 +158,7 @@ mod tests {
             parts(Some("a b  c "), "\\b", -1),
             v(&["a", " ", "b", "  ", "c", " "])
         );
+        assert_eq!(parts(Some("a,b"), ",*", -1), v(&["a", "", "b", ""]));
         assert_eq!(parts(None, " ", -1), None);
         // An invalid pattern, and lookaround (which the regex engine does not run), fail.
         assert!(split(&StringArray::from(vec!["a"]), "[", -1).is_err());

@@ -1052,6 +1052,16 @@ fn string_tests_of_columns_and_patterns() {
         eval(&patterns, &b, true),
         Ok(arr(BooleanArray::from(vec![Some(true), Some(true), None])))
     );
+    // Not even checked where the string is NULL (Spark never evaluates that row).
+    let bad_where_null = Expr::StringTest(
+        StringTest::Like { escape: '\\' },
+        Box::new(col("s")),
+        Box::new(coalesce([col("s"), lit(r"ab\")])),
+    );
+    assert_eq!(
+        eval(&bad_where_null, &b, true),
+        Ok(arr(BooleanArray::from(vec![Some(true), Some(true), None])))
+    );
     // Numbers are tested as their strings; a misplaced escape fails the batch.
     assert_eq!(
         eval(&col("value").endswith(".0"), &b, true),
