@@ -1894,6 +1894,27 @@ def case_explode_filter_pushed() -> Case:
     )
 
 
+def case_batch_timestamp_select() -> Case:
+    return Case(
+        name="batch_timestamp_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), two files, "
+               "maxFilesPerTrigger=1: current_timestamp() (the batch's timestamp) in expressions "
+               "whose values do not depend on the clock: later than 2020, not NULL. (now() is not "
+               "the batch timestamp in a stream: Spark gives it the time the batch's plan is "
+               "optimized, so current_timestamp() = now() is false.)"),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('df.select("id", current_timestamp() > to_timestamp(lit("2020-01-01 00:00:00")), '
+               'current_timestamp().isNotNull())'),
+        write_inputs=text_files({
+            "a.json": ndjson([{"id": 1, "name": "a", "value": 1.0, "timestamp": "2024-01-15 10:00:00"}]),
+            "b.json": ndjson([{"id": 2, "name": "b", "value": 2.0, "timestamp": "2024-01-15 10:01:00"}]),
+        }),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -1997,6 +2018,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_explode_select,
         case_string_functions_select,
         case_explode_filter_pushed,
+        case_batch_timestamp_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -20,7 +20,7 @@ use spate_operators::stage::{below_projections, Stage, Transform};
 use spate_operators::union::Union;
 use spate_operators::watermark::WithWatermark;
 use spate_runtime::checkpoint::Durability;
-use spate_runtime::source::{BatchMap, MappedBatch, MappedSource, ReadBatch};
+use spate_runtime::source::{MappedBatch, MappedSource, ReadBatch, TimedBatchMap};
 use spate_runtime::{Error, NodeRef, Operator, Result, Sink, Topology, Trigger};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -365,9 +365,13 @@ impl Planner {
                 // The stateless stage runs inside the source's actor: no message hop, and
                 // the sink gets a core of its own.
                 let stage = Arc::new(stage);
-                let map: BatchMap = Arc::new(move |read: ReadBatch| {
-                    let (batch, read_rows) =
-                        stage.apply_counted(read.batch, read.malformed.as_ref(), &read.absent)?;
+                let map: TimedBatchMap = Arc::new(move |read: ReadBatch, batch_timestamp_ms| {
+                    let (batch, read_rows) = stage.apply_counted(
+                        read.batch,
+                        read.malformed.as_ref(),
+                        &read.absent,
+                        Some(batch_timestamp_ms),
+                    )?;
                     Ok(MappedBatch { batch, read_rows })
                 });
                 let source = MappedSource::new(source, map, schema.clone());
@@ -679,9 +683,11 @@ pub(crate) fn static_rows(
         }
     }
     let stage = Stage::new(schema.clone(), transforms, context).map_err(analysis)?;
+    // A static read is one batch, at the time it is read.
+    let now = spate_runtime::now_ms();
     let rows = batches
         .iter()
-        .map(|b| stage.apply(b.clone()))
+        .map(|b| stage.apply(b.clone(), Some(now)))
         .collect::<Result<Vec<_>>>()?;
     Ok((stage.output_schema(), rows))
 }

@@ -240,6 +240,7 @@ impl Session {
         Ok(EvalContext {
             ansi,
             time_zone: self.time_zone()?,
+            batch_timestamp_ms: None,
         })
     }
 

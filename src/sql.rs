@@ -26,6 +26,7 @@ const FUNCTIONS: &[&str] = &[
     "concat",
     "contains",
     "count",
+    "current_timestamp",
     "endswith",
     "explode",
     "explode_outer",
@@ -486,6 +487,11 @@ fn call(function: &ast::Function) -> Result<Expr> {
             Expr::StringFunction(function, vec![one(&args)?])
         }
         "concat" => spate_operators::expr::concat(args.into_iter().flatten()),
+        // Not `now()`: Spark's streaming batches give it the time their plan is optimized,
+        // which no log keeps.
+        "current_timestamp" if args.iter().all(Option::is_none) => {
+            spate_operators::expr::current_timestamp()
+        }
         "split" => match args.as_slice() {
             [Some(e), regex] => spate_operators::expr::split(e.clone(), &text_argument(regex, &name)?),
             [Some(e), regex, Some(Expr::Literal(Literal::Int32(limit)))] => {

@@ -1371,6 +1371,94 @@ fn generators_are_projection_items() {
     );
 }
 
+/// `current_timestamp()` gives every row of a batch the timestamp logged with the
+/// batch's offsets (Spark's `batchTimestampMs`, SEMANTICS.md §1.7), again when a restart
+/// runs the batch a second time.
+#[test]
+fn current_timestamp_is_the_logged_batch_timestamp_on_a_rerun_too() {
+    use spate::functions::current_timestamp;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    lab_input(&input);
+    let checkpoint = dir.path().join("chk");
+    let spark = session();
+    let df = spark
+        .read_stream()
+        .format("json")
+        .schema(LAB_DDL)
+        .option("maxFilesPerTrigger", 1)
+        .load(&input)
+        .expect("load")
+        .select([col("id"), current_timestamp()])
+        .expect("select");
+    assert_eq!(df.columns(), ["id", "current_timestamp()"]);
+    // (batch, current_timestamp()) of each row of `df`'s run on `checkpoint`.
+    let run = |df: &DataFrame, checkpoint: &Path, mode: &str| {
+        let seen: Arc<Mutex<Vec<(u64, i64)>>> = Arc::default();
+        let sink = seen.clone();
+        let query = df
+            .write_stream()
+            .output_mode(mode)
+            .trigger(Trigger::AvailableNow)
+            .option("checkpointLocation", checkpoint.display())
+            .foreach_batch(move |batches, batch_id| {
+                for batch in batches {
+                    let time = batch
+                        .column_by_name("current_timestamp()")
+                        .and_then(|c| {
+                            c.as_any()
+                                .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+                                .map(|t| t.value(0))
+                        })
+                        .unwrap_or_default();
+                    let row = (batch_id, time);
+                    sink.lock()
+                        .expect("lock")
+                        .extend((0..batch.num_rows()).map(|_| row));
+                }
+                Ok(())
+            })
+            .start()
+            .expect("start");
+        query.await_termination().expect("run");
+        let seen = seen.lock().expect("lock").clone();
+        seen
+    };
+    let logged_in = |checkpoint: &Path, batch: u64| -> i64 {
+        let entry = std::fs::read_to_string(checkpoint.join(format!("offsets/{batch}")))
+            .expect("offset log");
+        let (_, rest) = entry
+            .split_once("\"batchTimestampMs\":")
+            .expect("batch timestamp");
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<i64>().expect("a number") * 1000
+    };
+    let logged = |batch: u64| logged_in(&checkpoint, batch);
+    let first = run(&df, &checkpoint, "append");
+    assert_eq!(first.len(), 2);
+    for &(batch, current) in &first {
+        assert_eq!(current, logged(batch));
+    }
+    // Batch 1 did not commit: the restart runs it again, with its logged timestamp.
+    std::fs::remove_file(checkpoint.join("commits/1")).expect("uncommit");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let again = run(&df, &checkpoint, "append");
+    assert_eq!(again, [(1, logged(1))]);
+    // After an aggregation (a stage of its own, not fused into the source) too.
+    let counted = df
+        .group_by([col("id")])
+        .count()
+        .and_then(|counts| counts.select([col("id"), current_timestamp()]))
+        .expect("aggregate");
+    let aggregated = dir.path().join("chk-agg");
+    let rows = run(&counted, &aggregated, "update");
+    assert_eq!(rows.len(), 2);
+    for (batch, current) in rows {
+        assert_eq!(current, logged_in(&aggregated, batch));
+    }
+}
+
 /// A windowed aggregation stopped after two deliveries and restarted on its checkpoint
 /// continues with its state: the same batches as SEMANTICS.md §6.4's uninterrupted run.
 #[test]

@@ -1026,6 +1026,18 @@ fn explode_filter_pushed() {
 }
 
 #[test]
+fn batch_timestamp_select() {
+    use spate::functions::{current_timestamp, to_timestamp};
+    check_with_progress("batch_timestamp_select", |df| {
+        df.select([
+            col("id"),
+            current_timestamp().gt(to_timestamp(lit("2020-01-01 00:00:00"))),
+            current_timestamp().is_not_null(),
+        ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

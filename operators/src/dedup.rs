@@ -376,6 +376,7 @@ mod tests {
                 epoch: id,
                 late: ms(late),
                 evict: ms(evict),
+                batch_timestamp_ms: 0,
             },
             &mut out,
         )

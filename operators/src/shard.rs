@@ -391,6 +391,7 @@ mod tests {
                         epoch: e as u64,
                         late: watermark,
                         evict: watermark,
+                        batch_timestamp_ms: 0,
                     },
                     &mut out,
                 )

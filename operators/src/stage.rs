@@ -10,7 +10,7 @@ use arrow::buffer::BooleanBuffer;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use spate_runtime::{Error, Operator, Output, Result};
+use spate_runtime::{Error, Operator, Output, Result, Watermarks};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -360,6 +360,8 @@ pub struct Stage {
     context: EvalContext,
     /// Leading steps that stand for the filters Spark pushes into a file scan (0 or 1).
     scan_steps: usize,
+    /// As an operator: the running epoch's timestamp, from its watermarks.
+    batch_timestamp_ms: Option<i64>,
 }
 
 impl Stage {
@@ -406,6 +408,7 @@ impl Stage {
             output: schema,
             context,
             scan_steps: 0,
+            batch_timestamp_ms: None,
         })
     }
 
@@ -468,9 +471,15 @@ impl Stage {
         self.output.clone()
     }
 
-    /// Applies every step to `batch`.
-    pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
-        self.apply_counted(batch, None, &[]).map(|(batch, _)| batch)
+    /// Applies every step to `batch`, of the batch whose timestamp (Spark's
+    /// `batchTimestampMs`, what `current_timestamp()` gives) is `batch_timestamp_ms`.
+    pub fn apply(
+        &self,
+        batch: RecordBatch,
+        batch_timestamp_ms: Option<i64>,
+    ) -> Result<RecordBatch> {
+        self.apply_counted(batch, None, &[], batch_timestamp_ms)
+            .map(|(batch, _)| batch)
     }
 
     /// Applies every step to `batch`; also returns how many of its rows the scan's filters
@@ -484,12 +493,17 @@ impl Stage {
         batch: RecordBatch,
         malformed: Option<&BooleanArray>,
         absent: &[(usize, BooleanArray)],
+        batch_timestamp_ms: Option<i64>,
     ) -> Result<(RecordBatch, usize)> {
+        let context = EvalContext {
+            batch_timestamp_ms,
+            ..self.context.clone()
+        };
         if absent.is_empty() || self.scan_steps == 0 {
-            return self.apply_counting_kept(batch, malformed);
+            return self.apply_counting_kept(batch, malformed, &context);
         }
-        let counted = self.scanned_with_absent_fields(&batch, malformed, absent)?;
-        let (batch, _) = self.apply_counting_kept(batch, malformed)?;
+        let counted = self.scanned_with_absent_fields(&batch, malformed, absent, &context)?;
+        let (batch, _) = self.apply_counting_kept(batch, malformed, &context)?;
         Ok((batch, counted))
     }
 
@@ -500,6 +514,7 @@ impl Stage {
         batch: &RecordBatch,
         malformed: Option<&BooleanArray>,
         absent: &[(usize, BooleanArray)],
+        context: &EvalContext,
     ) -> Result<usize> {
         let mut counted = BooleanBuffer::new_set(batch.num_rows());
         // Each pushed conjunct on its own: Spark's parser evaluates one once the record has
@@ -514,7 +529,7 @@ impl Stage {
         for predicate in conjuncts {
             let reads = predicate.columns();
             let passed = predicate
-                .evaluate(batch, &self.context)
+                .evaluate(batch, context)
                 .map_err(execution_error)?;
             let passed = passed.as_boolean_opt().ok_or_else(|| {
                 Error::IllegalArgument(format!("filter predicate produced {}", passed.data_type()))
@@ -540,6 +555,7 @@ impl Stage {
         &self,
         mut batch: RecordBatch,
         malformed: Option<&BooleanArray>,
+        context: &EvalContext,
     ) -> Result<(RecordBatch, usize)> {
         let mut scanned = None;
         // Malformed rows the scan's filters dropped.
@@ -558,13 +574,13 @@ impl Stage {
                         .iter()
                         .position(|e| e.generator().is_some())
                         .unwrap_or_default();
-                    project_exploding(exprs, generator, &batch, step.schema.clone(), &self.context)
+                    project_exploding(exprs, generator, &batch, step.schema.clone(), context)
                         .map_err(execution_error)?
                 }
                 Transform::Project(exprs) => {
                     let columns = exprs
                         .iter()
-                        .map(|e| e.evaluate(&batch, &self.context))
+                        .map(|e| e.evaluate(&batch, context))
                         .collect::<std::result::Result<Vec<_>, _>>()
                         .map_err(execution_error)?;
                     let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
@@ -572,7 +588,7 @@ impl Stage {
                 }
                 Transform::Filter(predicate) => {
                     let mask = predicate
-                        .evaluate(&batch, &self.context)
+                        .evaluate(&batch, context)
                         .map_err(execution_error)?;
                     let mask = mask
                         .as_any()
@@ -609,7 +625,12 @@ impl Operator for Stage {
     }
 
     fn on_data(&mut self, _port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
-        out.emit(self.apply(batch)?);
+        out.emit(self.apply(batch, self.batch_timestamp_ms)?);
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
+        self.batch_timestamp_ms = Some(watermarks.batch_timestamp_ms);
         Ok(())
     }
 }
@@ -660,7 +681,7 @@ mod tests {
             true,
         );
         assert_eq!(stage.output_schema().field(1).name(), "doubled");
-        let out = stage.apply(lab_batch()).unwrap();
+        let out = stage.apply(lab_batch(), None).unwrap();
         // Row 1 (200.0) passes, row 2 (NULL) counts as false, row 3 (600.0) passes.
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!(ids.values(), &[1, 3]);
@@ -672,7 +693,7 @@ mod tests {
             to_timestamp(col("timestamp")).alias("t")
         ])];
         let error = stage(transforms.clone(), true)
-            .apply(lab_batch())
+            .apply(lab_batch(), None)
             .unwrap_err();
         assert!(
             error
@@ -680,7 +701,7 @@ mod tests {
                 .starts_with("[CAST_INVALID_INPUT] The value 'bad'"),
             "{error}"
         );
-        let out = stage(transforms, false).apply(lab_batch()).unwrap();
+        let out = stage(transforms, false).apply(lab_batch(), None).unwrap();
         assert_eq!(out.column(0).null_count(), 1);
     }
 
@@ -702,7 +723,7 @@ mod tests {
         let schema = stage.output_schema();
         let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
         assert_eq!(names, ["id", "v", "t"]);
-        let out = stage.apply(lab_batch()).unwrap();
+        let out = stage.apply(lab_batch(), None).unwrap();
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!(ids.values(), &[1]);
         assert_eq!(stage.name(), "Filter+Project");
@@ -722,16 +743,22 @@ mod tests {
         // `id >= 2` and the null check go into the scan; `d > 150` reads a computed value,
         // but cannot hold without `value IS NOT NULL`, which goes in too: only row 3 is read.
         let pushed = stage(transforms.clone(), true).pushing_filters_into_scan(&[]);
-        let (out, read) = pushed.apply_counted(lab_batch(), None, &[]).unwrap();
+        let (out, read) = pushed.apply_counted(lab_batch(), None, &[], None).unwrap();
         let ids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
         assert_eq!((ids.values().as_ref(), read), (&[3][..], 1));
         // No filter on an unpushable column goes into the scan: rows 1 and 3 are read.
         let kept_out = stage(transforms.clone(), true).pushing_filters_into_scan(&["ID".into()]);
-        assert_eq!(kept_out.apply_counted(lab_batch(), None, &[]).unwrap().1, 2);
+        assert_eq!(
+            kept_out
+                .apply_counted(lab_batch(), None, &[], None)
+                .unwrap()
+                .1,
+            2
+        );
         // A stage that is not a scan's reads every row.
         assert_eq!(
             stage(transforms, true)
-                .apply_counted(lab_batch(), None, &[])
+                .apply_counted(lab_batch(), None, &[], None)
                 .unwrap()
                 .1,
             3
@@ -740,7 +767,7 @@ mod tests {
         // Spark's parsers give it whatever filters they take; the output is the same.
         let malformed = BooleanArray::from(vec![false, true, false]);
         let (out, read) = pushed
-            .apply_counted(lab_batch(), Some(&malformed), &[])
+            .apply_counted(lab_batch(), Some(&malformed), &[], None)
             .unwrap();
         assert_eq!((out.num_rows(), read), (1, 2));
     }

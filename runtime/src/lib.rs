@@ -19,7 +19,9 @@ pub mod text;
 pub mod topology;
 pub mod types;
 
-pub use coordinator::{parse_interval, parse_interval_micros, start_query, QueryConfig, Trigger};
+pub use coordinator::{
+    now_ms, parse_interval, parse_interval_micros, start_query, QueryConfig, Trigger,
+};
 pub use error::{Error, Result};
 pub use message::{Barrier, EventTimeMs, Message, Watermarks};
 pub use operator::{EpochReport, Operator, Output, StateCheckpoint};

@@ -5,7 +5,8 @@ use arrow::record_batch::RecordBatch;
 /// Event time in milliseconds since the Unix epoch, as Spark keeps watermarks.
 pub type EventTimeMs = i64;
 
-/// The two watermarks in force during one epoch (Spark ≥ 3.4, SEMANTICS.md §1.5).
+/// What is in force during one epoch: its two watermarks (Spark ≥ 3.4, SEMANTICS.md §1.5)
+/// and its timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Watermarks {
     /// The epoch these watermarks belong to.
@@ -14,6 +15,9 @@ pub struct Watermarks {
     pub late: EventTimeMs,
     /// `WE`: this epoch's watermark; stateful operators evict state and close windows with it.
     pub evict: EventTimeMs,
+    /// The epoch's timestamp (Spark's `batchTimestampMs`, logged with its offsets): what
+    /// `current_timestamp()` gives every row of the epoch, on a re-run too (SEMANTICS.md §1.7).
+    pub batch_timestamp_ms: i64,
 }
 
 /// The end of epoch `epoch` on one edge.

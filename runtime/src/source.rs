@@ -89,6 +89,19 @@ pub trait Source: Send + 'static {
     /// A reader for the rows in `(start, end]`.
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>>;
 
+    /// [`Source::plan_batch`] for rows of a batch whose timestamp (Spark's
+    /// `batchTimestampMs`) is `batch_timestamp_ms`, for a source that evaluates expressions
+    /// as it reads (`current_timestamp()` in a fused map).
+    fn plan_batch_at(
+        &mut self,
+        start: Option<&Offset>,
+        end: &Offset,
+        batch_timestamp_ms: i64,
+    ) -> Result<Box<dyn BatchReader>> {
+        let _ = batch_timestamp_ms;
+        self.plan_batch(start, end)
+    }
+
     /// Everything up to `end` is committed downstream and will never be read again.
     fn commit(&mut self, end: &Offset) -> Result<()>;
 }
@@ -150,17 +163,22 @@ pub struct MappedBatch {
 /// A stateless per-batch function (a fused select/filter chain).
 pub type BatchMap = std::sync::Arc<dyn Fn(ReadBatch) -> Result<MappedBatch> + Send + Sync>;
 
+/// A fused map of the rows of a batch with the given timestamp (Spark's
+/// `batchTimestampMs`, what `current_timestamp()` gives).
+pub type TimedBatchMap =
+    std::sync::Arc<dyn Fn(ReadBatch, i64) -> Result<MappedBatch> + Send + Sync>;
+
 /// A source with a stateless map fused into its reader: the map runs in the source's actor
 /// as each batch is read, so a map/filter chain costs no message hop.
 pub struct MappedSource {
     inner: Box<dyn Source>,
-    map: BatchMap,
+    map: TimedBatchMap,
     schema: SchemaRef,
 }
 
 impl MappedSource {
     /// `inner`'s batches passed through `map`, which produces batches of `schema`.
-    pub fn new(inner: Box<dyn Source>, map: BatchMap, schema: SchemaRef) -> Self {
+    pub fn new(inner: Box<dyn Source>, map: TimedBatchMap, schema: SchemaRef) -> Self {
         MappedSource { inner, map, schema }
     }
 }
@@ -218,14 +236,27 @@ impl Source for MappedSource {
         self.inner.latest_offset(start, limit)
     }
 
+    /// A batch read outside a query's epochs (a batch read of the source) has the time of
+    /// its reading.
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
+        self.plan_batch_at(start, end, crate::now_ms())
+    }
+
+    fn plan_batch_at(
+        &mut self,
+        start: Option<&Offset>,
+        end: &Offset,
+        batch_timestamp_ms: i64,
+    ) -> Result<Box<dyn BatchReader>> {
         let mut inner = self.inner.plan_batch(start, end)?;
-        if inner.fuse_map(&self.map) {
+        let timed = self.map.clone();
+        let map: BatchMap = std::sync::Arc::new(move |read| timed(read, batch_timestamp_ms));
+        if inner.fuse_map(&map) {
             return Ok(inner);
         }
         Ok(Box::new(MappedReader {
             inner,
-            map: self.map.clone(),
+            map,
             read_rows: 0,
         }))
     }

@@ -278,6 +278,7 @@ impl StreamingAggregate {
             epoch: 0,
             late: 0,
             evict: 0,
+            batch_timestamp_ms: 0,
         });
         Some((w.late.saturating_mul(1000), w.evict.saturating_mul(1000)))
     }

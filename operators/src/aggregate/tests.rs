@@ -71,6 +71,7 @@ fn epoch(
             epoch: id,
             late: ms(late),
             evict: ms(evict),
+            batch_timestamp_ms: 0,
         },
         &mut out,
     )
@@ -174,6 +175,7 @@ fn update_on_arrival_emits_each_batchs_groups_at_once() {
             epoch: 0,
             late: 0,
             evict: 0,
+            batch_timestamp_ms: 0,
         },
         &mut out,
     )
@@ -258,6 +260,7 @@ fn sliding_windows_drop_only_their_late_windows() {
             epoch: 0,
             late: at(3),
             evict: at(3),
+            batch_timestamp_ms: 0,
         },
         &mut out,
     )
@@ -300,6 +303,7 @@ fn count_distinct_equals_a_recomputation_over_all_rows() {
                 epoch,
                 late: 0,
                 evict: 0,
+                batch_timestamp_ms: 0,
             },
             &mut out,
         )

@@ -207,6 +207,14 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
         Kind::CaseWhen(branches, otherwise) => {
             case_when(node, branches, otherwise.as_deref(), batch, ctx)
         }
+        Kind::BatchTimestamp => {
+            let ms = ctx.batch_timestamp_ms.ok_or_else(|| {
+                ExprError::Unsupported("current_timestamp() outside a batch of a query".into())
+            })?;
+            let micros = ms.saturating_mul(1000);
+            let one = TimestampMicrosecondArray::from(vec![micros]).with_timezone("UTC");
+            Ok(Value::Scalar(One(Arc::new(one))))
+        }
         Kind::StringFunction(function, args) => {
             let rows = batch.num_rows();
             if args.is_empty() {

@@ -101,6 +101,9 @@ pub enum Expr {
     /// A string (or a value cast to one) tested against a second: `LIKE`, `startswith`,
     /// `endswith`, `contains`; NULL when either is.
     StringTest(StringTest, Box<Expr>, Box<Expr>),
+    /// `current_timestamp()`: the timestamp of the batch being processed (Spark's
+    /// `batchTimestampMs`), one value for all its rows and the same on a re-run.
+    CurrentTimestamp,
     /// A string function of its arguments (each cast to a string): `lower`, `upper`,
     /// `length`, `trim`, `ltrim`, `rtrim`, `concat`.
     StringFunction(StringFunction, Vec<Expr>),
@@ -177,6 +180,9 @@ pub struct EvalContext {
     /// `spark.sql.session.timeZone` (default UTC here): zone for strings without an offset and
     /// for timestamp→string.
     pub time_zone: Zone,
+    /// The timestamp of the batch being processed (Spark's `batchTimestampMs`): what
+    /// `current_timestamp()` gives; `None` outside one.
+    pub batch_timestamp_ms: Option<i64>,
 }
 
 impl Default for EvalContext {
@@ -184,6 +190,7 @@ impl Default for EvalContext {
         Self {
             ansi: true,
             time_zone: Zone::UTC,
+            batch_timestamp_ms: None,
         }
     }
 }
@@ -201,6 +208,12 @@ pub fn lit(value: impl Into<Literal>) -> Expr {
 /// `round(e, scale)`: Spark's `round`, half away from zero (HALF_UP) at `scale` places.
 pub fn round(e: Expr, scale: i32) -> Expr {
     Expr::Round(Box::new(e), scale)
+}
+
+/// `current_timestamp()`: the timestamp of the batch being processed, the same for all its
+/// rows and on a re-run of the batch (Spark's `batchTimestampMs`).
+pub fn current_timestamp() -> Expr {
+    Expr::CurrentTimestamp
 }
 
 /// `lower(e)`.
@@ -550,7 +563,7 @@ impl Expr {
         }
         let mut map = |e: &Expr| e.transform(f).map(Box::new);
         Ok(match self {
-            Expr::Column(_) | Expr::Literal(_) => self.clone(),
+            Expr::Column(_) | Expr::Literal(_) | Expr::CurrentTimestamp => self.clone(),
             Expr::Binary { op, left, right } => Expr::Binary {
                 op: *op,
                 left: map(left)?,
@@ -613,7 +626,7 @@ impl Expr {
                     out.push(name);
                 }
             }
-            Expr::Literal(_) => {}
+            Expr::Literal(_) | Expr::CurrentTimestamp => {}
             Expr::Binary { left, right, .. } | Expr::StringTest(_, left, right) => {
                 left.collect_columns(out);
                 right.collect_columns(out);

@@ -168,6 +168,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             pretty_sql(e, tz),
             pretty_sql(other, tz)
         ),
+        Expr::CurrentTimestamp => "current_timestamp()".into(),
         Expr::StringFunction(function, args) => format!(
             "{}({})",
             function.name(),

@@ -59,6 +59,8 @@ pub(crate) enum Kind {
     CaseWhen(Vec<(Bound, Bound)>, Option<Box<Bound>>),
     /// A string tested against another (both STRING).
     StringTest(StringTest, Box<Bound>, Box<Bound>),
+    /// The batch's timestamp.
+    BatchTimestamp,
     /// A string function of STRING arguments.
     StringFunction(StringFunction, Vec<Bound>),
     /// `split` of a STRING child by a regex, at most `limit` parts when positive.
@@ -230,6 +232,11 @@ impl Binder<'_> {
                 Ok(bound)
             }
             Expr::Minus(e) => self.bind(&Expr::Negate(e.clone())),
+            Expr::CurrentTimestamp => Ok(Bound {
+                kind: Kind::BatchTimestamp,
+                data_type: timestamp_type(),
+                nullable: false,
+            }),
             Expr::StringFunction(function, args) => {
                 if !function.variadic() && args.len() != 1 {
                     return Err(ExprError::Unsupported(format!(
@@ -691,7 +698,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) => true,
-        Kind::StringFunction(..) => false,
+        Kind::StringFunction(..) | Kind::BatchTimestamp => false,
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
@@ -712,7 +719,7 @@ fn is_widening(from: &DataType, to: &DataType) -> bool {
 
 fn children(node: &Bound) -> Vec<&Bound> {
     match &node.kind {
-        Kind::Column(_) | Kind::Literal(_) => vec![],
+        Kind::Column(_) | Kind::Literal(_) | Kind::BatchTimestamp => vec![],
         Kind::Cast(c)
         | Kind::Round(c, _)
         | Kind::Field(c, _)

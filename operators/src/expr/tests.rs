@@ -416,8 +416,8 @@ fn to_timestamp_ansi_error_or_null() {
 #[test]
 fn session_time_zone_is_used() {
     let plus_one = EvalContext {
-        ansi: true,
         time_zone: Zone::Fixed(3600),
+        ..EvalContext::default()
     };
     let b = first_row_batch();
     let parsed = to_timestamp(col("timestamp")).evaluate(&b, &plus_one).ok();
@@ -443,8 +443,8 @@ fn region_session_time_zone_across_daylight_saving_changes() {
     // PDT (10:30Z); 01:30 on 2024-11-03 happens twice and takes the earlier offset, PDT
     // (08:30Z).
     let la = EvalContext {
-        ansi: true,
         time_zone: spate_runtime::testing::region_zone("America/Los_Angeles"),
+        ..EvalContext::default()
     };
     let rows = [
         (

@@ -101,8 +101,16 @@ fn worked_example(join_type: JoinType) -> Vec<(Vec<String>, u64)> {
     for (epoch, (late, evict, left, right)) in batches.into_iter().enumerate() {
         let mut out = Output::default();
         let epoch = epoch as u64;
-        op.on_watermark(&Watermarks { epoch, late, evict }, &mut out)
-            .unwrap();
+        op.on_watermark(
+            &Watermarks {
+                epoch,
+                late,
+                evict,
+                batch_timestamp_ms: 0,
+            },
+            &mut out,
+        )
+        .unwrap();
         if !left.is_empty() {
             op.on_data(0, rows(&left), &mut out).unwrap();
         }
@@ -156,6 +164,7 @@ fn the_order_of_the_inputs_within_an_epoch_does_not_change_the_pairs() {
             epoch: 0,
             late: 0,
             evict: 0,
+            batch_timestamp_ms: 0,
         },
         &mut out,
     )
@@ -201,6 +210,7 @@ fn state_stays_bounded_while_the_watermark_moves() {
             epoch,
             late: w(minute - 1),
             evict: w(minute),
+            batch_timestamp_ms: 0,
         };
         op.on_watermark(&watermarks, &mut out).unwrap();
         let ads: Vec<String> = (0..20).map(|i| format!("ad{i}")).collect();
@@ -233,6 +243,7 @@ fn a_restored_join_emits_what_it_would_have() {
                 epoch: 0,
                 late: 0,
                 evict: 0,
+                batch_timestamp_ms: 0,
             },
             &mut out,
         )
@@ -254,6 +265,7 @@ fn a_restored_join_emits_what_it_would_have() {
                 epoch: 2,
                 late: w(-9),
                 evict: w(-9),
+                batch_timestamp_ms: 0,
             },
             &mut out,
         )
@@ -268,6 +280,7 @@ fn a_restored_join_emits_what_it_would_have() {
                 epoch: 3,
                 late: w(-9),
                 evict: w(8),
+                batch_timestamp_ms: 0,
             },
             &mut out,
         )
@@ -309,6 +322,7 @@ fn run_epoch(op: &mut dyn Operator, batches: &[Delivery], epoch: usize) -> Vec<S
             epoch,
             late: *late,
             evict: *evict,
+            batch_timestamp_ms: 0,
         },
         &mut out,
     )

@@ -143,7 +143,7 @@ impl Coordinator {
         if ends == starts {
             return Ok(());
         }
-        let entry = self.offset_entry(ends);
+        let entry = self.offset_entry(ends, super::epoch::now_ms());
         let times = (discovery_start, discovery_start.elapsed());
         let next = self.open_continuous_epoch(batch_id, &starts, entry, interval, times, ctx)?;
         self.next = Some(next);

@@ -12,6 +12,7 @@ mod watermark;
 mod tests;
 
 pub use continuous::CloseOpenEpoch;
+pub use epoch::now_ms;
 pub use start::{start_query, QueryConfig};
 pub use trigger::{parse_interval, parse_interval_micros, Trigger};
 pub use watermark::{WatermarkPolicy, WatermarkTracker};
@@ -58,6 +59,14 @@ struct SourceSlot {
     committed: Option<Offset>,
 }
 
+/// availableNow: the next epoch's end offsets and timestamp, found while the last epoch
+/// committed, and how long finding them took.
+struct NextEpoch {
+    ends: Vec<Option<Offset>>,
+    discovery: Duration,
+    batch_timestamp_ms: i64,
+}
+
 /// One query's coordinator.
 pub struct Coordinator {
     id: String,
@@ -97,9 +106,8 @@ pub struct Coordinator {
     /// Continuous: close epochs at once, not after their interval, until the sources have
     /// no new data (`processAllAvailable` waits).
     close_asap: bool,
-    /// availableNow: the next epoch's end offsets, found while the last epoch committed,
-    /// and how long finding them took.
-    next_ends: Option<(Vec<Option<Offset>>, Duration)>,
+    /// availableNow: the next epoch, found while the last epoch committed.
+    next_ends: Option<NextEpoch>,
     /// Per source: the end of the range it began reading ahead for the next epoch.
     read_ahead: Vec<Option<Offset>>,
     finishing: bool,
@@ -176,14 +184,19 @@ impl Coordinator {
             _ => ReadLimit::Configured,
         };
         let discovery_start = Instant::now();
-        let (ends, latest_offset_time) = match self.next_ends.take() {
+        let NextEpoch {
+            ends,
+            discovery: latest_offset_time,
+            batch_timestamp_ms,
+        } = match self.next_ends.take() {
             Some(found) => found,
             None => {
                 let committed = self.committed_offsets();
-                (
-                    self.find_ends(&committed, limit)?,
-                    discovery_start.elapsed(),
-                )
+                NextEpoch {
+                    ends: self.find_ends(&committed, limit)?,
+                    discovery: discovery_start.elapsed(),
+                    batch_timestamp_ms: epoch::now_ms(),
+                }
             }
         };
         let new_data = self
@@ -238,7 +251,7 @@ impl Coordinator {
             }
             return Ok(());
         }
-        let entry = self.offset_entry(ends);
+        let entry = self.offset_entry(ends, batch_timestamp_ms);
         match self.config.trigger {
             Trigger::Continuous(interval) => {
                 let committed = self.committed_offsets();
@@ -286,9 +299,9 @@ impl Coordinator {
         let get_batch_start = Instant::now();
         let committed = self.committed_offsets();
         self.open_epoch(&mut epoch, &entry.metadata, &committed)?;
+        epoch.offsets.metadata = entry.metadata;
         self.read_ranges(&mut epoch, &entry.offsets)?;
         epoch.record("getBatch", get_batch_start.elapsed());
-        epoch.offsets.metadata = entry.metadata;
         self.close_epoch(&epoch);
         if self.config.trigger == Trigger::AvailableNow && !self.stop_requested {
             self.read_next_epoch_ahead(&epoch)?;
@@ -301,21 +314,29 @@ impl Coordinator {
     /// them while `epoch` commits. Its offsets are logged only when it starts, after this
     /// epoch's commit, as always; what the sources logged of it themselves is replayed after
     /// a crash as any batch they logged but the query never ran.
+    /// The next epoch's timestamp is chosen now, as its rows are read now.
     fn read_next_epoch_ahead(&mut self, epoch: &RunningEpoch) -> Result<()> {
         let discovery_start = Instant::now();
         let starts = &epoch.offsets.offsets;
         let ends = self.find_ends(starts, ReadLimit::Configured)?;
+        let batch_timestamp_ms = epoch::now_ms();
         for (index, (start, end)) in starts.iter().zip(&ends).enumerate() {
             if let Some(end) = end.as_ref().filter(|end| Some(*end) != start.as_ref()) {
                 let slot = &mut self.sources[index];
                 slot.actor.do_send(ReadAhead {
-                    reader: slot.source.plan_batch(start.as_ref(), end)?,
+                    reader: slot
+                        .source
+                        .plan_batch_at(start.as_ref(), end, batch_timestamp_ms)?,
                     cancel: self.cancel_reads.clone(),
                 });
                 self.read_ahead[index] = Some(end.clone());
             }
         }
-        self.next_ends = Some((ends, discovery_start.elapsed()));
+        self.next_ends = Some(NextEpoch {
+            ends,
+            discovery: discovery_start.elapsed(),
+            batch_timestamp_ms,
+        });
         Ok(())
     }
 
@@ -334,12 +355,12 @@ impl Coordinator {
         Ok(ends)
     }
 
-    /// The offset log entry of a batch ending at `ends`, as of now.
-    fn offset_entry(&self, ends: Vec<Option<Offset>>) -> OffsetSeq {
+    /// The offset log entry of a batch ending at `ends`, its timestamp `batch_timestamp_ms`.
+    fn offset_entry(&self, ends: Vec<Option<Offset>>, batch_timestamp_ms: i64) -> OffsetSeq {
         OffsetSeq {
             metadata: OffsetSeqMetadata {
                 batch_watermark_ms: self.watermarks.global(),
-                batch_timestamp_ms: epoch::now_ms(),
+                batch_timestamp_ms,
                 conf: self.config.pinned_conf.clone(),
             },
             offsets: ends,
@@ -391,6 +412,7 @@ impl Coordinator {
             epoch: epoch.batch_id,
             late: self.previous_batch_watermark_ms,
             evict: metadata.batch_watermark_ms,
+            batch_timestamp_ms: metadata.batch_timestamp_ms,
         };
         self.previous_batch_watermark_ms = metadata.batch_watermark_ms;
         for (slot, start) in self.sources.iter().zip(starts) {
@@ -428,9 +450,13 @@ impl Coordinator {
             return Ok(());
         }
         let read_ahead = self.read_ahead.get_mut(index).and_then(Option::take);
+        let batch_timestamp_ms = epoch.offsets.metadata.batch_timestamp_ms;
         let reader = match read_ahead {
             Some(ahead) if ahead == *end => None,
-            _ => Some(slot.source.plan_batch(range.end.as_ref(), end)?),
+            _ => Some(
+                slot.source
+                    .plan_batch_at(range.end.as_ref(), end, batch_timestamp_ms)?,
+            ),
         };
         slot.actor.do_send(ReadRange {
             reader,

@@ -185,6 +185,7 @@ mod tests {
                     epoch: 3,
                     late: 1,
                     evict: 2,
+                    batch_timestamp_ms: 0,
                 }),
             )
         };
