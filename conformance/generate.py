@@ -1915,6 +1915,32 @@ def case_batch_timestamp_select() -> Case:
     )
 
 
+def case_regex_functions_select() -> Case:
+    return Case(
+        name="regex_functions_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; names "
+               "with digits, without, empty, NULL and an absent key. rlike, regexp_replace with a "
+               "$1 group and with an empty pattern, regexp_extract of group 1 and of a group that "
+               "did not take part, from the Column API and SQL text (RLIKE, NOT REGEXP), and a "
+               "filter on rlike (Spark infers name IS NOT NULL from it, pushed into the scan)."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        query=(r'''df.filter(col("name").rlike("[a-z]") | col("id").isNull()).select("id", col("name").rlike(r"\d+"), '''
+               r'''regexp_replace(col("name"), r"(\d+)", "<$1>"), regexp_replace(col("name"), "", "-"), '''
+               r'''regexp_extract(col("name"), r"(\d+)", 1), regexp_extract(col("name"), r"([a-z])(\d)?", 2), '''
+               r'''expr("name RLIKE '^E'"), expr("name NOT REGEXP 'x'"), expr("regexp_extract(name, '([a-z]+)_')"))'''),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 1, "name": "Event_12 x34", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
+            {"id": 2, "name": None, "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
+            {"id": 3, "name": "abc", "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
+            {"id": 4, "name": "", "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
+            {"id": 5, "value": 5.0, "timestamp": "2024-01-15 10:04:00"},
+            {"id": 6, "name": "lower_9", "value": 6.0, "timestamp": "2024-01-15 10:05:00"},
+        ])}),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -2019,6 +2045,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_string_functions_select,
         case_explode_filter_pushed,
         case_batch_timestamp_select,
+        case_regex_functions_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

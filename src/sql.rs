@@ -5,8 +5,8 @@
 use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
 use spate_operators::expr::{
-    col, interval, split_with_limit, to_timestamp_with_format, Expr, Literal, StringFunction,
-    StringTest,
+    col, interval, regexp_extract, regexp_replace, split_with_limit, to_timestamp_with_format,
+    Expr, Literal, StringFunction, StringTest,
 };
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
@@ -39,6 +39,9 @@ const FUNCTIONS: &[&str] = &[
     "max",
     "mean",
     "min",
+    "regexp_extract",
+    "regexp_replace",
+    "rlike",
     "round",
     "rtrim",
     "split",
@@ -172,9 +175,25 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
                 like
             }
         }
-        E::ILike { .. } | E::SimilarTo { .. } | E::RLike { .. } => {
-            return Err(unsupported(e.to_string()))
+        E::RLike {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => {
+            let Expr::Literal(Literal::Utf8(pattern)) = convert(pattern)? else {
+                return Err(unsupported(
+                    "RLIKE with a pattern that is not a string literal",
+                ));
+            };
+            let matched = convert(expr)?.rlike(&pattern);
+            if *negated {
+                matched.not()
+            } else {
+                matched
+            }
         }
+        E::ILike { .. } | E::SimilarTo { .. } => return Err(unsupported(e.to_string())),
         // `trim(s)`; the parser reads `trim(LEADING FROM s)` only with characters to trim.
         E::Trim {
             expr,
@@ -492,6 +511,33 @@ fn call(function: &ast::Function) -> Result<Expr> {
         "current_timestamp" if args.iter().all(Option::is_none) => {
             spate_operators::expr::current_timestamp()
         }
+        "rlike" => match args.as_slice() {
+            [Some(e), pattern] => e.clone().rlike(&text_argument(pattern, &name)?),
+            _ => return Err(Error::Analysis("rlike takes a string and a pattern".into())),
+        },
+        "regexp_replace" => match args.as_slice() {
+            [Some(e), pattern, replacement] => regexp_replace(
+                e.clone(),
+                &text_argument(pattern, &name)?,
+                &text_argument(replacement, &name)?,
+            ),
+            _ => {
+                return Err(Error::Analysis(
+                    "regexp_replace takes a string, a pattern and a replacement".into(),
+                ))
+            }
+        },
+        "regexp_extract" => match args.as_slice() {
+            [Some(e), pattern] => regexp_extract(e.clone(), &text_argument(pattern, &name)?, 1),
+            [Some(e), pattern, Some(Expr::Literal(Literal::Int32(index)))] => {
+                regexp_extract(e.clone(), &text_argument(pattern, &name)?, *index)
+            }
+            _ => {
+                return Err(Error::Analysis(
+                    "regexp_extract takes a string, a pattern and an optional group index".into(),
+                ))
+            }
+        },
         "split" => match args.as_slice() {
             [Some(e), regex] => spate_operators::expr::split(e.clone(), &text_argument(regex, &name)?),
             [Some(e), regex, Some(Expr::Literal(Literal::Int32(limit)))] => {

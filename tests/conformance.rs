@@ -1038,6 +1038,26 @@ fn batch_timestamp_select() {
 }
 
 #[test]
+fn regex_functions_select() {
+    use spate::functions::{expr, regexp_extract, regexp_replace};
+    check_with_progress("regex_functions_select", |df| {
+        let name = || col("name");
+        df.filter(name().rlike("[a-z]").or(col("id").is_null()))?
+            .select([
+                col("id"),
+                name().rlike(r"\d+"),
+                regexp_replace(name(), r"(\d+)", "<$1>"),
+                regexp_replace(name(), "", "-"),
+                regexp_extract(name(), r"(\d+)", 1),
+                regexp_extract(name(), r"([a-z])(\d)?", 2),
+                expr("name RLIKE '^E'")?,
+                expr("name NOT REGEXP 'x'")?,
+                expr("regexp_extract(name, '([a-z]+)_')")?,
+            ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

@@ -3,7 +3,8 @@
 
 use crate::expr::{
     element_field, lit, misplaced_generator, names_match, project_exploding, simplify_like,
-    BinaryOp, EvalContext, Expr, ExprError, Literal, SimpleLike, StringFunction, StringTest,
+    BinaryOp, EvalContext, Expr, ExprError, Literal, RegexFunction, SimpleLike, StringFunction,
+    StringTest,
 };
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
@@ -214,6 +215,7 @@ fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
             null_intolerant_columns(left, out);
             null_intolerant_columns(right, out);
         }
+        Expr::Regex(RegexFunction::Like, inner, _) => null_intolerant_columns(inner, out),
         // Spark's `lower`, `upper` and `length` are null-intolerant; its trims and `concat`
         // are not marked so.
         Expr::StringFunction(

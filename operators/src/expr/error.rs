@@ -174,6 +174,24 @@ pub enum ExprError {
         /// The expression.
         pattern: String,
     },
+    /// `regexp_extract` asked for a group its pattern does not have.
+    #[error("[INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX] The value of parameter(s) `idx` in `regexp_extract` is invalid: Expects group index between 0 and {groups}, but got {index}. SQLSTATE: 22023")]
+    RegexGroupIndex {
+        /// The pattern's groups.
+        groups: usize,
+        /// The index asked for.
+        index: i32,
+    },
+    /// `regexp_replace` with a replacement naming a group its pattern does not have.
+    #[error("[INVALID_REGEXP_REPLACE] Could not perform regexp_replace for source = \"{text}\", pattern = \"{pattern}\", replacement = \"{replacement}\" and position = 1. SQLSTATE: 22023")]
+    InvalidRegexpReplace {
+        /// The string.
+        text: String,
+        /// The pattern.
+        pattern: String,
+        /// The replacement.
+        replacement: String,
+    },
     /// `[INVALID_FORMAT.*]`: a `LIKE` pattern whose escape character is misplaced.
     #[error("[INVALID_FORMAT.{kind}] The format is invalid: {format}. {message}. SQLSTATE: 42601")]
     InvalidFormat {

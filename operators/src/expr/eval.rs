@@ -23,8 +23,8 @@ use arrow::datatypes::DataType;
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
 use super::{
-    arith, cast as spark_cast, compare, like, pattern, split, strings, BinaryOp, EvalContext,
-    Literal,
+    arith, cast as spark_cast, compare, like, pattern, regex, split, strings, BinaryOp,
+    EvalContext, Literal,
 };
 use arrow::compute::kernels::numeric;
 
@@ -237,6 +237,10 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                 strings::evaluate(*function, &arrays)?,
                 scalar,
             ))
+        }
+        Kind::Regex(function, child, pattern) => {
+            let strings = eval(child, batch, ctx)?;
+            strings.map(|a| regex::evaluate(function, a.as_string::<i32>(), pattern))
         }
         Kind::Split(child, regex, limit) => {
             let strings = eval(child, batch, ctx)?;

@@ -32,6 +32,7 @@ pub(crate) fn equality_type(left: &DataType, right: &DataType, ansi: bool) -> Da
 }
 mod numparse;
 mod pattern;
+mod regex;
 mod resolve;
 mod split;
 mod strings;
@@ -49,6 +50,7 @@ pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
+pub use regex::RegexFunction;
 pub use strings::StringFunction;
 
 /// A column expression, as built by the DataFrame API.
@@ -107,6 +109,9 @@ pub enum Expr {
     /// A string function of its arguments (each cast to a string): `lower`, `upper`,
     /// `length`, `trim`, `ltrim`, `rtrim`, `concat`.
     StringFunction(StringFunction, Vec<Expr>),
+    /// A regular-expression function of a string (cast to one) and a pattern: `rlike`,
+    /// `regexp_replace`, `regexp_extract`.
+    Regex(RegexFunction, Box<Expr>, String),
     /// `split(e, regex, limit)`: the string's parts around each match of a Java regular
     /// expression, as an `array<string>` (at most `limit` parts when it is positive).
     Split(Box<Expr>, String, i32),
@@ -251,6 +256,26 @@ pub fn concat(values: impl IntoIterator<Item = Expr>) -> Expr {
     Expr::StringFunction(StringFunction::Concat, values.into_iter().collect())
 }
 
+/// `regexp_replace(e, pattern, replacement)`: every match of `pattern` replaced
+/// (`$1`, `${name}`: groups).
+pub fn regexp_replace(e: Expr, pattern: &str, replacement: &str) -> Expr {
+    Expr::Regex(
+        RegexFunction::Replace(replacement.to_string()),
+        Box::new(e),
+        pattern.to_string(),
+    )
+}
+
+/// `regexp_extract(e, pattern, idx)`: group `idx` of the first match (0: all of it), `""`
+/// when nothing matches.
+pub fn regexp_extract(e: Expr, pattern: &str, idx: i32) -> Expr {
+    Expr::Regex(
+        RegexFunction::Extract(idx),
+        Box::new(e),
+        pattern.to_string(),
+    )
+}
+
 /// `split(e, regex)`: the string's parts around each match of `regex` (Java's syntax).
 pub fn split(e: Expr, regex: &str) -> Expr {
     Expr::Split(Box::new(e), regex.to_string(), -1)
@@ -364,6 +389,11 @@ impl Expr {
     /// literally.
     pub fn like(self, pattern: &str) -> Expr {
         self.string_test(StringTest::Like { escape: '\\' }, lit(pattern))
+    }
+
+    /// `self RLIKE pattern`: whether the regular expression matches anywhere in the string.
+    pub fn rlike(self, pattern: &str) -> Expr {
+        Expr::Regex(RegexFunction::Like, Box::new(self), pattern.to_string())
     }
 
     /// `startswith(self, prefix)`.
@@ -580,6 +610,9 @@ impl Expr {
             Expr::Round(e, scale) => Expr::Round(map(e)?, *scale),
             Expr::StringTest(test, e, other) => Expr::StringTest(*test, map(e)?, map(other)?),
             Expr::Split(e, regex, limit) => Expr::Split(map(e)?, regex.clone(), *limit),
+            Expr::Regex(function, e, pattern) => {
+                Expr::Regex(function.clone(), map(e)?, pattern.clone())
+            }
             Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
@@ -641,6 +674,7 @@ impl Expr {
             | Expr::Minus(e)
             | Expr::Round(e, _)
             | Expr::Split(e, ..)
+            | Expr::Regex(_, e, _)
             | Expr::Explode(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),

@@ -2,7 +2,7 @@
 //! `(value * 2)`, `to_timestamp(timestamp)`, `CASE WHEN (value > 100) THEN 1 ELSE 0 END`.
 
 use super::format::{sql_timestamp_literal, sql_type_name};
-use super::{BinaryOp, Expr, Literal, StringTest};
+use super::{BinaryOp, Expr, Literal, RegexFunction, StringTest};
 use spate_runtime::text::number::java_double;
 use spate_runtime::text::zone::Zone;
 
@@ -177,6 +177,16 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Expr::Regex(function, e, pattern) => {
+            let e = pretty_sql(e, tz);
+            match function {
+                RegexFunction::Like => format!("RLIKE({e}, {pattern})"),
+                RegexFunction::Replace(with) => {
+                    format!("regexp_replace({e}, {pattern}, {with}, 1)")
+                }
+                RegexFunction::Extract(index) => format!("regexp_extract({e}, {pattern}, {index})"),
+            }
+        }
         Expr::Split(e, regex, limit) => format!("split({}, {regex}, {limit})", pretty_sql(e, tz)),
         Expr::Explode(e, outer) => format!(
             "{}({})",

@@ -12,7 +12,7 @@ use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
-use super::{BinaryOp, EvalContext, Expr, Literal, StringFunction, StringTest};
+use super::{BinaryOp, EvalContext, Expr, Literal, RegexFunction, StringFunction, StringTest};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -63,6 +63,8 @@ pub(crate) enum Kind {
     BatchTimestamp,
     /// A string function of STRING arguments.
     StringFunction(StringFunction, Vec<Bound>),
+    /// A regular-expression function of a STRING child.
+    Regex(RegexFunction, Box<Bound>, String),
     /// `split` of a STRING child by a regex, at most `limit` parts when positive.
     Split(Box<Bound>, String, i32),
 }
@@ -254,6 +256,18 @@ impl Binder<'_> {
                 Ok(Bound {
                     data_type: function.result_type(),
                     kind: Kind::StringFunction(*function, args),
+                    nullable,
+                })
+            }
+            Expr::Regex(function, e, pattern) => {
+                let child = self.string_operand(expr, 0, e)?;
+                let nullable = child.nullable;
+                Ok(Bound {
+                    data_type: match function {
+                        RegexFunction::Like => DataType::Boolean,
+                        _ => DataType::Utf8,
+                    },
+                    kind: Kind::Regex(function.clone(), child, pattern.clone()),
                     nullable,
                 })
             }
@@ -697,7 +711,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Compare(..) | Kind::And(..) | Kind::Or(..) | Kind::CaseWhen(..) => false,
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
-        Kind::Split(..) => true,
+        Kind::Split(..) | Kind::Regex(..) => true,
         Kind::StringFunction(..) | Kind::BatchTimestamp => false,
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
@@ -728,6 +742,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::IsNotNull(c)
         | Kind::Negate(c)
         | Kind::Split(c, ..)
+        | Kind::Regex(_, c, _)
         | Kind::ParseTimestamp(c, _) => {
             vec![c]
         }
