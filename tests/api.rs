@@ -1457,6 +1457,18 @@ fn current_timestamp_is_the_logged_batch_timestamp_on_a_rerun_too() {
     for (batch, current) in rows {
         assert_eq!(current, logged_in(&aggregated, batch));
     }
+    // Inside an aggregation, at two instances.
+    spark.conf().set("spate.sql.shuffle.instances", 2);
+    let latest = df
+        .group_by([col("id")])
+        .agg([spate::functions::max(current_timestamp()).alias("current_timestamp()")])
+        .expect("aggregate");
+    let inside = dir.path().join("chk-inside");
+    let rows = run(&latest, &inside, "update");
+    assert_eq!(rows.len(), 2);
+    for (batch, current) in rows {
+        assert_eq!(current, logged_in(&inside, batch));
+    }
 }
 
 /// A windowed aggregation stopped after two deliveries and restarted on its checkpoint

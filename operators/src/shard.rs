@@ -227,6 +227,7 @@ impl Operator for Sharded {
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
+        self.context.batch_timestamp_ms = Some(watermarks.batch_timestamp_ms);
         for shard in &mut self.shards {
             shard.on_watermark(watermarks, out)?;
         }

@@ -707,6 +707,8 @@ impl Operator for StreamingAggregate {
 
     fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
         self.watermarks = Some(*watermarks);
+        // Its expressions' `current_timestamp()` is this epoch's.
+        self.context.batch_timestamp_ms = Some(watermarks.batch_timestamp_ms);
         Ok(())
     }
 

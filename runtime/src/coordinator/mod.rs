@@ -59,12 +59,12 @@ struct SourceSlot {
     committed: Option<Offset>,
 }
 
-/// availableNow: the next epoch's end offsets and timestamp, found while the last epoch
-/// committed, and how long finding them took.
+/// availableNow: the next epoch's end offsets, found while the last epoch committed, how
+/// long finding them took, and its timestamp when its rows are already being read.
 struct NextEpoch {
     ends: Vec<Option<Offset>>,
     discovery: Duration,
-    batch_timestamp_ms: i64,
+    batch_timestamp_ms: Option<i64>,
 }
 
 /// One query's coordinator.
@@ -195,10 +195,12 @@ impl Coordinator {
                 NextEpoch {
                     ends: self.find_ends(&committed, limit)?,
                     discovery: discovery_start.elapsed(),
-                    batch_timestamp_ms: epoch::now_ms(),
+                    batch_timestamp_ms: None,
                 }
             }
         };
+        // Taken at the trigger, as Spark does, unless the epoch's rows were read ahead.
+        let batch_timestamp_ms = batch_timestamp_ms.unwrap_or_else(epoch::now_ms);
         let new_data = self
             .sources
             .iter()
@@ -314,21 +316,22 @@ impl Coordinator {
     /// them while `epoch` commits. Its offsets are logged only when it starts, after this
     /// epoch's commit, as always; what the sources logged of it themselves is replayed after
     /// a crash as any batch they logged but the query never ran.
-    /// The next epoch's timestamp is chosen now, as its rows are read now.
+    /// When some rows are read ahead, the next epoch's timestamp is chosen now: they are
+    /// mapped (`current_timestamp()` evaluated) as they are read.
     fn read_next_epoch_ahead(&mut self, epoch: &RunningEpoch) -> Result<()> {
         let discovery_start = Instant::now();
         let starts = &epoch.offsets.offsets;
         let ends = self.find_ends(starts, ReadLimit::Configured)?;
-        let batch_timestamp_ms = epoch::now_ms();
+        let now = epoch::now_ms();
+        let mut batch_timestamp_ms = None;
         for (index, (start, end)) in starts.iter().zip(&ends).enumerate() {
             if let Some(end) = end.as_ref().filter(|end| Some(*end) != start.as_ref()) {
                 let slot = &mut self.sources[index];
                 slot.actor.do_send(ReadAhead {
-                    reader: slot
-                        .source
-                        .plan_batch_at(start.as_ref(), end, batch_timestamp_ms)?,
+                    reader: slot.source.plan_batch_at(start.as_ref(), end, now)?,
                     cancel: self.cancel_reads.clone(),
                 });
+                batch_timestamp_ms = Some(now);
                 self.read_ahead[index] = Some(end.clone());
             }
         }
