@@ -1941,6 +1941,31 @@ def case_regex_functions_select() -> Case:
     )
 
 
+def case_date_parts_select() -> Case:
+    return Case(
+        name="date_parts_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; session "
+               "time zone America/New_York. year, month, dayofmonth, hour, minute, second of "
+               "to_timestamp(timestamp) (local fields; whole seconds), of the string itself "
+               "(cast implicitly), and from SQL text; a NULL timestamp gives NULL."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        conf={"spark.sql.session.timeZone": "America/New_York"},
+        query=('df.select("id", year(to_timestamp("timestamp")), month(to_timestamp("timestamp")), '
+               'dayofmonth(to_timestamp("timestamp")), hour(to_timestamp("timestamp")), '
+               'minute(to_timestamp("timestamp")), second(to_timestamp("timestamp")), hour("timestamp"), '
+               'expr("minute(timestamp)"))'),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 1, "name": "a", "value": 1.0, "timestamp": "2024-01-15 10:04:05.5"},
+            {"id": 2, "name": "b", "value": 2.0, "timestamp": None},
+            {"id": 3, "name": "c", "value": 3.0, "timestamp": "1969-12-31 23:59:59"},
+            {"id": 4, "name": "d", "value": 4.0, "timestamp": "2024-03-10 03:30:00"},
+            {"id": 5, "name": "e", "value": 5.0, "timestamp": "2024-11-03T01:30:00-04:00"},
+        ])}),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -2046,6 +2071,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_explode_filter_pushed,
         case_batch_timestamp_select,
         case_regex_functions_select,
+        case_date_parts_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

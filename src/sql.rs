@@ -6,7 +6,7 @@ use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
 use spate_operators::expr::{
     col, interval, regexp_extract, regexp_replace, split_with_limit, to_timestamp_with_format,
-    Expr, Literal, StringFunction, StringTest,
+    DatePart, Expr, Literal, StringFunction, StringTest,
 };
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
@@ -27,10 +27,12 @@ const FUNCTIONS: &[&str] = &[
     "contains",
     "count",
     "current_timestamp",
+    "dayofmonth",
     "endswith",
     "explode",
     "explode_outer",
     "first",
+    "hour",
     "last",
     "length",
     "like",
@@ -39,11 +41,14 @@ const FUNCTIONS: &[&str] = &[
     "max",
     "mean",
     "min",
+    "minute",
+    "month",
     "regexp_extract",
     "regexp_replace",
     "rlike",
     "round",
     "rtrim",
+    "second",
     "split",
     "startswith",
     "sum",
@@ -51,6 +56,7 @@ const FUNCTIONS: &[&str] = &[
     "trim",
     "upper",
     "window",
+    "year",
 ];
 
 /// `expr(text)`: a column expression written in Spark SQL, optionally aliased
@@ -510,6 +516,17 @@ fn call(function: &ast::Function) -> Result<Expr> {
         // which no log keeps.
         "current_timestamp" if args.iter().all(Option::is_none) => {
             spate_operators::expr::current_timestamp()
+        }
+        "year" | "month" | "dayofmonth" | "hour" | "minute" | "second" => {
+            let part = match name.as_str() {
+                "year" => DatePart::Year,
+                "month" => DatePart::Month,
+                "dayofmonth" => DatePart::DayOfMonth,
+                "hour" => DatePart::Hour,
+                "minute" => DatePart::Minute,
+                _ => DatePart::Second,
+            };
+            Expr::DatePart(part, Box::new(one(&args)?))
         }
         "rlike" => match args.as_slice() {
             [Some(e), pattern] => e.clone().rlike(&text_argument(pattern, &name)?),

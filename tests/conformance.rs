@@ -1058,6 +1058,25 @@ fn regex_functions_select() {
 }
 
 #[test]
+fn date_parts_select() {
+    use spate::functions::{dayofmonth, expr, hour, minute, month, second, year};
+    check_with_progress("date_parts_select", |df| {
+        let time = || to_timestamp(col("timestamp"));
+        df.select([
+            col("id"),
+            year(time()),
+            month(time()),
+            dayofmonth(time()),
+            hour(time()),
+            minute(time()),
+            second(time()),
+            hour(col("timestamp")),
+            expr("minute(timestamp)")?,
+        ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

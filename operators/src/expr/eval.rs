@@ -18,12 +18,12 @@ use arrow::compute::{
     and_kleene, cast, filter_record_batch, is_not_null, is_null, not, or_kleene,
     prep_null_mask_filter, take,
 };
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, TimestampMicrosecondType};
 
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
 use super::{
-    arith, cast as spark_cast, compare, like, pattern, regex, split, strings, BinaryOp,
+    arith, cast as spark_cast, compare, datepart, like, pattern, regex, split, strings, BinaryOp,
     EvalContext, Literal,
 };
 use arrow::compute::kernels::numeric;
@@ -237,6 +237,17 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                 strings::evaluate(*function, &arrays)?,
                 scalar,
             ))
+        }
+        Kind::DatePart(part, child) => {
+            let times = eval(child, batch, ctx)?;
+            times.map(|a| {
+                let times = a
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .ok_or_else(|| {
+                        ExprError::Unsupported(format!("{} of {}", part.name(), a.data_type()))
+                    })?;
+                Ok(Arc::new(datepart::evaluate(*part, times, &ctx.time_zone)))
+            })
         }
         Kind::Regex(function, child, pattern) => {
             let strings = eval(child, batch, ctx)?;

@@ -16,6 +16,7 @@ mod arith;
 mod cast;
 mod coerce;
 mod compare;
+mod datepart;
 mod error;
 mod eval;
 mod format;
@@ -46,6 +47,7 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
 
+pub use datepart::DatePart;
 pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
 pub use like::StringTest;
@@ -109,6 +111,9 @@ pub enum Expr {
     /// A string function of its arguments (each cast to a string): `lower`, `upper`,
     /// `length`, `trim`, `ltrim`, `rtrim`, `concat`.
     StringFunction(StringFunction, Vec<Expr>),
+    /// A field of a timestamp (a string is cast to one) in the session time zone: `year`,
+    /// `month`, `dayofmonth`, `hour`, `minute`, `second`.
+    DatePart(DatePart, Box<Expr>),
     /// A regular-expression function of a string (cast to one) and a pattern: `rlike`,
     /// `regexp_replace`, `regexp_extract`.
     Regex(RegexFunction, Box<Expr>, String),
@@ -254,6 +259,36 @@ pub fn rtrim(e: Expr) -> Expr {
 /// `concat(values…)`: the strings one after the other; NULL when any is.
 pub fn concat(values: impl IntoIterator<Item = Expr>) -> Expr {
     Expr::StringFunction(StringFunction::Concat, values.into_iter().collect())
+}
+
+/// `year(t)`.
+pub fn year(t: Expr) -> Expr {
+    Expr::DatePart(DatePart::Year, Box::new(t))
+}
+
+/// `month(t)`.
+pub fn month(t: Expr) -> Expr {
+    Expr::DatePart(DatePart::Month, Box::new(t))
+}
+
+/// `dayofmonth(t)`.
+pub fn dayofmonth(t: Expr) -> Expr {
+    Expr::DatePart(DatePart::DayOfMonth, Box::new(t))
+}
+
+/// `hour(t)`.
+pub fn hour(t: Expr) -> Expr {
+    Expr::DatePart(DatePart::Hour, Box::new(t))
+}
+
+/// `minute(t)`.
+pub fn minute(t: Expr) -> Expr {
+    Expr::DatePart(DatePart::Minute, Box::new(t))
+}
+
+/// `second(t)`: whole seconds.
+pub fn second(t: Expr) -> Expr {
+    Expr::DatePart(DatePart::Second, Box::new(t))
 }
 
 /// `regexp_replace(e, pattern, replacement)`: every match of `pattern` replaced
@@ -613,6 +648,7 @@ impl Expr {
             Expr::Regex(function, e, pattern) => {
                 Expr::Regex(function.clone(), map(e)?, pattern.clone())
             }
+            Expr::DatePart(part, e) => Expr::DatePart(*part, map(e)?),
             Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
@@ -675,6 +711,7 @@ impl Expr {
             | Expr::Round(e, _)
             | Expr::Split(e, ..)
             | Expr::Regex(_, e, _)
+            | Expr::DatePart(_, e)
             | Expr::Explode(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),

@@ -177,6 +177,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Expr::DatePart(part, e) => format!("{}({})", part.name(), pretty_sql(e, tz)),
         Expr::Regex(function, e, pattern) => {
             let e = pretty_sql(e, tz);
             match function {

@@ -12,7 +12,9 @@ use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
-use super::{BinaryOp, EvalContext, Expr, Literal, RegexFunction, StringFunction, StringTest};
+use super::{
+    BinaryOp, DatePart, EvalContext, Expr, Literal, RegexFunction, StringFunction, StringTest,
+};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -63,6 +65,8 @@ pub(crate) enum Kind {
     BatchTimestamp,
     /// A string function of STRING arguments.
     StringFunction(StringFunction, Vec<Bound>),
+    /// A field of a TIMESTAMP child in the session time zone.
+    DatePart(DatePart, Box<Bound>),
     /// A regular-expression function of a STRING child.
     Regex(RegexFunction, Box<Bound>, String),
     /// `split` of a STRING child by a regex, at most `limit` parts when positive.
@@ -256,6 +260,23 @@ impl Binder<'_> {
                 Ok(Bound {
                     data_type: function.result_type(),
                     kind: Kind::StringFunction(*function, args),
+                    nullable,
+                })
+            }
+            // A string is cast to a timestamp first (Spark's implicit cast).
+            Expr::DatePart(part, e) => {
+                let mut child = self.bind(e)?;
+                if matches!(child.data_type, DataType::Utf8 | DataType::Null) {
+                    child = self.bind(&Expr::ToTimestamp(e.clone(), None))?;
+                }
+                if !is_timestamp(&child.data_type) {
+                    let t = child.data_type.clone();
+                    return Err(self.unexpected_input(expr, 0, "\"TIMESTAMP\"", e, &t));
+                }
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::DatePart(*part, Box::new(child)),
+                    data_type: DataType::Int32,
                     nullable,
                 })
             }
@@ -712,7 +733,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) | Kind::Regex(..) => true,
-        Kind::StringFunction(..) | Kind::BatchTimestamp => false,
+        Kind::StringFunction(..) | Kind::BatchTimestamp | Kind::DatePart(..) => false,
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
@@ -743,6 +764,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::Negate(c)
         | Kind::Split(c, ..)
         | Kind::Regex(_, c, _)
+        | Kind::DatePart(_, c)
         | Kind::ParseTimestamp(c, _) => {
             vec![c]
         }
