@@ -1947,14 +1947,17 @@ def case_date_parts_select() -> Case:
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; session "
                "time zone America/New_York. year, month, dayofmonth, hour, minute, second of "
                "to_timestamp(timestamp) (local fields; whole seconds), of the string itself "
-               "(cast implicitly), and from SQL text; a NULL timestamp gives NULL."),
+               "(cast implicitly), and from SQL text; date_format with three patterns; a NULL "
+               "timestamp gives NULL."),
         format="json",
         schema_ddl=DEDUP_SCHEMA,
         conf={"spark.sql.session.timeZone": "America/New_York"},
         query=('df.select("id", year(to_timestamp("timestamp")), month(to_timestamp("timestamp")), '
                'dayofmonth(to_timestamp("timestamp")), hour(to_timestamp("timestamp")), '
                'minute(to_timestamp("timestamp")), second(to_timestamp("timestamp")), hour("timestamp"), '
-               'expr("minute(timestamp)"))'),
+               'expr("minute(timestamp)"), date_format(to_timestamp("timestamp"), "yyyy-MM-dd HH:mm"), '
+               'date_format("timestamp", "EEE, d MMM yyyy h:mm:ss.SSS a XXX"), '
+               'expr("date_format(timestamp, \'HH\')"))'),
         write_inputs=text_files({"f.json": ndjson([
             {"id": 1, "name": "a", "value": 1.0, "timestamp": "2024-01-15 10:04:05.5"},
             {"id": 2, "name": "b", "value": 2.0, "timestamp": None},

@@ -5,8 +5,8 @@
 use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
 use spate_operators::expr::{
-    col, interval, regexp_extract, regexp_replace, split_with_limit, to_timestamp_with_format,
-    DatePart, Expr, Literal, StringFunction, StringTest,
+    col, date_format, interval, regexp_extract, regexp_replace, split_with_limit,
+    to_timestamp_with_format, DatePart, Expr, Literal, StringFunction, StringTest,
 };
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
@@ -27,6 +27,7 @@ const FUNCTIONS: &[&str] = &[
     "contains",
     "count",
     "current_timestamp",
+    "date_format",
     "dayofmonth",
     "endswith",
     "explode",
@@ -528,6 +529,10 @@ fn call(function: &ast::Function) -> Result<Expr> {
             };
             Expr::DatePart(part, Box::new(one(&args)?))
         }
+        "date_format" => match args.as_slice() {
+            [Some(e), pattern] => date_format(e.clone(), &text_argument(pattern, &name)?),
+            _ => return Err(Error::Analysis("date_format takes a timestamp and a pattern".into())),
+        },
         "rlike" => match args.as_slice() {
             [Some(e), pattern] => e.clone().rlike(&text_argument(pattern, &name)?),
             _ => return Err(Error::Analysis("rlike takes a string and a pattern".into())),

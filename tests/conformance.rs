@@ -1059,7 +1059,7 @@ fn regex_functions_select() {
 
 #[test]
 fn date_parts_select() {
-    use spate::functions::{dayofmonth, expr, hour, minute, month, second, year};
+    use spate::functions::{date_format, dayofmonth, expr, hour, minute, month, second, year};
     check_with_progress("date_parts_select", |df| {
         let time = || to_timestamp(col("timestamp"));
         df.select([
@@ -1072,6 +1072,9 @@ fn date_parts_select() {
             second(time()),
             hour(col("timestamp")),
             expr("minute(timestamp)")?,
+            date_format(time(), "yyyy-MM-dd HH:mm"),
+            date_format(col("timestamp"), "EEE, d MMM yyyy h:mm:ss.SSS a XXX"),
+            expr("date_format(timestamp, 'HH')")?,
         ])
     });
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use arrow::array::{
     make_array, new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray,
-    Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
-    UInt32Array,
+    Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder,
+    TimestampMicrosecondArray, UInt32Array,
 };
 use arrow::buffer::NullBuffer;
 use arrow::compute::kernels::zip::zip;
@@ -247,6 +247,29 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                         ExprError::Unsupported(format!("{} of {}", part.name(), a.data_type()))
                     })?;
                 Ok(Arc::new(datepart::evaluate(*part, times, &ctx.time_zone)))
+            })
+        }
+        Kind::DateFormat(child, format) => {
+            let times = eval(child, batch, ctx)?;
+            times.map(|a| {
+                let times = a
+                    .as_primitive_opt::<TimestampMicrosecondType>()
+                    .ok_or_else(|| {
+                        ExprError::Unsupported(format!("date_format of {}", a.data_type()))
+                    })?;
+                let mut text = String::new();
+                let mut formatted = StringBuilder::with_capacity(times.len(), times.len() * 20);
+                for time in times.iter() {
+                    match time {
+                        None => formatted.append_null(),
+                        Some(micros) => {
+                            text.clear();
+                            format.format_micros(micros, &ctx.time_zone, &mut text);
+                            formatted.append_value(&text);
+                        }
+                    }
+                }
+                Ok(Arc::new(formatted.finish()))
             })
         }
         Kind::Regex(function, child, pattern) => {

@@ -114,6 +114,9 @@ pub enum Expr {
     /// A field of a timestamp (a string is cast to one) in the session time zone: `year`,
     /// `month`, `dayofmonth`, `hour`, `minute`, `second`.
     DatePart(DatePart, Box<Expr>),
+    /// `date_format(t, pattern)`: a timestamp (a string is cast to one) as text in the
+    /// session time zone, by a Java `DateTimeFormatter` pattern.
+    DateFormat(Box<Expr>, String),
     /// A regular-expression function of a string (cast to one) and a pattern: `rlike`,
     /// `regexp_replace`, `regexp_extract`.
     Regex(RegexFunction, Box<Expr>, String),
@@ -289,6 +292,12 @@ pub fn minute(t: Expr) -> Expr {
 /// `second(t)`: whole seconds.
 pub fn second(t: Expr) -> Expr {
     Expr::DatePart(DatePart::Second, Box::new(t))
+}
+
+/// `date_format(t, pattern)`: the timestamp as text in the session time zone
+/// (`yyyy-MM-dd HH:mm`).
+pub fn date_format(t: Expr, pattern: &str) -> Expr {
+    Expr::DateFormat(Box::new(t), pattern.to_string())
 }
 
 /// `regexp_replace(e, pattern, replacement)`: every match of `pattern` replaced
@@ -649,6 +658,7 @@ impl Expr {
                 Expr::Regex(function.clone(), map(e)?, pattern.clone())
             }
             Expr::DatePart(part, e) => Expr::DatePart(*part, map(e)?),
+            Expr::DateFormat(e, pattern) => Expr::DateFormat(map(e)?, pattern.clone()),
             Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
@@ -712,6 +722,7 @@ impl Expr {
             | Expr::Split(e, ..)
             | Expr::Regex(_, e, _)
             | Expr::DatePart(_, e)
+            | Expr::DateFormat(e, _)
             | Expr::Explode(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),

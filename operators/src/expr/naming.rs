@@ -178,6 +178,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
                 .join(", ")
         ),
         Expr::DatePart(part, e) => format!("{}({})", part.name(), pretty_sql(e, tz)),
+        Expr::DateFormat(e, pattern) => format!("date_format({}, {pattern})", pretty_sql(e, tz)),
         Expr::Regex(function, e, pattern) => {
             let e = pretty_sql(e, tz);
             match function {

@@ -3,7 +3,9 @@
 //! `eval` runs.
 
 use arrow::datatypes::{DataType, Schema};
+use spate_runtime::text::datetime_format::DateTimeFormat;
 use spate_runtime::types::timestamp_type;
+use std::sync::Arc;
 
 use super::cast::{
     check_cast, force_nullable, is_integral, is_numeric, is_supported, is_timestamp,
@@ -67,6 +69,8 @@ pub(crate) enum Kind {
     StringFunction(StringFunction, Vec<Bound>),
     /// A field of a TIMESTAMP child in the session time zone.
     DatePart(DatePart, Box<Bound>),
+    /// A TIMESTAMP child as text by a compiled pattern, in the session time zone.
+    DateFormat(Box<Bound>, Arc<DateTimeFormat>),
     /// A regular-expression function of a STRING child.
     Regex(RegexFunction, Box<Bound>, String),
     /// `split` of a STRING child by a regex, at most `limit` parts when positive.
@@ -263,20 +267,24 @@ impl Binder<'_> {
                     nullable,
                 })
             }
-            // A string is cast to a timestamp first (Spark's implicit cast).
             Expr::DatePart(part, e) => {
-                let mut child = self.bind(e)?;
-                if matches!(child.data_type, DataType::Utf8 | DataType::Null) {
-                    child = self.bind(&Expr::ToTimestamp(e.clone(), None))?;
-                }
-                if !is_timestamp(&child.data_type) {
-                    let t = child.data_type.clone();
-                    return Err(self.unexpected_input(expr, 0, "\"TIMESTAMP\"", e, &t));
-                }
+                let child = self.timestamp_operand(expr, e)?;
                 let nullable = child.nullable;
                 Ok(Bound {
                     kind: Kind::DatePart(*part, Box::new(child)),
                     data_type: DataType::Int32,
+                    nullable,
+                })
+            }
+            Expr::DateFormat(e, pattern) => {
+                let child = self.timestamp_operand(expr, e)?;
+                let format = DateTimeFormat::new(pattern).map_err(|reason| {
+                    ExprError::Unsupported(format!("the date_format pattern '{pattern}': {reason}"))
+                })?;
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::DateFormat(Box::new(child), Arc::new(format)),
+                    data_type: DataType::Utf8,
                     nullable,
                 })
             }
@@ -515,6 +523,20 @@ impl Binder<'_> {
         }
     }
 
+    /// `e` (the operand of `expr`) as a TIMESTAMP: a string is cast to one first (Spark's
+    /// implicit cast); other types are refused.
+    fn timestamp_operand(&self, expr: &Expr, e: &Expr) -> Result<Bound, ExprError> {
+        let mut child = self.bind(e)?;
+        if matches!(child.data_type, DataType::Utf8 | DataType::Null) {
+            child = self.bind(&Expr::ToTimestamp(Box::new(e.clone()), None))?;
+        }
+        if !is_timestamp(&child.data_type) {
+            let t = child.data_type.clone();
+            return Err(self.unexpected_input(expr, 0, "\"TIMESTAMP\"", e, &t));
+        }
+        Ok(child)
+    }
+
     /// `side` (operand `index` of `expr`) as a STRING: Spark's implicit cast of a number,
     /// boolean or time; other types are refused.
     fn string_operand(
@@ -733,7 +755,10 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) | Kind::Regex(..) => true,
-        Kind::StringFunction(..) | Kind::BatchTimestamp | Kind::DatePart(..) => false,
+        Kind::StringFunction(..)
+        | Kind::BatchTimestamp
+        | Kind::DatePart(..)
+        | Kind::DateFormat(..) => false,
     };
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
@@ -765,6 +790,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::Split(c, ..)
         | Kind::Regex(_, c, _)
         | Kind::DatePart(_, c)
+        | Kind::DateFormat(c, _)
         | Kind::ParseTimestamp(c, _) => {
             vec![c]
         }

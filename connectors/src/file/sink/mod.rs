@@ -18,7 +18,6 @@
 
 mod cells;
 mod csv;
-mod datetime;
 mod json;
 mod log;
 mod options;

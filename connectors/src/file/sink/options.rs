@@ -1,9 +1,9 @@
 //! The writer options of the file sink (Spark's names, case-insensitive) and their defaults.
 
-use super::datetime::{
+pub(crate) use crate::options::Options;
+use spate_runtime::text::datetime_format::{
     DateTimeFormat, DEFAULT_DATE_FORMAT, DEFAULT_TIMESTAMP_FORMAT, DEFAULT_TIMESTAMP_NTZ_FORMAT,
 };
-pub(crate) use crate::options::Options;
 use spate_runtime::text::zone::{resolve_zone_id, Zone};
 use spate_runtime::{Error, Result};
 

@@ -1,5 +1,6 @@
 //! Formatting of dates and timestamps with Java `DateTimeFormatter` patterns, as Spark's
-//! `timestampFormat` / `timestampNTZFormat` / `dateFormat` options use them when writing.
+//! `date_format` and the file sinks' `timestampFormat` / `timestampNTZFormat` / `dateFormat`
+//! options use them.
 //!
 //! Supported pattern letters: `G y u M L d D E a h H k K m s S X x Z O`, quoted literals
 //! (`'T'`, `''`) and optional sections `[...]` (always printed when formatting, as Java
@@ -7,19 +8,19 @@
 
 use std::fmt::Write as _;
 
-use spate_runtime::text::pattern::{
+use super::pattern::{
     tokenize, PatternToken, UnterminatedLiteral, DAY_NAMES as DAYS, MONTH_NAMES as MONTHS,
 };
-use spate_runtime::text::timestamp::civil_from_days;
-use spate_runtime::text::zone::Zone;
+use super::timestamp::civil_from_days;
+use super::zone::Zone;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Spark's default `timestampFormat` for JSON and CSV output.
-pub(crate) const DEFAULT_TIMESTAMP_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+pub const DEFAULT_TIMESTAMP_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
 /// Spark's default `timestampNTZFormat` for JSON and CSV output.
-pub(crate) const DEFAULT_TIMESTAMP_NTZ_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss[.SSS]";
+pub const DEFAULT_TIMESTAMP_NTZ_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss[.SSS]";
 /// Spark's default `dateFormat` for JSON and CSV output.
-pub(crate) const DEFAULT_DATE_FORMAT: &str = "yyyy-MM-dd";
+pub const DEFAULT_DATE_FORMAT: &str = "yyyy-MM-dd";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -74,7 +75,7 @@ impl Token {
 
 /// A compiled Java date-time pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DateTimeFormat {
+pub struct DateTimeFormat {
     tokens: Vec<Token>,
 }
 
@@ -92,7 +93,7 @@ struct Fields {
 
 impl DateTimeFormat {
     /// Compiles `pattern`; the error names what is wrong with it.
-    pub(crate) fn new(pattern: &str) -> Result<Self, String> {
+    pub fn new(pattern: &str) -> Result<Self, String> {
         let pieces = tokenize(pattern).map_err(|UnterminatedLiteral| {
             format!("Pattern ends with an incomplete string literal: {pattern}")
         })?;
@@ -152,19 +153,19 @@ impl DateTimeFormat {
     }
 
     /// Whether the pattern prints a zone offset (not allowed for `TIMESTAMP_NTZ`).
-    pub(crate) fn has_offset(&self) -> bool {
+    pub fn has_offset(&self) -> bool {
         self.tokens.iter().any(Token::is_offset)
     }
 
     /// Whether the pattern prints a time of day or offset (not allowed for dates).
-    pub(crate) fn has_time(&self) -> bool {
+    pub fn has_time(&self) -> bool {
         self.tokens.iter().any(|t| t.is_time() || t.is_offset())
     }
 
     /// Formats an instant (`micros` since the epoch, UTC) as seen in `zone`, with the offset
     /// in effect at that instant. Instants too far from the epoch to shift are printed as raw
     /// micros.
-    pub(crate) fn format_micros(&self, micros: i64, zone: &Zone, out: &mut String) {
+    pub fn format_micros(&self, micros: i64, zone: &Zone, out: &mut String) {
         let offset_secs = zone.offset_at_utc(micros.div_euclid(1_000_000));
         let Some(local) = micros.checked_add(offset_secs as i64 * 1_000_000) else {
             let _ = write!(out, "{micros}");
@@ -176,7 +177,7 @@ impl DateTimeFormat {
     }
 
     /// Formats a date given as days since 1970-01-01.
-    pub(crate) fn format_days(&self, days: i64, out: &mut String) {
+    pub fn format_days(&self, days: i64, out: &mut String) {
         self.format_fields(&Fields::new(days, 0, 0), out);
     }
 
