@@ -1969,6 +1969,28 @@ def case_date_parts_select() -> Case:
     )
 
 
+def case_math_functions_select() -> Case:
+    return Case(
+        name="math_functions_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; values "
+               "negative, fractional, NULL, NaN-free. abs (keeping int and double), sqrt (NaN "
+               "below zero), floor and ceil (bigint, of doubles and of ints), pow, and the same "
+               "from SQL text."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        query=('df.select("id", abs(col("value")), abs(col("id")), sqrt(col("value")), floor(col("value")), '
+               'ceil(col("value")), floor(col("id")), pow(col("value"), 2), '
+               'expr("power(id, 0.5)"), expr("abs(value) + ceil(value)"))'),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 1, "name": "a", "value": -2.5, "timestamp": "2024-01-15 10:00:00"},
+            {"id": -4, "name": "b", "value": 16.0, "timestamp": "2024-01-15 10:01:00"},
+            {"id": 3, "name": "c", "value": None, "timestamp": "2024-01-15 10:02:00"},
+            {"id": 9, "name": "d", "value": 0.1, "timestamp": "2024-01-15 10:03:00"},
+        ])}),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -2075,6 +2097,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_batch_timestamp_select,
         case_regex_functions_select,
         case_date_parts_select,
+        case_math_functions_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -6,7 +6,7 @@ use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
 use spate_operators::expr::{
     col, date_format, interval, regexp_extract, regexp_replace, split_with_limit,
-    to_timestamp_with_format, DatePart, Expr, Literal, StringFunction, StringTest,
+    to_timestamp_with_format, DatePart, Expr, Literal, MathFunction, StringFunction, StringTest,
 };
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
@@ -20,8 +20,10 @@ use sqlparser::tokenizer::Token;
 
 /// The functions SQL text can call.
 const FUNCTIONS: &[&str] = &[
+    "abs",
     "approx_count_distinct",
     "avg",
+    "ceil",
     "coalesce",
     "concat",
     "contains",
@@ -33,6 +35,7 @@ const FUNCTIONS: &[&str] = &[
     "explode",
     "explode_outer",
     "first",
+    "floor",
     "hour",
     "last",
     "length",
@@ -44,6 +47,8 @@ const FUNCTIONS: &[&str] = &[
     "min",
     "minute",
     "month",
+    "pow",
+    "power",
     "regexp_extract",
     "regexp_replace",
     "rlike",
@@ -51,6 +56,7 @@ const FUNCTIONS: &[&str] = &[
     "rtrim",
     "second",
     "split",
+    "sqrt",
     "startswith",
     "sum",
     "to_timestamp",
@@ -208,6 +214,15 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
             trim_what: None,
             trim_characters: None,
         } => Expr::StringFunction(StringFunction::Trim, vec![convert(expr)?]),
+        // `ceil(x)` / `floor(x)`; the parser reads them apart from other functions.
+        E::Ceil {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+        } => Expr::Math(MathFunction::Ceil, vec![convert(expr)?]),
+        E::Floor {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+        } => Expr::Math(MathFunction::Floor, vec![convert(expr)?]),
         E::IsNull(inner) => convert(inner)?.is_null(),
         E::IsNotNull(inner) => convert(inner)?.is_not_null(),
         E::UnaryOp { op, expr } => match op {
@@ -528,6 +543,17 @@ fn call(function: &ast::Function) -> Result<Expr> {
                 _ => DatePart::Second,
             };
             Expr::DatePart(part, Box::new(one(&args)?))
+        }
+        "abs" | "sqrt" | "pow" | "power" => {
+            let function = match name.as_str() {
+                "abs" => MathFunction::Abs,
+                "sqrt" => MathFunction::Sqrt,
+                _ => MathFunction::Pow,
+            };
+            let args = args.into_iter().collect::<Option<Vec<Expr>>>().ok_or_else(|| {
+                Error::Analysis(format!("{name} takes numbers, not `*`"))
+            })?;
+            Expr::Math(function, args)
         }
         "date_format" => match args.as_slice() {
             [Some(e), pattern] => date_format(e.clone(), &text_argument(pattern, &name)?),

@@ -1080,6 +1080,25 @@ fn date_parts_select() {
 }
 
 #[test]
+fn math_functions_select() {
+    use spate::functions::{abs, ceil, expr, floor, pow, sqrt};
+    check_with_progress("math_functions_select", |df| {
+        df.select([
+            col("id"),
+            abs(col("value")),
+            abs(col("id")),
+            sqrt(col("value")),
+            floor(col("value")),
+            ceil(col("value")),
+            floor(col("id")),
+            pow(col("value"), 2),
+            expr("power(id, 0.5)")?,
+            expr("abs(value) + ceil(value)")?,
+        ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

@@ -23,8 +23,8 @@ use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
 use super::{
-    arith, cast as spark_cast, compare, datepart, like, pattern, regex, split, strings, BinaryOp,
-    EvalContext, Literal,
+    arith, cast as spark_cast, compare, datepart, like, math, pattern, regex, split, strings,
+    BinaryOp, EvalContext, Literal,
 };
 use arrow::compute::kernels::numeric;
 
@@ -216,25 +216,20 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             Ok(Value::Scalar(One(Arc::new(one))))
         }
         Kind::StringFunction(function, args) => {
-            let rows = batch.num_rows();
             if args.is_empty() {
                 // `concat()`: the empty string.
                 return Ok(Value::Scalar(One(Arc::new(StringArray::from(vec![""])))));
             }
-            let values = args
-                .iter()
-                .map(|a| eval(a, batch, ctx))
-                .collect::<Result<Vec<_>, _>>()?;
-            let scalar = values.iter().all(Value::is_scalar);
-            let arrays = values
-                .into_iter()
-                .map(|v| match scalar {
-                    true => Ok(v.array().clone()),
-                    false => v.into_array(rows),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let (arrays, scalar) = eval_arguments(args, batch, ctx)?;
             Ok(Value::from_result(
                 strings::evaluate(*function, &arrays)?,
+                scalar,
+            ))
+        }
+        Kind::Math(function, args) => {
+            let (arrays, scalar) = eval_arguments(args, batch, ctx)?;
+            Ok(Value::from_result(
+                math::evaluate(*function, &arrays, ctx.ansi)?,
                 scalar,
             ))
         }
@@ -285,6 +280,28 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             like::evaluate(*test, &l, &r)
         }
     }
+}
+
+/// Every argument of a function: one-element arrays when all are scalars (and the flag
+/// says so), else full arrays of the batch's rows.
+fn eval_arguments(
+    args: &[Bound],
+    batch: &RecordBatch,
+    ctx: &EvalContext,
+) -> Result<(Vec<ArrayRef>, bool), ExprError> {
+    let values = args
+        .iter()
+        .map(|a| eval(a, batch, ctx))
+        .collect::<Result<Vec<_>, _>>()?;
+    let scalar = values.iter().all(Value::is_scalar);
+    let arrays = values
+        .into_iter()
+        .map(|v| match scalar {
+            true => Ok(v.array().clone()),
+            false => v.into_array(batch.num_rows()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((arrays, scalar))
 }
 
 /// Evaluate `node` only on the rows where `mask` (no nulls) is true; other rows are NULL.

@@ -22,6 +22,7 @@ mod eval;
 mod format;
 mod generate;
 mod like;
+mod math;
 mod naming;
 pub use naming::{names_equal, names_match, unquote};
 
@@ -52,6 +53,7 @@ pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
+pub use math::MathFunction;
 pub use regex::RegexFunction;
 pub use strings::StringFunction;
 
@@ -114,6 +116,8 @@ pub enum Expr {
     /// A field of a timestamp (a string is cast to one) in the session time zone: `year`,
     /// `month`, `dayofmonth`, `hour`, `minute`, `second`.
     DatePart(DatePart, Box<Expr>),
+    /// A math function of numbers: `abs`, `sqrt`, `floor`, `ceil`, `pow`.
+    Math(MathFunction, Vec<Expr>),
     /// `date_format(t, pattern)`: a timestamp (a string is cast to one) as text in the
     /// session time zone, by a Java `DateTimeFormatter` pattern.
     DateFormat(Box<Expr>, String),
@@ -292,6 +296,31 @@ pub fn minute(t: Expr) -> Expr {
 /// `second(t)`: whole seconds.
 pub fn second(t: Expr) -> Expr {
     Expr::DatePart(DatePart::Second, Box::new(t))
+}
+
+/// `abs(x)`.
+pub fn abs(x: Expr) -> Expr {
+    Expr::Math(MathFunction::Abs, vec![x])
+}
+
+/// `sqrt(x)`: a double (NaN below zero).
+pub fn sqrt(x: Expr) -> Expr {
+    Expr::Math(MathFunction::Sqrt, vec![x])
+}
+
+/// `floor(x)`: a `bigint`.
+pub fn floor(x: Expr) -> Expr {
+    Expr::Math(MathFunction::Floor, vec![x])
+}
+
+/// `ceil(x)`: a `bigint`.
+pub fn ceil(x: Expr) -> Expr {
+    Expr::Math(MathFunction::Ceil, vec![x])
+}
+
+/// `pow(x, y)`: `x` to the power `y`, a double.
+pub fn pow(x: Expr, y: impl Into<Expr>) -> Expr {
+    Expr::Math(MathFunction::Pow, vec![x, y.into()])
 }
 
 /// `date_format(t, pattern)`: the timestamp as text in the session time zone
@@ -679,6 +708,12 @@ impl Expr {
                     .map(|v| v.transform(f))
                     .collect::<Result<_, E>>()?,
             ),
+            Expr::Math(function, args) => Expr::Math(
+                *function,
+                args.iter()
+                    .map(|v| v.transform(f))
+                    .collect::<Result<_, E>>()?,
+            ),
             Expr::Aggregate(function, e) => Expr::Aggregate(*function, map(e)?),
             Expr::Window(e, spec) => Expr::Window(map(e)?, spec.clone()),
             Expr::CaseWhen {
@@ -732,7 +767,7 @@ impl Expr {
                     v.collect_columns(out);
                 }
             }
-            Expr::Coalesce(values) | Expr::StringFunction(_, values) => {
+            Expr::Coalesce(values) | Expr::StringFunction(_, values) | Expr::Math(_, values) => {
                 for v in values {
                     v.collect_columns(out);
                 }

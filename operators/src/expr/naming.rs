@@ -178,6 +178,14 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
                 .join(", ")
         ),
         Expr::DatePart(part, e) => format!("{}({})", part.name(), pretty_sql(e, tz)),
+        Expr::Math(function, args) => format!(
+            "{}({})",
+            function.name(),
+            args.iter()
+                .map(|a| pretty_sql(a, tz))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Expr::DateFormat(e, pattern) => format!("date_format({}, {pattern})", pretty_sql(e, tz)),
         Expr::Regex(function, e, pattern) => {
             let e = pretty_sql(e, tz);

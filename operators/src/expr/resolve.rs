@@ -15,7 +15,8 @@ use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
 use super::{
-    BinaryOp, DatePart, EvalContext, Expr, Literal, RegexFunction, StringFunction, StringTest,
+    BinaryOp, DatePart, EvalContext, Expr, Literal, MathFunction, RegexFunction, StringFunction,
+    StringTest,
 };
 
 /// A type-checked expression node: what to compute, its result type and nullability.
@@ -69,6 +70,8 @@ pub(crate) enum Kind {
     StringFunction(StringFunction, Vec<Bound>),
     /// A field of a TIMESTAMP child in the session time zone.
     DatePart(DatePart, Box<Bound>),
+    /// A math function of numeric arguments (already of the types it takes).
+    Math(MathFunction, Vec<Bound>),
     /// A TIMESTAMP child as text by a compiled pattern, in the session time zone.
     DateFormat(Box<Bound>, Arc<DateTimeFormat>),
     /// A regular-expression function of a STRING child.
@@ -264,6 +267,26 @@ impl Binder<'_> {
                 Ok(Bound {
                     data_type: function.result_type(),
                     kind: Kind::StringFunction(*function, args),
+                    nullable,
+                })
+            }
+            Expr::Math(function, args) => {
+                if args.len() != function.arity() {
+                    return Err(ExprError::Unsupported(format!(
+                        "{} of {} arguments",
+                        function.name(),
+                        args.len()
+                    )));
+                }
+                let args = args
+                    .iter()
+                    .enumerate()
+                    .map(|(index, arg)| self.math_operand(expr, *function, index, arg))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let nullable = args.iter().any(|a| a.nullable);
+                Ok(Bound {
+                    data_type: function.result_type(&args[0].data_type),
+                    kind: Kind::Math(*function, args),
                     nullable,
                 })
             }
@@ -523,6 +546,36 @@ impl Binder<'_> {
         }
     }
 
+    /// Argument `index` of `function` (in `expr`) in the type the function computes in:
+    /// `abs` keeps `int`, `bigint` and `double`; `floor`/`ceil` read integers as `bigint`;
+    /// the rest read doubles (a string is cast, as Spark casts it implicitly).
+    fn math_operand(
+        &self,
+        expr: &Expr,
+        function: MathFunction,
+        index: usize,
+        arg: &Expr,
+    ) -> Result<Bound, ExprError> {
+        let bound = self.bind(arg)?;
+        let t = bound.data_type.clone();
+        let to = match (function, &t) {
+            (MathFunction::Abs, DataType::Int32 | DataType::Int64 | DataType::Float64) => t.clone(),
+            (MathFunction::Floor | MathFunction::Ceil, t) if is_integral(t) => DataType::Int64,
+            (MathFunction::Abs, DataType::Null) => DataType::Float64,
+            (MathFunction::Abs, _) if !is_numeric(&t) => {
+                return Err(self.unexpected_input(expr, index, "\"NUMERIC\"", arg, &t));
+            }
+            (_, t) if is_numeric(t) || matches!(t, DataType::Utf8 | DataType::Null) => {
+                DataType::Float64
+            }
+            _ => return Err(self.unexpected_input(expr, index, "\"NUMERIC\"", arg, &t)),
+        };
+        if function == MathFunction::Abs && to != t {
+            return Err(ExprError::Unsupported(format!("abs of {t}")));
+        }
+        Ok(bound.cast_to(&to))
+    }
+
     /// `e` (the operand of `expr`) as a TIMESTAMP: a string is cast to one first (Spark's
     /// implicit cast); other types are refused.
     fn timestamp_operand(&self, expr: &Expr, e: &Expr) -> Result<Bound, ExprError> {
@@ -755,6 +808,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) | Kind::Regex(..) => true,
+        Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
         | Kind::BatchTimestamp
         | Kind::DatePart(..)
@@ -800,7 +854,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::StringTest(_, l, r)
         | Kind::And(l, r)
         | Kind::Or(l, r) => vec![l, r],
-        Kind::StringFunction(_, args) => args.iter().collect(),
+        Kind::StringFunction(_, args) | Kind::Math(_, args) => args.iter().collect(),
         Kind::CaseWhen(branches, otherwise) => {
             let mut out: Vec<&Bound> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
             out.extend(otherwise.as_deref());
