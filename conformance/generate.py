@@ -1948,7 +1948,8 @@ def case_date_parts_select() -> Case:
                "time zone America/New_York. year, month, dayofmonth, hour, minute, second of "
                "to_timestamp(timestamp) (local fields; whole seconds), of the string itself "
                "(cast implicitly), and from SQL text; date_format with three patterns; a NULL "
-               "timestamp gives NULL."),
+               "timestamp gives NULL. dayofmonth and year of a string read the date it starts "
+               "with (Spark casts it to a DATE: no zone conversion, trailing text ignored)."),
         format="json",
         schema_ddl=DEDUP_SCHEMA,
         conf={"spark.sql.session.timeZone": "America/New_York"},
@@ -1957,7 +1958,7 @@ def case_date_parts_select() -> Case:
                'minute(to_timestamp("timestamp")), second(to_timestamp("timestamp")), hour("timestamp"), '
                'expr("minute(timestamp)"), date_format(to_timestamp("timestamp"), "yyyy-MM-dd HH:mm"), '
                'date_format("timestamp", "EEE, d MMM yyyy h:mm:ss.SSS a XXX"), '
-               'expr("date_format(timestamp, \'HH\')"))'),
+               'expr("date_format(timestamp, \'HH\')"), dayofmonth("timestamp"), year(lit("2024-01-15 junk")))'),
         write_inputs=text_files({"f.json": ndjson([
             {"id": 1, "name": "a", "value": 1.0, "timestamp": "2024-01-15 10:04:05.5"},
             {"id": 2, "name": "b", "value": 2.0, "timestamp": None},

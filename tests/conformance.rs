@@ -1075,6 +1075,8 @@ fn date_parts_select() {
             date_format(time(), "yyyy-MM-dd HH:mm"),
             date_format(col("timestamp"), "EEE, d MMM yyyy h:mm:ss.SSS a XXX"),
             expr("date_format(timestamp, 'HH')")?,
+            dayofmonth(col("timestamp")),
+            year(lit("2024-01-15 junk")),
         ])
     });
 }

@@ -234,15 +234,8 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             ))
         }
         Kind::DatePart(part, child) => {
-            let times = eval(child, batch, ctx)?;
-            times.map(|a| {
-                let times = a
-                    .as_primitive_opt::<TimestampMicrosecondType>()
-                    .ok_or_else(|| {
-                        ExprError::Unsupported(format!("{} of {}", part.name(), a.data_type()))
-                    })?;
-                Ok(Arc::new(datepart::evaluate(*part, times, &ctx.time_zone)))
-            })
+            let values = eval(child, batch, ctx)?;
+            values.map(|a| Ok(Arc::new(datepart::evaluate(*part, a, &ctx.time_zone)?)))
         }
         Kind::DateFormat(child, format) => {
             let times = eval(child, batch, ctx)?;

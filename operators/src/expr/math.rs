@@ -129,12 +129,14 @@ mod tests {
             Some(1e30),
             Some(f64::NAN),
         ]));
-        let floor = evaluate(MathFunction::Floor, std::slice::from_ref(&doubles), true).expect("floor");
+        let floor =
+            evaluate(MathFunction::Floor, std::slice::from_ref(&doubles), true).expect("floor");
         assert_eq!(
             floor.as_primitive::<Int64Type>().iter().collect::<Vec<_>>(),
             [Some(-3), None, Some(i64::MAX), Some(0)]
         );
-        let ceil = evaluate(MathFunction::Ceil, std::slice::from_ref(&doubles), true).expect("ceil");
+        let ceil =
+            evaluate(MathFunction::Ceil, std::slice::from_ref(&doubles), true).expect("ceil");
         assert_eq!(ceil.as_primitive::<Int64Type>().value(0), -2);
         let abs = evaluate(MathFunction::Abs, &[doubles], true).expect("abs");
         assert_eq!(abs.as_primitive::<Float64Type>().value(0), 2.5);

@@ -31,6 +31,31 @@ impl RegexFunction {
     }
 }
 
+/// The matches of `regex` in `s` as Java's `Matcher.find` finds them: each search starts
+/// where the last match ended (one character on after an empty match), so an empty match
+/// right after another match counts, as Rust's iterators do not count it.
+pub(crate) fn java_matches<'r, 's>(
+    regex: &'r Regex,
+    s: &'s str,
+) -> impl Iterator<Item = Captures<'s>> + 'r
+where
+    's: 'r,
+{
+    let mut from = Some(0);
+    std::iter::from_fn(move || {
+        let found = regex.captures_at(s, from?)?;
+        let whole = found.get(0)?;
+        from = match whole.is_empty() {
+            true => s[whole.end()..]
+                .chars()
+                .next()
+                .map(|c| whole.end() + c.len_utf8()),
+            false => Some(whole.end()),
+        };
+        Some(found)
+    })
+}
+
 /// One part of a Java replacement string.
 enum Piece {
     /// Literal text.
@@ -60,13 +85,18 @@ pub(crate) fn evaluate(
         ),
         RegexFunction::Replace(replacement) => {
             let pieces = pieces(replacement);
+            let names: Vec<&str> = regex.capture_names().flatten().collect();
             let mut out = StringBuilder::with_capacity(strings.len(), strings.value_data().len());
             for s in strings.iter() {
                 match s {
                     None => out.append_null(),
-                    Some(s) => {
-                        out.append_value(replace_all(&regex, s, &pieces, pattern, replacement)?)
-                    }
+                    Some(s) => out.append_value(replace_all(
+                        &regex,
+                        s,
+                        pieces.as_deref(),
+                        &names,
+                        (pattern, replacement),
+                    )?),
                 }
             }
             Arc::new(out.finish())
@@ -96,14 +126,15 @@ pub(crate) fn evaluate(
 }
 
 /// A Java replacement string as text and group references: `$` then digits, `${name}`,
-/// `\` before a literal character.
-fn pieces(replacement: &str) -> Vec<Piece> {
+/// `\` before a literal character; `None` when it ends in a lone `\` (Java fails on it
+/// at the first match).
+fn pieces(replacement: &str) -> Option<Vec<Piece>> {
     let mut pieces = Vec::new();
     let mut text = String::new();
     let mut chars = replacement.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => text.extend(chars.next()),
+            '\\' => text.push(chars.next()?),
             '$' if chars.peek() == Some(&'{') => {
                 chars.next();
                 let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
@@ -123,17 +154,17 @@ fn pieces(replacement: &str) -> Vec<Piece> {
         }
     }
     pieces.push(Piece::Text(text));
-    pieces
+    Some(pieces)
 }
 
-/// `s` with every match of `regex` replaced by `pieces`; Spark's error for a group that does
-/// not exist.
+/// `s` with every match of `regex` (whose named groups are `names`) replaced by `pieces`;
+/// Spark's error, naming the pattern and the replacement, for a replacement Java refuses.
 fn replace_all(
     regex: &Regex,
     s: &str,
-    pieces: &[Piece],
-    pattern: &str,
-    replacement: &str,
+    pieces: Option<&[Piece]>,
+    names: &[&str],
+    (pattern, replacement): (&str, &str),
 ) -> Result<String, ExprError> {
     let failed = || ExprError::InvalidRegexpReplace {
         text: s.to_string(),
@@ -142,23 +173,28 @@ fn replace_all(
     };
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
-    for found in regex.captures_iter(s) {
+    for found in java_matches(regex, s) {
         let whole = found.get(0).ok_or_else(failed)?;
         out.push_str(&s[last..whole.start()]);
-        expand(&found, pieces, &mut out).ok_or_else(failed)?;
+        expand(&found, pieces.ok_or_else(failed)?, names, &mut out).ok_or_else(failed)?;
         last = whole.end();
     }
     out.push_str(&s[last..]);
     Ok(out)
 }
 
-/// Appends `pieces` for one match; `None` for a group the pattern does not have.
-fn expand(found: &Captures<'_>, pieces: &[Piece], out: &mut String) -> Option<()> {
+/// Appends `pieces` for one match; `None` for a group the pattern does not have (a group
+/// it has that took no part in the match is empty).
+fn expand(found: &Captures<'_>, pieces: &[Piece], names: &[&str], out: &mut String) -> Option<()> {
     let groups = found.len() - 1;
     for piece in pieces {
         match piece {
             Piece::Text(text) => out.push_str(text),
-            Piece::Named(name) => out.push_str(found.name(name)?.as_str()),
+            Piece::Named(name) => match found.name(name) {
+                Some(group) => out.push_str(group.as_str()),
+                None if names.contains(&name.as_str()) => {}
+                None => return None,
+            },
             Piece::Group(digits) => {
                 // Java: the first digit always, then each further digit while the number
                 // still names a group; the digits left are text.
@@ -240,5 +276,24 @@ mod tests {
         assert!(strings(Extract(2), "(a)", &[Some("abc")])
             .is_err_and(|e| e.starts_with("[INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX]")));
         assert!(strings(Extract(1), "(", &[Some("abc")]).is_err());
+        // Java's matching: an empty match right after a match counts.
+        assert_eq!(
+            strings(Replace("-".into()), "b*", &[Some("abc")]),
+            owned(&[Some("-a--c-")])
+        );
+        assert_eq!(
+            strings(Replace("-".into()), "x*", &[Some("ax")]),
+            owned(&[Some("-a--")])
+        );
+        // A named group that took no part is empty; a lone `\\` fails at a match only.
+        assert_eq!(
+            strings(Replace("${x}".into()), "(?<x>a)?b", &[Some("b")]),
+            owned(&[Some("")])
+        );
+        assert!(strings(Replace(r"a\".into()), "b", &[Some("b")]).is_err());
+        assert_eq!(
+            strings(Replace(r"a\".into()), "b", &[Some("c")]),
+            owned(&[Some("c")])
+        );
     }
 }

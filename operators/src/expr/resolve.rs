@@ -290,6 +290,24 @@ impl Binder<'_> {
                     nullable,
                 })
             }
+            // Year, month and day read a DATE: a string's date as written (Spark casts it
+            // to a date); hours, minutes and seconds read a TIMESTAMP.
+            Expr::DatePart(part, e) if part.of_date() => {
+                let child = self.bind(e)?;
+                let t = child.data_type.clone();
+                let child = match t {
+                    DataType::Utf8 | DataType::Date32 => child,
+                    DataType::Null => child.cast_to(&DataType::Utf8),
+                    t if is_timestamp(&t) => child,
+                    t => return Err(self.unexpected_input(expr, 0, "\"DATE\"", e, &t)),
+                };
+                let nullable = child.nullable || child.data_type == DataType::Utf8;
+                Ok(Bound {
+                    kind: Kind::DatePart(*part, Box::new(child)),
+                    data_type: DataType::Int32,
+                    nullable,
+                })
+            }
             Expr::DatePart(part, e) => {
                 let child = self.timestamp_operand(expr, e)?;
                 let nullable = child.nullable;

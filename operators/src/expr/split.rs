@@ -95,22 +95,15 @@ fn pieces(s: &str, delimiter: &Delimiter, limit: i32, out: &mut Vec<(usize, usiz
                 }
             }
         }
-        // Java's `Matcher.find`: the next search starts where a match ended (one character
-        // on after an empty match), so an empty match just after another match counts.
         Delimiter::Regex(regex) => {
-            let mut from = 0;
-            while let Some(m) = regex.find_at(s, from) {
+            for found in super::regex::java_matches(regex, s) {
+                let Some(m) = found.get(0) else {
+                    break;
+                };
                 let zero_width_start = m.start() == 0 && m.is_empty();
                 if !zero_width_start && !cut(m.start(), m.end(), out) {
                     break;
                 }
-                from = match m.is_empty() {
-                    true => match s[m.end()..].chars().next() {
-                        Some(c) => m.end() + c.len_utf8(),
-                        None => break,
-                    },
-                    false => m.end(),
-                };
             }
         }
     }

@@ -149,6 +149,14 @@ impl DateTimeFormat {
         if !literal.is_empty() {
             tokens.push(Token::Literal(literal));
         }
+        // Without an era, Spark reads `y` as `u` (the signed year: -0044, not 0045).
+        if !tokens.iter().any(|t| matches!(t, Token::Era(_))) {
+            for token in &mut tokens {
+                if let Token::Year { of_era, .. } = token {
+                    *of_era = false;
+                }
+            }
+        }
         Ok(DateTimeFormat { tokens })
     }
 
@@ -438,6 +446,18 @@ mod tests {
             .format_days(19_787, &mut out);
         assert_eq!(out, "24.3.5 65 Tuesday March");
         assert_eq!(ts("yyyy-MM-dd HH:mm:ss", T, 0), "2024-03-05 01:02:03");
+        // Without an era `y` is the signed year, as Spark prints -0044-03-15; with one, the
+        // year of the era.
+        let ides = super::super::timestamp::days_from_civil(-44, 3, 15);
+        let date = |pattern: &str| {
+            let mut out = String::new();
+            DateTimeFormat::new(pattern)
+                .unwrap()
+                .format_days(ides, &mut out);
+            out
+        };
+        assert_eq!(date("yyyy-MM-dd"), "-0044-03-15");
+        assert_eq!(date("G yyyy"), "BC 0045");
     }
 
     #[test]

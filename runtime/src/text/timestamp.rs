@@ -508,6 +508,86 @@ pub fn format_timestamp(micros: i64, zone: &Zone, out: &mut String) {
     push_local_timestamp(local_micros * 1000, out);
 }
 
+/// `LocalDate.of(year, month, day)` validation.
+fn valid_date(year: i64, month: i64, day: i64) -> bool {
+    if !(1..=12).contains(&month) || day < 1 {
+        return false;
+    }
+    let max = match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day <= max && (-999_999_999..=999_999_999).contains(&year)
+}
+
+/// Spark's `stringToDate` (a string cast to a DATE): `[+-]yyyy[-m[m][-d[d]]]`, then
+/// nothing, or a space or `T` and anything; the date as written, whatever zone follows.
+/// Days since the epoch.
+pub fn parse_date(s: &[u8]) -> Option<i32> {
+    let bytes = trim(s);
+    if bytes.is_empty() {
+        return None;
+    }
+    let valid = |segment: usize, digits: u32| -> bool {
+        if segment == 0 {
+            (4..=7).contains(&digits)
+        } else {
+            digits > 0 && digits <= 2
+        }
+    };
+    let mut segments: [i64; 3] = [1, 1, 1];
+    let mut sign = 1i64;
+    let mut i = 0usize;
+    let mut value = 0i64;
+    let mut digits = 0u32;
+    let mut j = 0usize;
+    if bytes[0] == b'-' || bytes[0] == b'+' {
+        sign = if bytes[0] == b'-' { -1 } else { 1 };
+        j = 1;
+    }
+    let end = bytes.len();
+    while j < end && i < 3 && !(bytes[j] == b' ' || bytes[j] == b'T') {
+        let b = bytes[j];
+        if i < 2 && b == b'-' {
+            if !valid(i, digits) {
+                return None;
+            }
+            segments[i] = value;
+            value = 0;
+            digits = 0;
+            i += 1;
+        } else if b.is_ascii_digit() {
+            value = value * 10 + i64::from(b - b'0');
+            digits += 1;
+            if digits > 12 {
+                return None;
+            }
+        } else {
+            return None;
+        }
+        j += 1;
+    }
+    if !valid(i, digits) {
+        return None;
+    }
+    if i < 2 && j < end {
+        return None;
+    }
+    segments[i] = value;
+    let year = sign * segments[0];
+    if !valid_date(year, segments[1], segments[2]) {
+        return None;
+    }
+    i32::try_from(days_from_civil(
+        year,
+        segments[1] as u32,
+        segments[2] as u32,
+    ))
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

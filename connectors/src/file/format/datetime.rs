@@ -3,21 +3,7 @@
 //! `dateFormat` option is given (SEMANTICS.md §4.1). Timestamp strings are parsed by
 //! [`spate_runtime::text::timestamp`]; this module adds the readers' legacy `GMT` retry.
 
-use spate_runtime::text::timestamp::{days_from_civil, is_leap_year, trim, TimestampParser};
-
-/// `LocalDate.of(year, month, day)` validation.
-fn valid_date(year: i64, month: i64, day: i64) -> bool {
-    if !(1..=12).contains(&month) || day < 1 {
-        return false;
-    }
-    let max = match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    day <= max && (-999_999_999..=999_999_999).contains(&year)
-}
+use spate_runtime::text::timestamp::{parse_date, TimestampParser};
 
 /// Spark's `stringToTimestamp(s, sessionZone)` plus the JSON/CSV readers' legacy fallback
 /// (`cleanLegacyTimestampStr`: retry with every `GMT` removed), with `parser` (made for the
@@ -48,76 +34,13 @@ fn remove_gmt(s: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn string_to_date_once(s: &[u8]) -> Option<i32> {
-    let bytes = trim(s);
-    if bytes.is_empty() {
-        return None;
-    }
-    let valid = |segment: usize, digits: u32| -> bool {
-        if segment == 0 {
-            (4..=7).contains(&digits)
-        } else {
-            digits > 0 && digits <= 2
-        }
-    };
-    let mut segments: [i64; 3] = [1, 1, 1];
-    let mut sign = 1i64;
-    let mut i = 0usize;
-    let mut value = 0i64;
-    let mut digits = 0u32;
-    let mut j = 0usize;
-    if bytes[0] == b'-' || bytes[0] == b'+' {
-        sign = if bytes[0] == b'-' { -1 } else { 1 };
-        j = 1;
-    }
-    let end = bytes.len();
-    while j < end && i < 3 && !(bytes[j] == b' ' || bytes[j] == b'T') {
-        let b = bytes[j];
-        if i < 2 && b == b'-' {
-            if !valid(i, digits) {
-                return None;
-            }
-            segments[i] = value;
-            value = 0;
-            digits = 0;
-            i += 1;
-        } else if b.is_ascii_digit() {
-            value = value * 10 + i64::from(b - b'0');
-            digits += 1;
-            if digits > 12 {
-                return None;
-            }
-        } else {
-            return None;
-        }
-        j += 1;
-    }
-    if !valid(i, digits) {
-        return None;
-    }
-    if i < 2 && j < end {
-        return None;
-    }
-    segments[i] = value;
-    let year = sign * segments[0];
-    if !valid_date(year, segments[1], segments[2]) {
-        return None;
-    }
-    i32::try_from(days_from_civil(
-        year,
-        segments[1] as u32,
-        segments[2] as u32,
-    ))
-    .ok()
-}
-
 /// Spark's `stringToDate` plus the legacy `GMT`-removing retry. Days since the epoch.
 pub(crate) fn string_to_date(s: &[u8]) -> Option<i32> {
-    if let Some(v) = string_to_date_once(s) {
+    if let Some(v) = parse_date(s) {
         return Some(v);
     }
     let cleaned = remove_gmt(s)?;
-    string_to_date_once(&cleaned)
+    parse_date(&cleaned)
 }
 
 #[cfg(test)]
