@@ -1992,6 +1992,33 @@ def case_math_functions_select() -> Case:
     )
 
 
+def case_dates_select() -> Case:
+    return Case(
+        name="dates_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; session "
+               "time zone America/New_York. to_date of the string (its date as written, whatever "
+               "follows), of a pattern-parsed string, and of a timestamp (its local date); the "
+               "date as a string, compared with a string, as a timestamp (local midnight), its "
+               "year and its date_format; current_date() later than 2020; SQL text forms."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        conf={"spark.sql.session.timeZone": "America/New_York"},
+        query=('df.select("id", to_date("timestamp"), to_date("name", "dd/MM/yyyy"), '
+               'to_date(to_timestamp("timestamp")), to_date("timestamp").cast("string"), '
+               'to_date("timestamp") >= "2024-01-15", to_date("timestamp").cast("timestamp"), '
+               'year(to_date("timestamp")), date_format(to_date("timestamp"), "yyyy/MM/dd HH:mm"), '
+               'current_date() > to_date(lit("2020-01-01")), expr("CAST(timestamp AS DATE)"), '
+               'expr("to_date(name, \'dd/MM/yyyy\')"))'),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 1, "name": "15/01/2024", "value": 1.0, "timestamp": "2024-01-15 23:30:00"},
+            {"id": 2, "name": "01/02/2023", "value": 2.0, "timestamp": "2024-01-14T23:30:00Z"},
+            {"id": 3, "name": None, "value": 3.0, "timestamp": None},
+            {"id": 4, "name": "29/02/2024", "value": 4.0, "timestamp": "2024-03-10"},
+        ])}),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -2099,6 +2126,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_regex_functions_select,
         case_date_parts_select,
         case_math_functions_select,
+        case_dates_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

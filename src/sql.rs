@@ -28,6 +28,7 @@ const FUNCTIONS: &[&str] = &[
     "concat",
     "contains",
     "count",
+    "current_date",
     "current_timestamp",
     "date_format",
     "dayofmonth",
@@ -59,6 +60,7 @@ const FUNCTIONS: &[&str] = &[
     "sqrt",
     "startswith",
     "sum",
+    "to_date",
     "to_timestamp",
     "trim",
     "upper",
@@ -533,6 +535,15 @@ fn call(function: &ast::Function) -> Result<Expr> {
         "current_timestamp" if args.iter().all(Option::is_none) => {
             spate_operators::expr::current_timestamp()
         }
+        "current_date" if args.iter().all(Option::is_none) => spate_operators::expr::current_date(),
+        "to_date" => match args.as_slice() {
+            [Some(e)] => spate_operators::expr::to_date(e.clone()),
+            [Some(e), format] => spate_operators::expr::to_date_with_format(
+                e.clone(),
+                &text_argument(format, &name)?,
+            ),
+            _ => return Err(Error::Analysis("to_date takes 1 or 2 arguments".into())),
+        },
         "year" | "month" | "dayofmonth" | "hour" | "minute" | "second" => {
             let part = match name.as_str() {
                 "year" => DatePart::Year,

@@ -1101,6 +1101,29 @@ fn math_functions_select() {
 }
 
 #[test]
+fn dates_select() {
+    use arrow::datatypes::DataType;
+    use spate::functions::{current_date, date_format, expr, to_date, to_date_with_format, year};
+    check_with_progress("dates_select", |df| {
+        let date = || to_date(col("timestamp"));
+        df.select([
+            col("id"),
+            date(),
+            to_date_with_format(col("name"), "dd/MM/yyyy"),
+            to_date(to_timestamp(col("timestamp"))),
+            date().cast(DataType::Utf8),
+            date().gt_eq(lit("2024-01-15")),
+            date().cast(spate::runtime::types::timestamp_type()),
+            year(date()),
+            date_format(date(), "yyyy/MM/dd HH:mm"),
+            current_date().gt(to_date(lit("2020-01-01"))),
+            expr("CAST(timestamp AS DATE)")?,
+            expr("to_date(name, 'dd/MM/yyyy')")?,
+        ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

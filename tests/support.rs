@@ -3,7 +3,7 @@
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{
-    DataType, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+    DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
 };
 use arrow::record_batch::RecordBatch;
 use serde_json::{json, Map, Value};
@@ -44,6 +44,12 @@ fn cell(array: &dyn Array, row: usize) -> Value {
                 object.insert(field.name().clone(), cell(column.as_ref(), row));
             }
             Value::Object(object)
+        }
+        DataType::Date32 => {
+            let days = array.as_primitive::<Date32Type>().value(row);
+            let date = chrono::DateTime::from_timestamp(i64::from(days) * 86_400, 0)
+                .expect("date in range");
+            json!(date.format("%Y-%m-%d").to_string())
         }
         DataType::List(_) => {
             let list = array.as_list::<i32>().value(row);

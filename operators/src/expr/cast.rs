@@ -1,5 +1,5 @@
 //! Spark's `CAST` between the types spate supports (boolean, tinyint … bigint, float, double,
-//! string, timestamp, void), with ANSI errors (`CAST_INVALID_INPUT`, `CAST_OVERFLOW`) or the
+//! string, date, timestamp, void), with ANSI errors (`CAST_INVALID_INPUT`, `CAST_OVERFLOW`) or the
 //! legacy NULL/wrap behaviour.
 
 use std::sync::Arc;
@@ -10,9 +10,10 @@ use arrow::array::{
 };
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
-    ArrowPrimitiveType, DataType, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, TimeUnit, TimestampMicrosecondType,
+    ArrowPrimitiveType, DataType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
 };
+use std::fmt::Write as _;
 
 use super::error::ExprError;
 use super::format::{
@@ -22,7 +23,9 @@ use super::numparse::{parse_bool, parse_double, parse_float, parse_integer};
 use super::timestamp::cast_strings;
 use super::EvalContext;
 use spate_runtime::text::number::{java_double, java_float};
-use spate_runtime::text::timestamp::{format_timestamp, MICROS_PER_SECOND};
+use spate_runtime::text::timestamp::{
+    civil_from_days, format_timestamp, parse_date, push_year, MICROS_PER_SECOND,
+};
 use spate_runtime::text::zone::Zone;
 
 /// Whether spate implements Spark semantics for this (normalized) type.
@@ -38,6 +41,7 @@ pub(crate) fn is_supported(data_type: &DataType) -> bool {
             | DataType::Float32
             | DataType::Float64
             | DataType::Utf8
+            | DataType::Date32
             | DataType::Timestamp(TimeUnit::Microsecond, Some(_))
     )
 }
@@ -84,7 +88,10 @@ pub(crate) fn check_cast(
             ),
         ));
     }
-    if *to == DataType::Null {
+    // A date converts only to and from strings and timestamps.
+    let numeric_date = (*from == DataType::Date32 && (is_numeric(to) || *to == DataType::Boolean))
+        || (*to == DataType::Date32 && (is_numeric(from) || *from == DataType::Boolean));
+    if *to == DataType::Null || numeric_date {
         return Err((
             "CAST_WITHOUT_SUGGESTION".into(),
             format!("cannot cast \"{f}\" to \"{t}\""),
@@ -144,12 +151,33 @@ pub(crate) fn cast(
         (f, t) if is_timestamp(f) => {
             from_timestamp(array.as_primitive::<TimestampMicrosecondType>(), t, ctx)
         }
+        // A date is its local midnight in the session time zone.
+        (DataType::Date32, t) if is_timestamp(t) => {
+            let zone = &ctx.time_zone;
+            let micros: TimestampMicrosecondArray =
+                array.as_primitive::<Date32Type>().unary(|days| {
+                    let local = i64::from(days) * SECONDS_PER_DAY;
+                    let utc = local - i64::from(zone.offset_for_local(local));
+                    utc.saturating_mul(MICROS_PER_SECOND)
+                });
+            Ok(Arc::new(micros.with_timezone("UTC")))
+        }
         _ => Err(ExprError::Unsupported(format!(
             "casting {} to {}",
             sql_type_name(&from),
             sql_type_name(to)
         ))),
     }
+}
+
+/// Seconds in a day.
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A date as Spark prints it: `2024-01-15`, `-0044-03-15`, `+10000-01-01`.
+fn format_date(days: i32, out: &mut String) {
+    let (year, month, day) = civil_from_days(i64::from(days));
+    push_year(year, out);
+    let _ = write!(out, "-{month:02}-{day:02}");
 }
 
 fn arrow_cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, ExprError> {
@@ -223,6 +251,7 @@ fn from_strings(
             Ok(Arc::new(BooleanArray::from(out)))
         }
         t if is_timestamp(t) => Ok(Arc::new(cast_strings(strings, &ctx.time_zone, ansi)?)),
+        DataType::Date32 => parse_strings::<Date32Type>(strings, to, ansi, parse_date),
         _ => Err(ExprError::Unsupported(format!(
             "casting STRING to {}",
             sql_type_name(to)
@@ -265,6 +294,10 @@ fn to_strings(array: &ArrayRef, zone: &Zone) -> Result<ArrayRef, ExprError> {
             Ok(format_each(a, |row, buf| {
                 format_timestamp(a.value(row), zone, buf)
             }))
+        }
+        DataType::Date32 => {
+            let a = array.as_primitive::<Date32Type>();
+            Ok(format_each(a, |row, buf| format_date(a.value(row), buf)))
         }
         _ => arrow_cast(array, &DataType::Utf8),
     }
@@ -412,6 +445,15 @@ fn from_timestamp(
         DataType::Int64 => {
             Ok(Arc::new(ts.unary::<_, Int64Type>(|v| {
                 v.div_euclid(MICROS_PER_SECOND)
+            })))
+        }
+        // The date of the local time in the session time zone.
+        DataType::Date32 => {
+            let zone = &ctx.time_zone;
+            Ok(Arc::new(ts.unary::<_, Date32Type>(|micros| {
+                let utc = micros.div_euclid(MICROS_PER_SECOND);
+                let local = utc.saturating_add(i64::from(zone.offset_at_utc(utc)));
+                local.div_euclid(SECONDS_PER_DAY) as i32
             })))
         }
         DataType::Int8 | DataType::Int16 | DataType::Int32 => {

@@ -104,6 +104,9 @@ pub(crate) fn comparison_type(
         }),
         (Utf8, Boolean) | (Boolean, Utf8) => Ok(Boolean),
         (Utf8, t) | (t, Utf8) if is_timestamp(t) => Ok(t.clone()),
+        // A date meets a string as a date, and a timestamp as a timestamp (its midnight).
+        (Utf8, DataType::Date32) | (DataType::Date32, Utf8) => Ok(DataType::Date32),
+        (DataType::Date32, t) | (t, DataType::Date32) if is_timestamp(t) => Ok(t.clone()),
         (a, b) => Err(Mismatch::DiffTypes(a.clone(), b.clone())),
     }
 }

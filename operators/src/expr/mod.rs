@@ -110,6 +110,10 @@ pub enum Expr {
     /// `current_timestamp()`: the timestamp of the batch being processed (Spark's
     /// `batchTimestampMs`), one value for all its rows and the same on a re-run.
     CurrentTimestamp,
+    /// `current_date()`: the date of [`Expr::CurrentTimestamp`] in the session time zone.
+    CurrentDate,
+    /// `to_date(e)` (a cast to DATE) or `to_date(e, pattern)` (parsed by a datetime pattern).
+    ToDate(Box<Expr>, Option<String>),
     /// A string function of its arguments (each cast to a string): `lower`, `upper`,
     /// `length`, `trim`, `ltrim`, `rtrim`, `concat`.
     StringFunction(StringFunction, Vec<Expr>),
@@ -231,6 +235,22 @@ pub fn round(e: Expr, scale: i32) -> Expr {
 /// rows and on a re-run of the batch (Spark's `batchTimestampMs`).
 pub fn current_timestamp() -> Expr {
     Expr::CurrentTimestamp
+}
+
+/// `current_date()`: the date of the batch's timestamp in the session time zone.
+pub fn current_date() -> Expr {
+    Expr::CurrentDate
+}
+
+/// `to_date(e)`: a string's date as written (Spark's cast to DATE), or a timestamp's date in
+/// the session time zone.
+pub fn to_date(e: Expr) -> Expr {
+    Expr::ToDate(Box::new(e), None)
+}
+
+/// `to_date(e, pattern)`: the date of a string parsed by a datetime pattern.
+pub fn to_date_with_format(e: Expr, pattern: &str) -> Expr {
+    Expr::ToDate(Box::new(e), Some(pattern.to_string()))
 }
 
 /// `lower(e)`.
@@ -666,7 +686,10 @@ impl Expr {
         }
         let mut map = |e: &Expr| e.transform(f).map(Box::new);
         Ok(match self {
-            Expr::Column(_) | Expr::Literal(_) | Expr::CurrentTimestamp => self.clone(),
+            Expr::Column(_) | Expr::Literal(_) | Expr::CurrentTimestamp | Expr::CurrentDate => {
+                self.clone()
+            }
+            Expr::ToDate(e, format) => Expr::ToDate(map(e)?, format.clone()),
             Expr::Binary { op, left, right } => Expr::Binary {
                 op: *op,
                 left: map(left)?,
@@ -740,7 +763,7 @@ impl Expr {
                     out.push(name);
                 }
             }
-            Expr::Literal(_) | Expr::CurrentTimestamp => {}
+            Expr::Literal(_) | Expr::CurrentTimestamp | Expr::CurrentDate => {}
             Expr::Binary { left, right, .. } | Expr::StringTest(_, left, right) => {
                 left.collect_columns(out);
                 right.collect_columns(out);
@@ -758,6 +781,7 @@ impl Expr {
             | Expr::Regex(_, e, _)
             | Expr::DatePart(_, e)
             | Expr::DateFormat(e, _)
+            | Expr::ToDate(e, _)
             | Expr::Explode(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),

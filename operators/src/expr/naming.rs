@@ -169,6 +169,9 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             pretty_sql(other, tz)
         ),
         Expr::CurrentTimestamp => "current_timestamp()".into(),
+        Expr::CurrentDate => "current_date()".into(),
+        Expr::ToDate(e, None) => format!("to_date({})", pretty_sql(e, tz)),
+        Expr::ToDate(e, Some(pattern)) => format!("to_date({}, {pattern})", pretty_sql(e, tz)),
         Expr::StringFunction(function, args) => format!(
             "{}({})",
             function.name(),

@@ -250,6 +250,32 @@ impl Binder<'_> {
                 data_type: timestamp_type(),
                 nullable: false,
             }),
+            Expr::CurrentDate => Ok(self
+                .bind(&Expr::CurrentTimestamp)?
+                .cast_to(&DataType::Date32)),
+            Expr::ToDate(e, Some(pattern)) => Ok(self
+                .bind(&Expr::ToTimestamp(e.clone(), Some(pattern.clone())))?
+                .cast_to(&DataType::Date32)),
+            Expr::ToDate(e, None) => {
+                let child = self.bind(e)?;
+                let t = child.data_type.clone();
+                if !(matches!(t, DataType::Utf8 | DataType::Null | DataType::Date32)
+                    || is_timestamp(&t))
+                {
+                    return Err(self.unexpected_input(
+                        expr,
+                        0,
+                        "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")",
+                        e,
+                        &t,
+                    ));
+                }
+                let nullable = child.nullable || force_nullable(&t, &DataType::Date32);
+                Ok(Bound {
+                    nullable,
+                    ..child.cast_to(&DataType::Date32)
+                })
+            }
             Expr::StringFunction(function, args) => {
                 if !function.variadic() && args.len() != 1 {
                     return Err(ExprError::Unsupported(format!(
@@ -600,6 +626,8 @@ impl Binder<'_> {
         let mut child = self.bind(e)?;
         if matches!(child.data_type, DataType::Utf8 | DataType::Null) {
             child = self.bind(&Expr::ToTimestamp(Box::new(e.clone()), None))?;
+        } else if child.data_type == DataType::Date32 {
+            child = child.cast_to(&timestamp_type());
         }
         if !is_timestamp(&child.data_type) {
             let t = child.data_type.clone();
