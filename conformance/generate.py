@@ -2019,6 +2019,35 @@ def case_dates_select() -> Case:
     )
 
 
+def moments_files() -> Dict[str, str]:
+    return {
+        "m0.json": _events([(1, "a", 1.5, "10:00"), (2, "a", 2.25, "10:01"), (3, "b", 10.0, "10:02"),
+                            (4, "a", 7.125, "10:03"), (5, "c", None, "10:04")]),
+        "m1.json": _events([(6, "a", 0.1, "10:05"), (7, "b", 10.7, "10:06"), (8, "a", 3.3, "10:07"),
+                            (9, "d", 5.0, "10:08")]),
+    }
+
+
+def case_moments_update() -> Case:
+    return Case(
+        name="moments_update",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), maxFilesPerTrigger=1: "
+               "m0 = a:1.5, a:2.25, b:10.0, a:7.125, c:NULL; m1 = a:0.1, b:10.7, a:3.3, d:5.0. "
+               "groupBy(name) with stddev, stddev_samp, stddev_pop, variance, var_samp, var_pop of "
+               "value (and stddev from SQL text), update mode: batch 1 merges its own moments "
+               "with the stored ones, as Spark's doubles show; one value gives NULL sample "
+               "statistics and 0 population ones, no value gives NULL."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        options={"maxFilesPerTrigger": "1"},
+        query=('df.groupBy("name").agg(stddev("value"), stddev_samp("value"), stddev_pop("value"), '
+               'variance("value"), var_samp("value"), var_pop("value"), expr("stddev(id)"))'),
+        write_inputs=text_files(moments_files()),
+        output_mode="update",
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -2127,6 +2156,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_date_parts_select,
         case_math_functions_select,
         case_dates_select,
+        case_moments_update,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -36,7 +36,8 @@ pub mod functions {
     pub use crate::sql::expr;
     pub use spate_operators::aggregate::{
         approx_count_distinct, avg, count, count_distinct, count_star, first, last, max, mean, min,
-        sliding_window, sum, window, window_with_start,
+        sliding_window, stddev, stddev_pop, stddev_samp, sum, var_pop, var_samp, variance, window,
+        window_with_start,
     };
     pub use spate_operators::expr::*;
 }

@@ -1124,6 +1124,23 @@ fn dates_select() {
 }
 
 #[test]
+fn moments_update() {
+    use spate::functions::{expr, stddev, stddev_pop, stddev_samp, var_pop, var_samp, variance};
+    check_with_progress("moments_update", |df| {
+        let value = || col("value");
+        df.group_by([col("name")]).agg([
+            stddev(value()),
+            stddev_samp(value()),
+            stddev_pop(value()),
+            variance(value()),
+            var_samp(value()),
+            var_pop(value()),
+            expr("stddev(id)")?,
+        ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

@@ -63,7 +63,7 @@ fn bad_state(what: &str) -> ExprError {
 }
 
 /// Column `i` of `columns` as a primitive array of `T`.
-fn state_column<'a, T: ArrowPrimitiveType>(
+pub(super) fn state_column<'a, T: ArrowPrimitiveType>(
     columns: &'a [ArrayRef],
     i: usize,
     what: &str,
@@ -113,6 +113,7 @@ pub(crate) fn accumulator(
         F::First => pick(Pick::First, input)?,
         F::Last => pick(Pick::Last, input)?,
         F::CountDistinct => Box::new(CountDistinct::new(input)?),
+        F::Moment(moment) => Box::new(super::moments::Moments::new(moment)),
         F::ApproxCountDistinct => Box::new(ApproxCountDistinct::default()),
     })
 }
@@ -126,7 +127,7 @@ fn type_changed(expected: &DataType, actual: &DataType) -> ExprError {
 
 /// Calls `f(group, row)` for each `(groups[i], rows[i])` (row `i` without `rows`): one
 /// tight loop per case, no per-row branching on the selection.
-fn for_each(groups: &[u32], rows: Option<&[u32]>, mut f: impl FnMut(usize, usize)) {
+pub(super) fn for_each(groups: &[u32], rows: Option<&[u32]>, mut f: impl FnMut(usize, usize)) {
     match rows {
         None => {
             for (row, &group) in groups.iter().enumerate() {
@@ -159,7 +160,7 @@ fn try_for_each<E>(
     }
 }
 
-fn grow<T: Clone>(values: &mut Vec<T>, len: usize, fill: T) {
+pub(super) fn grow<T: Clone>(values: &mut Vec<T>, len: usize, fill: T) {
     if values.len() < len {
         values.resize(len, fill);
     }

@@ -1,6 +1,7 @@
 //! Aggregate functions: the `count`/`sum`/`avg`/… builders, their Spark names and result
 //! types (SEMANTICS.md §4.3).
 
+use super::moments::Moment;
 use crate::expr::{lit, Expr, ExprError, Literal};
 use arrow::datatypes::DataType;
 
@@ -26,6 +27,9 @@ pub enum AggregateFunction {
     /// `count(DISTINCT e)`: exact. Spark refuses it on streams; spate keeps each group's
     /// distinct values in state while the group lives.
     CountDistinct,
+    /// A standard deviation or variance (a `double`; NULL without values, and for a sample
+    /// statistic of one value).
+    Moment(Moment),
 }
 
 impl AggregateFunction {
@@ -41,6 +45,7 @@ impl AggregateFunction {
             AggregateFunction::Last => "last",
             AggregateFunction::ApproxCountDistinct => "approx_count_distinct",
             AggregateFunction::CountDistinct => return format!("count(DISTINCT {arg_sql})"),
+            AggregateFunction::Moment(moment) => moment.name(),
         };
         format!("{name}({arg_sql})")
     }
@@ -53,7 +58,20 @@ impl AggregateFunction {
             | AggregateFunction::CountDistinct
             | AggregateFunction::ApproxCountDistinct => Ok(DataType::Int64),
             AggregateFunction::Sum if input.is_integer() => Ok(DataType::Int64),
-            AggregateFunction::Sum | AggregateFunction::Avg if numeric => Ok(DataType::Float64),
+            AggregateFunction::Sum | AggregateFunction::Avg | AggregateFunction::Moment(_)
+                if numeric =>
+            {
+                Ok(DataType::Float64)
+            }
+            AggregateFunction::Moment(_) => Err(ExprError::datatype_mismatch(
+                "UNEXPECTED_INPUT_TYPE",
+                sql,
+                &format!(
+                    "The first parameter requires the \"DOUBLE\" type, however \"{}\" has the type \"{}\"",
+                    sql_arg(sql),
+                    spate_runtime::types::spark_type_name(input).to_uppercase()
+                ),
+            )),
             AggregateFunction::Sum | AggregateFunction::Avg => Err(ExprError::datatype_mismatch(
                 "UNEXPECTED_INPUT_TYPE",
                 sql,
@@ -140,6 +158,36 @@ pub fn approx_count_distinct(e: Expr) -> Expr {
 /// `count(DISTINCT e)`, exact (Spark refuses it on streams; spate supports it).
 pub fn count_distinct(e: Expr) -> Expr {
     call(AggregateFunction::CountDistinct, e)
+}
+
+/// `stddev_samp(e)`: the sample standard deviation.
+pub fn stddev_samp(e: Expr) -> Expr {
+    call(AggregateFunction::Moment(Moment::StddevSamp), e)
+}
+
+/// `stddev(e)`: the sample standard deviation, under this name.
+pub fn stddev(e: Expr) -> Expr {
+    call(AggregateFunction::Moment(Moment::Stddev), e)
+}
+
+/// `stddev_pop(e)`: the population standard deviation.
+pub fn stddev_pop(e: Expr) -> Expr {
+    call(AggregateFunction::Moment(Moment::StddevPop), e)
+}
+
+/// `var_samp(e)`: the sample variance.
+pub fn var_samp(e: Expr) -> Expr {
+    call(AggregateFunction::Moment(Moment::VarSamp), e)
+}
+
+/// `variance(e)`: the sample variance, under this name.
+pub fn variance(e: Expr) -> Expr {
+    call(AggregateFunction::Moment(Moment::Variance), e)
+}
+
+/// `var_pop(e)`: the population variance.
+pub fn var_pop(e: Expr) -> Expr {
+    call(AggregateFunction::Moment(Moment::VarPop), e)
 }
 
 #[cfg(test)]
