@@ -454,6 +454,9 @@ fn call(function: &ast::Function) -> Result<Expr> {
         ))),
     }
     };
+    if distinct && name != "count" {
+        return Err(unsupported(format!("{name}(DISTINCT ...)")));
+    }
     Ok(match name.as_str() {
         "count" if distinct => aggregate::count_distinct(one(&args)?),
         "count" => match args.as_slice() {
@@ -702,6 +705,8 @@ mod tests {
         assert_eq!(name("explode(split(name, ' ')) AS w"), "w");
         assert!(expr("TRIM(BOTH 'a' FROM name)").is_err());
         assert!(expr("name LIKE 'a' ESCAPE '!!'").is_err());
+        assert!(expr("stddev(DISTINCT value)").is_err());
+        assert!(expr("count(DISTINCT value)").is_ok());
         assert_eq!(name("like(name, 'a%', '!')"), "name LIKE a% ESCAPE '!'");
     }
 

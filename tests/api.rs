@@ -1256,6 +1256,61 @@ fn stream_static_joins_settle_each_row_in_its_batch() {
         .is_err());
 }
 
+/// A DATE key meets a TIMESTAMP key as its local midnight (Spark's cast in the session time
+/// zone), and a STRING key as a date.
+#[test]
+fn date_join_keys_compare_as_spark_casts_them() {
+    use spate::functions::to_date;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events");
+    lab_input(&events);
+    let days = dir.path().join("days");
+    std::fs::create_dir_all(&days).expect("dir");
+    std::fs::write(
+        days.join("days.json"),
+        "{\"ts\": \"2024-01-15 00:00:00\", \"day\": \"2024-01-15\", \"label\": \"monday\"}\n",
+    )
+    .expect("write");
+    let spark = session();
+    spark
+        .conf()
+        .set("spark.sql.session.timeZone", "America/Los_Angeles");
+    let calendar = spark
+        .read()
+        .format("json")
+        .schema("ts TIMESTAMP, day STRING, label STRING")
+        .load(&days)
+        .expect("static read");
+    let dated = lab_stream(&spark, &events)
+        .with_column("d", to_date(col("timestamp")))
+        .expect("to_date");
+    for condition in ["d = ts", "d = day"] {
+        let joined = dated.join(&calendar, condition, "inner").expect("join");
+        let rows = run_to_rows(&joined, &dir.path().join(condition.replace(' ', "")));
+        assert_eq!(rows, 2, "{condition}");
+    }
+}
+
+/// Runs `df` with availableNow into foreachBatch; the rows it emitted.
+fn run_to_rows(df: &DataFrame, checkpoint: &Path) -> usize {
+    use std::sync::{Arc, Mutex};
+    let rows: Arc<Mutex<usize>> = Arc::default();
+    let sink = rows.clone();
+    let query = df
+        .write_stream()
+        .trigger(Trigger::AvailableNow)
+        .option("checkpointLocation", checkpoint.display())
+        .foreach_batch(move |batches, _| {
+            *sink.lock().expect("lock") += batches.iter().map(|b| b.num_rows()).sum::<usize>();
+            Ok(())
+        })
+        .start()
+        .expect("start");
+    query.await_termination().expect("run");
+    let rows = *rows.lock().expect("lock");
+    rows
+}
+
 /// A USING join names a column missing from either input as Spark does, and needs one.
 #[test]
 fn using_joins_resolve_their_columns_in_both_inputs() {

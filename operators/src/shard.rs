@@ -7,11 +7,11 @@
 //! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
 //! that left by number), gives each instance back its own part, under the same P.
 
-use crate::expr::{EvalContext, Expr};
+use crate::expr::{cast_like_spark, EvalContext, Expr};
 use crate::key_hash::hash_keys;
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::buffer::BooleanBuffer;
-use arrow::compute::{cast, filter_record_batch};
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
@@ -90,8 +90,9 @@ impl Sharded {
         let columns = columns
             .iter()
             .zip(&self.key_types)
-            .map(|(column, to)| cast(column, to))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+            .map(|(column, to)| cast_like_spark(column, to, &self.context))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(crate::stage::execution_error)?;
         let count = self.shards.len() as u64;
         Ok(hash_keys(&columns, rows)?
             .into_iter()

@@ -89,10 +89,19 @@ pub(crate) fn evaluate(
         (MathFunction::Pow, _) => {
             let exponent = doubles(args.get(1).unwrap_or(first))?;
             let base = doubles(first)?;
-            let result: Float64Array = arrow::compute::binary(&base, &exponent, f64::powf)?;
+            let result: Float64Array = arrow::compute::binary(&base, &exponent, java_pow)?;
             Arc::new(result)
         }
     })
+}
+
+/// Java's `Math.pow`: as `powf`, but NaN for a NaN exponent and for a base of ±1 with an
+/// infinite exponent (where IEEE 754 gives 1).
+fn java_pow(base: f64, exponent: f64) -> f64 {
+    if exponent.is_nan() || (base.abs() == 1.0 && exponent.is_infinite()) {
+        return f64::NAN;
+    }
+    base.powf(exponent)
 }
 
 /// `abs` of integers: an overflow (the minimum) fails under ANSI and wraps otherwise.
@@ -140,6 +149,11 @@ mod tests {
         assert_eq!(ceil.as_primitive::<Int64Type>().value(0), -2);
         let abs = evaluate(MathFunction::Abs, &[doubles], true).expect("abs");
         assert_eq!(abs.as_primitive::<Float64Type>().value(0), 2.5);
+        assert!(java_pow(1.0, f64::NAN).is_nan() && java_pow(-1.0, f64::INFINITY).is_nan());
+        assert_eq!(
+            (java_pow(f64::NAN, 0.0), java_pow(2.0, 10.0)),
+            (1.0, 1024.0)
+        );
         let minimum: ArrayRef = Arc::new(Int32Array::from(vec![-3, i32::MIN]));
         assert!(evaluate(MathFunction::Abs, std::slice::from_ref(&minimum), true).is_err());
         let wrapped = evaluate(MathFunction::Abs, &[minimum], false).expect("abs");

@@ -48,6 +48,7 @@ use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
 
+pub(crate) use cast::cast as cast_like_spark;
 pub use datepart::DatePart;
 pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};

@@ -6,13 +6,13 @@
 use super::condition::{left_name, right_name, JoinCondition, RangeBound, Side};
 use super::side::SideState;
 use super::using::UsingLayout;
-use crate::expr::{equality_type, EvalContext, Expr, ExprError};
+use crate::expr::{cast_like_spark, equality_type, EvalContext, Expr, ExprError};
 use crate::groups::GroupTable;
 use crate::stage::execution_error;
 use arrow::array::{
     new_null_array, Array, ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array,
 };
-use arrow::compute::{cast, filter_record_batch, take};
+use arrow::compute::{filter_record_batch, take};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
@@ -342,7 +342,7 @@ impl StreamingJoin {
                 left_width,
                 keys,
                 self.join_type,
-                self.context.ansi,
+                self.context.clone(),
             );
             self.using = Some(layout);
         }
@@ -387,7 +387,9 @@ impl StreamingJoin {
             .keys
             .iter()
             .zip(&self.key_types)
-            .map(|(&k, t)| Ok(cast(batch.column(k), t)?))
+            .map(|(&k, t)| {
+                cast_like_spark(batch.column(k), t, &self.context).map_err(execution_error)
+            })
             .collect()
     }
 
@@ -466,7 +468,7 @@ impl StreamingJoin {
             }
         }
         if let Some(layout) = &self.using {
-            return Ok(layout.apply(&columns, rows)?);
+            return layout.apply(&columns, rows).map_err(execution_error);
         }
         let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
         Ok(RecordBatch::try_new_with_options(

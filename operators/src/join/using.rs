@@ -4,12 +4,11 @@
 //! the left value where there is one, else the right, in their common type.
 
 use super::operator::JoinType;
-use crate::expr::equality_type;
+use crate::expr::{cast_like_spark, equality_type, EvalContext, ExprError};
 use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow::compute::is_not_null;
 use arrow::compute::kernels::zip::zip;
-use arrow::compute::{cast, is_not_null};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use arrow::error::ArrowError;
 use std::sync::Arc;
 
 /// Where one output column of a USING join comes from.
@@ -26,6 +25,8 @@ enum Source {
 pub(crate) struct UsingLayout {
     sources: Vec<Source>,
     schema: SchemaRef,
+    /// How the full outer join's keys are cast to their common type (Spark's casts).
+    context: EvalContext,
 }
 
 impl UsingLayout {
@@ -37,7 +38,7 @@ impl UsingLayout {
         left_width: usize,
         keys: &[(usize, usize)],
         join_type: JoinType,
-        ansi: bool,
+        context: EvalContext,
     ) -> UsingLayout {
         let mut sources: Vec<Source> = Vec::new();
         let mut fields: Vec<Field> = Vec::new();
@@ -47,7 +48,7 @@ impl UsingLayout {
                 JoinType::RightOuter => (Source::Joined(right), joined.field(right).clone()),
                 JoinType::FullOuter => {
                     let (l, r) = (joined.field(left), joined.field(right));
-                    let to = equality_type(l.data_type(), r.data_type(), ansi);
+                    let to = equality_type(l.data_type(), r.data_type(), context.ansi);
                     let field = l
                         .clone()
                         .with_data_type(to.clone())
@@ -70,6 +71,7 @@ impl UsingLayout {
         UsingLayout {
             sources,
             schema: Arc::new(Schema::new(fields)),
+            context,
         }
     }
 
@@ -79,11 +81,8 @@ impl UsingLayout {
     }
 
     /// The output rows of `joined` (the join's columns of `rows` rows).
-    pub(crate) fn apply(
-        &self,
-        joined: &[ArrayRef],
-        rows: usize,
-    ) -> Result<RecordBatch, ArrowError> {
+    pub(crate) fn apply(&self, joined: &[ArrayRef], rows: usize) -> Result<RecordBatch, ExprError> {
+        let cast = |column: &ArrayRef, to: &DataType| cast_like_spark(column, to, &self.context);
         let columns = self
             .sources
             .iter()
@@ -91,12 +90,16 @@ impl UsingLayout {
                 Source::Joined(i) => Ok(joined[*i].clone()),
                 Source::Coalesce(left, right, to) => {
                     let (left, right) = (cast(&joined[*left], to)?, cast(&joined[*right], to)?);
-                    zip(&is_not_null(&left)?, &left, &right)
+                    Ok(zip(&is_not_null(&left)?, &left, &right)?)
                 }
             })
-            .collect::<Result<Vec<ArrayRef>, ArrowError>>()?;
+            .collect::<Result<Vec<ArrayRef>, ExprError>>()?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
+        Ok(RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            columns,
+            &options,
+        )?)
     }
 }
 
@@ -127,7 +130,13 @@ mod tests {
     #[test]
     fn full_outer_takes_either_sides_key_in_their_common_type() {
         let (schema, columns) = joined();
-        let layout = UsingLayout::new(&schema, 2, &[(0, 0)], JoinType::FullOuter, true);
+        let layout = UsingLayout::new(
+            &schema,
+            2,
+            &[(0, 0)],
+            JoinType::FullOuter,
+            EvalContext::default(),
+        );
         let rows = layout.apply(&columns, 3).expect("apply");
         let schema = rows.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
@@ -139,11 +148,23 @@ mod tests {
     #[test]
     fn right_outer_keeps_the_right_key_and_others_keep_the_left() {
         let (schema, columns) = joined();
-        let right = UsingLayout::new(&schema, 2, &[(0, 0)], JoinType::RightOuter, true);
+        let right = UsingLayout::new(
+            &schema,
+            2,
+            &[(0, 0)],
+            JoinType::RightOuter,
+            EvalContext::default(),
+        );
         let rows = right.apply(&columns, 3).expect("apply");
         assert_eq!(rows.schema().field(0).name(), "ID");
         assert_eq!(rows.column(0).data_type(), &DataType::Int64);
-        let inner = UsingLayout::new(&schema, 2, &[(0, 0)], JoinType::Inner, true);
+        let inner = UsingLayout::new(
+            &schema,
+            2,
+            &[(0, 0)],
+            JoinType::Inner,
+            EvalContext::default(),
+        );
         let rows = inner.apply(&columns, 3).expect("apply");
         assert_eq!(rows.schema().field(0).name(), "id");
         assert_eq!(rows.column(0).null_count(), 1);
