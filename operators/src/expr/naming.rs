@@ -92,6 +92,12 @@ fn op_symbol(op: BinaryOp) -> &'static str {
     }
 }
 
+/// `name(arg, …)` with each argument's pretty SQL.
+fn call_sql(name: &str, args: &[Expr], tz: &Zone) -> String {
+    let args: Vec<String> = args.iter().map(|a| pretty_sql(a, tz)).collect();
+    format!("{name}({})", args.join(", "))
+}
+
 /// Spark's pretty SQL of an expression, as used in generated names and error messages.
 pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
     match expr {
@@ -138,14 +144,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
         Expr::Negate(e) => format!("negative({})", pretty_sql(e, tz)),
         Expr::Minus(e) => format!("(- {})", pretty_sql(e, tz)),
         Expr::Round(e, scale) => format!("round({}, {scale})", pretty_sql(e, tz)),
-        Expr::Coalesce(values) => format!(
-            "coalesce({})",
-            values
-                .iter()
-                .map(|v| pretty_sql(v, tz))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Expr::Coalesce(values) => call_sql("coalesce", values, tz),
         Expr::In(e, values) => format!(
             "({} IN ({}))",
             pretty_sql(e, tz),
@@ -172,23 +171,9 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
         Expr::CurrentDate => "current_date()".into(),
         Expr::ToDate(e, None) => format!("to_date({})", pretty_sql(e, tz)),
         Expr::ToDate(e, Some(pattern)) => format!("to_date({}, {pattern})", pretty_sql(e, tz)),
-        Expr::StringFunction(function, args) => format!(
-            "{}({})",
-            function.name(),
-            args.iter()
-                .map(|a| pretty_sql(a, tz))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Expr::StringFunction(function, args) => call_sql(function.name(), args, tz),
         Expr::DatePart(part, e) => format!("{}({})", part.name(), pretty_sql(e, tz)),
-        Expr::Math(function, args) => format!(
-            "{}({})",
-            function.name(),
-            args.iter()
-                .map(|a| pretty_sql(a, tz))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Expr::Math(function, args) => call_sql(function.name(), args, tz),
         Expr::DateFormat(e, pattern) => format!("date_format({}, {pattern})", pretty_sql(e, tz)),
         Expr::Regex(function, e, pattern) => {
             let e = pretty_sql(e, tz);

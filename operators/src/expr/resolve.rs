@@ -277,19 +277,11 @@ impl Binder<'_> {
                 })
             }
             Expr::StringFunction(function, args) => {
-                if !function.variadic() && args.len() != 1 {
-                    return Err(ExprError::Unsupported(format!(
-                        "{} of {} arguments",
-                        function.name(),
-                        args.len()
-                    )));
-                }
-                let args = args
-                    .iter()
-                    .enumerate()
-                    .map(|(index, arg)| self.string_operand(expr, index, arg).map(|b| *b))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let nullable = args.iter().any(|a| a.nullable);
+                let arity = (!function.variadic()).then_some(1);
+                let (args, nullable) =
+                    self.call_arguments(function.name(), args, arity, |i, a| {
+                        self.string_operand(expr, i, a).map(|b| *b)
+                    })?;
                 Ok(Bound {
                     data_type: function.result_type(),
                     kind: Kind::StringFunction(*function, args),
@@ -297,19 +289,11 @@ impl Binder<'_> {
                 })
             }
             Expr::Math(function, args) => {
-                if args.len() != function.arity() {
-                    return Err(ExprError::Unsupported(format!(
-                        "{} of {} arguments",
-                        function.name(),
-                        args.len()
-                    )));
-                }
-                let args = args
-                    .iter()
-                    .enumerate()
-                    .map(|(index, arg)| self.math_operand(expr, *function, index, arg))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let nullable = args.iter().any(|a| a.nullable);
+                let arity = Some(function.arity());
+                let (args, nullable) =
+                    self.call_arguments(function.name(), args, arity, |i, a| {
+                        self.math_operand(expr, *function, i, a)
+                    })?;
                 Ok(Bound {
                     data_type: function.result_type(&args[0].data_type),
                     kind: Kind::Math(*function, args),
@@ -588,6 +572,30 @@ impl Binder<'_> {
                 })
             }
         }
+    }
+
+    /// The arguments of a call to `name` (exactly `arity` of them when given), each bound by
+    /// `operand` (its index and expression); and whether any can be NULL.
+    fn call_arguments(
+        &self,
+        name: &str,
+        args: &[Expr],
+        arity: Option<usize>,
+        operand: impl Fn(usize, &Expr) -> Result<Bound, ExprError>,
+    ) -> Result<(Vec<Bound>, bool), ExprError> {
+        if arity.is_some_and(|n| n != args.len()) {
+            return Err(ExprError::Unsupported(format!(
+                "{name} of {} arguments",
+                args.len()
+            )));
+        }
+        let bound = args
+            .iter()
+            .enumerate()
+            .map(|(index, arg)| operand(index, arg))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nullable = bound.iter().any(|b| b.nullable);
+        Ok((bound, nullable))
     }
 
     /// Argument `index` of `function` (in `expr`) in the type the function computes in:
