@@ -17,7 +17,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use spate_runtime::checkpoint::write_atomically;
 use spate_runtime::source::{BatchReader, Bookkeeping, Offset, ReadLimit, Source};
 use spate_runtime::types::timestamp_type;
-use spate_runtime::{Error, Result};
+use spate_runtime::{now_ms, Error, Result};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -115,10 +115,6 @@ fn value_at_micros(micros: i64, rows_per_second: i64, ramp_up: i64) -> i64 {
 /// they overflow (Spark's `maxSeconds`).
 fn max_seconds(rows_per_second: i64) -> i64 {
     i64::MAX / rows_per_second.max(1)
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 fn now_micros() -> i64 {

@@ -885,14 +885,6 @@ fn parse_options(lower: &HashMap<String, &String>) -> Result<SourceOptions> {
     })
 }
 
-/// The current time as ms since the epoch (for tests that need "now").
-#[cfg(test)]
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Hadoop glob patterns: `*`, `?`, `[abc]`, `[a-z]`, `[^a]` / `[!a]`, `{a,b}` (nestable,
 /// may span `/`) and `\` escapes, matched one path component at a time.
 mod glob {
@@ -1823,7 +1815,7 @@ mod tests {
             f.input.join("_spark_metadata/0"),
             format!(
                 "v1\n{{\"path\":\"{url}\",\"size\":11,\"isDir\":false,\"modificationTime\":{},\"blockReplication\":1,\"blockSize\":33554432,\"action\":\"add\"}}",
-                now_ms()
+                spate_runtime::now_ms()
             ),
         )
         .unwrap();

@@ -9,6 +9,7 @@ use crate::groups::{gather_primitive, retain_by};
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Which central moment statistic, under which of Spark's names.
@@ -92,7 +93,7 @@ pub(super) struct Moments {
     moment: Moment,
     buffers: Vec<Buffer>,
     /// Reused per update: the update's own buffer per group it touches.
-    partial: std::collections::HashMap<u32, Buffer>,
+    partial: HashMap<u32, Buffer, ahash::RandomState>,
 }
 
 impl Moments {
@@ -100,7 +101,7 @@ impl Moments {
         Moments {
             moment,
             buffers: Vec::new(),
-            partial: std::collections::HashMap::new(),
+            partial: HashMap::default(),
         }
     }
 }

@@ -13,7 +13,6 @@ use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type,
     Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
 };
-use std::fmt::Write as _;
 
 use super::error::ExprError;
 use super::format::{
@@ -23,9 +22,7 @@ use super::numparse::{parse_bool, parse_double, parse_float, parse_integer};
 use super::timestamp::cast_strings;
 use super::EvalContext;
 use spate_runtime::text::number::{java_double, java_float};
-use spate_runtime::text::timestamp::{
-    civil_from_days, format_timestamp, parse_date, push_year, MICROS_PER_SECOND,
-};
+use spate_runtime::text::timestamp::{format_timestamp, parse_date, push_date, MICROS_PER_SECOND};
 use spate_runtime::text::zone::Zone;
 
 /// Whether spate implements Spark semantics for this (normalized) type.
@@ -173,13 +170,6 @@ pub(crate) fn cast(
 /// Seconds in a day.
 const SECONDS_PER_DAY: i64 = 86_400;
 
-/// A date as Spark prints it: `2024-01-15`, `-0044-03-15`, `+10000-01-01`.
-fn format_date(days: i32, out: &mut String) {
-    let (year, month, day) = civil_from_days(i64::from(days));
-    push_year(year, out);
-    let _ = write!(out, "-{month:02}-{day:02}");
-}
-
 fn arrow_cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, ExprError> {
     Ok(cast_with_options(array, to, &CastOptions::default())?)
 }
@@ -297,7 +287,9 @@ fn to_strings(array: &ArrayRef, zone: &Zone) -> Result<ArrayRef, ExprError> {
         }
         DataType::Date32 => {
             let a = array.as_primitive::<Date32Type>();
-            Ok(format_each(a, |row, buf| format_date(a.value(row), buf)))
+            Ok(format_each(a, |row, buf| {
+                push_date(i64::from(a.value(row)), buf)
+            }))
         }
         _ => arrow_cast(array, &DataType::Utf8),
     }
@@ -452,8 +444,7 @@ fn from_timestamp(
             let zone = &ctx.time_zone;
             Ok(Arc::new(ts.unary::<_, Date32Type>(|micros| {
                 let utc = micros.div_euclid(MICROS_PER_SECOND);
-                let local = utc.saturating_add(i64::from(zone.offset_at_utc(utc)));
-                local.div_euclid(SECONDS_PER_DAY) as i32
+                zone.local_seconds(utc).div_euclid(SECONDS_PER_DAY) as i32
             })))
         }
         DataType::Int8 | DataType::Int16 | DataType::Int32 => {

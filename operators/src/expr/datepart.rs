@@ -49,8 +49,7 @@ impl DatePart {
 
     /// This field of `micros` (µs since the epoch) in `zone`.
     fn of(self, micros: i64, zone: &Zone) -> i32 {
-        let utc = micros.div_euclid(1_000_000);
-        let local = utc.saturating_add(i64::from(zone.offset_at_utc(utc)));
+        let local = zone.local_seconds(micros.div_euclid(1_000_000));
         let (days, second_of_day) = (local.div_euclid(86_400), local.rem_euclid(86_400));
         let field = match self {
             DatePart::Hour => second_of_day / 3600,

@@ -1,6 +1,6 @@
 //! Generators: `explode` / `explode_outer` as an item of a projection, which makes one row
 //! per element of an array (Spark's `Generate`). The projection's other items are computed
-//! once per input row and repeated.
+//! for each output row, over its input row repeated.
 
 use super::error::ExprError;
 use super::naming::pretty_sql;

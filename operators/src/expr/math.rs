@@ -87,7 +87,10 @@ pub(crate) fn evaluate(
         (MathFunction::Floor, _) => Arc::new(to_long(&doubles(first)?, f64::floor)),
         (MathFunction::Ceil, _) => Arc::new(to_long(&doubles(first)?, f64::ceil)),
         (MathFunction::Pow, _) => {
-            let exponent = doubles(args.get(1).unwrap_or(first))?;
+            let exponent = args
+                .get(1)
+                .ok_or_else(|| ExprError::Unsupported("pow without an exponent".into()))?;
+            let exponent = doubles(exponent)?;
             let base = doubles(first)?;
             let result: Float64Array = arrow::compute::binary(&base, &exponent, java_pow)?;
             Arc::new(result)

@@ -118,8 +118,9 @@ pub enum Expr {
     /// A string function of its arguments (each cast to a string): `lower`, `upper`,
     /// `length`, `trim`, `ltrim`, `rtrim`, `concat`.
     StringFunction(StringFunction, Vec<Expr>),
-    /// A field of a timestamp (a string is cast to one) in the session time zone: `year`,
-    /// `month`, `dayofmonth`, `hour`, `minute`, `second`.
+    /// A field of a date-time in the session time zone: `year`, `month`, `dayofmonth` of a
+    /// date (a string's date as written, a timestamp's local date), `hour`, `minute`,
+    /// `second` of a timestamp (a string is cast to one).
     DatePart(DatePart, Box<Expr>),
     /// A math function of numbers: `abs`, `sqrt`, `floor`, `ceil`, `pow`.
     Math(MathFunction, Vec<Expr>),

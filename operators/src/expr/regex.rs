@@ -31,6 +31,39 @@ impl RegexFunction {
     }
 }
 
+/// A pattern compiled once, when its expression is bound; an invalid one fails (Spark's
+/// error) only when rows are evaluated, as in Spark.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRegex {
+    text: String,
+    regex: Option<Arc<Regex>>,
+}
+
+impl CompiledRegex {
+    /// `text` compiled (not yet checked).
+    pub(crate) fn new(text: &str) -> CompiledRegex {
+        CompiledRegex {
+            text: text.to_string(),
+            regex: Regex::new(text).ok().map(Arc::new),
+        }
+    }
+
+    /// The pattern as written.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The compiled pattern, or Spark's error naming `function` for an invalid one.
+    pub(crate) fn regex(&self, function: &'static str) -> Result<&Regex, ExprError> {
+        self.regex
+            .as_deref()
+            .ok_or_else(|| ExprError::InvalidRegex {
+                function,
+                pattern: self.text.clone(),
+            })
+    }
+}
+
 /// The matches of `regex` in `s` as Java's `Matcher.find` finds them: each search starts
 /// where the last match ended (one character on after an empty match), so an empty match
 /// right after another match counts, as Rust's iterators do not count it.
@@ -70,12 +103,10 @@ enum Piece {
 pub(crate) fn evaluate(
     function: &RegexFunction,
     strings: &StringArray,
-    pattern: &str,
+    compiled: &CompiledRegex,
 ) -> Result<ArrayRef, ExprError> {
-    let regex = Regex::new(pattern).map_err(|_| ExprError::InvalidRegex {
-        function: function.name(),
-        pattern: pattern.to_string(),
-    })?;
+    let regex = compiled.regex(function.name())?;
+    let pattern = compiled.text();
     Ok(match function {
         RegexFunction::Like => Arc::new(
             strings
@@ -91,7 +122,7 @@ pub(crate) fn evaluate(
                 match s {
                     None => out.append_null(),
                     Some(s) => out.append_value(replace_all(
-                        &regex,
+                        regex,
                         s,
                         pieces.as_deref(),
                         &names,
@@ -230,7 +261,8 @@ mod tests {
         values: &[Option<&str>],
     ) -> Result<Vec<Option<String>>, String> {
         let input = StringArray::from(values.to_vec());
-        let out = evaluate(&function, &input, pattern).map_err(|e| e.to_string())?;
+        let out =
+            evaluate(&function, &input, &CompiledRegex::new(pattern)).map_err(|e| e.to_string())?;
         Ok(out
             .as_string::<i32>()
             .iter()

@@ -14,6 +14,8 @@ use super::coerce::{self, Mismatch};
 use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
+use super::regex::CompiledRegex;
+use super::split::Delimiter;
 use super::{
     BinaryOp, DatePart, EvalContext, Expr, Literal, MathFunction, RegexFunction, StringFunction,
     StringTest,
@@ -68,16 +70,17 @@ pub(crate) enum Kind {
     BatchTimestamp,
     /// A string function of STRING arguments.
     StringFunction(StringFunction, Vec<Bound>),
-    /// A field of a TIMESTAMP child in the session time zone.
+    /// A field of a child in the session time zone: a TIMESTAMP, or for the date's fields
+    /// also a DATE or a STRING (read as a date).
     DatePart(DatePart, Box<Bound>),
     /// A math function of numeric arguments (already of the types it takes).
     Math(MathFunction, Vec<Bound>),
     /// A TIMESTAMP child as text by a compiled pattern, in the session time zone.
     DateFormat(Box<Bound>, Arc<DateTimeFormat>),
-    /// A regular-expression function of a STRING child.
-    Regex(RegexFunction, Box<Bound>, String),
-    /// `split` of a STRING child by a regex, at most `limit` parts when positive.
-    Split(Box<Bound>, String, i32),
+    /// A regular-expression function of a STRING child, its pattern compiled.
+    Regex(RegexFunction, Box<Bound>, CompiledRegex),
+    /// `split` of a STRING child by a delimiter, at most `limit` parts when positive.
+    Split(Box<Bound>, Delimiter, i32),
 }
 
 impl Bound {
@@ -347,7 +350,7 @@ impl Binder<'_> {
                         RegexFunction::Like => DataType::Boolean,
                         _ => DataType::Utf8,
                     },
-                    kind: Kind::Regex(function.clone(), child, pattern.clone()),
+                    kind: Kind::Regex(function.clone(), child, CompiledRegex::new(pattern)),
                     nullable,
                 })
             }
@@ -355,7 +358,7 @@ impl Binder<'_> {
                 let child = self.string_operand(expr, 0, e)?;
                 let nullable = child.nullable;
                 Ok(Bound {
-                    kind: Kind::Split(child, regex.clone(), *limit),
+                    kind: Kind::Split(child, Delimiter::new(regex), *limit),
                     data_type: super::split::split_type(),
                     nullable,
                 })
@@ -622,7 +625,7 @@ impl Binder<'_> {
             }
             _ => return Err(self.unexpected_input(expr, index, "\"NUMERIC\"", arg, &t)),
         };
-        if function == MathFunction::Abs && to != t {
+        if function == MathFunction::Abs && to != t && t != DataType::Null {
             return Err(ExprError::Unsupported(format!("abs of {t}")));
         }
         Ok(bound.cast_to(&to))

@@ -5,44 +5,56 @@
 //! common syntax (its `\s`, `\d` and `\w` also match non-ASCII characters).
 
 use super::error::ExprError;
+use super::regex::CompiledRegex;
 use arrow::array::{Array, ArrayRef, GenericListBuilder, ListArray, StringArray, StringBuilder};
 use arrow::datatypes::{DataType, Field};
-use regex::Regex;
 use std::sync::Arc;
 
 /// `split`'s result type: `array<string>` without NULL elements.
 pub(crate) fn split_type() -> DataType {
-    DataType::List(Arc::new(Field::new("item", DataType::Utf8, false)))
+    DataType::List(split_element())
 }
 
-/// How a pattern is matched.
-enum Delimiter {
+/// The elements of `split`'s arrays.
+fn split_element() -> Arc<Field> {
+    Arc::new(Field::new("item", DataType::Utf8, false))
+}
+
+/// How a pattern is matched, decided when the expression is bound.
+#[derive(Debug, Clone)]
+pub(crate) enum Delimiter {
     /// Splits into characters.
     Characters,
     /// A pattern without regex syntax, matched as text (Java's fast path).
     Text(String),
     /// A regular expression.
-    Regex(Regex),
+    Regex(CompiledRegex),
 }
 
-/// The parts of each string of `strings` around `pattern` (NULL for NULL).
+impl Delimiter {
+    /// The delimiter `pattern` stands for.
+    pub(crate) fn new(pattern: &str) -> Delimiter {
+        if pattern.is_empty() {
+            Delimiter::Characters
+        } else if regex::escape(pattern) == pattern {
+            Delimiter::Text(pattern.to_string())
+        } else {
+            Delimiter::Regex(CompiledRegex::new(pattern))
+        }
+    }
+}
+
+/// The parts of each string of `strings` around `delimiter` (NULL for NULL).
 pub(crate) fn split(
     strings: &StringArray,
-    pattern: &str,
+    delimiter: &Delimiter,
     limit: i32,
 ) -> Result<ArrayRef, ExprError> {
-    let delimiter = if pattern.is_empty() {
-        Delimiter::Characters
-    } else if regex::escape(pattern) == pattern {
-        Delimiter::Text(pattern.to_string())
-    } else {
-        Delimiter::Regex(Regex::new(pattern).map_err(|_| ExprError::InvalidRegex {
-            function: "split",
-            pattern: pattern.to_string(),
-        })?)
-    };
+    if let Delimiter::Regex(compiled) = delimiter {
+        compiled.regex("split")?;
+    }
     let parts = StringBuilder::with_capacity(strings.len() * 4, strings.value_data().len());
-    let field = Arc::new(Field::new("item", DataType::Utf8, false));
+    let field = split_element();
     let mut lists =
         GenericListBuilder::<i32, _>::with_capacity(parts, strings.len()).with_field(field);
     let mut bounds: Vec<(usize, usize)> = Vec::new();
@@ -53,7 +65,7 @@ pub(crate) fn split(
         }
         let s = strings.value(row);
         bounds.clear();
-        pieces(s, &delimiter, limit, &mut bounds);
+        pieces(s, delimiter, limit, &mut bounds)?;
         for &(start, end) in &bounds {
             lists.values().append_value(&s[start..end]);
         }
@@ -64,7 +76,12 @@ pub(crate) fn split(
 }
 
 /// The byte ranges of the parts of `s`.
-fn pieces(s: &str, delimiter: &Delimiter, limit: i32, out: &mut Vec<(usize, usize)>) {
+fn pieces(
+    s: &str,
+    delimiter: &Delimiter,
+    limit: i32,
+    out: &mut Vec<(usize, usize)>,
+) -> Result<(), ExprError> {
     // At most `limit` parts when positive, the last holding the rest.
     let most = usize::try_from(limit)
         .ok()
@@ -95,8 +112,8 @@ fn pieces(s: &str, delimiter: &Delimiter, limit: i32, out: &mut Vec<(usize, usiz
                 }
             }
         }
-        Delimiter::Regex(regex) => {
-            for found in super::regex::java_matches(regex, s) {
+        Delimiter::Regex(compiled) => {
+            for found in super::regex::java_matches(compiled.regex("split")?, s) {
                 let Some(m) = found.get(0) else {
                     break;
                 };
@@ -108,6 +125,7 @@ fn pieces(s: &str, delimiter: &Delimiter, limit: i32, out: &mut Vec<(usize, usiz
         }
     }
     out.push((start, s.len()));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -117,7 +135,7 @@ mod tests {
 
     fn parts(s: Option<&str>, pattern: &str, limit: i32) -> Option<Vec<String>> {
         let strings = StringArray::from(vec![s]);
-        let lists = split(&strings, pattern, limit).map_err(|e| e.to_string());
+        let lists = split(&strings, &Delimiter::new(pattern), limit).map_err(|e| e.to_string());
         let lists = lists.as_ref().map(|l| l.as_list::<i32>().clone());
         let lists = lists.ok()?;
         lists.is_valid(0).then(|| {
@@ -154,7 +172,8 @@ mod tests {
         assert_eq!(parts(Some("a,b"), ",*", -1), v(&["a", "", "b", ""]));
         assert_eq!(parts(None, " ", -1), None);
         // An invalid pattern, and lookaround (which the regex engine does not run), fail.
-        assert!(split(&StringArray::from(vec!["a"]), "[", -1).is_err());
-        assert!(split(&StringArray::from(vec!["a"]), "(?=b)", -1).is_err());
+        let a = StringArray::from(vec!["a"]);
+        assert!(split(&a, &Delimiter::new("["), -1).is_err());
+        assert!(split(&a, &Delimiter::new("(?=b)"), -1).is_err());
     }
 }

@@ -107,7 +107,7 @@ pub struct Coordinator {
     /// no new data (`processAllAvailable` waits).
     close_asap: bool,
     /// availableNow: the next epoch, found while the last epoch committed.
-    next_ends: Option<NextEpoch>,
+    next_epoch: Option<NextEpoch>,
     /// Per source: the end of the range it began reading ahead for the next epoch.
     read_ahead: Vec<Option<Offset>>,
     finishing: bool,
@@ -188,7 +188,7 @@ impl Coordinator {
             ends,
             discovery: latest_offset_time,
             batch_timestamp_ms,
-        } = match self.next_ends.take() {
+        } = match self.next_epoch.take() {
             Some(found) => found,
             None => {
                 let committed = self.committed_offsets();
@@ -335,7 +335,7 @@ impl Coordinator {
                 self.read_ahead[index] = Some(end.clone());
             }
         }
-        self.next_ends = Some(NextEpoch {
+        self.next_epoch = Some(NextEpoch {
             ends,
             discovery: discovery_start.elapsed(),
             batch_timestamp_ms,

@@ -304,7 +304,7 @@ pub fn start_query(
         next: None,
         ranges_read: 0,
         close_asap: false,
-        next_ends: None,
+        next_epoch: None,
         read_ahead,
         finishing: false,
         nodes_to_end,

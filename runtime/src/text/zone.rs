@@ -34,6 +34,13 @@ impl Zone {
         }
     }
 
+    /// The local date-time of the instant `utc_secs`, as seconds since the epoch as if the
+    /// zone were UTC.
+    #[inline]
+    pub fn local_seconds(&self, utc_secs: i64) -> i64 {
+        utc_secs.saturating_add(i64::from(self.offset_at_utc(utc_secs)))
+    }
+
     /// The offset to use for a local date-time (seconds since the epoch as if the zone were
     /// UTC), with `ZonedDateTime.of` rules: in an overlap the earlier offset, in a gap the
     /// offset before the gap (which moves the time forward by the gap's length).

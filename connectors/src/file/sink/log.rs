@@ -14,11 +14,11 @@ use crate::file::compaction::{derive_compact_interval, is_compaction_batch};
 use crate::file::uri::{path_to_url, url_to_path};
 use serde::{Deserialize, Serialize};
 use spate_runtime::checkpoint::{write_atomically, Durability};
-use spate_runtime::{Error, Result};
+use spate_runtime::{now_ms, Error, Result};
 use std::fs::{self, Metadata};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 /// Name of the metadata log directory inside the sink's output directory.
 pub const METADATA_DIR: &str = "_spark_metadata";
@@ -401,13 +401,6 @@ fn exists(path: &Path) -> Result<bool> {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
         Err(e) => Err(Error::io("checking", path, e)),
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
