@@ -1999,7 +1999,9 @@ def case_dates_select() -> Case:
                "time zone America/New_York. to_date of the string (its date as written, whatever "
                "follows), of a pattern-parsed string, and of a timestamp (its local date); the "
                "date as a string, compared with a string, as a timestamp (local midnight), its "
-               "year and its date_format; current_date() later than 2020; SQL text forms."),
+               "year and its date_format; current_date() later than 2020; SQL text forms; a date "
+               "in concat and LIKE (as its string), in to_timestamp and in a coalesce with a "
+               "timestamp (as its local midnight)."),
         format="json",
         schema_ddl=DEDUP_SCHEMA,
         conf={"spark.sql.session.timeZone": "America/New_York"},
@@ -2008,7 +2010,9 @@ def case_dates_select() -> Case:
                'to_date("timestamp") >= "2024-01-15", to_date("timestamp").cast("timestamp"), '
                'year(to_date("timestamp")), date_format(to_date("timestamp"), "yyyy/MM/dd HH:mm"), '
                'current_date() > to_date(lit("2020-01-01")), expr("CAST(timestamp AS DATE)"), '
-               'expr("to_date(name, \'dd/MM/yyyy\')"))'),
+               'expr("to_date(name, \'dd/MM/yyyy\')"), concat(to_date("timestamp"), lit("x")), '
+               'to_date("timestamp").like("2024-01%"), to_timestamp(to_date("timestamp")), '
+               'coalesce(to_date("timestamp"), to_timestamp(lit("2020-01-01 00:00:00"))))'),
         write_inputs=text_files({"f.json": ndjson([
             {"id": 1, "name": "15/01/2024", "value": 1.0, "timestamp": "2024-01-15 23:30:00"},
             {"id": 2, "name": "01/02/2023", "value": 2.0, "timestamp": "2024-01-14T23:30:00Z"},

@@ -1103,7 +1103,9 @@ fn math_functions_select() {
 #[test]
 fn dates_select() {
     use arrow::datatypes::DataType;
-    use spate::functions::{current_date, date_format, expr, to_date, to_date_with_format, year};
+    use spate::functions::{
+        coalesce, concat, current_date, date_format, expr, to_date, to_date_with_format, year,
+    };
     check_with_progress("dates_select", |df| {
         let date = || to_date(col("timestamp"));
         df.select([
@@ -1119,6 +1121,10 @@ fn dates_select() {
             current_date().gt(to_date(lit("2020-01-01"))),
             expr("CAST(timestamp AS DATE)")?,
             expr("to_date(name, 'dd/MM/yyyy')")?,
+            concat([date(), lit("x")]),
+            date().like("2024-01%"),
+            to_timestamp(date()),
+            coalesce([date(), to_timestamp(lit("2020-01-01 00:00:00"))]),
         ])
     });
 }

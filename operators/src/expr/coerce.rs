@@ -132,18 +132,24 @@ fn common_of_two(a: &DataType, b: &DataType, ansi: bool) -> Option<DataType> {
         (a, b) if a == b => Some(a.clone()),
         (Null, t) | (t, Null) => Some(t.clone()),
         (a, b) if is_numeric(a) && is_numeric(b) => Some(wider_numeric(a, b, ansi)),
+        // A date widens to a timestamp (its local midnight).
+        (DataType::Date32, t) | (t, DataType::Date32) if is_timestamp(t) => Some(t.clone()),
         (Utf8, t) | (t, Utf8) if ansi => {
             if is_integral(t) {
                 Some(DataType::Int64)
             } else if is_fractional(t) {
                 Some(DataType::Float64)
-            } else if *t == Boolean || is_timestamp(t) {
+            } else if *t == Boolean || *t == DataType::Date32 || is_timestamp(t) {
                 Some(t.clone())
             } else {
                 None
             }
         }
-        (Utf8, t) | (t, Utf8) if is_numeric(t) || *t == Boolean || is_timestamp(t) => Some(Utf8),
+        (Utf8, t) | (t, Utf8)
+            if is_numeric(t) || *t == Boolean || *t == DataType::Date32 || is_timestamp(t) =>
+        {
+            Some(Utf8)
+        }
         _ => None,
     }
 }

@@ -657,10 +657,10 @@ impl Binder<'_> {
     ) -> Result<Box<Bound>, ExprError> {
         let bound = self.bind(side)?;
         let t = bound.data_type.clone();
-        let castable = t == DataType::Utf8
-            || t == DataType::Null
-            || t == DataType::Boolean
-            || is_numeric(&t)
+        let castable = matches!(
+            t,
+            DataType::Utf8 | DataType::Null | DataType::Boolean | DataType::Date32
+        ) || is_numeric(&t)
             || is_timestamp(&t);
         if !castable {
             return Err(self.unexpected_input(expr, index, "\"STRING\"", side, &t));
@@ -683,7 +683,7 @@ impl Binder<'_> {
             || t == DataType::Null
             || t == DataType::Boolean
             || is_timestamp(&t)
-            || (is_numeric(&t) && format.is_none());
+            || ((is_numeric(&t) || t == DataType::Date32) && format.is_none());
         if !accepted {
             return Err(self.unexpected_input(
                 expr,
@@ -693,7 +693,8 @@ impl Binder<'_> {
                 &t,
             ));
         }
-        if is_timestamp(&t) {
+        // A date is its local midnight.
+        if is_timestamp(&t) || t == DataType::Date32 {
             let nullable = child.nullable || (format.is_some() && !self.ctx.ansi);
             return Ok(Bound {
                 nullable,
