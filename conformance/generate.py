@@ -2052,6 +2052,29 @@ def case_moments_update() -> Case:
     )
 
 
+def case_substring_select() -> Case:
+    return Case(
+        name="substring_select",
+        words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; names "
+               "with non-ASCII letters, empty, NULL. substring with positive, zero and negative "
+               "positions, lengths past the end and negative, Column.substr, a number's "
+               "substring, and SQL substring / substr / FROM ... FOR forms."),
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        query=('df.select("id", substring("name", 1, 3), substring("name", 0, 2), substring("name", -3, 2), '
+               'substring("name", 5, 10), col("name").substr(2, 3), substring("name", 2, -1), '
+               'substring("id", 1, 1), expr("substring(name, 2, 3)"), expr("substr(name, 2)"), '
+               'expr("substring(name FROM 2 FOR 3)"))'),
+        write_inputs=text_files({"f.json": ndjson([
+            {"id": 12, "name": "Straße", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
+            {"id": 3, "name": None, "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
+            {"id": 45, "name": "", "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
+            {"id": 6, "name": "Event_6", "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
+        ])}),
+        progress=True,
+    )
+
+
 def case_string_functions_select() -> Case:
     return Case(
         name="string_functions_select",
@@ -2161,6 +2184,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_math_functions_select,
         case_dates_select,
         case_moments_update,
+        case_substring_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

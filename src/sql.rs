@@ -231,6 +231,28 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
             expr,
             field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
         } => Expr::Math(MathFunction::Floor, vec![convert(expr)?]),
+        // `substring(s, pos[, len])`, `substr(...)`, `substring(s FROM pos [FOR len])`.
+        E::Substring {
+            expr,
+            substring_from: Some(from),
+            substring_for,
+            shorthand,
+            ..
+        } => {
+            let int = |e: &ast::Expr| match convert(e)? {
+                Expr::Literal(Literal::Int32(v)) => Ok(v),
+                _ => Err(unsupported(
+                    "substring with a position or length that is not an integer",
+                )),
+            };
+            let len = substring_for
+                .as_deref()
+                .map(int)
+                .transpose()?
+                .unwrap_or(i32::MAX);
+            let name = if *shorthand { "substr" } else { "substring" };
+            Expr::Substring(Box::new(convert(expr)?), name, int(from)?, len)
+        }
         E::IsNull(inner) => convert(inner)?.is_null(),
         E::IsNotNull(inner) => convert(inner)?.is_not_null(),
         E::UnaryOp { op, expr } => match op {

@@ -1147,6 +1147,27 @@ fn moments_update() {
 }
 
 #[test]
+fn substring_select() {
+    use spate::functions::{expr, substring};
+    check_with_progress("substring_select", |df| {
+        let name = || col("name");
+        df.select([
+            col("id"),
+            substring(name(), 1, 3),
+            substring(name(), 0, 2),
+            substring(name(), -3, 2),
+            substring(name(), 5, 10),
+            name().substr(2, 3),
+            substring(name(), 2, -1),
+            substring(col("id"), 1, 1),
+            expr("substring(name, 2, 3)")?,
+            expr("substr(name, 2)")?,
+            expr("substring(name FROM 2 FOR 3)")?,
+        ])
+    });
+}
+
+#[test]
 fn string_functions_select() {
     use spate::functions::{concat, expr, length, lower, ltrim, rtrim, trim, upper};
     check_with_progress("string_functions_select", |df| {

@@ -264,6 +264,10 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             let strings = eval(child, batch, ctx)?;
             strings.map(|a| regex::evaluate(function, a.as_string::<i32>(), pattern))
         }
+        Kind::Substring(child, pos, len) => {
+            let strings = eval(child, batch, ctx)?;
+            strings.map(|a| Ok(strings::substring(a.as_string::<i32>(), *pos, *len)))
+        }
         Kind::Split(child, regex, limit) => {
             let strings = eval(child, batch, ctx)?;
             strings.map(|a| split::split(a.as_string::<i32>(), regex, *limit))

@@ -130,6 +130,9 @@ pub enum Expr {
     /// A regular-expression function of a string (cast to one) and a pattern: `rlike`,
     /// `regexp_replace`, `regexp_extract`.
     Regex(RegexFunction, Box<Expr>, String),
+    /// `substring(e, pos, len)` (named `substr` when `.2` says so): `len` characters from
+    /// position `pos` (1-based; negative counts from the end; 0 is the first).
+    Substring(Box<Expr>, &'static str, i32, i32),
     /// `split(e, regex, limit)`: the string's parts around each match of a Java regular
     /// expression, as an `array<string>` (at most `limit` parts when it is positive).
     Split(Box<Expr>, String, i32),
@@ -371,6 +374,12 @@ pub fn regexp_extract(e: Expr, pattern: &str, idx: i32) -> Expr {
     )
 }
 
+/// `substring(e, pos, len)`: `len` characters from position `pos` (1-based; negative
+/// counts from the end).
+pub fn substring(e: Expr, pos: i32, len: i32) -> Expr {
+    Expr::Substring(Box::new(e), "substring", pos, len)
+}
+
 /// `split(e, regex)`: the string's parts around each match of `regex` (Java's syntax).
 pub fn split(e: Expr, regex: &str) -> Expr {
     Expr::Split(Box::new(e), regex.to_string(), -1)
@@ -484,6 +493,11 @@ impl Expr {
     /// literally.
     pub fn like(self, pattern: &str) -> Expr {
         self.string_test(StringTest::Like { escape: '\\' }, lit(pattern))
+    }
+
+    /// `self.substr(pos, len)`: [`substring`], as the Column API names it.
+    pub fn substr(self, pos: i32, len: i32) -> Expr {
+        Expr::Substring(Box::new(self), "substr", pos, len)
     }
 
     /// `self RLIKE pattern`: whether the regular expression matches anywhere in the string.
@@ -708,6 +722,7 @@ impl Expr {
             Expr::Round(e, scale) => Expr::Round(map(e)?, *scale),
             Expr::StringTest(test, e, other) => Expr::StringTest(*test, map(e)?, map(other)?),
             Expr::Split(e, regex, limit) => Expr::Split(map(e)?, regex.clone(), *limit),
+            Expr::Substring(e, name, pos, len) => Expr::Substring(map(e)?, name, *pos, *len),
             Expr::Regex(function, e, pattern) => {
                 Expr::Regex(function.clone(), map(e)?, pattern.clone())
             }
@@ -780,6 +795,7 @@ impl Expr {
             | Expr::Minus(e)
             | Expr::Round(e, _)
             | Expr::Split(e, ..)
+            | Expr::Substring(e, ..)
             | Expr::Regex(_, e, _)
             | Expr::DatePart(_, e)
             | Expr::DateFormat(e, _)

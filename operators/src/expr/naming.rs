@@ -185,6 +185,9 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
                 RegexFunction::Extract(index) => format!("regexp_extract({e}, {pattern}, {index})"),
             }
         }
+        Expr::Substring(e, name, pos, len) => {
+            format!("{name}({}, {pos}, {len})", pretty_sql(e, tz))
+        }
         Expr::Split(e, regex, limit) => format!("split({}, {regex}, {limit})", pretty_sql(e, tz)),
         Expr::Explode(e, outer) => format!(
             "{}({})",

@@ -79,6 +79,8 @@ pub(crate) enum Kind {
     DateFormat(Box<Bound>, Arc<DateTimeFormat>),
     /// A regular-expression function of a STRING child, its pattern compiled.
     Regex(RegexFunction, Box<Bound>, CompiledRegex),
+    /// `len` characters of a STRING child from position `pos` (Spark's `substringSQL`).
+    Substring(Box<Bound>, i32, i32),
     /// `split` of a STRING child by a delimiter, at most `limit` parts when positive.
     Split(Box<Bound>, Delimiter, i32),
 }
@@ -351,6 +353,15 @@ impl Binder<'_> {
                         _ => DataType::Utf8,
                     },
                     kind: Kind::Regex(function.clone(), child, CompiledRegex::new(pattern)),
+                    nullable,
+                })
+            }
+            Expr::Substring(e, _, pos, len) => {
+                let child = self.string_operand(expr, 0, e)?;
+                let nullable = child.nullable;
+                Ok(Bound {
+                    kind: Kind::Substring(child, *pos, *len),
+                    data_type: DataType::Utf8,
                     nullable,
                 })
             }
@@ -868,6 +879,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Split(..) | Kind::Regex(..) => true,
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
+        | Kind::Substring(..)
         | Kind::BatchTimestamp
         | Kind::DatePart(..)
         | Kind::DateFormat(..) => false,
@@ -900,6 +912,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::IsNotNull(c)
         | Kind::Negate(c)
         | Kind::Split(c, ..)
+        | Kind::Substring(c, ..)
         | Kind::Regex(_, c, _)
         | Kind::DatePart(_, c)
         | Kind::DateFormat(c, _)

@@ -80,6 +80,29 @@ pub(crate) fn evaluate(function: StringFunction, args: &[ArrayRef]) -> Result<Ar
     })
 }
 
+/// Spark's `substringSQL(pos, len)` of each string: the characters from `pos` (1-based;
+/// negative counts from the end; 0 is the first) for `len`, clamped to the string.
+pub(crate) fn substring(strings: &StringArray, pos: i32, len: i32) -> ArrayRef {
+    let pick = |s: &str| -> String {
+        let chars = s.chars().count() as i64;
+        let start = match pos {
+            p if p > 0 => i64::from(p) - 1,
+            p if p < 0 => chars + i64::from(p),
+            _ => 0,
+        };
+        let end = (start + i64::from(len)).min(chars);
+        let start = start.max(0);
+        if start >= end {
+            return String::new();
+        }
+        s.chars()
+            .skip(start as usize)
+            .take((end - start) as usize)
+            .collect()
+    };
+    Arc::new(strings.iter().map(|s| s.map(pick)).collect::<StringArray>())
+}
+
 /// Lower- or upper-cased strings (Unicode's full mappings, as Java's).
 fn map_case(strings: &StringArray, upper: bool) -> StringArray {
     let data = strings.value_data();
