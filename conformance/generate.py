@@ -1871,8 +1871,24 @@ def case_explode_select() -> Case:
     )
 
 
-def case_explode_filter_pushed() -> Case:
+def _json_select_case(name: str, words: str, query: str, rows: List[Dict[str, Any]],
+                      conf: Optional[Dict[str, str]] = None) -> Case:
+    """A query over one file of JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING)
+    holding `rows`, with progress recorded."""
     return Case(
+        name=name,
+        words=words,
+        format="json",
+        schema_ddl=DEDUP_SCHEMA,
+        conf=conf or {},
+        query=query,
+        write_inputs=text_files({"f.json": ndjson(rows)}),
+        progress=True,
+    )
+
+
+def case_explode_filter_pushed() -> Case:
+    return _json_select_case(
         name="explode_filter_pushed",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file. "
                "select id, explode(split(name, ',')) AS part, CAST(timestamp AS INT) AS t, then "
@@ -1880,17 +1896,14 @@ def case_explode_filter_pushed() -> Case:
                "generator passes through) below it and into the scan (numInputRows 3 of 4); the "
                "one on part stays above it. The NULL name makes no row, so its timestamp 'bad' "
                "is never cast (ANSI would fail on it)."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
         query=('df.select("id", explode(split(col("name"), ",")).alias("part"), '
                'col("timestamp").cast("int").alias("t")).filter(col("id") > 1).filter(col("part") != "x")'),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 1, "name": "a,b", "value": 1.0, "timestamp": "1"},
             {"id": 2, "name": "x,c", "value": 2.0, "timestamp": "2"},
             {"id": 3, "name": None, "value": 3.0, "timestamp": "bad"},
             {"id": 4, "name": "", "value": 4.0, "timestamp": "4"},
-        ])}),
-        progress=True,
+        ],
     )
 
 
@@ -1916,33 +1929,30 @@ def case_batch_timestamp_select() -> Case:
 
 
 def case_regex_functions_select() -> Case:
-    return Case(
+    return _json_select_case(
         name="regex_functions_select",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; names "
                "with digits, without, empty, NULL and an absent key. rlike, regexp_replace with a "
                "$1 group and with an empty pattern, regexp_extract of group 1 and of a group that "
                "did not take part, from the Column API and SQL text (RLIKE, NOT REGEXP), and a "
                "filter on rlike (Spark infers name IS NOT NULL from it, pushed into the scan)."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
         query=(r'''df.filter(col("name").rlike("[a-z]") | col("id").isNull()).select("id", col("name").rlike(r"\d+"), '''
                r'''regexp_replace(col("name"), r"(\d+)", "<$1>"), regexp_replace(col("name"), "", "-"), '''
                r'''regexp_extract(col("name"), r"(\d+)", 1), regexp_extract(col("name"), r"([a-z])(\d)?", 2), '''
                r'''expr("name RLIKE '^E'"), expr("name NOT REGEXP 'x'"), expr("regexp_extract(name, '([a-z]+)_')"))'''),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 1, "name": "Event_12 x34", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
             {"id": 2, "name": None, "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
             {"id": 3, "name": "abc", "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
             {"id": 4, "name": "", "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
             {"id": 5, "value": 5.0, "timestamp": "2024-01-15 10:04:00"},
             {"id": 6, "name": "lower_9", "value": 6.0, "timestamp": "2024-01-15 10:05:00"},
-        ])}),
-        progress=True,
+        ],
     )
 
 
 def case_date_parts_select() -> Case:
-    return Case(
+    return _json_select_case(
         name="date_parts_select",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; session "
                "time zone America/New_York. year, month, dayofmonth, hour, minute, second of "
@@ -1950,50 +1960,44 @@ def case_date_parts_select() -> Case:
                "(cast implicitly), and from SQL text; date_format with three patterns; a NULL "
                "timestamp gives NULL. dayofmonth and year of a string read the date it starts "
                "with (Spark casts it to a DATE: no zone conversion, trailing text ignored)."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
-        conf={"spark.sql.session.timeZone": "America/New_York"},
         query=('df.select("id", year(to_timestamp("timestamp")), month(to_timestamp("timestamp")), '
                'dayofmonth(to_timestamp("timestamp")), hour(to_timestamp("timestamp")), '
                'minute(to_timestamp("timestamp")), second(to_timestamp("timestamp")), hour("timestamp"), '
                'expr("minute(timestamp)"), date_format(to_timestamp("timestamp"), "yyyy-MM-dd HH:mm"), '
                'date_format("timestamp", "EEE, d MMM yyyy h:mm:ss.SSS a XXX"), '
                'expr("date_format(timestamp, \'HH\')"), dayofmonth("timestamp"), year(lit("2024-01-15 junk")))'),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 1, "name": "a", "value": 1.0, "timestamp": "2024-01-15 10:04:05.5"},
             {"id": 2, "name": "b", "value": 2.0, "timestamp": None},
             {"id": 3, "name": "c", "value": 3.0, "timestamp": "1969-12-31 23:59:59"},
             {"id": 4, "name": "d", "value": 4.0, "timestamp": "2024-03-10 03:30:00"},
             {"id": 5, "name": "e", "value": 5.0, "timestamp": "2024-11-03T01:30:00-04:00"},
-        ])}),
-        progress=True,
+        ],
+        conf={"spark.sql.session.timeZone": "America/New_York"},
     )
 
 
 def case_math_functions_select() -> Case:
-    return Case(
+    return _json_select_case(
         name="math_functions_select",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; values "
                "negative, fractional, NULL, NaN-free. abs (keeping int and double), sqrt (NaN "
                "below zero), floor and ceil (bigint, of doubles and of ints), pow, and the same "
                "from SQL text."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
         query=('df.select("id", abs(col("value")), abs(col("id")), sqrt(col("value")), floor(col("value")), '
                'ceil(col("value")), floor(col("id")), pow(col("value"), 2), '
                'expr("power(id, 0.5)"), expr("abs(value) + ceil(value)"))'),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 1, "name": "a", "value": -2.5, "timestamp": "2024-01-15 10:00:00"},
             {"id": -4, "name": "b", "value": 16.0, "timestamp": "2024-01-15 10:01:00"},
             {"id": 3, "name": "c", "value": None, "timestamp": "2024-01-15 10:02:00"},
             {"id": 9, "name": "d", "value": 0.1, "timestamp": "2024-01-15 10:03:00"},
-        ])}),
-        progress=True,
+        ],
     )
 
 
 def case_dates_select() -> Case:
-    return Case(
+    return _json_select_case(
         name="dates_select",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; session "
                "time zone America/New_York. to_date of the string (its date as written, whatever "
@@ -2002,9 +2006,6 @@ def case_dates_select() -> Case:
                "year and its date_format; current_date() later than 2020; SQL text forms; a date "
                "in concat and LIKE (as its string), in to_timestamp and in a coalesce with a "
                "timestamp (as its local midnight)."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
-        conf={"spark.sql.session.timeZone": "America/New_York"},
         query=('df.select("id", to_date("timestamp"), to_date("name", "dd/MM/yyyy"), '
                'to_date(to_timestamp("timestamp")), to_date("timestamp").cast("string"), '
                'to_date("timestamp") >= "2024-01-15", to_date("timestamp").cast("timestamp"), '
@@ -2013,13 +2014,13 @@ def case_dates_select() -> Case:
                'expr("to_date(name, \'dd/MM/yyyy\')"), concat(to_date("timestamp"), lit("x")), '
                'to_date("timestamp").like("2024-01%"), to_timestamp(to_date("timestamp")), '
                'coalesce(to_date("timestamp"), to_timestamp(lit("2020-01-01 00:00:00"))))'),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 1, "name": "15/01/2024", "value": 1.0, "timestamp": "2024-01-15 23:30:00"},
             {"id": 2, "name": "01/02/2023", "value": 2.0, "timestamp": "2024-01-14T23:30:00Z"},
             {"id": 3, "name": None, "value": 3.0, "timestamp": None},
             {"id": 4, "name": "29/02/2024", "value": 4.0, "timestamp": "2024-03-10"},
-        ])}),
-        progress=True,
+        ],
+        conf={"spark.sql.session.timeZone": "America/New_York"},
     )
 
 
@@ -2053,30 +2054,27 @@ def case_moments_update() -> Case:
 
 
 def case_substring_select() -> Case:
-    return Case(
+    return _json_select_case(
         name="substring_select",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file; names "
                "with non-ASCII letters, empty, NULL. substring with positive, zero and negative "
                "positions, lengths past the end and negative, Column.substr, a number's "
                "substring, and SQL substring / substr / FROM ... FOR forms."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
         query=('df.select("id", substring("name", 1, 3), substring("name", 0, 2), substring("name", -3, 2), '
                'substring("name", 5, 10), col("name").substr(2, 3), substring("name", 2, -1), '
                'substring("id", 1, 1), expr("substring(name, 2, 3)"), expr("substr(name, 2)"), '
                'expr("substring(name FROM 2 FOR 3)"))'),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 12, "name": "Straße", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
             {"id": 3, "name": None, "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
             {"id": 45, "name": "", "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
             {"id": 6, "name": "Event_6", "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
-        ])}),
-        progress=True,
+        ],
     )
 
 
 def case_string_functions_select() -> Case:
-    return Case(
+    return _json_select_case(
         name="string_functions_select",
         words=("JSON lines (id INT, name STRING, value DOUBLE, timestamp STRING), one file: names "
                "with spaces and a tab around them, non-ASCII letters (ß, a final sigma), NULL and "
@@ -2084,21 +2082,18 @@ def case_string_functions_select() -> Case:
                "only), concat (NULL when any argument is; numbers as their strings) from the "
                "Column API and SQL text, and a filter on lower(name) (Spark infers name IS NOT "
                "NULL from it and pushes that into the scan)."),
-        format="json",
-        schema_ddl=DEDUP_SCHEMA,
         query=(r'''df.filter(lower(col("name")) != "skip").select("id", lower(col("name")), upper(col("name")), '''
                r'''length(col("name")), trim(col("name")), ltrim(col("name")), rtrim(col("name")), '''
                r'''concat(col("name"), lit("-"), col("id")), length(col("id")), '''
                r'''expr("ltrim(name)"), expr("concat(name, value)"), expr("upper(name)"))'''),
-        write_inputs=text_files({"f.json": ndjson([
+        rows=[
             {"id": 1, "name": "  Straße ΟΔΟΣ \t ", "value": 1.5, "timestamp": "2024-01-15 10:00:00"},
             {"id": 22, "name": "Event_22", "value": 2.0, "timestamp": "2024-01-15 10:01:00"},
             {"id": 3, "name": None, "value": 3.0, "timestamp": "2024-01-15 10:02:00"},
             {"id": 4, "value": 4.0, "timestamp": "2024-01-15 10:03:00"},
             {"id": 5, "name": "SKIP", "value": 5.0, "timestamp": "2024-01-15 10:04:00"},
             {"id": -6, "name": "", "value": -6.25, "timestamp": "2024-01-15 10:05:00"},
-        ])}),
-        progress=True,
+        ],
     )
 
 

@@ -306,26 +306,13 @@ impl Binder<'_> {
                 })
             }
             // Year, month and day read a DATE: a string's date as written (Spark casts it
-            // to a date); hours, minutes and seconds read a TIMESTAMP.
-            Expr::DatePart(part, e) if part.of_date() => {
-                let child = self.bind(e)?;
-                let t = child.data_type.clone();
-                let child = match t {
-                    DataType::Utf8 | DataType::Date32 => child,
-                    DataType::Null => child.cast_to(&DataType::Utf8),
-                    t if is_timestamp(&t) => child,
-                    t => return Err(self.unexpected_input(expr, 0, "\"DATE\"", e, &t)),
+            // to a date), which may not parse; hours, minutes and seconds read a TIMESTAMP.
+            Expr::DatePart(part, e) => {
+                let child = match part.of_date() {
+                    true => self.date_operand(expr, e)?,
+                    false => self.timestamp_operand(expr, e)?,
                 };
                 let nullable = child.nullable || child.data_type == DataType::Utf8;
-                Ok(Bound {
-                    kind: Kind::DatePart(*part, Box::new(child)),
-                    data_type: DataType::Int32,
-                    nullable,
-                })
-            }
-            Expr::DatePart(part, e) => {
-                let child = self.timestamp_operand(expr, e)?;
-                let nullable = child.nullable;
                 Ok(Bound {
                     kind: Kind::DatePart(*part, Box::new(child)),
                     data_type: DataType::Int32,
@@ -640,6 +627,19 @@ impl Binder<'_> {
             return Err(ExprError::Unsupported(format!("abs of {t}")));
         }
         Ok(bound.cast_to(&to))
+    }
+
+    /// `e` (the operand of `expr`) as something with a date: a DATE, a TIMESTAMP, or a
+    /// STRING read as a date when evaluated; other types are refused.
+    fn date_operand(&self, expr: &Expr, e: &Expr) -> Result<Bound, ExprError> {
+        let child = self.bind(e)?;
+        let t = child.data_type.clone();
+        match t {
+            DataType::Utf8 | DataType::Date32 => Ok(child),
+            DataType::Null => Ok(child.cast_to(&DataType::Utf8)),
+            t if is_timestamp(&t) => Ok(child),
+            t => Err(self.unexpected_input(expr, 0, "\"DATE\"", e, &t)),
+        }
     }
 
     /// `e` (the operand of `expr`) as a TIMESTAMP: a string is cast to one first (Spark's
