@@ -2073,6 +2073,77 @@ def case_substring_select() -> Case:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# from_json: JSON text (a text source's lines) parsed into a struct, and `s.*`.
+# ---------------------------------------------------------------------------------------
+
+FROM_JSON_LINES = "\n".join([
+    '{"a": 1, "b": "x", "t": "2024-01-15 10:00:00"}',
+    '{"a": "bad", "b": "y"}',
+    'not json',
+    '',
+    '   ',
+    'NULL',
+    '[{"a": 2}]',
+    '{"a":<NL>4, "t": "2024-01-15T11:30:00+02:00"}',
+    '{"b": "raw<NL>line end"}',
+    '{"a": 5} trailing',
+    '{}',
+    '"str"',
+    "{'a': 7, \"A\": 8}",
+    '{"a": 1, "a": 2, "c": [1, {"d": null}]}',
+    '{"a": 1',
+]) + "\n"
+
+
+def case_from_json_select() -> Case:
+    return Case(
+        name="from_json_select",
+        words=("Text lines (a line NULL stands for a NULL string, <NL> for a line end) parsed by "
+               "from_json into a INT, b STRING, t TIMESTAMP, _corrupt_record STRING, then value, "
+               "the struct and its fields (data.*): a value that does not convert, malformed "
+               "text, blank text, a root array, line ends as whitespace and inside a string, "
+               "trailing text, single quotes, case-sensitive and repeated keys, nested values "
+               "skipped, an unterminated object; console output too."),
+        format="text",
+        schema_ddl=None,
+        query=('df.select(col("value"), from_json(when(col("value") != "NULL", '
+               'regexp_replace(col("value"), "<NL>", "\\n")), '
+               '"a INT, b STRING, t TIMESTAMP, _corrupt_record STRING").alias("data"))'
+               '.select("value", "data", "data.*")'),
+        write_inputs=text_files({"lines_0.txt": FROM_JSON_LINES}),
+        console=True,
+    )
+
+
+def case_from_json_sql() -> Case:
+    return Case(
+        name="from_json_sql",
+        words=("from_json in SQL text: from_json(value, 'a INT, b STRING') AS j and an unaliased "
+               "from_json(value, 'a INT') (named from_json(value)), then *, j.* and j.a * 2."),
+        format="text",
+        schema_ddl=None,
+        query=("df.selectExpr(\"from_json(value, 'a INT, b STRING') AS j\", "
+               "\"from_json(value, 'a INT')\").selectExpr(\"*\", \"j.*\", \"j.a * 2 AS twice\")"),
+        write_inputs=text_files({"lines_0.txt": '{"a": 1, "b": "x"}\n{"a": 2}\n',
+                                 "lines_1.txt": 'oops\n{"b": "z", "a": 3}\n'}),
+        options={"maxFilesPerTrigger": "1"},
+    )
+
+
+def case_from_json_failfast_error() -> Case:
+    return Case(
+        name="from_json_failfast_error",
+        words=("from_json(value, 'a INT, b STRING', {mode: FAILFAST}): the second line's a does "
+               "not convert, so the batch fails with the row Spark got so far."),
+        format="text",
+        schema_ddl=None,
+        query=('df.select(from_json(col("value"), "a INT, b STRING", {"mode": "FAILFAST"})'
+               '.alias("j")).select("j.*")'),
+        write_inputs=text_files({"lines_0.txt": '{"a": 1, "b": "x"}\n{"a": "bad", "b": "y"}\n'}),
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2180,6 +2251,9 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_dates_select,
         case_moments_update,
         case_substring_select,
+        case_from_json_select,
+        case_from_json_sql,
+        case_from_json_failfast_error,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

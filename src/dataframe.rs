@@ -433,17 +433,45 @@ impl DataFrame {
 
     /// `select(...)`.
     pub fn select(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
-        // `col("*")` stands for every column, in order (Spark's star).
-        let exprs = exprs
-            .into_iter()
-            .flat_map(|e| match &e {
+        // `col("*")` stands for every column, in order (Spark's star); `col("s.*")` for
+        // every field of the struct column `s`.
+        let mut items = Vec::new();
+        for e in exprs {
+            match &e {
                 Expr::Column(name) if name == "*" => {
-                    self.columns().iter().map(|c| col(c)).collect()
+                    items.extend(self.columns().iter().map(|c| col(c)));
                 }
-                _ => vec![e],
-            })
-            .collect();
-        self.then(Transform::Project(exprs))
+                Expr::Column(name) if name.ends_with(".*") => {
+                    items.extend(self.struct_fields(&name[..name.len() - 2])?)
+                }
+                _ => items.push(e),
+            }
+        }
+        self.then(Transform::Project(items))
+    }
+
+    /// The fields of the struct column `name`, each named as itself (`s.*`).
+    fn struct_fields(&self, name: &str) -> Result<Vec<Expr>> {
+        let field = self
+            .schema
+            .fields()
+            .iter()
+            .find(|f| names_equal(f.name(), name));
+        match field.map(|f| f.data_type()) {
+            Some(DataType::Struct(children)) => Ok(children
+                .iter()
+                .map(|child| col(&format!("{name}.{}", child.name())).alias(child.name()))
+                .collect()),
+            _ => Err(Error::Analysis(format!(
+                "[CANNOT_RESOLVE_STAR_EXPAND] Cannot resolve {}.* given input columns {}. Please check that the specified table or struct exists and is accessible in the input columns. SQLSTATE: 42704",
+                spate_operators::expr::quote_identifier(name),
+                self.columns()
+                    .iter()
+                    .map(|c| spate_operators::expr::quote_identifier(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
     }
 
     /// `withColumn(name, expr)`: replaces the column `name` (matched ignoring case, as

@@ -37,6 +37,7 @@ const FUNCTIONS: &[&str] = &[
     "explode_outer",
     "first",
     "floor",
+    "from_json",
     "hour",
     "last",
     "length",
@@ -74,11 +75,19 @@ const FUNCTIONS: &[&str] = &[
     "year",
 ];
 
+/// Whether `text` is `s.*` for a plain column name `s` (every field of a struct).
+fn is_struct_star(text: &str) -> bool {
+    text.strip_suffix(".*").is_some_and(|name| {
+        !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
 /// `expr(text)`: a column expression written in Spark SQL, optionally aliased
 /// (`"sum(value) AS total"`), as PySpark's `expr` and `selectExpr` take it.
 pub fn expr(text: &str) -> Result<Expr> {
-    if text.trim() == "*" {
-        return Ok(col("*"));
+    let trimmed = text.trim();
+    if trimmed == "*" || is_struct_star(trimmed) {
+        return Ok(col(trimmed));
     }
     let syntax = |e: ParserError| syntax_error(text, e);
     let mut parser = Parser::new(&GenericDialect {})
@@ -647,6 +656,14 @@ fn call(function: &ast::Function) -> Result<Expr> {
             }
         },
         "explode" => spate_operators::expr::explode(one(&args)?),
+        "from_json" => match args.as_slice() {
+            [Some(e), schema] => crate::json::from_json(e.clone(), text_argument(schema, &name)?.as_str())?,
+            _ => {
+                return Err(Error::Analysis(
+                    "from_json takes a string and a schema (DDL text)".into(),
+                ))
+            }
+        },
         "explode_outer" => spate_operators::expr::explode_outer(one(&args)?),
         "round" => match args.as_slice() {
             [Some(e)] => spate_operators::expr::round(e.clone(), 0),

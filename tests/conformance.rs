@@ -1392,3 +1392,39 @@ fn filter_with_malformed_records() {
         df.filter(col("value").gt(lit(120)))
     });
 }
+
+#[test]
+fn from_json_select() {
+    use spate::functions::{from_json, regexp_replace, when};
+    let parsed = |df: DataFrame| {
+        let text = when(
+            col("value").not_eq(lit("NULL")),
+            regexp_replace(col("value"), "<NL>", "\n"),
+        );
+        let schema = "a INT, b STRING, t TIMESTAMP, _corrupt_record STRING";
+        df.select([col("value"), from_json(text, schema)?.alias("data")])?
+            .select([col("value"), col("data"), col("data.*")])
+    };
+    check("from_json_select", parsed);
+}
+
+#[test]
+fn from_json_sql() {
+    use spate::functions::expr;
+    check("from_json_sql", |df| {
+        df.select([
+            expr("from_json(value, 'a INT, b STRING') AS j")?,
+            expr("from_json(value, 'a INT')")?,
+        ])?
+        .select([expr("*")?, expr("j.*")?, expr("j.a * 2 AS twice")?])
+    });
+}
+
+#[test]
+fn from_json_failfast_error() {
+    use spate::functions::from_json_with_options;
+    check("from_json_failfast_error", |df| {
+        let j = from_json_with_options(col("value"), "a INT, b STRING", [("mode", "FAILFAST")])?;
+        df.select([j.alias("j")])?.select([col("j.*")])
+    });
+}

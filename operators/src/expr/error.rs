@@ -208,6 +208,10 @@ pub enum ExprError {
     /// `window(...)` durations that Spark's `TimeWindow` refuses; the text is Spark's reason.
     #[error("{0}")]
     InvalidWindow(String),
+    /// `[MALFORMED_RECORD_IN_PARSING.*]`: `from_json` met a malformed record in FAILFAST
+    /// mode (the whole message).
+    #[error("{0}")]
+    MalformedRecord(String),
     /// Something Spark accepts that spate does not implement yet (a clear failure rather than
     /// a silently different answer).
     #[error("[UNSUPPORTED_FEATURE] spate does not support {0} yet")]

@@ -272,6 +272,14 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             let strings = eval(child, batch, ctx)?;
             strings.map(|a| split::split(a.as_string::<i32>(), regex, *limit))
         }
+        Kind::FromJson(child, spec) => {
+            let strings = eval(child, batch, ctx)?;
+            strings.map(|a| {
+                (spec.parse)(a.as_string::<i32>(), spec, &ctx.time_zone)
+                    .map(|parsed| Arc::new(parsed) as ArrayRef)
+                    .map_err(ExprError::MalformedRecord)
+            })
+        }
         Kind::StringTest(test, l, r) => {
             let (l, r) = (eval(l, batch, ctx)?, eval(r, batch, ctx)?);
             like::evaluate(*test, &l, &r)

@@ -21,6 +21,7 @@ mod error;
 mod eval;
 mod format;
 mod generate;
+mod json;
 mod like;
 mod math;
 mod naming;
@@ -47,11 +48,13 @@ use crate::aggregate::{AggregateFunction, WindowSpec};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::zone::Zone;
+use std::sync::Arc;
 
 pub(crate) use cast::cast as cast_like_spark;
 pub use datepart::DatePart;
 pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
+pub use json::{FromJson, JsonParse};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
 pub use math::MathFunction;
@@ -139,6 +142,8 @@ pub enum Expr {
     /// `explode(e)` (`outer`: `explode_outer`): a generator, one row per element of the
     /// array; valid only as an item of a projection (`select`, `with_column`).
     Explode(Box<Expr>, bool),
+    /// `from_json(e, schema)`: a STRING parsed as JSON into a struct.
+    FromJson(Box<Expr>, Arc<FromJson>),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -729,6 +734,7 @@ impl Expr {
             Expr::DatePart(part, e) => Expr::DatePart(*part, map(e)?),
             Expr::DateFormat(e, pattern) => Expr::DateFormat(map(e)?, pattern.clone()),
             Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
+            Expr::FromJson(e, spec) => Expr::FromJson(map(e)?, spec.clone()),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
                 values
@@ -801,6 +807,7 @@ impl Expr {
             | Expr::DateFormat(e, _)
             | Expr::ToDate(e, _)
             | Expr::Explode(e, _)
+            | Expr::FromJson(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {

@@ -194,6 +194,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             if *outer { "explode_outer" } else { "explode" },
             pretty_sql(e, tz)
         ),
+        Expr::FromJson(e, _) => format!("from_json({})", pretty_sql(e, tz)),
         Expr::Aggregate(function, e) => function.sql(&pretty_sql(e, tz)),
         Expr::Window(..) => "window".into(),
     }

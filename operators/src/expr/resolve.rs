@@ -16,6 +16,7 @@ use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
 use super::regex::CompiledRegex;
 use super::split::Delimiter;
+use super::FromJson;
 use super::{
     BinaryOp, DatePart, EvalContext, Expr, Literal, MathFunction, RegexFunction, StringFunction,
     StringTest,
@@ -83,6 +84,8 @@ pub(crate) enum Kind {
     Substring(Box<Bound>, i32, i32),
     /// `split` of a STRING child by a delimiter, at most `limit` parts when positive.
     Split(Box<Bound>, Delimiter, i32),
+    /// A STRING child parsed as JSON into this node's struct.
+    FromJson(Box<Bound>, Arc<FromJson>),
 }
 
 impl Bound {
@@ -359,6 +362,17 @@ impl Binder<'_> {
                     kind: Kind::Split(child, Delimiter::new(regex), *limit),
                     data_type: super::split::split_type(),
                     nullable,
+                })
+            }
+            Expr::FromJson(e, spec) => {
+                let child = self.bind(e)?;
+                if !matches!(child.data_type, DataType::Utf8 | DataType::Null) {
+                    return Err(self.unexpected_input(expr, 0, "\"STRING\"", e, &child.data_type));
+                }
+                Ok(Bound {
+                    kind: Kind::FromJson(Box::new(child.cast_to(&DataType::Utf8)), spec.clone()),
+                    data_type: DataType::Struct(spec.fields.clone()),
+                    nullable: true,
                 })
             }
             // A generator is a whole projection item (`Expr::output_field_with`), never bound.
@@ -877,6 +891,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         // A misplaced escape character in a pattern, an invalid regex.
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) | Kind::Regex(..) => true,
+        Kind::FromJson(_, spec) => spec.fail_fast,
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
         | Kind::Substring(..)
@@ -912,6 +927,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::IsNotNull(c)
         | Kind::Negate(c)
         | Kind::Split(c, ..)
+        | Kind::FromJson(c, _)
         | Kind::Substring(c, ..)
         | Kind::Regex(_, c, _)
         | Kind::DatePart(_, c)

@@ -12,7 +12,9 @@
 //! key keeps its last value, unknown keys are validated and skipped.
 
 use super::columns::JsonValue;
-use super::{DecodeError, DecodeOptions, FileFormat, Lines, RowWriter};
+use super::{DecodeError, DecodeOptions, FileFormat, Lines, ParseMode, RowWriter};
+use arrow::array::{Array, BooleanBufferBuilder, RecordBatch, StringArray};
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::SchemaRef;
 use spate_runtime::source::ReadBatch;
 use spate_runtime::text::timestamp::TimestampParser;
@@ -779,6 +781,120 @@ fn decode_line(
                 what: "the record is not a JSON object",
             };
             w.failed_row(start_rows, line, line_no, &syntax(e))
+        }
+    }
+}
+
+/// One JSON record per string, as Spark's `from_json` reads them into rows of `schema`: the
+/// struct's columns, which rows are NULL (NULL or blank text) and the first malformed row.
+pub struct JsonValues {
+    /// The rows (a NULL row has every column NULL).
+    pub batch: RecordBatch,
+    /// Whether each row has a value (its text was neither NULL nor blank).
+    pub valid: NullBuffer,
+    /// The first row whose record is malformed (all its fields NULL, or those that did not
+    /// convert), if any.
+    pub first_malformed: Option<usize>,
+}
+
+/// Parses every string of `texts` as one JSON record of `schema` (PERMISSIVE: a malformed
+/// record keeps its text in the corrupt-record column), as Spark's `from_json` does: the
+/// record must be an object (a root array is malformed); JSON whitespace, line ends
+/// included, may surround its tokens; what follows the object is ignored.
+pub fn parse_json_values(
+    texts: &StringArray,
+    schema: &SchemaRef,
+    options: &DecodeOptions,
+) -> Result<JsonValues, DecodeError> {
+    let options = DecodeOptions {
+        mode: ParseMode::Permissive,
+        batch_size: texts.len().max(1),
+        ..options.clone()
+    };
+    let path = Path::new("from_json");
+    let mut writer = RowWriter::new(FileFormat::Json, schema, path, &options)?;
+    let mut keys = KeyMap::new(schema, &writer.data_columns);
+    let mut scratch = Vec::with_capacity(256);
+    let mut unbroken = Vec::new();
+    let timestamps = TimestampParser::new(&options.time_zone);
+    let mut valid = BooleanBufferBuilder::new(texts.len());
+    let mut first_malformed = None;
+    for (row, text) in texts.iter().enumerate() {
+        let start = writer.rows();
+        let text = text.map_or(&b""[..], str::as_bytes);
+        let first = text.iter().position(|b| !is_json_ws(*b));
+        valid.append(first.is_some());
+        let Some(first) = first else {
+            writer.end_row(false, text, row + 1, &String::new)?;
+            continue;
+        };
+        // Line ends are whitespace here, as anywhere in JSON; the parser stops at them,
+        // so those between tokens become spaces (one inside a string stays, and fails).
+        let record = if text.contains(&b'\n') || text.contains(&b'\r') {
+            unbroken.clear();
+            unbroken.extend_from_slice(text);
+            line_ends_as_spaces(&mut unbroken);
+            &unbroken[first..]
+        } else {
+            &text[first..]
+        };
+        let mut p = Parser { s: record, i: 0 };
+        let parsed = if record.first() == Some(&b'{') {
+            object_row(&mut writer, &mut keys, &mut p, &mut scratch, &timestamps)
+        } else {
+            p.err("the record is not a JSON object")
+        };
+        let malformed = match parsed {
+            Ok(result) => {
+                let corrupt = matches!(result, ObjectResult::Corrupt(_));
+                end_object_row(&mut writer, result, text, row + 1)?;
+                corrupt
+            }
+            Err(_) => {
+                writer.failed_row(start, text, row + 1, &String::new)?;
+                true
+            }
+        };
+        if malformed && first_malformed.is_none() {
+            first_malformed = Some(row);
+        }
+    }
+    let batch = match writer.finish()?.pop() {
+        Some(read) => read.batch,
+        None => RecordBatch::new_empty(schema.clone()),
+    };
+    Ok(JsonValues {
+        batch,
+        valid: NullBuffer::new(valid.finish()),
+        first_malformed,
+    })
+}
+
+/// JSON's whitespace.
+fn is_json_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Turns the line ends of `text` that are outside strings into spaces.
+fn line_ends_as_spaces(text: &mut [u8]) {
+    let mut quote = None;
+    let mut escaped = false;
+    for b in text.iter_mut() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if *b == b'\\' {
+                    escaped = true;
+                } else if *b == q {
+                    quote = None;
+                }
+            }
+            None => match *b {
+                b'"' | b'\'' => quote = Some(*b),
+                b'\n' | b'\r' => *b = b' ',
+                _ => {}
+            },
         }
     }
 }

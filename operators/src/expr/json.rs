@@ -1,0 +1,52 @@
+//! `from_json(e, schema)`: JSON text parsed into a struct with Spark's rules (an object's
+//! fields converted as a JSON file source converts them; NULL for NULL or blank text; every
+//! field NULL, the text in the corrupt-record field, for a malformed record).
+//!
+//! The JSON decoder belongs to the file sources (`spate-connectors`), which this crate does
+//! not depend on: the facade hands its parse function to the expression ([`JsonParse`]).
+
+use arrow::array::{StringArray, StructArray};
+use arrow::datatypes::Fields;
+use spate_runtime::text::zone::Zone;
+use std::fmt;
+
+/// Parses every string of `texts` into one row of `spec`'s struct (in `zone` for timestamps
+/// without one, unless `spec` names a zone). Fails, with Spark's message, only in FAILFAST mode.
+pub type JsonParse = fn(&StringArray, &FromJson, &Zone) -> Result<StructArray, String>;
+
+/// How `from_json` reads its text: the struct it makes and the options that matter.
+#[derive(Clone)]
+pub struct FromJson {
+    /// The struct's fields (all nullable), the corrupt-record field among them if declared.
+    pub fields: Fields,
+    /// Option `mode`: FAILFAST raises at the first malformed record; PERMISSIVE (the
+    /// default) keeps it.
+    pub fail_fast: bool,
+    /// Option `columnNameOfCorruptRecord` (default `_corrupt_record`).
+    pub corrupt_column: String,
+    /// Option `timeZone` (the session time zone when absent).
+    pub time_zone: Option<Zone>,
+    /// The parser.
+    pub parse: JsonParse,
+}
+
+impl PartialEq for FromJson {
+    /// The same struct and options (there is one parser).
+    fn eq(&self, other: &Self) -> bool {
+        self.fields == other.fields
+            && self.fail_fast == other.fail_fast
+            && self.corrupt_column == other.corrupt_column
+            && self.time_zone == other.time_zone
+    }
+}
+
+impl fmt::Debug for FromJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FromJson")
+            .field("fields", &self.fields)
+            .field("fail_fast", &self.fail_fast)
+            .field("corrupt_column", &self.corrupt_column)
+            .field("time_zone", &self.time_zone)
+            .finish_non_exhaustive()
+    }
+}

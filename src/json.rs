@@ -1,0 +1,123 @@
+//! `from_json(e, schema[, options])`: the expression of `spate-operators`, parsed by the JSON
+//! decoder of the file sources.
+
+use crate::types::IntoSchema;
+use arrow::array::{Array, AsArray, StringArray, StructArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Fields, Schema};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::ArrayFormatter;
+use spate_connectors::file::format::{parse_json_values, DecodeOptions, ParseMode};
+use spate_operators::expr::{Expr, FromJson};
+use spate_runtime::text::zone::Zone;
+use spate_runtime::{Error, Result};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// `from_json(e, schema)`: the JSON object in the string `e` as a struct of `schema` (every
+/// field nullable). NULL or blank text gives NULL; a malformed record gives a struct whose
+/// fields are NULL (those that did not convert, or all of them), with the text in the
+/// corrupt-record field when the schema declares one.
+pub fn from_json(e: Expr, schema: impl IntoSchema) -> Result<Expr> {
+    from_json_with_options(e, schema, Vec::<(String, String)>::new())
+}
+
+/// `from_json(e, schema, options)`, with the JSON options `mode` (PERMISSIVE or FAILFAST),
+/// `columnNameOfCorruptRecord` and `timeZone`. Options that would change parsing in ways
+/// spate does not implement are refused.
+pub fn from_json_with_options<K: Into<String>, V: Into<String>>(
+    e: Expr,
+    schema: impl IntoSchema,
+    options: impl IntoIterator<Item = (K, V)>,
+) -> Result<Expr> {
+    let fields: Fields = schema
+        .into_schema()?
+        .fields()
+        .iter()
+        .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+        .collect();
+    let options: HashMap<String, String> = options
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    let read = |e: spate_connectors::file::format::DecodeError| Error::Analysis(e.to_string());
+    let decode = DecodeOptions::from_options(&options, &Zone::UTC).map_err(read)?;
+    if decode.mode == ParseMode::DropMalformed {
+        return Err(Error::Analysis(
+            "[PARSE_MODE_UNSUPPORTED] The function `from_json` doesn't support the DROPMALFORMED mode. Acceptable modes are PERMISSIVE and FAILFAST. SQLSTATE: 42601".into(),
+        ));
+    }
+    let time_zone = options
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case("timeZone"))
+        .then(|| decode.time_zone.clone());
+    let spec = FromJson {
+        fields,
+        fail_fast: decode.mode == ParseMode::FailFast,
+        corrupt_column: decode.corrupt_column,
+        time_zone,
+        parse,
+    };
+    // The decoder's own checks of the schema (types it reads, a STRING corrupt column).
+    parse(&StringArray::from(Vec::<&str>::new()), &spec, &Zone::UTC).map_err(Error::Analysis)?;
+    Ok(Expr::FromJson(Box::new(e), Arc::new(spec)))
+}
+
+/// Parses `texts` into `spec`'s struct with the JSON decoder of the file sources.
+fn parse(
+    texts: &StringArray,
+    spec: &FromJson,
+    zone: &Zone,
+) -> std::result::Result<StructArray, String> {
+    let schema = Arc::new(Schema::new(spec.fields.clone()));
+    let options = DecodeOptions {
+        corrupt_column: spec.corrupt_column.clone(),
+        time_zone: spec.time_zone.clone().unwrap_or_else(|| zone.clone()),
+        ..DecodeOptions::default()
+    };
+    let values = parse_json_values(texts, &schema, &options).map_err(|e| e.to_string())?;
+    if let (true, Some(row)) = (spec.fail_fast, values.first_malformed) {
+        return Err(malformed(&values.batch, row, texts.value(row)));
+    }
+    StructArray::try_new(
+        spec.fields.clone(),
+        values.batch.columns().to_vec(),
+        Some(values.valid),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Spark's FAILFAST error for the malformed record `text` at `row`, with the values it got
+/// as Spark prints its row (`[null,y]`: timestamps and dates as their numbers).
+fn malformed(batch: &RecordBatch, row: usize, text: &str) -> String {
+    let kind = if text.trim_start().starts_with('[') {
+        "CANNOT_PARSE_JSON_ARRAYS_AS_STRUCTS"
+    } else {
+        "WITHOUT_SUGGESTION"
+    };
+    let values: Vec<String> = batch
+        .columns()
+        .iter()
+        .map(|column| {
+            if column.is_null(row) {
+                return "null".to_string();
+            }
+            let column = match column.data_type() {
+                DataType::Timestamp(..) | DataType::Date32 => {
+                    cast(column, &DataType::Int64).unwrap_or_else(|_| column.clone())
+                }
+                _ => column.clone(),
+            };
+            match column.data_type() {
+                DataType::Utf8 => column.as_string::<i32>().value(row).to_string(),
+                _ => ArrayFormatter::try_new(column.as_ref(), &Default::default())
+                    .map(|f| f.value(row).to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    format!(
+        "[MALFORMED_RECORD_IN_PARSING.{kind}] Malformed records are detected in record parsing: [{}].",
+        values.join(",")
+    )
+}
