@@ -2062,3 +2062,88 @@ fn deduplication_in_two_instances_matches_its_keys_ignoring_case() {
     let state = &query.last_progress().expect("progress").state_operators[0];
     assert_eq!(state.num_rows_total, 3);
 }
+
+/// `from_json`'s checks: a STRING input, the modes it has, a STRING corrupt-record field,
+/// JSON options spate reads; and `s.*` only of a struct.
+#[test]
+fn from_json_refuses_what_spark_refuses_and_what_spate_cannot_read() {
+    use spate::functions::{from_json, from_json_with_options};
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let df = lab_stream(&spark, dir.path());
+    let message = |e: Error| e.to_string();
+
+    let not_text = df
+        .select([from_json(col("id"), "a INT").expect("from_json")])
+        .err()
+        .map(message)
+        .expect("an INT is not JSON text");
+    assert!(
+        not_text.contains("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE]")
+            && not_text
+                .contains("requires the \"STRING\" type, however \"id\" has the type \"INT\""),
+        "{not_text}"
+    );
+    let drop = from_json_with_options(col("name"), "a INT", [("mode", "DROPMALFORMED")])
+        .map_err(message)
+        .expect_err("from_json cannot drop rows");
+    assert!(drop.starts_with("[PARSE_MODE_UNSUPPORTED]"), "{drop}");
+    let corrupt = from_json(col("name"), "a INT, _corrupt_record INT")
+        .map_err(message)
+        .expect_err("the corrupt-record field must be a string");
+    assert!(
+        corrupt.contains("[INVALID_CORRUPT_RECORD_TYPE]"),
+        "{corrupt}"
+    );
+    let multi_line = from_json_with_options(col("name"), "a INT", [("multiLine", "true")])
+        .map_err(message)
+        .expect_err("spate reads one record per string only");
+    assert!(multi_line.contains("multiLine"), "{multi_line}");
+    let star = df
+        .select([col("name.*")])
+        .err()
+        .map(message)
+        .expect("a string has no fields");
+    assert!(star.starts_with("[CANNOT_RESOLVE_STAR_EXPAND]"), "{star}");
+    let sql = spate::functions::expr("from_json(name)")
+        .map_err(message)
+        .expect_err("from_json needs a schema");
+    assert!(sql.contains("from_json takes"), "{sql}");
+}
+
+/// `from_json`'s `timeZone` option reads local timestamps in that zone instead of the
+/// session's; without it, the session's zone.
+#[test]
+fn from_json_reads_local_timestamps_in_its_time_zone_option() {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::TimestampMicrosecondType;
+    use spate::functions::{from_json, from_json_with_options};
+    let spark = session();
+    let line = "{\"id\": 1, \"name\": \"{\\\"t\\\": \\\"2024-01-15 10:00:00\\\"}\"}\n";
+    let batches = run_json(
+        &spark,
+        "from_json_zones",
+        "id INT, name STRING",
+        line,
+        |df| {
+            df.select([
+                from_json(col("name"), "t TIMESTAMP")?.alias("session"),
+                from_json_with_options(col("name"), "t TIMESTAMP", [("timeZone", "Asia/Tokyo")])?
+                    .alias("tokyo"),
+            ])?
+            .group_by([col("session.t").alias("s"), col("tokyo.t").alias("k")])
+            .count()
+        },
+    )
+    .expect("run");
+    let micros = |column: usize| {
+        batches[0]
+            .column(column)
+            .as_primitive::<TimestampMicrosecondType>()
+            .value(0)
+    };
+    assert_eq!(batches[0].column(0).len(), 1);
+    // 10:00 UTC (the test session's zone) and 10:00 in Tokyo (01:00 UTC).
+    assert_eq!(micros(0), 1_705_312_800_000_000);
+    assert_eq!(micros(1), 1_705_312_800_000_000 - 9 * 3_600_000_000);
+}

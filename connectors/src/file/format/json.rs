@@ -1709,4 +1709,30 @@ mod tests {
         let err = decode_str("{}", &s, &DecodeOptions::default()).unwrap_err();
         assert!(matches!(err, DecodeError::UnsupportedType { .. }), "{err}");
     }
+
+    /// Line ends between tokens are whitespace; one inside a string (after an escaped
+    /// quote too) stays and makes the record malformed; NULL and blank text make NULL rows.
+    #[test]
+    fn json_values_take_line_ends_as_whitespace_outside_strings() {
+        let s = schema(&[("a", DataType::Int32), ("b", DataType::Utf8)]);
+        let texts = StringArray::from(vec![
+            Some("{\"a\":\n1,\r\n\"b\": \"x\"}"),
+            Some("{\"b\": \"q\\\"\n\"}"),
+            None,
+            Some(" \n "),
+            Some("{'b': 'it'} 's'"),
+        ]);
+        let values = parse_json_values(&texts, &s, &DecodeOptions::default()).unwrap();
+        let (a, b) = (
+            values.batch.column(0).as_primitive::<Int32Type>(),
+            values.batch.column(1).as_string::<i32>(),
+        );
+        assert_eq!((a.value(0), b.value(0)), (1, "x"));
+        assert!(a.is_null(1) && b.is_null(1));
+        assert_eq!(values.first_malformed, Some(1));
+        let valid: Vec<bool> = (0..5).map(|row| values.valid.is_valid(row)).collect();
+        assert_eq!(valid, [true, true, false, false, true]);
+        // `'it'` ends the string; what follows the object is ignored.
+        assert_eq!(b.value(4), "it");
+    }
 }
