@@ -2144,6 +2144,51 @@ def case_from_json_failfast_error() -> Case:
     )
 
 
+NESTED_DDL = ("id INT, s STRUCT<x: INT, y: STRING>, l ARRAY<INT>, "
+              "ls ARRAY<STRUCT<k: STRING, v: DOUBLE>>, _corrupt_record STRING")
+
+NESTED_LINES = "\n".join([
+    '{"id": 1, "s": {"x": 1, "y": "a"}, "l": [1, 2, null], "ls": [{"k": "p", "v": 1.5}, {"k": "q"}]}',
+    '{"id": 2, "s": {"x": "bad", "y": "b"}, "l": [1, "bad", 3]}',
+    '{"id": 3, "s": "notastruct", "l": 5}',
+    '{"id": 4, "s": null, "l": null, "ls": null}',
+    '{"id": 5, "s": {}, "l": [], "ls": [{}, null]}',
+    '{"id": 6, "s": {"x": 1, "x": 2, "z": [1]}, "l": [[1]], "ls": [{"k": 1, "v": "2"}]}',
+    '{"id": 7, "s": [1, 2], "l": {"a": 1}}',
+    '{"id": 8, "l": [1, 2',
+    '{"id": 9, "s": {"y": "only y"}, "ls": [{"v": -0.5, "k": "r"}, {"k": "s", "v": 2}]}',
+]) + "\n"
+
+
+def case_json_nested_select() -> Case:
+    return Case(
+        name="json_nested_select",
+        words=("JSON lines read with a nested schema (" + NESTED_DDL + "): structs, arrays and "
+               "arrays of structs; a nested value that does not convert (NULL, the record "
+               "corrupt; a struct keeps its other fields, an array of scalars becomes NULL, an "
+               "array keeps a partial struct), wrong JSON types, repeated and unknown keys, an "
+               "unterminated array; then *, s.x and the size of l. Console output too."),
+        format="json",
+        schema_ddl=NESTED_DDL,
+        query='df.select("*", col("s.x").alias("sx"))',
+        write_inputs=text_files({"nested.json": NESTED_LINES}),
+        console=True,
+    )
+
+
+def case_from_json_nested() -> Case:
+    return Case(
+        name="from_json_nested",
+        words=("from_json of the same lines (a text source) with the same nested schema, then "
+               "j.* and explode_outer(j.ls) AS e, e.k."),
+        format="text",
+        schema_ddl=None,
+        query=('df.select(from_json(col("value"), "' + NESTED_DDL + '").alias("j"))'
+               '.select("j.*", explode_outer(col("j.ls")).alias("e")).select("id", "l", "e", col("e.k"))'),
+        write_inputs=text_files({"nested.txt": NESTED_LINES}),
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2254,6 +2299,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_from_json_select,
         case_from_json_sql,
         case_from_json_failfast_error,
+        case_json_nested_select,
+        case_from_json_nested,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -19,6 +19,7 @@
 //! ```
 
 mod dataframe;
+mod ddl;
 mod grouped;
 mod join;
 mod json;

@@ -89,41 +89,7 @@ impl IntoSchema for &str {
     }
 }
 
-/// Parses a DDL schema such as `"id INT NOT NULL, name STRING, ts TIMESTAMP"`.
-pub fn parse_ddl(ddl: &str) -> Result<SchemaRef> {
-    let mut fields = Vec::new();
-    for column in ddl.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        let mut words = column.split_whitespace();
-        let (Some(name), Some(type_name)) = (words.next(), words.next()) else {
-            return Err(Error::IllegalArgument(format!(
-                "Invalid DDL column {column:?}: expected `name TYPE`"
-            )));
-        };
-        let rest: Vec<String> = words.map(str::to_ascii_uppercase).collect();
-        let nullable = match rest
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice()
-        {
-            [] => true,
-            ["NOT", "NULL"] => false,
-            _ => {
-                return Err(Error::IllegalArgument(format!(
-                    "Invalid DDL column {column:?}"
-                )))
-            }
-        };
-        let name = name.trim_matches('`');
-        fields.push(Field::new(name, ddl_type(type_name)?, nullable));
-    }
-    if fields.is_empty() {
-        return Err(Error::IllegalArgument(format!(
-            "Invalid DDL schema {ddl:?}: no columns"
-        )));
-    }
-    Ok(Arc::new(Schema::new(fields)))
-}
+pub use crate::ddl::parse_ddl;
 
 /// The Arrow type of a Spark SQL type name (`int`, `bigint`, `string`, `timestamp`, …).
 pub(crate) fn ddl_type(name: &str) -> Result<DataType> {
@@ -164,16 +130,23 @@ fn type_name(data_type: &DataType) -> String {
 pub fn tree_string(schema: &Schema) -> String {
     fn write_fields(out: &mut String, fields: &arrow::datatypes::Fields, depth: usize) {
         for field in fields {
-            out.push_str(&" |   ".repeat(depth));
-            out.push_str(&format!(
-                " |-- {}: {} (nullable = {})\n",
-                field.name(),
-                type_name(field.data_type()),
-                field.is_nullable()
-            ));
-            if let DataType::Struct(children) = field.data_type() {
-                write_fields(out, children, depth + 1);
+            write_line(out, field.name(), field, "nullable", depth);
+        }
+    }
+    /// One field's line, then its children's (a struct's fields, an array's element).
+    fn write_line(out: &mut String, name: &str, field: &Field, nullable: &str, depth: usize) {
+        out.push_str(&" |   ".repeat(depth));
+        out.push_str(&format!(
+            " |-- {name}: {} ({nullable} = {})\n",
+            type_name(field.data_type()),
+            field.is_nullable()
+        ));
+        match field.data_type() {
+            DataType::Struct(children) => write_fields(out, children, depth + 1),
+            DataType::List(element) => {
+                write_line(out, "element", element, "containsNull", depth + 1)
             }
+            _ => {}
         }
     }
     let mut out = String::from("root\n");
@@ -208,6 +181,11 @@ mod tests {
         assert_eq!(
             tree_string(&schema),
             "root\n |-- id: integer (nullable = true)\n |-- name: string (nullable = true)\n |-- value: double (nullable = true)\n |-- n: long (nullable = true)\n"
+        );
+        let nested = parse_ddl("l ARRAY<STRUCT<k: INT>>").unwrap();
+        assert_eq!(
+            tree_string(&nested),
+            "root\n |-- l: array (nullable = true)\n |    |-- element: struct (containsNull = true)\n |    |    |-- k: integer (nullable = true)\n"
         );
     }
 }

@@ -1428,3 +1428,22 @@ fn from_json_failfast_error() {
         df.select([j.alias("j")])?.select([col("j.*")])
     });
 }
+
+#[test]
+fn json_nested_select() {
+    check("json_nested_select", |df| {
+        df.select([col("*"), col("s.x").alias("sx")])
+    });
+}
+
+#[test]
+fn from_json_nested() {
+    use spate::functions::{explode_outer, from_json};
+    check("from_json_nested", |df| {
+        let schema = "id INT, s STRUCT<x: INT, y: STRING>, l ARRAY<INT>, \
+                      ls ARRAY<STRUCT<k: STRING, v: DOUBLE>>, _corrupt_record STRING";
+        df.select([from_json(col("value"), schema)?.alias("j")])?
+            .select([col("j.*"), explode_outer(col("j.ls")).alias("e")])?
+            .select([col("id"), col("l"), col("e"), col("e.k")])
+    });
+}

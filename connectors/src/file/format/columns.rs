@@ -8,7 +8,8 @@ use super::datetime::{string_to_date, string_to_timestamp};
 use arrow::array::BooleanBufferBuilder;
 use arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int16Array,
-    Int32Array, Int64Array, Int8Array, StringArray, TimestampMicrosecondArray,
+    Int32Array, Int64Array, Int8Array, ListArray, StringArray, StructArray,
+    TimestampMicrosecondArray,
 };
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
@@ -34,6 +35,10 @@ pub(crate) enum Kind {
     /// Spark `TimestampType`: microseconds since the epoch.
     Timestamp,
     Decimal(u8, i8),
+    /// A struct of the kinds of its fields (JSON only).
+    Struct,
+    /// An array of the kind of its element (JSON only).
+    List,
 }
 
 impl Kind {
@@ -51,8 +56,22 @@ impl Kind {
             DataType::Date32 => Kind::Date32,
             DataType::Timestamp(_, Some(_)) => Kind::Timestamp,
             DataType::Decimal128(p, s) if *s >= 0 && *p <= 38 => Kind::Decimal(*p, *s),
+            DataType::Struct(fields)
+                if fields.iter().all(|f| Kind::of(f.data_type()).is_some()) =>
+            {
+                Kind::Struct
+            }
+            DataType::List(element) => {
+                Kind::of(element.data_type())?;
+                Kind::List
+            }
             _ => return None,
         })
+    }
+
+    /// Whether values of this kind are objects or arrays.
+    pub(crate) fn is_nested(self) -> bool {
+        matches!(self, Kind::Struct | Kind::List)
     }
 }
 
@@ -65,7 +84,15 @@ enum Data {
     F32(Vec<f32>),
     F64(Vec<f64>),
     I128(Vec<i128>),
-    Str { offsets: Vec<i32>, bytes: Vec<u8> },
+    Str {
+        offsets: Vec<i32>,
+        bytes: Vec<u8>,
+    },
+    Struct(Vec<Column>),
+    List {
+        offsets: Vec<i32>,
+        element: Box<Column>,
+    },
 }
 
 /// One output column under construction.
@@ -147,6 +174,32 @@ impl Column {
             Kind::Float32 => Data::F32(Vec::with_capacity(capacity)),
             Kind::Float64 => Data::F64(Vec::with_capacity(capacity)),
             Kind::Decimal(..) => Data::I128(Vec::with_capacity(capacity)),
+            Kind::Struct => Data::Struct(match field.data_type() {
+                DataType::Struct(fields) => fields
+                    .iter()
+                    .filter_map(|f| {
+                        Some(Column::new(f.clone(), Kind::of(f.data_type())?, capacity))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }),
+            Kind::List => {
+                let element = match field.data_type() {
+                    DataType::List(element) => element.clone(),
+                    _ => Arc::new(arrow::datatypes::Field::new(
+                        "element",
+                        DataType::Utf8,
+                        true,
+                    )),
+                };
+                let kind = Kind::of(element.data_type()).unwrap_or(Kind::Utf8);
+                let mut offsets = Vec::with_capacity(capacity + 1);
+                offsets.push(0);
+                Data::List {
+                    offsets,
+                    element: Box::new(Column::new(element, kind, capacity)),
+                }
+            }
         };
         Column {
             kind,
@@ -163,11 +216,53 @@ impl Column {
         self.len
     }
 
-    /// Bytes of string data held (0 for other kinds).
+    /// The field's name.
+    pub(crate) fn name(&self) -> &str {
+        self.field.name()
+    }
+
+    /// The kind of its values.
+    #[inline]
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Bytes of string data held, nested columns' included (0 for other kinds).
     pub(crate) fn string_bytes(&self) -> usize {
         match &self.data {
             Data::Str { bytes, .. } => bytes.len(),
+            Data::Struct(fields) => fields.iter().map(Column::string_bytes).sum(),
+            Data::List { element, .. } => element.string_bytes(),
             _ => 0,
+        }
+    }
+
+    /// A struct's field columns (none for other kinds).
+    pub(crate) fn fields_mut(&mut self) -> &mut [Column] {
+        match &mut self.data {
+            Data::Struct(fields) => fields,
+            _ => &mut [],
+        }
+    }
+
+    /// Marks a struct's fields, filled up to this row, as one more non-NULL struct.
+    pub(crate) fn end_struct(&mut self) {
+        self.push_ok();
+    }
+
+    /// An array's element column (`None` for other kinds).
+    pub(crate) fn element_mut(&mut self) -> Option<&mut Column> {
+        match &mut self.data {
+            Data::List { element, .. } => Some(element),
+            _ => None,
+        }
+    }
+
+    /// Ends an array whose elements were appended to [`Self::element_mut`] since the last.
+    pub(crate) fn end_list(&mut self) {
+        if let Data::List { offsets, element } = &mut self.data {
+            offsets.push(element.len() as i32);
+            self.push_ok();
         }
     }
 
@@ -186,6 +281,12 @@ impl Column {
             Data::F64(v) => v.push(0.0),
             Data::I128(v) => v.push(0),
             Data::Str { offsets, bytes } => offsets.push(bytes.len() as i32),
+            Data::Struct(fields) => {
+                for field in fields {
+                    field.push_null();
+                }
+            }
+            Data::List { offsets, element } => offsets.push(element.len() as i32),
         }
     }
 
@@ -222,6 +323,15 @@ impl Column {
                 offsets.truncate(len + 1);
                 let end = offsets.last().copied().unwrap_or(0);
                 bytes.truncate(end as usize);
+            }
+            Data::Struct(fields) => {
+                for field in fields {
+                    field.truncate(len);
+                }
+            }
+            Data::List { offsets, element } => {
+                offsets.truncate(len + 1);
+                element.truncate(offsets.last().copied().unwrap_or(0) as usize);
             }
         }
     }
@@ -323,6 +433,9 @@ impl Column {
                 },
                 _ => false,
             },
+            // Objects and arrays are parsed into these by the JSON decoder; any other
+            // value does not convert.
+            Kind::Struct | Kind::List => false,
         };
         if !ok {
             self.push_null();
@@ -386,6 +499,8 @@ impl Column {
                 Some(v) => self.put_i128(v),
                 None => false,
             },
+            // The CSV reader refuses nested types when it opens.
+            Kind::Struct | Kind::List => false,
         };
         if !ok {
             self.push_null();
@@ -488,6 +603,37 @@ impl Column {
                 Arc::new(StringArray::try_new(
                     offsets,
                     Buffer::from_vec(data),
+                    nulls,
+                )?)
+            }
+            Data::Struct(fields) => {
+                let DataType::Struct(types) = self.field.data_type() else {
+                    return Err(ArrowError::SchemaError(format!(
+                        "`{}` is not a struct",
+                        self.field.name()
+                    )));
+                };
+                let columns = fields
+                    .iter_mut()
+                    .map(Column::finish)
+                    .collect::<Result<_, _>>()?;
+                Arc::new(StructArray::try_new(types.clone(), columns, nulls)?)
+            }
+            Data::List { offsets, element } => {
+                let DataType::List(element_field) = self.field.data_type() else {
+                    return Err(ArrowError::SchemaError(format!(
+                        "`{}` is not an array",
+                        self.field.name()
+                    )));
+                };
+                let mut fresh = Vec::with_capacity(len + 1);
+                fresh.push(0);
+                let offsets =
+                    OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, fresh)));
+                Arc::new(ListArray::try_new(
+                    element_field.clone(),
+                    offsets,
+                    element.finish()?,
                     nulls,
                 )?)
             }

@@ -11,7 +11,7 @@
 //! ([`Column::push_json`]); fields are matched by exact (case-sensitive) name, a repeated
 //! key keeps its last value, unknown keys are validated and skipped.
 
-use super::columns::JsonValue;
+use super::columns::{Column, JsonValue, Kind};
 use super::{DecodeError, DecodeOptions, FileFormat, Lines, ParseMode, RowWriter};
 use arrow::array::{Array, BooleanBufferBuilder, RecordBatch, StringArray};
 use arrow::buffer::NullBuffer;
@@ -650,6 +650,14 @@ fn object_row(
         p.i += 1;
         p.skip_ws();
         match col {
+            Some(ci) if w.column(ci).kind().is_nested() => {
+                let column = w.column(ci);
+                // A repeated key: the last value wins.
+                column.truncate(row);
+                if nested_value(p, column, scratch, timestamps, 1)? != Converted::Whole {
+                    bad = bad.or(Some(ci));
+                }
+            }
             Some(ci) => {
                 let parsed = p.value(scratch, 1)?;
                 let value = resolve(&parsed, p.s, scratch);
@@ -684,6 +692,167 @@ fn object_row(
         None => ObjectResult::Clean,
         Some(ci) => ObjectResult::Corrupt(ci),
     })
+}
+
+/// How a value converted into a column, as Spark's converters with partial results do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Converted {
+    /// Every value converted.
+    Whole,
+    /// Kept, with some nested value NULL because it did not convert.
+    Partial,
+    /// Did not convert: NULL.
+    Failed,
+}
+
+/// Parses the value at `p.i` into `column` with Spark's converter for its type: an object
+/// into a struct, an array into an array, a scalar by [`Column::push_json`].
+fn member_value(
+    p: &mut Parser<'_>,
+    column: &mut Column,
+    scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
+    depth: usize,
+) -> PResult<Converted> {
+    if column.kind().is_nested() {
+        return nested_value(p, column, scratch, timestamps, depth);
+    }
+    let parsed = p.value(scratch, depth)?;
+    let value = resolve(&parsed, p.s, scratch);
+    Ok(if column.push_json(value, timestamps) {
+        Converted::Whole
+    } else {
+        Converted::Failed
+    })
+}
+
+/// Parses the value at `p.i` into a struct or array `column`: NULL, an object into a
+/// struct, an array into an array; any other value fails (NULL).
+fn nested_value(
+    p: &mut Parser<'_>,
+    column: &mut Column,
+    scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
+    depth: usize,
+) -> PResult<Converted> {
+    if depth >= MAX_DEPTH {
+        return p.err("nesting depth exceeds 1000");
+    }
+    match (column.kind(), p.peek()) {
+        (_, Some(b'n')) => {
+            p.literal(b"null")?;
+            column.push_null();
+            Ok(Converted::Whole)
+        }
+        (Kind::Struct, Some(b'{')) => struct_value(p, column, scratch, timestamps, depth),
+        (Kind::List, Some(b'[')) => list_value(p, column, scratch, timestamps, depth),
+        _ => {
+            p.value(scratch, depth)?;
+            column.push_null();
+            Ok(Converted::Failed)
+        }
+    }
+}
+
+/// Parses the object at `p.i` into one row of the struct `column`: fields by exact name
+/// (the last of a repeated key), unknown keys skipped, missing fields NULL. A field that
+/// does not convert is NULL and makes the struct partial.
+fn struct_value(
+    p: &mut Parser<'_>,
+    column: &mut Column,
+    scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
+    depth: usize,
+) -> PResult<Converted> {
+    let row = column.len();
+    let mut outcome = Converted::Whole;
+    p.i += 1; // '{'
+    p.skip_ws();
+    if p.peek() == Some(b'}') {
+        p.i += 1;
+    } else {
+        loop {
+            let key = match p.peek() {
+                Some(b'"' | b'\'') => p.string(scratch)?,
+                _ => return p.err("expected a field name"),
+            };
+            let key = match key {
+                StrLoc::Line(a, b) => &p.s[a..b],
+                StrLoc::Scratch => &scratch[..],
+            };
+            let field = column
+                .fields_mut()
+                .iter()
+                .position(|f| f.name().as_bytes() == key);
+            p.skip_ws();
+            if p.peek() != Some(b':') {
+                return p.err("expected ':'");
+            }
+            p.i += 1;
+            p.skip_ws();
+            match field {
+                Some(index) => {
+                    let field = &mut column.fields_mut()[index];
+                    field.truncate(row);
+                    if member_value(p, field, scratch, timestamps, depth + 1)? != Converted::Whole {
+                        outcome = Converted::Partial;
+                    }
+                }
+                None => {
+                    p.value(scratch, depth + 1)?;
+                }
+            }
+            if !p.after_member(true)? {
+                break;
+            }
+        }
+    }
+    for field in column.fields_mut() {
+        if field.len() == row {
+            field.push_null();
+        }
+    }
+    column.end_struct();
+    Ok(outcome)
+}
+
+/// Parses the array at `p.i` into one row of the array `column`. An element that does not
+/// convert makes the whole array NULL; a partial element is kept.
+fn list_value(
+    p: &mut Parser<'_>,
+    column: &mut Column,
+    scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
+    depth: usize,
+) -> PResult<Converted> {
+    let Some(element) = column.element_mut() else {
+        return p.err("not an array column");
+    };
+    let start = element.len();
+    let mut outcome = Converted::Whole;
+    p.i += 1; // '['
+    p.skip_ws();
+    if p.peek() == Some(b']') {
+        p.i += 1;
+    } else {
+        loop {
+            match member_value(p, element, scratch, timestamps, depth + 1)? {
+                Converted::Failed => outcome = Converted::Failed,
+                Converted::Partial if outcome == Converted::Whole => outcome = Converted::Partial,
+                _ => {}
+            }
+            if !p.after_member(false)? {
+                break;
+            }
+        }
+    }
+    if outcome == Converted::Failed {
+        element.truncate(start);
+        column.push_null();
+    } else {
+        column.end_list();
+    }
+    Ok(outcome)
 }
 
 /// Completes the row of an object parsed from `line`.

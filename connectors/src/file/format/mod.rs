@@ -799,11 +799,13 @@ impl<'a> RowWriter<'a> {
             } else {
                 data_columns.push(i);
             }
-            let kind = kind.ok_or_else(|| DecodeError::UnsupportedType {
-                column: field.name().clone(),
-                data_type: field.data_type().clone(),
-                format,
-            })?;
+            let kind = kind
+                .filter(|kind| format == FileFormat::Json || !kind.is_nested())
+                .ok_or_else(|| DecodeError::UnsupportedType {
+                    column: field.name().clone(),
+                    data_type: field.data_type().clone(),
+                    format,
+                })?;
             columns.push(Column::new(field.clone(), kind, capacity));
         }
         Ok(RowWriter {
