@@ -2189,6 +2189,49 @@ def case_from_json_nested() -> Case:
     )
 
 
+def case_nested_functions_select() -> Case:
+    return Case(
+        name="nested_functions_select",
+        words=("The nested JSON lines (" + NESTED_DDL + ") without ANSI: struct(id, s.y, id * 2), "
+               "to_json(struct(*)) (NULL fields left out, the corrupt record escaped), "
+               "to_json(l), to_json(s), size(l), l[0], l[2], element_at(l, -1), "
+               "element_at(ls, 1); a missing element is NULL."),
+        format="json",
+        schema_ddl=NESTED_DDL,
+        conf={"spark.sql.ansi.enabled": "false"},
+        query=('df.select("id", struct("id", col("s.y"), col("id") * 2).alias("st"), '
+               'to_json(struct("*")).alias("j"), to_json(col("l")).alias("lj"), to_json(col("s")), '
+               'size("l"), col("l")[0], col("l").getItem(2), element_at("l", -1), '
+               'element_at(col("ls"), 1))'),
+        write_inputs=text_files({"nested.json": NESTED_LINES}),
+    )
+
+
+def case_nested_functions_sql() -> Case:
+    return Case(
+        name="nested_functions_sql",
+        words=("The same in SQL text without ANSI: struct(id, s.y) AS st, to_json(struct(*)) AS "
+               "j, size(l), l[1], element_at(l, 2)."),
+        format="json",
+        schema_ddl=NESTED_DDL,
+        conf={"spark.sql.ansi.enabled": "false"},
+        query=('df.selectExpr("struct(id, s.y) AS st", "to_json(struct(*)) AS j", "size(l)", '
+               '"l[1]", "element_at(l, 2)")'),
+        write_inputs=text_files({"nested.json": NESTED_LINES}),
+    )
+
+
+def case_array_index_error() -> Case:
+    return Case(
+        name="array_index_error",
+        words="ANSI: l[1] of the nested JSON lines fails on the first array with one element or none.",
+        format="json",
+        schema_ddl=NESTED_DDL,
+        query='df.select("id", col("l")[1])',
+        write_inputs=text_files({"nested.json": NESTED_LINES}),
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2301,6 +2344,9 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_from_json_failfast_error,
         case_json_nested_select,
         case_from_json_nested,
+        case_nested_functions_select,
+        case_nested_functions_sql,
+        case_array_index_error,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

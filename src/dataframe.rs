@@ -444,10 +444,34 @@ impl DataFrame {
                 Expr::Column(name) if name.ends_with(".*") => {
                     items.extend(self.struct_fields(&name[..name.len() - 2])?)
                 }
-                _ => items.push(e),
+                _ => items.push(self.expand_struct_stars(&e)),
             }
         }
         self.then(Transform::Project(items))
+    }
+
+    /// `e` with the `*` of each `struct(…, *, …)` in it replaced by every column.
+    fn expand_struct_stars(&self, e: &Expr) -> Expr {
+        let is_star = |v: &Expr| matches!(v, Expr::Column(name) if name == "*");
+        let expanded: std::result::Result<Expr, std::convert::Infallible> =
+            e.transform(&mut |node| {
+                Ok(match node {
+                    Expr::Struct(values) if values.iter().any(is_star) => Some(Expr::Struct(
+                        values
+                            .iter()
+                            .flat_map(|v| match is_star(v) {
+                                true => self.columns().iter().map(|c| col(c)).collect(),
+                                false => vec![v.clone()],
+                            })
+                            .collect(),
+                    )),
+                    _ => None,
+                })
+            });
+        match expanded {
+            Ok(e) => e,
+            Err(never) => match never {},
+        }
     }
 
     /// The fields of the struct column `name`, each named as itself (`s.*`).

@@ -1,5 +1,6 @@
-//! `from_json(e, schema[, options])`: the expression of `spate-operators`, parsed by the JSON
-//! decoder of the file sources.
+//! `from_json(e, schema[, options])` and `to_json(e)`: expressions of `spate-operators`,
+//! parsed by the JSON decoder of the file sources and written by the JSON writer of the file
+//! sinks.
 
 use crate::types::IntoSchema;
 use arrow::array::{Array, AsArray, StringArray, StructArray};
@@ -8,7 +9,8 @@ use arrow::datatypes::{DataType, Field, Fields, Schema};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::ArrayFormatter;
 use spate_connectors::file::format::{parse_json_values, DecodeOptions, ParseMode};
-use spate_operators::expr::{Expr, FromJson};
+use spate_connectors::file::sink::to_json_values;
+use spate_operators::expr::{Expr, FromJson, ToJson};
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
@@ -61,6 +63,17 @@ pub fn from_json_with_options<K: Into<String>, V: Into<String>>(
     // The decoder's own checks of the schema (types it reads, a STRING corrupt column).
     parse(&StringArray::from(Vec::<&str>::new()), &spec, &Zone::UTC).map_err(Error::Analysis)?;
     Ok(Expr::FromJson(Box::new(e), Arc::new(spec)))
+}
+
+/// `to_json(e)`: the struct or array `e` as Spark's JSON text (NULL fields left out,
+/// timestamps in the session time zone); NULL for NULL.
+pub fn to_json(e: Expr) -> Expr {
+    Expr::ToJson(Box::new(e), ToJson(write))
+}
+
+/// Writes `values` with the JSON writer of the file sinks.
+fn write(values: &arrow::array::ArrayRef, zone: &Zone) -> std::result::Result<StringArray, String> {
+    to_json_values(values, zone).map_err(|e| e.to_string())
 }
 
 /// Parses `texts` into `spec`'s struct with the JSON decoder of the file sources.

@@ -16,7 +16,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 /// The functions SQL text can call.
 const FUNCTIONS: &[&str] = &[
@@ -32,6 +32,7 @@ const FUNCTIONS: &[&str] = &[
     "current_timestamp",
     "date_format",
     "dayofmonth",
+    "element_at",
     "endswith",
     "explode",
     "explode_outer",
@@ -57,14 +58,17 @@ const FUNCTIONS: &[&str] = &[
     "round",
     "rtrim",
     "second",
+    "size",
     "split",
     "sqrt",
     "startswith",
     "stddev",
     "stddev_pop",
     "stddev_samp",
+    "struct",
     "sum",
     "to_date",
+    "to_json",
     "to_timestamp",
     "trim",
     "upper",
@@ -74,6 +78,24 @@ const FUNCTIONS: &[&str] = &[
     "window",
     "year",
 ];
+
+/// A parser of `text` that reads `struct(…)` as Spark does, a function call (sqlparser
+/// reads it as BigQuery's struct literal, which takes no `*`).
+pub(crate) fn spark_parser<'a>(
+    dialect: &'a GenericDialect,
+    text: &str,
+) -> std::result::Result<Parser<'a>, ParserError> {
+    let mut tokens = Tokenizer::new(dialect, text).tokenize_with_location()?;
+    for at in 0..tokens.len().saturating_sub(1) {
+        let call = matches!(tokens[at + 1].token, Token::LParen);
+        if let Token::Word(word) = &mut tokens[at].token {
+            if call && word.keyword == Keyword::STRUCT && word.quote_style.is_none() {
+                word.keyword = Keyword::NoKeyword;
+            }
+        }
+    }
+    Ok(Parser::new(dialect).with_tokens_with_locations(tokens))
+}
 
 /// Whether `text` is `s.*` for a plain column name `s` (every field of a struct).
 fn is_struct_star(text: &str) -> bool {
@@ -90,9 +112,7 @@ pub fn expr(text: &str) -> Result<Expr> {
         return Ok(col(trimmed));
     }
     let syntax = |e: ParserError| syntax_error(text, e);
-    let mut parser = Parser::new(&GenericDialect {})
-        .try_with_sql(text)
-        .map_err(syntax)?;
+    let mut parser = spark_parser(&GenericDialect {}, text).map_err(syntax)?;
     let parsed = parser.parse_expr().map_err(syntax)?;
     // `expr AS name`, or `expr name` as Spark also takes it.
     let alias = if parser.parse_keyword(Keyword::AS)
@@ -167,6 +187,21 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
             .join(".")),
         E::Value(value) => Expr::Literal(literal(&value.value)?),
         E::Nested(inner) => convert(inner)?,
+        E::CompoundFieldAccess { root, access_chain } => {
+            let mut value = convert(root)?;
+            for access in access_chain {
+                value = match access {
+                    ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
+                        match convert(index)? {
+                            Expr::Literal(Literal::Int32(i)) => value.get_item(i),
+                            _ => return Err(unsupported(format!("the subscript {access}"))),
+                        }
+                    }
+                    other => return Err(unsupported(format!("`{other}`"))),
+                };
+            }
+            value
+        }
         E::InList {
             expr,
             list,
@@ -656,6 +691,21 @@ fn call(function: &ast::Function) -> Result<Expr> {
             }
         },
         "explode" => spate_operators::expr::explode(one(&args)?),
+        "struct" => spate_operators::expr::struct_(
+            args.into_iter().map(|arg| arg.unwrap_or_else(|| col("*"))),
+        ),
+        "to_json" => crate::json::to_json(one(&args)?),
+        "size" => spate_operators::expr::size(one(&args)?),
+        "element_at" => match args.as_slice() {
+            [Some(e), Some(Expr::Literal(Literal::Int32(n)))] => {
+                spate_operators::expr::element_at(e.clone(), *n)
+            }
+            _ => {
+                return Err(Error::Analysis(
+                    "element_at takes an array and an integer literal".into(),
+                ))
+            }
+        },
         "from_json" => match args.as_slice() {
             [Some(e), schema] => crate::json::from_json(e.clone(), text_argument(schema, &name)?.as_str())?,
             _ => {

@@ -17,12 +17,13 @@ use sqlparser::ast::{
     self, LimitClause, OrderByKind, OrderByOptions, SelectItem, SetExpr, Statement, TableFactor,
 };
 use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 
 /// Runs the `SELECT` in `text` over the session's memory tables.
 pub(crate) fn select(session: &Session, text: &str) -> Result<Table> {
-    let statements =
-        Parser::parse_sql(&GenericDialect {}, text).map_err(|e| syntax_error(text, e))?;
+    let dialect = GenericDialect {};
+    let statements = crate::sql::spark_parser(&dialect, text)
+        .and_then(|mut parser| parser.parse_statements())
+        .map_err(|e| syntax_error(text, e))?;
     let [Statement::Query(query)] = statements.as_slice() else {
         return Err(unsupported(
             "anything but one SELECT statement in spark.sql",

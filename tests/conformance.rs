@@ -1447,3 +1447,43 @@ fn from_json_nested() {
             .select([col("id"), col("l"), col("e"), col("e.k")])
     });
 }
+
+#[test]
+fn nested_functions_select() {
+    use spate::functions::{element_at, size, struct_, to_json};
+    check("nested_functions_select", |df| {
+        df.select([
+            col("id"),
+            struct_([col("id"), col("s.y"), col("id") * lit(2)]).alias("st"),
+            to_json(struct_([col("*")])).alias("j"),
+            to_json(col("l")).alias("lj"),
+            to_json(col("s")),
+            size(col("l")),
+            col("l").get_item(0),
+            col("l").get_item(2),
+            element_at(col("l"), -1),
+            element_at(col("ls"), 1),
+        ])
+    });
+}
+
+#[test]
+fn nested_functions_sql() {
+    use spate::functions::expr;
+    check("nested_functions_sql", |df| {
+        df.select([
+            expr("struct(id, s.y) AS st")?,
+            expr("to_json(struct(*)) AS j")?,
+            expr("size(l)")?,
+            expr("l[1]")?,
+            expr("element_at(l, 2)")?,
+        ])
+    });
+}
+
+#[test]
+fn array_index_error() {
+    check("array_index_error", |df| {
+        df.select([col("id"), col("l").get_item(1)])
+    });
+}

@@ -208,6 +208,9 @@ pub enum ExprError {
     /// `window(...)` durations that Spark's `TimeWindow` refuses; the text is Spark's reason.
     #[error("{0}")]
     InvalidWindow(String),
+    /// `[INVALID_ARRAY_INDEX*]`: an array has no element at the index (ANSI mode).
+    #[error("{0}")]
+    InvalidArrayIndex(String),
     /// `[MALFORMED_RECORD_IN_PARSING.*]`: `from_json` met a malformed record in FAILFAST
     /// mode (the whole message).
     #[error("{0}")]

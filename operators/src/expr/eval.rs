@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     make_array, new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray,
-    Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder,
+    Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder, StructArray,
     TimestampMicrosecondArray, UInt32Array,
 };
 use arrow::buffer::NullBuffer;
@@ -23,8 +23,8 @@ use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
 use super::{
-    arith, cast as spark_cast, compare, datepart, like, math, pattern, regex, split, strings,
-    BinaryOp, EvalContext, Literal,
+    arith, cast as spark_cast, compare, datepart, like, math, nested, pattern, regex, split,
+    strings, BinaryOp, EvalContext, Literal,
 };
 use arrow::compute::kernels::numeric;
 
@@ -279,6 +279,34 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                     .map(|parsed| Arc::new(parsed) as ArrayRef)
                     .map_err(ExprError::MalformedRecord)
             })
+        }
+        Kind::ToJson(child, write) => {
+            let values = eval(child, batch, ctx)?;
+            values.map(|a| {
+                (write.0)(a, &ctx.time_zone)
+                    .map(|text| Arc::new(text) as ArrayRef)
+                    .map_err(|e| ExprError::Arrow(arrow::error::ArrowError::ComputeError(e)))
+            })
+        }
+        Kind::Struct(children) => {
+            let DataType::Struct(fields) = &node.data_type else {
+                return Err(ExprError::Unsupported("a struct of no struct type".into()));
+            };
+            let columns = children
+                .iter()
+                .map(|child| eval(child, batch, ctx)?.into_array(batch.num_rows()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let array =
+                StructArray::try_new_with_length(fields.clone(), columns, None, batch.num_rows())?;
+            Ok(Value::Array(Arc::new(array)))
+        }
+        Kind::Size(child) => {
+            let lists = eval(child, batch, ctx)?;
+            lists.map(|a| Ok(nested::size(a.as_list::<i32>(), ctx.ansi)))
+        }
+        Kind::Element(child, at) => {
+            let lists = eval(child, batch, ctx)?;
+            lists.map(|a| nested::element(a.as_list::<i32>(), *at, ctx.ansi))
         }
         Kind::StringTest(test, l, r) => {
             let (l, r) = (eval(l, batch, ctx)?, eval(r, batch, ctx)?);

@@ -25,6 +25,7 @@ mod json;
 mod like;
 mod math;
 mod naming;
+mod nested;
 pub use naming::{names_equal, names_match, unquote};
 
 /// The type both sides of `left = right` are compared in, after Spark's implicit casts
@@ -58,6 +59,7 @@ pub use json::{FromJson, JsonParse};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
 pub use math::MathFunction;
+pub use nested::{ElementAt, JsonWrite, ToJson};
 pub use regex::RegexFunction;
 pub use strings::StringFunction;
 
@@ -144,6 +146,15 @@ pub enum Expr {
     Explode(Box<Expr>, bool),
     /// `from_json(e, schema)`: a STRING parsed as JSON into a struct.
     FromJson(Box<Expr>, Arc<FromJson>),
+    /// `to_json(e)`: a struct or array as JSON text.
+    ToJson(Box<Expr>, ToJson),
+    /// `struct(e1, e2, …)`: a struct of the values, each field named as its column (`colN`
+    /// for an unnamed expression).
+    Struct(Vec<Expr>),
+    /// `size(e)`: the number of elements of an array.
+    Size(Box<Expr>),
+    /// An element of an array: `e[i]` or `element_at(e, n)`.
+    Element(Box<Expr>, ElementAt),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -395,6 +406,23 @@ pub fn split_with_limit(e: Expr, regex: &str, limit: i32) -> Expr {
     Expr::Split(Box::new(e), regex.to_string(), limit)
 }
 
+/// `struct(e1, e2, …)`: a struct of the values (in a `select`, `col("*")` stands for every
+/// column).
+pub fn struct_(values: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::Struct(values.into_iter().collect())
+}
+
+/// `size(e)`: the number of elements of the array `e` (NULL for NULL).
+pub fn size(e: Expr) -> Expr {
+    Expr::Size(Box::new(e))
+}
+
+/// `element_at(e, n)`: the `n`th element of the array `e`, from 1 (from the end when
+/// negative).
+pub fn element_at(e: Expr, n: i32) -> Expr {
+    Expr::Element(Box::new(e), ElementAt::Position(n))
+}
+
 /// `explode(e)`: one row per element of the array `e` (none for an empty or NULL array),
 /// named `col` unless aliased.
 pub fn explode(e: Expr) -> Expr {
@@ -498,6 +526,11 @@ impl Expr {
     /// literally.
     pub fn like(self, pattern: &str) -> Expr {
         self.string_test(StringTest::Like { escape: '\\' }, lit(pattern))
+    }
+
+    /// `self[index]` (`getItem`): the element of an array at `index`, from 0.
+    pub fn get_item(self, index: i32) -> Expr {
+        Expr::Element(Box::new(self), ElementAt::Index(index))
     }
 
     /// `self.substr(pos, len)`: [`substring`], as the Column API names it.
@@ -735,6 +768,15 @@ impl Expr {
             Expr::DateFormat(e, pattern) => Expr::DateFormat(map(e)?, pattern.clone()),
             Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
             Expr::FromJson(e, spec) => Expr::FromJson(map(e)?, spec.clone()),
+            Expr::ToJson(e, write) => Expr::ToJson(map(e)?, *write),
+            Expr::Size(e) => Expr::Size(map(e)?),
+            Expr::Element(e, at) => Expr::Element(map(e)?, *at),
+            Expr::Struct(values) => Expr::Struct(
+                values
+                    .iter()
+                    .map(|v| v.transform(f))
+                    .collect::<Result<_, E>>()?,
+            ),
             Expr::In(e, values) => Expr::In(
                 map(e)?,
                 values
@@ -808,6 +850,9 @@ impl Expr {
             | Expr::ToDate(e, _)
             | Expr::Explode(e, _)
             | Expr::FromJson(e, _)
+            | Expr::ToJson(e, _)
+            | Expr::Size(e)
+            | Expr::Element(e, _)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {
@@ -816,7 +861,10 @@ impl Expr {
                     v.collect_columns(out);
                 }
             }
-            Expr::Coalesce(values) | Expr::StringFunction(_, values) | Expr::Math(_, values) => {
+            Expr::Coalesce(values)
+            | Expr::StringFunction(_, values)
+            | Expr::Math(_, values)
+            | Expr::Struct(values) => {
                 for v in values {
                     v.collect_columns(out);
                 }

@@ -2,7 +2,7 @@
 //! `(value * 2)`, `to_timestamp(timestamp)`, `CASE WHEN (value > 100) THEN 1 ELSE 0 END`.
 
 use super::format::{sql_timestamp_literal, sql_type_name};
-use super::{BinaryOp, Expr, Literal, RegexFunction, StringTest};
+use super::{BinaryOp, ElementAt, Expr, Literal, RegexFunction, StringTest};
 use spate_runtime::text::number::java_double;
 use spate_runtime::text::zone::Zone;
 
@@ -195,6 +195,13 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
             pretty_sql(e, tz)
         ),
         Expr::FromJson(e, _) => format!("from_json({})", pretty_sql(e, tz)),
+        Expr::ToJson(e, _) => format!("to_json({})", pretty_sql(e, tz)),
+        Expr::Struct(values) => call_sql("struct", values, tz),
+        Expr::Size(e) => format!("size({})", pretty_sql(e, tz)),
+        Expr::Element(e, ElementAt::Index(i)) => format!("{}[{i}]", pretty_sql(e, tz)),
+        Expr::Element(e, ElementAt::Position(n)) => {
+            format!("element_at({}, {n})", pretty_sql(e, tz))
+        }
         Expr::Aggregate(function, e) => function.sql(&pretty_sql(e, tz)),
         Expr::Window(..) => "window".into(),
     }

@@ -2,7 +2,7 @@
 //! suggestions), type checking, implicit casts and nullability, giving a [`Bound`] tree that
 //! `eval` runs.
 
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::{DataType, Field, Schema};
 use spate_runtime::text::datetime_format::DateTimeFormat;
 use spate_runtime::types::timestamp_type;
 use std::sync::Arc;
@@ -16,11 +16,11 @@ use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
 use super::regex::CompiledRegex;
 use super::split::Delimiter;
-use super::FromJson;
 use super::{
     BinaryOp, DatePart, EvalContext, Expr, Literal, MathFunction, RegexFunction, StringFunction,
     StringTest,
 };
+use super::{ElementAt, FromJson, ToJson};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -86,6 +86,14 @@ pub(crate) enum Kind {
     Split(Box<Bound>, Delimiter, i32),
     /// A STRING child parsed as JSON into this node's struct.
     FromJson(Box<Bound>, Arc<FromJson>),
+    /// A struct or array child as JSON text.
+    ToJson(Box<Bound>, ToJson),
+    /// A struct of the children, as this node's fields.
+    Struct(Vec<Bound>),
+    /// The number of elements of an array child.
+    Size(Box<Bound>),
+    /// An element of an array child.
+    Element(Box<Bound>, ElementAt),
 }
 
 impl Bound {
@@ -373,6 +381,49 @@ impl Binder<'_> {
                     kind: Kind::FromJson(Box::new(child.cast_to(&DataType::Utf8)), spec.clone()),
                     data_type: DataType::Struct(spec.fields.clone()),
                     nullable: true,
+                })
+            }
+            Expr::ToJson(e, write) => {
+                let child = self.bind(e)?;
+                if !matches!(child.data_type, DataType::Struct(_) | DataType::List(_)) {
+                    return Err(self.unexpected_input(
+                        expr,
+                        0,
+                        "(\"STRUCT\" or \"ARRAY\")",
+                        e,
+                        &child.data_type,
+                    ));
+                }
+                Ok(Bound {
+                    kind: Kind::ToJson(Box::new(child), *write),
+                    data_type: DataType::Utf8,
+                    nullable: true,
+                })
+            }
+            Expr::Struct(values) => self.struct_of(values),
+            Expr::Size(e) => {
+                // Without ANSI, a NULL array's size is -1 (`spark.sql.legacy.sizeOfNull`).
+                let child = self.array_operand(expr, e)?;
+                Ok(Bound {
+                    nullable: self.ctx.ansi && child.nullable,
+                    kind: Kind::Size(Box::new(child)),
+                    data_type: DataType::Int32,
+                })
+            }
+            Expr::Element(e, at) => {
+                if *at == ElementAt::Position(0) {
+                    return Err(ExprError::InvalidArrayIndex(
+                        "[INVALID_INDEX_OF_ZERO] The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1). SQLSTATE: 22003".into(),
+                    ));
+                }
+                let child = self.array_operand(expr, e)?;
+                let DataType::List(element) = &child.data_type else {
+                    return Err(self.unexpected_input(expr, 0, "\"ARRAY\"", e, &child.data_type));
+                };
+                Ok(Bound {
+                    data_type: normalize(element.data_type()),
+                    nullable: true,
+                    kind: Kind::Element(Box::new(child), *at),
                 })
             }
             // A generator is a whole projection item (`Expr::output_field_with`), never bound.
@@ -674,6 +725,35 @@ impl Binder<'_> {
 
     /// `side` (operand `index` of `expr`) as a STRING: Spark's implicit cast of a number,
     /// boolean or time; other types are refused.
+    /// An array argument of `expr`.
+    fn array_operand(&self, expr: &Expr, e: &Expr) -> Result<Bound, ExprError> {
+        let child = self.bind(e)?;
+        match child.data_type {
+            DataType::List(_) => Ok(child),
+            _ => Err(self.unexpected_input(expr, 0, "\"ARRAY\"", e, &child.data_type)),
+        }
+    }
+
+    /// `struct(values)`: each field named as its column or alias, `colN` otherwise.
+    fn struct_of(&self, values: &[Expr]) -> Result<Bound, ExprError> {
+        let mut fields = Vec::new();
+        let mut children = Vec::new();
+        for value in values {
+            let name = match value {
+                Expr::Column(_) | Expr::Alias(..) => value.output_name(),
+                _ => format!("col{}", fields.len() + 1),
+            };
+            let child = self.bind(value)?;
+            fields.push(Field::new(name, child.data_type.clone(), child.nullable));
+            children.push(child);
+        }
+        Ok(Bound {
+            kind: Kind::Struct(children),
+            data_type: DataType::Struct(fields.into()),
+            nullable: false,
+        })
+    }
+
     fn string_operand(
         &self,
         expr: &Expr,
@@ -892,6 +972,8 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) | Kind::Regex(..) => true,
         Kind::FromJson(_, spec) => spec.fail_fast,
+        Kind::Element(..) => ansi,
+        Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) => false,
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
         | Kind::Substring(..)
@@ -928,6 +1010,9 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::Negate(c)
         | Kind::Split(c, ..)
         | Kind::FromJson(c, _)
+        | Kind::ToJson(c, _)
+        | Kind::Size(c)
+        | Kind::Element(c, _)
         | Kind::Substring(c, ..)
         | Kind::Regex(_, c, _)
         | Kind::DatePart(_, c)
@@ -941,7 +1026,9 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::StringTest(_, l, r)
         | Kind::And(l, r)
         | Kind::Or(l, r) => vec![l, r],
-        Kind::StringFunction(_, args) | Kind::Math(_, args) => args.iter().collect(),
+        Kind::StringFunction(_, args) | Kind::Math(_, args) | Kind::Struct(args) => {
+            args.iter().collect()
+        }
         Kind::CaseWhen(branches, otherwise) => {
             let mut out: Vec<&Bound> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
             out.extend(otherwise.as_deref());

@@ -8,9 +8,12 @@
 //! the session time zone) and maps (NULL values kept, as Spark writes them).
 
 use super::cells::{format_timestamp, write_cell};
+use super::options::Options;
 use super::options::{JsonOptions, TextOptions};
 use super::text::{base64, jackson_string, java_big_decimal};
-use arrow::array::{Array, AsArray, MapArray, RecordBatch, StructArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, MapArray, RecordBatch, StringArray, StringBuilder, StructArray,
+};
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Decimal128Type, Decimal256Type, Decimal32Type, Decimal64Type,
     Field, FieldRef, Float16Type, Float32Type, Float64Type, TimeUnit, TimestampMicrosecondType,
@@ -19,7 +22,9 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 use arrow::json::writer::{make_encoder, Encoder, EncoderFactory, EncoderOptions, NullableEncoder};
 use spate_runtime::text::number::{java_double, java_float};
+use spate_runtime::text::zone::Zone;
 use spate_runtime::Result;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Writes record batches as Spark's JSON lines.
@@ -62,6 +67,27 @@ impl JsonWriter {
         }
         Ok(())
     }
+}
+
+/// Every value of a struct or array column as Spark's `to_json` writes it: the JSON
+/// sink's text (NULL fields left out), one value per row, NULL for NULL; timestamps in
+/// `zone`.
+pub fn to_json_values(values: &ArrayRef, zone: &Zone) -> Result<StringArray> {
+    let writer = JsonWriter::new(JsonOptions::new(&Options::new(&HashMap::new()), zone)?);
+    let field: FieldRef = Arc::new(Field::new("", values.data_type().clone(), true));
+    let mut encoder = make_encoder(&field, values.as_ref(), &writer.encoder_options)?;
+    let mut text = StringBuilder::with_capacity(values.len(), values.len() * 32);
+    let mut out = Vec::new();
+    for row in 0..values.len() {
+        if values.is_null(row) {
+            text.append_null();
+            continue;
+        }
+        out.clear();
+        encoder.encode(row, &mut out);
+        text.append_value(String::from_utf8_lossy(&out));
+    }
+    Ok(text.finish())
 }
 
 /// Replaces arrow-json's encoders where Spark's text differs.

@@ -24,6 +24,7 @@ mod options;
 mod parquet;
 mod text;
 
+pub use json::to_json_values;
 pub use log::{
     SinkFileStatus, SinkLog, SinkLogConfig, ADD_ACTION, COMPACT_SUFFIX, DEFAULT_COMPACT_INTERVAL,
     LOCAL_BLOCK_SIZE, LOG_VERSION, METADATA_DIR,
