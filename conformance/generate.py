@@ -2232,6 +2232,43 @@ def case_array_index_error() -> Case:
     )
 
 
+TRY_LINES = "\n".join([
+    '{"t": "2024-01-15 10:00:00", "n": "12", "l": [1]}',
+    '{"t": "bad", "n": "x", "l": []}',
+    '{"n": "99999999999"}',
+    '{"t": "2024-01-15", "n": " 7 ", "l": [3, 4, 5]}',
+]) + "\n"
+
+
+def case_try_functions_select() -> Case:
+    return Case(
+        name="try_functions_select",
+        words=("ANSI on: try_to_timestamp(t), try_to_timestamp(t, 'yyyy-MM-dd HH:mm:ss'), "
+               "n.try_cast('int'), try_element_at(l, 2) give NULL where to_timestamp, cast and "
+               "element_at would fail the batch."),
+        format="json",
+        schema_ddl="t STRING, n STRING, l ARRAY<INT>",
+        query=('df.select(try_to_timestamp(col("t")), try_to_timestamp(col("t"), '
+               'lit("yyyy-MM-dd HH:mm:ss")), col("n").try_cast("int"), '
+               'try_element_at(col("l"), lit(2)))'),
+        write_inputs=text_files({"try.json": TRY_LINES}),
+    )
+
+
+def case_try_functions_sql() -> Case:
+    return Case(
+        name="try_functions_sql",
+        words=("The same in SQL text: try_to_timestamp(t), try_cast(n AS INT), TRY_CAST(n AS "
+               "BIGINT) AS b, try_element_at(l, 1), try_to_timestamp(t, 'yyyy-MM-dd')."),
+        format="json",
+        schema_ddl="t STRING, n STRING, l ARRAY<INT>",
+        query=('df.selectExpr("try_to_timestamp(t)", "try_cast(n AS INT)", '
+               '"TRY_CAST(n AS BIGINT) AS b", "try_element_at(l, 1)", '
+               '"try_to_timestamp(t, \'yyyy-MM-dd\')")'),
+        write_inputs=text_files({"try.json": TRY_LINES}),
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2347,6 +2384,8 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_nested_functions_select,
         case_nested_functions_sql,
         case_array_index_error,
+        case_try_functions_select,
+        case_try_functions_sql,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -71,6 +71,8 @@ const FUNCTIONS: &[&str] = &[
     "to_json",
     "to_timestamp",
     "trim",
+    "try_element_at",
+    "try_to_timestamp",
     "upper",
     "var_pop",
     "var_samp",
@@ -351,8 +353,17 @@ pub(crate) fn convert(e: &ast::Expr) -> Result<Expr> {
             }
         }
         E::Cast {
-            expr, data_type, ..
-        } => convert(expr)?.cast(ddl_type(&data_type.to_string())?),
+            expr,
+            data_type,
+            kind,
+            ..
+        } => {
+            let cast = convert(expr)?.cast(ddl_type(&data_type.to_string())?);
+            match kind {
+                ast::CastKind::TryCast => Expr::Try(Box::new(cast)),
+                _ => cast,
+            }
+        }
         E::Interval(value) => interval_literal(value)?,
         E::Case {
             operand,
@@ -695,6 +706,28 @@ fn call(function: &ast::Function) -> Result<Expr> {
             args.into_iter().map(|arg| arg.unwrap_or_else(|| col("*"))),
         ),
         "to_json" => crate::json::to_json(one(&args)?),
+        "try_to_timestamp" => match args.as_slice() {
+            [Some(e)] => spate_operators::expr::try_to_timestamp(e.clone()),
+            [Some(e), format] => spate_operators::expr::try_to_timestamp_with_format(
+                e.clone(),
+                &text_argument(format, &name)?,
+            ),
+            _ => {
+                return Err(Error::Analysis(
+                    "try_to_timestamp takes 1 or 2 arguments".into(),
+                ))
+            }
+        },
+        "try_element_at" => match args.as_slice() {
+            [Some(e), Some(Expr::Literal(Literal::Int32(n)))] => {
+                spate_operators::expr::try_element_at(e.clone(), *n)
+            }
+            _ => {
+                return Err(Error::Analysis(
+                    "try_element_at takes an array and an integer literal".into(),
+                ))
+            }
+        },
         "size" => spate_operators::expr::size(one(&args)?),
         "element_at" => match args.as_slice() {
             [Some(e), Some(Expr::Literal(Literal::Int32(n)))] => {

@@ -1487,3 +1487,31 @@ fn array_index_error() {
         df.select([col("id"), col("l").get_item(1)])
     });
 }
+
+#[test]
+fn try_functions_select() {
+    use arrow::datatypes::DataType;
+    use spate::functions::{try_element_at, try_to_timestamp, try_to_timestamp_with_format};
+    check("try_functions_select", |df| {
+        df.select([
+            try_to_timestamp(col("t")),
+            try_to_timestamp_with_format(col("t"), "yyyy-MM-dd HH:mm:ss"),
+            col("n").try_cast(DataType::Int32),
+            try_element_at(col("l"), 2),
+        ])
+    });
+}
+
+#[test]
+fn try_functions_sql() {
+    use spate::functions::expr;
+    check("try_functions_sql", |df| {
+        df.select([
+            expr("try_to_timestamp(t)")?,
+            expr("try_cast(n AS INT)")?,
+            expr("TRY_CAST(n AS BIGINT) AS b")?,
+            expr("try_element_at(l, 1)")?,
+            expr("try_to_timestamp(t, 'yyyy-MM-dd')")?,
+        ])
+    });
+}

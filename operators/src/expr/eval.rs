@@ -300,6 +300,13 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                 StructArray::try_new_with_length(fields.clone(), columns, None, batch.num_rows())?;
             Ok(Value::Array(Arc::new(array)))
         }
+        Kind::Try(inner) => {
+            let lenient = EvalContext {
+                ansi: false,
+                ..ctx.clone()
+            };
+            eval(inner, batch, &lenient)
+        }
         Kind::Size(child) => {
             let lists = eval(child, batch, ctx)?;
             lists.map(|a| Ok(nested::size(a.as_list::<i32>(), ctx.ansi)))

@@ -155,6 +155,9 @@ pub enum Expr {
     Size(Box<Expr>),
     /// An element of an array: `e[i]` or `element_at(e, n)`.
     Element(Box<Expr>, ElementAt),
+    /// `try_cast`, `try_to_timestamp`, `try_element_at`: the cast, parse or element with
+    /// NULL where ANSI mode raises an error.
+    Try(Box<Expr>),
     /// An aggregate function call (`count(1)`, `sum(value)`, …); valid only in `agg(...)`.
     Aggregate(AggregateFunction, Box<Expr>),
     /// `window(time, duration[, slide[, start]])`; valid only as a grouping key.
@@ -450,6 +453,22 @@ pub fn to_timestamp_with_format(e: Expr, fmt: &str) -> Expr {
     Expr::ToTimestamp(Box::new(e), Some(fmt.to_string()))
 }
 
+/// `try_to_timestamp(e)`: [`to_timestamp`], NULL where the string does not parse.
+pub fn try_to_timestamp(e: Expr) -> Expr {
+    Expr::Try(Box::new(to_timestamp(e)))
+}
+
+/// `try_to_timestamp(e, fmt)`: [`to_timestamp_with_format`], NULL where the string does not
+/// parse.
+pub fn try_to_timestamp_with_format(e: Expr, fmt: &str) -> Expr {
+    Expr::Try(Box::new(to_timestamp_with_format(e, fmt)))
+}
+
+/// `try_element_at(e, n)`: [`element_at`], NULL where the array has no such element.
+pub fn try_element_at(e: Expr, n: i32) -> Expr {
+    Expr::Try(Box::new(element_at(e, n)))
+}
+
 /// `INTERVAL '<text>'`: a day-time interval such as `"5 minutes"` or `"1 hour 30 minutes"`,
 /// to add to or subtract from timestamps.
 pub fn interval(text: &str) -> Result<Expr, ExprError> {
@@ -515,6 +534,11 @@ impl Expr {
     /// `CAST(self AS data_type)`.
     pub fn cast(self, data_type: DataType) -> Expr {
         Expr::Cast(Box::new(self), data_type)
+    }
+
+    /// `self.try_cast(type)`: [`Expr::cast`], NULL where the value does not convert.
+    pub fn try_cast(self, data_type: DataType) -> Expr {
+        Expr::Try(Box::new(self.cast(data_type)))
     }
 
     /// `self IN (values…)` (Spark's `isin`).
@@ -770,6 +794,7 @@ impl Expr {
             Expr::FromJson(e, spec) => Expr::FromJson(map(e)?, spec.clone()),
             Expr::ToJson(e, write) => Expr::ToJson(map(e)?, *write),
             Expr::Size(e) => Expr::Size(map(e)?),
+            Expr::Try(e) => Expr::Try(map(e)?),
             Expr::Element(e, at) => Expr::Element(map(e)?, *at),
             Expr::Struct(values) => Expr::Struct(
                 values
@@ -853,6 +878,7 @@ impl Expr {
             | Expr::ToJson(e, _)
             | Expr::Size(e)
             | Expr::Element(e, _)
+            | Expr::Try(e)
             | Expr::Aggregate(_, e)
             | Expr::Window(e, _) => e.collect_columns(out),
             Expr::In(e, values) => {

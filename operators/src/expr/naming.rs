@@ -40,6 +40,7 @@ pub(crate) fn output_name(expr: &Expr, tz: &Zone) -> String {
         Expr::Cast(child, _) if matches!(**child, Expr::Column(_) | Expr::Alias(..)) => {
             output_name(child, tz)
         }
+        Expr::Try(inner) if matches!(**inner, Expr::Cast(..)) => output_name(inner, tz),
         other => pretty_sql(other, tz),
     }
 }
@@ -198,6 +199,10 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
         Expr::ToJson(e, _) => format!("to_json({})", pretty_sql(e, tz)),
         Expr::Struct(values) => call_sql("struct", values, tz),
         Expr::Size(e) => format!("size({})", pretty_sql(e, tz)),
+        Expr::Try(inner) => match pretty_sql(inner, tz) {
+            cast if matches!(**inner, Expr::Cast(..)) => format!("TRY_{cast}"),
+            call => format!("try_{call}"),
+        },
         Expr::Element(e, ElementAt::Index(i)) => format!("{}[{i}]", pretty_sql(e, tz)),
         Expr::Element(e, ElementAt::Position(n)) => {
             format!("element_at({}, {n})", pretty_sql(e, tz))

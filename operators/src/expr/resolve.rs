@@ -94,6 +94,8 @@ pub(crate) enum Kind {
     Size(Box<Bound>),
     /// An element of an array child.
     Element(Box<Bound>, ElementAt),
+    /// A child evaluated without ANSI errors (NULL instead).
+    Try(Box<Bound>),
 }
 
 impl Bound {
@@ -401,6 +403,14 @@ impl Binder<'_> {
                 })
             }
             Expr::Struct(values) => self.struct_of(values),
+            Expr::Try(e) => {
+                let inner = self.bind(e)?;
+                Ok(Bound {
+                    data_type: inner.data_type.clone(),
+                    nullable: true,
+                    kind: Kind::Try(Box::new(inner)),
+                })
+            }
             Expr::Size(e) => {
                 // Without ANSI, a NULL array's size is -1 (`spark.sql.legacy.sizeOfNull`).
                 let child = self.array_operand(expr, e)?;
@@ -951,6 +961,9 @@ fn suggestions(name: &str, schema: &Schema) -> Vec<String> {
 /// Whether evaluating `node` can raise an error for some rows (so it must only see the rows
 /// it applies to, e.g. inside `CASE WHEN` or the right side of `AND`).
 pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
+    if matches!(node.kind, Kind::Try(_)) {
+        return false;
+    }
     let own = match &node.kind {
         Kind::Column(_)
         | Kind::Field(..)
@@ -973,7 +986,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Split(..) | Kind::Regex(..) => true,
         Kind::FromJson(_, spec) => spec.fail_fast,
         Kind::Element(..) => ansi,
-        Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) => false,
+        Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) | Kind::Try(_) => false,
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
         | Kind::Substring(..)
@@ -1013,6 +1026,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::ToJson(c, _)
         | Kind::Size(c)
         | Kind::Element(c, _)
+        | Kind::Try(c)
         | Kind::Substring(c, ..)
         | Kind::Regex(_, c, _)
         | Kind::DatePart(_, c)
