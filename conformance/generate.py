@@ -2160,6 +2160,19 @@ NESTED_LINES = "\n".join([
 ]) + "\n"
 
 
+def case_from_json_failfast_array_error() -> Case:
+    return Case(
+        name="from_json_failfast_array_error",
+        words=("from_json(value, 'a INT', {mode: FAILFAST}) of a root array of objects: an "
+               "array is not a struct, and FAILFAST names the record."),
+        format="text",
+        schema_ddl=None,
+        query=('df.select(from_json(col("value"), "a INT", {"mode": "FAILFAST"}).alias("j"))'
+               '.select("j.*")'),
+        write_inputs=text_files({"lines_0.txt": '{"a": 0}\n[{"a": 1}, {"a": 2}]\n'}),
+    )
+
+
 def case_json_nested_select() -> Case:
     return Case(
         name="json_nested_select",
@@ -2379,6 +2392,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_from_json_select,
         case_from_json_sql,
         case_from_json_failfast_error,
+        case_from_json_failfast_array_error,
         case_json_nested_select,
         case_from_json_nested,
         case_nested_functions_select,

@@ -89,23 +89,25 @@ impl Ddl<'_> {
         Ok(word)
     }
 
-    /// Comma-separated fields until the end, or until `close` (consumed).
+    /// Comma-separated fields until the end, or until `close` (consumed; none before it
+    /// makes an empty struct).
     fn fields(&mut self, close: Option<char>) -> Result<Vec<Field>> {
         let mut fields = Vec::new();
+        if close.is_some_and(|c| self.eat(c)) {
+            return Ok(fields);
+        }
         loop {
-            if close.is_some_and(|c| self.eat(c)) {
-                return Ok(fields);
+            fields.push(self.field()?);
+            if self.eat(',') {
+                continue;
             }
             self.skip_spaces();
-            if self.rest().is_empty() {
-                return match close {
-                    Some(c) => Err(self.error(&format!("expected '{c}'"))),
-                    None => Ok(fields),
-                };
-            }
-            if !self.eat(',') {
-                fields.push(self.field()?);
-            }
+            return match close {
+                Some(c) if self.eat(c) => Ok(fields),
+                Some(c) => Err(self.error(&format!("expected ',' or '{c}'"))),
+                None if self.rest().is_empty() => Ok(fields),
+                None => Err(self.error("expected ','")),
+            };
         }
     }
 
@@ -191,7 +193,10 @@ mod tests {
             "a ARRAY<INT",
             "a STRUCT<x INT",
             "a INT NOT",
-            "a INT b",
+            "a INT b INT",
+            "a INT,,b INT",
+            ",a INT",
+            "a STRUCT<x INT,>",
             "a MAP<INT, INT>",
         ] {
             assert!(parse_ddl(bad).is_err(), "{bad}");

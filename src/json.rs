@@ -5,12 +5,13 @@
 use crate::types::IntoSchema;
 use arrow::array::{Array, AsArray, StringArray, StructArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Fields, Schema};
+use arrow::datatypes::{DataType, Fields, Schema};
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::ArrayFormatter;
 use spate_connectors::file::format::{parse_json_values, DecodeOptions, ParseMode};
 use spate_connectors::file::sink::to_json_values;
-use spate_operators::expr::{Expr, FromJson, ToJson};
+use spate_operators::expr::{Expr, ExprError, FromJson, ToJson};
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
@@ -36,7 +37,7 @@ pub fn from_json_with_options<K: Into<String>, V: Into<String>>(
         .into_schema()?
         .fields()
         .iter()
-        .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+        .map(|f| spate_runtime::types::as_nullable(f))
         .collect();
     let options: HashMap<String, String> = options
         .into_iter()
@@ -61,7 +62,8 @@ pub fn from_json_with_options<K: Into<String>, V: Into<String>>(
         parse,
     };
     // The decoder's own checks of the schema (types it reads, a STRING corrupt column).
-    parse(&StringArray::from(Vec::<&str>::new()), &spec, &Zone::UTC).map_err(Error::Analysis)?;
+    parse(&StringArray::from(Vec::<&str>::new()), &spec, &Zone::UTC)
+        .map_err(|e| Error::Analysis(e.to_string()))?;
     Ok(Expr::FromJson(Box::new(e), Arc::new(spec)))
 }
 
@@ -81,33 +83,39 @@ fn parse(
     texts: &StringArray,
     spec: &FromJson,
     zone: &Zone,
-) -> std::result::Result<StructArray, String> {
+) -> std::result::Result<StructArray, ExprError> {
+    let failed = |e: String| ExprError::Arrow(ArrowError::ComputeError(e));
     let schema = Arc::new(Schema::new(spec.fields.clone()));
     let options = DecodeOptions {
         corrupt_column: spec.corrupt_column.clone(),
         time_zone: spec.time_zone.clone().unwrap_or_else(|| zone.clone()),
         ..DecodeOptions::default()
     };
-    let values = parse_json_values(texts, &schema, &options).map_err(|e| e.to_string())?;
+    let values = parse_json_values(texts, &schema, &options).map_err(|e| failed(e.to_string()))?;
     if let (true, Some(row)) = (spec.fail_fast, values.first_malformed) {
-        return Err(malformed(&values.batch, row, texts.value(row)));
+        return Err(ExprError::MalformedRecord(malformed(
+            &values.batch,
+            row,
+            texts.value(row),
+        )));
     }
-    StructArray::try_new(
+    Ok(StructArray::try_new(
         spec.fields.clone(),
         values.batch.columns().to_vec(),
         Some(values.valid),
-    )
-    .map_err(|e| e.to_string())
+    )?)
 }
 
-/// Spark's FAILFAST error for the malformed record `text` at `row`, with the values it got
-/// as Spark prints its row (`[null,y]`: timestamps and dates as their numbers).
+/// Spark's FAILFAST error for the malformed record `text` at `row`: a root array as its
+/// text, another record with the values it got as Spark prints its row (`[null,y]`:
+/// timestamps and dates as their numbers).
 fn malformed(batch: &RecordBatch, row: usize, text: &str) -> String {
-    let kind = if text.trim_start().starts_with('[') {
-        "CANNOT_PARSE_JSON_ARRAYS_AS_STRUCTS"
-    } else {
-        "WITHOUT_SUGGESTION"
-    };
+    let prefix = "Malformed records are detected in record parsing";
+    if text.trim_start().starts_with('[') {
+        return format!(
+            "[MALFORMED_RECORD_IN_PARSING.CANNOT_PARSE_JSON_ARRAYS_AS_STRUCTS] {prefix}: {text}."
+        );
+    }
     let values: Vec<String> = batch
         .columns()
         .iter()
@@ -130,7 +138,7 @@ fn malformed(batch: &RecordBatch, row: usize, text: &str) -> String {
         })
         .collect();
     format!(
-        "[MALFORMED_RECORD_IN_PARSING.{kind}] Malformed records are detected in record parsing: [{}].",
+        "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] {prefix}: [{}].",
         values.join(",")
     )
 }

@@ -88,8 +88,11 @@ pub(crate) fn spark_parser<'a>(
     text: &str,
 ) -> std::result::Result<Parser<'a>, ParserError> {
     let mut tokens = Tokenizer::new(dialect, text).tokenize_with_location()?;
-    for at in 0..tokens.len().saturating_sub(1) {
-        let call = matches!(tokens[at + 1].token, Token::LParen);
+    for at in 0..tokens.len() {
+        let call = tokens[at + 1..]
+            .iter()
+            .find(|t| !matches!(t.token, Token::Whitespace(_)))
+            .is_some_and(|t| t.token == Token::LParen);
         if let Token::Word(word) = &mut tokens[at].token {
             if call && word.keyword == Keyword::STRUCT && word.quote_style.is_none() {
                 word.keyword = Keyword::NoKeyword;

@@ -2147,3 +2147,27 @@ fn from_json_reads_local_timestamps_in_its_time_zone_option() {
     assert_eq!(micros(0), 1_705_312_800_000_000);
     assert_eq!(micros(1), 1_705_312_800_000_000 - 9 * 3_600_000_000);
 }
+
+/// `from_json` makes every nested field nullable, as Spark's `asNullable` does: a missing
+/// field of a `NOT NULL` struct field is NULL, not an error.
+#[test]
+fn from_json_makes_nested_fields_nullable() {
+    use arrow::array::Array;
+    use spate::functions::from_json;
+    let spark = session();
+    let line = "{\"id\": 1, \"name\": \"{\\\"s\\\": {}}\"}\n";
+    let batches = run_json(
+        &spark,
+        "from_json_nullable",
+        "id INT, name STRING",
+        line,
+        |df| {
+            df.select([from_json(col("name"), "s STRUCT<x: INT NOT NULL>")?.alias("j")])?
+                .group_by([col("j.s.x").alias("x")])
+                .count()
+        },
+    )
+    .expect("run");
+    assert_eq!(batches[0].num_rows(), 1);
+    assert!(batches[0].column(0).is_null(0));
+}

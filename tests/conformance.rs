@@ -1515,3 +1515,12 @@ fn try_functions_sql() {
         ])
     });
 }
+
+#[test]
+fn from_json_failfast_array_error() {
+    use spate::functions::from_json_with_options;
+    check("from_json_failfast_array_error", |df| {
+        let j = from_json_with_options(col("value"), "a INT", [("mode", "FAILFAST")])?;
+        df.select([j.alias("j")])?.select([col("j.*")])
+    });
+}

@@ -1,11 +1,24 @@
 //! Spark's SQL types as Arrow types, shared by every crate of spate.
 
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow::datatypes::{DataType, Field, TimeUnit};
 use std::sync::Arc;
 
 /// Arrow type of Spark's `TimestampType` (an instant, microseconds since the epoch, UTC).
 pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")))
+}
+
+/// `field` with it and every field and element nested in it nullable (Spark's
+/// `asNullable`, which readers apply to a schema they are given).
+pub fn as_nullable(field: &Field) -> Field {
+    let data_type = match field.data_type() {
+        DataType::Struct(fields) => {
+            DataType::Struct(fields.iter().map(|f| as_nullable(f)).collect())
+        }
+        DataType::List(element) => DataType::List(Arc::new(as_nullable(element))),
+        other => other.clone(),
+    };
+    field.clone().with_data_type(data_type).with_nullable(true)
 }
 
 /// Spark's `simpleString` name of an Arrow type (`int`, `bigint`, `double`, `timestamp`, …).

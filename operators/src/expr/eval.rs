@@ -277,7 +277,6 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             strings.map(|a| {
                 (spec.parse)(a.as_string::<i32>(), spec, &ctx.time_zone)
                     .map(|parsed| Arc::new(parsed) as ArrayRef)
-                    .map_err(ExprError::MalformedRecord)
             })
         }
         Kind::ToJson(child, write) => {
@@ -313,7 +312,14 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
         }
         Kind::Element(child, at) => {
             let lists = eval(child, batch, ctx)?;
-            lists.map(|a| nested::element(a.as_list::<i32>(), *at, ctx.ansi))
+            lists.map(|a| {
+                let elements = nested::element(a.as_list::<i32>(), *at, ctx.ansi)?;
+                // An element of a type spate computes in another (a LargeUtf8, say).
+                match elements.data_type() == &node.data_type {
+                    true => Ok(elements),
+                    false => Ok(cast(&elements, &node.data_type)?),
+                }
+            })
         }
         Kind::StringTest(test, l, r) => {
             let (l, r) = (eval(l, batch, ctx)?, eval(r, batch, ctx)?);

@@ -5,14 +5,16 @@
 //! The JSON decoder belongs to the file sources (`spate-connectors`), which this crate does
 //! not depend on: the facade hands its parse function to the expression ([`JsonParse`]).
 
+use super::ExprError;
 use arrow::array::{StringArray, StructArray};
 use arrow::datatypes::Fields;
 use spate_runtime::text::zone::Zone;
 use std::fmt;
 
 /// Parses every string of `texts` into one row of `spec`'s struct (in `zone` for timestamps
-/// without one, unless `spec` names a zone). Fails, with Spark's message, only in FAILFAST mode.
-pub type JsonParse = fn(&StringArray, &FromJson, &Zone) -> Result<StructArray, String>;
+/// without one, unless `spec` names a zone). A malformed record fails it only in FAILFAST
+/// mode ([`ExprError::MalformedRecord`]).
+pub type JsonParse = fn(&StringArray, &FromJson, &Zone) -> Result<StructArray, ExprError>;
 
 /// How `from_json` reads its text: the struct it makes and the options that matter.
 #[derive(Clone)]

@@ -43,7 +43,7 @@ impl ElementAt {
 }
 
 /// The element `at` of every array of `lists` (NULL for a NULL array; for a missing
-/// element, NULL, or under ANSI an error).
+/// element, NULL, or under ANSI an error; position 0 is always an error).
 pub(crate) fn element(lists: &ListArray, at: ElementAt, ansi: bool) -> Result<ArrayRef, ExprError> {
     let offsets = lists.value_offsets();
     let mut indices = Vec::with_capacity(lists.len());
@@ -51,6 +51,11 @@ pub(crate) fn element(lists: &ListArray, at: ElementAt, ansi: bool) -> Result<Ar
         if lists.is_null(row) {
             indices.push(None);
             continue;
+        }
+        if at == ElementAt::Position(0) {
+            return Err(ExprError::InvalidArrayIndex(
+                "[INVALID_INDEX_OF_ZERO] The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1). SQLSTATE: 22003".into(),
+            ));
         }
         let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
         match at.offset(end - start) {

@@ -421,11 +421,6 @@ impl Binder<'_> {
                 })
             }
             Expr::Element(e, at) => {
-                if *at == ElementAt::Position(0) {
-                    return Err(ExprError::InvalidArrayIndex(
-                        "[INVALID_INDEX_OF_ZERO] The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1). SQLSTATE: 22003".into(),
-                    ));
-                }
                 let child = self.array_operand(expr, e)?;
                 let DataType::List(element) = &child.data_type else {
                     return Err(self.unexpected_input(expr, 0, "\"ARRAY\"", e, &child.data_type));
@@ -733,8 +728,6 @@ impl Binder<'_> {
         Ok(child)
     }
 
-    /// `side` (operand `index` of `expr`) as a STRING: Spark's implicit cast of a number,
-    /// boolean or time; other types are refused.
     /// An array argument of `expr`.
     fn array_operand(&self, expr: &Expr, e: &Expr) -> Result<Bound, ExprError> {
         let child = self.bind(e)?;
@@ -764,6 +757,8 @@ impl Binder<'_> {
         })
     }
 
+    /// `side` (operand `index` of `expr`) as a STRING: Spark's implicit cast of a number,
+    /// boolean or time; other types are refused.
     fn string_operand(
         &self,
         expr: &Expr,
@@ -985,7 +980,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::StringTest(test, ..) => matches!(test, StringTest::Like { .. }),
         Kind::Split(..) | Kind::Regex(..) => true,
         Kind::FromJson(_, spec) => spec.fail_fast,
-        Kind::Element(..) => ansi,
+        Kind::Element(_, at) => ansi || *at == ElementAt::Position(0),
         Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) | Kind::Try(_) => false,
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)

@@ -238,6 +238,14 @@ impl Column {
     }
 
     /// A struct's field columns (none for other kinds).
+    pub(crate) fn fields(&self) -> &[Column] {
+        match &self.data {
+            Data::Struct(fields) => fields,
+            _ => &[],
+        }
+    }
+
+    /// A struct's field columns, to fill (none for other kinds).
     pub(crate) fn fields_mut(&mut self) -> &mut [Column] {
         match &mut self.data {
             Data::Struct(fields) => fields,
@@ -302,9 +310,11 @@ impl Column {
         }
     }
 
-    /// Keeps the first `len` values.
+    /// Keeps the first `len` values (and, of a struct or array, no part of a later row).
     pub(crate) fn truncate(&mut self, len: usize) {
         if len >= self.len() {
+            // A nested row abandoned midway holds values of its fields or elements only.
+            self.truncate_nested();
             return;
         }
         let kept_nulls = self.null_rows.partition_point(|&row| row < len);
@@ -324,15 +334,25 @@ impl Column {
                 let end = offsets.last().copied().unwrap_or(0);
                 bytes.truncate(end as usize);
             }
+            Data::Struct(_) => {}
+            Data::List { offsets, .. } => offsets.truncate(len + 1),
+        }
+        self.truncate_nested();
+    }
+
+    /// Drops the values a struct's fields or an array's elements hold beyond its rows.
+    fn truncate_nested(&mut self) {
+        let len = self.len;
+        match &mut self.data {
             Data::Struct(fields) => {
                 for field in fields {
                     field.truncate(len);
                 }
             }
             Data::List { offsets, element } => {
-                offsets.truncate(len + 1);
                 element.truncate(offsets.last().copied().unwrap_or(0) as usize);
             }
+            _ => {}
         }
     }
 
@@ -617,7 +637,12 @@ impl Column {
                     .iter_mut()
                     .map(Column::finish)
                     .collect::<Result<_, _>>()?;
-                Arc::new(StructArray::try_new(types.clone(), columns, nulls)?)
+                Arc::new(StructArray::try_new_with_length(
+                    types.clone(),
+                    columns,
+                    nulls,
+                    len,
+                )?)
             }
             Data::List { offsets, element } => {
                 let DataType::List(element_field) = self.field.data_type() else {

@@ -650,33 +650,10 @@ fn object_row(
         p.i += 1;
         p.skip_ws();
         match col {
-            Some(ci) if w.column(ci).kind().is_nested() => {
-                let column = w.column(ci);
-                // A repeated key: the last value wins.
-                column.truncate(row);
-                if nested_value(p, column, scratch, timestamps, 1)? != Converted::Whole {
-                    bad = bad.or(Some(ci));
-                }
-            }
             Some(ci) => {
-                let parsed = p.value(scratch, 1)?;
-                let value = resolve(&parsed, p.s, scratch);
                 let column = w.column(ci);
-                let ok = if column.len() > row {
-                    // A repeated key: the last value that converts wins; a failing one
-                    // leaves the earlier value in place (Spark 4.3).
-                    if column.push_json(value, timestamps) {
-                        column.truncate(row);
-                        column.push_json(value, timestamps)
-                    } else {
-                        column.truncate(row + 1);
-                        false
-                    }
-                } else {
-                    column.push_json(value, timestamps)
-                };
-                if !ok && bad.is_none() {
-                    bad = Some(ci);
+                if field_value(p, column, row, scratch, timestamps, 1)? != Converted::Whole {
+                    bad = bad.or(Some(ci));
                 }
             }
             None => {
@@ -703,6 +680,37 @@ enum Converted {
     Partial,
     /// Did not convert: NULL.
     Failed,
+}
+
+/// Parses an object member's value into `column`, the field's column, at row `row`. A
+/// repeated key: the last value that converts wins; a scalar that fails leaves the earlier
+/// value in place (Spark 4.3); a nested value replaces it.
+fn field_value(
+    p: &mut Parser<'_>,
+    column: &mut Column,
+    row: usize,
+    scratch: &mut Vec<u8>,
+    timestamps: &TimestampParser,
+    depth: usize,
+) -> PResult<Converted> {
+    if column.kind().is_nested() {
+        column.truncate(row);
+        return nested_value(p, column, scratch, timestamps, depth);
+    }
+    let parsed = p.value(scratch, depth)?;
+    let value = resolve(&parsed, p.s, scratch);
+    let repeated = column.len() > row;
+    if !column.push_json(value, timestamps) {
+        if repeated {
+            column.truncate(row + 1);
+        }
+        return Ok(Converted::Failed);
+    }
+    if repeated {
+        column.truncate(row);
+        column.push_json(value, timestamps);
+    }
+    Ok(Converted::Whole)
 }
 
 /// Parses the value at `p.i` into `column` with Spark's converter for its type: an object
@@ -781,7 +789,7 @@ fn struct_value(
                 StrLoc::Scratch => &scratch[..],
             };
             let field = column
-                .fields_mut()
+                .fields()
                 .iter()
                 .position(|f| f.name().as_bytes() == key);
             p.skip_ws();
@@ -793,8 +801,9 @@ fn struct_value(
             match field {
                 Some(index) => {
                     let field = &mut column.fields_mut()[index];
-                    field.truncate(row);
-                    if member_value(p, field, scratch, timestamps, depth + 1)? != Converted::Whole {
+                    if field_value(p, field, row, scratch, timestamps, depth + 1)?
+                        != Converted::Whole
+                    {
                         outcome = Converted::Partial;
                     }
                 }
@@ -1028,10 +1037,12 @@ pub fn parse_json_values(
             first_malformed = Some(row);
         }
     }
-    let batch = match writer.finish()?.pop() {
-        Some(read) => read.batch,
-        None => RecordBatch::new_empty(schema.clone()),
-    };
+    let batches: Vec<RecordBatch> = writer
+        .finish()?
+        .into_iter()
+        .map(|read| read.batch)
+        .collect();
+    let batch = arrow::compute::concat_batches(schema, &batches)?;
     Ok(JsonValues {
         batch,
         valid: NullBuffer::new(valid.finish()),
@@ -1899,5 +1910,33 @@ mod tests {
         assert_eq!(valid, [true, true, false, false, true]);
         // `'it'` ends the string; what follows the object is ignored.
         assert_eq!(b.value(4), "it");
+    }
+
+    /// A record abandoned inside a nested value (a syntax error there) leaves nothing of it
+    /// in the struct's fields or the array's elements; a repeated field inside a struct
+    /// follows the top level's rule (a value that does not convert keeps the earlier one).
+    #[test]
+    fn nested_rows_roll_back_whole_and_repeated_fields_keep_what_converts() {
+        let int = |name: &str| Field::new(name, DataType::Int32, true);
+        let s = Arc::new(Schema::new(vec![
+            Field::new("s", DataType::Struct(vec![int("a"), int("b")].into()), true),
+            Field::new("l", DataType::List(Arc::new(int("element"))), true),
+            Field::new("_corrupt_record", DataType::Utf8, true),
+        ]));
+        let lines =
+            "{\"s\":{\"a\":1,\"b\":}}\n{\"l\":[1,2,}\n{\"s\":{\"a\":3,\"a\":\"x\"},\"l\":[4]}\n";
+        let batch = decode_str(lines, &s, &DecodeOptions::default()).unwrap();
+        assert_eq!(batch.num_rows(), 3);
+        let structs = batch.column(0).as_struct();
+        let a = structs.column(0).as_primitive::<Int32Type>();
+        assert!(structs.is_null(0) && structs.is_null(1));
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.value(2), 3);
+        let lists = batch.column(1).as_list::<i32>();
+        assert!(lists.is_null(0) && lists.is_null(1));
+        assert_eq!(lists.values().len(), 1);
+        assert_eq!(lists.value(2).as_primitive::<Int32Type>().value(0), 4);
+        // The repeated `a` that did not convert makes the record corrupt.
+        assert!(batch.column(2).is_valid(2));
     }
 }

@@ -424,7 +424,7 @@ pub fn read_schema(
             let fields: Vec<Field> = schema
                 .fields()
                 .iter()
-                .map(|f| f.as_ref().clone().with_nullable(true))
+                .map(|f| spate_runtime::types::as_nullable(f))
                 .collect();
             Ok(Arc::new(Schema::new_with_metadata(
                 fields,
