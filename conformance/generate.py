@@ -2282,6 +2282,66 @@ def case_try_functions_sql() -> Case:
     )
 
 
+DATE_MATH_LINES = "\n".join([
+    '{"t": "2024-03-10 01:30:00", "s": 1710052200, "d": "2024-01-31"}',
+    '{"t": "2024-03-10 03:30:00", "s": 0, "d": "2024-02-29"}',
+    '{"t": "2024-11-03 01:30:00", "s": -1, "d": "2024-12-31"}',
+    '{"t": "1969-12-31 23:59:59", "s": 1730615400, "d": "1900-03-01"}',
+    '{}',
+]) + "\n"
+
+DATE_MATH_DDL = "t STRING, s BIGINT, d STRING"
+
+
+def case_date_math_select() -> Case:
+    return Case(
+        name="date_math_select",
+        words=("JSON lines (" + DATE_MATH_DDL + ") in America/New_York, across both DST "
+               "changes: unix_timestamp of a string, of its timestamp and with a pattern, "
+               "from_unixtime (two patterns), timestamp_seconds, date_add, date_sub, datediff, "
+               "date_trunc to hour/day/month/week/quarter/minute, trunc to month/year/week."),
+        format="json",
+        schema_ddl=DATE_MATH_DDL,
+        conf={"spark.sql.session.timeZone": "America/New_York"},
+        query=('df.withColumn("ts", to_timestamp("t")).select(unix_timestamp("t"), '
+               'unix_timestamp("ts"), unix_timestamp("t", "yyyy-MM-dd HH:mm:ss"), from_unixtime("s"), '
+               'from_unixtime("s", "yyyy/MM/dd HH:mm"), timestamp_seconds("s"), date_add("d", 1), '
+               'date_sub("d", 1), datediff("d", lit("2024-01-01")), date_trunc("hour", "ts"), '
+               'date_trunc("day", "ts"), date_trunc("month", "t"), date_trunc("week", "ts"), '
+               'date_trunc("quarter", "ts"), date_trunc("minute", "ts"), trunc("d", "month"), '
+               'trunc("d", "year"), trunc("d", "week"), trunc("d", "day"))'),
+        write_inputs=text_files({"dates.json": DATE_MATH_LINES}),
+    )
+
+
+def case_date_math_sql() -> Case:
+    return Case(
+        name="date_math_sql",
+        words=("The same in SQL text: unix_timestamp(t), to_unix_timestamp(t), from_unixtime(s), "
+               "date_add(d, 2), date_sub(d, 2), datediff(d, '2024-01-01'), date_trunc('HOUR', ts), "
+               "timestamp_seconds(s), trunc(d, 'MM')."),
+        format="json",
+        schema_ddl=DATE_MATH_DDL,
+        conf={"spark.sql.session.timeZone": "America/New_York"},
+        query=('df.withColumn("ts", to_timestamp("t")).selectExpr("unix_timestamp(t)", '
+               '"to_unix_timestamp(t)", "from_unixtime(s)", "date_add(d, 2)", "date_sub(d, 2)", '
+               '"datediff(d, \'2024-01-01\')", "date_trunc(\'HOUR\', ts)", "timestamp_seconds(s)", '
+               '"trunc(d, \'MM\')")'),
+        write_inputs=text_files({"dates.json": DATE_MATH_LINES}),
+    )
+
+
+def case_unix_timestamp_error() -> Case:
+    return Case(
+        name="unix_timestamp_error",
+        words="ANSI: unix_timestamp of a string its pattern does not read fails the batch.",
+        format="json",
+        schema_ddl=DATE_MATH_DDL,
+        query='df.select(unix_timestamp("t"))',
+        write_inputs=text_files({"dates.json": '{"t": "2024-01-15 10:00:00"}\n{"t": "bad"}\n'}),
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2400,6 +2460,9 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_array_index_error,
         case_try_functions_select,
         case_try_functions_sql,
+        case_date_math_select,
+        case_date_math_sql,
+        case_unix_timestamp_error,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

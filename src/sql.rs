@@ -6,7 +6,8 @@ use crate::types::ddl_type;
 use spate_operators::aggregate::{self, window_with_start};
 use spate_operators::expr::{
     col, date_format, interval, regexp_extract, regexp_replace, split_with_limit,
-    to_timestamp_with_format, DatePart, Expr, Literal, MathFunction, StringFunction, StringTest,
+    to_timestamp_with_format, DateFunction, DatePart, Expr, Literal, MathFunction, StringFunction,
+    StringTest, DEFAULT_TIME_PATTERN,
 };
 use spate_runtime::{Error, Result};
 use sqlparser::ast::{
@@ -30,7 +31,11 @@ const FUNCTIONS: &[&str] = &[
     "count",
     "current_date",
     "current_timestamp",
+    "date_add",
     "date_format",
+    "date_sub",
+    "date_trunc",
+    "datediff",
     "dayofmonth",
     "element_at",
     "endswith",
@@ -39,6 +44,7 @@ const FUNCTIONS: &[&str] = &[
     "first",
     "floor",
     "from_json",
+    "from_unixtime",
     "hour",
     "last",
     "length",
@@ -67,12 +73,16 @@ const FUNCTIONS: &[&str] = &[
     "stddev_samp",
     "struct",
     "sum",
+    "timestamp_seconds",
     "to_date",
     "to_json",
     "to_timestamp",
+    "to_unix_timestamp",
     "trim",
+    "trunc",
     "try_element_at",
     "try_to_timestamp",
+    "unix_timestamp",
     "upper",
     "var_pop",
     "var_samp",
@@ -709,6 +719,55 @@ fn call(function: &ast::Function) -> Result<Expr> {
             args.into_iter().map(|arg| arg.unwrap_or_else(|| col("*"))),
         ),
         "to_json" => crate::json::to_json(one(&args)?),
+        "date_add" | "date_sub" | "datediff" => match args.as_slice() {
+            [Some(a), Some(b)] => {
+                let function = match name.as_str() {
+                    "date_add" => DateFunction::DateAdd,
+                    "date_sub" => DateFunction::DateSub,
+                    _ => DateFunction::DateDiff,
+                };
+                Expr::DateFunction(function, vec![a.clone(), b.clone()])
+            }
+            _ => return Err(Error::Analysis(format!("{name} takes two arguments"))),
+        },
+        "date_trunc" => match args.as_slice() {
+            [unit, Some(t)] => spate_operators::expr::date_trunc(&text_argument(unit, &name)?, t.clone()),
+            _ => return Err(Error::Analysis("date_trunc takes a unit and a timestamp".into())),
+        },
+        "trunc" => match args.as_slice() {
+            [Some(d), unit] => spate_operators::expr::trunc(d.clone(), &text_argument(unit, &name)?),
+            _ => return Err(Error::Analysis("trunc takes a date and a unit".into())),
+        },
+        "unix_timestamp" | "to_unix_timestamp" => {
+            let (e, pattern) = match args.as_slice() {
+                [] if name == "unix_timestamp" => (Expr::CurrentTimestamp, None),
+                [Some(e)] => (e.clone(), None),
+                [Some(e), pattern] => (e.clone(), Some(text_argument(pattern, &name)?)),
+                _ => {
+                    return Err(Error::Analysis(format!(
+                        "{name} takes a time and an optional pattern"
+                    )))
+                }
+            };
+            let function = DateFunction::UnixTimestamp {
+                name: if name == "unix_timestamp" { "unix_timestamp" } else { "to_unix_timestamp" },
+                pattern: pattern.unwrap_or_else(|| DEFAULT_TIME_PATTERN.to_string()),
+            };
+            Expr::DateFunction(function, vec![e])
+        }
+        "from_unixtime" => match args.as_slice() {
+            [Some(s)] => spate_operators::expr::from_unixtime(s.clone()),
+            [Some(s), pattern] => spate_operators::expr::from_unixtime_with_format(
+                s.clone(),
+                &text_argument(pattern, &name)?,
+            ),
+            _ => {
+                return Err(Error::Analysis(
+                    "from_unixtime takes seconds and an optional pattern".into(),
+                ))
+            }
+        },
+        "timestamp_seconds" => spate_operators::expr::timestamp_seconds(one(&args)?),
         "try_to_timestamp" => match args.as_slice() {
             [Some(e)] => spate_operators::expr::try_to_timestamp(e.clone()),
             [Some(e), format] => spate_operators::expr::try_to_timestamp_with_format(

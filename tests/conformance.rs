@@ -1524,3 +1524,60 @@ fn from_json_failfast_array_error() {
         df.select([j.alias("j")])?.select([col("j.*")])
     });
 }
+
+#[test]
+fn date_math_select() {
+    use spate::functions::{
+        date_add, date_sub, date_trunc, datediff, from_unixtime, from_unixtime_with_format,
+        timestamp_seconds, to_timestamp, trunc, unix_timestamp, unix_timestamp_with_format,
+    };
+    check("date_math_select", |df| {
+        df.with_column("ts", to_timestamp(col("t")))?.select([
+            unix_timestamp(col("t")),
+            unix_timestamp(col("ts")),
+            unix_timestamp_with_format(col("t"), "yyyy-MM-dd HH:mm:ss"),
+            from_unixtime(col("s")),
+            from_unixtime_with_format(col("s"), "yyyy/MM/dd HH:mm"),
+            timestamp_seconds(col("s")),
+            date_add(col("d"), lit(1)),
+            date_sub(col("d"), lit(1)),
+            datediff(col("d"), lit("2024-01-01")),
+            date_trunc("hour", col("ts")),
+            date_trunc("day", col("ts")),
+            date_trunc("month", col("t")),
+            date_trunc("week", col("ts")),
+            date_trunc("quarter", col("ts")),
+            date_trunc("minute", col("ts")),
+            trunc(col("d"), "month"),
+            trunc(col("d"), "year"),
+            trunc(col("d"), "week"),
+            trunc(col("d"), "day"),
+        ])
+    });
+}
+
+#[test]
+fn date_math_sql() {
+    use spate::functions::{expr, to_timestamp};
+    check("date_math_sql", |df| {
+        df.with_column("ts", to_timestamp(col("t")))?.select([
+            expr("unix_timestamp(t)")?,
+            expr("to_unix_timestamp(t)")?,
+            expr("from_unixtime(s)")?,
+            expr("date_add(d, 2)")?,
+            expr("date_sub(d, 2)")?,
+            expr("datediff(d, '2024-01-01')")?,
+            expr("date_trunc('HOUR', ts)")?,
+            expr("timestamp_seconds(s)")?,
+            expr("trunc(d, 'MM')")?,
+        ])
+    });
+}
+
+#[test]
+fn unix_timestamp_error() {
+    use spate::functions::unix_timestamp;
+    check("unix_timestamp_error", |df| {
+        df.select([unix_timestamp(col("t"))])
+    });
+}

@@ -23,7 +23,7 @@ use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use super::error::ExprError;
 use super::resolve::{can_fail, normalize, Bound, Kind};
 use super::{
-    arith, cast as spark_cast, compare, datepart, like, math, nested, pattern, regex, split,
+    arith, cast as spark_cast, compare, datepart, dates, like, math, nested, pattern, regex, split,
     strings, BinaryOp, EvalContext, Literal,
 };
 use arrow::compute::kernels::numeric;
@@ -230,6 +230,13 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
             let (arrays, scalar) = eval_arguments(args, batch, ctx)?;
             Ok(Value::from_result(
                 math::evaluate(*function, &arrays, ctx.ansi)?,
+                scalar,
+            ))
+        }
+        Kind::Dates(kernel, args) => {
+            let (arrays, scalar) = eval_arguments(args, batch, ctx)?;
+            Ok(Value::from_result(
+                dates::evaluate(kernel, &arrays, &ctx.time_zone)?,
                 scalar,
             ))
         }

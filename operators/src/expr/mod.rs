@@ -17,6 +17,7 @@ mod cast;
 mod coerce;
 mod compare;
 mod datepart;
+mod dates;
 mod error;
 mod eval;
 mod format;
@@ -53,6 +54,7 @@ use std::sync::Arc;
 
 pub(crate) use cast::cast as cast_like_spark;
 pub use datepart::DatePart;
+pub use dates::{DateFunction, DEFAULT_TIME_PATTERN};
 pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
 pub use json::{FromJson, JsonParse};
@@ -155,6 +157,9 @@ pub enum Expr {
     Size(Box<Expr>),
     /// An element of an array: `e[i]` or `element_at(e, n)`.
     Element(Box<Expr>, ElementAt),
+    /// A date-time function of its arguments (`date_add`, `date_trunc`, `unix_timestamp`,
+    /// …).
+    DateFunction(DateFunction, Vec<Expr>),
     /// `try_cast`, `try_to_timestamp`, `try_element_at`: the cast, parse or element with
     /// NULL where ANSI mode raises an error.
     Try(Box<Expr>),
@@ -451,6 +456,68 @@ pub fn to_timestamp(e: Expr) -> Expr {
 /// `yyyy-MM-dd HH:mm:ss`.
 pub fn to_timestamp_with_format(e: Expr, fmt: &str) -> Expr {
     Expr::ToTimestamp(Box::new(e), Some(fmt.to_string()))
+}
+
+/// `date_add(date, days)`: the date `days` later (a string is cast to a DATE).
+pub fn date_add(date: Expr, days: impl Into<Expr>) -> Expr {
+    Expr::DateFunction(DateFunction::DateAdd, vec![date, days.into()])
+}
+
+/// `date_sub(date, days)`: the date `days` earlier.
+pub fn date_sub(date: Expr, days: impl Into<Expr>) -> Expr {
+    Expr::DateFunction(DateFunction::DateSub, vec![date, days.into()])
+}
+
+/// `datediff(end, start)`: the days from `start` to `end`.
+pub fn datediff(end: Expr, start: impl Into<Expr>) -> Expr {
+    Expr::DateFunction(DateFunction::DateDiff, vec![end, start.into()])
+}
+
+/// `date_trunc(unit, timestamp)`: the timestamp truncated to `unit` (`year`, `quarter`,
+/// `month`, `week`, `day`, `hour`, `minute`, `second`, …) in the session time zone; NULL
+/// for an unknown unit.
+pub fn date_trunc(unit: &str, timestamp: Expr) -> Expr {
+    Expr::DateFunction(DateFunction::DateTrunc(unit.to_string()), vec![timestamp])
+}
+
+/// `trunc(date, unit)`: the first day of the date's `year`, `quarter`, `month` or `week`;
+/// NULL for another unit.
+pub fn trunc(date: Expr, unit: &str) -> Expr {
+    Expr::DateFunction(DateFunction::Trunc(unit.to_string()), vec![date])
+}
+
+/// `unix_timestamp(e)`: seconds since the epoch of a timestamp, a date, or a string in
+/// `yyyy-MM-dd HH:mm:ss`.
+pub fn unix_timestamp(e: Expr) -> Expr {
+    unix_timestamp_with_format(e, dates::DEFAULT_TIME_PATTERN)
+}
+
+/// `unix_timestamp(e, pattern)`: as [`unix_timestamp`], strings read by `pattern`.
+pub fn unix_timestamp_with_format(e: Expr, pattern: &str) -> Expr {
+    let function = DateFunction::UnixTimestamp {
+        name: "unix_timestamp",
+        pattern: pattern.to_string(),
+    };
+    Expr::DateFunction(function, vec![e])
+}
+
+/// `from_unixtime(seconds)`: seconds since the epoch as `yyyy-MM-dd HH:mm:ss` in the session
+/// time zone.
+pub fn from_unixtime(seconds: Expr) -> Expr {
+    from_unixtime_with_format(seconds, dates::DEFAULT_TIME_PATTERN)
+}
+
+/// `from_unixtime(seconds, pattern)`: as [`from_unixtime`], written by `pattern`.
+pub fn from_unixtime_with_format(seconds: Expr, pattern: &str) -> Expr {
+    Expr::DateFunction(
+        DateFunction::FromUnixtime(pattern.to_string()),
+        vec![seconds],
+    )
+}
+
+/// `timestamp_seconds(seconds)`: the timestamp `seconds` after the epoch.
+pub fn timestamp_seconds(seconds: Expr) -> Expr {
+    Expr::DateFunction(DateFunction::TimestampSeconds, vec![seconds])
 }
 
 /// `try_to_timestamp(e)`: [`to_timestamp`], NULL where the string does not parse.
@@ -795,6 +862,12 @@ impl Expr {
             Expr::ToJson(e, write) => Expr::ToJson(map(e)?, *write),
             Expr::Size(e) => Expr::Size(map(e)?),
             Expr::Try(e) => Expr::Try(map(e)?),
+            Expr::DateFunction(function, args) => Expr::DateFunction(
+                function.clone(),
+                args.iter()
+                    .map(|v| v.transform(f))
+                    .collect::<Result<_, E>>()?,
+            ),
             Expr::Element(e, at) => Expr::Element(map(e)?, *at),
             Expr::Struct(values) => Expr::Struct(
                 values
@@ -890,6 +963,7 @@ impl Expr {
             Expr::Coalesce(values)
             | Expr::StringFunction(_, values)
             | Expr::Math(_, values)
+            | Expr::DateFunction(_, values)
             | Expr::Struct(values) => {
                 for v in values {
                     v.collect_columns(out);

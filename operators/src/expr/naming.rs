@@ -2,7 +2,7 @@
 //! `(value * 2)`, `to_timestamp(timestamp)`, `CASE WHEN (value > 100) THEN 1 ELSE 0 END`.
 
 use super::format::{sql_timestamp_literal, sql_type_name};
-use super::{BinaryOp, ElementAt, Expr, Literal, RegexFunction, StringTest};
+use super::{BinaryOp, DateFunction, ElementAt, Expr, Literal, RegexFunction, StringTest};
 use spate_runtime::text::number::java_double;
 use spate_runtime::text::zone::Zone;
 
@@ -97,6 +97,21 @@ fn op_symbol(op: BinaryOp) -> &'static str {
 fn call_sql(name: &str, args: &[Expr], tz: &Zone) -> String {
     let args: Vec<String> = args.iter().map(|a| pretty_sql(a, tz)).collect();
     format!("{name}({})", args.join(", "))
+}
+
+/// The pretty SQL of a date-time function call.
+fn date_function_sql(function: &DateFunction, args: &[Expr], tz: &Zone) -> String {
+    let first = || args.first().map(|a| pretty_sql(a, tz)).unwrap_or_default();
+    match function {
+        DateFunction::DateAdd => call_sql("date_add", args, tz),
+        DateFunction::DateSub => call_sql("date_sub", args, tz),
+        DateFunction::DateDiff => call_sql("datediff", args, tz),
+        DateFunction::TimestampSeconds => call_sql("timestamp_seconds", args, tz),
+        DateFunction::DateTrunc(unit) => format!("date_trunc({unit}, {})", first()),
+        DateFunction::Trunc(unit) => format!("trunc({}, {unit})", first()),
+        DateFunction::UnixTimestamp { name, pattern } => format!("{name}({}, {pattern})", first()),
+        DateFunction::FromUnixtime(pattern) => format!("from_unixtime({}, {pattern})", first()),
+    }
 }
 
 /// Spark's pretty SQL of an expression, as used in generated names and error messages.
@@ -199,6 +214,7 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
         Expr::ToJson(e, _) => format!("to_json({})", pretty_sql(e, tz)),
         Expr::Struct(values) => call_sql("struct", values, tz),
         Expr::Size(e) => format!("size({})", pretty_sql(e, tz)),
+        Expr::DateFunction(function, args) => date_function_sql(function, args, tz),
         Expr::Try(inner) => match pretty_sql(inner, tz) {
             cast if matches!(**inner, Expr::Cast(..)) => format!("TRY_{cast}"),
             call => format!("try_{call}"),

@@ -11,6 +11,7 @@ use super::cast::{
     check_cast, force_nullable, is_integral, is_numeric, is_supported, is_timestamp,
 };
 use super::coerce::{self, Mismatch};
+use super::dates::{DateKernel, TruncUnit};
 use super::error::ExprError;
 use super::format::sql_type_name;
 use super::naming::{names_equal, names_match, pretty_sql, unquote};
@@ -20,7 +21,7 @@ use super::{
     BinaryOp, DatePart, EvalContext, Expr, Literal, MathFunction, RegexFunction, StringFunction,
     StringTest,
 };
-use super::{ElementAt, FromJson, ToJson};
+use super::{DateFunction, ElementAt, FromJson, ToJson};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -96,6 +97,8 @@ pub(crate) enum Kind {
     Element(Box<Bound>, ElementAt),
     /// A child evaluated without ANSI errors (NULL instead).
     Try(Box<Bound>),
+    /// A date-time computation over children of the types it takes.
+    Dates(DateKernel, Vec<Bound>),
 }
 
 impl Bound {
@@ -403,6 +406,7 @@ impl Binder<'_> {
                 })
             }
             Expr::Struct(values) => self.struct_of(values),
+            Expr::DateFunction(function, args) => self.date_function(expr, function, args),
             Expr::Try(e) => {
                 let inner = self.bind(e)?;
                 Ok(Bound {
@@ -728,6 +732,151 @@ impl Binder<'_> {
         Ok(child)
     }
 
+    /// A date-time function over its arguments, each in the type it computes in.
+    fn date_function(
+        &self,
+        expr: &Expr,
+        function: &DateFunction,
+        args: &[Expr],
+    ) -> Result<Bound, ExprError> {
+        let arity = match function {
+            DateFunction::DateAdd | DateFunction::DateSub | DateFunction::DateDiff => 2,
+            _ => 1,
+        };
+        if args.len() != arity {
+            return Err(ExprError::Unsupported(format!(
+                "{} of {} arguments",
+                self.sql(expr),
+                args.len()
+            )));
+        }
+        let (kernel, args, data_type) = match function {
+            DateFunction::DateAdd | DateFunction::DateSub => {
+                let date = self.date_argument(expr, 0, &args[0])?;
+                let days = self.integral_argument(expr, 1, &args[1], false)?;
+                let subtract = *function == DateFunction::DateSub;
+                let kernel = DateKernel::AddDays { subtract };
+                (kernel, vec![date, days], DataType::Date32)
+            }
+            DateFunction::DateDiff => {
+                let end = self.date_argument(expr, 0, &args[0])?;
+                let start = self.date_argument(expr, 1, &args[1])?;
+                (DateKernel::DiffDays, vec![end, start], DataType::Int32)
+            }
+            DateFunction::DateTrunc(unit) => {
+                let kernel = DateKernel::TruncTimestamp(TruncUnit::parse(unit));
+                (
+                    kernel,
+                    vec![self.timestamp_operand(expr, &args[0])?],
+                    timestamp_type(),
+                )
+            }
+            DateFunction::Trunc(unit) => {
+                let kernel = DateKernel::TruncDate(TruncUnit::parse(unit));
+                (
+                    kernel,
+                    vec![self.date_argument(expr, 0, &args[0])?],
+                    DataType::Date32,
+                )
+            }
+            DateFunction::UnixTimestamp { pattern, .. } => {
+                let child = self.bind(&args[0])?;
+                let time = match child.data_type.clone() {
+                    DataType::Utf8 | DataType::Null => self.bind(&Expr::ToTimestamp(
+                        Box::new(args[0].clone()),
+                        Some(pattern.clone()),
+                    ))?,
+                    DataType::Date32 => child.cast_to(&timestamp_type()),
+                    t if is_timestamp(&t) => child,
+                    t => {
+                        return Err(self.unexpected_input(
+                            expr,
+                            0,
+                            "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")",
+                            &args[0],
+                            &t,
+                        ))
+                    }
+                };
+                (DateKernel::EpochSeconds, vec![time], DataType::Int64)
+            }
+            DateFunction::FromUnixtime(pattern) => {
+                let seconds = self.integral_argument(expr, 0, &args[0], true)?;
+                let format = DateTimeFormat::new(pattern).map_err(|reason| {
+                    ExprError::Unsupported(format!(
+                        "the from_unixtime pattern '{pattern}': {reason}"
+                    ))
+                })?;
+                let nullable = seconds.nullable;
+                let time = Bound {
+                    kind: Kind::Dates(DateKernel::FromSeconds { exact: false }, vec![seconds]),
+                    data_type: timestamp_type(),
+                    nullable,
+                };
+                return Ok(Bound {
+                    kind: Kind::DateFormat(Box::new(time), Arc::new(format)),
+                    data_type: DataType::Utf8,
+                    nullable,
+                });
+            }
+            DateFunction::TimestampSeconds => {
+                let child = self.bind(&args[0])?;
+                let seconds = match child.data_type {
+                    DataType::Float32 | DataType::Float64 => child.cast_to(&DataType::Float64),
+                    _ => self.integral_argument(expr, 0, &args[0], true)?,
+                };
+                let kernel = DateKernel::FromSeconds { exact: true };
+                (kernel, vec![seconds], timestamp_type())
+            }
+        };
+        let nullable = args.iter().any(|a| a.nullable)
+            || matches!(
+                kernel,
+                DateKernel::TruncTimestamp(_) | DateKernel::TruncDate(_)
+            );
+        Ok(Bound {
+            kind: Kind::Dates(kernel, args),
+            data_type,
+            nullable,
+        })
+    }
+
+    /// Argument `index` of `expr` as a DATE: a string or a timestamp is cast to one.
+    fn date_argument(&self, expr: &Expr, index: usize, e: &Expr) -> Result<Bound, ExprError> {
+        let child = self.bind(e)?;
+        match child.data_type.clone() {
+            DataType::Date32 => Ok(child),
+            DataType::Utf8 | DataType::Null => Ok(child.cast_to(&DataType::Date32)),
+            t if is_timestamp(&t) => Ok(child.cast_to(&DataType::Date32)),
+            t => Err(self.unexpected_input(expr, index, "\"DATE\"", e, &t)),
+        }
+    }
+
+    /// Argument `index` of `expr` as an INT (a BIGINT when `long`), from any integer type
+    /// that fits.
+    fn integral_argument(
+        &self,
+        expr: &Expr,
+        index: usize,
+        e: &Expr,
+        long: bool,
+    ) -> Result<Bound, ExprError> {
+        let child = self.bind(e)?;
+        let fits = match child.data_type {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Null => true,
+            DataType::Int64 => long,
+            _ => false,
+        };
+        let (to, required) = match long {
+            true => (DataType::Int64, "\"BIGINT\""),
+            false => (DataType::Int32, "(\"INT\" or \"SMALLINT\" or \"TINYINT\")"),
+        };
+        match fits {
+            true => Ok(child.cast_to(&to)),
+            false => Err(self.unexpected_input(expr, index, required, e, &child.data_type)),
+        }
+    }
+
     /// An array argument of `expr`.
     fn array_operand(&self, expr: &Expr, e: &Expr) -> Result<Bound, ExprError> {
         let child = self.bind(e)?;
@@ -982,6 +1131,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::FromJson(_, spec) => spec.fail_fast,
         Kind::Element(_, at) => ansi || *at == ElementAt::Position(0),
         Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) | Kind::Try(_) => false,
+        Kind::Dates(kernel, _) => matches!(kernel, DateKernel::FromSeconds { exact: true }),
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
         | Kind::Substring(..)
@@ -1035,9 +1185,10 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::StringTest(_, l, r)
         | Kind::And(l, r)
         | Kind::Or(l, r) => vec![l, r],
-        Kind::StringFunction(_, args) | Kind::Math(_, args) | Kind::Struct(args) => {
-            args.iter().collect()
-        }
+        Kind::StringFunction(_, args)
+        | Kind::Math(_, args)
+        | Kind::Struct(args)
+        | Kind::Dates(_, args) => args.iter().collect(),
         Kind::CaseWhen(branches, otherwise) => {
             let mut out: Vec<&Bound> = branches.iter().flat_map(|(c, v)| [c, v]).collect();
             out.extend(otherwise.as_deref());
