@@ -155,7 +155,7 @@ pub(crate) fn evaluate(
                     // Java's `(long) (seconds * 1e6)`: saturating, NULL for NaN or infinity.
                     seconds
                         .is_finite()
-                        .then(|| (seconds * MICROS_PER_SECOND as f64) as i64)
+                        .then_some((seconds * MICROS_PER_SECOND as f64) as i64)
                 }))
             }
             _ => {
