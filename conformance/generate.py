@@ -2342,6 +2342,24 @@ def case_unix_timestamp_error() -> Case:
     )
 
 
+def case_concat_ws_select() -> Case:
+    return _json_select_case(
+        name="concat_ws_select",
+        words=("concat_ws over the lab's columns, with NULL names and values skipped: "
+               "concat_ws('-', name, timestamp), concat_ws(',', name, 'k', value, id), "
+               "concat_ws('', name), and in SQL concat_ws('|', name, id) AS c."),
+        query=('df.select(concat_ws("-", "name", "timestamp"), concat_ws(",", col("name"), '
+               'lit("k"), col("value"), col("id")), concat_ws("", "name"), '
+               'expr("concat_ws(\'|\', name, id) AS c"))'),
+        rows=[
+            {"id": 1, "name": "Event_1", "value": 1.5, "timestamp": "2024-01-15 10:00:00"},
+            {"id": 2, "value": 2.0},
+            {"id": 3, "name": "", "timestamp": "2024-01-15 10:01:00"},
+            {"name": "x"},
+        ],
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2463,6 +2481,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_date_math_select,
         case_date_math_sql,
         case_unix_timestamp_error,
+        case_concat_ws_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -27,6 +27,7 @@ const FUNCTIONS: &[&str] = &[
     "ceil",
     "coalesce",
     "concat",
+    "concat_ws",
     "contains",
     "count",
     "current_date",
@@ -635,6 +636,12 @@ fn call(function: &ast::Function) -> Result<Expr> {
             Expr::StringFunction(function, vec![one(&args)?])
         }
         "concat" => spate_operators::expr::concat(args.into_iter().flatten()),
+        "concat_ws" => {
+            let args = args.into_iter().collect::<Option<Vec<Expr>>>().ok_or_else(|| {
+                Error::Analysis("concat_ws takes a separator and values, not `*`".into())
+            })?;
+            Expr::StringFunction(StringFunction::ConcatWs, args)
+        }
         // Not `now()`: Spark's streaming batches give it the time their plan is optimized,
         // which no log keeps.
         "current_timestamp" if args.iter().all(Option::is_none) => {

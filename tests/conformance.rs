@@ -1581,3 +1581,16 @@ fn unix_timestamp_error() {
         df.select([unix_timestamp(col("t"))])
     });
 }
+
+#[test]
+fn concat_ws_select() {
+    use spate::functions::{concat_ws, expr};
+    check_with_progress("concat_ws_select", |df| {
+        df.select([
+            concat_ws("-", [col("name"), col("timestamp")]),
+            concat_ws(",", [col("name"), lit("k"), col("value"), col("id")]),
+            concat_ws("", [col("name")]),
+            expr("concat_ws('|', name, id) AS c")?,
+        ])
+    });
+}

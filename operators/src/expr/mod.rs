@@ -317,6 +317,13 @@ pub fn concat(values: impl IntoIterator<Item = Expr>) -> Expr {
     Expr::StringFunction(StringFunction::Concat, values.into_iter().collect())
 }
 
+/// `concat_ws(sep, s, …)`: the values that are not NULL (cast to strings), `sep` between
+/// them.
+pub fn concat_ws(sep: &str, values: impl IntoIterator<Item = Expr>) -> Expr {
+    let args = std::iter::once(lit(sep)).chain(values).collect();
+    Expr::StringFunction(StringFunction::ConcatWs, args)
+}
+
 /// `year(t)`.
 pub fn year(t: Expr) -> Expr {
     Expr::DatePart(DatePart::Year, Box::new(t))

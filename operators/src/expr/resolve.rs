@@ -299,10 +299,14 @@ impl Binder<'_> {
             }
             Expr::StringFunction(function, args) => {
                 let arity = (!function.variadic()).then_some(1);
-                let (args, nullable) =
+                let (args, mut nullable) =
                     self.call_arguments(function.name(), args, arity, |i, a| {
                         self.string_operand(expr, i, a).map(|b| *b)
                     })?;
+                // concat_ws skips NULL values: only a NULL separator makes NULL.
+                if *function == StringFunction::ConcatWs {
+                    nullable = args.first().is_none_or(|sep| sep.nullable);
+                }
                 Ok(Bound {
                     data_type: function.result_type(),
                     kind: Kind::StringFunction(*function, args),

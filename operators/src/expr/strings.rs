@@ -3,10 +3,11 @@
 //! argument is). An all-ASCII column is changed in one pass over its bytes.
 
 use super::error::ExprError;
-use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray, StringBuilder};
 use arrow::buffer::Buffer;
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::datatypes::DataType;
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// A string function.
@@ -26,6 +27,8 @@ pub enum StringFunction {
     RTrim,
     /// `concat(s, …)`: the arguments one after the other.
     Concat,
+    /// `concat_ws(sep, s, …)`: the arguments that are not NULL, `sep` between them.
+    ConcatWs,
 }
 
 impl StringFunction {
@@ -39,6 +42,7 @@ impl StringFunction {
             StringFunction::LTrim => "ltrim",
             StringFunction::RTrim => "rtrim",
             StringFunction::Concat => "concat",
+            StringFunction::ConcatWs => "concat_ws",
         }
     }
 
@@ -52,7 +56,7 @@ impl StringFunction {
 
     /// Whether the function takes any number of arguments (else exactly one).
     pub(crate) fn variadic(self) -> bool {
-        self == StringFunction::Concat
+        matches!(self, StringFunction::Concat | StringFunction::ConcatWs)
     }
 }
 
@@ -77,7 +81,34 @@ pub(crate) fn evaluate(function: StringFunction, args: &[ArrayRef]) -> Result<Ar
             }
             Arc::new(joined)
         }
+        StringFunction::ConcatWs => {
+            let parts = (1..args.len())
+                .map(strings)
+                .collect::<Result<Vec<_>, _>>()?;
+            Arc::new(concat_ws(strings(0)?, &parts))
+        }
     })
+}
+
+/// Per row, the parts that are not NULL joined by the separator (NULL when it is).
+fn concat_ws(separators: &StringArray, parts: &[&StringArray]) -> StringArray {
+    let mut joined = StringBuilder::with_capacity(separators.len(), separators.len() * 16);
+    for row in 0..separators.len() {
+        if separators.is_null(row) {
+            joined.append_null();
+            continue;
+        }
+        let mut first = true;
+        for part in parts.iter().filter(|part| part.is_valid(row)) {
+            if !first {
+                joined.write_str(separators.value(row)).ok();
+            }
+            joined.write_str(part.value(row)).ok();
+            first = false;
+        }
+        joined.append_value("");
+    }
+    joined.finish()
 }
 
 /// Spark's `substringSQL(pos, len)` of each string: the characters from `pos` (1-based;
