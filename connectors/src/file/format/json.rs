@@ -682,9 +682,12 @@ enum Converted {
     Failed,
 }
 
-/// Parses an object member's value into `column`, the field's column, at row `row`. A
-/// repeated key: the last value that converts wins; a scalar that fails leaves the earlier
-/// value in place (Spark 4.3); a nested value replaces it.
+/// Parses a value into `column` at row `row` (an object member's, or an array element's
+/// at the column's end) with Spark's converter for its type: an object into a struct, an
+/// array into an array, a scalar by [`Column::push_json`]. A repeated key: the last value
+/// that converts wins; a scalar that fails leaves the earlier value in place (Spark 4.3); a
+/// nested value replaces it.
+#[inline]
 fn field_value(
     p: &mut Parser<'_>,
     column: &mut Column,
@@ -711,27 +714,6 @@ fn field_value(
         column.push_json(value, timestamps);
     }
     Ok(Converted::Whole)
-}
-
-/// Parses the value at `p.i` into `column` with Spark's converter for its type: an object
-/// into a struct, an array into an array, a scalar by [`Column::push_json`].
-fn member_value(
-    p: &mut Parser<'_>,
-    column: &mut Column,
-    scratch: &mut Vec<u8>,
-    timestamps: &TimestampParser,
-    depth: usize,
-) -> PResult<Converted> {
-    if column.kind().is_nested() {
-        return nested_value(p, column, scratch, timestamps, depth);
-    }
-    let parsed = p.value(scratch, depth)?;
-    let value = resolve(&parsed, p.s, scratch);
-    Ok(if column.push_json(value, timestamps) {
-        Converted::Whole
-    } else {
-        Converted::Failed
-    })
 }
 
 /// Parses the value at `p.i` into a struct or array `column`: NULL, an object into a
@@ -845,7 +827,8 @@ fn list_value(
         p.i += 1;
     } else {
         loop {
-            match member_value(p, element, scratch, timestamps, depth + 1)? {
+            let row = element.len();
+            match field_value(p, element, row, scratch, timestamps, depth + 1)? {
                 Converted::Failed => outcome = Converted::Failed,
                 Converted::Partial if outcome == Converted::Whole => outcome = Converted::Partial,
                 _ => {}
