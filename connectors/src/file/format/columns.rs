@@ -227,10 +227,20 @@ impl Column {
         self.kind
     }
 
-    /// Bytes of string data held, nested columns' included (0 for other kinds).
+    /// Bytes of string data held, nested columns' included (0 for other kinds). Asked
+    /// after every record, so the flat case stays a load.
+    #[inline]
     pub(crate) fn string_bytes(&self) -> usize {
         match &self.data {
             Data::Str { bytes, .. } => bytes.len(),
+            Data::Struct(_) | Data::List { .. } => self.nested_string_bytes(),
+            _ => 0,
+        }
+    }
+
+    /// [`Self::string_bytes`] of a struct's fields or an array's elements.
+    fn nested_string_bytes(&self) -> usize {
+        match &self.data {
             Data::Struct(fields) => fields.iter().map(Column::string_bytes).sum(),
             Data::List { element, .. } => element.string_bytes(),
             _ => 0,

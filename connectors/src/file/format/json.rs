@@ -687,7 +687,8 @@ enum Converted {
 /// array into an array, a scalar by [`Column::push_json`]. A repeated key: the last value
 /// that converts wins; a scalar that fails leaves the earlier value in place (Spark 4.3); a
 /// nested value replaces it.
-#[inline]
+// Inlined into the object loop, which runs once per member of every record.
+#[inline(always)]
 fn field_value(
     p: &mut Parser<'_>,
     column: &mut Column,
