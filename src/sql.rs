@@ -787,25 +787,18 @@ fn call(function: &ast::Function) -> Result<Expr> {
                 ))
             }
         },
-        "try_element_at" => match args.as_slice() {
+        "size" => spate_operators::expr::size(one(&args)?),
+        "element_at" | "try_element_at" => match args.as_slice() {
+            [Some(e), Some(Expr::Literal(Literal::Int32(n)))] if name == "element_at" => {
+                spate_operators::expr::element_at(e.clone(), *n)
+            }
             [Some(e), Some(Expr::Literal(Literal::Int32(n)))] => {
                 spate_operators::expr::try_element_at(e.clone(), *n)
             }
             _ => {
-                return Err(Error::Analysis(
-                    "try_element_at takes an array and an integer literal".into(),
-                ))
-            }
-        },
-        "size" => spate_operators::expr::size(one(&args)?),
-        "element_at" => match args.as_slice() {
-            [Some(e), Some(Expr::Literal(Literal::Int32(n)))] => {
-                spate_operators::expr::element_at(e.clone(), *n)
-            }
-            _ => {
-                return Err(Error::Analysis(
-                    "element_at takes an array and an integer literal".into(),
-                ))
+                return Err(Error::Analysis(format!(
+                    "{name} takes an array and an integer literal"
+                )))
             }
         },
         "from_json" => match args.as_slice() {

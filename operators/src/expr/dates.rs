@@ -43,7 +43,7 @@ pub enum DateFunction {
 pub const DEFAULT_TIME_PATTERN: &str = "yyyy-MM-dd HH:mm:ss";
 
 /// What a truncation keeps (Spark's `parseTruncLevel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TruncUnit {
     Microsecond,
     Millisecond,
@@ -55,6 +55,22 @@ pub(crate) enum TruncUnit {
     Month,
     Quarter,
     Year,
+}
+
+impl DateFunction {
+    /// Spark's name of the function.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DateFunction::DateAdd => "date_add",
+            DateFunction::DateSub => "date_sub",
+            DateFunction::DateDiff => "datediff",
+            DateFunction::DateTrunc(_) => "date_trunc",
+            DateFunction::Trunc(_) => "trunc",
+            DateFunction::UnixTimestamp { name, .. } => name,
+            DateFunction::FromUnixtime(_) => "from_unixtime",
+            DateFunction::TimestampSeconds => "timestamp_seconds",
+        }
+    }
 }
 
 impl TruncUnit {
@@ -74,6 +90,14 @@ impl TruncUnit {
             "YEAR" | "YYYY" | "YY" => TruncUnit::Year,
             _ => return None,
         })
+    }
+
+    /// Whether `trunc` of a DATE takes this unit (a week or longer).
+    fn is_date_level(self) -> bool {
+        matches!(
+            self,
+            TruncUnit::Week | TruncUnit::Month | TruncUnit::Quarter | TruncUnit::Year
+        )
     }
 
     /// The first day of the period holding `days` (a week starts on Monday).
@@ -139,7 +163,7 @@ pub(crate) fn evaluate(
             timestamps(values.unary_opt(|micros| truncate(micros, (*unit)?, zone)))
         }
         DateKernel::TruncDate(unit) => {
-            let unit = unit.filter(|u| *u >= TruncUnit::Week);
+            let unit = unit.filter(|u| u.is_date_level());
             let values = args[0].as_primitive::<Date32Type>();
             Arc::new(values.unary_opt::<_, Date32Type>(|days| {
                 i32::try_from(unit?.first_day(i64::from(days))).ok()
@@ -147,7 +171,8 @@ pub(crate) fn evaluate(
         }
         DateKernel::EpochSeconds => {
             let values = args[0].as_primitive::<TimestampMicrosecondType>();
-            Arc::new(values.unary::<_, Int64Type>(|micros| micros.div_euclid(MICROS_PER_SECOND)))
+            // Spark divides toward zero: 0.5 s before the epoch is second 0.
+            Arc::new(values.unary::<_, Int64Type>(|micros| micros / MICROS_PER_SECOND))
         }
         DateKernel::FromSeconds { exact } => match args[0].data_type() {
             DataType::Float64 => {
@@ -173,24 +198,23 @@ pub(crate) fn evaluate(
     })
 }
 
-/// `micros` truncated to `unit` as Spark's `truncTimestamp` does: below an hour on the
-/// instant, hours and days on the local date-time (keeping its offset when still valid),
-/// weeks and longer from the local start of the period's first day.
+/// `micros` truncated to `unit` as Spark's `truncTimestamp` does: below a minute on the
+/// instant, minutes, hours and days on the local date-time (keeping its offset when still
+/// valid), weeks and longer from the local start of the period's first day.
 fn truncate(micros: i64, unit: TruncUnit, zone: &Zone) -> Option<i64> {
     let on_instant = |period: i64| Some(micros - micros.rem_euclid(period));
     match unit {
         TruncUnit::Microsecond => Some(micros),
         TruncUnit::Millisecond => on_instant(1_000),
         TruncUnit::Second => on_instant(MICROS_PER_SECOND),
-        TruncUnit::Minute => on_instant(60 * MICROS_PER_SECOND),
-        TruncUnit::Hour | TruncUnit::Day => {
+        TruncUnit::Minute | TruncUnit::Hour | TruncUnit::Day => {
             let seconds = micros.div_euclid(MICROS_PER_SECOND);
             let offset = i64::from(zone.offset_at_utc(seconds));
             let local = seconds.checked_add(offset)?;
-            let period = if unit == TruncUnit::Hour {
-                3_600
-            } else {
-                86_400
+            let period = match unit {
+                TruncUnit::Minute => 60,
+                TruncUnit::Hour => 3_600,
+                _ => 86_400,
             };
             let truncated = local - local.rem_euclid(period);
             let offset = match i64::from(zone.offset_at_utc(truncated - offset)) == offset {
@@ -239,5 +263,14 @@ mod tests {
             truncate(second_one_thirty, TruncUnit::Day, &zone),
             Some(1_730_606_400 * MICROS_PER_SECOND)
         );
+    }
+
+    /// Minutes are local too: Monrovia was 44 min 30 s behind UTC until 1972.
+    #[test]
+    fn minutes_truncate_on_local_time() {
+        let zone = resolve_zone_id("Africa/Monrovia").unwrap();
+        let noon_utc = 1_000_000 * MICROS_PER_SECOND + 12 * MICROS_PER_SECOND; // 1970-01-12
+        let truncated = truncate(noon_utc, TruncUnit::Minute, &zone).unwrap();
+        assert_eq!((truncated / MICROS_PER_SECOND).rem_euclid(60), 30);
     }
 }

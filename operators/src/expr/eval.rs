@@ -306,12 +306,13 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                 StructArray::try_new_with_length(fields.clone(), columns, None, batch.num_rows())?;
             Ok(Value::Array(Arc::new(array)))
         }
-        Kind::Try(inner) => {
-            let lenient = EvalContext {
-                ansi: false,
+        Kind::Ansi(child, ansi) if *ansi == ctx.ansi => eval(child, batch, ctx),
+        Kind::Ansi(child, ansi) => {
+            let mode = EvalContext {
+                ansi: *ansi,
                 ..ctx.clone()
             };
-            eval(inner, batch, &lenient)
+            eval(child, batch, &mode)
         }
         Kind::Size(child) => {
             let lists = eval(child, batch, ctx)?;

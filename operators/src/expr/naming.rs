@@ -40,7 +40,10 @@ pub(crate) fn output_name(expr: &Expr, tz: &Zone) -> String {
         Expr::Cast(child, _) if matches!(**child, Expr::Column(_) | Expr::Alias(..)) => {
             output_name(child, tz)
         }
-        Expr::Try(inner) if matches!(**inner, Expr::Cast(..)) => output_name(inner, tz),
+        // `try_cast` of a column keeps its name, as a cast does.
+        Expr::Try(inner) if matches!(&**inner, Expr::Cast(c, _) if matches!(**c, Expr::Column(_) | Expr::Alias(..))) => {
+            output_name(inner, tz)
+        }
         other => pretty_sql(other, tz),
     }
 }
@@ -102,15 +105,14 @@ fn call_sql(name: &str, args: &[Expr], tz: &Zone) -> String {
 /// The pretty SQL of a date-time function call.
 fn date_function_sql(function: &DateFunction, args: &[Expr], tz: &Zone) -> String {
     let first = || args.first().map(|a| pretty_sql(a, tz)).unwrap_or_default();
+    let name = function.name();
     match function {
-        DateFunction::DateAdd => call_sql("date_add", args, tz),
-        DateFunction::DateSub => call_sql("date_sub", args, tz),
-        DateFunction::DateDiff => call_sql("datediff", args, tz),
-        DateFunction::TimestampSeconds => call_sql("timestamp_seconds", args, tz),
-        DateFunction::DateTrunc(unit) => format!("date_trunc({unit}, {})", first()),
-        DateFunction::Trunc(unit) => format!("trunc({}, {unit})", first()),
-        DateFunction::UnixTimestamp { name, pattern } => format!("{name}({}, {pattern})", first()),
-        DateFunction::FromUnixtime(pattern) => format!("from_unixtime({}, {pattern})", first()),
+        DateFunction::DateTrunc(unit) => format!("{name}({unit}, {})", first()),
+        DateFunction::Trunc(unit) => format!("{name}({}, {unit})", first()),
+        DateFunction::UnixTimestamp { pattern, .. } | DateFunction::FromUnixtime(pattern) => {
+            format!("{name}({}, {pattern})", first())
+        }
+        _ => call_sql(name, args, tz),
     }
 }
 

@@ -95,8 +95,9 @@ pub(crate) enum Kind {
     Size(Box<Bound>),
     /// An element of an array child.
     Element(Box<Bound>, ElementAt),
-    /// A child evaluated without ANSI errors (NULL instead).
-    Try(Box<Bound>),
+    /// A child evaluated with ANSI mode on or off (a `try_` function's own node is off,
+    /// its arguments follow the session).
+    Ansi(Box<Bound>, bool),
     /// A date-time computation over children of the types it takes.
     Dates(DateKernel, Vec<Bound>),
 }
@@ -299,6 +300,11 @@ impl Binder<'_> {
             }
             Expr::StringFunction(function, args) => {
                 let arity = (!function.variadic()).then_some(1);
+                if *function == StringFunction::ConcatWs && args.is_empty() {
+                    return Err(ExprError::Unsupported(
+                        "concat_ws without a separator".into(),
+                    ));
+                }
                 let (args, mut nullable) =
                     self.call_arguments(function.name(), args, arity, |i, a| {
                         self.string_operand(expr, i, a).map(|b| *b)
@@ -411,14 +417,7 @@ impl Binder<'_> {
             }
             Expr::Struct(values) => self.struct_of(values),
             Expr::DateFunction(function, args) => self.date_function(expr, function, args),
-            Expr::Try(e) => {
-                let inner = self.bind(e)?;
-                Ok(Bound {
-                    data_type: inner.data_type.clone(),
-                    nullable: true,
-                    kind: Kind::Try(Box::new(inner)),
-                })
-            }
+            Expr::Try(e) => Ok(self.lenient(self.bind(e)?)),
             Expr::Size(e) => {
                 // Without ANSI, a NULL array's size is -1 (`spark.sql.legacy.sizeOfNull`).
                 let child = self.array_operand(expr, e)?;
@@ -736,6 +735,44 @@ impl Binder<'_> {
         Ok(child)
     }
 
+    /// `node` (a cast, a parse or an element) giving NULL where ANSI mode would raise: its
+    /// own step without ANSI, its arguments as the session has them (Spark's `try_`
+    /// functions). Any other node stays as it is.
+    fn lenient(&self, node: Bound) -> Bound {
+        let session = |child: Box<Bound>| {
+            let (data_type, nullable) = (child.data_type.clone(), child.nullable);
+            Box::new(Bound {
+                kind: Kind::Ansi(child, self.ctx.ansi),
+                data_type,
+                nullable,
+            })
+        };
+        let kind = match node.kind {
+            Kind::Cast(c) => Kind::Cast(session(c)),
+            Kind::ParseTimestamp(c, pattern) => Kind::ParseTimestamp(session(c), pattern),
+            Kind::Element(c, at) => Kind::Element(session(c), at),
+            other => {
+                return Bound {
+                    kind: other,
+                    ..node
+                }
+            }
+        };
+        let data_type = node.data_type.clone();
+        Bound {
+            kind: Kind::Ansi(
+                Box::new(Bound {
+                    kind,
+                    data_type: data_type.clone(),
+                    nullable: true,
+                }),
+                false,
+            ),
+            data_type,
+            nullable: true,
+        }
+    }
+
     /// A date-time function over its arguments, each in the type it computes in.
     fn date_function(
         &self,
@@ -817,10 +854,11 @@ impl Binder<'_> {
                     data_type: timestamp_type(),
                     nullable,
                 };
+                // Spark marks from_unixtime nullable whatever its input.
                 return Ok(Bound {
                     kind: Kind::DateFormat(Box::new(time), Arc::new(format)),
                     data_type: DataType::Utf8,
-                    nullable,
+                    nullable: true,
                 });
             }
             DateFunction::TimestampSeconds => {
@@ -833,11 +871,13 @@ impl Binder<'_> {
                 (kernel, vec![seconds], timestamp_type())
             }
         };
+        // A truncation to an unknown unit, and seconds that are NaN or infinite, give NULL.
         let nullable = args.iter().any(|a| a.nullable)
             || matches!(
                 kernel,
                 DateKernel::TruncTimestamp(_) | DateKernel::TruncDate(_)
-            );
+            )
+            || args.iter().any(|a| a.data_type == DataType::Float64);
         Ok(Bound {
             kind: Kind::Dates(kernel, args),
             data_type,
@@ -1109,8 +1149,8 @@ fn suggestions(name: &str, schema: &Schema) -> Vec<String> {
 /// Whether evaluating `node` can raise an error for some rows (so it must only see the rows
 /// it applies to, e.g. inside `CASE WHEN` or the right side of `AND`).
 pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
-    if matches!(node.kind, Kind::Try(_)) {
-        return false;
+    if let Kind::Ansi(child, ansi) = &node.kind {
+        return can_fail(child, *ansi);
     }
     let own = match &node.kind {
         Kind::Column(_)
@@ -1134,7 +1174,7 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Split(..) | Kind::Regex(..) => true,
         Kind::FromJson(_, spec) => spec.fail_fast,
         Kind::Element(_, at) => ansi || *at == ElementAt::Position(0),
-        Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) | Kind::Try(_) => false,
+        Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) | Kind::Ansi(..) => false,
         Kind::Dates(kernel, _) => matches!(kernel, DateKernel::FromSeconds { exact: true }),
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
@@ -1175,7 +1215,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::ToJson(c, _)
         | Kind::Size(c)
         | Kind::Element(c, _)
-        | Kind::Try(c)
+        | Kind::Ansi(c, _)
         | Kind::Substring(c, ..)
         | Kind::Regex(_, c, _)
         | Kind::DatePart(_, c)

@@ -1085,3 +1085,21 @@ fn string_tests_of_columns_and_patterns() {
         ("contains(id, 1)".into(), "boolean".into(), false)
     );
 }
+
+/// A `try_` function is lenient for its own step only: its arguments still raise ANSI
+/// errors (Spark's `try_cast(id / 0 AS INT)` fails with DIVIDE_BY_ZERO), and a `try_cast`
+/// of an expression is named `TRY_CAST(...)`.
+#[test]
+fn try_functions_are_lenient_for_their_own_step_only() {
+    let b = batch();
+    assert!(
+        err(&(col("id") / 0).try_cast(DataType::Int32), &b, true).starts_with("[DIVIDE_BY_ZERO]")
+    );
+    let parsed = eval(&try_to_timestamp(col("timestamp")), &b, true).unwrap();
+    assert_eq!(parsed.null_count(), 2);
+    assert_eq!(
+        field(&(col("id") + 1).try_cast(DataType::Utf8), true),
+        ("TRY_CAST((id + 1) AS STRING)".into(), "string".into(), true)
+    );
+    assert_eq!(field(&col("s").try_cast(DataType::Int32), true).0, "s");
+}
