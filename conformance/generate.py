@@ -2360,6 +2360,26 @@ def case_concat_ws_select() -> Case:
     )
 
 
+def case_date_filter_pushed() -> Case:
+    return _json_select_case(
+        name="date_filter_pushed",
+        words=("Filters on date_add(timestamp, 1) > '2024-01-01' and from_unixtime(id) > '1969': "
+               "Spark infers IS NOT NULL of timestamp and id from these null-intolerant "
+               "functions and pushes it into the JSON scan, so numInputRows counts only the "
+               "rows with both (a record without the key is counted: the scan's filter never "
+               "sees it)."),
+        query=('df.filter(date_add(col("timestamp"), 1) > lit("2024-01-01"))'
+               '.filter(from_unixtime(col("id")) > lit("1969"))'),
+        rows=[
+            {"id": 1, "name": "a", "value": 1.0, "timestamp": "2024-01-15 10:00:00"},
+            {"id": 2, "name": "b", "value": 2.0, "timestamp": None},
+            {"id": None, "name": "c", "value": 3.0, "timestamp": "2024-01-15 10:01:00"},
+            {"id": 3, "name": "c", "value": 3.0},
+            {"id": 4, "name": "d", "value": 4.0, "timestamp": "2023-12-31 10:01:00"},
+        ],
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2482,6 +2502,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_date_math_sql,
         case_unix_timestamp_error,
         case_concat_ws_select,
+        case_date_filter_pushed,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

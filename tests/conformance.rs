@@ -1594,3 +1594,12 @@ fn concat_ws_select() {
         ])
     });
 }
+
+#[test]
+fn date_filter_pushed() {
+    use spate::functions::{date_add, from_unixtime};
+    check_with_progress("date_filter_pushed", |df| {
+        df.filter(date_add(col("timestamp"), lit(1)).gt(lit("2024-01-01")))?
+            .filter(from_unixtime(col("id")).gt(lit("1969")))
+    });
+}

@@ -3,8 +3,8 @@
 
 use crate::expr::{
     element_field, lit, misplaced_generator, names_match, project_exploding, simplify_like,
-    BinaryOp, EvalContext, Expr, ExprError, Literal, RegexFunction, SimpleLike, StringFunction,
-    StringTest,
+    BinaryOp, DateFunction, EvalContext, Expr, ExprError, Literal, RegexFunction, SimpleLike,
+    StringFunction, StringTest,
 };
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
@@ -226,7 +226,26 @@ fn null_intolerant_columns(expr: &Expr, out: &mut Vec<Expr>) {
                 null_intolerant_columns(arg, out);
             }
         }
-        Expr::Not(inner)
+        // Probed on Spark 4.3 (the scan's pushed `IsNotNull`): these date functions and an
+        // array's element are null-intolerant; `size`, `unix_timestamp` and the truncations
+        // are not.
+        Expr::DateFunction(
+            DateFunction::DateAdd
+            | DateFunction::DateSub
+            | DateFunction::DateDiff
+            | DateFunction::FromUnixtime(_)
+            | DateFunction::TimestampSeconds,
+            args,
+        ) => {
+            for arg in args {
+                null_intolerant_columns(arg, out);
+            }
+        }
+        Expr::Try(inner) if matches!(**inner, Expr::Cast(..)) => {
+            null_intolerant_columns(inner, out)
+        }
+        Expr::Element(inner, _)
+        | Expr::Not(inner)
         | Expr::Cast(inner, _)
         | Expr::Negate(inner)
         | Expr::Minus(inner)
