@@ -439,7 +439,7 @@ impl DataFrame {
         for e in exprs {
             match &e {
                 Expr::Column(name) if name == "*" => {
-                    items.extend(self.columns().iter().map(|c| col(c)));
+                    items.extend(self.columns().iter().map(|c| column(c)));
                 }
                 Expr::Column(name) if name.ends_with(".*") => {
                     items.extend(self.struct_fields(&name[..name.len() - 2])?)
@@ -460,7 +460,7 @@ impl DataFrame {
                         values
                             .iter()
                             .flat_map(|v| match is_star(v) {
-                                true => self.columns().iter().map(|c| col(c)).collect(),
+                                true => self.columns().iter().map(|c| column(c)).collect(),
                                 false => vec![v.clone()],
                             })
                             .collect(),
@@ -510,7 +510,7 @@ impl DataFrame {
                     replaced = true;
                     expr.clone().alias(name)
                 } else {
-                    col(&c)
+                    column(&c)
                 }
             })
             .collect();
@@ -525,9 +525,9 @@ impl DataFrame {
     pub fn with_column_renamed(&self, existing: &str, new: &str) -> Result<DataFrame> {
         let exprs = self.columns().into_iter().map(|c| {
             if names_equal(&c, existing) {
-                col(&c).alias(new)
+                column(&c).alias(new)
             } else {
-                col(&c)
+                column(&c)
             }
         });
         self.select(exprs)
@@ -540,7 +540,7 @@ impl DataFrame {
             .columns()
             .into_iter()
             .filter(|c| !dropped.iter().any(|d| names_equal(c, d)))
-            .map(|c| col(&c));
+            .map(|c| column(&c));
         self.select(kept)
     }
 
@@ -723,5 +723,14 @@ impl DataFrame {
     /// `writeStream`.
     pub fn write_stream(&self) -> DataStreamWriter {
         DataStreamWriter::new(self.clone())
+    }
+}
+
+/// A reference to the column `name` as it stands: back-quoted when it holds a dot or a
+/// back-quote, which would otherwise make it a struct's field.
+fn column(name: &str) -> Expr {
+    match name.contains(['.', '`']) {
+        true => col(&spate_operators::expr::quote_identifier(name)),
+        false => col(name),
     }
 }

@@ -2171,3 +2171,27 @@ fn from_json_makes_nested_fields_nullable() {
     assert_eq!(batches[0].num_rows(), 1);
     assert!(batches[0].column(0).is_null(0));
 }
+
+/// A column whose name holds a dot is a column, not a struct's field, when `*` or
+/// `with_column` passes it on.
+#[test]
+fn columns_named_with_dots_pass_through_star_and_with_column() {
+    use spate::functions::{struct_, to_json};
+    let spark = session();
+    let line = "{\"id\": 1, \"a.b\": 2}\n";
+    let batches = run_json(&spark, "dotted_names", "id INT, `a.b` INT", line, |df| {
+        df.select([col("*"), to_json(struct_([col("*")])).alias("j")])?
+            .with_column("id", col("id") + lit(1))?
+            .group_by([col("`a.b`"), col("id"), col("j")])
+            .count()
+    })
+    .expect("run");
+    let schema = batches[0].schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["a.b", "id", "j", "count"]);
+    let j = batches[0].column(2);
+    assert_eq!(
+        arrow::array::AsArray::as_string::<i32>(j).value(0),
+        "{\"id\":1,\"a.b\":2}"
+    );
+}
