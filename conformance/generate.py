@@ -2380,6 +2380,36 @@ def case_date_filter_pushed() -> Case:
     )
 
 
+JSON_PATH_LINES = "\n".join([
+    '{"a": {"b": [1, 2.50, {"c": "x\\u00e9\\t"}], "n": null, "t": true}, "s": "str", "e": 1e2, "k": {}}',
+    "{'a': {'b': [10, -0]}}",
+    'not json',
+    '',
+    '{"a": 1} junk',
+    '[{"a": 5}, {"a": 6}]',
+    '{"a": {"b": "q\\"uote"}, "s": 7}',
+    '{"a": [ ], "s": [1, {"x": "y"}]}',
+]) + "\n"
+
+
+def case_get_json_object_select() -> Case:
+    return Case(
+        name="get_json_object_select",
+        words=("get_json_object over text lines: $.a, $.a.b, $.a.b[1], $.a.b[2].c, $['a']['t'], "
+               "$.e, $.k, $.missing, $[0].a, and in SQL get_json_object(value, '$.s'). Strings "
+               "come back as their text, the rest as compact JSON with numbers as Java prints "
+               "them; NULL for no value, null, or text that is not JSON."),
+        format="text",
+        schema_ddl=None,
+        query=('df.select(get_json_object("value", "$.a"), get_json_object("value", "$.a.b"), '
+               'get_json_object("value", "$.a.b[1]"), get_json_object("value", "$.a.b[2].c"), '
+               'get_json_object("value", "$[\'a\'][\'t\']"), get_json_object("value", "$.e"), '
+               'get_json_object("value", "$.k"), get_json_object("value", "$.missing"), '
+               'get_json_object("value", "$[0].a"), expr("get_json_object(value, \'$.s\') AS s"))'),
+        write_inputs=text_files({"lines.txt": JSON_PATH_LINES}),
+    )
+
+
 def case_string_functions_select() -> Case:
     return _json_select_case(
         name="string_functions_select",
@@ -2503,6 +2533,7 @@ CASES: Dict[str, Callable[[], Case]] = {
         case_unix_timestamp_error,
         case_concat_ws_select,
         case_date_filter_pushed,
+        case_get_json_object_select,
         case_progress_stateless,
         case_progress_aggregation,
         case_filter_before_projection,

@@ -9,9 +9,11 @@ use arrow::datatypes::{DataType, Fields, Schema};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::ArrayFormatter;
-use spate_connectors::file::format::{parse_json_values, DecodeOptions, ParseMode};
+use spate_connectors::file::format::{
+    json_path_supported, json_path_values, parse_json_values, DecodeOptions, ParseMode,
+};
 use spate_connectors::file::sink::to_json_values;
-use spate_operators::expr::{Expr, ExprError, FromJson, ToJson};
+use spate_operators::expr::{Expr, ExprError, FromJson, JsonPath, ToJson};
 use spate_runtime::text::zone::Zone;
 use spate_runtime::{Error, Result};
 use std::collections::HashMap;
@@ -65,6 +67,23 @@ pub fn from_json_with_options<K: Into<String>, V: Into<String>>(
     parse(&StringArray::from(Vec::<&str>::new()), &spec, &Zone::UTC)
         .map_err(|e| Error::Analysis(e.to_string()))?;
     Ok(Expr::FromJson(Box::new(e), Arc::new(spec)))
+}
+
+/// `get_json_object(e, path)`: the value at the JSON path (`$`, `.name`, `['name']`,
+/// `[index]`) in the string `e`: a string as its text, anything else as compact JSON; NULL
+/// where the path finds nothing or `null`, or the text is not JSON. Paths with wildcards
+/// (`[*]`, `.*`) are refused: spate does not implement them.
+pub fn get_json_object(e: Expr, path: &str) -> Result<Expr> {
+    if !json_path_supported(path) {
+        return Err(Error::Analysis(format!(
+            "[UNSUPPORTED_FEATURE] spate does not support the wildcards of the JSON path {path}"
+        )));
+    }
+    let path = JsonPath {
+        path: path.to_string(),
+        find: json_path_values,
+    };
+    Ok(Expr::GetJsonObject(Box::new(e), path))
 }
 
 /// `to_json(e)`: the struct or array `e` as Spark's JSON text (NULL fields left out,

@@ -35,7 +35,7 @@ mod writer;
 
 /// Column functions (`col`, `lit`, `to_timestamp`, `when`, …), as `pyspark.sql.functions`.
 pub mod functions {
-    pub use crate::json::{from_json, from_json_with_options, to_json};
+    pub use crate::json::{from_json, from_json_with_options, get_json_object, to_json};
     pub use crate::sql::expr;
     pub use spate_operators::aggregate::{
         approx_count_distinct, avg, count, count_distinct, count_star, first, last, max, mean, min,

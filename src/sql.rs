@@ -46,6 +46,7 @@ const FUNCTIONS: &[&str] = &[
     "floor",
     "from_json",
     "from_unixtime",
+    "get_json_object",
     "hour",
     "last",
     "length",
@@ -726,6 +727,14 @@ fn call(function: &ast::Function) -> Result<Expr> {
             args.into_iter().map(|arg| arg.unwrap_or_else(|| col("*"))),
         ),
         "to_json" => crate::json::to_json(one(&args)?),
+        "get_json_object" => match args.as_slice() {
+            [Some(e), path] => crate::json::get_json_object(e.clone(), &text_argument(path, &name)?)?,
+            _ => {
+                return Err(Error::Analysis(
+                    "get_json_object takes a string and a path".into(),
+                ))
+            }
+        },
         "date_add" | "date_sub" | "datediff" => match args.as_slice() {
             [Some(a), Some(b)] => {
                 let function = match name.as_str() {

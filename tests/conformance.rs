@@ -1603,3 +1603,23 @@ fn date_filter_pushed() {
             .filter(from_unixtime(col("id")).gt(lit("1969")))
     });
 }
+
+#[test]
+fn get_json_object_select() {
+    use spate::functions::{expr, get_json_object};
+    check("get_json_object_select", |df| {
+        let at = |path: &str| get_json_object(col("value"), path);
+        df.select([
+            at("$.a")?,
+            at("$.a.b")?,
+            at("$.a.b[1]")?,
+            at("$.a.b[2].c")?,
+            at("$['a']['t']")?,
+            at("$.e")?,
+            at("$.k")?,
+            at("$.missing")?,
+            at("$[0].a")?,
+            expr("get_json_object(value, '$.s') AS s")?,
+        ])
+    });
+}

@@ -294,6 +294,10 @@ fn eval(node: &Bound, batch: &RecordBatch, ctx: &EvalContext) -> Result<Value, E
                     .map_err(|e| ExprError::Arrow(arrow::error::ArrowError::ComputeError(e)))
             })
         }
+        Kind::GetJsonObject(child, path) => {
+            let texts = eval(child, batch, ctx)?;
+            texts.map(|a| Ok(Arc::new((path.find)(a.as_string::<i32>(), &path.path)) as ArrayRef))
+        }
         Kind::Struct(children) => {
             let DataType::Struct(fields) = &node.data_type else {
                 return Err(ExprError::Unsupported("a struct of no struct type".into()));

@@ -52,3 +52,31 @@ impl fmt::Debug for FromJson {
             .finish_non_exhaustive()
     }
 }
+
+/// Finds the value at a JSON path in every string (NULL where there is none).
+pub type JsonPathFind = fn(&StringArray, &str) -> StringArray;
+
+/// `get_json_object`'s path and the function that follows it (the file sources' JSON
+/// parser, handed over by the facade).
+#[derive(Clone)]
+pub struct JsonPath {
+    /// The path as written (`$.a.b[0]`).
+    pub path: String,
+    /// The finder.
+    pub find: JsonPathFind,
+}
+
+impl PartialEq for JsonPath {
+    /// The same path (there is one finder).
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl fmt::Debug for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonPath")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}

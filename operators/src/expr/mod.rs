@@ -57,7 +57,7 @@ pub use datepart::DatePart;
 pub use dates::{DateFunction, DEFAULT_TIME_PATTERN};
 pub use error::{quote_identifier, ExprError};
 pub(crate) use generate::{element_field, misplaced_generator, project_exploding};
-pub use json::{FromJson, JsonParse};
+pub use json::{FromJson, JsonParse, JsonPath, JsonPathFind};
 pub use like::StringTest;
 pub(crate) use like::{simplify as simplify_like, SimpleLike};
 pub use math::MathFunction;
@@ -150,6 +150,8 @@ pub enum Expr {
     FromJson(Box<Expr>, Arc<FromJson>),
     /// `to_json(e)`: a struct or array as JSON text.
     ToJson(Box<Expr>, ToJson),
+    /// `get_json_object(e, path)`: the value at a JSON path in a STRING, as text.
+    GetJsonObject(Box<Expr>, JsonPath),
     /// `struct(e1, e2, …)`: a struct of the values, each field named as its column (`colN`
     /// for an unnamed expression).
     Struct(Vec<Expr>),
@@ -867,6 +869,7 @@ impl Expr {
             Expr::Explode(e, outer) => Expr::Explode(map(e)?, *outer),
             Expr::FromJson(e, spec) => Expr::FromJson(map(e)?, spec.clone()),
             Expr::ToJson(e, write) => Expr::ToJson(map(e)?, *write),
+            Expr::GetJsonObject(e, path) => Expr::GetJsonObject(map(e)?, path.clone()),
             Expr::Size(e) => Expr::Size(map(e)?),
             Expr::Try(e) => Expr::Try(map(e)?),
             Expr::DateFunction(function, args) => Expr::DateFunction(
@@ -956,6 +959,7 @@ impl Expr {
             | Expr::Explode(e, _)
             | Expr::FromJson(e, _)
             | Expr::ToJson(e, _)
+            | Expr::GetJsonObject(e, _)
             | Expr::Size(e)
             | Expr::Element(e, _)
             | Expr::Try(e)

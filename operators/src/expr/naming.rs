@@ -214,6 +214,9 @@ pub(crate) fn pretty_sql(expr: &Expr, tz: &Zone) -> String {
         ),
         Expr::FromJson(e, _) => format!("from_json({})", pretty_sql(e, tz)),
         Expr::ToJson(e, _) => format!("to_json({})", pretty_sql(e, tz)),
+        Expr::GetJsonObject(e, path) => {
+            format!("get_json_object({}, {})", pretty_sql(e, tz), path.path)
+        }
         Expr::Struct(values) => call_sql("struct", values, tz),
         Expr::Size(e) => format!("size({})", pretty_sql(e, tz)),
         Expr::DateFunction(function, args) => date_function_sql(function, args, tz),

@@ -21,7 +21,7 @@ use super::{
     BinaryOp, DatePart, EvalContext, Expr, Literal, MathFunction, RegexFunction, StringFunction,
     StringTest,
 };
-use super::{DateFunction, ElementAt, FromJson, ToJson};
+use super::{DateFunction, ElementAt, FromJson, JsonPath, ToJson};
 
 /// A type-checked expression node: what to compute, its result type and nullability.
 #[derive(Debug, Clone)]
@@ -89,6 +89,8 @@ pub(crate) enum Kind {
     FromJson(Box<Bound>, Arc<FromJson>),
     /// A struct or array child as JSON text.
     ToJson(Box<Bound>, ToJson),
+    /// The value at a JSON path in a STRING child.
+    GetJsonObject(Box<Bound>, JsonPath),
     /// A struct of the children, as this node's fields.
     Struct(Vec<Bound>),
     /// The number of elements of an array child.
@@ -415,6 +417,11 @@ impl Binder<'_> {
                     nullable: true,
                 })
             }
+            Expr::GetJsonObject(e, path) => Ok(Bound {
+                kind: Kind::GetJsonObject(self.string_operand(expr, 0, e)?, path.clone()),
+                data_type: DataType::Utf8,
+                nullable: true,
+            }),
             Expr::Struct(values) => self.struct_of(values),
             Expr::DateFunction(function, args) => self.date_function(expr, function, args),
             Expr::Try(e) => Ok(self.lenient(self.bind(e)?)),
@@ -1174,7 +1181,11 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
         Kind::Split(..) | Kind::Regex(..) => true,
         Kind::FromJson(_, spec) => spec.fail_fast,
         Kind::Element(_, at) => ansi || *at == ElementAt::Position(0),
-        Kind::ToJson(..) | Kind::Struct(_) | Kind::Size(_) | Kind::Ansi(..) => false,
+        Kind::ToJson(..)
+        | Kind::GetJsonObject(..)
+        | Kind::Struct(_)
+        | Kind::Size(_)
+        | Kind::Ansi(..) => false,
         Kind::Dates(kernel, _) => matches!(kernel, DateKernel::FromSeconds { exact: true }),
         Kind::Math(function, _) => ansi && *function == MathFunction::Abs,
         Kind::StringFunction(..)
@@ -1213,6 +1224,7 @@ fn children(node: &Bound) -> Vec<&Bound> {
         | Kind::Split(c, ..)
         | Kind::FromJson(c, _)
         | Kind::ToJson(c, _)
+        | Kind::GetJsonObject(c, _)
         | Kind::Size(c)
         | Kind::Element(c, _)
         | Kind::Ansi(c, _)

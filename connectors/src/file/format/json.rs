@@ -20,6 +20,10 @@ use spate_runtime::source::ReadBatch;
 use spate_runtime::text::timestamp::TimestampParser;
 use std::path::Path;
 
+mod path;
+
+pub use path::{json_path_supported, json_path_values};
+
 /// Jackson's default `StreamReadConstraints.maxNestingDepth`.
 const MAX_DEPTH: usize = 1000;
 

@@ -33,7 +33,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use blocks::{LineBlocks, BLOCK_BYTES};
 use columns::{Column, Kind};
-pub use json::{parse_json_values, JsonValues};
+pub use json::{json_path_supported, json_path_values, parse_json_values, JsonValues};
 use memchr::memchr2;
 use rayon::prelude::*;
 use spate_runtime::source::{BatchMap, ReadBatch};

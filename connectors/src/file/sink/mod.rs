@@ -24,6 +24,8 @@ mod options;
 mod parquet;
 mod text;
 
+pub(crate) use text::jackson_string;
+
 pub use json::to_json_values;
 pub use log::{
     SinkFileStatus, SinkLog, SinkLogConfig, ADD_ACTION, COMPACT_SUFFIX, DEFAULT_COMPACT_INTERVAL,
