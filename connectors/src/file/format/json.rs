@@ -310,6 +310,31 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Parses an object member's key and the `:` after it (the key's text: [`Self::text`]).
+    #[inline]
+    fn member_key(&mut self, scratch: &mut Vec<u8>) -> PResult<StrLoc> {
+        let key = match self.peek() {
+            Some(b'"' | b'\'') => self.string(scratch)?,
+            _ => return self.err("expected a field name"),
+        };
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return self.err("expected ':'");
+        }
+        self.i += 1;
+        self.skip_ws();
+        Ok(key)
+    }
+
+    /// The text of a string [`Self::string`] parsed.
+    #[inline]
+    fn text<'t>(&'t self, at: &StrLoc, scratch: &'t [u8]) -> &'t [u8] {
+        match *at {
+            StrLoc::Line(a, b) => &self.s[a..b],
+            StrLoc::Scratch => scratch,
+        }
+    }
+
     fn hex4(&mut self) -> PResult<u32> {
         let mut v = 0u32;
         for _ in 0..4 {
@@ -489,18 +514,7 @@ impl<'a> Parser<'a> {
     fn members(&mut self, scratch: &mut Vec<u8>, is_object: bool) -> PResult<bool> {
         loop {
             if is_object {
-                match self.peek() {
-                    Some(b'"' | b'\'') => {
-                        self.string(scratch)?;
-                    }
-                    _ => return self.err("expected a field name"),
-                }
-                self.skip_ws();
-                if self.peek() != Some(b':') {
-                    return self.err("expected ':'");
-                }
-                self.i += 1;
-                self.skip_ws();
+                self.member_key(scratch)?;
             }
             match self.peek() {
                 Some(b'{' | b'[') => return Ok(true),
@@ -767,24 +781,12 @@ fn struct_value(
         p.i += 1;
     } else {
         loop {
-            let key = match p.peek() {
-                Some(b'"' | b'\'') => p.string(scratch)?,
-                _ => return p.err("expected a field name"),
-            };
-            let key = match key {
-                StrLoc::Line(a, b) => &p.s[a..b],
-                StrLoc::Scratch => &scratch[..],
-            };
+            let key = p.member_key(scratch)?;
+            let key = p.text(&key, scratch);
             let field = column
                 .fields()
                 .iter()
                 .position(|f| f.name().as_bytes() == key);
-            p.skip_ws();
-            if p.peek() != Some(b':') {
-                return p.err("expected ':'");
-            }
-            p.i += 1;
-            p.skip_ws();
             match field {
                 Some(index) => {
                     let field = &mut column.fields_mut()[index];

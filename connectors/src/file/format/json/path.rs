@@ -3,7 +3,7 @@
 //! writes for it (compact, numbers as Java prints them); NULL where the path finds nothing,
 //! finds `null`, or the text is not JSON.
 
-use super::{line_ends_as_spaces, PResult, Parsed, Parser, StrLoc};
+use super::{line_ends_as_spaces, PResult, Parsed, Parser};
 use crate::file::sink::jackson_string;
 use arrow::array::{Array, StringArray, StringBuilder};
 use spate_runtime::text::number::java_double;
@@ -113,22 +113,8 @@ fn extract(
     loop {
         let here = match step {
             Step::Key(name) => {
-                let key = match p.peek() {
-                    Some(b'"' | b'\'') => p.string(scratch)?,
-                    _ => return p.err("expected a field name"),
-                };
-                let key = match key {
-                    StrLoc::Line(a, b) => &p.s[a..b],
-                    StrLoc::Scratch => &scratch[..],
-                };
-                let here = key == name.as_bytes();
-                p.skip_ws();
-                if p.peek() != Some(b':') {
-                    return p.err("expected ':'");
-                }
-                p.i += 1;
-                p.skip_ws();
-                here
+                let key = p.member_key(scratch)?;
+                p.text(&key, scratch) == name.as_bytes()
             }
             Step::Index(wanted) => index == *wanted,
         };
@@ -147,10 +133,8 @@ fn extract(
 /// `false` for `null`.
 fn write_found(p: &mut Parser<'_>, scratch: &mut Vec<u8>, out: &mut Vec<u8>) -> PResult<bool> {
     if matches!(p.peek(), Some(b'"' | b'\'')) {
-        match p.string(scratch)? {
-            StrLoc::Line(a, b) => out.extend_from_slice(&p.s[a..b]),
-            StrLoc::Scratch => out.extend_from_slice(scratch),
-        }
+        let text = p.string(scratch)?;
+        out.extend_from_slice(p.text(&text, scratch));
         return Ok(true);
     }
     if p.peek() == Some(b'n') {
@@ -183,8 +167,7 @@ fn write_json(p: &mut Parser<'_>, scratch: &mut Vec<u8>, out: &mut Vec<u8>) -> P
                 let value = text(a, b).parse::<f64>().unwrap_or(f64::NAN);
                 out.extend_from_slice(java_double(value).as_bytes());
             }
-            Parsed::Str(StrLoc::Line(a, b)) => jackson_string(&text(a, b), out),
-            Parsed::Str(StrLoc::Scratch) => jackson_string(&String::from_utf8_lossy(scratch), out),
+            Parsed::Str(at) => jackson_string(&String::from_utf8_lossy(p.text(&at, scratch)), out),
             Parsed::Nested(..) => return p.err("unexpected nested value"),
         }
         return Ok(());
@@ -199,21 +182,8 @@ fn write_json(p: &mut Parser<'_>, scratch: &mut Vec<u8>, out: &mut Vec<u8>) -> P
     }
     loop {
         if is_object {
-            let key = match p.peek() {
-                Some(b'"' | b'\'') => p.string(scratch)?,
-                _ => return p.err("expected a field name"),
-            };
-            let key = match key {
-                StrLoc::Line(a, b) => String::from_utf8_lossy(&p.s[a..b]).into_owned(),
-                StrLoc::Scratch => String::from_utf8_lossy(scratch).into_owned(),
-            };
-            jackson_string(&key, out);
-            p.skip_ws();
-            if p.peek() != Some(b':') {
-                return p.err("expected ':'");
-            }
-            p.i += 1;
-            p.skip_ws();
+            let key = p.member_key(scratch)?;
+            jackson_string(&String::from_utf8_lossy(p.text(&key, scratch)), out);
             out.push(b':');
         }
         write_json(p, scratch, out)?;
