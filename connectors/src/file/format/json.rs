@@ -1929,4 +1929,58 @@ mod tests {
         // The repeated `a` that did not convert makes the record corrupt.
         assert!(batch.column(2).is_valid(2));
     }
+
+    /// Text cut from JSON fragments at random (seeded) never panics the nested decoder or
+    /// a JSON path, and every string gives one row.
+    #[test]
+    fn random_json_fragments_never_panic() {
+        const PIECES: [&str; 24] = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"s\"",
+            "\"l\"",
+            "\"x\"",
+            "'q'",
+            "1",
+            "-0",
+            "2.5e3",
+            "null",
+            "true",
+            "\"\\u00e9\"",
+            "\"\\ud800\"",
+            "\\",
+            "\"",
+            " ",
+            "\n",
+            "NaN",
+            "{\"s\":{\"x\":",
+            "[[",
+        ];
+        let int = |name: &str| Field::new(name, DataType::Int32, true);
+        let s = Arc::new(Schema::new(vec![
+            Field::new("s", DataType::Struct(vec![int("x")].into()), true),
+            Field::new("l", DataType::List(Arc::new(int("element"))), true),
+            Field::new("_corrupt_record", DataType::Utf8, true),
+        ]));
+        let mut state: u64 = 0x5eed;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let texts: Vec<String> = (0..2000)
+            .map(|_| (0..next(12)).map(|_| PIECES[next(PIECES.len())]).collect())
+            .collect();
+        let texts = StringArray::from(texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let values = parse_json_values(&texts, &s, &DecodeOptions::default()).unwrap();
+        assert_eq!(values.batch.num_rows(), texts.len());
+        for path in ["$", "$.s.x", "$.l[1]", "$['s']"] {
+            assert_eq!(json_path_values(&texts, path).len(), texts.len());
+        }
+    }
 }
