@@ -52,7 +52,7 @@ pub(crate) fn decode(
         let start_rows = writer.rows();
         let object = (all_utf8 && rest.first() == Some(&b'{'))
             .then(|| {
-                let mut p = Parser { s: rest, i: 0 };
+                let mut p = Parser::new(rest);
                 match object_row(&mut writer, &mut keys, &mut p, &mut scratch, &timestamps) {
                     Ok(result) => Some((p.i, result)),
                     Err(_) => {
@@ -190,9 +190,21 @@ enum Parsed {
     Nested(usize, usize),
 }
 
+/// Which of Jackson's options a parser follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    /// Spark's JSON reader: `NaN` and `Infinity` are numbers; a string holds no raw
+    /// control character.
+    Reader,
+    /// `get_json_object`'s parser: a string may hold raw control characters; `NaN` and
+    /// `Infinity` are not JSON.
+    Path,
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    syntax: Syntax,
 }
 
 /// JSON whitespace within a line: a line terminator (the rest of JSON's whitespace) ends
@@ -203,6 +215,15 @@ fn is_ws(b: u8) -> bool {
 }
 
 impl<'a> Parser<'a> {
+    /// A parser of `s` from its start, as the JSON reader parses.
+    fn new(s: &'a [u8]) -> Self {
+        Parser {
+            s,
+            i: 0,
+            syntax: Syntax::Reader,
+        }
+    }
+
     #[inline]
     fn err<T>(&self, what: &'static str) -> PResult<T> {
         Err(SyntaxError { at: self.i, what })
@@ -228,7 +249,10 @@ impl<'a> Parser<'a> {
         let start = self.i;
         // Fast scan for the common case: no escapes.
         let s = self.s;
-        let j = find_special(s, start, quote);
+        let mut j = find_special(s, start, quote);
+        while self.syntax == Syntax::Path && j < s.len() && s[j] < 0x20 {
+            j = find_special(s, j + 1, quote);
+        }
         if j < s.len() {
             let b = s[j];
             if b == quote {
@@ -254,7 +278,7 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 return Ok(StrLoc::Scratch);
             }
-            if b < 0x20 {
+            if b < 0x20 && self.syntax == Syntax::Reader {
                 return self.err("control character in string");
             }
             if b != b'\\' {
@@ -382,6 +406,10 @@ impl<'a> Parser<'a> {
         }
         // Non-numeric numbers: NaN, [+-]Infinity, [+-]INF (a sign is required for INF).
         if j < s.len() && (s[j] == b'I' || s[j] == b'N') {
+            if self.syntax == Syntax::Path {
+                self.i = j;
+                return self.err("non-numeric number");
+            }
             let rest = &s[j..];
             let token: &'static [u8] = if rest.starts_with(b"Infinity") {
                 b"Infinity"
@@ -889,7 +917,7 @@ fn decode_line(
 ) -> Result<(), DecodeError> {
     // Jackson's byte-source bootstrapper skips a UTF-8 byte order mark.
     let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    let mut p = Parser { s: text, i: 0 };
+    let mut p = Parser::new(text);
     p.skip_ws();
     let Some(first) = p.peek() else {
         return Ok(()); // blank line: no record
@@ -996,17 +1024,8 @@ pub fn parse_json_values(
             writer.end_row(false, text, row + 1, &String::new)?;
             continue;
         };
-        // Line ends are whitespace here, as anywhere in JSON; the parser stops at them,
-        // so those between tokens become spaces (one inside a string stays, and fails).
-        let record = if text.contains(&b'\n') || text.contains(&b'\r') {
-            unbroken.clear();
-            unbroken.extend_from_slice(text);
-            line_ends_as_spaces(&mut unbroken);
-            &unbroken[first..]
-        } else {
-            &text[first..]
-        };
-        let mut p = Parser { s: record, i: 0 };
+        let record = &without_line_ends(text, &mut unbroken)[first..];
+        let mut p = Parser::new(record);
         let parsed = if record.first() == Some(&b'{') {
             object_row(&mut writer, &mut keys, &mut p, &mut scratch, &timestamps)
         } else {
@@ -1043,6 +1062,19 @@ pub fn parse_json_values(
 /// JSON's whitespace.
 fn is_json_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// `text` for a parser that stops at line ends: they are whitespace between tokens, as
+/// anywhere in JSON, so those outside strings become spaces (in `buffer`, when there are
+/// any; one inside a string stays).
+fn without_line_ends<'t>(text: &'t [u8], buffer: &'t mut Vec<u8>) -> &'t [u8] {
+    if !text.contains(&b'\n') && !text.contains(&b'\r') {
+        return text;
+    }
+    buffer.clear();
+    buffer.extend_from_slice(text);
+    line_ends_as_spaces(buffer);
+    buffer
 }
 
 /// Turns the line ends of `text` that are outside strings into spaces.
