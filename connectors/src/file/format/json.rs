@@ -250,22 +250,23 @@ impl<'a> Parser<'a> {
         // Fast scan for the common case: no escapes.
         let s = self.s;
         let mut j = find_special(s, start, quote);
-        while self.syntax == Syntax::Path && j < s.len() && s[j] < 0x20 {
-            j = find_special(s, j + 1, quote);
-        }
-        if j < s.len() {
-            let b = s[j];
+        loop {
+            let Some(&b) = s.get(j) else {
+                self.i = j;
+                return self.err("unterminated string");
+            };
             if b == quote {
                 self.i = j + 1;
                 return Ok(StrLoc::Line(start, j));
             }
-            if b < 0x20 {
+            if b >= 0x20 {
+                break; // a backslash
+            }
+            if self.syntax == Syntax::Reader {
                 self.i = j;
                 return self.err("control character in string");
             }
-        } else {
-            self.i = j;
-            return self.err("unterminated string");
+            j = find_special(s, j + 1, quote);
         }
         scratch.clear();
         scratch.extend_from_slice(&s[start..j]);
