@@ -760,6 +760,9 @@ pub(crate) struct RowWriter<'a> {
     corrupt: Option<usize>,
     /// Indices of the fields that are parsed from the input (all but the corrupt column).
     pub(crate) data_columns: Vec<usize>,
+    /// Indices of the columns that hold text (strings, or structs and arrays that may),
+    /// whose size [`Self::maybe_flush`] watches after every record.
+    text_columns: Vec<usize>,
     rows: usize,
     /// The rows of the current batch that hold a malformed record (PERMISSIVE), ascending.
     malformed: Vec<usize>,
@@ -808,11 +811,15 @@ impl<'a> RowWriter<'a> {
                 })?;
             columns.push(Column::new(field.clone(), kind, capacity));
         }
+        let text_columns = (0..columns.len())
+            .filter(|&i| matches!(columns[i].kind(), Kind::Utf8 | Kind::Struct | Kind::List))
+            .collect();
         Ok(RowWriter {
             schema,
             path,
             options,
             columns,
+            text_columns,
             corrupt,
             data_columns,
             rows: 0,
@@ -942,9 +949,9 @@ impl<'a> RowWriter<'a> {
     pub(crate) fn maybe_flush(&mut self) -> Result<(), DecodeError> {
         if self.rows >= self.options.batch_size.max(1)
             || self
-                .columns
+                .text_columns
                 .iter()
-                .any(|c| c.string_bytes() > MAX_BATCH_STRING_BYTES)
+                .any(|&i| self.columns[i].string_bytes() > MAX_BATCH_STRING_BYTES)
         {
             self.flush()?;
         }
