@@ -745,7 +745,9 @@ fn field_value(
     depth: usize,
 ) -> PResult<Converted> {
     if column.kind().is_nested() {
-        column.truncate(row);
+        if column.len() > row {
+            column.truncate(row);
+        }
         return nested_value(p, column, scratch, timestamps, depth);
     }
     let parsed = p.value(scratch, depth)?;

@@ -772,6 +772,15 @@ pub(crate) struct RowWriter<'a> {
     batches: Vec<ReadBatch>,
 }
 
+/// Whether values of `data_type` hold text: a string, or a struct or array with one inside.
+fn holds_text(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Struct(fields) => fields.iter().any(|f| holds_text(f.data_type())),
+        DataType::List(element) => holds_text(element.data_type()),
+        other => Kind::of(other) == Some(Kind::Utf8),
+    }
+}
+
 /// Flush a batch early when its string data passes this size (keeps i32 offsets safe).
 const MAX_BATCH_STRING_BYTES: usize = 1 << 30;
 
@@ -812,7 +821,7 @@ impl<'a> RowWriter<'a> {
             columns.push(Column::new(field.clone(), kind, capacity));
         }
         let text_columns = (0..columns.len())
-            .filter(|&i| matches!(columns[i].kind(), Kind::Utf8 | Kind::Struct | Kind::List))
+            .filter(|&i| holds_text(schema.field(i).data_type()))
             .collect();
         Ok(RowWriter {
             schema,
