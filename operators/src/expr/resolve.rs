@@ -872,7 +872,7 @@ impl Binder<'_> {
                 let child = self.bind(&args[0])?;
                 let seconds = match child.data_type {
                     DataType::Float32 | DataType::Float64 => child.cast_to(&DataType::Float64),
-                    _ => self.integral_argument(expr, 0, &args[0], true)?,
+                    _ => self.as_integral(expr, 0, &args[0], child, true)?,
                 };
                 let kernel = DateKernel::FromSeconds { exact: true };
                 (kernel, vec![seconds], timestamp_type())
@@ -912,7 +912,19 @@ impl Binder<'_> {
         e: &Expr,
         long: bool,
     ) -> Result<Bound, ExprError> {
-        let child = self.bind(e)?;
+        self.as_integral(expr, index, e, self.bind(e)?, long)
+    }
+
+    /// `child`, argument `index` (`e`) of `expr` already bound, as [`Self::integral_argument`]
+    /// takes it.
+    fn as_integral(
+        &self,
+        expr: &Expr,
+        index: usize,
+        e: &Expr,
+        child: Bound,
+        long: bool,
+    ) -> Result<Bound, ExprError> {
         let fits = match child.data_type {
             DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Null => true,
             DataType::Int64 => long,

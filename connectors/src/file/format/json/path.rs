@@ -15,18 +15,14 @@ enum Step {
     Key(String),
     /// An array's element, from 0.
     Index(usize),
+    /// Every member or element (`.*`, `[*]`, `['*']`): not implemented.
+    Wildcard,
 }
 
 /// Whether spate reads `path`: Spark's syntax without its wildcards (`.*`, `[*]`,
 /// `['*']`), which spate does not implement.
 pub fn json_path_supported(path: &str) -> bool {
-    let wildcard = |rest: &str| {
-        let rest = rest.trim_start();
-        rest.starts_with('*') || rest.starts_with("'*'")
-    };
-    !path
-        .match_indices(['.', '['])
-        .any(|(at, _)| wildcard(&path[at + 1..]))
+    parse_path(path).is_none_or(|steps| !steps.contains(&Step::Wildcard))
 }
 
 /// The value at `path` in each string of `texts` (NULL for a NULL string or an invalid
@@ -72,11 +68,16 @@ fn parse_path(path: &str) -> Option<Vec<Step>> {
             let after = after.trim_start();
             if let Some(quoted) = after.strip_prefix('\'') {
                 let end = quoted.find('\'').filter(|&end| end > 0)?;
-                steps.push(Step::Key(quoted[..end].to_string()));
+                steps.push(key(&quoted[..end]));
                 rest = quoted[end + 1..].trim_start().strip_prefix(']')?;
             } else {
                 let end = after.find(']')?;
                 let digits = after[..end].trim_end();
+                if digits == "*" {
+                    steps.push(Step::Wildcard);
+                    rest = &after[end + 1..];
+                    continue;
+                }
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
@@ -89,11 +90,19 @@ fn parse_path(path: &str) -> Option<Vec<Step>> {
             if end == 0 {
                 return None;
             }
-            steps.push(Step::Key(after[..end].to_string()));
+            steps.push(key(&after[..end]));
             rest = &after[end..];
         } else {
             return None;
         }
+    }
+}
+
+/// A member step: every member for `*`.
+fn key(name: &str) -> Step {
+    match name {
+        "*" => Step::Wildcard,
+        name => Step::Key(name.to_string()),
     }
 }
 
@@ -123,6 +132,7 @@ fn extract(
     let (open, close, is_object) = match step {
         Step::Key(_) => (b'{', b'}', true),
         Step::Index(_) => (b'[', b']', false),
+        Step::Wildcard => return p.err("path wildcards are not implemented"),
     };
     if p.peek() != Some(open) {
         p.value(scratch, depth + 1)?;
@@ -145,6 +155,7 @@ fn extract(
                 p.text(&key, scratch) == name.as_bytes() && p.peek() != Some(b'n')
             }
             Step::Index(wanted) => index == *wanted,
+            Step::Wildcard => false,
         };
         if here && !found {
             found = extract(p, rest, depth + 1, scratch, out)?;
@@ -287,7 +298,8 @@ mod tests {
         assert_eq!(one("[1,2]", "$[ 1]").as_deref(), Some("2"));
         assert_eq!(one(r#"{"a":1}"#, "$. a").as_deref(), Some("1"));
         assert!(!json_path_supported("$.a[*]") && !json_path_supported("$.*"));
-        assert!(json_path_supported("$.a*b"));
+        assert!(json_path_supported("$.a*b") && json_path_supported("$['a.*']"));
+        assert!(!json_path_supported("$['*']") && !json_path_supported("$[ * ]"));
         // Deep nesting is NULL, not a stack overflow.
         assert_eq!(one(&"[".repeat(100_000), "$"), None);
     }
