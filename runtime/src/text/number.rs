@@ -303,8 +303,19 @@ pub fn parse_plain_decimal(t: &[u8]) -> Option<f64> {
     if count == 0 || fraction == Some(count) {
         return None;
     }
-    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[decimals];
-    Some(if negative { -value } else { value })
+    Some(plain_decimal(negative, mantissa, decimals))
+}
+
+/// The `f64` of a plain decimal's parts: `digits` (at most 15 decimal digits) over ten to
+/// the `decimals` (at most 15), negated when `negative` (see [`parse_plain_decimal`]).
+#[inline]
+pub fn plain_decimal(negative: bool, digits: u64, decimals: usize) -> f64 {
+    let value = digits as f64 / EXACT_POWERS_OF_TEN[decimals];
+    if negative {
+        -value
+    } else {
+        value
+    }
 }
 
 /// `java.lang.Double.parseDouble`.

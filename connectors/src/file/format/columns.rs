@@ -15,7 +15,7 @@ use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, FieldRef};
 use arrow::error::ArrowError;
 use spate_runtime::text::number::{
-    java_parse_double, java_parse_float, java_parse_long, parse_plain_decimal,
+    java_parse_double, java_parse_float, java_parse_long, parse_plain_decimal, plain_decimal,
 };
 use spate_runtime::text::timestamp::TimestampParser;
 use std::sync::Arc;
@@ -135,6 +135,19 @@ impl JsonValue<'_> {
             }
         }
     }
+}
+
+/// A number as JSON writes it most often: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, at most 15
+/// digits in all, no exponent; read as its parts while its syntax is checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlainNumber {
+    pub(crate) negative: bool,
+    /// All its digits, the fraction's included, as one integer.
+    pub(crate) digits: u64,
+    /// How many of them the fraction holds.
+    pub(crate) decimals: usize,
+    /// Whether it has a fraction (a `VALUE_NUMBER_FLOAT`, even `1.0`).
+    pub(crate) fraction: bool,
 }
 
 /// `put_x(v)`: appends `v` if the column holds that primitive type (and counts it as
@@ -471,6 +484,35 @@ impl Column {
             self.push_null();
         }
         ok
+    }
+
+    /// Appends a [`PlainNumber`] into a DOUBLE, INT or BIGINT column, the common cases of
+    /// [`Self::push_json`], converted as it converts them. `false`, with nothing appended,
+    /// for another kind or a number it must judge (a fraction or an out-of-range value
+    /// for an integer type).
+    #[inline]
+    pub(crate) fn push_plain_number(&mut self, number: PlainNumber) -> bool {
+        let integer = || {
+            let value = number.digits as i64;
+            if number.negative {
+                -value
+            } else {
+                value
+            }
+        };
+        match (self.kind, number.fraction) {
+            (Kind::Float64, fraction) => {
+                let value = plain_decimal(number.negative, number.digits, number.decimals);
+                self.put_f64(if fraction {
+                    value
+                } else {
+                    integer_valued(value)
+                })
+            }
+            (Kind::Int64, false) => self.put_i64(integer()),
+            (Kind::Int32, false) => i32::try_from(integer()).is_ok_and(|v| self.put_i32(v)),
+            _ => false,
+        }
     }
 
     /// Appends a converted CSV token (never the null value: callers handle that). Returns

@@ -11,7 +11,7 @@
 //! ([`Column::push_json`]); fields are matched by exact (case-sensitive) name, a repeated
 //! key keeps its last value, unknown keys are validated and skipped.
 
-use super::columns::{Column, JsonValue, Kind};
+use super::columns::{Column, JsonValue, Kind, PlainNumber};
 use super::{DecodeError, DecodeOptions, FileFormat, Lines, ParseMode, RowWriter};
 use arrow::array::{Array, BooleanBufferBuilder, RecordBatch, StringArray};
 use arrow::buffer::NullBuffer;
@@ -494,6 +494,48 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// The [`PlainNumber`] at `self.i` and where it ends, or `None` (nothing read) when
+    /// the number there is not plain, or is not valid: [`Self::number`] reads those.
+    #[inline(always)]
+    fn plain_number(&self) -> Option<(PlainNumber, usize)> {
+        let s = self.s;
+        let negative = s.get(self.i) == Some(&b'-');
+        let mut j = self.i + usize::from(negative);
+        let mut digits: u64 = 0;
+        let mut read_digits = |j: &mut usize| {
+            let from = *j;
+            while let Some(&b) = s.get(*j).filter(|b| b.is_ascii_digit()) {
+                digits = digits.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+                *j += 1;
+            }
+            *j - from
+        };
+        let int_start = j;
+        let int_len = read_digits(&mut j);
+        if int_len == 0 || (int_len > 1 && s[int_start] == b'0') {
+            return None;
+        }
+        let fraction = s.get(j) == Some(&b'.');
+        let mut decimals = 0;
+        if fraction {
+            j += 1;
+            decimals = read_digits(&mut j);
+            if decimals == 0 {
+                return None;
+            }
+        }
+        if int_len + decimals > 15 || matches!(s.get(j), Some(b'e' | b'E')) {
+            return None;
+        }
+        let number = PlainNumber {
+            negative,
+            digits,
+            decimals,
+            fraction,
+        };
+        Some((number, j))
+    }
+
     /// Parses any value; objects and arrays are validated and returned as raw text.
     #[inline]
     fn value(&mut self, scratch: &mut Vec<u8>, depth: usize) -> PResult<Parsed> {
@@ -743,9 +785,7 @@ fn object_row(
                     bad = bad.or(Some(ci));
                 }
             }
-            None => {
-                p.value(scratch, 1)?;
-            }
+            None => skip_value(p, scratch, 1)?,
         }
         keys.spans.push(Span {
             start,
@@ -774,6 +814,58 @@ enum Converted {
     Failed,
 }
 
+/// The commonest values, read without the general path of [`field_value`]: a string
+/// without escapes into a string column, a number into a number column, each into a row
+/// that has no value yet. `None`, with nothing read, for any other value, column or row.
+#[inline(always)]
+fn quick_value(p: &mut Parser<'_>, column: &mut Column, row: usize) -> Option<Converted> {
+    if column.len() != row {
+        return None;
+    }
+    match (column.kind(), p.peek()?) {
+        (Kind::Utf8, b'"') => {
+            let end = quick_string_end(p)?;
+            column.push_str(&p.s[p.i + 1..end - 1]);
+            p.i = end;
+            Some(Converted::Whole)
+        }
+        (Kind::Int32 | Kind::Int64 | Kind::Float64, b'-' | b'0'..=b'9') => {
+            let (number, end) = p.plain_number()?;
+            if !column.push_plain_number(number) {
+                return None;
+            }
+            p.i = end;
+            Some(Converted::Whole)
+        }
+        _ => None,
+    }
+}
+
+/// Validates and skips the value at `p.i`, which no column reads.
+#[inline(always)]
+fn skip_value(p: &mut Parser<'_>, scratch: &mut Vec<u8>, depth: usize) -> PResult<()> {
+    let quick = match p.peek() {
+        Some(b'"') => quick_string_end(p),
+        Some(b'-' | b'0'..=b'9') => p.plain_number().map(|(_, end)| end),
+        _ => None,
+    };
+    match quick {
+        Some(end) => p.i = end,
+        None => {
+            p.value(scratch, depth)?;
+        }
+    }
+    Ok(())
+}
+
+/// Where the double-quoted string at `p.i` ends (just past its closing quote) when it
+/// holds no escape or control character; `None` otherwise.
+#[inline(always)]
+fn quick_string_end(p: &Parser<'_>) -> Option<usize> {
+    let end = find_special(p.s, p.i + 1, b'"');
+    (p.s.get(end) == Some(&b'"')).then_some(end + 1)
+}
+
 /// Parses a value into `column` at row `row` (an object member's, or an array element's
 /// at the column's end) with Spark's converter for its type: an object into a struct, an
 /// array into an array, a scalar by [`Column::push_json`]. A repeated key: the last value
@@ -789,6 +881,9 @@ fn field_value(
     timestamps: &TimestampParser,
     depth: usize,
 ) -> PResult<Converted> {
+    if let Some(converted) = quick_value(p, column, row) {
+        return Ok(converted);
+    }
     if column.kind().is_nested() {
         if column.len() > row {
             column.truncate(row);
@@ -872,9 +967,7 @@ fn struct_value(
                         outcome = Converted::Partial;
                     }
                 }
-                None => {
-                    p.value(scratch, depth + 1)?;
-                }
+                None => skip_value(p, scratch, depth + 1)?,
             }
             if !p.after_member(true)? {
                 break;
@@ -1801,10 +1894,22 @@ mod tests {
         // Lines that keep the lab's layout (so the next is read by the layout the last one
         // taught) with any value in each place: other types, escapes, NULL, containers,
         // values that do not convert, text that is not JSON, a repeated key at the end.
-        let values: [&str; 16] = [
+        let values = [
             "7",
             "-0",
+            "-0.0",
             "1.5",
+            "0.1",
+            "1.0",
+            "2147483648",
+            "-2147483648",
+            "123456789012345",
+            "1234567890123456",
+            "0.30000000000000004",
+            "-",
+            "1.",
+            "-01",
+            "12e3",
             "1e400",
             r#""2024-01-15 10:00:00""#,
             r#""E\u0076\"t""#,
@@ -1835,7 +1940,9 @@ mod tests {
                     // Mostly the usual value, so that the layout holds across lines.
                     let value = match next(4) {
                         0 => values[next(values.len())],
-                        _ => values[[0, 5, 2, 4][keys.iter().position(|k| k == key).unwrap_or(0)]],
+                        _ => {
+                            values[[0, 16, 3, 16][keys.iter().position(|k| k == key).unwrap_or(0)]]
+                        }
                     };
                     format!("\"{key}\":{value}")
                 })
@@ -1851,6 +1958,11 @@ mod tests {
         for schema in [
             lab_schema(true),
             schema(&[("value", DataType::Float64), ("timestamp", DataType::Utf8)]),
+            schema(&[
+                ("id", DataType::Int64),
+                ("name", DataType::Float64),
+                ("value", DataType::Int32),
+            ]),
         ] {
             let alone: Vec<_> = Lines::new(text.as_bytes())
                 .flat_map(|(_, line)| decoded_rows(line, &schema))

@@ -4,7 +4,7 @@
 //! token by token. A record that does not match is parsed in full, and teaches the next
 //! layout.
 
-use super::{field_value, Converted, ObjectResult, Parser, RowWriter, TimestampParser};
+use super::{field_value, skip_value, Converted, ObjectResult, Parser, RowWriter, TimestampParser};
 
 /// Where one member's value lay in the record it was learned from.
 #[derive(Debug, Clone, Copy)]
@@ -126,9 +126,7 @@ impl RowTemplate {
                         bad = bad.or(Some(ci));
                     }
                 }
-                None => {
-                    p.value(scratch, 1).ok()?;
-                }
+                None => skip_value(p, scratch, 1).ok()?,
             }
         }
         if !self.close.matches(p.s, p.i) {
