@@ -490,7 +490,7 @@ impl Column {
     /// [`Self::push_json`], converted as it converts them. `false`, with nothing appended,
     /// for another kind or a number it must judge (a fraction or an out-of-range value
     /// for an integer type).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_plain_number(&mut self, number: PlainNumber) -> bool {
         let integer = || {
             let value = number.digits as i64;

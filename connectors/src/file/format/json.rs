@@ -712,6 +712,8 @@ fn resolve<'x>(parsed: &Parsed, line: &'x [u8], scratch: &'x [u8]) -> JsonValue<
 enum ObjectResult {
     /// All fields converted.
     Clean,
+    /// All fields converted, and every column has its value (nothing to fill with NULL).
+    Filled,
     /// Some field failed conversion (its schema index); the others hold values.
     Corrupt(usize),
 }
@@ -735,7 +737,7 @@ fn record_row(
     w.rollback(row);
     p.i = 0;
     let result = object_row(w, keys, p, scratch, timestamps)?;
-    template.learn(p.s, &keys.spans, p.i);
+    template.learn(p.s, &keys.spans, p.i, &w.data_columns);
     Ok(result)
 }
 
@@ -1033,6 +1035,7 @@ fn end_object_row(
 ) -> Result<(), DecodeError> {
     match result {
         ObjectResult::Clean => w.end_row(false, line, line_no, &String::new),
+        ObjectResult::Filled => w.end_filled_row(line, line_no),
         ObjectResult::Corrupt(ci) => {
             let schema = w.schema_ref();
             w.end_row(true, line, line_no, &conversion(schema, ci))
@@ -1094,7 +1097,7 @@ fn decode_line(
                     return w.failed_row(start_rows, line, line_no, &syntax(e));
                 }
                 match object_row(w, keys, &mut p, scratch, timestamps) {
-                    Ok(ObjectResult::Clean) => w.fill_row(),
+                    Ok(ObjectResult::Clean | ObjectResult::Filled) => w.fill_row(),
                     Ok(ObjectResult::Corrupt(ci)) => {
                         w.fill_row();
                         bad = bad.or(Some(ci));
@@ -1963,6 +1966,8 @@ mod tests {
                 ("name", DataType::Float64),
                 ("value", DataType::Int32),
             ]),
+            // A column no record has: the layout leaves it to be filled with NULL.
+            schema(&[("value", DataType::Float64), ("absent", DataType::Int32)]),
         ] {
             let alone: Vec<_> = Lines::new(text.as_bytes())
                 .flat_map(|(_, line)| decoded_rows(line, &schema))

@@ -885,6 +885,14 @@ impl<'a> RowWriter<'a> {
         self.commit_rows(start, corrupt, raw, line, reason)
     }
 
+    /// [`Self::end_row`] of a record whose every data column got its value, converted.
+    #[inline]
+    pub(crate) fn end_filled_row(&mut self, raw: &[u8], line: usize) -> Result<(), DecodeError> {
+        let start = self.rows;
+        self.rows += 1;
+        self.commit_rows(start, false, raw, line, &String::new)
+    }
+
     /// Fills the data columns of the current row that got no value with NULL and moves to
     /// the next row; the row is only final after [`Self::commit_rows`].
     #[inline]

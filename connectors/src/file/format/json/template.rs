@@ -76,12 +76,20 @@ pub(super) struct RowTemplate {
     close: Lead,
     /// Whether a layout was learned.
     learned: bool,
+    /// Whether its members give every data column a value.
+    fills_every_column: bool,
 }
 
 impl RowTemplate {
     /// Learns the layout of `record`, an object that ends at `end` and whose members'
-    /// values lay at `spans`.
-    pub(super) fn learn(&mut self, record: &[u8], spans: &[Span], end: usize) {
+    /// values lay at `spans`, read into a row of `data_columns`.
+    pub(super) fn learn(
+        &mut self,
+        record: &[u8],
+        spans: &[Span],
+        end: usize,
+        data_columns: &[usize],
+    ) {
         let mut from = 0;
         for (index, span) in spans.iter().enumerate() {
             if self.members.len() == index {
@@ -95,6 +103,9 @@ impl RowTemplate {
         self.len = spans.len();
         self.close.set(&record[from..end]);
         self.learned = true;
+        self.fills_every_column = data_columns
+            .iter()
+            .all(|&column| spans.iter().any(|span| span.column == Some(column)));
     }
 
     /// Parses the object at `p.i` into the current row of `w` if its text between values
@@ -134,6 +145,7 @@ impl RowTemplate {
         }
         p.i += self.close.bytes.len();
         Some(match bad {
+            None if self.fills_every_column => ObjectResult::Filled,
             None => ObjectResult::Clean,
             Some(ci) => ObjectResult::Corrupt(ci),
         })
