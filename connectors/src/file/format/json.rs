@@ -44,7 +44,7 @@ pub(crate) fn decode(
     let mut scratch = Vec::with_capacity(256);
     let timestamps = TimestampParser::new(&options.time_zone);
     // One validation of the whole file spares the per-line check in the common case.
-    let all_utf8 = std::str::from_utf8(data).is_ok();
+    let all_utf8 = simdutf8::basic::from_utf8(data).is_ok();
     let mut last_line = 0;
     let mut lines = Lines::new(data);
     loop {
