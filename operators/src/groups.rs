@@ -35,6 +35,23 @@ pub(crate) struct GroupTable {
     hasher: RandomState,
     /// Keys dropped as late in the current epoch, in row format.
     late: hashbrown::HashSet<Box<[u8]>, RandomState>,
+    /// Integer keys: the group of the key last looked up in each slot (see [`memo_slot`]),
+    /// consulted before the index while the table has few groups (window starts, say), whose
+    /// keys then nearly always hit it.
+    memo: Vec<(i64, u32)>,
+}
+
+/// Slots of [`GroupTable::memo`]; a table with more groups than this does not use it.
+const MEMO_SLOTS: usize = 256;
+
+/// A memo slot that holds no group.
+const NO_GROUP: u32 = u32::MAX;
+
+/// The memo slot of integer key `value` (Fibonacci hashing: its top bits).
+#[inline]
+fn memo_slot(value: i64) -> usize {
+    ((value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_SLOTS.trailing_zeros()))
+        as usize
 }
 
 /// Whether a single key of this type is stored as `i64`.
@@ -64,6 +81,7 @@ impl GroupTable {
             table: HashTable::new(),
             hasher: RandomState::with_seeds(0x5eed, 0x5a7e, 0xa99, 0x9f0),
             late: hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4)),
+            memo: vec![(0, NO_GROUP); MEMO_SLOTS],
         })
     }
 
@@ -109,7 +127,16 @@ impl GroupTable {
                 let column = cast(&columns[0], &DataType::Int64)?;
                 let column = column.as_primitive::<Int64Type>();
                 ids.reserve(column.len());
+                let use_memo = self.hashes.len() <= MEMO_SLOTS;
                 for (index, &value) in column.values().iter().enumerate() {
+                    let slot = memo_slot(value);
+                    if use_memo && !column.is_null(index) {
+                        let (key, id) = self.memo[slot];
+                        if key == value && id != NO_GROUP {
+                            ids.push(id);
+                            continue;
+                        }
+                    }
                     let id = if column.is_null(index) {
                         *null_group.get_or_insert_with(|| {
                             let id = self.hashes.len() as u32;
@@ -124,13 +151,15 @@ impl GroupTable {
                             .table
                             .find(hash, |&id| values[id as usize] == value)
                             .copied();
-                        found.unwrap_or_else(|| {
+                        let id = found.unwrap_or_else(|| {
                             let id = self.hashes.len() as u32;
                             values.push(value);
                             insert(&mut self.table, &mut self.hashes, hash, id);
                             created.push(index as u32);
                             id
-                        })
+                        });
+                        self.memo[slot] = (value, id);
+                        id
                     };
                     ids.push(id);
                 }
@@ -218,6 +247,7 @@ impl GroupTable {
             }
         }
         retain_by(&mut self.hashes, keep);
+        self.memo.fill((0, NO_GROUP));
         self.table.retain(|id| {
             *id = renumbered[*id as usize];
             *id != REMOVED
@@ -294,6 +324,31 @@ mod tests {
         let keys = table.key_columns(&[0, 2]).unwrap();
         assert_eq!(keys[0].as_string::<i32>().value(1), "a");
         assert_eq!(keys[1].as_primitive::<Int64Type>().value(0), 1);
+    }
+
+    #[test]
+    fn integer_keys_find_their_groups_through_the_memo_and_without_it() {
+        // Window starts, a minute apart; the second batch repeats them in another order.
+        for groups in [MEMO_SLOTS / 2, MEMO_SLOTS * 2] {
+            let mut table = GroupTable::new(vec![DataType::Int64]).unwrap();
+            let minute = 60_000_000_i64;
+            let first: ArrayRef = Arc::new(Int64Array::from_iter_values(
+                (0..groups as i64).map(|k| k * minute),
+            ));
+            let (mut ids, mut created) = (Vec::new(), Vec::new());
+            table.intern(&[first], &mut ids, &mut created).unwrap();
+            assert_eq!(ids, (0..groups as u32).collect::<Vec<_>>());
+            let again: Vec<i64> = (0..groups as i64 * 3)
+                .map(|k| (k * 7919) % groups as i64)
+                .collect();
+            let column: ArrayRef = Arc::new(Int64Array::from_iter_values(
+                again.iter().map(|k| k * minute),
+            ));
+            table.intern(&[column], &mut ids, &mut created).unwrap();
+            let expected: Vec<u32> = again.iter().map(|&k| k as u32).collect();
+            assert_eq!(ids, expected, "{groups} groups");
+            assert!(created.is_empty());
+        }
     }
 
     #[test]
