@@ -473,8 +473,8 @@ fn read_file(
 }
 
 /// Decodes one file batch by batch. A JSON file is read a block at a time and decoded in
-/// chunks of about `batch_size` lines (sized in bytes from its first lines), one per
-/// decoding thread, so that the first batches flow downstream while the rest of the file
+/// chunks of about `batch_size` lines (sized in bytes from its first lines), a few per
+/// decoding thread at a time, so that the first batches flow downstream while the rest of the file
 /// is still being decoded; the other formats are decoded whole on the first call. A
 /// stateless map given with [`FileDecoder::with_map`] runs on each batch as part of its
 /// decoding, on the decoding threads.
@@ -541,7 +541,10 @@ impl FileDecoder {
                         .map_err(io_error(&self.path))?;
                     let chunk_bytes = line_bytes(sample)
                         .saturating_mul(self.options.batch_size)
-                        .clamp(1, BLOCK_BYTES / rayon::current_num_threads().max(1));
+                        .clamp(
+                            1,
+                            BLOCK_BYTES / (rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD),
+                        );
                     self.json = Some(JsonFile {
                         blocks,
                         lines_before: 0,
@@ -558,18 +561,21 @@ impl FileDecoder {
             let Some(file) = self.json.as_mut() else {
                 return Ok(None);
             };
-            // One chunk per decoding thread, decoded side by side and queued in file order.
-            // Each chunk numbers its lines from 1; its lines are counted as it is decoded.
-            let threads = rayon::current_num_threads();
+            // Several chunks per decoding thread, decoded side by side and queued in file
+            // order: a thread that finishes early (or whose neighbour lost its core to
+            // another actor for a while) takes the next chunk instead of waiting for the
+            // round to end. Each chunk numbers its lines from 1; its lines are counted as it
+            // is decoded.
+            let chunks_per_round = rayon::current_num_threads() * CHUNKS_PER_THREAD;
             let data = file
                 .blocks
-                .lines(file.chunk_bytes.saturating_mul(threads))
+                .lines(file.chunk_bytes.saturating_mul(chunks_per_round))
                 .map_err(io_error(&self.path))?;
             if data.is_empty() {
                 self.json = None;
                 return Ok(None);
             }
-            let chunks = split_at_lines(data, file.chunk_bytes, threads);
+            let chunks = split_at_lines(data, file.chunk_bytes, chunks_per_round);
             let decode = |chunk: &Range<usize>| {
                 let (batches, lines) = json::decode(
                     &data[chunk.clone()],
@@ -679,6 +685,9 @@ fn line_bytes(data: &[u8]) -> usize {
     let pairs = memchr::memmem::find_iter(sample, b"\r\n").count();
     sample.len().div_ceil((ends - pairs).max(1))
 }
+
+/// Chunks of a JSON file decoded per thread in one round.
+const CHUNKS_PER_THREAD: usize = 4;
 
 /// How much of a JSON file [`line_bytes`] looks at.
 const LINE_SAMPLE_BYTES: usize = 64 << 10;
