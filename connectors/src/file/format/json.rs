@@ -734,10 +734,15 @@ fn record_row(
     if let Some(result) = template.row(w, p, scratch, timestamps) {
         return Ok(result);
     }
-    w.rollback(row);
-    p.i = 0;
+    if p.i != 0 {
+        // The layout read part of the record before it missed.
+        w.rollback(row);
+        p.i = 0;
+    }
     let result = object_row(w, keys, p, scratch, timestamps)?;
-    template.learn(p.s, &keys.spans, p.i, &w.data_columns);
+    if template.wanted() {
+        template.learn(p.s, &keys.spans, p.i, &w.data_columns);
+    }
     Ok(result)
 }
 
@@ -1974,6 +1979,24 @@ mod tests {
                 .collect();
             assert_eq!(decoded_rows(text.as_bytes(), &schema), alone);
         }
+    }
+
+    #[test]
+    fn records_whose_layout_keeps_changing_are_read_as_each_alone() {
+        // Two layouts taking turns, then runs of one: the layout misses again and again
+        // (and is tried less and less often), then reads runs again.
+        let layouts = [r#"{"a":1,"b":"x"}"#, r#"{"b":"y","a":2}"#, r#"{"a":3}"#];
+        let mut text = String::new();
+        for i in 0..3000 {
+            let layout = if i < 1000 { i % 2 } else { (i / 300) % 3 };
+            text.push_str(layouts[layout]);
+            text.push('\n');
+        }
+        let schema = schema(&[("a", DataType::Int64), ("b", DataType::Utf8)]);
+        let alone: Vec<_> = Lines::new(text.as_bytes())
+            .flat_map(|(_, line)| decoded_rows(line, &schema))
+            .collect();
+        assert_eq!(decoded_rows(text.as_bytes(), &schema), alone);
     }
 
     #[test]

@@ -78,7 +78,16 @@ pub(super) struct RowTemplate {
     learned: bool,
     /// Whether its members give every data column a value.
     fills_every_column: bool,
+    /// Records to read in full before the layout is tried again, after it missed.
+    skip: usize,
+    /// The records to skip after the next miss: none after hits, then doubling while
+    /// misses follow misses (a file whose records change their layout all the time is
+    /// then read almost as if there were no layout).
+    backoff: usize,
 }
+
+/// The most records [`RowTemplate::backoff`] skips.
+const MAX_BACKOFF: usize = 256;
 
 impl RowTemplate {
     /// Learns the layout of `record`, an object that ends at `end` and whose members'
@@ -108,12 +117,19 @@ impl RowTemplate {
             .all(|&column| spans.iter().any(|span| span.column == Some(column)));
     }
 
+    /// Whether the next record is to be read by the layout, which it should then learn
+    /// from the record before (when that one was read in full).
+    pub(super) fn wanted(&self) -> bool {
+        self.skip == 0
+    }
+
     /// Parses the object at `p.i` into the current row of `w` if its text between values
     /// is the learned layout's: `None` (with values possibly written into the row, for the
-    /// caller to roll back) when it is not, or when a value is not valid JSON.
+    /// caller to roll back) when it is not, or when a value is not valid JSON, or when the
+    /// layout is not tried for this record.
     #[inline]
     pub(super) fn row(
-        &self,
+        &mut self,
         w: &mut RowWriter<'_>,
         p: &mut Parser<'_>,
         scratch: &mut Vec<u8>,
@@ -122,6 +138,29 @@ impl RowTemplate {
         if !self.learned {
             return None;
         }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return None;
+        }
+        let result = self.read(w, p, scratch, timestamps);
+        if result.is_some() {
+            self.backoff = 0;
+        } else {
+            self.skip = self.backoff;
+            self.backoff = (self.backoff * 2).clamp(1, MAX_BACKOFF);
+        }
+        result
+    }
+
+    /// [`Self::row`] by the layout.
+    #[inline]
+    fn read(
+        &self,
+        w: &mut RowWriter<'_>,
+        p: &mut Parser<'_>,
+        scratch: &mut Vec<u8>,
+        timestamps: &TimestampParser,
+    ) -> Option<ObjectResult> {
         let row = w.rows();
         let mut bad: Option<usize> = None;
         for member in &self.members[..self.len] {
