@@ -18,11 +18,13 @@ enum Keys {
     /// Any key columns, in Arrow's row format: group `i` is row `i`.
     Rows(Rows),
     /// One integer-like column (`data_type`), as `i64`; the NULL key, if seen, is a group
-    /// of its own that is not in the hash index.
+    /// of its own that is not in the hash index. The index holds each key beside its group,
+    /// so that finding a key, or moving it when the index grows, reads no other memory.
     Integers {
         values: Vec<i64>,
         data_type: DataType,
         null_group: Option<u32>,
+        index: HashTable<(i64, u32)>,
     },
 }
 
@@ -30,6 +32,7 @@ enum Keys {
 pub(crate) struct GroupTable {
     converter: RowConverter,
     keys: Keys,
+    /// Row keys: each group's hash, and the index from a hash to its groups.
     hashes: Vec<u64>,
     table: HashTable<u32>,
     hasher: RandomState,
@@ -71,6 +74,7 @@ impl GroupTable {
                 values: Vec::new(),
                 data_type: data_type.clone(),
                 null_group: None,
+                index: HashTable::new(),
             },
             _ => Keys::Rows(converter.empty_rows(0, 0)),
         };
@@ -87,7 +91,10 @@ impl GroupTable {
 
     /// The number of groups.
     pub(crate) fn len(&self) -> usize {
-        self.hashes.len()
+        match &self.keys {
+            Keys::Rows(_) => self.hashes.len(),
+            Keys::Integers { values, .. } => values.len(),
+        }
     }
 
     /// The group id of every row of `columns` (the key columns), creating groups for keys
@@ -122,42 +129,45 @@ impl GroupTable {
                 }
             }
             Keys::Integers {
-                values, null_group, ..
+                values,
+                null_group,
+                index,
+                ..
             } => {
                 let column = cast(&columns[0], &DataType::Int64)?;
                 let column = column.as_primitive::<Int64Type>();
                 ids.reserve(column.len());
-                let use_memo = self.hashes.len() <= MEMO_SLOTS;
-                for (index, &value) in column.values().iter().enumerate() {
+                let use_memo = values.len() <= MEMO_SLOTS;
+                for (row, &value) in column.values().iter().enumerate() {
                     let slot = memo_slot(value);
-                    if use_memo && !column.is_null(index) {
+                    if use_memo && !column.is_null(row) {
                         let (key, id) = self.memo[slot];
                         if key == value && id != NO_GROUP {
                             ids.push(id);
                             continue;
                         }
                     }
-                    let id = if column.is_null(index) {
+                    let id = if column.is_null(row) {
                         *null_group.get_or_insert_with(|| {
-                            let id = self.hashes.len() as u32;
                             values.push(0);
-                            self.hashes.push(0);
-                            created.push(index as u32);
-                            id
+                            created.push(row as u32);
+                            values.len() as u32 - 1
                         })
                     } else {
                         let hash = self.hasher.hash_one(value);
-                        let found = self
-                            .table
-                            .find(hash, |&id| values[id as usize] == value)
-                            .copied();
-                        let id = found.unwrap_or_else(|| {
-                            let id = self.hashes.len() as u32;
-                            values.push(value);
-                            insert(&mut self.table, &mut self.hashes, hash, id);
-                            created.push(index as u32);
-                            id
-                        });
+                        let id = match index.find(hash, |&(key, _)| key == value) {
+                            Some(&(_, id)) => id,
+                            None => {
+                                let id = values.len() as u32;
+                                values.push(value);
+                                let hasher = &self.hasher;
+                                index.insert_unique(hash, (value, id), |&(key, _)| {
+                                    hasher.hash_one(key)
+                                });
+                                created.push(row as u32);
+                                id
+                            }
+                        };
                         self.memo[slot] = (value, id);
                         id
                     };
@@ -197,6 +207,7 @@ impl GroupTable {
                 values,
                 data_type,
                 null_group,
+                ..
             } => {
                 let null = null_group.map(|g| g as usize);
                 let column: Int64Array =
@@ -220,7 +231,7 @@ impl GroupTable {
         const REMOVED: u32 = u32::MAX;
         let kept = |id: u32| keep.get(id as usize).copied().unwrap_or(true);
         let mut next = 0;
-        let renumbered: Vec<u32> = (0..self.hashes.len() as u32)
+        let renumbered: Vec<u32> = (0..self.len() as u32)
             .map(|id| {
                 if !kept(id) {
                     return REMOVED;
@@ -236,31 +247,41 @@ impl GroupTable {
                     kept_rows.push(row);
                 }
                 *keys = kept_rows;
+                retain_by(&mut self.hashes, keep);
+                self.table.retain(|id| {
+                    *id = renumbered[*id as usize];
+                    *id != REMOVED
+                });
             }
             Keys::Integers {
-                values, null_group, ..
+                values,
+                null_group,
+                index,
+                ..
             } => {
                 retain_by(values, keep);
                 *null_group = null_group
                     .map(|g| renumbered[g as usize])
                     .filter(|&g| g != REMOVED);
+                index.retain(|(_, id)| {
+                    *id = renumbered[*id as usize];
+                    *id != REMOVED
+                });
             }
         }
-        retain_by(&mut self.hashes, keep);
         self.memo.fill((0, NO_GROUP));
-        self.table.retain(|id| {
-            *id = renumbered[*id as usize];
-            *id != REMOVED
-        });
     }
 
     /// Bytes held by the keys and the index.
     pub(crate) fn memory_bytes(&self) -> usize {
-        let keys = match &self.keys {
-            Keys::Rows(keys) => keys.size(),
-            Keys::Integers { values, .. } => values.capacity() * 8,
-        };
-        keys + self.hashes.capacity() * 8 + self.table.capacity() * 5
+        match &self.keys {
+            Keys::Rows(keys) => {
+                keys.size() + self.hashes.capacity() * 8 + self.table.capacity() * 5
+            }
+            Keys::Integers { values, index, .. } => {
+                values.capacity() * 8 + index.capacity() * (size_of::<(i64, u32)>() + 1)
+            }
+        }
     }
 }
 
