@@ -14,7 +14,7 @@ use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, names_equal, names_match, unquote, EvalContext, Expr, ExprError};
-use spate_operators::join::StreamingJoin;
+use spate_operators::join::{StreamingJoin, CHECKPOINT_BATCHES};
 use spate_operators::shard::{Restore, ShardKeys, Sharded};
 use spate_operators::stage::{below_projections, Stage, Transform};
 use spate_operators::union::Union;
@@ -460,8 +460,7 @@ impl Planner {
                         let left = left.into_iter().zip(compared).map(|(k, t)| k.cast(t));
                         let keys = ShardKeys {
                             inputs: vec![left.collect(), right],
-                            // A join's checkpoint: two batches (left, right) per instance.
-                            restore: Restore::ByInstance(2),
+                            restore: Restore::ByInstance(CHECKPOINT_BATCHES),
                         };
                         let new = || -> Result<Box<dyn Operator>> { Ok(Box::new(new()?)) };
                         self.sharded(new, keys, &built[0].1)?

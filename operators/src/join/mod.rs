@@ -9,7 +9,7 @@ mod side;
 mod using;
 
 pub use condition::{left_name, right_name, JoinCondition, RangeBound, Side};
-pub use operator::{JoinType, StreamingJoin};
+pub use operator::{JoinType, StreamingJoin, CHECKPOINT_BATCHES};
 
 #[cfg(test)]
 mod tests;

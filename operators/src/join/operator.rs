@@ -10,14 +10,21 @@ use crate::expr::{cast_like_spark, equality_type, EvalContext, Expr, ExprError};
 use crate::groups::GroupTable;
 use crate::stage::execution_error;
 use arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array,
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Int8Array, RecordBatch, UInt32Array,
+    UInt64Array,
 };
 use arrow::compute::{filter_record_batch, take};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampMicrosecondType};
+use arrow::datatypes::{
+    DataType, Field, Int8Type, Schema, SchemaRef, TimestampMicrosecondType, UInt64Type,
+};
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The batches of a join's checkpoint: each input's rows and row operations (see
+/// [`StreamingJoin`]'s `checkpoint`).
+pub const CHECKPOINT_BATCHES: usize = 4;
 
 /// Spark's stream-stream join types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -762,65 +769,55 @@ impl Operator for StreamingJoin {
         !self.static_right
     }
 
-    /// Two batches, the left input's then the right's, in one layout: the input's columns,
-    /// then `_time`, `_matched`, `_seq` (the row's sequence number) and `_op` — 0 for a row
-    /// in the state (every row of a full snapshot; the rows added since the last checkpoint
-    /// in a delta), 1 for a row that left, 2 for an earlier row that matched (those two with
-    /// NULL columns).
+    /// Four batches: each input's rows, then its row operations (left, then right). A rows
+    /// batch holds the input's columns, `_matched` and `_seq` (the row's sequence number) of
+    /// every row in the state (a full snapshot) or of those added since the last checkpoint
+    /// and still in it (a delta). An operations batch holds `_seq` and `_op` of the earlier
+    /// rows that left since (1) or first matched since (2). A row's eviction time is read
+    /// from its columns again on restore.
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
-        let mut batches = Vec::with_capacity(2);
+        let mut batches = Vec::with_capacity(CHECKPOINT_BATCHES);
         for input in &mut self.inputs {
             let changes = input.state.take_changes(full);
-            let (added, ops) = (
-                changes.added.len(),
-                changes.removed.len() + changes.matched.len(),
-            );
-            let mut columns = input.state.gather(&changes.added)?;
-            for column in columns.iter_mut().filter(|_| ops > 0) {
-                let nulls = new_null_array(column.data_type(), ops);
-                *column = arrow::compute::concat(&[column.as_ref(), nulls.as_ref()])?;
-            }
             let state = &input.state;
-            let times: Vec<i64> = changes
+            let mut columns = state.gather(&changes.added)?;
+            let matched: BooleanArray = changes
                 .added
                 .iter()
-                .map(|&id| state.time[id as usize])
-                .chain(std::iter::repeat_n(0, ops))
+                .map(|&id| Some(state.matched[id as usize]))
                 .collect();
-            let matched: Vec<bool> = changes
-                .added
-                .iter()
-                .map(|&id| state.matched[id as usize])
-                .chain(std::iter::repeat_n(false, ops))
-                .collect();
-            let seqs: Vec<u64> = changes
-                .added
-                .iter()
-                .map(|&id| state.seqs()[id as usize])
-                .chain(changes.removed.iter().copied())
-                .chain(changes.matched.iter().copied())
-                .collect();
-            let op: Vec<i8> = std::iter::repeat_n(0, added)
-                .chain(std::iter::repeat_n(1, changes.removed.len()))
-                .chain(std::iter::repeat_n(2, changes.matched.len()))
-                .collect();
-            columns.push(Arc::new(arrow::array::Int64Array::from(times)));
-            columns.push(Arc::new(BooleanArray::from(matched)));
-            columns.push(Arc::new(arrow::array::UInt64Array::from(seqs)));
-            columns.push(Arc::new(arrow::array::Int8Array::from(op)));
+            let seqs = UInt64Array::from_iter_values(
+                changes.added.iter().map(|&id| state.seqs()[id as usize]),
+            );
+            columns.push(Arc::new(matched));
+            columns.push(Arc::new(seqs));
             let mut fields: Vec<Field> = input
                 .schema
                 .fields()
                 .iter()
-                .map(|f| f.as_ref().clone().with_nullable(true))
+                .map(|f| f.as_ref().clone())
                 .collect();
-            fields.push(Field::new("_time", DataType::Int64, false));
             fields.push(Field::new("_matched", DataType::Boolean, false));
             fields.push(Field::new("_seq", DataType::UInt64, false));
-            fields.push(Field::new("_op", DataType::Int8, false));
             batches.push(RecordBatch::try_new(
                 Arc::new(Schema::new(fields)),
                 columns,
+            )?);
+
+            let op_seqs = UInt64Array::from_iter_values(
+                changes.removed.iter().chain(&changes.matched).copied(),
+            );
+            let ops = Int8Array::from_iter_values(
+                std::iter::repeat_n(1, changes.removed.len())
+                    .chain(std::iter::repeat_n(2, changes.matched.len())),
+            );
+            let fields = vec![
+                Field::new("_seq", DataType::UInt64, false),
+                Field::new("_op", DataType::Int8, false),
+            ];
+            batches.push(RecordBatch::try_new(
+                Arc::new(Schema::new(fields)),
+                vec![Arc::new(op_seqs), Arc::new(ops)],
             )?);
         }
         Ok(if full {
@@ -842,61 +839,59 @@ impl Operator for StreamingJoin {
             }
             StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches) => batches,
         };
-        if state.len() != 2 {
-            return Err(mismatch("expected the rows of two inputs"));
+        if state.len() != CHECKPOINT_BATCHES {
+            return Err(mismatch(
+                "expected the rows and row operations of two inputs",
+            ));
         }
-        for (side, batch) in [Side::Left, Side::Right].into_iter().zip(state) {
-            let width = self.inputs[side as usize].schema.fields().len();
-            if batch.num_columns() != width + 4 {
+        for (side, parts) in [Side::Left, Side::Right]
+            .into_iter()
+            .zip(state.chunks_exact(2))
+        {
+            let (stored, operations) = (&parts[0], &parts[1]);
+            let index = side as usize;
+            let width = self.inputs[index].schema.fields().len();
+            if stored.num_columns() != width + 2 || operations.num_columns() != 2 {
                 return Err(mismatch("another number of columns"));
             }
-            let column = |i: usize| batch.column(width + i).clone();
-            let op = column(3);
-            let op = op
-                .as_primitive_opt::<arrow::datatypes::Int8Type>()
-                .ok_or_else(|| mismatch("row operations"))?;
-            let seqs = column(2);
-            let seqs = seqs
-                .as_primitive_opt::<arrow::datatypes::UInt64Type>()
-                .ok_or_else(|| mismatch("row numbers"))?;
-            let by_op = |wanted: i8| -> Vec<u64> {
-                (0..op.len())
-                    .filter(|&i| op.value(i) == wanted)
-                    .map(|i| seqs.value(i))
-                    .collect()
-            };
-            let added_mask = BooleanArray::from_iter((0..op.len()).map(|i| Some(op.value(i) == 0)));
-            let added = filter_record_batch(&batch, &added_mask)?;
-            let rows = RecordBatch::try_new(
-                self.inputs[side as usize].schema.clone(),
-                added.columns()[..width].to_vec(),
-            )
-            .map_err(|e| mismatch(&e.to_string()))?;
-            let times = added.columns()[width]
-                .as_primitive_opt::<arrow::datatypes::Int64Type>()
-                .ok_or_else(|| mismatch("eviction times"))?;
-            let matched = added.columns()[width + 1]
+            let matched = stored
+                .column(width)
                 .as_boolean_opt()
                 .ok_or_else(|| mismatch("matched flags"))?;
-            let added_seqs = added.columns()[width + 2]
-                .as_primitive_opt::<arrow::datatypes::UInt64Type>()
+            let seqs = stored
+                .column(width + 1)
+                .as_primitive_opt::<UInt64Type>()
                 .ok_or_else(|| mismatch("row numbers"))?;
+            let rows = RecordBatch::try_new(
+                self.inputs[index].schema.clone(),
+                stored.columns()[..width].to_vec(),
+            )
+            .map_err(|e| mismatch(&e.to_string()))?;
+            let op_seqs = operations
+                .column(0)
+                .as_primitive_opt::<UInt64Type>()
+                .ok_or_else(|| mismatch("row numbers"))?;
+            let ops = operations
+                .column(1)
+                .as_primitive_opt::<Int8Type>()
+                .ok_or_else(|| mismatch("row operations"))?;
+            let by_op = |wanted: i8| -> Vec<u64> {
+                (0..ops.len())
+                    .filter(|&i| ops.value(i) == wanted)
+                    .map(|i| op_seqs.value(i))
+                    .collect()
+            };
             let keys = self.key_columns(side, &rows)?;
             let (mut ids, mut created) = (Vec::new(), Vec::new());
             self.groups
                 .intern(&keys, &mut ids, &mut created)
                 .map_err(Error::Arrow)?;
+            let eviction_column = self.inputs[index].eviction.as_ref().map(|(c, _)| *c);
+            let times = Self::times(&rows, eviction_column);
             let all: Vec<u32> = (0..rows.num_rows() as u32).collect();
             let matched: Vec<bool> = matched.values().iter().collect();
-            let state = &mut self.inputs[side as usize].state;
-            state.insert(
-                &rows,
-                &all,
-                &ids,
-                times.values(),
-                &matched,
-                Some(added_seqs.values()),
-            );
+            let state = &mut self.inputs[index].state;
+            state.insert(&rows, &all, &ids, &times, &matched, Some(seqs.values()));
             state.apply_changes(&by_op(1), &by_op(2));
         }
         Ok(())

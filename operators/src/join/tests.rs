@@ -376,7 +376,7 @@ fn sharded_join(p: usize) -> Box<dyn Operator> {
         .collect();
     let keys = ShardKeys {
         inputs: vec![vec![col("ad")], vec![col("ad")]],
-        restore: Restore::ByInstance(2),
+        restore: Restore::ByInstance(super::CHECKPOINT_BATCHES),
     };
     Box::new(Sharded::new(instances, keys, &schema(), EvalContext::default()).unwrap())
 }

@@ -9,6 +9,7 @@
 use super::atomic::{write_atomically_with, Durability};
 use crate::error::{Error, Result};
 use crate::operator::StateCheckpoint;
+use arrow::compute::concat_batches;
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 use arrow::record_batch::RecordBatch;
@@ -272,9 +273,14 @@ impl StateStore {
             let (one, tail) = tail.split_at(length);
             let reader = FileReader::try_new(std::io::Cursor::new(one), None)
                 .map_err(|e| corrupt(e.to_string()))?;
-            for batch in reader {
-                batches.push(batch.map_err(|e| corrupt(e.to_string()))?);
-            }
+            let schema = reader.schema();
+            let slices = reader
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| corrupt(e.to_string()))?;
+            batches.push(match slices.as_slice() {
+                [one] => one.clone(),
+                _ => concat_batches(&schema, &slices).map_err(|e| corrupt(e.to_string()))?,
+            });
             rest = tail;
         }
         if batches.is_empty() {
@@ -302,15 +308,31 @@ impl StateStore {
     }
 }
 
+/// Rows of a state batch encoded at a time: the IPC writer encodes a whole record batch
+/// in memory before writing it, so a large state is written in slices of this many rows.
+const SLICE_ROWS: usize = 64 * 1024;
+
 /// Appends `batch` to `file` as one Arrow IPC file preceded by its length (little-endian
-/// `u64`), streamed: the length is patched in once the IPC file is written.
+/// `u64`), streamed: the length is patched in once the IPC file is written. The batch goes
+/// in as record batches of at most [`SLICE_ROWS`] rows, so writing it takes memory for a
+/// slice, not for the whole state; [`StateStore::read`] puts them back together.
 fn write_framed(file: &mut File, batch: &RecordBatch) -> std::io::Result<()> {
     let start = file.stream_position()?;
     file.write_all(&0u64.to_le_bytes())?;
     let mut out = BufWriter::new(&mut *file);
     let mut writer =
         FileWriter::try_new(&mut out, &batch.schema()).map_err(std::io::Error::other)?;
-    writer.write(batch).map_err(std::io::Error::other)?;
+    let mut offset = 0;
+    loop {
+        let rows = SLICE_ROWS.min(batch.num_rows() - offset);
+        writer
+            .write(&batch.slice(offset, rows))
+            .map_err(std::io::Error::other)?;
+        offset += rows;
+        if offset == batch.num_rows() {
+            break;
+        }
+    }
     writer.finish().map_err(std::io::Error::other)?;
     drop(writer);
     out.flush()?;
@@ -439,6 +461,23 @@ mod tests {
         let both = StateCheckpoint::Full(vec![values(&[7]), words]);
         store.write(0, &both).unwrap();
         assert_eq!(store.load(0).unwrap().unwrap(), vec![both]);
+    }
+
+    #[test]
+    fn a_large_batch_is_written_in_slices_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 2);
+        let many: Vec<i64> = (0..(2 * SLICE_ROWS + 5) as i64).collect();
+        let both = StateCheckpoint::Delta(vec![values(&many), values(&[7]), values(&[])]);
+        store.write(0, &both).unwrap();
+        assert_eq!(store.load(0).unwrap().unwrap(), vec![both]);
+        // The first IPC file holds three record batches.
+        let bytes = std::fs::read(dir.path().join("state/2/0/0.delta")).unwrap();
+        let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let reader =
+            FileReader::try_new(std::io::Cursor::new(&bytes[8..8 + length]), None).unwrap();
+        let rows: Vec<usize> = reader.map(|b| b.unwrap().num_rows()).collect();
+        assert_eq!(rows, [SLICE_ROWS, SLICE_ROWS, 5]);
     }
 
     #[test]
