@@ -7,7 +7,7 @@
 use ahash::RandomState;
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray};
 use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
-use arrow::compute::cast;
+use arrow::compute::{cast, max, min};
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, Rows, SortField};
@@ -18,14 +18,103 @@ enum Keys {
     /// Any key columns, in Arrow's row format: group `i` is row `i`.
     Rows(Rows),
     /// One integer-like column (`data_type`), as `i64`; the NULL key, if seen, is a group
-    /// of its own that is not in the hash index. The index holds each key beside its group,
-    /// so that finding a key, or moving it when the index grows, reads no other memory.
+    /// of its own that is not in the index.
     Integers {
         values: Vec<i64>,
         data_type: DataType,
         null_group: Option<u32>,
-        index: HashTable<(i64, u32)>,
+        index: IntegerIndex,
     },
+}
+
+/// How integer keys find their groups.
+enum IntegerIndex {
+    /// Keys in a range not much wider than their number (ids, say): key `k`'s group is
+    /// `slots[k - base]` ([`NO_GROUP`] for none), so keys that come in order are found in
+    /// memory read in order.
+    Dense { base: i64, slots: Vec<u32> },
+    /// Any keys, hashed; each key beside its group, so that finding a key, or moving it
+    /// when the index grows, reads no other memory.
+    Hashed(HashTable<(i64, u32)>),
+}
+
+/// The groups of `values` with their keys, but for the NULL group's placeholder.
+fn keys_of(values: &[i64], null_group: Option<u32>) -> impl Iterator<Item = (u32, i64)> + '_ {
+    (0..values.len() as u32)
+        .zip(values.iter().copied())
+        .filter(move |&(id, _)| Some(id) != null_group)
+}
+
+/// Whether keys from `low` to `high` can be indexed densely for `groups` groups: at most
+/// four slots a group (16 bytes, about what a hashed key costs) and a few thousand spare.
+fn dense_fits(low: i64, high: i64, groups: usize) -> bool {
+    (high as i128 - low as i128) < 4 * groups as i128 + 4096
+}
+
+impl IntegerIndex {
+    /// The index of `values` (group `i` is `values[i]`, but for the NULL group): dense
+    /// when their range allows.
+    fn of(values: &[i64], null_group: Option<u32>, hasher: &RandomState) -> Self {
+        let keys = || keys_of(values, null_group).map(|(_, key)| key);
+        let (Some(low), Some(high)) = (keys().min(), keys().max()) else {
+            return IntegerIndex::Dense {
+                base: 0,
+                slots: Vec::new(),
+            };
+        };
+        if !dense_fits(low, high, values.len()) {
+            return Self::hashed(values, null_group, hasher);
+        }
+        let mut slots = vec![NO_GROUP; (high - low) as usize + 1];
+        for (id, value) in keys_of(values, null_group) {
+            slots[(value - low) as usize] = id;
+        }
+        IntegerIndex::Dense { base: low, slots }
+    }
+
+    /// A hashed index of `values`.
+    fn hashed(values: &[i64], null_group: Option<u32>, hasher: &RandomState) -> Self {
+        let mut index = HashTable::with_capacity(values.len());
+        for (id, value) in keys_of(values, null_group) {
+            index.insert_unique(hasher.hash_one(value), (value, id), |&(key, _)| {
+                hasher.hash_one(key)
+            });
+        }
+        IntegerIndex::Hashed(index)
+    }
+
+    /// Readies the index of `values` for keys from `low` to `high` among at most `groups`
+    /// groups: a dense index widens to them, or becomes a hashed one when they are too far
+    /// apart.
+    fn make_room(
+        &mut self,
+        (low, high): (i64, i64),
+        groups: usize,
+        (values, null_group): (&[i64], Option<u32>),
+        hasher: &RandomState,
+    ) {
+        let IntegerIndex::Dense { base, slots } = self else {
+            return;
+        };
+        let (low, high) = match slots.len() {
+            0 => (low, high),
+            len => (low.min(*base), high.max(*base + len as i64 - 1)),
+        };
+        if !dense_fits(low, high, groups) {
+            *self = Self::hashed(values, null_group, hasher);
+            return;
+        }
+        if slots.is_empty() || low < *base {
+            let shift = if slots.is_empty() {
+                0
+            } else {
+                (*base - low) as usize
+            };
+            slots.splice(0..0, std::iter::repeat_n(NO_GROUP, shift));
+            *base = low;
+        }
+        slots.resize((high - *base) as usize + 1, NO_GROUP);
+    }
 }
 
 /// Keys → dense group ids `0..len`.
@@ -74,7 +163,7 @@ impl GroupTable {
                 values: Vec::new(),
                 data_type: data_type.clone(),
                 null_group: None,
-                index: HashTable::new(),
+                index: IntegerIndex::of(&[], None, &RandomState::new()),
             },
             _ => Keys::Rows(converter.empty_rows(0, 0)),
         };
@@ -137,41 +226,61 @@ impl GroupTable {
                 let column = cast(&columns[0], &DataType::Int64)?;
                 let column = column.as_primitive::<Int64Type>();
                 ids.reserve(column.len());
-                let use_memo = values.len() <= MEMO_SLOTS;
-                for (row, &value) in column.values().iter().enumerate() {
-                    let slot = memo_slot(value);
-                    if use_memo && !column.is_null(row) {
-                        let (key, id) = self.memo[slot];
-                        if key == value && id != NO_GROUP {
+                if let (Some(low), Some(high)) = (min(column), max(column)) {
+                    let groups = values.len() + column.len();
+                    index.make_room((low, high), groups, (values, *null_group), &self.hasher);
+                }
+                match index {
+                    IntegerIndex::Dense { base, slots } => {
+                        for (row, &value) in column.values().iter().enumerate() {
+                            let id = if column.is_null(row) {
+                                null_group_id(null_group, values, created, row)
+                            } else {
+                                let slot = &mut slots[(value - *base) as usize];
+                                if *slot == NO_GROUP {
+                                    *slot = values.len() as u32;
+                                    values.push(value);
+                                    created.push(row as u32);
+                                }
+                                *slot
+                            };
                             ids.push(id);
-                            continue;
                         }
                     }
-                    let id = if column.is_null(row) {
-                        *null_group.get_or_insert_with(|| {
-                            values.push(0);
-                            created.push(row as u32);
-                            values.len() as u32 - 1
-                        })
-                    } else {
-                        let hash = self.hasher.hash_one(value);
-                        let id = match index.find(hash, |&(key, _)| key == value) {
-                            Some(&(_, id)) => id,
-                            None => {
-                                let id = values.len() as u32;
-                                values.push(value);
-                                let hasher = &self.hasher;
-                                index.insert_unique(hash, (value, id), |&(key, _)| {
-                                    hasher.hash_one(key)
-                                });
-                                created.push(row as u32);
-                                id
+                    IntegerIndex::Hashed(index) => {
+                        let use_memo = values.len() <= MEMO_SLOTS;
+                        for (row, &value) in column.values().iter().enumerate() {
+                            let slot = memo_slot(value);
+                            if use_memo && !column.is_null(row) {
+                                let (key, id) = self.memo[slot];
+                                if key == value && id != NO_GROUP {
+                                    ids.push(id);
+                                    continue;
+                                }
                             }
-                        };
-                        self.memo[slot] = (value, id);
-                        id
-                    };
-                    ids.push(id);
+                            let id = if column.is_null(row) {
+                                null_group_id(null_group, values, created, row)
+                            } else {
+                                let hash = self.hasher.hash_one(value);
+                                let id = match index.find(hash, |&(key, _)| key == value) {
+                                    Some(&(_, id)) => id,
+                                    None => {
+                                        let id = values.len() as u32;
+                                        values.push(value);
+                                        let hasher = &self.hasher;
+                                        index.insert_unique(hash, (value, id), |&(key, _)| {
+                                            hasher.hash_one(key)
+                                        });
+                                        created.push(row as u32);
+                                        id
+                                    }
+                                };
+                                self.memo[slot] = (value, id);
+                                id
+                            };
+                            ids.push(id);
+                        }
+                    }
                 }
             }
         }
@@ -263,10 +372,15 @@ impl GroupTable {
                 *null_group = null_group
                     .map(|g| renumbered[g as usize])
                     .filter(|&g| g != REMOVED);
-                index.retain(|(_, id)| {
-                    *id = renumbered[*id as usize];
-                    *id != REMOVED
-                });
+                match index {
+                    IntegerIndex::Dense { .. } => {
+                        *index = IntegerIndex::of(values, *null_group, &self.hasher);
+                    }
+                    IntegerIndex::Hashed(index) => index.retain(|(_, id)| {
+                        *id = renumbered[*id as usize];
+                        *id != REMOVED
+                    }),
+                }
             }
         }
         self.memo.fill((0, NO_GROUP));
@@ -279,10 +393,30 @@ impl GroupTable {
                 keys.size() + self.hashes.capacity() * 8 + self.table.capacity() * 5
             }
             Keys::Integers { values, index, .. } => {
-                values.capacity() * 8 + index.capacity() * (size_of::<(i64, u32)>() + 1)
+                values.capacity() * 8
+                    + match index {
+                        IntegerIndex::Dense { slots, .. } => slots.capacity() * 4,
+                        IntegerIndex::Hashed(index) => {
+                            index.capacity() * (size_of::<(i64, u32)>() + 1)
+                        }
+                    }
             }
         }
     }
+}
+
+/// The NULL key's group, created (row `row` creating it) if there is none yet.
+fn null_group_id(
+    null_group: &mut Option<u32>,
+    values: &mut Vec<i64>,
+    created: &mut Vec<u32>,
+    row: usize,
+) -> u32 {
+    *null_group.get_or_insert_with(|| {
+        values.push(0);
+        created.push(row as u32);
+        values.len() as u32 - 1
+    })
 }
 
 /// Adds group `id` with `hash` to the index.
@@ -393,5 +527,78 @@ mod tests {
         assert_eq!(keys[0].data_type(), &ts);
         let keys = keys[0].as_primitive::<TimestampMicrosecondType>();
         assert_eq!(keys.iter().collect::<Vec<_>>(), [None, Some(0), Some(5)]);
+    }
+
+    #[test]
+    fn integer_keys_get_the_groups_a_plain_list_gives_them_whatever_their_spread() {
+        // Batches of ids in order, some repeated, some lower than any before, some NULL or 0, now
+        // and then one far away (the dense index gives way to a hashed one) and evictions
+        // (the index is rebuilt): each checked against a list of the keys in group order.
+        let mut seed = 0x5eed_u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..20 {
+            let mut table = GroupTable::new(vec![DataType::Int32]).unwrap();
+            let mut model: Vec<Option<i64>> = Vec::new();
+            let mut start = 1_000_i64;
+            let (mut ids, mut created) = (Vec::new(), Vec::new());
+            for batch in 0..12 {
+                let keys: Vec<Option<i32>> = (0..200)
+                    .map(|_| match next(40) {
+                        0 => None,
+                        1 if round % 2 == 1 => Some(next(1 << 30) as i32 - (1 << 29)),
+                        2 => Some((start - 1 - next(300) as i64) as i32),
+                        // The NULL group's placeholder is 0: no key of its own.
+                        3 => Some(0),
+                        _ => Some((start + next(150) as i64) as i32),
+                    })
+                    .collect();
+                start += 100;
+                let column: ArrayRef = Arc::new(arrow::array::Int32Array::from(keys.clone()));
+                table.intern(&[column], &mut ids, &mut created).unwrap();
+                let mut expected_created = Vec::new();
+                let expected: Vec<u32> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(row, key)| {
+                        let key = key.map(i64::from);
+                        let id = model.iter().position(|k| *k == key).unwrap_or_else(|| {
+                            model.push(key);
+                            expected_created.push(row as u32);
+                            model.len() - 1
+                        });
+                        id as u32
+                    })
+                    .collect();
+                assert_eq!(ids, expected, "round {round}, batch {batch}");
+                assert_eq!(created, expected_created, "round {round}, batch {batch}");
+                if batch % 3 == 2 {
+                    let keep: Vec<bool> = model.iter().map(|_| next(3) > 0).collect();
+                    table.retain(&keep);
+                    retain_by(&mut model, &keep);
+                }
+                assert_eq!(table.len(), model.len());
+                let all: Vec<u32> = (0..model.len() as u32).collect();
+                let stored = table.key_columns(&all).unwrap();
+                let stored: Vec<Option<i64>> = stored[0]
+                    .as_primitive::<arrow::datatypes::Int32Type>()
+                    .iter()
+                    .map(|k| k.map(i64::from))
+                    .collect();
+                assert_eq!(stored, model, "round {round}, batch {batch}");
+            }
+            let dense = matches!(
+                &table.keys,
+                Keys::Integers {
+                    index: IntegerIndex::Dense { .. },
+                    ..
+                }
+            );
+            assert_eq!(dense, round % 2 == 0, "round {round}");
+        }
     }
 }
