@@ -104,12 +104,18 @@ impl IntegerIndex {
             *self = Self::hashed(values, null_group, hasher);
             return;
         }
-        if slots.is_empty() || low < *base {
-            let shift = if slots.is_empty() {
-                0
+        if slots.is_empty() {
+            *base = low;
+        } else if low < *base {
+            // Room below for keys lower still (chunks decoded out of order come that way), so
+            // that moving the slots up is paid for by the slots it adds.
+            let spare = low.saturating_sub(slots.len() as i64 / 2);
+            let low = if dense_fits(spare, high, groups) {
+                spare
             } else {
-                (*base - low) as usize
+                low
             };
+            let shift = (*base - low) as usize;
             slots.splice(0..0, std::iter::repeat_n(NO_GROUP, shift));
             *base = low;
         }
