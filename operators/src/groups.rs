@@ -33,9 +33,14 @@ enum IntegerIndex {
     /// `slots[k - base]` ([`NO_GROUP`] for none), so keys that come in order are found in
     /// memory read in order.
     Dense { base: i64, slots: Vec<u32> },
-    /// Any keys, hashed; each key beside its group, so that finding a key, or moving it
-    /// when the index grows, reads no other memory.
-    Hashed(HashTable<(i64, u32)>),
+    /// Keys further apart, hashed; each key beside its group, so that finding a key, or
+    /// moving it when the index grows, reads no other memory. `low` and `high` bound the
+    /// keys, so that the index can turn dense again once there are enough of them.
+    Hashed {
+        index: HashTable<(i64, u32)>,
+        low: i64,
+        high: i64,
+    },
 }
 
 /// The groups of `values` with their keys, but for the NULL group's placeholder.
@@ -45,47 +50,77 @@ fn keys_of(values: &[i64], null_group: Option<u32>) -> impl Iterator<Item = (u32
         .filter(move |&(id, _)| Some(id) != null_group)
 }
 
+/// The least and the greatest key of `values` (`None` without keys).
+fn key_range(values: &[i64], null_group: Option<u32>) -> Option<(i64, i64)> {
+    keys_of(values, null_group).fold(None, |range, (_, key)| match range {
+        None => Some((key, key)),
+        Some((low, high)) => Some((key.min(low), key.max(high))),
+    })
+}
+
 /// Whether keys from `low` to `high` can be indexed densely for `groups` groups: at most
 /// four slots a group (16 bytes, about what a hashed key costs) and a few thousand spare.
 fn dense_fits(low: i64, high: i64, groups: usize) -> bool {
     (high as i128 - low as i128) < 4 * groups as i128 + 4096
 }
 
+impl Default for IntegerIndex {
+    /// An empty dense index.
+    fn default() -> Self {
+        IntegerIndex::Dense {
+            base: 0,
+            slots: Vec::new(),
+        }
+    }
+}
+
 impl IntegerIndex {
     /// The index of `values` (group `i` is `values[i]`, but for the NULL group): dense
     /// when their range allows.
     fn of(values: &[i64], null_group: Option<u32>, hasher: &RandomState) -> Self {
-        let keys = || keys_of(values, null_group).map(|(_, key)| key);
-        let (Some(low), Some(high)) = (keys().min(), keys().max()) else {
-            return IntegerIndex::Dense {
-                base: 0,
-                slots: Vec::new(),
-            };
-        };
-        if !dense_fits(low, high, values.len()) {
-            return Self::hashed(values, null_group, hasher);
+        match key_range(values, null_group) {
+            Some(range) => Self::for_range(values, null_group, range, values.len(), hasher),
+            None => Self::default(),
         }
-        let mut slots = vec![NO_GROUP; (high - low) as usize + 1];
-        for (id, value) in keys_of(values, null_group) {
-            slots[(value - low) as usize] = id;
-        }
-        IntegerIndex::Dense { base: low, slots }
     }
 
-    /// A hashed index of `values`.
-    fn hashed(values: &[i64], null_group: Option<u32>, hasher: &RandomState) -> Self {
+    /// The index of `values` for keys from `low` to `high` among at most `groups` groups:
+    /// dense when the range allows, hashed otherwise.
+    fn for_range(
+        values: &[i64],
+        null_group: Option<u32>,
+        (low, high): (i64, i64),
+        groups: usize,
+        hasher: &RandomState,
+    ) -> Self {
+        if dense_fits(low, high, groups) {
+            let mut slots = vec![NO_GROUP; (high - low) as usize + 1];
+            for (id, value) in keys_of(values, null_group) {
+                slots[(value - low) as usize] = id;
+            }
+            return IntegerIndex::Dense { base: low, slots };
+        }
         let mut index = HashTable::with_capacity(values.len());
         for (id, value) in keys_of(values, null_group) {
             index.insert_unique(hasher.hash_one(value), (value, id), |&(key, _)| {
                 hasher.hash_one(key)
             });
         }
-        IntegerIndex::Hashed(index)
+        IntegerIndex::Hashed { index, low, high }
+    }
+
+    /// The range the index covers (`None` when it holds no key).
+    fn range(&self) -> Option<(i64, i64)> {
+        match self {
+            IntegerIndex::Dense { slots, .. } if slots.is_empty() => None,
+            IntegerIndex::Dense { base, slots } => Some((*base, *base + slots.len() as i64 - 1)),
+            IntegerIndex::Hashed { low, high, .. } => Some((*low, *high)),
+        }
     }
 
     /// Readies the index of `values` for keys from `low` to `high` among at most `groups`
-    /// groups: a dense index widens to them, or becomes a hashed one when they are too far
-    /// apart.
+    /// groups: a dense index widens to them, or is hashed when they are too far apart; a
+    /// hashed one turns dense when there are enough groups for its range.
     fn make_room(
         &mut self,
         (low, high): (i64, i64),
@@ -93,33 +128,34 @@ impl IntegerIndex {
         (values, null_group): (&[i64], Option<u32>),
         hasher: &RandomState,
     ) {
-        let IntegerIndex::Dense { base, slots } = self else {
-            return;
-        };
-        let (low, high) = match slots.len() {
-            0 => (low, high),
-            len => (low.min(*base), high.max(*base + len as i64 - 1)),
-        };
-        if !dense_fits(low, high, groups) {
-            *self = Self::hashed(values, null_group, hasher);
-            return;
+        let (low, high) = self
+            .range()
+            .map_or((low, high), |(l, h)| (low.min(l), high.max(h)));
+        let fits = dense_fits(low, high, groups);
+        match self {
+            IntegerIndex::Dense { base, slots } if fits && !slots.is_empty() => {
+                if low < *base {
+                    // Room below for keys lower still (chunks decoded out of order come that
+                    // way), so that moving the slots up is paid for by the slots it adds.
+                    let spare = low.saturating_sub(slots.len() as i64 / 2);
+                    let low = if dense_fits(spare, high, groups) {
+                        spare
+                    } else {
+                        low
+                    };
+                    let shift = (*base - low) as usize;
+                    slots.splice(0..0, std::iter::repeat_n(NO_GROUP, shift));
+                    *base = low;
+                }
+                slots.resize((high - *base) as usize + 1, NO_GROUP);
+            }
+            IntegerIndex::Hashed {
+                low: old_low,
+                high: old_high,
+                ..
+            } if !fits => (*old_low, *old_high) = (low, high),
+            _ => *self = Self::for_range(values, null_group, (low, high), groups, hasher),
         }
-        if slots.is_empty() {
-            *base = low;
-        } else if low < *base {
-            // Room below for keys lower still (chunks decoded out of order come that way), so
-            // that moving the slots up is paid for by the slots it adds.
-            let spare = low.saturating_sub(slots.len() as i64 / 2);
-            let low = if dense_fits(spare, high, groups) {
-                spare
-            } else {
-                low
-            };
-            let shift = (*base - low) as usize;
-            slots.splice(0..0, std::iter::repeat_n(NO_GROUP, shift));
-            *base = low;
-        }
-        slots.resize((high - *base) as usize + 1, NO_GROUP);
     }
 }
 
@@ -169,7 +205,7 @@ impl GroupTable {
                 values: Vec::new(),
                 data_type: data_type.clone(),
                 null_group: None,
-                index: IntegerIndex::of(&[], None, &RandomState::new()),
+                index: IntegerIndex::default(),
             },
             _ => Keys::Rows(converter.empty_rows(0, 0)),
         };
@@ -253,7 +289,7 @@ impl GroupTable {
                             ids.push(id);
                         }
                     }
-                    IntegerIndex::Hashed(index) => {
+                    IntegerIndex::Hashed { index, .. } => {
                         let use_memo = values.len() <= MEMO_SLOTS;
                         for (row, &value) in column.values().iter().enumerate() {
                             let slot = memo_slot(value);
@@ -382,10 +418,15 @@ impl GroupTable {
                     IntegerIndex::Dense { .. } => {
                         *index = IntegerIndex::of(values, *null_group, &self.hasher);
                     }
-                    IntegerIndex::Hashed(index) => index.retain(|(_, id)| {
-                        *id = renumbered[*id as usize];
-                        *id != REMOVED
-                    }),
+                    IntegerIndex::Hashed { index, low, high } => {
+                        index.retain(|(_, id)| {
+                            *id = renumbered[*id as usize];
+                            *id != REMOVED
+                        });
+                        if let Some(range) = key_range(values, *null_group) {
+                            (*low, *high) = range;
+                        }
+                    }
                 }
             }
         }
@@ -402,7 +443,7 @@ impl GroupTable {
                 values.capacity() * 8
                     + match index {
                         IntegerIndex::Dense { slots, .. } => slots.capacity() * 4,
-                        IntegerIndex::Hashed(index) => {
+                        IntegerIndex::Hashed { index, .. } => {
                             index.capacity() * (size_of::<(i64, u32)>() + 1)
                         }
                     }
@@ -606,5 +647,44 @@ mod tests {
             );
             assert_eq!(dense, round % 2 == 0, "round {round}");
         }
+    }
+
+    #[test]
+    fn integer_keys_hashed_for_a_far_key_turn_dense_once_they_fill_their_range() {
+        let mut table = GroupTable::new(vec![DataType::Int64]).unwrap();
+        let dense = |table: &GroupTable| {
+            matches!(
+                &table.keys,
+                Keys::Integers {
+                    index: IntegerIndex::Dense { .. },
+                    ..
+                }
+            )
+        };
+        let (mut ids, mut created) = (Vec::new(), Vec::new());
+        let batch = |keys: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(keys)) };
+        table
+            .intern(&[batch((0..100).collect())], &mut ids, &mut created)
+            .unwrap();
+        assert!(dense(&table));
+        table
+            .intern(&[batch(vec![1_000_000, 5])], &mut ids, &mut created)
+            .unwrap();
+        assert_eq!(ids, [100, 5]);
+        assert!(!dense(&table));
+        table
+            .intern(&[batch((100..300_000).collect())], &mut ids, &mut created)
+            .unwrap();
+        assert!(dense(&table));
+        assert_eq!(ids[..2], [101, 102]);
+        table
+            .intern(
+                &[batch(vec![1_000_000, 0, 299_999, 7])],
+                &mut ids,
+                &mut created,
+            )
+            .unwrap();
+        assert_eq!(ids, [100, 0, 300_000, 7]);
+        assert!(created.is_empty());
     }
 }
