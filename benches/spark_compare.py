@@ -184,6 +184,8 @@ def run(df, checkpoint: Path, input_rows: int, mode: str = "append",
         writer = writer.format("parquet").option("path", str(parquet_path))
     else:
         writer = writer.format("noop")
+    # As the Rust benches: nothing earlier work wrote is left to write back to disk.
+    os.sync()
     start = time.perf_counter()
     query = writer.start()
     query.awaitTermination()

@@ -66,9 +66,6 @@ pub fn generate(dir: &Path, rows: usize, files: usize, times: EventTimes) -> std
             )?;
         }
         out.flush()?;
-        // On disk before any run is measured: its write-back would otherwise slow down the
-        // runs' checkpoint writes (on the development machine's disk, by up to half).
-        out.get_ref().sync_all()?;
         drop(out);
         std::fs::File::options()
             .write(true)
@@ -166,10 +163,25 @@ fn release_free_memory() {
     }
 }
 
-/// Runs `work`; returns its result and what it cost. The peak resident memory is the
-/// work's own: memory freed before is returned to the system first, and Linux resets the
-/// process's peak (`VmHWM`) when `5` is written to `/proc/self/clear_refs`.
+/// Writes what every file still holds in memory to disk (`sync(2)`), so that what earlier
+/// work wrote (the input, other runs' checkpoints) is not written back while the next work
+/// runs, slowing down its own writes (on the development machine, by up to half).
+fn write_back_files() {
+    extern "C" {
+        fn sync();
+    }
+    // SAFETY: `sync` takes no arguments and cannot fail.
+    unsafe {
+        sync();
+    }
+}
+
+/// Runs `work`; returns its result and what it cost. The work starts with nothing left to
+/// write back to disk. The peak resident memory is the work's own: memory freed before is
+/// returned to the system first, and Linux resets the process's peak (`VmHWM`) when `5` is
+/// written to `/proc/self/clear_refs`.
 pub fn measured<T>(work: impl FnOnce() -> T) -> (T, Cost) {
+    write_back_files();
     release_free_memory();
     let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let (cpu, start) = (cpu_seconds(), Instant::now());
