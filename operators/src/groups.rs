@@ -2,7 +2,8 @@
 //! vectors indexed by that id (the accumulators').
 //!
 //! Keys are kept in Arrow's row format; a single integer or timestamp key (a window, an id)
-//! is kept as plain `i64`s instead, so that looking it up is an integer hash and compare.
+//! is kept as plain `i64`s instead, found in a slot array when the keys lie close together
+//! (ids) and by an integer hash and compare otherwise.
 
 use ahash::RandomState;
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray};
@@ -58,8 +59,9 @@ fn key_range(values: &[i64], null_group: Option<u32>) -> Option<(i64, i64)> {
     })
 }
 
-/// Whether keys from `low` to `high` can be indexed densely for `groups` groups: at most
-/// four slots a group (16 bytes, about what a hashed key costs) and a few thousand spare.
+/// Whether keys from `low` to `high` can be indexed densely for `groups` groups (or, while a
+/// batch is interned, its groups before plus its rows): at most four slots each (16 bytes,
+/// about what a hashed key costs) and a few thousand spare.
 fn dense_fits(low: i64, high: i64, groups: usize) -> bool {
     (high as i128 - low as i128) < 4 * groups as i128 + 4096
 }
@@ -113,7 +115,7 @@ impl IntegerIndex {
     fn range(&self) -> Option<(i64, i64)> {
         match self {
             IntegerIndex::Dense { slots, .. } if slots.is_empty() => None,
-            IntegerIndex::Dense { base, slots } => Some((*base, *base + slots.len() as i64 - 1)),
+            IntegerIndex::Dense { base, slots } => Some((*base, *base + (slots.len() as i64 - 1))),
             IntegerIndex::Hashed { low, high, .. } => Some((*low, *high)),
         }
     }
@@ -178,7 +180,7 @@ pub(crate) struct GroupTable {
 /// Slots of [`GroupTable::memo`]; a table with more groups than this does not use it.
 const MEMO_SLOTS: usize = 256;
 
-/// A memo slot that holds no group.
+/// A memo or dense-index slot that holds no group.
 const NO_GROUP: u32 = u32::MAX;
 
 /// The memo slot of integer key `value` (Fibonacci hashing: its top bits).
@@ -376,8 +378,8 @@ impl GroupTable {
         }
     }
 
-    /// Keeps the groups where `keep[id]`; the kept groups are renumbered in order. The
-    /// index is updated in place, without hashing a key again.
+    /// Keeps the groups where `keep[id]`; the kept groups are renumbered in order. A hash
+    /// index is updated in place, without hashing a key again; a dense one is rebuilt.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
         const REMOVED: u32 = u32::MAX;
         let kept = |id: u32| keep.get(id as usize).copied().unwrap_or(true);
@@ -418,15 +420,20 @@ impl GroupTable {
                     IntegerIndex::Dense { .. } => {
                         *index = IntegerIndex::of(values, *null_group, &self.hasher);
                     }
-                    IntegerIndex::Hashed { index, low, high } => {
-                        index.retain(|(_, id)| {
-                            *id = renumbered[*id as usize];
-                            *id != REMOVED
-                        });
-                        if let Some(range) = key_range(values, *null_group) {
+                    IntegerIndex::Hashed {
+                        index: hashed,
+                        low,
+                        high,
+                    } => match key_range(values, *null_group) {
+                        Some(range) => {
+                            hashed.retain(|(_, id)| {
+                                *id = renumbered[*id as usize];
+                                *id != REMOVED
+                            });
                             (*low, *high) = range;
                         }
-                    }
+                        None => *index = IntegerIndex::default(),
+                    },
                 }
             }
         }
@@ -686,5 +693,26 @@ mod tests {
             .unwrap();
         assert_eq!(ids, [100, 0, 300_000, 7]);
         assert!(created.is_empty());
+    }
+
+    #[test]
+    fn the_extreme_integer_keys_keep_their_groups() {
+        for keys in [
+            vec![i64::MAX - 1, i64::MAX],
+            vec![i64::MIN, i64::MIN + 1],
+            vec![i64::MIN, i64::MAX],
+        ] {
+            let mut table = GroupTable::new(vec![DataType::Int64]).unwrap();
+            let (mut ids, mut created) = (Vec::new(), Vec::new());
+            for _ in 0..2 {
+                let column: ArrayRef = Arc::new(Int64Array::from(keys.clone()));
+                table.intern(&[column], &mut ids, &mut created).unwrap();
+                assert_eq!(ids, [0, 1], "{keys:?}");
+            }
+            table.retain(&[false, true]);
+            let column: ArrayRef = Arc::new(Int64Array::from(keys.clone()));
+            table.intern(&[column], &mut ids, &mut created).unwrap();
+            assert_eq!(ids, [1, 0], "{keys:?}");
+        }
     }
 }

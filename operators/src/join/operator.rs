@@ -781,11 +781,13 @@ impl Operator for StreamingJoin {
             let changes = input.state.take_changes(full);
             let state = &input.state;
             let mut columns = state.gather(&changes.added)?;
-            let matched: BooleanArray = changes
-                .added
-                .iter()
-                .map(|&id| Some(state.matched[id as usize]))
-                .collect();
+            let matched = BooleanArray::from(
+                changes
+                    .added
+                    .iter()
+                    .map(|&id| state.matched[id as usize])
+                    .collect::<Vec<_>>(),
+            );
             let seqs = UInt64Array::from_iter_values(
                 changes.added.iter().map(|&id| state.seqs()[id as usize]),
             );
