@@ -340,20 +340,32 @@ pub(crate) fn parse_parts(s: &[u8]) -> Option<Parts<'_>> {
 /// current time (for time-only strings, read once) and a cache of region zones.
 pub struct TimestampParser<'z> {
     session: &'z Zone,
+    /// The session zone's offset (seconds), when it never changes (UTC, a fixed offset).
+    constant_offset: Option<i64>,
     zones: ZoneResolver,
     now_micros: Cell<Option<i64>>,
     /// The last month seen: `(year, month, day number of its 1st, its length)`.
     month: Cell<(i64, i64, i64, i64)>,
+    /// The last `yyyy-MM-dd` read at the start of a string: its first eight bytes, its last
+    /// two and its day number (see [`TimestampParser::same_day_seconds`]).
+    day: Cell<(u64, u16, i64)>,
 }
 
 impl<'z> TimestampParser<'z> {
     /// A parser for strings without a zone in the session time zone `session`.
     pub fn new(session: &'z Zone) -> Self {
+        let constant_offset = match session {
+            Zone::Fixed(secs) => Some(*secs as i64),
+            Zone::Region(rules) => rules.constant_offset().map(i64::from),
+        };
         Self {
             session,
+            constant_offset,
             zones: ZoneResolver::default(),
             now_micros: Cell::new(None),
             month: Cell::new((i64::MIN, 0, 0, 0)),
+            // No string starts with eight zero bytes and parses.
+            day: Cell::new((0, 0, 0)),
         }
     }
 
@@ -385,12 +397,49 @@ impl<'z> TimestampParser<'z> {
         now
     }
 
+    /// The local seconds since the epoch of `yyyy-MM-dd[ T]HH:mm:ss` (nothing around it) on
+    /// the day the last string began with: a stream's timestamps mostly share their day, so
+    /// only the time is read. `None` for any other string, or an invalid time (which the
+    /// full parse then refuses).
+    #[inline(always)]
+    fn same_day_seconds(&self, s: &[u8]) -> Option<i64> {
+        if s.len() != 19 {
+            return None;
+        }
+        let (date, day_bytes, days) = self.day.get();
+        if load8(s) != date
+            || u16::from_le_bytes([s[8], s[9]]) != day_bytes
+            || (s[10] != b' ' && s[10] != b'T')
+        {
+            return None;
+        }
+        let time = load8(&s[11..]);
+        if time & SEPARATORS_2_5 != ((b':' as u64) << 16) | ((b':' as u64) << 40) {
+            return None;
+        }
+        let time = (time & !SEPARATORS_2_5) | (ZEROS & SEPARATORS_2_5);
+        if !eight_digits(time) {
+            return None;
+        }
+        let time = time - ZEROS;
+        let hour = byte(time, 0) * 10 + byte(time, 1);
+        let minute = byte(time, 3) * 10 + byte(time, 4);
+        let second = byte(time, 6) * 10 + byte(time, 7);
+        (hour < 24 && minute < 60 && second < 60)
+            .then(|| days * 86_400 + hour * 3600 + minute * 60 + second)
+    }
+
     /// Microseconds since the epoch, or `None` if Spark would reject the string.
     #[inline]
     pub fn parse(&self, s: &[u8]) -> Option<i64> {
-        let p = match fast_parts(s) {
-            Some(p) => p,
-            None => parse_parts(s)?,
+        if let Some(offset) = self.constant_offset {
+            if let Some(local) = self.same_day_seconds(s) {
+                return local_to_micros(0, local, 0, offset);
+            }
+        }
+        let (p, fixed_positions) = match fast_parts(s) {
+            Some(p) => (p, true),
+            None => (parse_parts(s)?, false),
         };
         let parsed_zone;
         let zone = match p.zone {
@@ -411,7 +460,12 @@ impl<'z> TimestampParser<'z> {
             let offset = zone.offset_at_utc(now.div_euclid(MICROS_PER_SECOND));
             (now + offset as i64 * MICROS_PER_SECOND).div_euclid(MICROS_PER_DAY)
         } else {
-            self.day_number(p.year, p.month, p.day)?
+            let days = self.day_number(p.year, p.month, p.day)?;
+            if fixed_positions {
+                self.day
+                    .set((load8(s), u16::from_le_bytes([s[8], s[9]]), days));
+            }
+            days
         };
         let second_of_day = p.hour * 3600 + p.minute * 60 + p.second;
         let offset = match zone {
@@ -618,6 +672,58 @@ mod tests {
 
     fn utc(s: &str) -> Option<i64> {
         TimestampParser::new(&Zone::UTC).parse(s.as_bytes())
+    }
+
+    #[test]
+    fn strings_on_the_day_before_read_as_each_alone() {
+        // A parser that has read the strings before (reusing their day) against a fresh
+        // parser per string, in zones with a constant offset and with a changing one.
+        let texts = [
+            "2024-01-15 10:03:00",
+            "2024-01-15 23:59:59",
+            "2024-01-15T00:00:00",
+            "2024-01-15 24:00:00",
+            "2024-01-15 10:60:00",
+            "2024-01-15 10:00:60",
+            "2024-01-15 1a:00:00",
+            "2024-01-15 10-00-00",
+            "2024-01-15X10:00:00",
+            "2024-01-15 10:00:00.5",
+            "2024-01-15 10:00:0",
+            "2024-01-15",
+            "2024-01-15 10:00:00Z",
+            " 2024-01-15 10:00:0",
+            "2024-01-16 10:03:00",
+            "2024-02-29 12:00:00",
+            "2023-02-29 12:00:00",
+            "2024-02-29 13:00:00",
+            "2024-03-10 02:30:00",
+            "2024-03-10 02:31:00",
+            "2024-11-03 01:30:00",
+            "2024-11-03 01:31:00",
+            "0000-01-01 00:00:01",
+            "+2024-01-15 10:00:0",
+            "9999-12-31 23:59:59",
+        ];
+        let zones = [
+            Zone::UTC,
+            Zone::Fixed(-9 * 3600 - 30 * 60),
+            crate::testing::region_zone("Etc/UTC"),
+            crate::testing::region_zone("America/Los_Angeles"),
+        ];
+        for zone in &zones {
+            let warm = TimestampParser::new(zone);
+            for round in 0..2 {
+                for text in texts {
+                    let alone = TimestampParser::new(zone).parse(text.as_bytes());
+                    assert_eq!(
+                        warm.parse(text.as_bytes()),
+                        alone,
+                        "{text:?}, round {round}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
