@@ -640,9 +640,50 @@ impl<'a> Parser<'a> {
 }
 
 /// Index of the first byte at or after `from` that is `quote`, a backslash or a control
-/// character (< 0x20), or `s.len()`; eight bytes at a time.
+/// character (< 0x20), or `s.len()`; sixteen bytes at a time with SSE2 (every x86-64 has
+/// it), then as [`find_special_in_words`] does.
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn find_special(s: &[u8], from: usize, quote: u8) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut i = from;
+    // SAFETY: SSE2 is part of the x86-64 baseline, so its intrinsics are there; each load
+    // reads the 16 bytes of `block`, inside `s`, and needs no alignment.
+    unsafe {
+        let quotes = _mm_set1_epi8(quote as i8);
+        let backslashes = _mm_set1_epi8(b'\\' as i8);
+        let controls = _mm_set1_epi8(0x1f);
+        while i + 16 <= s.len() {
+            let block = &s[i..i + 16];
+            let x = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+            let special = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(x, quotes), _mm_cmpeq_epi8(x, backslashes)),
+                // Bytes up to 0x1f: those the unsigned maximum with 0x1f leaves at 0x1f.
+                _mm_cmpeq_epi8(_mm_max_epu8(x, controls), controls),
+            );
+            let found = _mm_movemask_epi8(special) as u32;
+            if found != 0 {
+                return i + found.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    find_special_in_words(s, i, quote)
+}
+
+/// [`find_special`] where SSE2 is not known to be there.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn find_special(s: &[u8], from: usize, quote: u8) -> usize {
+    find_special_in_words(s, from, quote)
+}
+
+/// [`find_special`] eight bytes at a time, then byte by byte.
+#[inline]
+fn find_special_in_words(s: &[u8], from: usize, quote: u8) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let rq = u64::from(quote) * LO;
@@ -1831,6 +1872,23 @@ mod tests {
                 .find(|&i| s[i] == b'"' || s[i] == b'\\' || s[i] < 0x20)
                 .unwrap_or(s.len());
             assert_eq!(find_special(s, from, b'"'), want);
+        }
+        // Every special byte (and bytes next to them in value) at every place of blocks of
+        // sixteen, of eight and of the tail, with multi-byte text around.
+        let plain = "aé~\x7f\u{80}€ \u{ff}0123456789abcdefghijklmnopqrstuvwxyz".as_bytes();
+        for special in [b'"', b'\'', b'\\', 0x00, 0x1f, 0x0a] {
+            for at in 0..40 {
+                let mut s = plain.repeat(2)[..41].to_vec();
+                s[at] = special;
+                for quote in [b'"', b'\''] {
+                    for from in 0..s.len() {
+                        let want = (from..s.len())
+                            .find(|&i| s[i] == quote || s[i] == b'\\' || s[i] < 0x20)
+                            .unwrap_or(s.len());
+                        assert_eq!(find_special(&s, from, quote), want, "{at} {from}");
+                    }
+                }
+            }
         }
         assert_eq!(find_special(b"abcdefgh\x01ij", 0, b'"'), 8);
         assert_eq!(find_special(b"abcdefghij\\", 0, b'\''), 10);
