@@ -921,7 +921,24 @@ impl<'a> RowWriter<'a> {
 
     /// Decides the rows `start..` (filled, all from one input record): kept with a NULL
     /// corrupt column, or — when `corrupt` — kept with the raw text, dropped, or reported.
+    /// A clean record without a corrupt column, the common case, costs one test.
+    #[inline]
     pub(crate) fn commit_rows(
+        &mut self,
+        start: usize,
+        corrupt: bool,
+        raw: &[u8],
+        line: usize,
+        reason: &dyn Fn() -> String,
+    ) -> Result<(), DecodeError> {
+        if !corrupt && self.corrupt.is_none() {
+            return Ok(());
+        }
+        self.commit_marked_rows(start, corrupt, raw, line, reason)
+    }
+
+    /// [`Self::commit_rows`] of a corrupt record, or where a corrupt column is kept.
+    fn commit_marked_rows(
         &mut self,
         start: usize,
         corrupt: bool,
