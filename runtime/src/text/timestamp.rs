@@ -149,6 +149,21 @@ const SEPARATORS_4_7: u64 = (0xff << 32) | (0xff << 56);
 /// Bytes 2 and 5 of an 8-byte chunk.
 const SEPARATORS_2_5: u64 = (0xff << 16) | (0xff << 40);
 const ZEROS: u64 = 0x3030_3030_3030_3030;
+/// `-` at bytes 4 and 7 (`yyyy-MM-`).
+const DASHES_4_7: u64 = ((b'-' as u64) << 32) | ((b'-' as u64) << 56);
+/// `:` at bytes 2 and 5 (`HH:mm:ss`).
+const COLONS_2_5: u64 = ((b':' as u64) << 16) | ((b':' as u64) << 40);
+
+/// Each byte of `word` less `'0'`, when the bytes under `separators` are those of
+/// `expected` and the others ASCII digits.
+#[inline(always)]
+fn digits_between(word: u64, separators: u64, expected: u64) -> Option<u64> {
+    if word & separators != expected {
+        return None;
+    }
+    let digits = (word & !separators) | (ZEROS & separators);
+    eight_digits(digits).then(|| digits - ZEROS)
+}
 
 /// The common shapes `yyyy-MM-dd` and `yyyy-MM-dd[ T]HH:mm:ss[.f{1,6}]` at fixed positions,
 /// checked eight bytes at a time; `None` means "use the general parser" (which gives the same
@@ -159,15 +174,7 @@ fn fast_parts(s: &[u8]) -> Option<Parts<'_>> {
     if n != 10 && n < 19 {
         return None;
     }
-    let a = load8(s);
-    if a & SEPARATORS_4_7 != ((b'-' as u64) << 32) | ((b'-' as u64) << 56) {
-        return None;
-    }
-    let a = (a & !SEPARATORS_4_7) | (ZEROS & SEPARATORS_4_7);
-    if !eight_digits(a) {
-        return None;
-    }
-    let a = a - ZEROS;
+    let a = digits_between(load8(s), SEPARATORS_4_7, DASHES_4_7)?;
     let mut parts = Parts {
         year: byte(a, 0) * 1000 + byte(a, 1) * 100 + byte(a, 2) * 10 + byte(a, 3),
         month: byte(a, 5) * 10 + byte(a, 6),
@@ -413,15 +420,7 @@ impl<'z> TimestampParser<'z> {
         {
             return None;
         }
-        let time = load8(&s[11..]);
-        if time & SEPARATORS_2_5 != ((b':' as u64) << 16) | ((b':' as u64) << 40) {
-            return None;
-        }
-        let time = (time & !SEPARATORS_2_5) | (ZEROS & SEPARATORS_2_5);
-        if !eight_digits(time) {
-            return None;
-        }
-        let time = time - ZEROS;
+        let time = digits_between(load8(&s[11..]), SEPARATORS_2_5, COLONS_2_5)?;
         let hour = byte(time, 0) * 10 + byte(time, 1);
         let minute = byte(time, 3) * 10 + byte(time, 4);
         let second = byte(time, 6) * 10 + byte(time, 7);
