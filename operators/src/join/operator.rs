@@ -434,6 +434,16 @@ impl StreamingJoin {
         )?)
     }
 
+    /// Each row's eviction time for a batch of `side` (a row stored with it keeps it, and
+    /// a restored row gets it again from its columns).
+    fn eviction_times(&self, side: Side, batch: &RecordBatch) -> Vec<i64> {
+        let column = self.inputs[side as usize]
+            .eviction
+            .as_ref()
+            .map(|(c, _)| *c);
+        Self::times(batch, column)
+    }
+
     /// Each row's value of column `column` (µs; `i64::MAX` when NULL or no column).
     fn times(batch: &RecordBatch, column: Option<usize>) -> Vec<i64> {
         let Some(times) = column.and_then(|c| {
@@ -612,8 +622,7 @@ impl StreamingJoin {
         let store: Vec<u32> = (0..batch.num_rows() as u32)
             .filter(|&r| passes[r as usize] && !null_key[r as usize] && !semi_left_done(r as usize))
             .collect();
-        let eviction_column = self.inputs[index].eviction.as_ref().map(|(c, _)| *c);
-        let times = Self::times(&batch, eviction_column);
+        let times = self.eviction_times(side, &batch);
         let groups: Vec<u32> = store.iter().map(|&r| ids[r as usize]).collect();
         let store_times: Vec<i64> = store.iter().map(|&r| times[r as usize]).collect();
         let matched: Vec<bool> = store.iter().map(|&r| matched_rows[r as usize]).collect();
@@ -888,8 +897,7 @@ impl Operator for StreamingJoin {
             self.groups
                 .intern(&keys, &mut ids, &mut created)
                 .map_err(Error::Arrow)?;
-            let eviction_column = self.inputs[index].eviction.as_ref().map(|(c, _)| *c);
-            let times = Self::times(&rows, eviction_column);
+            let times = self.eviction_times(side, &rows);
             let all: Vec<u32> = (0..rows.num_rows() as u32).collect();
             let matched: Vec<bool> = matched.values().iter().collect();
             let state = &mut self.inputs[index].state;

@@ -322,16 +322,12 @@ fn write_framed(file: &mut File, batch: &RecordBatch) -> std::io::Result<()> {
     let mut out = BufWriter::new(&mut *file);
     let mut writer =
         FileWriter::try_new(&mut out, &batch.schema()).map_err(std::io::Error::other)?;
-    let mut offset = 0;
-    loop {
+    // An empty batch is written too: one record batch of no rows.
+    for offset in (0..batch.num_rows().max(1)).step_by(SLICE_ROWS) {
         let rows = SLICE_ROWS.min(batch.num_rows() - offset);
         writer
             .write(&batch.slice(offset, rows))
             .map_err(std::io::Error::other)?;
-        offset += rows;
-        if offset == batch.num_rows() {
-            break;
-        }
     }
     writer.finish().map_err(std::io::Error::other)?;
     drop(writer);

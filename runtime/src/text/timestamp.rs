@@ -361,13 +361,9 @@ pub struct TimestampParser<'z> {
 impl<'z> TimestampParser<'z> {
     /// A parser for strings without a zone in the session time zone `session`.
     pub fn new(session: &'z Zone) -> Self {
-        let constant_offset = match session {
-            Zone::Fixed(secs) => Some(*secs as i64),
-            Zone::Region(rules) => rules.constant_offset().map(i64::from),
-        };
         Self {
             session,
-            constant_offset,
+            constant_offset: session.constant_offset().map(i64::from),
             zones: ZoneResolver::default(),
             now_micros: Cell::new(None),
             month: Cell::new((i64::MIN, 0, 0, 0)),

@@ -41,6 +41,16 @@ impl Zone {
         utc_secs.saturating_add(i64::from(self.offset_at_utc(utc_secs)))
     }
 
+    /// The offset (seconds east of UTC) when it never changes: a fixed offset, or a region
+    /// such as UTC without transitions.
+    #[inline]
+    pub fn constant_offset(&self) -> Option<i32> {
+        match self {
+            Zone::Fixed(secs) => Some(*secs),
+            Zone::Region(rules) => rules.constant_offset(),
+        }
+    }
+
     /// The offset to use for a local date-time (seconds since the epoch as if the zone were
     /// UTC), with `ZonedDateTime.of` rules: in an overlap the earlier offset, in a gap the
     /// offset before the gap (which moves the time forward by the gap's length).
