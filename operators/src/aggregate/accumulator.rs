@@ -250,7 +250,7 @@ impl Accumulator for SumInt {
                 sums[g] = if ansi {
                     sums[g]
                         .checked_add(v)
-                        .ok_or(ExprError::ArithmeticOverflow {
+                        .ok_or_else(|| ExprError::ArithmeticOverflow {
                             function: Some("try_sum".into()),
                         })?
                 } else {
@@ -818,7 +818,7 @@ impl Accumulator for ApproxCountDistinct {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Float64Array, Int32Array};
+    use arrow::array::{Float64Array, Int32Array, Int64Array};
 
     fn run(
         function: AggregateFunction,
@@ -922,6 +922,25 @@ mod tests {
         assert_eq!(
             distinct.as_primitive::<Int64Type>().values().to_vec(),
             [2, 1]
+        );
+    }
+
+    #[test]
+    fn an_integer_sum_that_overflows_fails_under_ansi_and_wraps_otherwise() {
+        let values: ArrayRef = Arc::new(Int64Array::from(vec![i64::MAX, 1, 7]));
+        let groups = [0, 0, 1];
+        let mut ansi = accumulator(AggregateFunction::Sum, &DataType::Int64, true).unwrap();
+        let error = ansi.update(&groups, &values, None, 2).unwrap_err();
+        assert!(
+            matches!(&error, ExprError::ArithmeticOverflow { function: Some(f) } if f == "try_sum"),
+            "{error}"
+        );
+        let mut legacy = accumulator(AggregateFunction::Sum, &DataType::Int64, false).unwrap();
+        legacy.update(&groups, &values, None, 2).unwrap();
+        let sums = legacy.evaluate(&[0, 1]).unwrap();
+        assert_eq!(
+            sums.as_primitive::<Int64Type>().values().to_vec(),
+            [i64::MIN, 7]
         );
     }
 }
