@@ -9,9 +9,8 @@
 
 use crate::expr::{cast_like_spark, EvalContext, Expr};
 use crate::key_hash::hash_keys;
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
-use arrow::buffer::BooleanBuffer;
-use arrow::compute::filter_record_batch;
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
@@ -43,10 +42,16 @@ pub enum Restore {
 pub struct Sharded {
     shards: Vec<Box<dyn Operator>>,
     keys: ShardKeys,
+    router: Router,
+}
+
+/// What finds a row's instance by its keys.
+struct Router {
     /// The first port's key types (other ports' keys and checkpointed keys are cast to
     /// them before hashing).
     key_types: Vec<DataType>,
     context: EvalContext,
+    instances: usize,
 }
 
 impl Sharded {
@@ -77,27 +82,16 @@ impl Sharded {
                     .map_err(|e| Error::Analysis(e.to_string()))
             })
             .collect::<Result<Vec<DataType>>>()?;
+        let router = Router {
+            key_types,
+            context,
+            instances: shards.len(),
+        };
         Ok(Sharded {
             shards,
             keys,
-            key_types,
-            context,
+            router,
         })
-    }
-
-    /// The instance of every row whose keys are `columns`.
-    fn shard_of_rows(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
-        let columns = columns
-            .iter()
-            .zip(&self.key_types)
-            .map(|(column, to)| cast_like_spark(column, to, &self.context))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(crate::stage::execution_error)?;
-        let count = self.shards.len() as u64;
-        Ok(hash_keys(&columns, rows)?
-            .into_iter()
-            .map(|hash| (hash % count) as usize)
-            .collect())
     }
 
     /// The rows of `batches`, split per instance by their keys in `columns`.
@@ -108,20 +102,21 @@ impl Sharded {
     ) -> Result<Vec<Vec<RecordBatch>>> {
         let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
         for batch in batches {
-            let keys: Vec<ArrayRef> = columns
-                .iter()
-                .map(|&column| {
-                    batch.columns().get(column).cloned().ok_or_else(|| {
-                        Error::IllegalArgument(format!(
-                            "a checkpoint batch has no key column {column}"
-                        ))
+            let instances = self.router.route(batch, |slice| {
+                columns
+                    .iter()
+                    .map(|&column| {
+                        slice.columns().get(column).cloned().ok_or_else(|| {
+                            Error::IllegalArgument(format!(
+                                "a checkpoint batch has no key column {column}"
+                            ))
+                        })
                     })
-                })
-                .collect::<Result<_>>()?;
-            let shards = self.shard_of_rows(&keys, batch.num_rows())?;
-            let split: Vec<Result<RecordBatch>> = (0..parts.len())
+                    .collect()
+            })?;
+            let split: Vec<Result<RecordBatch>> = instances
                 .into_par_iter()
-                .map(|index| rows_of(batch, &shards, index))
+                .map(|rows| rows_of(batch, rows))
                 .collect();
             for (instance_parts, part) in parts.iter_mut().zip(split) {
                 instance_parts.push(part?);
@@ -160,10 +155,72 @@ impl Sharded {
     }
 }
 
-/// The rows of `batch` that go to instance `index` (`shards`: the instance of each row).
-fn rows_of(batch: &RecordBatch, shards: &[usize], index: usize) -> Result<RecordBatch> {
-    let mask = BooleanBuffer::collect_bool(shards.len(), |row| shards[row] == index);
-    Ok(filter_record_batch(batch, &BooleanArray::new(mask, None))?)
+impl Router {
+    /// The instance of every row whose keys are `columns`.
+    fn shard_of_rows(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
+        let columns = columns
+            .iter()
+            .zip(&self.key_types)
+            .map(|(column, to)| cast_like_spark(column, to, &self.context))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(crate::stage::execution_error)?;
+        let count = self.instances as u64;
+        Ok(hash_keys(&columns, rows)?
+            .into_iter()
+            .map(|hash| (hash % count) as usize)
+            .collect())
+    }
+
+    /// Each instance's row numbers in `batch`, in row order, by the keys `keys_of` a part of
+    /// the batch: the parts are hashed side by side.
+    fn route(
+        &self,
+        batch: &RecordBatch,
+        keys_of: impl Fn(&RecordBatch) -> Result<Vec<ArrayRef>> + Sync,
+    ) -> Result<Vec<Vec<u32>>> {
+        let rows = batch.num_rows();
+        let parts = rows
+            .div_ceil(ROUTE_PART_ROWS)
+            .clamp(1, rayon::current_num_threads());
+        let part_rows = rows.div_ceil(parts).max(1);
+        let routed: Vec<Result<Vec<Vec<u32>>>> = (0..parts)
+            .into_par_iter()
+            .map(|part| {
+                let start = (part * part_rows).min(rows);
+                let slice = batch.slice(start, part_rows.min(rows - start));
+                let shards = self.shard_of_rows(&keys_of(&slice)?, slice.num_rows())?;
+                let mut instances = vec![Vec::new(); self.instances];
+                for (row, shard) in (start as u32..).zip(shards) {
+                    instances[shard].push(row);
+                }
+                Ok(instances)
+            })
+            .collect();
+        let mut instances = vec![Vec::new(); self.instances];
+        for part in routed {
+            for (rows, more) in instances.iter_mut().zip(part?) {
+                if rows.is_empty() {
+                    *rows = more;
+                } else {
+                    rows.extend(more);
+                }
+            }
+        }
+        Ok(instances)
+    }
+}
+
+/// Rows of a batch hashed as one part of it, at least: smaller batches are routed on one
+/// thread.
+const ROUTE_PART_ROWS: usize = 16 * 1024;
+
+/// The rows numbered `rows` of `batch`, in their order (the batch itself when they are all
+/// of its rows).
+fn rows_of(batch: &RecordBatch, rows: Vec<u32>) -> Result<RecordBatch> {
+    if rows.len() == batch.num_rows() {
+        return Ok(batch.clone());
+    }
+    Ok(take_record_batch(batch, &UInt32Array::from(rows))?)
 }
 
 /// One report for all instances: state counts and times summed (as Spark sums its
@@ -207,28 +264,28 @@ impl Operator for Sharded {
             .keys
             .inputs
             .get(port)
-            .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?
-            .iter()
-            .map(|key| {
-                key.evaluate(&batch, &self.context)
-                    .map_err(|e| Error::Execution(e.to_string().into()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let shards = self.shard_of_rows(&keys, batch.num_rows())?;
+            .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?;
+        let context = &self.router.context;
+        let instances = self.router.route(&batch, |slice| {
+            keys.iter()
+                .map(|key| {
+                    key.evaluate(slice, context)
+                        .map_err(|e| Error::Execution(e.to_string().into()))
+                })
+                .collect()
+        })?;
         // Each instance takes its own rows out of the batch, side by side.
-        let indexes = (0..self.shards.len()).collect();
-        self.each(indexes, out, |shard, index, output| {
-            let part = rows_of(&batch, &shards, index)?;
-            if part.num_rows() == 0 {
+        self.each(instances, out, |shard, rows, output| {
+            if rows.is_empty() {
                 return Ok(());
             }
-            shard.on_data(port, part, output)
+            shard.on_data(port, rows_of(&batch, rows)?, output)
         })?;
         Ok(())
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
-        self.context.batch_timestamp_ms = Some(watermarks.batch_timestamp_ms);
+        self.router.context.batch_timestamp_ms = Some(watermarks.batch_timestamp_ms);
         for shard in &mut self.shards {
             shard.on_watermark(watermarks, out)?;
         }
@@ -490,5 +547,29 @@ mod tests {
             restored.restore(delta.clone()).expect("delta");
             assert_eq!(run(restored.as_mut(), 4..6), expected[4..], "P = {p}");
         }
+    }
+
+    #[test]
+    fn a_large_batch_is_routed_in_parts_as_it_would_be_whole() {
+        let parts: Vec<RecordBatch> = (0..200).map(batch).collect();
+        let big = arrow::compute::concat_batches(&schema(), &parts).expect("concat");
+        assert!(big.num_rows() > 2 * ROUTE_PART_ROWS);
+        let shards = (0..3).map(|_| first_words()).collect();
+        let sharded =
+            Sharded::new(shards, dedup_keys(), &schema(), EvalContext::default()).expect("sharded");
+        let words = |slice: &RecordBatch| Ok(vec![slice.column(1).clone()]);
+        let routed = sharded.router.route(&big, words).expect("route");
+        let whole = sharded
+            .router
+            .shard_of_rows(&words(&big).expect("words"), big.num_rows())
+            .expect("whole");
+        let expected: Vec<Vec<u32>> = (0..3)
+            .map(|instance| {
+                (0..big.num_rows() as u32)
+                    .filter(|&row| whole[row as usize] == instance)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(routed, expected);
     }
 }
