@@ -156,19 +156,27 @@ impl Sharded {
 }
 
 impl Router {
-    /// The instance of every row whose keys are `columns`.
-    fn shard_of_rows(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
+    /// The hash of every row whose keys are `columns`.
+    fn hashes(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<u64>> {
         let columns = columns
             .iter()
             .zip(&self.key_types)
             .map(|(column, to)| cast_like_spark(column, to, &self.context))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(crate::stage::execution_error)?;
+        Ok(hash_keys(&columns, rows)?)
+    }
+
+    /// The instance of a row whose keys hash to `hash`: the hash modulo the number of
+    /// instances (taken by a mask when that is a power of two).
+    fn instance_of(&self, hash: u64) -> usize {
         let count = self.instances as u64;
-        Ok(hash_keys(&columns, rows)?
-            .into_iter()
-            .map(|hash| (hash % count) as usize)
-            .collect())
+        let instance = if count.is_power_of_two() {
+            hash & (count - 1)
+        } else {
+            hash % count
+        };
+        instance as usize
     }
 
     /// Each instance's row numbers in `batch`, in row order, by the keys `keys_of` a part of
@@ -188,10 +196,14 @@ impl Router {
             .map(|part| {
                 let start = (part * part_rows).min(rows);
                 let slice = batch.slice(start, part_rows.min(rows - start));
-                let shards = self.shard_of_rows(&keys_of(&slice)?, slice.num_rows())?;
-                let mut instances = vec![Vec::new(); self.instances];
-                for (row, shard) in (start as u32..).zip(shards) {
-                    instances[shard].push(row);
+                let hashes = self.hashes(&keys_of(&slice)?, slice.num_rows())?;
+                // Room for an even share and some more, so that few lists grow.
+                let share = hashes.len() / self.instances + hashes.len() / 16 + 16;
+                let mut instances: Vec<Vec<u32>> = (0..self.instances)
+                    .map(|_| Vec::with_capacity(share))
+                    .collect();
+                for (row, hash) in (start as u32..).zip(hashes) {
+                    instances[self.instance_of(hash)].push(row);
                 }
                 Ok(instances)
             })
@@ -561,12 +573,12 @@ mod tests {
         let routed = sharded.router.route(&big, words).expect("route");
         let whole = sharded
             .router
-            .shard_of_rows(&words(&big).expect("words"), big.num_rows())
+            .hashes(&words(&big).expect("words"), big.num_rows())
             .expect("whole");
         let expected: Vec<Vec<u32>> = (0..3)
             .map(|instance| {
                 (0..big.num_rows() as u32)
-                    .filter(|&row| whole[row as usize] == instance)
+                    .filter(|&row| whole[row as usize] % 3 == instance)
                     .collect()
             })
             .collect();
