@@ -1,8 +1,8 @@
 //! One input's buffered rows in a stream-stream join: the rows, their join key group, the
 //! time their eviction is decided by, and whether they ever matched.
 
-use arrow::array::{ArrayRef, RecordBatch};
-use arrow::compute::{concat_batches, interleave};
+use arrow::array::{new_empty_array, Array, ArrayRef, RecordBatch};
+use arrow::compute::{concat, concat_batches, interleave};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
@@ -49,6 +49,9 @@ pub(crate) struct SideChanges {
 
 /// The end of a row chain.
 const NONE: u32 = u32::MAX;
+
+/// Rows per run, on average, from which gathering rows copies their runs as slices.
+const MIN_RUN_ROWS: usize = 16;
 
 impl SideState {
     /// Empty state for rows of `schema`.
@@ -127,8 +130,39 @@ impl SideState {
         self.alive.len() - self.live_rows
     }
 
-    /// The columns of the rows `ids`, in that order.
+    /// The columns of the rows `ids`, in that order. Runs of rows that lie side by side in
+    /// one chunk (rows added since a checkpoint mostly do) are copied as slices (a single run
+    /// is a slice of its chunk, sharing its memory); scattered rows one by one.
     pub(crate) fn gather(&self, ids: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
+        let runs = self.runs(ids);
+        if ids.is_empty() || runs.len() * MIN_RUN_ROWS > ids.len() {
+            return self.copy_rows(ids);
+        }
+        (0..self.schema.fields().len())
+            .map(|column| {
+                let slices: Vec<ArrayRef> = runs
+                    .iter()
+                    .map(|&(chunk, start, rows)| {
+                        self.chunks[chunk].column(column).slice(start, rows)
+                    })
+                    .collect();
+                let slices: Vec<&dyn Array> = slices.iter().map(AsRef::as_ref).collect();
+                concat(&slices)
+            })
+            .collect()
+    }
+
+    /// The columns of the rows `ids`, in that order, copied row by row into new arrays
+    /// (that share no memory with the chunks).
+    fn copy_rows(&self, ids: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
+        if self.chunks.is_empty() {
+            return Ok(self
+                .schema
+                .fields()
+                .iter()
+                .map(|field| new_empty_array(field.data_type()))
+                .collect());
+        }
         let indices: Vec<(usize, usize)> = ids
             .iter()
             .map(|&id| {
@@ -138,19 +172,28 @@ impl SideState {
             .collect();
         (0..self.schema.fields().len())
             .map(|column| {
-                let arrays: Vec<&dyn arrow::array::Array> = self
+                let arrays: Vec<&dyn Array> = self
                     .chunks
                     .iter()
                     .map(|c| c.column(column).as_ref())
                     .collect();
-                if arrays.is_empty() {
-                    return Ok(arrow::array::new_empty_array(
-                        self.schema.field(column).data_type(),
-                    ));
-                }
                 interleave(&arrays, &indices)
             })
             .collect()
+    }
+
+    /// The rows `ids` as runs `(chunk, first row, rows)` of rows side by side in a chunk.
+    fn runs(&self, ids: &[u32]) -> Vec<(usize, usize, usize)> {
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for &id in ids {
+            let (chunk, row) = self.location[id as usize];
+            let (chunk, row) = (chunk as usize, row as usize);
+            match runs.last_mut() {
+                Some((last, start, rows)) if *last == chunk && *start + *rows == row => *rows += 1,
+                _ => runs.push((chunk, row, 1)),
+            }
+        }
+        runs
     }
 
     /// Marks the rows `ids` as gone.
@@ -269,7 +312,8 @@ impl SideState {
         let live: Vec<u32> = (0..self.alive.len() as u32)
             .filter(|&id| self.alive[id as usize])
             .collect();
-        let columns = self.gather(&live)?;
+        // Copied, so that the chunks' memory goes.
+        let columns = self.copy_rows(&live)?;
         let batch = if live.is_empty() {
             RecordBatch::new_empty(self.schema.clone())
         } else {
@@ -296,5 +340,99 @@ impl SideState {
         let batch = concat_batches(&batch.schema(), [&batch])?;
         self.insert(&batch, &rows, &group, &time, &matched, Some(&seqs));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    /// A state of `chunks` chunks of `rows` rows each; row `r` of chunk `c` holds
+    /// `1000 c + r` and its text, and every row but each fortieth is stored.
+    fn state(chunks: i64, rows: i64) -> SideState {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        let mut state = SideState::new(schema.clone());
+        for c in 0..chunks {
+            let numbers: Vec<Option<i64>> = (0..rows)
+                .map(|r| (r % 7 != 3).then_some(1000 * c + r))
+                .collect();
+            let texts: Vec<String> = (0..rows).map(|r| format!("t{}", 1000 * c + r)).collect();
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(Int64Array::from(numbers)),
+                    Arc::new(StringArray::from(texts)),
+                ],
+            )
+            .expect("batch");
+            let stored: Vec<u32> = (0..rows as u32).filter(|r| r % 40 != 39).collect();
+            let n = stored.len();
+            state.insert(
+                &batch,
+                &stored,
+                &vec![0; n],
+                &vec![0; n],
+                &vec![false; n],
+                None,
+            );
+        }
+        state
+    }
+
+    /// Row `i` of every column, as text.
+    fn rows(columns: &[ArrayRef]) -> Vec<String> {
+        let len = columns.first().map_or(0, |c| c.len());
+        (0..len)
+            .map(|i| {
+                columns
+                    .iter()
+                    .map(|c| arrow::util::display::array_value_to_string(c, i).expect("cell"))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gathered_rows_are_the_rows_named_in_order_in_runs_or_scattered() {
+        let state = state(4, 120);
+        let all: Vec<u32> = (0..state.location.len() as u32).collect();
+        let expected = |ids: &[u32]| -> Vec<String> {
+            ids.iter()
+                .map(|&id| {
+                    let (c, r) = state.location[id as usize];
+                    let n = 1000 * c + r;
+                    let number = if r % 7 == 3 {
+                        "".to_string()
+                    } else {
+                        n.to_string()
+                    };
+                    format!("{number}|t{n}")
+                })
+                .collect()
+        };
+        let runs: Vec<u32> = all.iter().copied().filter(|id| id % 30 != 29).collect();
+        let scattered: Vec<u32> = all.iter().copied().filter(|id| id % 3 == 0).collect();
+        let reversed: Vec<u32> = all.iter().rev().copied().collect();
+        let mixed: Vec<u32> = all[70..].iter().chain(&all[..70]).copied().collect();
+        for ids in [
+            &all,
+            &runs,
+            &scattered,
+            &reversed,
+            &mixed,
+            &vec![5],
+            &Vec::new(),
+        ] {
+            let gathered = state.gather(ids).expect("gather");
+            assert_eq!(gathered.len(), 2);
+            assert_eq!(rows(&gathered), expected(ids), "{ids:?}");
+        }
     }
 }
