@@ -1,8 +1,8 @@
 //! One input's buffered rows in a stream-stream join: the rows, their join key group, the
 //! time their eviction is decided by, and whether they ever matched.
 
-use arrow::array::{new_empty_array, Array, ArrayRef, RecordBatch};
-use arrow::compute::{concat, concat_batches, interleave};
+use arrow::array::{new_empty_array, Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::compute::{concat, concat_batches, filter_record_batch, interleave};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
@@ -307,17 +307,49 @@ impl SideState {
         self.rows_of(group as u32).next().is_some()
     }
 
+    /// The rows `ids` (in id order) as one new batch: each chunk's rows taken out of it by
+    /// the filter kernel. `None` when the ids of a chunk do not follow its rows' order, so
+    /// that the batch would not hold the rows in the order of their ids.
+    fn filter_chunks(&self, ids: &[u32]) -> Result<Option<RecordBatch>, ArrowError> {
+        let mut parts = Vec::new();
+        let mut rest = ids;
+        while let Some(&first) = rest.first() {
+            let chunk = self.location[first as usize].0;
+            let count = rest
+                .iter()
+                .take_while(|&&id| self.location[id as usize].0 == chunk)
+                .count();
+            let (of_chunk, more) = rest.split_at(count);
+            rest = more;
+            let batch = &self.chunks[chunk as usize];
+            let mut keep = vec![false; batch.num_rows()];
+            let mut previous = None;
+            for &id in of_chunk {
+                let row = self.location[id as usize].1;
+                if previous.is_some_and(|previous| previous >= row) {
+                    return Ok(None);
+                }
+                previous = Some(row);
+                keep[row as usize] = true;
+            }
+            parts.push(if count == batch.num_rows() {
+                batch.clone()
+            } else {
+                filter_record_batch(batch, &BooleanArray::from(keep))?
+            });
+        }
+        concat_batches(&self.schema, &parts).map(Some)
+    }
+
     /// Drops the rows that are gone and renumbers groups with `group_map` (old → new id).
     pub(crate) fn compact(&mut self, group_map: &[Option<u32>]) -> Result<(), ArrowError> {
         let live: Vec<u32> = (0..self.alive.len() as u32)
             .filter(|&id| self.alive[id as usize])
             .collect();
         // Copied, so that the chunks' memory goes.
-        let columns = self.copy_rows(&live)?;
-        let batch = if live.is_empty() {
-            RecordBatch::new_empty(self.schema.clone())
-        } else {
-            RecordBatch::try_new(self.schema.clone(), columns)?
+        let batch = match self.filter_chunks(&live)? {
+            Some(batch) => batch,
+            None => RecordBatch::try_new(self.schema.clone(), self.copy_rows(&live)?)?,
         };
         let keep = |v: &Vec<i64>| live.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
         let time = keep(&self.time);
@@ -337,7 +369,6 @@ impl SideState {
             ..SideState::new(self.schema.clone())
         };
         *self = kept;
-        let batch = concat_batches(&batch.schema(), [&batch])?;
         self.insert(&batch, &rows, &group, &time, &matched, Some(&seqs));
         Ok(())
     }
@@ -433,6 +464,47 @@ mod tests {
             let gathered = state.gather(ids).expect("gather");
             assert_eq!(gathered.len(), 2);
             assert_eq!(rows(&gathered), expected(ids), "{ids:?}");
+        }
+    }
+
+    /// Every row of `state`, in id order, as text.
+    fn all_rows(state: &SideState) -> Vec<String> {
+        let ids: Vec<u32> = (0..state.location.len() as u32).collect();
+        rows(&state.gather(&ids).expect("gather"))
+    }
+
+    #[test]
+    fn compaction_keeps_the_live_rows_in_order_whatever_order_their_chunks_hold_them() {
+        for reversed in [false, true] {
+            let mut state = state(3, 120);
+            if reversed {
+                // One more chunk whose rows were stored last first.
+                let last = state.chunks[0].clone();
+                let stored: Vec<u32> = (0..50).rev().collect();
+                state.insert(&last, &stored, &[0; 50], &[0; 50], &[false; 50], None);
+            }
+            // Two chunks stored whole: the first loses one row, the second none.
+            let whole = state.chunks[1].clone();
+            let every: Vec<u32> = (0..120).collect();
+            let first_whole = state.location.len() as u32;
+            for _ in 0..2 {
+                state.insert(&whole, &every, &[0; 120], &[0; 120], &[false; 120], None);
+            }
+            let before = all_rows(&state);
+            let gone: Vec<u32> = (0..first_whole)
+                .filter(|id| id % 5 == 1 || (40..300).contains(id))
+                .chain([first_whole + 7])
+                .collect();
+            state.remove(&gone);
+            let expected: Vec<String> = before
+                .iter()
+                .enumerate()
+                .filter(|(id, _)| !gone.contains(&(*id as u32)))
+                .map(|(_, row)| row.clone())
+                .collect();
+            state.compact(&[Some(0)]).expect("compact");
+            assert_eq!(state.len(), expected.len());
+            assert_eq!(all_rows(&state), expected, "reversed: {reversed}");
         }
     }
 }
