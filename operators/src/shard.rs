@@ -1,7 +1,7 @@
 //! Key-partitioned parallelism inside one operator's actor (`spate.sql.shuffle.instances`):
-//! P instances of a stateful operator, each owning the keys that hash to it. Each instance
-//! filters the rows whose keys hash to it out of an input batch, and the instances run side
-//! by side on the thread pool; watermarks and epoch ends go to every instance; their reports and
+//! P instances of a stateful operator, each owning the keys that hash to it. An input batch's
+//! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
+//! out of the batch, and the instances run side by side on the thread pool; watermarks and epoch ends go to every instance; their reports and
 //! checkpoints are merged into one. A restore routes every checkpointed row to the
 //! instance that owns its key, so that a checkpoint restores under any P, or, for an
 //! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
@@ -186,19 +186,36 @@ impl Router {
         batch: &RecordBatch,
         keys_of: impl Fn(&RecordBatch) -> Result<Vec<ArrayRef>> + Sync,
     ) -> Result<Vec<Vec<u32>>> {
-        let rows = batch.num_rows();
-        let parts = rows
+        let parts = batch
+            .num_rows()
             .div_ceil(ROUTE_PART_ROWS)
             .clamp(1, rayon::current_num_threads());
-        let part_rows = rows.div_ceil(parts).max(1);
+        self.route_in_parts(batch, parts, keys_of)
+    }
+
+    /// [`Router::route`], the batch hashed in `parts` parts (at least one).
+    fn route_in_parts(
+        &self,
+        batch: &RecordBatch,
+        parts: usize,
+        keys_of: impl Fn(&RecordBatch) -> Result<Vec<ArrayRef>> + Sync,
+    ) -> Result<Vec<Vec<u32>>> {
+        let rows = batch.num_rows();
+        if u32::try_from(rows).is_err() {
+            return Err(Error::IllegalArgument(format!(
+                "a batch of {rows} rows has more rows than a sharded operator numbers (2^32)"
+            )));
+        }
+        let part_rows = rows.div_ceil(parts.max(1)).max(1);
         let routed: Vec<Result<Vec<Vec<u32>>>> = (0..parts)
             .into_par_iter()
             .map(|part| {
                 let start = (part * part_rows).min(rows);
                 let slice = batch.slice(start, part_rows.min(rows - start));
                 let hashes = self.hashes(&keys_of(&slice)?, slice.num_rows())?;
-                // Room for an even share and some more, so that few lists grow.
-                let share = hashes.len() / self.instances + hashes.len() / 16 + 16;
+                // Room for an even share and an eighth more, so that few lists grow.
+                let share = hashes.len() / self.instances;
+                let share = share + share / 8 + 16;
                 let mut instances: Vec<Vec<u32>> = (0..self.instances)
                     .map(|_| Vec::with_capacity(share))
                     .collect();
@@ -222,8 +239,8 @@ impl Router {
     }
 }
 
-/// Rows of a batch hashed as one part of it, at least: smaller batches are routed on one
-/// thread.
+/// Rows of a batch per part it is hashed in, at most (but that there is one part per thread
+/// at most): a smaller batch is routed in one part, on one thread.
 const ROUTE_PART_ROWS: usize = 16 * 1024;
 
 /// The rows numbered `rows` of `batch`, in their order (the batch itself when they are all
@@ -562,26 +579,34 @@ mod tests {
     }
 
     #[test]
-    fn a_large_batch_is_routed_in_parts_as_it_would_be_whole() {
-        let parts: Vec<RecordBatch> = (0..200).map(batch).collect();
+    fn a_batch_routed_in_parts_goes_where_its_hashes_modulo_p_send_it() {
+        let parts: Vec<RecordBatch> = (0..20).map(batch).collect();
         let big = arrow::compute::concat_batches(&schema(), &parts).expect("concat");
-        assert!(big.num_rows() > 2 * ROUTE_PART_ROWS);
-        let shards = (0..3).map(|_| first_words()).collect();
-        let sharded =
-            Sharded::new(shards, dedup_keys(), &schema(), EvalContext::default()).expect("sharded");
+        // A slice, so that the batch's rows do not start at its buffers' start.
+        let big = big.slice(7, big.num_rows() - 7);
         let words = |slice: &RecordBatch| Ok(vec![slice.column(1).clone()]);
-        let routed = sharded.router.route(&big, words).expect("route");
-        let whole = sharded
-            .router
-            .hashes(&words(&big).expect("words"), big.num_rows())
-            .expect("whole");
-        let expected: Vec<Vec<u32>> = (0..3)
-            .map(|instance| {
-                (0..big.num_rows() as u32)
-                    .filter(|&row| whole[row as usize] % 3 == instance)
-                    .collect()
-            })
-            .collect();
-        assert_eq!(routed, expected);
+        for p in [1, 2, 3, 4, 8] {
+            let shards = (0..p).map(|_| first_words()).collect();
+            let sharded = Sharded::new(shards, dedup_keys(), &schema(), EvalContext::default())
+                .expect("sharded");
+            let whole = sharded
+                .router
+                .hashes(&words(&big).expect("words"), big.num_rows())
+                .expect("whole");
+            let expected: Vec<Vec<u32>> = (0..p as u64)
+                .map(|instance| {
+                    (0..big.num_rows() as u32)
+                        .filter(|&row| whole[row as usize] % p as u64 == instance)
+                        .collect()
+                })
+                .collect();
+            for parts in [1, 3, 7] {
+                let routed = sharded
+                    .router
+                    .route_in_parts(&big, parts, words)
+                    .expect("route");
+                assert_eq!(routed, expected, "P = {p}, {parts} parts");
+            }
+        }
     }
 }

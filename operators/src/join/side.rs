@@ -1,8 +1,10 @@
 //! One input's buffered rows in a stream-stream join: the rows, their join key group, the
 //! time their eviction is decided by, and whether they ever matched.
 
-use arrow::array::{new_empty_array, Array, ArrayRef, BooleanArray, RecordBatch};
-use arrow::compute::{concat, concat_batches, filter_record_batch, interleave};
+use arrow::array::{
+    new_empty_array, Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array,
+};
+use arrow::compute::{concat, interleave, take};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 
@@ -50,7 +52,7 @@ pub(crate) struct SideChanges {
 /// The end of a row chain.
 const NONE: u32 = u32::MAX;
 
-/// Rows per run, on average, from which gathering rows copies their runs as slices.
+/// Rows per run, on average, from which gathering rows copies them run by run.
 const MIN_RUN_ROWS: usize = 16;
 
 impl SideState {
@@ -130,38 +132,44 @@ impl SideState {
         self.alive.len() - self.live_rows
     }
 
-    /// The columns of the rows `ids`, in that order. Runs of rows that lie side by side in
-    /// one chunk (rows added since a checkpoint mostly do) are copied as slices (a single run
-    /// is a slice of its chunk, sharing its memory); scattered rows one by one.
+    /// The columns of the rows `ids`, in that order. Rows that make up most of one chunk, side
+    /// by side, are a slice of it (sharing its memory, at most twice theirs: a probe batch
+    /// meets a stored batch's rows); other rows are copied ([`SideState::copy`]).
     pub(crate) fn gather(&self, ids: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
         let runs = self.runs(ids);
-        if ids.is_empty() || runs.len() * MIN_RUN_ROWS > ids.len() {
-            return self.copy_rows(ids);
-        }
-        (0..self.schema.fields().len())
-            .map(|column| {
-                let slices: Vec<ArrayRef> = runs
+        if let [(chunk, start, rows)] = runs[..] {
+            let chunk = &self.chunks[chunk];
+            if 2 * rows >= chunk.num_rows() {
+                return Ok(chunk
+                    .columns()
                     .iter()
-                    .map(|&(chunk, start, rows)| {
-                        self.chunks[chunk].column(column).slice(start, rows)
-                    })
-                    .collect();
-                let slices: Vec<&dyn Array> = slices.iter().map(AsRef::as_ref).collect();
-                concat(&slices)
-            })
-            .collect()
+                    .map(|column| column.slice(start, rows))
+                    .collect());
+            }
+        }
+        self.copy(ids, &runs)
     }
 
-    /// The columns of the rows `ids`, in that order, copied row by row into new arrays
-    /// (that share no memory with the chunks).
-    fn copy_rows(&self, ids: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
-        if self.chunks.is_empty() {
-            return Ok(self
-                .schema
-                .fields()
+    /// The columns of the rows `ids` (in `runs`, see [`SideState::runs`]), in that order, in
+    /// new arrays that share no memory with the chunks. Runs of rows that lie side by side
+    /// in one chunk (mostly they do: rows added since a checkpoint, the rows left after an
+    /// eviction) are copied run by run; scattered rows one by one.
+    fn copy(
+        &self,
+        ids: &[u32],
+        runs: &[(usize, usize, usize)],
+    ) -> Result<Vec<ArrayRef>, ArrowError> {
+        let fields = self.schema.fields();
+        if ids.is_empty() {
+            return Ok(fields
                 .iter()
                 .map(|field| new_empty_array(field.data_type()))
                 .collect());
+        }
+        if runs.len() * MIN_RUN_ROWS <= ids.len() {
+            return (0..fields.len())
+                .map(|column| self.copy_runs(column, runs))
+                .collect();
         }
         let indices: Vec<(usize, usize)> = ids
             .iter()
@@ -170,7 +178,7 @@ impl SideState {
                 (chunk as usize, row as usize)
             })
             .collect();
-        (0..self.schema.fields().len())
+        (0..fields.len())
             .map(|column| {
                 let arrays: Vec<&dyn Array> = self
                     .chunks
@@ -180,6 +188,25 @@ impl SideState {
                 interleave(&arrays, &indices)
             })
             .collect()
+    }
+
+    /// Column `column` of the rows in `runs`, copied run by run into a new array.
+    fn copy_runs(
+        &self,
+        column: usize,
+        runs: &[(usize, usize, usize)],
+    ) -> Result<ArrayRef, ArrowError> {
+        if let [(chunk, start, rows)] = runs[..] {
+            // One slice would be concatenated into itself, not copied.
+            let rows = UInt32Array::from_iter_values(start as u32..(start + rows) as u32);
+            return take(self.chunks[chunk].column(column).as_ref(), &rows, None);
+        }
+        let slices: Vec<ArrayRef> = runs
+            .iter()
+            .map(|&(chunk, start, rows)| self.chunks[chunk].column(column).slice(start, rows))
+            .collect();
+        let slices: Vec<&dyn Array> = slices.iter().map(AsRef::as_ref).collect();
+        concat(&slices)
     }
 
     /// The rows `ids` as runs `(chunk, first row, rows)` of rows side by side in a chunk.
@@ -307,50 +334,17 @@ impl SideState {
         self.rows_of(group as u32).next().is_some()
     }
 
-    /// The rows `ids` (in id order) as one new batch: each chunk's rows taken out of it by
-    /// the filter kernel. `None` when the ids of a chunk do not follow its rows' order, so
-    /// that the batch would not hold the rows in the order of their ids.
-    fn filter_chunks(&self, ids: &[u32]) -> Result<Option<RecordBatch>, ArrowError> {
-        let mut parts = Vec::new();
-        let mut rest = ids;
-        while let Some(&first) = rest.first() {
-            let chunk = self.location[first as usize].0;
-            let count = rest
-                .iter()
-                .take_while(|&&id| self.location[id as usize].0 == chunk)
-                .count();
-            let (of_chunk, more) = rest.split_at(count);
-            rest = more;
-            let batch = &self.chunks[chunk as usize];
-            let mut keep = vec![false; batch.num_rows()];
-            let mut previous = None;
-            for &id in of_chunk {
-                let row = self.location[id as usize].1;
-                if previous.is_some_and(|previous| previous >= row) {
-                    return Ok(None);
-                }
-                previous = Some(row);
-                keep[row as usize] = true;
-            }
-            parts.push(if count == batch.num_rows() {
-                batch.clone()
-            } else {
-                filter_record_batch(batch, &BooleanArray::from(keep))?
-            });
-        }
-        concat_batches(&self.schema, &parts).map(Some)
-    }
-
     /// Drops the rows that are gone and renumbers groups with `group_map` (old → new id).
     pub(crate) fn compact(&mut self, group_map: &[Option<u32>]) -> Result<(), ArrowError> {
         let live: Vec<u32> = (0..self.alive.len() as u32)
             .filter(|&id| self.alive[id as usize])
             .collect();
         // Copied, so that the chunks' memory goes.
-        let batch = match self.filter_chunks(&live)? {
-            Some(batch) => batch,
-            None => RecordBatch::try_new(self.schema.clone(), self.copy_rows(&live)?)?,
-        };
+        let batch = RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            self.copy(&live, &self.runs(&live))?,
+            &RecordBatchOptions::new().with_row_count(Some(live.len())),
+        )?;
         let keep = |v: &Vec<i64>| live.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
         let time = keep(&self.time);
         let matched: Vec<bool> = live.iter().map(|&id| self.matched[id as usize]).collect();
@@ -431,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn gathered_rows_are_the_rows_named_in_order_in_runs_or_scattered() {
+    fn gathered_rows_are_the_rows_named_in_order_sharing_at_most_one_chunk() {
         let state = state(4, 120);
         let all: Vec<u32> = (0..state.location.len() as u32).collect();
         let expected = |ids: &[u32]| -> Vec<String> {
@@ -452,16 +446,23 @@ mod tests {
         let scattered: Vec<u32> = all.iter().copied().filter(|id| id % 3 == 0).collect();
         let reversed: Vec<u32> = all.iter().rev().copied().collect();
         let mixed: Vec<u32> = all[70..].iter().chain(&all[..70]).copied().collect();
+        let one_run: Vec<u32> = (3..30).collect();
+        let one_chunk: Vec<u32> = (117..234).collect();
         for ids in [
             &all,
             &runs,
             &scattered,
             &reversed,
             &mixed,
+            &one_run,
+            &one_chunk,
             &vec![5],
             &Vec::new(),
         ] {
             let gathered = state.gather(ids).expect("gather");
+            // Arrays that hold little more than the rows named, or one chunk.
+            let chunk_bytes = state.chunks[0].column(1).get_array_memory_size();
+            assert!(gathered[1].get_array_memory_size() < chunk_bytes.max(ids.len() * 64));
             assert_eq!(gathered.len(), 2);
             assert_eq!(rows(&gathered), expected(ids), "{ids:?}");
         }
