@@ -1,11 +1,12 @@
 //! Key-partitioned parallelism inside one operator's actor (`spate.sql.shuffle.instances`):
 //! P instances of a stateful operator, each owning the keys that hash to it. An input batch's
 //! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
-//! out of the batch, and the instances run side by side on the thread pool; watermarks and epoch ends go to every instance; their reports and
-//! checkpoints are merged into one. A restore routes every checkpointed row to the
-//! instance that owns its key, so that a checkpoint restores under any P, or, for an
-//! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
-//! that left by number), gives each instance back its own part, under the same P.
+//! out of the batch, and the instances run side by side on the thread pool; watermarks and
+//! epoch ends go to every instance; their reports and checkpoints are merged into one. A
+//! restore routes every checkpointed row to the instance that owns its key, so that a
+//! checkpoint restores under any P, or, for an operator whose checkpoint rows cannot all name
+//! their key (a join's deltas name the rows that left by number), gives each instance back
+//! its own part, under the same P.
 
 use crate::expr::{cast_like_spark, EvalContext, Expr};
 use crate::key_hash::hash_keys;
@@ -239,8 +240,8 @@ impl Router {
     }
 }
 
-/// Rows of a batch per part it is hashed in, at most (but that there is one part per thread
-/// at most): a smaller batch is routed in one part, on one thread.
+/// The most rows of a batch hashed as one part, unless that would make more parts than
+/// threads: a batch of at most this many rows is routed in one part, on one thread.
 const ROUTE_PART_ROWS: usize = 16 * 1024;
 
 /// The rows numbered `rows` of `batch`, in their order (the batch itself when they are all
