@@ -535,16 +535,18 @@ impl FileDecoder {
                 self.started = true;
                 if self.format == FileFormat::Json {
                     let mut blocks = LineBlocks::open(&self.path).map_err(io_error(&self.path))?;
-                    // Chunks of about `batch_size` lines, a block's worth per round at most.
+                    // Chunks of a little under `batch_size` lines (a block's worth per
+                    // round at most), so that a chunk whose lines run a little shorter than
+                    // the sampled ones does not leave a batch of a few rows behind.
                     let sample = blocks
                         .lines(LINE_SAMPLE_BYTES)
                         .map_err(io_error(&self.path))?;
-                    let chunk_bytes = line_bytes(sample)
-                        .saturating_mul(self.options.batch_size)
-                        .clamp(
-                            1,
-                            BLOCK_BYTES / (rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD),
-                        );
+                    let batch_size = self.options.batch_size;
+                    let chunk_lines = batch_size - batch_size / CHUNK_LINES_SHORT_OF_BATCH;
+                    let chunk_bytes = bytes_of_lines(sample, chunk_lines).clamp(
+                        1,
+                        BLOCK_BYTES / (rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD),
+                    );
                     self.json = Some(JsonFile {
                         blocks,
                         lines_before: 0,
@@ -678,13 +680,17 @@ fn split_at_lines(data: &[u8], chunk_bytes: usize, max_chunks: usize) -> Vec<Ran
     chunks
 }
 
-/// Bytes per line of `data`, estimated from its start.
-fn line_bytes(data: &[u8]) -> usize {
+/// The bytes `lines` lines of `data` take, estimated from its start.
+fn bytes_of_lines(data: &[u8], lines: usize) -> usize {
     let sample = &data[..data.len().min(LINE_SAMPLE_BYTES)];
     let ends = memchr::memchr2_iter(b'\n', b'\r', sample).count();
     let pairs = memchr::memmem::find_iter(sample, b"\r\n").count();
-    sample.len().div_ceil((ends - pairs).max(1))
+    let per_line = sample.len() as f64 / (ends - pairs).max(1) as f64;
+    (per_line * lines as f64) as usize
 }
+
+/// A JSON chunk aims at `batch_size - batch_size / CHUNK_LINES_SHORT_OF_BATCH` lines.
+const CHUNK_LINES_SHORT_OF_BATCH: usize = 16;
 
 /// Chunks of a JSON file decoded per thread in one round.
 const CHUNKS_PER_THREAD: usize = 4;
@@ -1105,6 +1111,43 @@ mod tests {
         );
     }
 
+    /// Lines of uneven length, as real files have, still fill each batch with one chunk:
+    /// no batch of a few rows is left over from a chunk a line or two longer than
+    /// `batch_size` lines.
+    #[test]
+    fn json_chunks_fill_batches_without_small_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.json");
+        let mut text = String::new();
+        let mut state: u32 = 1;
+        for id in 10_000..15_000 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let pad = "x".repeat((state >> 16) as usize % 9);
+            text.push_str(&format!("{{\"id\":{id},\"s\":\"{pad}\"}}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        let options = DecodeOptions {
+            batch_size: 100,
+            ..DecodeOptions::default()
+        };
+        let batches = drain(&mut FileDecoder::new(
+            FileFormat::Json,
+            &path,
+            &schema,
+            &options,
+        ))
+        .unwrap();
+        let rows: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
+        assert_eq!(rows.iter().sum::<usize>(), 5000);
+        let (last, full) = rows.split_last().unwrap();
+        assert!(*last > 0 && *last <= 100, "{rows:?}");
+        assert!(full.iter().all(|&n| (80..=100).contains(&n)), "{rows:?}");
+    }
+
     /// A map fused into decoding runs on every chunk of a JSON file and on a whole CSV
     /// file: batches it empties are not given out but their rows read count, and its error
     /// is the decoder's.
@@ -1187,9 +1230,10 @@ mod tests {
         assert_eq!(split_at_lines(data, 100, 8), vec![0..9]);
         assert_eq!(split_at_lines(data, 1, 2).len(), 2, "at most max_chunks");
         assert!(split_at_lines(b"", 4, 4).is_empty());
-        assert_eq!(line_bytes(b"ab\ncd\n"), 3);
-        assert_eq!(line_bytes(b"ab\r\ncd\r\n"), 4);
-        assert_eq!(line_bytes(b"no line end"), 11);
+        assert_eq!(bytes_of_lines(b"ab\ncd\n", 10), 30);
+        assert_eq!(bytes_of_lines(b"ab\r\ncd\r\n", 10), 40);
+        assert_eq!(bytes_of_lines(b"no line end", 1), 11);
+        assert_eq!(bytes_of_lines(b"a\nbc\n", 7), 17);
     }
 
     #[test]
