@@ -8,7 +8,7 @@
 use ahash::RandomState;
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray};
 use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
-use arrow::compute::{cast, max, min};
+use arrow::compute::cast;
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, Rows, SortField};
@@ -190,6 +190,24 @@ fn memo_slot(value: i64) -> usize {
         as usize
 }
 
+/// The least and the greatest non-NULL value of `column`, in one pass (`None` when it has
+/// none).
+fn value_range(column: &PrimitiveArray<Int64Type>) -> Option<(i64, i64)> {
+    let values = column.values();
+    let fold = |(low, high): (i64, i64), &value: &i64| (low.min(value), high.max(value));
+    match column.nulls() {
+        None => {
+            let first = *values.first()?;
+            Some(values.iter().fold((first, first), fold))
+        }
+        Some(nulls) => {
+            let mut valid = nulls.valid_indices().map(|row| &values[row]);
+            let first = *valid.next()?;
+            Some(valid.fold((first, first), fold))
+        }
+    }
+}
+
 /// Whether a single key of this type is stored as `i64`.
 fn integer_key(data_type: &DataType) -> bool {
     matches!(
@@ -270,60 +288,57 @@ impl GroupTable {
                 let column = cast(&columns[0], &DataType::Int64)?;
                 let column = column.as_primitive::<Int64Type>();
                 ids.reserve(column.len());
-                if let (Some(low), Some(high)) = (min(column), max(column)) {
+                if let Some((low, high)) = value_range(column) {
                     let groups = values.len() + column.len();
                     index.make_room((low, high), groups, (values, *null_group), &self.hasher);
                 }
                 match index {
                     IntegerIndex::Dense { base, slots } => {
-                        for (row, &value) in column.values().iter().enumerate() {
-                            let id = if column.is_null(row) {
-                                null_group_id(null_group, values, created, row)
-                            } else {
-                                let slot = &mut slots[(value - *base) as usize];
-                                if *slot == NO_GROUP {
-                                    *slot = values.len() as u32;
-                                    values.push(value);
-                                    created.push(row as u32);
-                                }
-                                *slot
-                            };
-                            ids.push(id);
-                        }
+                        let nulls = column.nulls();
+                        // `extend` over the rows: the ids are written without a capacity
+                        // test per row.
+                        ids.extend(column.values().iter().enumerate().map(|(row, &value)| {
+                            if nulls.is_some_and(|n| n.is_null(row)) {
+                                return null_group_id(null_group, values, created, row);
+                            }
+                            let slot = &mut slots[(value - *base) as usize];
+                            if *slot == NO_GROUP {
+                                *slot = values.len() as u32;
+                                values.push(value);
+                                created.push(row as u32);
+                            }
+                            *slot
+                        }));
                     }
                     IntegerIndex::Hashed { index, .. } => {
                         let use_memo = values.len() <= MEMO_SLOTS;
-                        for (row, &value) in column.values().iter().enumerate() {
-                            let slot = memo_slot(value);
-                            if use_memo && !column.is_null(row) {
-                                let (key, id) = self.memo[slot];
-                                if key == value && id != NO_GROUP {
-                                    ids.push(id);
-                                    continue;
-                                }
+                        let (memo, hasher) = (&mut self.memo, &self.hasher);
+                        let nulls = column.nulls();
+                        ids.extend(column.values().iter().enumerate().map(|(row, &value)| {
+                            if nulls.is_some_and(|n| n.is_null(row)) {
+                                return null_group_id(null_group, values, created, row);
                             }
-                            let id = if column.is_null(row) {
-                                null_group_id(null_group, values, created, row)
-                            } else {
-                                let hash = self.hasher.hash_one(value);
-                                let id = match index.find(hash, |&(key, _)| key == value) {
-                                    Some(&(_, id)) => id,
-                                    None => {
-                                        let id = values.len() as u32;
-                                        values.push(value);
-                                        let hasher = &self.hasher;
-                                        index.insert_unique(hash, (value, id), |&(key, _)| {
-                                            hasher.hash_one(key)
-                                        });
-                                        created.push(row as u32);
-                                        id
-                                    }
-                                };
-                                self.memo[slot] = (value, id);
-                                id
+                            let slot = memo_slot(value);
+                            let (key, id) = memo[slot];
+                            if use_memo && key == value && id != NO_GROUP {
+                                return id;
+                            }
+                            let hash = hasher.hash_one(value);
+                            let id = match index.find(hash, |&(key, _)| key == value) {
+                                Some(&(_, id)) => id,
+                                None => {
+                                    let id = values.len() as u32;
+                                    values.push(value);
+                                    index.insert_unique(hash, (value, id), |&(key, _)| {
+                                        hasher.hash_one(key)
+                                    });
+                                    created.push(row as u32);
+                                    id
+                                }
                             };
-                            ids.push(id);
-                        }
+                            memo[slot] = (value, id);
+                            id
+                        }));
                     }
                 }
             }
@@ -509,6 +524,19 @@ mod tests {
     use arrow::array::{StringArray, TimestampMicrosecondArray};
     use arrow::datatypes::TimestampMicrosecondType;
     use std::sync::Arc;
+
+    #[test]
+    fn the_value_range_skips_nulls() {
+        let range = |values: Vec<Option<i64>>| value_range(&Int64Array::from(values));
+        assert_eq!(range(vec![]), None);
+        assert_eq!(range(vec![None, None]), None);
+        assert_eq!(range(vec![Some(3), Some(-7), Some(5)]), Some((-7, 5)));
+        assert_eq!(range(vec![Some(i64::MAX)]), Some((i64::MAX, i64::MAX)));
+        // A NULL slot's value (0 here) is not a key.
+        assert_eq!(range(vec![None, Some(4), None, Some(9)]), Some((4, 9)));
+        let sliced = Int64Array::from(vec![1, 100, 50, -1]).slice(1, 2);
+        assert_eq!(value_range(&sliced), Some((50, 100)));
+    }
 
     #[test]
     fn equal_keys_share_a_group_and_eviction_renumbers() {

@@ -323,18 +323,25 @@ impl StreamingAggregate {
         })
     }
 
-    /// The key columns of the selected rows.
-    fn key_columns(&self, batch: &RecordBatch, selected: Option<&[u32]>) -> Result<Vec<ArrayRef>> {
+    /// The key columns of the selected rows; `starts` (one per selected row) are the window
+    /// key's, when there is one (a query has at most one).
+    fn key_columns(
+        &self,
+        batch: &RecordBatch,
+        selected: Option<&[u32]>,
+        starts: Vec<i64>,
+    ) -> Result<Vec<ArrayRef>> {
         if self.keys.is_empty() {
             // A global aggregation: every row in the one group of a constant key.
             let rows = selected.map_or(batch.num_rows(), <[u32]>::len);
             return Ok(vec![global_key(rows)]);
         }
+        let mut starts = Some(starts);
         self.keys
             .iter()
             .map(|key| match key {
                 Key::Window { .. } => Ok(Arc::new(
-                    TimestampMicrosecondArray::from(self.scratch.starts.clone())
+                    TimestampMicrosecondArray::from(starts.take().unwrap_or_default())
                         .with_timezone("UTC"),
                 ) as ArrayRef),
                 Key::Column(expr) => pick_rows(&self.evaluate(expr, batch)?, selected),
@@ -373,11 +380,9 @@ impl StreamingAggregate {
                     .collect();
                 let late_starts: Vec<i64> = filter_by(&self.scratch.starts, &keep, false);
                 let kept_starts = filter_by(&self.scratch.starts, &keep, true);
-                self.scratch.starts = late_starts;
-                let late_keys = self.key_columns(batch, Some(&late_rows))?;
+                let late_keys = self.key_columns(batch, Some(&late_rows), late_starts.clone())?;
                 self.table.note_late(&late_keys)?;
                 if self.late_rows.is_some() {
-                    let late_starts = std::mem::take(&mut self.scratch.starts);
                     self.send_late_rows(batch, &late_rows, &late_starts)?;
                 }
                 self.scratch.starts = kept_starts;
@@ -386,7 +391,9 @@ impl StreamingAggregate {
             }
         }
 
-        let keys = self.key_columns(batch, selected.as_deref())?;
+        // The starts go into the window key column; the next batch's are assigned afresh.
+        let starts = std::mem::take(&mut self.scratch.starts);
+        let keys = self.key_columns(batch, selected.as_deref(), starts)?;
         let mut ids = std::mem::take(&mut self.scratch.ids);
         let mut created = std::mem::take(&mut self.scratch.created);
         self.table.intern(&keys, &mut ids, &mut created)?;

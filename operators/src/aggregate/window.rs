@@ -136,6 +136,70 @@ impl TimeWindow {
         };
         rows.try_reserve(pairs).map_err(too_many)?;
         starts.try_reserve(pairs).map_err(too_many)?;
+        let every_window = self.size % self.slide == 0 && times.null_count() == 0;
+        if !every_window || !self.assign_every_window(times.values(), rows, starts) {
+            self.assign_each(times, rows, starts);
+        }
+        Ok(())
+    }
+
+    /// [`Self::assign`] when a window's length is a whole number of slides (at most 8)
+    /// and no time is NULL: then every row lies in all of its
+    /// `size / slide` windows, written without a test per pair. `false`, with nothing
+    /// written, for other windows, or when a time lies so near the ends of the range that
+    /// its windows would wrap.
+    fn assign_every_window(
+        &self,
+        times: &[i64],
+        rows: &mut Vec<u32>,
+        starts: &mut Vec<i64>,
+    ) -> bool {
+        // Within these bounds no start, end or offset below wraps (|start| < slide).
+        let low = i64::MIN
+            .saturating_add(self.size)
+            .saturating_add(self.slide);
+        let high = i64::MAX
+            .saturating_sub(self.size)
+            .saturating_sub(self.slide);
+        if times.iter().any(|&t| t < low || t > high) {
+            return false;
+        }
+        match self.size / self.slide {
+            1 => self.assign_windows::<1>(times, rows, starts),
+            2 => self.assign_windows::<2>(times, rows, starts),
+            3 => self.assign_windows::<3>(times, rows, starts),
+            4 => self.assign_windows::<4>(times, rows, starts),
+            5 => self.assign_windows::<5>(times, rows, starts),
+            6 => self.assign_windows::<6>(times, rows, starts),
+            7 => self.assign_windows::<7>(times, rows, starts),
+            8 => self.assign_windows::<8>(times, rows, starts),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The `WINDOWS` windows of every row, latest first (see [`Self::assign_every_window`]).
+    fn assign_windows<const WINDOWS: usize>(
+        &self,
+        times: &[i64],
+        rows: &mut Vec<u32>,
+        starts: &mut Vec<i64>,
+    ) {
+        rows.extend((0..times.len() as u32).flat_map(|row| [row; WINDOWS]));
+        starts.extend(times.iter().flat_map(|&t| {
+            let last_start = t - (t - self.start).rem_euclid(self.slide);
+            std::array::from_fn::<i64, WINDOWS, _>(|i| last_start - i as i64 * self.slide)
+        }));
+    }
+
+    /// [`Self::assign`] pair by pair, testing each window for the time.
+    fn assign_each(
+        &self,
+        times: &TimestampMicrosecondArray,
+        rows: &mut Vec<u32>,
+        starts: &mut Vec<i64>,
+    ) {
+        let overlapping = (self.size - 1) / self.slide + 1;
         let nulls = times.nulls();
         for (row, &t) in times.values().iter().enumerate() {
             if nulls.is_some_and(|n| n.is_null(row)) {
@@ -150,7 +214,6 @@ impl TimeWindow {
                 }
             }
         }
-        Ok(())
     }
 }
 
@@ -231,6 +294,49 @@ mod tests {
         assert_eq!(starts_of(&w, at(12, 5)), [-720 - 8 * 60]);
         let lab = spec("5 minutes", Some("1 minute"), None);
         assert_eq!(starts_of(&lab, at(10, 0)), [-124, -123, -122, -121, -120]);
+    }
+
+    /// Windows a whole number of slides long are written at fixed places; they are the
+    /// pairs the test of each window gives, for times on both sides of the epoch and, with
+    /// times near the ends of the range, by that test itself.
+    #[test]
+    fn windows_of_whole_slides_are_the_pairs_each_window_test_gives() {
+        let mut state: u64 = 7;
+        let mut times: Vec<i64> = (0..500)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                (state >> 20) as i64 % (48 * 60 * MINUTE) - 24 * 60 * MINUTE
+            })
+            .collect();
+        times.extend([0, -1, 1, MINUTE, -MINUTE]);
+        let near_the_ends = vec![1, i64::MAX - 3, i64::MIN + 2, 5];
+        for w in [
+            spec("5 minutes", None, None),
+            spec("5 minutes", Some("1 minute"), None),
+            spec("10 minutes", Some("5 minutes"), Some("2 minutes")),
+            spec("1 hour", Some("10 minutes"), Some("-3 minutes")),
+            // Twelve windows a row: tested one by one.
+            spec("1 hour", Some("5 minutes"), None),
+        ] {
+            for (times, every_row_in_all) in [(times.clone(), true), (near_the_ends.clone(), false)]
+            {
+                let times = TimestampMicrosecondArray::from(times);
+                let (mut rows, mut starts) = (Vec::new(), Vec::new());
+                w.assign(&times, &mut rows, &mut starts).unwrap();
+                let (mut each_rows, mut each_starts) = (Vec::new(), Vec::new());
+                w.assign_each(&times, &mut each_rows, &mut each_starts);
+                assert_eq!((&rows, &starts), (&each_rows, &each_starts), "{w:?}");
+                let all = times.len() * (w.size / w.slide) as usize;
+                assert_eq!(rows.len() == all, every_row_in_all, "{w:?}");
+                // The fixed places are taken, or refused for times near the ends.
+                let (mut fixed_rows, mut fixed_starts) = (Vec::new(), Vec::new());
+                let fixed =
+                    w.assign_every_window(times.values(), &mut fixed_rows, &mut fixed_starts);
+                let at_fixed_places = every_row_in_all && w.size / w.slide <= 8;
+                assert_eq!(fixed, at_fixed_places, "{w:?}");
+                assert_eq!(fixed_rows.is_empty(), !at_fixed_places);
+            }
+        }
     }
 
     #[test]
