@@ -536,6 +536,8 @@ mod tests {
         assert_eq!(range(vec![None, Some(4), None, Some(9)]), Some((4, 9)));
         let sliced = Int64Array::from(vec![1, 100, 50, -1]).slice(1, 2);
         assert_eq!(value_range(&sliced), Some((50, 100)));
+        let sliced = Int64Array::from(vec![Some(-9), None, Some(7), None, Some(8)]).slice(1, 3);
+        assert_eq!(value_range(&sliced), Some((7, 7)));
     }
 
     #[test]

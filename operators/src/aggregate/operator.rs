@@ -47,16 +47,22 @@ struct Aggregate {
     state: Box<dyn Accumulator>,
 }
 
+/// Spark's analysis error for grouping by two different windows.
+pub(super) const MULTIPLE_WINDOWS: &str = "Multiple time/session window expressions would result in a cartesian product of rows, therefore they are currently not supported.";
+
 /// Time one epoch spent updating the state, for progress `stateOperators`.
 #[derive(Default)]
 struct EpochCounts {
     updates_time: std::time::Duration,
 }
 
-/// Per batch scratch space, reused so the hot path does not allocate per batch.
+/// Per batch scratch space, reused so the hot path does not allocate per batch (but for
+/// the window starts, which become the batch's window key column).
 #[derive(Default)]
 struct Scratch {
+    /// The row of each (row, window) pair; unused without a window key.
     rows: Vec<u32>,
+    /// The window start of each (row, window) pair.
     starts: Vec<i64>,
     ids: Vec<u32>,
     created: Vec<u32>,
@@ -140,6 +146,12 @@ impl StreamingAggregate {
                         DataType::Timestamp(..) => *time,
                         _ => time.cast(timestamp_type()),
                     };
+                    let other_window = bound_keys.iter().any(|key| {
+                        matches!(key, Key::Window { time: t, window: w } if (t, w) != (&time, &window))
+                    });
+                    if other_window {
+                        return Err(ExprError::InvalidWindow(MULTIPLE_WINDOWS.into()));
+                    }
                     let name = name.unwrap_or_else(|| "window".into());
                     fields.push(Field::new(name, TimeWindow::data_type(), true));
                     key_types.push(timestamp_type());
@@ -337,13 +349,19 @@ impl StreamingAggregate {
             return Ok(vec![global_key(rows)]);
         }
         let mut starts = Some(starts);
+        let mut window: Option<ArrayRef> = None;
         self.keys
             .iter()
             .map(|key| match key {
-                Key::Window { .. } => Ok(Arc::new(
-                    TimestampMicrosecondArray::from(starts.take().unwrap_or_default())
-                        .with_timezone("UTC"),
-                ) as ArrayRef),
+                // The same window twice (Spark allows no other) is the same column twice.
+                Key::Window { .. } => Ok(window
+                    .get_or_insert_with(|| {
+                        Arc::new(
+                            TimestampMicrosecondArray::from(starts.take().unwrap_or_default())
+                                .with_timezone("UTC"),
+                        )
+                    })
+                    .clone()),
                 Key::Column(expr) => pick_rows(&self.evaluate(expr, batch)?, selected),
             })
             .collect()
@@ -380,11 +398,11 @@ impl StreamingAggregate {
                     .collect();
                 let late_starts: Vec<i64> = filter_by(&self.scratch.starts, &keep, false);
                 let kept_starts = filter_by(&self.scratch.starts, &keep, true);
-                let late_keys = self.key_columns(batch, Some(&late_rows), late_starts.clone())?;
-                self.table.note_late(&late_keys)?;
                 if self.late_rows.is_some() {
                     self.send_late_rows(batch, &late_rows, &late_starts)?;
                 }
+                let late_keys = self.key_columns(batch, Some(&late_rows), late_starts)?;
+                self.table.note_late(&late_keys)?;
                 self.scratch.starts = kept_starts;
                 selected = Some(filter_by(&all, &keep, true));
                 times = filter_by(&times, &keep, true);

@@ -1,7 +1,7 @@
 //! The aggregation operator driven epoch by epoch through SEMANTICS.md §6.4's worked example.
 
 use super::*;
-use crate::expr::{col, EvalContext};
+use crate::expr::{col, EvalContext, Expr};
 use arrow::array::{AsArray, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::types::timestamp_type;
@@ -449,4 +449,48 @@ fn a_global_aggregation_has_one_group() {
     .unwrap();
     restored.restore(state.clone()).unwrap();
     assert_eq!(restored.checkpoint(true).unwrap(), state);
+}
+
+/// The same window twice is one window in two key columns; two different windows fail
+/// analysis as Spark's do.
+#[test]
+fn only_the_same_window_can_be_grouped_by_twice() {
+    let by = |keys: Vec<Expr>| {
+        StreamingAggregate::new(
+            &schema(),
+            keys,
+            vec![count_star().alias("count")],
+            None,
+            EmitMode::Update,
+            EvalContext::default(),
+        )
+    };
+    let five = || window(col("event_time"), "5 minutes");
+    let mut op = by(vec![five().alias("a"), five().alias("b")]).unwrap();
+    let mut out = Output::default();
+    op.on_data(0, delivery(&[(1, "x"), (7, "y"), (8, "z")]), &mut out)
+        .unwrap();
+    op.on_epoch_end(0, &mut out).unwrap();
+    let mut groups = Vec::new();
+    for batch in out.drain() {
+        let start = |c: usize| {
+            let window = batch.column(c).as_struct();
+            window
+                .column(0)
+                .as_primitive::<TimestampMicrosecondType>()
+                .clone()
+        };
+        let counts = batch.column(2).as_primitive::<Int64Type>();
+        for i in 0..batch.num_rows() {
+            let minute = |c: usize| (start(c).value(i) / 1000 - NOON_MS) / MINUTE_MS;
+            groups.push((minute(0), minute(1), counts.value(i)));
+        }
+    }
+    groups.sort();
+    assert_eq!(groups, [(0, 0, 1), (5, 5, 2)]);
+
+    let error = by(vec![five(), window(col("event_time"), "10 minutes")])
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(error.as_deref(), Some(operator::MULTIPLE_WINDOWS));
 }

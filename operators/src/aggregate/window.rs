@@ -136,24 +136,28 @@ impl TimeWindow {
         };
         rows.try_reserve(pairs).map_err(too_many)?;
         starts.try_reserve(pairs).map_err(too_many)?;
-        let every_window = self.size % self.slide == 0 && times.null_count() == 0;
-        if !every_window || !self.assign_every_window(times.values(), rows, starts) {
-            self.assign_each(times, rows, starts);
+        let fixed =
+            times.null_count() == 0 && self.assign_every_window(times.values(), rows, starts);
+        if !fixed {
+            self.assign_each(times, overlapping, rows, starts);
         }
         Ok(())
     }
 
-    /// [`Self::assign`] when a window's length is a whole number of slides (at most 8)
-    /// and no time is NULL: then every row lies in all of its
-    /// `size / slide` windows, written without a test per pair. `false`, with nothing
-    /// written, for other windows, or when a time lies so near the ends of the range that
-    /// its windows would wrap.
+    /// [`Self::assign`] of times none of which is NULL, when a window's length is a whole
+    /// number of slides (at most 8): then every row lies in all of its `size / slide`
+    /// windows, written without a test per pair. `false`, with nothing written, for other
+    /// windows, or when a time lies so near the ends of the range that its windows would
+    /// wrap.
     fn assign_every_window(
         &self,
         times: &[i64],
         rows: &mut Vec<u32>,
         starts: &mut Vec<i64>,
     ) -> bool {
+        if self.size % self.slide != 0 {
+            return false;
+        }
         // Within these bounds no start, end or offset below wraps (|start| < slide).
         let low = i64::MIN
             .saturating_add(self.size)
@@ -192,14 +196,15 @@ impl TimeWindow {
         }));
     }
 
-    /// [`Self::assign`] pair by pair, testing each window for the time.
+    /// [`Self::assign`] pair by pair, testing each of the `overlapping` windows that may
+    /// hold a time.
     fn assign_each(
         &self,
         times: &TimestampMicrosecondArray,
+        overlapping: i64,
         rows: &mut Vec<u32>,
         starts: &mut Vec<i64>,
     ) {
-        let overlapping = (self.size - 1) / self.slide + 1;
         let nulls = times.nulls();
         for (row, &t) in times.values().iter().enumerate() {
             if nulls.is_some_and(|n| n.is_null(row)) {
@@ -324,7 +329,8 @@ mod tests {
                 let (mut rows, mut starts) = (Vec::new(), Vec::new());
                 w.assign(&times, &mut rows, &mut starts).unwrap();
                 let (mut each_rows, mut each_starts) = (Vec::new(), Vec::new());
-                w.assign_each(&times, &mut each_rows, &mut each_starts);
+                let overlapping = (w.size - 1) / w.slide + 1;
+                w.assign_each(&times, overlapping, &mut each_rows, &mut each_starts);
                 assert_eq!((&rows, &starts), (&each_rows, &each_starts), "{w:?}");
                 let all = times.len() * (w.size / w.slide) as usize;
                 assert_eq!(rows.len() == all, every_row_in_all, "{w:?}");
@@ -334,8 +340,40 @@ mod tests {
                     w.assign_every_window(times.values(), &mut fixed_rows, &mut fixed_starts);
                 let at_fixed_places = every_row_in_all && w.size / w.slide <= 8;
                 assert_eq!(fixed, at_fixed_places, "{w:?}");
-                assert_eq!(fixed_rows.is_empty(), !at_fixed_places);
+                if fixed {
+                    assert_eq!((&fixed_rows, &fixed_starts), (&each_rows, &each_starts));
+                } else {
+                    assert!(fixed_rows.is_empty() && fixed_starts.is_empty());
+                }
             }
+        }
+    }
+
+    /// Times at the bounds of the fixed places take them; one past either bound does not,
+    /// and those rows get what the test of each window gives.
+    #[test]
+    fn fixed_places_end_where_window_arithmetic_could_wrap() {
+        let w = spec("5 minutes", Some("1 minute"), None);
+        let low = i64::MIN + w.size + w.slide;
+        let high = i64::MAX - w.size - w.slide;
+        for (times, fixed) in [
+            (vec![low, high, 0], true),
+            (vec![0, low - 1], false),
+            (vec![high + 1, 0], false),
+        ] {
+            let (mut rows, mut starts) = (Vec::new(), Vec::new());
+            assert_eq!(w.assign_every_window(&times, &mut rows, &mut starts), fixed);
+            let times = TimestampMicrosecondArray::from(times);
+            let (mut each_rows, mut each_starts) = (Vec::new(), Vec::new());
+            w.assign_each(&times, 5, &mut each_rows, &mut each_starts);
+            if fixed {
+                assert_eq!((rows, starts), (each_rows, each_starts));
+            }
+            let (mut rows, mut starts) = (Vec::new(), Vec::new());
+            w.assign(&times, &mut rows, &mut starts).unwrap();
+            let (mut each_rows, mut each_starts) = (Vec::new(), Vec::new());
+            w.assign_each(&times, 5, &mut each_rows, &mut each_starts);
+            assert_eq!((rows, starts), (each_rows, each_starts));
         }
     }
 

@@ -473,7 +473,7 @@ fn read_file(
 }
 
 /// Decodes one file batch by batch. A JSON file is read a block at a time and decoded in
-/// chunks of about `batch_size` lines (sized in bytes from its first lines), a few per
+/// chunks of a little under `batch_size` lines (sized in bytes from its first lines), a few per
 /// decoding thread at a time, so that the first batches flow downstream while the rest of the file
 /// is still being decoded; the other formats are decoded whole on the first call. A
 /// stateless map given with [`FileDecoder::with_map`] runs on each batch as part of its
@@ -695,7 +695,7 @@ const CHUNK_LINES_SHORT_OF_BATCH: usize = 16;
 /// Chunks of a JSON file decoded per thread in one round.
 const CHUNKS_PER_THREAD: usize = 4;
 
-/// How much of a JSON file [`line_bytes`] looks at.
+/// How much of a JSON file [`bytes_of_lines`] looks at.
 const LINE_SAMPLE_BYTES: usize = 64 << 10;
 
 /// Lines split like Hadoop's `LineRecordReader`: `\n`, `\r` or `\r\n` end a line; a final
