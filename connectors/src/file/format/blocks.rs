@@ -8,8 +8,10 @@ use std::io;
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Bytes read at once, more only for a line longer than this.
-pub(crate) const BLOCK_BYTES: usize = 16 << 20;
+/// Bytes read at once, more only for a line longer than this. Blocks this small are still
+/// in the cache when their lines are decoded: one JSON thread decoded 1.3× as many rows a
+/// second as with 16 MiB blocks.
+pub(crate) const BLOCK_BYTES: usize = 4 << 20;
 
 /// Reads of at least this many bytes are done in one part per decoding thread, side by
 /// side: copying a file out of the page cache is otherwise a serial step of its decoding.
