@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use std::fs::File;
 use std::io;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Bytes read at once, more only for a line longer than this.
 pub(crate) const BLOCK_BYTES: usize = 4 << 20;
@@ -13,6 +14,13 @@ pub(crate) const BLOCK_BYTES: usize = 4 << 20;
 /// Reads of at least this many bytes are done in one part per decoding thread, side by
 /// side: copying a file out of the page cache is otherwise a serial step of its decoding.
 const PARALLEL_READ_BYTES: usize = 1 << 20;
+
+/// Buffers of files read before, kept for the next files: a buffer taken from here is not
+/// zeroed again, where a fresh one of this size would be (by `calloc`, or page by page).
+static SPARE_BUFFERS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// How many buffers [`SPARE_BUFFERS`] keeps, each at most [`BLOCK_BYTES`] long.
+const SPARE_BUFFERS_KEPT: usize = 4;
 
 /// A file's lines, a block at a time, up to the length the file had when opened (Spark
 /// reads a file up to the length it listed).
@@ -94,8 +102,8 @@ impl LineBlocks {
 
     /// Drops the consumed bytes and reads the next block, as far as the file goes: enough
     /// to hold a block (or `want` bytes, if more) in all, so that the buffer keeps its
-    /// length from block to block; and at least as many as are held already (a line
-    /// longer than a block grows the buffer geometrically).
+    /// length from block to block and is kept for the next file; and at least as many as
+    /// are held already (a line longer than a block grows the buffer geometrically).
     fn read_block(&mut self, want: usize) -> io::Result<()> {
         if self.position > 0 {
             self.data.copy_within(self.position..self.filled, 0);
@@ -136,10 +144,30 @@ impl LineBlocks {
         Ok(())
     }
 
-    /// Makes the buffer at least `len` bytes long.
+    /// Makes the buffer at least `len` bytes long: the first is a spare one when there is
+    /// one (its old bytes are never read, as only `data[..filled]` is).
     fn reserve(&mut self, len: usize) {
+        if self.data.is_empty() {
+            if let Ok(mut spare) = SPARE_BUFFERS.lock() {
+                self.data = spare.pop().unwrap_or_default();
+            }
+        }
         if self.data.len() < len {
             self.data.resize(len, 0);
+        }
+    }
+}
+
+impl Drop for LineBlocks {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        if data.is_empty() || data.len() > BLOCK_BYTES {
+            return;
+        }
+        if let Ok(mut spare) = SPARE_BUFFERS.lock() {
+            if spare.len() < SPARE_BUFFERS_KEPT {
+                spare.push(data);
+            }
         }
     }
 }
@@ -187,7 +215,7 @@ mod tests {
     }
 
     /// Blocks of short lines, each leaving a partial line behind, keep the buffer at one
-    /// block's length: it is not grown (and copied) for a few bytes.
+    /// block's length, so that it is kept for the next file and not zeroed again.
     #[test]
     fn the_buffer_stays_one_block_long() {
         let dir = tempfile::tempdir().unwrap();
@@ -260,6 +288,21 @@ mod tests {
             blocks.lines(1).map(<[u8]>::len).map_err(|e| e.kind()),
             Err(io::ErrorKind::UnexpectedEof)
         );
+    }
+
+    #[test]
+    fn a_spare_buffer_gives_out_only_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (long, short) = (dir.path().join("long.json"), dir.path().join("short.json"));
+        std::fs::write(&long, "x".repeat(4096) + "\n").unwrap();
+        std::fs::write(&short, b"1\n2").unwrap();
+        let mut blocks = LineBlocks::open(&long).unwrap();
+        assert_eq!(runs(&mut blocks, 1, usize::MAX).concat().len(), 4097);
+        drop(blocks);
+        for _ in 0..SPARE_BUFFERS_KEPT + 1 {
+            let mut blocks = LineBlocks::open(&short).unwrap();
+            assert_eq!(runs(&mut blocks, 1, usize::MAX).concat(), b"1\n2");
+        }
     }
 
     #[test]
