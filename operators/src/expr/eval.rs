@@ -9,19 +9,19 @@ use std::sync::Arc;
 
 use arrow::array::{
     make_array, new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray,
-    Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder, StructArray,
-    TimestampMicrosecondArray, UInt32Array,
+    Float64Array, Int32Array, Int64Array, RecordBatch, RecordBatchOptions, StringArray,
+    StringBuilder, StructArray, TimestampMicrosecondArray, UInt32Array,
 };
 use arrow::buffer::NullBuffer;
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{
-    and_kleene, cast, filter_record_batch, is_not_null, is_null, not, or_kleene,
-    prep_null_mask_filter, take,
+    and_kleene, cast, is_not_null, is_null, not, or_kleene, prep_null_mask_filter, take,
+    FilterBuilder,
 };
-use arrow::datatypes::{DataType, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
 
 use super::error::ExprError;
-use super::resolve::{can_fail, normalize, Bound, Kind};
+use super::resolve::{can_fail, mark_read_columns, normalize, Bound, Kind};
 use super::{
     arith, cast as spark_cast, compare, datepart, dates, like, math, nested, pattern, regex, split,
     strings, BinaryOp, EvalContext, Literal,
@@ -380,20 +380,64 @@ fn eval_masked(
     if selected == 0 {
         return Ok(Value::Scalar(One(new_null_array(&node.data_type, 1))));
     }
-    let subset = filter_record_batch(batch, mask)?;
+    let subset = rows_read_by(node, batch, mask)?;
     let values = eval(node, &subset, ctx)?.into_array(subset.num_rows())?;
+    let indices = spread_indices(mask, selected);
+    Ok(Value::Array(take(values.as_ref(), &indices, None)?))
+}
+
+/// For each row of `mask` (no nulls), where it lies among the `selected` (at least one)
+/// rows `mask` selects, NULL for the rows it does not: the indices that spread values
+/// computed on the selected rows back over all of them.
+fn spread_indices(mask: &BooleanArray, selected: usize) -> UInt32Array {
+    let last = selected.saturating_sub(1) as u32;
     let mut next = 0u32;
-    let indices: UInt32Array = mask
+    let indices: Vec<u32> = mask
         .values()
         .iter()
         .map(|keep| {
-            keep.then(|| {
-                next += 1;
-                next - 1
-            })
+            let index = next.min(last);
+            next += u32::from(keep);
+            index
         })
         .collect();
-    Ok(Value::Array(take(values.as_ref(), &indices, None)?))
+    UInt32Array::new(indices.into(), Some(NullBuffer::new(mask.values().clone())))
+}
+
+/// The rows of `batch` where `mask` (no nulls) is true, of the columns `node` reads; the
+/// other columns, which it does not read, are left out as NULL columns rather than copied.
+fn rows_read_by(
+    node: &Bound,
+    batch: &RecordBatch,
+    mask: &BooleanArray,
+) -> Result<RecordBatch, ExprError> {
+    let mut read = vec![false; batch.num_columns()];
+    mark_read_columns(node, &mut read);
+    let filter = FilterBuilder::new(mask).optimize().build();
+    let rows = filter.count();
+    let mut fields = Vec::with_capacity(read.len());
+    let mut columns = Vec::with_capacity(read.len());
+    for ((field, column), read) in batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .zip(read)
+    {
+        if read {
+            fields.push(field.clone());
+            columns.push(filter.filter(column)?);
+        } else {
+            fields.push(Arc::new(Field::new(field.name(), DataType::Null, true)));
+            columns.push(new_null_array(&DataType::Null, rows));
+        }
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns,
+        &options,
+    )?)
 }
 
 /// Rows where a boolean value is exactly `want` (NULL counts as neither), as a mask without
@@ -473,4 +517,23 @@ fn case_when(
         result = Value::Array(zip(&hit, v.datum(), result.datum())?);
     }
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_indices_place_each_selected_value_at_its_row() {
+        let mask = BooleanArray::from(vec![false, true, false, true, true, false]);
+        let indices = spread_indices(&mask, 3);
+        let placed: Vec<Option<u32>> = indices.iter().collect();
+        assert_eq!(placed, [None, Some(0), None, Some(1), Some(2), None]);
+        // Every index, NULL or not, lies among the selected values.
+        assert!(indices.values().iter().all(|&i| i < 3));
+        let values = Int64Array::from(vec![10, 20, 30]);
+        let spread = take(&values, &indices, None).unwrap_or_else(|e| panic!("{e}"));
+        let expected = Int64Array::from(vec![None, Some(10), None, Some(20), Some(30), None]);
+        assert_eq!(spread.as_ref(), &expected as &dyn Array);
+    }
 }

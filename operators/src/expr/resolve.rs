@@ -1209,6 +1209,18 @@ pub(crate) fn can_fail(node: &Bound, ansi: bool) -> bool {
     own || children(node).iter().any(|c| can_fail(c, ansi))
 }
 
+/// Marks in `read` (one flag per input column) the columns `node` reads.
+pub(crate) fn mark_read_columns(node: &Bound, read: &mut [bool]) {
+    if let Kind::Column(index) = node.kind {
+        if let Some(flag) = read.get_mut(index) {
+            *flag = true;
+        }
+    }
+    for child in children(node) {
+        mark_read_columns(child, read);
+    }
+}
+
 fn is_widening(from: &DataType, to: &DataType) -> bool {
     let rank = |t: &DataType| match t {
         DataType::Int8 => 1,

@@ -583,6 +583,42 @@ fn short_circuit_like_spark() {
     assert!(err(&(lit(10) / col("id")), &zero, true).starts_with("[DIVIDE_BY_ZERO]"));
 }
 
+/// A branch evaluated only on its rows sees the columns it reads (a struct's field, a
+/// string and two numbers; the other columns are left out): the values it has on every
+/// row, and no error from the rows it does not take.
+#[test]
+fn a_guarded_branch_reads_its_columns_on_its_rows() {
+    use arrow::array::StructArray;
+    let b = batch();
+    let fields = vec![Field::new("start", DataType::Int64, true)];
+    let window = StructArray::new(
+        fields.clone().into(),
+        vec![Arc::new(Int64Array::from(vec![100, 200, 300])) as ArrayRef],
+        None,
+    );
+    let mut columns = b.columns().to_vec();
+    columns.push(Arc::new(window));
+    let mut all = schema().fields().to_vec();
+    all.push(Arc::new(Field::new(
+        "window",
+        DataType::Struct(fields.into()),
+        true,
+    )));
+    let b = RecordBatch::try_new(Arc::new(Schema::new(all)), columns).unwrap();
+    // Row 0: 10 / 1 + 5 + 100; row 1 ('abc', n NULL) and row 2 (id 3) are not taken.
+    let branch = col("n") / col("id") + col("s").cast(DataType::Int64) + col("window.start");
+    let guarded = when(
+        col("n").is_not_null().and(col("id").not_eq(3)),
+        branch.clone(),
+    );
+    assert_eq!(
+        eval(&guarded, &b, true),
+        Ok(arr(Float64Array::from(vec![Some(115.0), None, None])))
+    );
+    // Unguarded, row 1's 'abc' fails the cast.
+    assert!(err(&branch, &b, true).starts_with("[CAST_INVALID_INPUT]"));
+}
+
 #[test]
 fn three_valued_logic() {
     // Spark 4.3: NULL AND false = false, NULL OR true = true, NULL OR false = NULL.
