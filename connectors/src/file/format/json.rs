@@ -643,7 +643,7 @@ impl<'a> Parser<'a> {
 /// character (< 0x20), or `s.len()`; sixteen bytes at a time with SSE2 (every x86-64 has
 /// it), then as [`find_special_in_words`] does.
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 fn find_special(s: &[u8], from: usize, quote: u8) -> usize {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
@@ -1072,7 +1072,7 @@ fn list_value(
 }
 
 /// Completes the row of an object parsed from `line`.
-#[inline]
+#[inline(always)]
 fn end_object_row(
     w: &mut RowWriter<'_>,
     result: ObjectResult,
