@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Bytes read at once, more only for a line longer than this.
-pub(crate) const BLOCK_BYTES: usize = 4 << 20;
+pub(crate) const BLOCK_BYTES: usize = 16 << 20;
 
 /// Reads of at least this many bytes are done in one part per decoding thread, side by
 /// side: copying a file out of the page cache is otherwise a serial step of its decoding.
