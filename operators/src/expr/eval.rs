@@ -386,9 +386,9 @@ fn eval_masked(
     Ok(Value::Array(take(values.as_ref(), &indices, None)?))
 }
 
-/// For each row of `mask` (no nulls), where it lies among the `selected` (at least one)
-/// rows `mask` selects, NULL for the rows it does not: the indices that spread values
-/// computed on the selected rows back over all of them.
+/// Indices spreading values computed on the `selected` (at least one) rows of `mask` (no
+/// nulls) back over all rows: each selected row's rank, NULL elsewhere (and still in
+/// range there, so that `take` never meets an index past the values).
 fn spread_indices(mask: &BooleanArray, selected: usize) -> UInt32Array {
     let last = selected.saturating_sub(1) as u32;
     let mut next = 0u32;
@@ -531,6 +531,10 @@ mod tests {
         assert_eq!(placed, [None, Some(0), None, Some(1), Some(2), None]);
         // Every index, NULL or not, lies among the selected values.
         assert!(indices.values().iter().all(|&i| i < 3));
+        // The same mask sliced out of a longer one.
+        let sliced = BooleanArray::from(vec![true, false, true, false, true, true, false]);
+        let sliced = sliced.slice(1, 6);
+        assert_eq!(spread_indices(&sliced, 3), indices);
         let values = Int64Array::from(vec![10, 20, 30]);
         let spread = take(&values, &indices, None).unwrap_or_else(|e| panic!("{e}"));
         let expected = Int64Array::from(vec![None, Some(10), None, Some(20), Some(30), None]);

@@ -8,8 +8,13 @@ use std::io;
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Bytes read at once, more only for a line longer than this.
+/// The buffer's length: bytes held at once, more only for a line (or a `want`) longer
+/// than this.
 pub(crate) const BLOCK_BYTES: usize = 16 << 20;
+
+/// The most a reader asks [`LineBlocks::lines`] for at once: asking for about a block
+/// would, with a partial line left over, read a second block on top of the first.
+pub(crate) const MAX_WANT: usize = BLOCK_BYTES / 2;
 
 /// Reads of at least this many bytes are done in one part per decoding thread, side by
 /// side: copying a file out of the page cache is otherwise a serial step of its decoding.
@@ -224,18 +229,9 @@ mod tests {
         let text = line.repeat(BLOCK_BYTES * 5 / 200);
         std::fs::write(&path, &text).unwrap();
         let mut blocks = LineBlocks::open(&path).unwrap();
-        let mut read = 0;
-        loop {
-            let lines = blocks.lines(BLOCK_BYTES / 3).unwrap();
-            if lines.is_empty() {
-                break;
-            }
-            let taken = lines.len().min(BLOCK_BYTES / 3);
-            read += taken;
-            blocks.consume(taken);
-            assert!(blocks.data.len() <= BLOCK_BYTES, "{}", blocks.data.len());
-        }
-        assert_eq!(read, text.len());
+        let given = runs(&mut blocks, MAX_WANT, BLOCK_BYTES);
+        assert_eq!(given.concat(), text.as_bytes());
+        assert!(blocks.data.len() <= BLOCK_BYTES, "{}", blocks.data.len());
     }
 
     #[test]

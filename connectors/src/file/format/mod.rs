@@ -31,7 +31,7 @@ use arrow::array::BooleanArray;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use blocks::{LineBlocks, BLOCK_BYTES};
+use blocks::{LineBlocks, BLOCK_BYTES, MAX_WANT};
 use columns::{Column, Kind};
 pub use json::{json_path_supported, json_path_values, parse_json_values, JsonValues};
 use memchr::memchr2;
@@ -571,7 +571,11 @@ impl FileDecoder {
             let chunks_per_round = rayon::current_num_threads() * CHUNKS_PER_THREAD;
             let data = file
                 .blocks
-                .lines(file.chunk_bytes.saturating_mul(chunks_per_round))
+                .lines(
+                    file.chunk_bytes
+                        .saturating_mul(chunks_per_round)
+                        .min(MAX_WANT),
+                )
                 .map_err(io_error(&self.path))?;
             if data.is_empty() {
                 self.json = None;
