@@ -510,7 +510,10 @@ impl Column {
                 })
             }
             (Kind::Int64, false) => self.put_i64(integer()),
-            (Kind::Int32, false) => i32::try_from(integer()).is_ok_and(|v| self.put_i32(v)),
+            (Kind::Int32, false) => match i32::try_from(integer()) {
+                Ok(v) => self.put_i32(v),
+                Err(_) => false,
+            },
             _ => false,
         }
     }
