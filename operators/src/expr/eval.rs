@@ -9,16 +9,17 @@ use std::sync::Arc;
 
 use arrow::array::{
     make_array, new_null_array, Array, ArrayRef, AsArray, BooleanArray, DurationMicrosecondArray,
-    Float64Array, Int32Array, Int64Array, RecordBatch, RecordBatchOptions, StringArray,
-    StringBuilder, StructArray, TimestampMicrosecondArray, UInt32Array,
+    Float64Array, Int32Array, Int64Array, PrimitiveArray, RecordBatch, RecordBatchOptions,
+    StringArray, StringBuilder, StructArray, TimestampMicrosecondArray, UInt32Array,
 };
-use arrow::buffer::NullBuffer;
+use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{
     and_kleene, cast, is_not_null, is_null, not, or_kleene, prep_null_mask_filter, take,
     FilterBuilder,
 };
-use arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Schema, TimestampMicrosecondType};
+use arrow::downcast_primitive_array;
 
 use super::error::ExprError;
 use super::resolve::{can_fail, mark_read_columns, normalize, Bound, Kind};
@@ -514,14 +515,100 @@ fn case_when(
         return Ok(result);
     }
     for (hit, v) in picked.into_iter().rev() {
-        result = Value::Array(zip(&hit, v.datum(), result.datum())?);
+        result = Value::Array(choose(&hit, &v, &result)?);
     }
     Ok(result)
+}
+
+/// `truthy` where `mask` (no nulls) is true, `falsy` elsewhere: two arrays of one
+/// primitive type in one pass, anything else by arrow's `zip` (which copies run by run).
+fn choose(mask: &BooleanArray, truthy: &Value, falsy: &Value) -> Result<ArrayRef, ExprError> {
+    if let (Value::Array(t), Value::Array(f)) = (truthy, falsy) {
+        if t.data_type() == f.data_type() && t.data_type().is_primitive() {
+            let (t, f) = (t.as_ref(), f.as_ref());
+            downcast_primitive_array!(
+                (t, f) => return Ok(Arc::new(choose_primitive(mask, t, f))),
+                _ => {}
+            )
+        }
+    }
+    Ok(zip(mask, truthy.datum(), falsy.datum())?)
+}
+
+/// [`choose`] of two primitive arrays of one type.
+fn choose_primitive<T: ArrowPrimitiveType>(
+    mask: &BooleanArray,
+    truthy: &PrimitiveArray<T>,
+    falsy: &PrimitiveArray<T>,
+) -> PrimitiveArray<T> {
+    let picks = mask.values();
+    let values: Vec<T::Native> = picks
+        .iter()
+        .zip(truthy.values().iter().zip(falsy.values().iter()))
+        .map(|(pick, (&t, &f))| if pick { t } else { f })
+        .collect();
+    // Valid where the chosen side is: (mask AND truthy valid) OR (NOT mask AND falsy valid).
+    let valid = |array: &PrimitiveArray<T>| array.nulls().map(|n| n.inner().clone());
+    let nulls = match (valid(truthy), valid(falsy)) {
+        (None, None) => None,
+        (t, f) => {
+            let all = || BooleanBuffer::new_set(picks.len());
+            let t = &t.unwrap_or_else(all) & picks;
+            let f = &f.unwrap_or_else(all) & &!picks;
+            Some(NullBuffer::new(&t | &f))
+        }
+    };
+    PrimitiveArray::new(values.into(), nulls).with_data_type(truthy.data_type().clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Choosing between two primitive arrays gives what arrow's `zip` gives, values,
+    /// NULLs and type parameters (a time zone) alike.
+    #[test]
+    fn choosing_primitives_is_zip() {
+        let mask = BooleanArray::from(vec![true, false, true, true, false, false, true]);
+        let truthy = TimestampMicrosecondArray::from(vec![
+            Some(1),
+            Some(2),
+            None,
+            Some(4),
+            None,
+            Some(6),
+            Some(7),
+        ])
+        .with_timezone("UTC");
+        let falsy = TimestampMicrosecondArray::from(vec![
+            None,
+            Some(20),
+            Some(30),
+            None,
+            Some(50),
+            None,
+            Some(70),
+        ])
+        .with_timezone("UTC");
+        let (t, f): (ArrayRef, ArrayRef) = (Arc::new(truthy), Arc::new(falsy));
+        let chosen = choose(&mask, &Value::Array(t.clone()), &Value::Array(f.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let zipped = zip(&mask, &t, &f).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(chosen.as_ref(), zipped.as_ref());
+        assert_eq!(chosen.data_type(), t.data_type());
+        // Without NULLs on either side, none in the result.
+        let (t, f): (ArrayRef, ArrayRef) = (
+            Arc::new(Int32Array::from(vec![1, 2, 3, 4, 5, 6, 7])),
+            Arc::new(Int32Array::from(vec![10, 20, 30, 40, 50, 60, 70])),
+        );
+        let chosen =
+            choose(&mask, &Value::Array(t), &Value::Array(f)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            chosen.as_ref(),
+            &Int32Array::from(vec![1, 20, 3, 4, 50, 60, 7]) as &dyn Array
+        );
+        assert_eq!(chosen.null_count(), 0);
+    }
 
     #[test]
     fn spread_indices_place_each_selected_value_at_its_row() {
