@@ -174,7 +174,7 @@ pub(crate) struct GroupTable {
     /// Integer keys: the group of the key last looked up in each slot (see [`memo_slot`]),
     /// consulted before the index while the table has few groups (window starts, say), whose
     /// keys then nearly always hit it.
-    memo: Vec<(i64, u32)>,
+    memo: Box<[(i64, u32); MEMO_SLOTS]>,
 }
 
 /// Slots of [`GroupTable::memo`]; a table with more groups than this does not use it.
@@ -236,7 +236,7 @@ impl GroupTable {
             table: HashTable::new(),
             hasher: RandomState::with_seeds(0x5eed, 0x5a7e, 0xa99, 0x9f0),
             late: hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4)),
-            memo: vec![(0, NO_GROUP); MEMO_SLOTS],
+            memo: Box::new([(0, NO_GROUP); MEMO_SLOTS]),
         })
     }
 
@@ -313,32 +313,36 @@ impl GroupTable {
                     IntegerIndex::Hashed { index, .. } => {
                         let use_memo = values.len() <= MEMO_SLOTS;
                         let (memo, hasher) = (&mut self.memo, &self.hasher);
-                        let nulls = column.nulls();
-                        ids.extend(column.values().iter().enumerate().map(|(row, &value)| {
-                            if nulls.is_some_and(|n| n.is_null(row)) {
-                                return null_group_id(null_group, values, created, row);
-                            }
-                            let slot = memo_slot(value);
-                            let (key, id) = memo[slot];
-                            if use_memo && key == value && id != NO_GROUP {
-                                return id;
-                            }
-                            let hash = hasher.hash_one(value);
-                            let id = match index.find(hash, |&(key, _)| key == value) {
-                                Some(&(_, id)) => id,
-                                None => {
-                                    let id = values.len() as u32;
-                                    values.push(value);
-                                    index.insert_unique(hash, (value, id), |&(key, _)| {
-                                        hasher.hash_one(key)
+                        match column.nulls() {
+                            // The common case (window starts, a few keys): a tight loop over
+                            // the memo, the index only on a miss.
+                            None if use_memo => {
+                                for (row, &value) in column.values().iter().enumerate() {
+                                    let slot = memo_slot(value);
+                                    let (key, id) = memo[slot];
+                                    ids.push(if key == value && id != NO_GROUP {
+                                        id
+                                    } else {
+                                        let id =
+                                            find_or_add(index, hasher, values, created, row, value);
+                                        memo[slot] = (value, id);
+                                        id
                                     });
-                                    created.push(row as u32);
-                                    id
                                 }
-                            };
-                            memo[slot] = (value, id);
-                            id
-                        }));
+                            }
+                            nulls => {
+                                for (row, &value) in column.values().iter().enumerate() {
+                                    ids.push(if nulls.is_some_and(|n| n.is_null(row)) {
+                                        null_group_id(null_group, values, created, row)
+                                    } else {
+                                        let id =
+                                            find_or_add(index, hasher, values, created, row, value);
+                                        memo[memo_slot(value)] = (value, id);
+                                        id
+                                    });
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -472,6 +476,28 @@ impl GroupTable {
             }
         }
     }
+}
+
+/// The group of integer key `value` (of row `row`) in a hashed index, added (with `row`
+/// recorded as creating it) if there is none yet.
+#[inline(never)]
+fn find_or_add(
+    index: &mut HashTable<(i64, u32)>,
+    hasher: &RandomState,
+    values: &mut Vec<i64>,
+    created: &mut Vec<u32>,
+    row: usize,
+    value: i64,
+) -> u32 {
+    let hash = hasher.hash_one(value);
+    if let Some(&(_, id)) = index.find(hash, |&(key, _)| key == value) {
+        return id;
+    }
+    let id = values.len() as u32;
+    values.push(value);
+    index.insert_unique(hash, (value, id), |&(key, _)| hasher.hash_one(key));
+    created.push(row as u32);
+    id
 }
 
 /// The NULL key's group, created (row `row` creating it) if there is none yet.
