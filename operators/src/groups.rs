@@ -613,6 +613,18 @@ mod tests {
             let expected: Vec<u32> = again.iter().map(|&k| k as u32).collect();
             assert_eq!(ids, expected, "{groups} groups");
             assert!(created.is_empty());
+            // With NULLs among them: the NULL key is a group of its own, created once.
+            let with_nulls: ArrayRef = Arc::new(Int64Array::from(vec![
+                Some(minute),
+                None,
+                Some(groups as i64 * minute),
+                None,
+                Some(minute),
+            ]));
+            table.intern(&[with_nulls], &mut ids, &mut created).unwrap();
+            let (null, new) = (groups as u32, groups as u32 + 1);
+            assert_eq!(ids, [1, null, new, null, 1], "{groups} groups");
+            assert_eq!(created, [1, 2]);
         }
     }
 
