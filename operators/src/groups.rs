@@ -479,7 +479,8 @@ impl GroupTable {
 }
 
 /// The group of integer key `value` (of row `row`) in a hashed index, added (with `row`
-/// recorded as creating it) if there is none yet.
+/// recorded as creating it) if there is none yet. Out of line, so that the memo's loop,
+/// which seldom needs it, stays small.
 #[inline(never)]
 fn find_or_add(
     index: &mut HashTable<(i64, u32)>,
