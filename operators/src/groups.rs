@@ -53,10 +53,15 @@ fn keys_of(values: &[i64], null_group: Option<u32>) -> impl Iterator<Item = (u32
 
 /// The least and the greatest key of `values` (`None` without keys).
 fn key_range(values: &[i64], null_group: Option<u32>) -> Option<(i64, i64)> {
-    keys_of(values, null_group).fold(None, |range, (_, key)| match range {
-        None => Some((key, key)),
-        Some((low, high)) => Some((key.min(low), key.max(high))),
-    })
+    range_of(keys_of(values, null_group).map(|(_, key)| key))
+}
+
+/// The least and the greatest of `values` (`None` when there are none), in one pass.
+fn range_of(mut values: impl Iterator<Item = i64>) -> Option<(i64, i64)> {
+    let first = values.next()?;
+    Some(values.fold((first, first), |(low, high), value| {
+        (low.min(value), high.max(value))
+    }))
 }
 
 /// Whether keys from `low` to `high` can be indexed densely for `groups` groups (or, while a
@@ -190,21 +195,12 @@ fn memo_slot(value: i64) -> usize {
         as usize
 }
 
-/// The least and the greatest non-NULL value of `column`, in one pass (`None` when it has
-/// none).
+/// The least and the greatest non-NULL value of `column` (`None` when it has none).
 fn value_range(column: &PrimitiveArray<Int64Type>) -> Option<(i64, i64)> {
     let values = column.values();
-    let fold = |(low, high): (i64, i64), &value: &i64| (low.min(value), high.max(value));
     match column.nulls() {
-        None => {
-            let first = *values.first()?;
-            Some(values.iter().fold((first, first), fold))
-        }
-        Some(nulls) => {
-            let mut valid = nulls.valid_indices().map(|row| &values[row]);
-            let first = *valid.next()?;
-            Some(valid.fold((first, first), fold))
-        }
+        None => range_of(values.iter().copied()),
+        Some(nulls) => range_of(nulls.valid_indices().map(|row| values[row])),
     }
 }
 

@@ -473,9 +473,9 @@ fn read_file(
 }
 
 /// Decodes one file batch by batch. A JSON file is read a block at a time and decoded in
-/// chunks of a little under `batch_size` lines (sized in bytes from its first lines), a few per
-/// decoding thread at a time, so that the first batches flow downstream while the rest of the file
-/// is still being decoded; the other formats are decoded whole on the first call. A
+/// chunks of a little under `batch_size` lines (sized in bytes from its first lines), a few
+/// per decoding thread at a time, so that the first batches flow downstream while the rest
+/// of the file is still being decoded; the other formats are decoded whole on the first call. A
 /// stateless map given with [`FileDecoder::with_map`] runs on each batch as part of its
 /// decoding, on the decoding threads.
 pub struct FileDecoder {
