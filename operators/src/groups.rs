@@ -180,7 +180,28 @@ pub(crate) struct GroupTable {
     /// consulted before the index while the table has few groups (window starts, say), whose
     /// keys then nearly always hit it.
     memo: Box<[(i64, u32); MEMO_SLOTS]>,
+    /// Integer keys that come in runs (a row's windows, see [`GroupTable::intern_runs`]):
+    /// the run last looked up in each slot, by its first key, with its groups (empty
+    /// until runs are interned).
+    runs: Vec<Run>,
 }
+
+/// The most keys in a run of [`GroupTable::intern_runs`].
+pub(crate) const MAX_RUN: usize = 8;
+
+/// A run of integer keys and their groups (the first `len` of each, for the caller's
+/// run length; no run when `ids[0]` is [`NO_GROUP`]).
+#[derive(Clone, Copy)]
+struct Run {
+    keys: [i64; MAX_RUN],
+    ids: [u32; MAX_RUN],
+}
+
+/// A memo slot that holds no run.
+const NO_RUN: Run = Run {
+    keys: [0; MAX_RUN],
+    ids: [NO_GROUP; MAX_RUN],
+};
 
 /// Slots of [`GroupTable::memo`]; a table with more groups than this does not use it.
 const MEMO_SLOTS: usize = 256;
@@ -233,6 +254,7 @@ impl GroupTable {
             hasher: RandomState::with_seeds(0x5eed, 0x5a7e, 0xa99, 0x9f0),
             late: hashbrown::HashSet::with_hasher(RandomState::with_seeds(1, 2, 3, 4)),
             memo: Box::new([(0, NO_GROUP); MEMO_SLOTS]),
+            runs: Vec::new(),
         })
     }
 
@@ -249,6 +271,20 @@ impl GroupTable {
     pub(crate) fn intern(
         &mut self,
         columns: &[ArrayRef],
+        ids: &mut Vec<u32>,
+        created: &mut Vec<u32>,
+    ) -> Result<(), ArrowError> {
+        self.intern_runs(columns, 1, ids, created)
+    }
+
+    /// [`Self::intern`] of keys that come in runs of `run` (at most [`MAX_RUN`]) that
+    /// repeat, as a row's sliding windows do: each run of a single integer key is looked
+    /// up whole in a memo of runs while the table has few groups. The ids are those
+    /// [`Self::intern`] gives.
+    pub(crate) fn intern_runs(
+        &mut self,
+        columns: &[ArrayRef],
+        run: usize,
         ids: &mut Vec<u32>,
         created: &mut Vec<u32>,
     ) -> Result<(), ArrowError> {
@@ -312,19 +348,46 @@ impl GroupTable {
                         match column.nulls() {
                             // The common case (window starts, a few keys): a tight loop over
                             // the memo, the index only on a miss.
-                            None if use_memo => {
-                                for (row, &value) in column.values().iter().enumerate() {
-                                    let slot = memo_slot(value);
-                                    let (key, id) = memo[slot];
-                                    ids.push(if key == value && id != NO_GROUP {
-                                        id
-                                    } else {
-                                        let id =
-                                            find_or_add(index, hasher, values, created, row, value);
-                                        memo[slot] = (value, id);
-                                        id
-                                    });
+                            None if use_memo
+                                && (2..=MAX_RUN).contains(&run)
+                                && column.len() % run == 0 =>
+                            {
+                                let runs = &mut self.runs;
+                                if runs.is_empty() {
+                                    runs.resize(MEMO_SLOTS, NO_RUN);
                                 }
+                                let mut memo = ValueMemo {
+                                    memo,
+                                    hasher,
+                                    index,
+                                    values,
+                                    created,
+                                };
+                                match run {
+                                    2 => memo.runs::<2>(column.values(), runs, ids),
+                                    3 => memo.runs::<3>(column.values(), runs, ids),
+                                    4 => memo.runs::<4>(column.values(), runs, ids),
+                                    5 => memo.runs::<5>(column.values(), runs, ids),
+                                    6 => memo.runs::<6>(column.values(), runs, ids),
+                                    7 => memo.runs::<7>(column.values(), runs, ids),
+                                    _ => memo.runs::<MAX_RUN>(column.values(), runs, ids),
+                                }
+                            }
+                            None if use_memo => {
+                                let mut memo = ValueMemo {
+                                    memo,
+                                    hasher,
+                                    index,
+                                    values,
+                                    created,
+                                };
+                                ids.extend(
+                                    column
+                                        .values()
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(row, &value)| memo.id(row, value)),
+                                );
                             }
                             nulls => {
                                 for (row, &value) in column.values().iter().enumerate() {
@@ -453,6 +516,7 @@ impl GroupTable {
             }
         }
         self.memo.fill((0, NO_GROUP));
+        self.runs.clear();
     }
 
     /// Bytes held by the keys and the index.
@@ -469,6 +533,63 @@ impl GroupTable {
                             index.capacity() * (size_of::<(i64, u32)>() + 1)
                         }
                     }
+            }
+        }
+    }
+}
+
+/// The memo of a hashed integer index, with what a miss needs to find or add a key.
+struct ValueMemo<'t> {
+    memo: &'t mut [(i64, u32); MEMO_SLOTS],
+    hasher: &'t RandomState,
+    index: &'t mut HashTable<(i64, u32)>,
+    values: &'t mut Vec<i64>,
+    created: &'t mut Vec<u32>,
+}
+
+impl ValueMemo<'_> {
+    /// The group of `value`, the key of row `row` (recorded as creating it if new).
+    #[inline(always)]
+    fn id(&mut self, row: usize, value: i64) -> u32 {
+        let slot = memo_slot(value);
+        let (key, id) = self.memo[slot];
+        if key == value && id != NO_GROUP {
+            return id;
+        }
+        let id = find_or_add(
+            self.index,
+            self.hasher,
+            self.values,
+            self.created,
+            row,
+            value,
+        );
+        self.memo[slot] = (value, id);
+        id
+    }
+
+    /// The groups of `keys`, runs of `RUN` keys each: a run found whole in `runs` (by its
+    /// first key's slot) takes the groups stored with it, any other is looked up key by
+    /// key and then stored.
+    fn runs<const RUN: usize>(&mut self, keys: &[i64], runs: &mut [Run], ids: &mut Vec<u32>) {
+        let (chunks, _) = keys.as_chunks::<RUN>();
+        let first = ids.len();
+        ids.resize(first + chunks.len() * RUN, NO_GROUP);
+        let (out, _) = ids[first..].as_chunks_mut::<RUN>();
+        for (index, (run, out)) in chunks.iter().zip(out).enumerate() {
+            let slot = &mut runs[memo_slot(run[0])];
+            // Compared without a branch (or a call) per key.
+            let differ = run
+                .iter()
+                .zip(&slot.keys)
+                .fold(0, |differ, (key, stored)| differ | (key ^ stored));
+            if differ == 0 && slot.ids[0] != NO_GROUP {
+                out.copy_from_slice(&slot.ids[..RUN]);
+                continue;
+            }
+            for (k, (&value, id)) in run.iter().zip(out).enumerate() {
+                *id = self.id(index * RUN + k, value);
+                (slot.keys[k], slot.ids[k]) = (value, *id);
             }
         }
     }
@@ -622,6 +743,52 @@ mod tests {
             let (null, new) = (groups as u32, groups as u32 + 1);
             assert_eq!(ids, [1, null, new, null, 1], "{groups} groups");
             assert_eq!(created, [1, 2]);
+        }
+    }
+
+    #[test]
+    fn runs_of_keys_get_the_groups_key_by_key_lookups_give_them() {
+        let minute = 60_000_000_i64;
+        for run in [2, 5, MAX_RUN] {
+            let (mut by_key, mut by_run) = (
+                GroupTable::new(vec![DataType::Int64]).unwrap(),
+                GroupTable::new(vec![DataType::Int64]).unwrap(),
+            );
+            let mut state = 7_u64;
+            let mut next = |bound: u64| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                (state >> 33) % bound
+            };
+            for batch in 0..6 {
+                // A row's windows, latest first; one run in ten shares its first key with
+                // the usual run but not the rest, so a run is matched whole.
+                let mut keys = Vec::new();
+                for _ in 0..400 {
+                    let last = next(40) as i64 * minute;
+                    let step = if next(10) == 0 { 2 * minute } else { minute };
+                    keys.extend((0..run as i64).map(|i| last - i * step));
+                }
+                if batch == 3 {
+                    keys.push(0); // Not a whole number of runs: looked up key by key.
+                }
+                let column: ArrayRef = Arc::new(Int64Array::from(keys));
+                let (mut ids, mut created) = (Vec::new(), Vec::new());
+                let (mut run_ids, mut run_created) = (Vec::new(), Vec::new());
+                by_key
+                    .intern(std::slice::from_ref(&column), &mut ids, &mut created)
+                    .unwrap();
+                by_run
+                    .intern_runs(&[column], run, &mut run_ids, &mut run_created)
+                    .unwrap();
+                assert_eq!(run_ids, ids, "run {run}, batch {batch}");
+                assert_eq!(run_created, created, "run {run}, batch {batch}");
+                // The memo of runs is used for whole runs only.
+                assert_eq!(by_run.runs.is_empty(), batch == 3, "batch {batch}");
+                // Evict a few groups: the others are renumbered, which the memo must see.
+                let keep: Vec<bool> = (0..by_key.len()).map(|_| next(4) != 0).collect();
+                by_key.retain(&keep);
+                by_run.retain(&keep);
+            }
         }
     }
 

@@ -370,12 +370,14 @@ impl StreamingAggregate {
     fn process(&mut self, batch: &RecordBatch) -> Result<()> {
         // Which rows feed which groups: every row, or (row, window) pairs.
         let mut selected: Option<Vec<u32>> = None;
+        // The pairs' run length (see `TimeWindow::assign`), while every pair is kept.
+        let mut run = 1;
         if let Some((time, window)) = self.window().map(|(t, w)| (t.clone(), w)) {
             let times = self.evaluate(&time, batch)?;
             let times = cast(&times, &timestamp_type())?;
             let times = times.as_primitive::<TimestampMicrosecondType>();
             let mut rows = std::mem::take(&mut self.scratch.rows);
-            window
+            run = window
                 .assign(times, &mut rows, &mut self.scratch.starts)
                 .map_err(execution_error)?;
             selected = Some(rows);
@@ -406,6 +408,7 @@ impl StreamingAggregate {
                 self.scratch.starts = kept_starts;
                 selected = Some(filter_by(&all, &keep, true));
                 times = filter_by(&times, &keep, true);
+                run = 1;
             }
         }
 
@@ -414,7 +417,7 @@ impl StreamingAggregate {
         let keys = self.key_columns(batch, selected.as_deref(), starts)?;
         let mut ids = std::mem::take(&mut self.scratch.ids);
         let mut created = std::mem::take(&mut self.scratch.created);
-        self.table.intern(&keys, &mut ids, &mut created)?;
+        self.table.intern_runs(&keys, run, &mut ids, &mut created)?;
         if self.event_time_key.is_some() {
             self.group_times
                 .extend(created.iter().map(|&row| times[row as usize]));

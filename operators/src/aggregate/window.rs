@@ -114,14 +114,16 @@ impl TimeWindow {
 
     /// Every (row, window start) pair of `times`: for each non-NULL time `t`, the windows
     /// with `start ≤ t < start + size`, latest first. Rows with a NULL time get no window.
-    /// Times at the ends of the range wrap as Spark's `long` arithmetic does. Fails when
-    /// the pairs would not fit in memory (a window many times longer than its slide).
+    /// Times at the ends of the range wrap as Spark's `long` arithmetic does. Returns the
+    /// pairs' run length: `n` when the pairs come in runs of `n`, one run per row (each row
+    /// in all of its `n` windows), 1 otherwise. Fails when the pairs would not fit in
+    /// memory (a window many times longer than its slide).
     pub fn assign(
         &self,
         times: &TimestampMicrosecondArray,
         rows: &mut Vec<u32>,
         starts: &mut Vec<i64>,
-    ) -> Result<(), ExprError> {
+    ) -> Result<usize, ExprError> {
         let overlapping = (self.size - 1) / self.slide + 1;
         rows.clear();
         starts.clear();
@@ -138,10 +140,11 @@ impl TimeWindow {
         starts.try_reserve(pairs).map_err(too_many)?;
         let fixed =
             times.null_count() == 0 && self.assign_every_window(times.values(), rows, starts);
-        if !fixed {
-            self.assign_each(times, overlapping, rows, starts);
+        if fixed {
+            return Ok((self.size / self.slide) as usize);
         }
-        Ok(())
+        self.assign_each(times, overlapping, rows, starts);
+        Ok(1)
     }
 
     /// [`Self::assign`] of times none of which is NULL, when a window's length is a whole
@@ -327,7 +330,7 @@ mod tests {
             {
                 let times = TimestampMicrosecondArray::from(times);
                 let (mut rows, mut starts) = (Vec::new(), Vec::new());
-                w.assign(&times, &mut rows, &mut starts).unwrap();
+                let run = w.assign(&times, &mut rows, &mut starts).unwrap();
                 let (mut each_rows, mut each_starts) = (Vec::new(), Vec::new());
                 let overlapping = (w.size - 1) / w.slide + 1;
                 w.assign_each(&times, overlapping, &mut each_rows, &mut each_starts);
@@ -340,6 +343,13 @@ mod tests {
                     w.assign_every_window(times.values(), &mut fixed_rows, &mut fixed_starts);
                 let at_fixed_places = every_row_in_all && w.size / w.slide <= 8;
                 assert_eq!(fixed, at_fixed_places, "{w:?}");
+                // Pairs in runs, one a row, are reported as such.
+                let expected_run = if fixed {
+                    (w.size / w.slide) as usize
+                } else {
+                    1
+                };
+                assert_eq!(run, expected_run, "{w:?}");
                 if fixed {
                     assert_eq!((&fixed_rows, &fixed_starts), (&each_rows, &each_starts));
                 } else {
