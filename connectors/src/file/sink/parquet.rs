@@ -6,16 +6,21 @@
 //! Timestamps are stored as `TIMESTAMP(MICROS)` (Spark's default is INT96; its readers
 //! accept both). The columns of a batch are encoded side by side on the thread pool.
 
+mod flat;
+
 use super::options::Options;
 use super::text::{spark_sql_type, sql_id};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use flat::FlatColumn;
 use parquet::arrow::arrow_writer::{
-    compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory, ArrowWriterOptions,
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn,
+    ArrowRowGroupWriterFactory, ArrowWriterOptions,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
+use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 use parquet::file::writer::SerializedFileWriter;
@@ -197,12 +202,53 @@ pub(crate) struct ParquetPart {
         SerializedFileWriter<BufWriter<File>>,
         ArrowRowGroupWriterFactory,
     )>,
-    /// The row group being encoded: one writer per leaf column (none before its first
+    /// The row group being encoded: one encoder per leaf column (none before its first
     /// batch).
-    columns: Vec<ArrowColumnWriter>,
+    columns: Vec<ColumnEncoder>,
     schema: SchemaRef,
+    codec: ParquetCodec,
+    /// Whether each column keeps a dictionary (decided on the file's first batch).
+    dictionary: Vec<bool>,
     /// Encoded bytes at which a row group is closed ([`ROW_GROUP_BYTES`]).
     row_group_bytes: usize,
+}
+
+/// The encoder of one leaf column of a row group.
+enum ColumnEncoder {
+    /// The `parquet` crate's, for nested columns and the types [`FlatColumn`] leaves out.
+    Arrow(Box<ArrowColumnWriter>),
+    Flat(Box<FlatColumn>),
+}
+
+/// One batch's values of a leaf column, for its encoder.
+enum Leaf {
+    Arrow(ArrowLeafColumn),
+    Flat(ArrayRef),
+}
+
+/// An encoded column chunk, to append to its row group.
+enum ColumnChunk {
+    Arrow(ArrowColumnChunk),
+    Flat(bytes::Bytes, ColumnCloseResult),
+}
+
+impl ColumnEncoder {
+    fn estimated_bytes(&self) -> usize {
+        match self {
+            ColumnEncoder::Arrow(writer) => writer.get_estimated_total_bytes(),
+            ColumnEncoder::Flat(writer) => writer.estimated_bytes(),
+        }
+    }
+
+    fn close(self) -> parquet::errors::Result<ColumnChunk> {
+        Ok(match self {
+            ColumnEncoder::Arrow(writer) => ColumnChunk::Arrow(writer.close()?),
+            ColumnEncoder::Flat(writer) => {
+                let (bytes, close) = writer.close()?;
+                ColumnChunk::Flat(bytes, close)
+            }
+        })
+    }
 }
 
 /// A Parquet writer error, named.
@@ -304,6 +350,8 @@ impl ParquetPart {
             writer: None,
             columns: Vec::new(),
             schema,
+            codec,
+            dictionary: Vec::new(),
             row_group_bytes: ROW_GROUP_BYTES,
         })
     }
@@ -323,6 +371,7 @@ impl ParquetPart {
                 .par_iter()
                 .map(|column| dictionary_pays(column.as_ref()))
                 .collect();
+            self.dictionary = pays.iter().map(|&pays| pays != Some(false)).collect();
             for (field, pays) in self.schema.fields().iter().zip(pays) {
                 if pays == Some(false) {
                     let path = ColumnPath::from(field.name().as_str());
@@ -377,26 +426,37 @@ impl ParquetPart {
                 }
             })
             .collect::<Result<Vec<ArrayRef>, _>>()?;
+        if self.columns.is_empty() {
+            self.columns = self.column_encoders(&columns)?;
+        }
+        // A flat column is its one leaf; the others are split into theirs.
         let mut leaves = Vec::with_capacity(self.columns.len());
         for (column, field) in columns.iter().zip(self.schema.fields()) {
-            leaves.extend(compute_leaves(field, column).map_err(parquet_error)?);
-        }
-        if self.columns.is_empty() {
-            let (file, row_groups) = self.open(&columns)?;
-            let index = file.flushed_row_groups().len();
-            self.columns = row_groups
-                .create_column_writers(index)
-                .map_err(parquet_error)?;
+            match self.columns.get(leaves.len()) {
+                Some(ColumnEncoder::Flat(_)) => leaves.push(Leaf::Flat(column.clone())),
+                _ => leaves.extend(
+                    compute_leaves(field, column)
+                        .map_err(parquet_error)?
+                        .into_iter()
+                        .map(Leaf::Arrow),
+                ),
+            }
         }
         self.columns
             .par_iter_mut()
             .zip(leaves)
-            .try_for_each(|(writer, leaf)| writer.write(&leaf))
+            .try_for_each(|(encoder, leaf)| match (encoder, leaf) {
+                (ColumnEncoder::Arrow(writer), Leaf::Arrow(leaf)) => writer.write(&leaf),
+                (ColumnEncoder::Flat(writer), Leaf::Flat(column)) => writer.write(&column),
+                _ => Err(parquet::errors::ParquetError::General(
+                    "a leaf column does not fit its encoder".into(),
+                )),
+            })
             .map_err(parquet_error)?;
         let encoded: usize = self
             .columns
             .iter()
-            .map(ArrowColumnWriter::get_estimated_total_bytes)
+            .map(ColumnEncoder::estimated_bytes)
             .sum();
         if encoded >= self.row_group_bytes {
             self.close_row_group()?;
@@ -404,20 +464,56 @@ impl ParquetPart {
         Ok(())
     }
 
+    /// The encoders of a new row group, one per leaf column: spate's own for flat columns
+    /// of the types it encodes, the crate's Arrow writer for the others.
+    fn column_encoders(&mut self, columns: &[ArrayRef]) -> Result<Vec<ColumnEncoder>> {
+        // The file's first batch decides which columns keep a dictionary.
+        self.open(columns)?;
+        let (codec, fields) = (self.codec, self.schema.clone());
+        let dictionary = self.dictionary.clone();
+        let (file, row_groups) = self.open(columns)?;
+        let index = file.flushed_row_groups().len();
+        let writers = row_groups
+            .create_column_writers(index)
+            .map_err(parquet_error)?;
+        let leaves = file.schema_descr();
+        Ok(writers
+            .into_iter()
+            .enumerate()
+            .map(|(leaf, writer)| {
+                let root = leaves.get_column_root_idx(leaf);
+                let flat = fields.fields().get(root).and_then(|field| {
+                    FlatColumn::new(
+                        field.data_type(),
+                        leaves.column(leaf),
+                        codec,
+                        dictionary.get(root).copied().unwrap_or(true),
+                    )
+                });
+                match flat {
+                    Some(flat) => ColumnEncoder::Flat(Box::new(flat)),
+                    None => ColumnEncoder::Arrow(Box::new(writer)),
+                }
+            })
+            .collect())
+    }
+
     /// Closes the row group being encoded (its columns side by side) and appends it to
     /// the file.
     fn close_row_group(&mut self) -> Result<()> {
         let chunks = std::mem::take(&mut self.columns)
             .into_par_iter()
-            .map(ArrowColumnWriter::close)
+            .map(ColumnEncoder::close)
             .collect::<Result<Vec<_>, _>>()
             .map_err(parquet_error)?;
         let (file, _) = self.open(&[])?;
         let mut row_group = file.next_row_group().map_err(parquet_error)?;
         for chunk in chunks {
-            chunk
-                .append_to_row_group(&mut row_group)
-                .map_err(parquet_error)?;
+            match chunk {
+                ColumnChunk::Arrow(chunk) => chunk.append_to_row_group(&mut row_group),
+                ColumnChunk::Flat(bytes, close) => row_group.append_column(&bytes, close),
+            }
+            .map_err(parquet_error)?;
         }
         row_group.close().map_err(parquet_error)?;
         Ok(())
@@ -450,6 +546,7 @@ mod tests {
     use arrow::array::{ArrayRef, Int32Array, Int64Array, ListArray, StringArray, StructArray};
     use arrow::datatypes::Int32Type;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::Encoding;
 
     /// Rows `from..from + 100`: a number, a string, a struct of two (three leaf
     /// columns between them) and a list.
@@ -570,5 +667,323 @@ mod tests {
         let read = RecordBatch::try_new(schema.clone(), read).expect("read batch");
         let written = arrow::compute::concat_batches(&schema, &batches).expect("concat written");
         assert_eq!(read, written);
+    }
+
+    /// Writes `batches` through a part file in `dir`; returns the file's path.
+    fn write_part(dir: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -> std::path::PathBuf {
+        let path = dir.join("part.parquet");
+        let file = File::create(&path).expect("create");
+        let mut part = ParquetPart::new(file, schema, ParquetCodec::Snappy).expect("part");
+        for batch in batches {
+            part.write(batch).expect("write");
+        }
+        part.finish(&path).expect("finish");
+        path
+    }
+
+    /// The rows of the file at `path`, in the types of `schema`.
+    fn read_back(path: &Path, schema: &SchemaRef) -> RecordBatch {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("open"))
+            .expect("reader")
+            .build()
+            .expect("build");
+        let read: Vec<RecordBatch> = reader.collect::<std::result::Result<_, _>>().expect("read");
+        let read = arrow::compute::concat_batches(&read[0].schema(), &read).expect("concat read");
+        let columns = read
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(column, field)| cast(column, field.data_type()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .expect("cast back");
+        RecordBatch::try_new(schema.clone(), columns).expect("read batch")
+    }
+
+    /// The encoding of each data page of `column` in the file's first row group.
+    fn data_pages(path: &Path, column: usize) -> Vec<Encoding> {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let reader = SerializedFileReader::new(File::open(path).expect("open")).expect("reader");
+        let pages = reader
+            .get_row_group(0)
+            .and_then(|group| group.get_column_page_reader(column))
+            .expect("pages");
+        pages
+            .map(|page| page.expect("page"))
+            .filter_map(|page| match page {
+                parquet::column::page::Page::DataPage { encoding, .. } => Some(encoding),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// One column of each type spate encodes itself.
+    fn flat_schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("i", DataType::Int32, true),
+            Field::new("d", DataType::Date32, true),
+            Field::new("l", DataType::Int64, true),
+            Field::new(
+                "t",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                true,
+            ),
+            Field::new("f", DataType::Float64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]))
+    }
+
+    /// `rows` rows of values drawn from `distinct` each (with NaN, signed zeros and
+    /// infinities among the doubles, empty and non-ASCII strings among the strings), one
+    /// in `null_every` NULL (none when 0).
+    fn flat_batch(
+        schema: &SchemaRef,
+        seed: u64,
+        rows: usize,
+        distinct: u64,
+        null_every: u64,
+    ) -> RecordBatch {
+        let mut state = seed;
+        let mut draws: Vec<(u64, bool)> = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pick = (state >> 33) % distinct;
+            let null = null_every > 0 && (state >> 20).is_multiple_of(null_every);
+            draws.push((pick, null));
+        }
+        let value = |f: &dyn Fn(u64) -> i64| -> Vec<Option<i64>> {
+            draws
+                .iter()
+                .map(|&(k, null)| (!null).then(|| f(k)))
+                .collect()
+        };
+        let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY];
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from_iter(
+                value(&|k| k as i64 * 7 - 1000)
+                    .into_iter()
+                    .map(|v| v.map(|v| v as i32)),
+            )),
+            Arc::new(arrow::array::Date32Array::from_iter(
+                value(&|k| k as i64 - 500)
+                    .into_iter()
+                    .map(|v| v.map(|v| v as i32)),
+            )),
+            Arc::new(Int64Array::from(value(&|k| (k as i64 - 3) * 1_000_000_007))),
+            Arc::new(
+                arrow::array::TimestampMicrosecondArray::from(value(&|k| {
+                    1_705_312_800_000_000 + k as i64 * 1_000_000
+                }))
+                .with_timezone("UTC"),
+            ),
+            Arc::new(arrow::array::Float64Array::from_iter(draws.iter().map(
+                |&(k, null)| {
+                    (!null).then(|| {
+                        specials
+                            .get(k as usize)
+                            .copied()
+                            .unwrap_or(k as f64 / 4.0 - 10.0)
+                    })
+                },
+            ))),
+            Arc::new(StringArray::from_iter(draws.iter().map(|&(k, null)| {
+                (!null).then(|| match k {
+                    0 => String::new(),
+                    1 => "é ü".to_string(),
+                    k => format!("value {k:07}"),
+                })
+            }))),
+        ];
+        RecordBatch::try_new(schema.clone(), columns).expect("flat batch")
+    }
+
+    #[test]
+    fn flat_columns_read_back_with_the_statistics_the_crate_writes() {
+        let schema = flat_schema();
+        // Dictionaries of 1 to ~77,000 values (index widths of 1 to 17 bits), with NULLs or
+        // without, over more rows than a page holds.
+        // The first batch decides whether a column keeps a dictionary: the last case's is
+        // small, and its later batches hold some 70,000 more values.
+        for (first, distinct, null_every) in [
+            (1, 1, 0),
+            (2, 2, 3),
+            (5, 5, 0),
+            (300, 300, 10),
+            (4096, 4096, 0),
+            (1_000_000, 1_000_000, 7),
+            (5, 1_000_000, 0),
+        ] {
+            let batches: Vec<RecordBatch> = (0..4)
+                .map(|b| {
+                    let values = if b == 0 { first } else { distinct };
+                    flat_batch(&schema, distinct * 10 + b, 25_000, values, null_every)
+                })
+                .collect();
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let path = write_part(dir.path(), &schema, &batches);
+            let written = arrow::compute::concat_batches(&schema, &batches).expect("concat");
+            assert_eq!(read_back(&path, &schema), written, "{distinct} values");
+            // The same rows through the crate's own writer: the same chunk statistics.
+            let theirs = dir.path().join("theirs.parquet");
+            let mut writer =
+                ArrowWriter::try_new(File::create(&theirs).expect("create"), schema.clone(), None)
+                    .expect("writer");
+            for batch in &batches {
+                writer.write(batch).expect("write");
+            }
+            writer.close().expect("close");
+            let metadata = |path: &Path| {
+                ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("open"))
+                    .expect("reader")
+                    .metadata()
+                    .clone()
+            };
+            let (ours, theirs) = (metadata(&path), metadata(&theirs));
+            let ours = ours.row_group(0);
+            for (column, expected) in ours.columns().iter().zip(theirs.row_group(0).columns()) {
+                let (got, want) = (
+                    column.statistics().expect("ours"),
+                    expected.statistics().expect("theirs"),
+                );
+                let name = column.column_path().string();
+                if name == "f" {
+                    // Doubles: the crate writes NaN bounds for a column of NaN alone, and a
+                    // zero maximum as it found it; the format wants no NaN bound, a zero
+                    // minimum as -0.0 and a zero maximum as +0.0, and so spate writes them.
+                    let double = |b: Option<&[u8]>| {
+                        b.map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                    };
+                    let bound = |b: Option<&[u8]>| double(b).filter(|v| !v.is_nan());
+                    let (min, max) = (double(got.min_bytes_opt()), double(got.max_bytes_opt()));
+                    assert_eq!(min, bound(want.min_bytes_opt()), "{distinct} values");
+                    assert_eq!(max, bound(want.max_bytes_opt()), "{distinct} values");
+                    assert!(min.is_none_or(|m| m != 0.0 || m.is_sign_negative()));
+                    assert!(max.is_none_or(|m| m != 0.0 || m.is_sign_positive()));
+                } else {
+                    assert_eq!(
+                        got.min_bytes_opt(),
+                        want.min_bytes_opt(),
+                        "{name}: {distinct} values"
+                    );
+                    assert_eq!(
+                        got.max_bytes_opt(),
+                        want.max_bytes_opt(),
+                        "{name}: {distinct} values"
+                    );
+                }
+                assert_eq!(
+                    got.null_count_opt(),
+                    want.null_count_opt(),
+                    "{name}: {distinct} values"
+                );
+                assert_eq!(column.num_values(), 100_000, "{name}");
+            }
+            // Pages of at most 20,000 rows: four or more a chunk.
+            for column in 0..schema.fields().len() {
+                let pages = data_pages(&path, column).len();
+                assert!(pages >= 4, "column {column}: {pages} pages");
+            }
+        }
+    }
+
+    #[test]
+    fn flat_columns_are_encoded_by_spate_and_others_by_the_crate() {
+        let schema = flat_schema();
+        let batch = flat_batch(&schema, 1, 100, 10, 0);
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("part.parquet");
+        let mut part = ParquetPart::new(
+            File::create(&path).expect("create"),
+            &schema,
+            ParquetCodec::Snappy,
+        )
+        .expect("part");
+        part.write(&batch).expect("write");
+        assert!(part
+            .columns
+            .iter()
+            .all(|c| matches!(c, ColumnEncoder::Flat(_))));
+        let nested = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int32, true),
+            Field::new_list("list", Field::new_list_field(DataType::Int32, true), true),
+            Field::new("b", DataType::Boolean, true),
+        ]));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(vec![1, 2])),
+            Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+                Some(vec![Some(1)]),
+                None,
+            ])),
+            Arc::new(arrow::array::BooleanArray::from(vec![true, false])),
+        ];
+        let batch = RecordBatch::try_new(nested.clone(), columns).expect("batch");
+        let path = dir.path().join("nested.parquet");
+        let mut part = ParquetPart::new(
+            File::create(&path).expect("create"),
+            &nested,
+            ParquetCodec::Snappy,
+        )
+        .expect("part");
+        part.write(&batch).expect("write");
+        assert!(matches!(part.columns[0], ColumnEncoder::Flat(_)));
+        assert!(matches!(part.columns[1], ColumnEncoder::Arrow(_)));
+        assert!(matches!(part.columns[2], ColumnEncoder::Arrow(_)));
+        part.finish(&path).expect("finish");
+        assert_eq!(read_back(&path, &nested), batch);
+    }
+
+    #[test]
+    fn a_dictionary_past_one_mebibyte_falls_back_to_plain_pages() {
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, true)]));
+        // The first batch repeats its values (the dictionary pays), the next ones never
+        // do: 150,000 distinct strings, 2.5 MB of dictionary.
+        let repeated =
+            StringArray::from_iter_values((0..10_000).map(|n| format!("a string {:08}", n % 100)));
+        let mut batches =
+            vec![RecordBatch::try_new(schema.clone(), vec![Arc::new(repeated)]).expect("batch")];
+        for b in 0..3 {
+            let fresh = StringArray::from_iter_values(
+                (0..50_000).map(|n| format!("a string {:08}", b * 50_000 + n)),
+            );
+            batches
+                .push(RecordBatch::try_new(schema.clone(), vec![Arc::new(fresh)]).expect("batch"));
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = write_part(dir.path(), &schema, &batches);
+        let written = arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        assert_eq!(read_back(&path, &schema), written);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
+            .expect("reader");
+        let column = reader.metadata().row_group(0).column(0);
+        assert!(column.dictionary_page_offset().is_some());
+        let mut encodings = data_pages(&path, 0);
+        encodings.dedup();
+        assert_eq!(encodings, [Encoding::RLE_DICTIONARY, Encoding::PLAIN]);
+        let statistics = column.statistics().expect("statistics");
+        assert_eq!(statistics.min_bytes_opt(), Some(&b"a string 00000000"[..]));
+        assert_eq!(statistics.max_bytes_opt(), Some(&b"a string 00149999"[..]));
+    }
+
+    #[test]
+    fn strings_longer_than_64_bytes_leave_the_bounds_out() {
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, true)]));
+        let long = "x".repeat(65);
+        let column = StringArray::from(vec![Some("a"), None, Some(long.as_str())]);
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(column)]).expect("batch");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = write_part(dir.path(), &schema, std::slice::from_ref(&batch));
+        assert_eq!(read_back(&path, &schema), batch);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
+            .expect("reader");
+        let statistics = reader
+            .metadata()
+            .row_group(0)
+            .column(0)
+            .statistics()
+            .cloned()
+            .expect("statistics");
+        assert_eq!(statistics.max_bytes_opt(), None);
+        assert_eq!(statistics.null_count_opt(), Some(1));
     }
 }
