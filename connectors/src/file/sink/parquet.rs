@@ -1,10 +1,11 @@
-//! Parquet as Spark writes it, on the `parquet` crate's Arrow writer: snappy by default,
+//! Parquet as Spark writes it, on the `parquet` crate's file writer: snappy by default,
 //! every column optional (Spark writes all columns nullable), root message
 //! `spark_schema`, and the footer keys `org.apache.spark.version` and
 //! `org.apache.spark.sql.parquet.row.metadata` (the Spark schema as JSON) so Spark reads
 //! the exact column types back and treats dates and timestamps as proleptic Gregorian.
 //! Timestamps are stored as `TIMESTAMP(MICROS)` (Spark's default is INT96; its readers
-//! accept both). The columns of a batch are encoded side by side on the thread pool.
+//! accept both). Flat columns of the common types are encoded by [`flat`], the others by
+//! the crate's Arrow column writers; a batch's columns side by side on the thread pool.
 
 mod flat;
 
@@ -382,8 +383,8 @@ impl ParquetPart {
                 .with_properties(properties.build())
                 .with_skip_arrow_metadata(true)
                 .with_schema_root("spark_schema".to_string());
-            // The high-level writer sets the file up (schema, footer keys); its parts then
-            // encode each batch's columns side by side.
+            // The high-level writer sets the file up (schema, footer keys); its row group
+            // factory makes the column writers of the columns `flat` leaves out.
             let writer = ArrowWriter::try_new_with_options(
                 BufWriter::new(file),
                 self.schema.clone(),
@@ -398,8 +399,8 @@ impl ParquetPart {
             .ok_or_else(|| Error::component("parquet writer", "the part file is finished"))
     }
 
-    /// Encodes `batch`, its columns side by side; a row group goes to the file once it
-    /// reaches its size.
+    /// Encodes `batch`, its columns side by side on the thread pool; a row group goes to
+    /// the file once it reaches its size.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_columns() != self.schema.fields().len() {
             return Err(Error::component(
