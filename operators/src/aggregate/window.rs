@@ -192,11 +192,21 @@ impl TimeWindow {
         rows: &mut Vec<u32>,
         starts: &mut Vec<i64>,
     ) {
-        rows.extend((0..times.len() as u32).flat_map(|row| [row; WINDOWS]));
-        starts.extend(times.iter().flat_map(|&t| {
+        // Written in place, a row's windows at a time (an iterator of arrays is pushed
+        // value by value).
+        let first = rows.len();
+        rows.resize(first + times.len() * WINDOWS, 0);
+        let (row_runs, _) = rows[first..].as_chunks_mut::<WINDOWS>();
+        for (row, run) in row_runs.iter_mut().enumerate() {
+            *run = [row as u32; WINDOWS];
+        }
+        let first = starts.len();
+        starts.resize(first + times.len() * WINDOWS, 0);
+        let (start_runs, _) = starts[first..].as_chunks_mut::<WINDOWS>();
+        for (run, &t) in start_runs.iter_mut().zip(times) {
             let last_start = t - (t - self.start).rem_euclid(self.slide);
-            std::array::from_fn::<i64, WINDOWS, _>(|i| last_start - i as i64 * self.slide)
-        }));
+            *run = std::array::from_fn(|i| last_start - i as i64 * self.slide);
+        }
     }
 
     /// [`Self::assign`] pair by pair, testing each of the `overlapping` windows that may
