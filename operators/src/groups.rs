@@ -189,16 +189,18 @@ pub(crate) struct GroupTable {
 /// The most keys in a run of [`GroupTable::intern_runs`].
 pub(crate) const MAX_RUN: usize = 8;
 
-/// A run of integer keys and their groups (the first `len` of each, for the caller's
-/// run length; no run when `ids[0]` is [`NO_GROUP`]).
+/// A run of integer keys and their groups: the first `len` of each (no run when `len` is
+/// 0).
 #[derive(Clone, Copy)]
 struct Run {
+    len: usize,
     keys: [i64; MAX_RUN],
     ids: [u32; MAX_RUN],
 }
 
 /// A memo slot that holds no run.
 const NO_RUN: Run = Run {
+    len: 0,
     keys: [0; MAX_RUN],
     ids: [NO_GROUP; MAX_RUN],
 };
@@ -527,6 +529,7 @@ impl GroupTable {
             }
             Keys::Integers { values, index, .. } => {
                 values.capacity() * 8
+                    + self.runs.capacity() * size_of::<Run>()
                     + match index {
                         IntegerIndex::Dense { slots, .. } => slots.capacity() * 4,
                         IntegerIndex::Hashed { index, .. } => {
@@ -583,7 +586,7 @@ impl ValueMemo<'_> {
                 .iter()
                 .zip(&slot.keys)
                 .fold(0, |differ, (key, stored)| differ | (key ^ stored));
-            if differ == 0 && slot.ids[0] != NO_GROUP {
+            if differ == 0 && slot.len == RUN {
                 out.copy_from_slice(&slot.ids[..RUN]);
                 continue;
             }
@@ -591,6 +594,7 @@ impl ValueMemo<'_> {
                 *id = self.id(index * RUN + k, value);
                 (slot.keys[k], slot.ids[k]) = (value, *id);
             }
+            slot.len = RUN;
         }
     }
 }

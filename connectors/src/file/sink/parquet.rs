@@ -60,6 +60,14 @@ impl ParquetCodec {
         }
     }
 
+    /// The Parquet codec.
+    pub(crate) fn compression(self) -> Compression {
+        match self {
+            ParquetCodec::Snappy => Compression::SNAPPY,
+            ParquetCodec::Uncompressed => Compression::UNCOMPRESSED,
+        }
+    }
+
     /// File name extension: `.snappy.parquet` / `.parquet`.
     pub(crate) fn extension(self) -> &'static str {
         match self {
@@ -218,22 +226,28 @@ pub(crate) struct ParquetPart {
 enum ColumnEncoder {
     /// The `parquet` crate's, for nested columns and the types [`FlatColumn`] leaves out.
     Arrow(Box<ArrowColumnWriter>),
+    /// spate's, for flat columns of the types it encodes.
     Flat(Box<FlatColumn>),
 }
 
 /// One batch's values of a leaf column, for its encoder.
 enum Leaf {
+    /// A leaf of a column, for the crate's writer.
     Arrow(ArrowLeafColumn),
+    /// A flat column as it is.
     Flat(ArrayRef),
 }
 
 /// An encoded column chunk, to append to its row group.
 enum ColumnChunk {
+    /// Written by the crate.
     Arrow(ArrowColumnChunk),
+    /// Written by spate: the chunk's bytes and where its pages lie in them.
     Flat(bytes::Bytes, ColumnCloseResult),
 }
 
 impl ColumnEncoder {
+    /// The bytes encoded so far, for the row group's size.
     fn estimated_bytes(&self) -> usize {
         match self {
             ColumnEncoder::Arrow(writer) => writer.get_estimated_total_bytes(),
@@ -241,6 +255,7 @@ impl ColumnEncoder {
         }
     }
 
+    /// Ends the column's chunk of the row group.
     fn close(self) -> parquet::errors::Result<ColumnChunk> {
         Ok(match self {
             ColumnEncoder::Arrow(writer) => ColumnChunk::Arrow(writer.close()?),
@@ -340,10 +355,7 @@ impl ParquetPart {
             ));
         }
         let properties = WriterProperties::builder()
-            .set_compression(match codec {
-                ParquetCodec::Snappy => Compression::SNAPPY,
-                ParquetCodec::Uncompressed => Compression::UNCOMPRESSED,
-            })
+            .set_compression(codec.compression())
             .set_coerce_types(true)
             .set_key_value_metadata(Some(metadata));
         Ok(ParquetPart {
@@ -932,6 +944,16 @@ mod tests {
         assert!(matches!(part.columns[2], ColumnEncoder::Arrow(_)));
         part.finish(&path).expect("finish");
         assert_eq!(read_back(&path, &nested), batch);
+        // Every column has an offset index, so readers that require one open the file.
+        let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+            .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Required);
+        let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(
+            File::open(&path).expect("open"),
+            options,
+        )
+        .expect("a reader that requires the page index");
+        let row_group = reader.metadata().row_group(0);
+        assert!(row_group.columns().iter().all(|c| c.offset_index_range().is_some()));
     }
 
     #[test]

@@ -1,24 +1,26 @@
-//! Flat columns (32- and 64-bit integers, dates, timestamps, doubles and strings) encoded
-//! here rather than by the `parquet` crate's Arrow writer, which interns each value through
-//! a general hash table and compares each string for its statistics. The pages are those
-//! the crate writes: a PLAIN dictionary page then `RLE_DICTIONARY` data pages, falling back
-//! to PLAIN data pages once the dictionary passes 1 MiB (or PLAIN from the start when the
-//! dictionary does not pay); version 1 data pages of at most 20,000 rows or 1 MiB, their
-//! definition levels run-length encoded; snappy or no compression; the chunk's min, max and
-//! null count. Page statistics and page indexes are left out (they are optional).
+//! Flat columns (32- and 64-bit integers, dates, timestamps in microseconds, doubles and
+//! strings) encoded here rather than by the `parquet` crate's Arrow writer, which interns
+//! each value through a general hash table and compares each string for its statistics.
+//! The encodings are those the crate writes: a PLAIN dictionary page then `RLE_DICTIONARY`
+//! data pages (indices bit-packed), falling back to PLAIN data pages once the dictionary
+//! passes 1 MiB (or PLAIN from the start when the dictionary does not pay); version 1 data
+//! pages closed at 20,000 rows or 1 MiB of values (checked every 1,024 rows), their
+//! definition levels run-length encoded; snappy or no compression; the chunk's min, max
+//! and null count, and an offset index of its pages. Page statistics (and so the column
+//! index) are left out: they are optional, and readers then read every page.
 
 use super::ParquetCodec;
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::buffer::NullBuffer;
-use arrow::datatypes::{ArrowNativeType, DataType, ToByteSlice};
+use arrow::datatypes::{ArrowNativeType, DataType, TimeUnit, ToByteSlice};
 use bytes::Bytes;
 use hashbrown::HashTable;
-use parquet::basic::{Compression, Encoding, EncodingMask, PageType, Type as PhysicalType};
+use parquet::basic::{Encoding, EncodingMask, PageType, Type as PhysicalType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
+use parquet::file::metadata::{ColumnChunkMetaData, OffsetIndexBuilder, PageEncodingStats};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
@@ -51,7 +53,7 @@ impl Kind {
     fn of(data_type: &DataType, physical: PhysicalType) -> Option<Kind> {
         let kind = match data_type {
             DataType::Int32 | DataType::Date32 => Kind::Int32,
-            DataType::Int64 | DataType::Timestamp(..) => Kind::Int64,
+            DataType::Int64 | DataType::Timestamp(TimeUnit::Microsecond, _) => Kind::Int64,
             DataType::Float64 => Kind::Double,
             DataType::Utf8 => Kind::Text,
             _ => return None,
@@ -158,6 +160,7 @@ struct Dictionary {
 }
 
 impl Dictionary {
+    /// An empty dictionary.
     fn new() -> Self {
         Dictionary {
             plain: Vec::new(),
@@ -271,6 +274,7 @@ struct Extremes<'a> {
 }
 
 impl<'a> Extremes<'a> {
+    /// The extremes of `value` alone.
     fn of(value: &'a [u8]) -> Self {
         let key = (prefix(value), value);
         Extremes {
@@ -279,6 +283,7 @@ impl<'a> Extremes<'a> {
         }
     }
 
+    /// Takes `value` in.
     #[inline]
     fn take(&mut self, value: &'a [u8]) {
         let key = (prefix(value), value);
@@ -291,6 +296,7 @@ impl<'a> Extremes<'a> {
 }
 
 impl Bounds {
+    /// Widens the bounds of a string column to take in `value`.
     fn text(&mut self, value: &[u8]) {
         match self {
             Bounds::Text(low, high) => {
@@ -312,6 +318,7 @@ impl Bounds {
     fn statistics(&self, nulls: u64) -> Statistics {
         let nulls = Some(nulls);
         match self {
+            // No bounds (only NULLs or NaNs): the type of an empty `Statistics` is not written.
             Bounds::None => Statistics::new::<i32>(None, None, None, nulls, false),
             // Signed types' bounds also go in the deprecated min/max fields, as the crate
             // writes them.
@@ -354,6 +361,7 @@ struct OpenPage {
 }
 
 impl OpenPage {
+    /// Notes `rows` rows, all defined or all NULL.
     fn note_rows(&mut self, defined: bool, rows: usize) {
         self.rows += rows;
         match self.levels.last_mut() {
@@ -430,9 +438,13 @@ impl FlatColumn {
         })
     }
 
-    /// Bytes encoded so far (compressed pages and the open page's values).
+    /// Bytes encoded so far: the compressed pages, the open page's values (its indices at
+    /// the dictionary's bit width) and the dictionary.
     pub(super) fn estimated_bytes(&self) -> usize {
-        self.encoded_bytes + self.page.plain.len() + self.page.indices.len()
+        let dictionary = self.dictionary.as_ref().or(self.retired.as_ref());
+        let (entries, dictionary_bytes) = dictionary.map_or((0, 0), |d| (d.len(), d.plain.len()));
+        let index_bytes = (self.page.indices.len() * bit_width(entries) as usize).div_ceil(8);
+        self.encoded_bytes + self.page.plain.len() + index_bytes + dictionary_bytes
     }
 
     /// Encodes `column`, cutting pages at their row and byte limits.
@@ -464,12 +476,12 @@ impl FlatColumn {
     /// Encodes rows `offset..offset + rows` of `column` into the open page.
     fn write_rows(&mut self, column: &ArrayRef, offset: usize, rows: usize) {
         let nulls = column.logical_nulls();
-        let nulls = nulls
+        let null_count = nulls
             .as_ref()
-            .filter(|n| n.slice(offset, rows).null_count() > 0);
+            .map_or(0, |n| n.slice(offset, rows).null_count());
+        let nulls = nulls.as_ref().filter(|_| null_count > 0);
         self.page.note_levels(nulls, offset, rows);
-        let defined = nulls.map_or(rows, |n| rows - n.slice(offset, rows).null_count());
-        self.nulls += (rows - defined) as u64;
+        self.nulls += null_count as u64;
         self.rows += rows as u64;
         let data = column.to_data();
         match self.kind {
@@ -587,14 +599,14 @@ impl FlatColumn {
         }
         buf.extend_from_slice(&(levels.len() as u32).to_le_bytes());
         buf.extend_from_slice(&levels);
-        let encoding = match (&self.dictionary, self.retired.is_none()) {
-            (Some(dictionary), _) => {
+        let encoding = match &self.dictionary {
+            Some(dictionary) => {
                 let width = bit_width(dictionary.len());
                 buf.push(width as u8);
                 bit_pack(&page.indices, width, &mut buf);
                 Encoding::RLE_DICTIONARY
             }
-            _ => {
+            None => {
                 buf.extend_from_slice(&page.plain);
                 Encoding::PLAIN
             }
@@ -613,6 +625,7 @@ impl FlatColumn {
         Ok(())
     }
 
+    /// A page's bytes in the column's codec.
     fn compress(&self, buf: Vec<u8>) -> Result<Bytes> {
         Ok(match self.codec {
             ParquetCodec::Uncompressed => Bytes::from(buf),
@@ -639,6 +652,8 @@ impl FlatColumn {
         let mut stats: Vec<PageEncodingStats> = Vec::new();
         let (mut compressed, mut uncompressed) = (0, 0);
         let mut dictionary_offset = None;
+        // The data pages' places, for readers that skip pages.
+        let mut locations = OffsetIndexBuilder::new();
         let mut data_offset = None;
         {
             let mut writer = SerializedPageWriter::new(&mut sink);
@@ -664,6 +679,8 @@ impl FlatColumn {
                 let encoding = page.encoding();
                 let spec = writer.write_page(page)?;
                 data_offset.get_or_insert(spec.offset as i64);
+                locations.append_row_count(i64::from(spec.num_values));
+                locations.append_offset_and_size(spec.offset as i64, spec.compressed_size as i32);
                 compressed += spec.compressed_size;
                 uncompressed += spec.uncompressed_size;
                 if !encodings.contains(&encoding) {
@@ -684,32 +701,30 @@ impl FlatColumn {
             }
             writer.close()?;
         }
-        let metadata = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(match self.codec {
-                ParquetCodec::Snappy => Compression::SNAPPY,
-                ParquetCodec::Uncompressed => Compression::UNCOMPRESSED,
-            })
-            .set_encodings_mask(EncodingMask::new_from_encodings(encodings.iter()))
-            .set_page_encoding_stats(stats)
-            .set_total_compressed_size(compressed as i64)
-            .set_total_uncompressed_size(uncompressed as i64)
-            .set_num_values(self.rows as i64)
-            .set_data_page_offset(data_offset.unwrap_or(0))
-            .set_dictionary_page_offset(dictionary_offset)
-            .set_statistics(self.bounds.statistics(self.nulls))
-            .build()?;
+        let metadata =
+            ColumnChunkMetaData::builder(self.descr.clone())
+                .set_compression(self.codec.compression())
+                .set_encodings_mask(EncodingMask::new_from_encodings(encodings.iter()))
+                .set_page_encoding_stats(stats)
+                .set_total_compressed_size(compressed as i64)
+                .set_total_uncompressed_size(uncompressed as i64)
+                .set_num_values(self.rows as i64)
+                .set_data_page_offset(data_offset.ok_or_else(|| {
+                    ParquetError::General("a column chunk without data pages".into())
+                })?)
+                .set_dictionary_page_offset(dictionary_offset)
+                .set_statistics(self.bounds.statistics(self.nulls))
+                .build()?;
         let bytes = Bytes::from(sink.into_inner()?);
-        Ok((
-            bytes.clone(),
-            ColumnCloseResult {
-                bytes_written: bytes.len() as u64,
-                rows_written: self.rows,
-                metadata,
-                bloom_filter: None,
-                column_index: None,
-                offset_index: None,
-            },
-        ))
+        let close = ColumnCloseResult {
+            bytes_written: bytes.len() as u64,
+            rows_written: self.rows,
+            metadata,
+            bloom_filter: None,
+            column_index: None,
+            offset_index: Some(locations.build()),
+        };
+        Ok((bytes, close))
     }
 }
 
