@@ -346,9 +346,15 @@ impl GroupTable {
                     }
                     IntegerIndex::Hashed { index, .. } => {
                         let use_memo = values.len() <= MEMO_SLOTS;
-                        let (memo, hasher) = (&mut self.memo, &self.hasher);
+                        let mut memo = ValueMemo {
+                            memo: &mut self.memo,
+                            hasher: &self.hasher,
+                            index,
+                            values,
+                            created,
+                        };
                         match column.nulls() {
-                            // The common case (window starts, a few keys): a tight loop over
+                            // The common cases (window starts, a few keys): tight loops over
                             // the memo, the index only on a miss.
                             None if use_memo
                                 && (2..=MAX_RUN).contains(&run)
@@ -358,48 +364,30 @@ impl GroupTable {
                                 if runs.is_empty() {
                                     runs.resize(MEMO_SLOTS, NO_RUN);
                                 }
-                                let mut memo = ValueMemo {
-                                    memo,
-                                    hasher,
-                                    index,
-                                    values,
-                                    created,
-                                };
+                                let keys = column.values();
                                 match run {
-                                    2 => memo.runs::<2>(column.values(), runs, ids),
-                                    3 => memo.runs::<3>(column.values(), runs, ids),
-                                    4 => memo.runs::<4>(column.values(), runs, ids),
-                                    5 => memo.runs::<5>(column.values(), runs, ids),
-                                    6 => memo.runs::<6>(column.values(), runs, ids),
-                                    7 => memo.runs::<7>(column.values(), runs, ids),
-                                    _ => memo.runs::<MAX_RUN>(column.values(), runs, ids),
+                                    2 => memo.runs::<2>(keys, runs, ids),
+                                    3 => memo.runs::<3>(keys, runs, ids),
+                                    4 => memo.runs::<4>(keys, runs, ids),
+                                    5 => memo.runs::<5>(keys, runs, ids),
+                                    6 => memo.runs::<6>(keys, runs, ids),
+                                    7 => memo.runs::<7>(keys, runs, ids),
+                                    _ => memo.runs::<MAX_RUN>(keys, runs, ids),
                                 }
                             }
-                            None if use_memo => {
-                                let mut memo = ValueMemo {
-                                    memo,
-                                    hasher,
-                                    index,
-                                    values,
-                                    created,
-                                };
-                                ids.extend(
-                                    column
-                                        .values()
-                                        .iter()
-                                        .enumerate()
-                                        .map(|(row, &value)| memo.id(row, value)),
-                                );
-                            }
+                            None if use_memo => ids.extend(
+                                column
+                                    .values()
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(row, &value)| memo.id(row, value)),
+                            ),
                             nulls => {
                                 for (row, &value) in column.values().iter().enumerate() {
                                     ids.push(if nulls.is_some_and(|n| n.is_null(row)) {
-                                        null_group_id(null_group, values, created, row)
+                                        null_group_id(null_group, memo.values, memo.created, row)
                                     } else {
-                                        let id =
-                                            find_or_add(index, hasher, values, created, row, value);
-                                        memo[memo_slot(value)] = (value, id);
-                                        id
+                                        memo.look_up(row, value)
                                     });
                                 }
                             }
@@ -554,11 +542,15 @@ impl ValueMemo<'_> {
     /// The group of `value`, the key of row `row` (recorded as creating it if new).
     #[inline(always)]
     fn id(&mut self, row: usize, value: i64) -> u32 {
-        let slot = memo_slot(value);
-        let (key, id) = self.memo[slot];
+        let (key, id) = self.memo[memo_slot(value)];
         if key == value && id != NO_GROUP {
             return id;
         }
+        self.look_up(row, value)
+    }
+
+    /// [`Self::id`] from the index, noted in the memo.
+    fn look_up(&mut self, row: usize, value: i64) -> u32 {
         let id = find_or_add(
             self.index,
             self.hasher,
@@ -567,7 +559,7 @@ impl ValueMemo<'_> {
             row,
             value,
         );
-        self.memo[slot] = (value, id);
+        self.memo[memo_slot(value)] = (value, id);
         id
     }
 

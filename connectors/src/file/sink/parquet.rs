@@ -621,15 +621,7 @@ mod tests {
             RecordBatch::try_new(schema.clone(), vec![Arc::new(unique), Arc::new(repeated)])
                 .expect("batch");
         let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("part.parquet");
-        let mut part = ParquetPart::new(
-            File::create(&path).expect("create"),
-            &schema,
-            ParquetCodec::Snappy,
-        )
-        .expect("part");
-        part.write(&batch).expect("write");
-        part.finish(&path).expect("finish");
+        let path = write_part(dir.path(), &schema, &[batch]);
         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
             .expect("reader");
         let row_group = reader.metadata().row_group(0);
@@ -650,9 +642,7 @@ mod tests {
             Field::new_list("list", Field::new_list_field(DataType::Int32, true), true),
         ]));
         let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("part.parquet");
-        let file = File::create(&path).expect("create");
-        let mut part = ParquetPart::new(file, &schema, ParquetCodec::Snappy).expect("part");
+        let (path, mut part) = new_part(dir.path(), "part.parquet", &schema);
         // Every batch fills a row group.
         part.row_group_bytes = 1;
         let batches: Vec<RecordBatch> = [0, 100, 200].map(|from| batch(&schema, from)).into();
@@ -663,30 +653,22 @@ mod tests {
         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
             .expect("reader");
         assert_eq!(reader.metadata().num_row_groups(), 3);
-        let read: Vec<RecordBatch> = reader
-            .build()
-            .expect("build")
-            .collect::<std::result::Result<_, _>>()
-            .expect("read");
-        let read = arrow::compute::concat_batches(&read[0].schema(), &read).expect("concat read");
-        // The file names a list's items `element`, as Spark does.
-        let read = read
-            .columns()
-            .iter()
-            .zip(schema.fields())
-            .map(|(column, field)| cast(column, field.data_type()))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .expect("cast back");
-        let read = RecordBatch::try_new(schema.clone(), read).expect("read batch");
+        // The file names a list's items `element`, as Spark does: read back as the schema's.
         let written = arrow::compute::concat_batches(&schema, &batches).expect("concat written");
-        assert_eq!(read, written);
+        assert_eq!(read_back(&path, &schema), written);
+    }
+
+    /// A new snappy part file `name` in `dir`, and its path.
+    fn new_part(dir: &Path, name: &str, schema: &SchemaRef) -> (std::path::PathBuf, ParquetPart) {
+        let path = dir.join(name);
+        let file = File::create(&path).expect("create");
+        let part = ParquetPart::new(file, schema, ParquetCodec::Snappy).expect("part");
+        (path, part)
     }
 
     /// Writes `batches` through a part file in `dir`; returns the file's path.
     fn write_part(dir: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -> std::path::PathBuf {
-        let path = dir.join("part.parquet");
-        let file = File::create(&path).expect("create");
-        let mut part = ParquetPart::new(file, schema, ParquetCodec::Snappy).expect("part");
+        let (path, mut part) = new_part(dir, "part.parquet", schema);
         for batch in batches {
             part.write(batch).expect("write");
         }
@@ -694,7 +676,8 @@ mod tests {
         path
     }
 
-    /// The rows of the file at `path`, in the types of `schema`.
+    /// The rows of the file at `path`, in the types of `schema` (cast back from the
+    /// file's).
     fn read_back(path: &Path, schema: &SchemaRef) -> RecordBatch {
         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("open"))
             .expect("reader")
@@ -905,13 +888,7 @@ mod tests {
         let schema = flat_schema();
         let batch = flat_batch(&schema, 1, 100, 10, 0);
         let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("part.parquet");
-        let mut part = ParquetPart::new(
-            File::create(&path).expect("create"),
-            &schema,
-            ParquetCodec::Snappy,
-        )
-        .expect("part");
+        let (_, mut part) = new_part(dir.path(), "flat.parquet", &schema);
         part.write(&batch).expect("write");
         assert!(part
             .columns
@@ -931,13 +908,7 @@ mod tests {
             Arc::new(arrow::array::BooleanArray::from(vec![true, false])),
         ];
         let batch = RecordBatch::try_new(nested.clone(), columns).expect("batch");
-        let path = dir.path().join("nested.parquet");
-        let mut part = ParquetPart::new(
-            File::create(&path).expect("create"),
-            &nested,
-            ParquetCodec::Snappy,
-        )
-        .expect("part");
+        let (path, mut part) = new_part(dir.path(), "nested.parquet", &nested);
         part.write(&batch).expect("write");
         assert!(matches!(part.columns[0], ColumnEncoder::Flat(_)));
         assert!(matches!(part.columns[1], ColumnEncoder::Arrow(_)));
@@ -953,7 +924,10 @@ mod tests {
         )
         .expect("a reader that requires the page index");
         let row_group = reader.metadata().row_group(0);
-        assert!(row_group.columns().iter().all(|c| c.offset_index_range().is_some()));
+        assert!(row_group
+            .columns()
+            .iter()
+            .all(|c| c.offset_index_range().is_some()));
     }
 
     #[test]
