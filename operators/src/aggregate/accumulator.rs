@@ -302,8 +302,8 @@ impl Accumulator for SumInt {
 /// `sum` of fractional values, or `avg` of any numbers, in `double`.
 #[derive(Default)]
 struct SumFloat {
-    sums: Vec<f64>,
-    counts: Vec<i64>,
+    /// Each group's sum and count of non-NULL values, side by side (one place per update).
+    totals: Vec<(f64, i64)>,
     average: bool,
 }
 
@@ -315,23 +315,24 @@ impl Accumulator for SumFloat {
         rows: Option<&[u32]>,
         n: usize,
     ) -> Result<(), ExprError> {
-        grow(&mut self.sums, n, 0.0);
-        grow(&mut self.counts, n, 0);
+        grow(&mut self.totals, n, (0.0, 0));
         let values = cast(values, &DataType::Float64)?;
         let values = values.as_primitive::<Float64Type>();
-        let (sums, counts) = (&mut self.sums, &mut self.counts);
+        let totals = &mut self.totals;
         match values.nulls() {
             None => {
                 let values = values.values();
                 for_each(groups, rows, |g, row| {
-                    sums[g] += values[row];
-                    counts[g] += 1;
+                    let (sum, count) = &mut totals[g];
+                    *sum += values[row];
+                    *count += 1;
                 });
             }
             Some(nulls) => for_each(groups, rows, |g, row| {
                 if nulls.is_valid(row) {
-                    sums[g] += values.value(row);
-                    counts[g] += 1;
+                    let (sum, count) = &mut totals[g];
+                    *sum += values.value(row);
+                    *count += 1;
                 }
             }),
         }
@@ -339,33 +340,35 @@ impl Accumulator for SumFloat {
     }
 
     fn evaluate(&self, groups: &[u32]) -> Result<ArrayRef, ExprError> {
-        let value = |g: usize| match self.average {
-            true => self.sums[g] / self.counts[g] as f64,
-            false => self.sums[g],
+        let value = |g: usize| {
+            let (sum, count) = self.totals[g];
+            match self.average {
+                true => sum / count as f64,
+                false => sum,
+            }
         };
         Ok(Arc::new(gather_primitive::<Float64Type>(
             groups,
             value,
-            |g| self.counts[g] != 0,
+            |g| self.totals[g].1 != 0,
         )))
     }
 
     fn retain(&mut self, keep: &[bool]) {
-        retain_by(&mut self.sums, keep);
-        retain_by(&mut self.counts, keep);
+        retain_by(&mut self.totals, keep);
     }
 
     fn memory_bytes(&self) -> usize {
-        self.sums.capacity() * 16
+        self.totals.capacity() * 16
     }
 
     fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
         Ok(vec![
             Arc::new(PrimitiveArray::<Float64Type>::from_iter_values(
-                groups.iter().map(|&g| self.sums[g as usize]),
+                groups.iter().map(|&g| self.totals[g as usize].0),
             )),
             Arc::new(Int64Array::from_iter_values(
-                groups.iter().map(|&g| self.counts[g as usize]),
+                groups.iter().map(|&g| self.totals[g as usize].1),
             )),
         ])
     }
@@ -375,13 +378,11 @@ impl Accumulator for SumFloat {
     }
 
     fn restore(&mut self, ids: &[u32], columns: &[ArrayRef], n: usize) -> Result<(), ExprError> {
-        grow(&mut self.sums, n, 0.0);
-        grow(&mut self.counts, n, 0);
+        grow(&mut self.totals, n, (0.0, 0));
         let sums = state_column::<Float64Type>(columns, 0, "sum/avg")?;
         let counts = state_column::<Int64Type>(columns, 1, "sum/avg")?;
         for (row, &id) in ids.iter().enumerate() {
-            self.sums[id as usize] = sums.value(row);
-            self.counts[id as usize] = counts.value(row);
+            self.totals[id as usize] = (sums.value(row), counts.value(row));
         }
         Ok(())
     }

@@ -766,10 +766,13 @@ fn bit_pack(indices: &[u32], width: u32, out: &mut Vec<u8>) {
 #[inline]
 fn pack_group(group: &[u32; 8], width: u32, out: &mut Vec<u8>) {
     if width <= 16 {
-        // All eight fit one 128-bit word.
-        let word = group.iter().enumerate().fold(0u128, |word, (k, &value)| {
-            word | u128::from(value) << (k as u32 * width)
-        });
+        // Four values to a 64-bit half, the halves then joined in one 128-bit word.
+        let half = |values: &[u32]| {
+            values.iter().enumerate().fold(0u64, |half, (k, &value)| {
+                half | u64::from(value) << (k as u32 * width)
+            })
+        };
+        let word = u128::from(half(&group[..4])) | u128::from(half(&group[4..])) << (4 * width);
         // A fixed-size copy, then the bytes past `width` dropped.
         let end = out.len() + width as usize;
         out.extend_from_slice(&word.to_le_bytes());
