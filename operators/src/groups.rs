@@ -322,9 +322,18 @@ impl GroupTable {
                 let column = cast(&columns[0], &DataType::Int64)?;
                 let column = column.as_primitive::<Int64Type>();
                 ids.reserve(column.len());
-                if let Some((low, high)) = value_range(column) {
-                    let groups = values.len() + column.len();
-                    index.make_room((low, high), groups, (values, *null_group), &self.hasher);
+                // A hashed index whose keys are already too far apart to turn dense with
+                // this batch's keys stays hashed: when the memo serves it, it widens its
+                // bounds as keys are added instead of in a pass over the batch.
+                let groups = values.len() + column.len();
+                let stays_hashed = match index {
+                    IntegerIndex::Hashed { low, high, .. } => !dense_fits(*low, *high, groups),
+                    IntegerIndex::Dense { .. } => false,
+                };
+                let memo_serves =
+                    stays_hashed && values.len() <= MEMO_SLOTS && column.null_count() == 0;
+                if let Some(range) = (!memo_serves).then(|| value_range(column)).flatten() {
+                    index.make_room(range, groups, (values, *null_group), &self.hasher);
                 }
                 match index {
                     IntegerIndex::Dense { base, slots } => {
@@ -344,12 +353,13 @@ impl GroupTable {
                             *slot
                         }));
                     }
-                    IntegerIndex::Hashed { index, .. } => {
+                    IntegerIndex::Hashed { index, low, high } => {
                         let use_memo = values.len() <= MEMO_SLOTS;
                         let mut memo = ValueMemo {
                             memo: &mut self.memo,
                             hasher: &self.hasher,
                             index,
+                            bounds: (low, high),
                             values,
                             created,
                         };
@@ -534,6 +544,8 @@ struct ValueMemo<'t> {
     memo: &'t mut [(i64, u32); MEMO_SLOTS],
     hasher: &'t RandomState,
     index: &'t mut HashTable<(i64, u32)>,
+    /// The least and greatest key in the index, widened as keys are added.
+    bounds: (&'t mut i64, &'t mut i64),
     values: &'t mut Vec<i64>,
     created: &'t mut Vec<u32>,
 }
@@ -551,15 +563,28 @@ impl ValueMemo<'_> {
 
     /// [`Self::id`] from the index, noted in the memo.
     fn look_up(&mut self, row: usize, value: i64) -> u32 {
-        let id = find_or_add(
-            self.index,
-            self.hasher,
-            self.values,
-            self.created,
-            row,
-            value,
-        );
+        let id = self.find_or_add(row, value);
         self.memo[memo_slot(value)] = (value, id);
+        id
+    }
+
+    /// The group of `value` (of row `row`) in the index, added (with `row` recorded as
+    /// creating it) if there is none yet. Out of line, so that the memo's loops, which
+    /// seldom need it, stay small.
+    #[inline(never)]
+    fn find_or_add(&mut self, row: usize, value: i64) -> u32 {
+        let hasher = self.hasher;
+        let hash = hasher.hash_one(value);
+        if let Some(&(_, id)) = self.index.find(hash, |&(key, _)| key == value) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(value);
+        self.index
+            .insert_unique(hash, (value, id), |&(key, _)| hasher.hash_one(key));
+        self.created.push(row as u32);
+        let (low, high) = &mut self.bounds;
+        (**low, **high) = ((**low).min(value), (**high).max(value));
         id
     }
 
@@ -589,29 +614,6 @@ impl ValueMemo<'_> {
             slot.len = RUN;
         }
     }
-}
-
-/// The group of integer key `value` (of row `row`) in a hashed index, added (with `row`
-/// recorded as creating it) if there is none yet. Out of line, so that the memo's loop,
-/// which seldom needs it, stays small.
-#[inline(never)]
-fn find_or_add(
-    index: &mut HashTable<(i64, u32)>,
-    hasher: &RandomState,
-    values: &mut Vec<i64>,
-    created: &mut Vec<u32>,
-    row: usize,
-    value: i64,
-) -> u32 {
-    let hash = hasher.hash_one(value);
-    if let Some(&(_, id)) = index.find(hash, |&(key, _)| key == value) {
-        return id;
-    }
-    let id = values.len() as u32;
-    values.push(value);
-    index.insert_unique(hash, (value, id), |&(key, _)| hasher.hash_one(key));
-    created.push(row as u32);
-    id
 }
 
 /// The NULL key's group, created (row `row` creating it) if there is none yet.
@@ -780,6 +782,17 @@ mod tests {
                 assert_eq!(run_created, created, "run {run}, batch {batch}");
                 // The memo of runs is used for whole runs only.
                 assert_eq!(by_run.runs.is_empty(), batch == 3, "batch {batch}");
+                // The hashed index's bounds, widened key by key, are its keys' range.
+                let Keys::Integers {
+                    values,
+                    null_group,
+                    index: IntegerIndex::Hashed { low, high, .. },
+                    ..
+                } = &by_run.keys
+                else {
+                    panic!("window starts are hashed");
+                };
+                assert_eq!(Some((*low, *high)), key_range(values, *null_group));
                 // Evict a few groups: the others are renumbered, which the memo must see.
                 let keep: Vec<bool> = (0..by_key.len()).map(|_| next(4) != 0).collect();
                 by_key.retain(&keep);
