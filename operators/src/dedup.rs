@@ -3,7 +3,9 @@
 //! passes, later ones are dropped; the state holds keys only.
 
 use crate::groups::{retain_by, GroupTable};
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Int64Array, RecordBatch,
+};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
@@ -158,11 +160,13 @@ impl Deduplicate {
         if self.created.len() == batch.num_rows() {
             out.emit(batch);
         } else {
-            let mut first = vec![false; batch.num_rows()];
+            let mut first = BooleanBufferBuilder::new(batch.num_rows());
+            first.append_n(batch.num_rows(), false);
             for &row in &self.created {
-                first[row as usize] = true;
+                first.set_bit(row as usize, true);
             }
-            out.emit(filter_record_batch(&batch, &BooleanArray::from(first))?);
+            let first = BooleanArray::new(first.finish(), None);
+            out.emit(filter_record_batch(&batch, &first)?);
         }
         Ok(())
     }
