@@ -71,6 +71,14 @@ fn dense_fits(low: i64, high: i64, groups: usize) -> bool {
     (high as i128 - low as i128) < 4 * groups as i128 + 4096
 }
 
+/// Whether a dense index keeps its slots for keys from `low` to `high` among `groups`
+/// groups: up to eight slots each, twice what [`dense_fits`] allows a new one, so that
+/// batches arriving out of order (chunks of several files decoded side by side) do not turn
+/// it hashed and back, a rebuild each way.
+fn dense_keeps(low: i64, high: i64, groups: usize) -> bool {
+    (high as i128 - low as i128) < 8 * groups as i128 + 4096
+}
+
 impl Default for IntegerIndex {
     /// An empty dense index.
     fn default() -> Self {
@@ -126,8 +134,9 @@ impl IntegerIndex {
     }
 
     /// Readies the index of `values` for keys from `low` to `high` among at most `groups`
-    /// groups: a dense index widens to them, or is hashed when they are too far apart; a
-    /// hashed one turns dense when there are enough groups for its range.
+    /// groups: a dense index widens to them, or is hashed when they are too far apart (see
+    /// [`dense_keeps`]); a hashed one turns dense when there are enough groups for its range
+    /// (see [`dense_fits`]).
     fn make_room(
         &mut self,
         (low, high): (i64, i64),
@@ -140,7 +149,9 @@ impl IntegerIndex {
             .map_or((low, high), |(l, h)| (low.min(l), high.max(h)));
         let fits = dense_fits(low, high, groups);
         match self {
-            IntegerIndex::Dense { base, slots } if fits && !slots.is_empty() => {
+            IntegerIndex::Dense { base, slots }
+                if dense_keeps(low, high, groups) && !slots.is_empty() =>
+            {
                 if low < *base {
                     // Room below for keys lower still (chunks decoded out of order come that
                     // way), so that moving the slots up is paid for by the slots it adds.
@@ -895,6 +906,39 @@ mod tests {
             );
             assert_eq!(dense, round % 2 == 0, "round {round}");
         }
+    }
+
+    #[test]
+    fn a_dense_index_keeps_its_slots_up_to_eight_a_key() {
+        let mut table = GroupTable::new(vec![DataType::Int64]).unwrap();
+        let dense = |table: &GroupTable| {
+            matches!(
+                &table.keys,
+                Keys::Integers {
+                    index: IntegerIndex::Dense { .. },
+                    ..
+                }
+            )
+        };
+        let (mut ids, mut created) = (Vec::new(), Vec::new());
+        let batch = |keys: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(keys)) };
+        table
+            .intern(&[batch((0..10_000).collect())], &mut ids, &mut created)
+            .unwrap();
+        assert!(dense(&table));
+        // Six slots a key: more than a new dense index takes, but this one stays.
+        assert!(!dense_fits(0, 60_000, 10_001));
+        table
+            .intern(&[batch(vec![60_000, 5])], &mut ids, &mut created)
+            .unwrap();
+        assert_eq!(ids, [10_000, 5]);
+        assert!(dense(&table));
+        // Twenty slots a key: hashed, the keys keeping their groups.
+        table
+            .intern(&[batch(vec![200_000, 60_000, 7])], &mut ids, &mut created)
+            .unwrap();
+        assert_eq!(ids, [10_001, 10_000, 7]);
+        assert!(!dense(&table));
     }
 
     #[test]
