@@ -530,7 +530,8 @@ impl GroupTable {
         self.runs.clear();
     }
 
-    /// Bytes held by the keys and the index.
+    /// Bytes held by the keys and the index (not the memos in front of it: fixed caches
+    /// of at most 30 KiB, whatever the state holds).
     pub(crate) fn memory_bytes(&self) -> usize {
         match &self.keys {
             Keys::Rows(keys) => {
@@ -538,7 +539,6 @@ impl GroupTable {
             }
             Keys::Integers { values, index, .. } => {
                 values.capacity() * 8
-                    + self.runs.capacity() * size_of::<Run>()
                     + match index {
                         IntegerIndex::Dense { slots, .. } => slots.capacity() * 4,
                         IntegerIndex::Hashed { index, .. } => {
