@@ -963,6 +963,39 @@ mod tests {
     }
 
     #[test]
+    fn a_chunk_of_nulls_alone_reads_back_with_no_bounds() {
+        let schema = flat_schema();
+        // A first batch with values (so the columns keep their dictionaries), then a row
+        // group of NULLs alone.
+        let nulls = RecordBatch::try_new(
+            schema.clone(),
+            schema
+                .fields()
+                .iter()
+                .map(|f| arrow::array::new_null_array(f.data_type(), 30_000))
+                .collect(),
+        )
+        .expect("batch of NULLs");
+        let batches = [flat_batch(&schema, 3, 100, 3, 0), nulls];
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (path, mut part) = new_part(dir.path(), "part.parquet", &schema);
+        part.write(&batches[0]).expect("write");
+        part.close_row_group().expect("first row group");
+        part.write(&batches[1]).expect("write");
+        part.finish(&path).expect("finish");
+        let written = arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        assert_eq!(read_back(&path, &schema), written);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
+            .expect("reader");
+        for column in reader.metadata().row_group(1).columns() {
+            let statistics = column.statistics().expect("statistics");
+            assert_eq!(statistics.min_bytes_opt(), None);
+            assert_eq!(statistics.null_count_opt(), Some(30_000));
+            assert!(column.dictionary_page_offset().is_some());
+        }
+    }
+
+    #[test]
     fn strings_longer_than_64_bytes_leave_the_bounds_out() {
         let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, true)]));
         let long = "x".repeat(65);
