@@ -90,25 +90,27 @@ impl Default for IntegerIndex {
 }
 
 impl IntegerIndex {
-    /// The index of `values` (group `i` is `values[i]`, but for the NULL group): dense
-    /// when their range allows.
-    fn of(values: &[i64], null_group: Option<u32>, hasher: &RandomState) -> Self {
+    /// The index of `values` (group `i` is `values[i]`, but for the NULL group) after an
+    /// eviction from a dense one: dense while their range allows ([`dense_keeps`]).
+    fn after_eviction(values: &[i64], null_group: Option<u32>, hasher: &RandomState) -> Self {
         match key_range(values, null_group) {
-            Some(range) => Self::for_range(values, null_group, range, values.len(), hasher),
+            Some((low, high)) => {
+                let dense = dense_keeps(low, high, values.len());
+                Self::for_range(values, null_group, (low, high), dense, hasher)
+            }
             None => Self::default(),
         }
     }
 
-    /// The index of `values` for keys from `low` to `high` among at most `groups` groups:
-    /// dense when the range allows, hashed otherwise.
+    /// The index of `values` for keys from `low` to `high`: `dense` or hashed.
     fn for_range(
         values: &[i64],
         null_group: Option<u32>,
         (low, high): (i64, i64),
-        groups: usize,
+        dense: bool,
         hasher: &RandomState,
     ) -> Self {
-        if dense_fits(low, high, groups) {
+        if dense {
             let mut slots = vec![NO_GROUP; (high - low) as usize + 1];
             for (id, value) in keys_of(values, null_group) {
                 slots[(value - low) as usize] = id;
@@ -172,7 +174,7 @@ impl IntegerIndex {
                 high: old_high,
                 ..
             } if !fits => (*old_low, *old_high) = (low, high),
-            _ => *self = Self::for_range(values, null_group, (low, high), groups, hasher),
+            _ => *self = Self::for_range(values, null_group, (low, high), fits, hasher),
         }
     }
 }
@@ -334,8 +336,9 @@ impl GroupTable {
                 let column = column.as_primitive::<Int64Type>();
                 ids.reserve(column.len());
                 // A hashed index whose keys are already too far apart to turn dense with
-                // this batch's keys stays hashed: when the memo serves it, it widens its
-                // bounds as keys are added instead of in a pass over the batch.
+                // this batch's keys stays hashed (the batch can only widen the range
+                // `make_room` would test): when the memo serves it, it widens its bounds as
+                // keys are added instead of in a pass over the batch.
                 let groups = values.len() + column.len();
                 let stays_hashed = match index {
                     IntegerIndex::Hashed { low, high, .. } => !dense_fits(*low, *high, groups),
@@ -507,7 +510,7 @@ impl GroupTable {
                     .filter(|&g| g != REMOVED);
                 match index {
                     IntegerIndex::Dense { .. } => {
-                        *index = IntegerIndex::of(values, *null_group, &self.hasher);
+                        *index = IntegerIndex::after_eviction(values, *null_group, &self.hasher);
                     }
                     IntegerIndex::Hashed {
                         index: hashed,
@@ -555,7 +558,7 @@ struct ValueMemo<'t> {
     memo: &'t mut [(i64, u32); MEMO_SLOTS],
     hasher: &'t RandomState,
     index: &'t mut HashTable<(i64, u32)>,
-    /// The least and greatest key in the index, widened as keys are added.
+    /// Bounds that hold every key in the index, widened as keys are added.
     bounds: (&'t mut i64, &'t mut i64),
     values: &'t mut Vec<i64>,
     created: &'t mut Vec<u32>,
@@ -933,11 +936,20 @@ mod tests {
             .unwrap();
         assert_eq!(ids, [10_000, 5]);
         assert!(dense(&table));
+        // An eviction keeps it dense too.
+        let mut keep = vec![true; table.len()];
+        keep[3] = false;
+        table.retain(&keep);
+        assert!(dense(&table));
+        table
+            .intern(&[batch(vec![60_000, 5])], &mut ids, &mut created)
+            .unwrap();
+        assert_eq!(ids, [9_999, 4]);
         // Twenty slots a key: hashed, the keys keeping their groups.
         table
             .intern(&[batch(vec![200_000, 60_000, 7])], &mut ids, &mut created)
             .unwrap();
-        assert_eq!(ids, [10_001, 10_000, 7]);
+        assert_eq!(ids, [10_000, 9_999, 6]);
         assert!(!dense(&table));
     }
 

@@ -359,7 +359,7 @@ impl Accumulator for SumFloat {
     }
 
     fn memory_bytes(&self) -> usize {
-        self.totals.capacity() * 16
+        self.totals.capacity() * size_of::<(f64, i64)>()
     }
 
     fn state(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ExprError> {
