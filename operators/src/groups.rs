@@ -677,6 +677,22 @@ pub(crate) fn retain_by<T>(values: &mut Vec<T>, keep: &[bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `table` finds its integer keys in a slot array.
+    fn is_dense(table: &GroupTable) -> bool {
+        matches!(
+            &table.keys,
+            Keys::Integers {
+                index: IntegerIndex::Dense { .. },
+                ..
+            }
+        )
+    }
+
+    /// An integer key column.
+    fn int_keys(keys: Vec<i64>) -> ArrayRef {
+        Arc::new(Int64Array::from(keys))
+    }
     use arrow::array::{StringArray, TimestampMicrosecondArray};
     use arrow::datatypes::TimestampMicrosecondType;
     use std::sync::Arc;
@@ -900,90 +916,71 @@ mod tests {
                     .collect();
                 assert_eq!(stored, model, "round {round}, batch {batch}");
             }
-            let dense = matches!(
-                &table.keys,
-                Keys::Integers {
-                    index: IntegerIndex::Dense { .. },
-                    ..
-                }
-            );
-            assert_eq!(dense, round % 2 == 0, "round {round}");
+            assert_eq!(is_dense(&table), round % 2 == 0, "round {round}");
         }
     }
 
     #[test]
     fn a_dense_index_keeps_its_slots_up_to_eight_a_key() {
         let mut table = GroupTable::new(vec![DataType::Int64]).unwrap();
-        let dense = |table: &GroupTable| {
-            matches!(
-                &table.keys,
-                Keys::Integers {
-                    index: IntegerIndex::Dense { .. },
-                    ..
-                }
-            )
-        };
         let (mut ids, mut created) = (Vec::new(), Vec::new());
-        let batch = |keys: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(keys)) };
         table
-            .intern(&[batch((0..10_000).collect())], &mut ids, &mut created)
+            .intern(&[int_keys((0..10_000).collect())], &mut ids, &mut created)
             .unwrap();
-        assert!(dense(&table));
+        assert!(is_dense(&table));
         // Six slots a key: more than a new dense index takes, but this one stays.
         assert!(!dense_fits(0, 60_000, 10_001));
         table
-            .intern(&[batch(vec![60_000, 5])], &mut ids, &mut created)
+            .intern(&[int_keys(vec![60_000, 5])], &mut ids, &mut created)
             .unwrap();
         assert_eq!(ids, [10_000, 5]);
-        assert!(dense(&table));
+        assert!(is_dense(&table));
         // An eviction keeps it dense too.
         let mut keep = vec![true; table.len()];
         keep[3] = false;
         table.retain(&keep);
-        assert!(dense(&table));
+        assert!(is_dense(&table));
         table
-            .intern(&[batch(vec![60_000, 5])], &mut ids, &mut created)
+            .intern(&[int_keys(vec![60_000, 5])], &mut ids, &mut created)
             .unwrap();
         assert_eq!(ids, [9_999, 4]);
         // Twenty slots a key: hashed, the keys keeping their groups.
         table
-            .intern(&[batch(vec![200_000, 60_000, 7])], &mut ids, &mut created)
+            .intern(
+                &[int_keys(vec![200_000, 60_000, 7])],
+                &mut ids,
+                &mut created,
+            )
             .unwrap();
         assert_eq!(ids, [10_000, 9_999, 6]);
-        assert!(!dense(&table));
+        assert!(!is_dense(&table));
     }
 
     #[test]
     fn integer_keys_hashed_for_a_far_key_turn_dense_once_they_fill_their_range() {
         let mut table = GroupTable::new(vec![DataType::Int64]).unwrap();
-        let dense = |table: &GroupTable| {
-            matches!(
-                &table.keys,
-                Keys::Integers {
-                    index: IntegerIndex::Dense { .. },
-                    ..
-                }
-            )
-        };
         let (mut ids, mut created) = (Vec::new(), Vec::new());
-        let batch = |keys: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(keys)) };
         table
-            .intern(&[batch((0..100).collect())], &mut ids, &mut created)
+            .intern(&[int_keys((0..100).collect())], &mut ids, &mut created)
             .unwrap();
-        assert!(dense(&table));
+        assert!(is_dense(&table));
         table
-            .intern(&[batch(vec![1_000_000, 5])], &mut ids, &mut created)
+            .intern(&[int_keys(vec![1_000_000, 5])], &mut ids, &mut created)
             .unwrap();
         assert_eq!(ids, [100, 5]);
-        assert!(!dense(&table));
+        assert!(!is_dense(&table));
         table
-            .intern(&[batch((100..300_000).collect())], &mut ids, &mut created)
+            .intern(
+                &[int_keys((100..300_000).collect())],
+                &mut ids,
+                &mut created,
+            )
             .unwrap();
-        assert!(dense(&table));
+        assert!(is_dense(&table));
         assert_eq!(ids[..2], [101, 102]);
         table
             .intern(
-                &[batch(vec![1_000_000, 0, 299_999, 7])],
+                &[int_keys(vec![1_000_000, 0, 299_999, 7])],
                 &mut ids,
                 &mut created,
             )
