@@ -482,9 +482,11 @@ impl ParquetPart {
     fn column_encoders(&mut self, columns: &[ArrayRef]) -> Result<Vec<ColumnEncoder>> {
         // The file's first batch decides which columns keep a dictionary.
         self.open(columns)?;
-        let (codec, fields) = (self.codec, self.schema.clone());
-        let dictionary = self.dictionary.clone();
-        let (file, row_groups) = self.open(columns)?;
+        let (codec, fields, dictionary) = (self.codec, &self.schema, &self.dictionary);
+        let (file, row_groups) = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| Error::component("parquet writer", "the part file is finished"))?;
         let index = file.flushed_row_groups().len();
         let writers = row_groups
             .create_column_writers(index)

@@ -10,7 +10,7 @@
 //! index) are left out: they are optional, and readers then read every page.
 
 use super::ParquetCodec;
-use arrow::array::{Array, ArrayRef, AsArray, StringArray};
+use arrow::array::{Array, ArrayData, ArrayRef, AsArray, StringArray};
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{ArrowNativeType, DataType, TimeUnit, ToByteSlice};
 use bytes::Bytes;
@@ -449,12 +449,14 @@ impl FlatColumn {
 
     /// Encodes `column`, cutting pages at their row and byte limits.
     pub(super) fn write(&mut self, column: &ArrayRef) -> Result<()> {
+        let nulls = column.logical_nulls();
+        let data = column.to_data();
         let mut offset = 0;
         while offset < column.len() {
             let rows = (PAGE_ROWS - self.page.rows)
                 .min(CHECK_ROWS)
                 .min(column.len() - offset);
-            self.write_rows(column, offset, rows);
+            self.write_rows(column, &data, nulls.as_ref(), offset, rows);
             offset += rows;
             let page_bytes = self.page.plain.len() + self.page.indices.len();
             if self.page.rows >= PAGE_ROWS || page_bytes >= PAGE_BYTES {
@@ -473,17 +475,21 @@ impl FlatColumn {
         Ok(())
     }
 
-    /// Encodes rows `offset..offset + rows` of `column` into the open page.
-    fn write_rows(&mut self, column: &ArrayRef, offset: usize, rows: usize) {
-        let nulls = column.logical_nulls();
-        let null_count = nulls
-            .as_ref()
-            .map_or(0, |n| n.slice(offset, rows).null_count());
-        let nulls = nulls.as_ref().filter(|_| null_count > 0);
+    /// Encodes rows `offset..offset + rows` of `column` (whose data and NULLs are `data`
+    /// and `nulls`) into the open page.
+    fn write_rows(
+        &mut self,
+        column: &ArrayRef,
+        data: &ArrayData,
+        nulls: Option<&NullBuffer>,
+        offset: usize,
+        rows: usize,
+    ) {
+        let null_count = nulls.map_or(0, |n| n.slice(offset, rows).null_count());
+        let nulls = nulls.filter(|_| null_count > 0);
         self.page.note_levels(nulls, offset, rows);
         self.nulls += null_count as u64;
         self.rows += rows as u64;
-        let data = column.to_data();
         match self.kind {
             Kind::Int32 => self.write_fixed(data.buffer::<i32>(0), nulls, offset, rows),
             Kind::Int64 => self.write_fixed(data.buffer::<i64>(0), nulls, offset, rows),
