@@ -6,6 +6,7 @@ use crate::groups::{retain_by, GroupTable};
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Int64Array, RecordBatch,
 };
+use arrow::buffer::BooleanBuffer;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
@@ -42,8 +43,9 @@ pub struct Deduplicate {
     epoch: EpochCounts,
     ids: Vec<u32>,
     created: Vec<u32>,
-    /// Per key: added since the last checkpoint; and the keys removed since then.
-    added: Vec<bool>,
+    /// The keys from this id on were added since the last checkpoint (a new key takes the
+    /// next id, and eviction keeps the order); and the keys removed since then.
+    added_from: usize,
     removed_keys: Vec<Vec<ArrayRef>>,
 }
 
@@ -95,7 +97,7 @@ impl Deduplicate {
             epoch: EpochCounts::default(),
             ids: Vec::new(),
             created: Vec::new(),
-            added: Vec::new(),
+            added_from: 0,
             removed_keys: Vec::new(),
         })
     }
@@ -155,7 +157,6 @@ impl Deduplicate {
             });
         }
         self.epoch.added += self.created.len() as u64;
-        self.added.resize(self.table.len(), true);
         self.epoch.duplicates += (batch.num_rows() - self.created.len()) as u64;
         if self.created.len() == batch.num_rows() {
             out.emit(batch);
@@ -172,9 +173,9 @@ impl Deduplicate {
     }
 
     /// Removes the keys that expired by the watermark `evict` (ms); returns how many.
-    fn evict(&mut self, evict_ms: i64) -> u64 {
+    fn evict(&mut self, evict_ms: i64) -> Result<u64> {
         if self.expiry == DedupExpiry::Never {
-            return 0;
+            return Ok(0);
         }
         let evict = evict_ms.saturating_mul(1000);
         let keep: Vec<bool> = self.expires.iter().map(|&t| t > evict).collect();
@@ -182,20 +183,36 @@ impl Deduplicate {
             .filter(|&g| !keep[g as usize])
             .collect();
         if !removed.is_empty() {
-            if let Ok(keys) = self.table.key_columns(&removed) {
-                self.removed_keys.push(keys);
-            }
+            self.removed_keys.push(self.table.key_columns(&removed)?);
             self.remove(&keep);
         }
-        removed.len() as u64
+        Ok(removed.len() as u64)
     }
 
-    /// Keeps the keys where `keep[id]`.
+    /// Keeps the keys where `keep[id]` (all from `keep.len()` on).
     fn remove(&mut self, keep: &[bool]) {
+        let kept = |id: usize| keep.get(id).copied().unwrap_or(true);
+        self.added_from = (0..self.added_from).filter(|&id| kept(id)).count();
         self.table.retain(keep);
         retain_by(&mut self.expires, keep);
-        retain_by(&mut self.added, keep);
     }
+}
+
+/// One batch of the state's columns: `keys`, their expiry times, and whether they were
+/// removed; with its number of rows.
+fn state_columns(
+    mut keys: Vec<ArrayRef>,
+    expires: Vec<i64>,
+    removed: bool,
+) -> (Vec<ArrayRef>, usize) {
+    let rows = expires.len();
+    keys.push(Arc::new(Int64Array::from(expires)));
+    let flags = match removed {
+        true => BooleanBuffer::new_set(rows),
+        false => BooleanBuffer::new_unset(rows),
+    };
+    keys.push(Arc::new(BooleanArray::new(flags, None)));
+    (keys, rows)
 }
 
 impl Operator for Deduplicate {
@@ -229,31 +246,24 @@ impl Operator for Deduplicate {
         true
     }
 
-    /// One batch: key columns, expiry time, and a `removed` flag — every key (full), or the
-    /// keys added since the last checkpoint plus the removed ones (delta).
+    /// Batches of key columns, expiry time and a `removed` flag: every key (full), or the
+    /// keys added since the last checkpoint, then the removed ones (delta).
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
-        let groups: Vec<u32> = (0..self.table.len() as u32)
-            .filter(|&g| full || self.added.get(g as usize).copied().unwrap_or(false))
-            .collect();
-        let mut keys = self.table.key_columns(&groups)?;
-        let mut expires: Vec<i64> = groups.iter().map(|&g| self.expires[g as usize]).collect();
-        let mut removed = vec![false; groups.len()];
-        for chunk in std::mem::take(&mut self.removed_keys)
-            .into_iter()
-            .filter(|_| !full)
-        {
-            let count = chunk.first().map_or(0, |c| c.len());
-            for (column, more) in keys.iter_mut().zip(chunk) {
-                *column = arrow::compute::concat(&[column.as_ref(), more.as_ref()])?;
-            }
-            expires.extend(std::iter::repeat_n(i64::MAX, count));
-            removed.extend(std::iter::repeat_n(true, count));
+        let first = if full { 0 } else { self.added_from };
+        let mut batches = vec![state_columns(
+            self.table.key_columns_from(first)?,
+            self.expires[first..].to_vec(),
+            false,
+        )];
+        let removed = std::mem::take(&mut self.removed_keys);
+        if !full {
+            batches.extend(removed.into_iter().map(|keys| {
+                let rows = keys.first().map_or(0, |k| k.len());
+                state_columns(keys, vec![i64::MAX; rows], true)
+            }));
         }
-        self.added = vec![false; self.table.len()];
-        let rows = expires.len();
-        keys.push(Arc::new(Int64Array::from(expires)));
-        keys.push(Arc::new(BooleanArray::from(removed)));
-        StateCheckpoint::of_columns(full, keys, rows)
+        self.added_from = self.table.len();
+        StateCheckpoint::of_column_sets(full, batches)
     }
 
     fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
@@ -286,14 +296,14 @@ impl Operator for Deduplicate {
             }
             self.remove(&keep);
         }
-        self.added = vec![false; self.table.len()];
+        self.added_from = self.table.len();
         Ok(())
     }
 
     fn on_epoch_end(&mut self, _epoch: u64, _out: &mut Output) -> Result<EpochReport> {
         let removal_start = Instant::now();
         let removed = match self.watermarks {
-            Some(w) => self.evict(w.evict),
+            Some(w) => self.evict(w.evict)?,
             None => 0,
         };
         let counts = std::mem::take(&mut self.epoch);
@@ -499,6 +509,48 @@ mod tests {
         }
         // Keys newer than the watermark (ten minutes back) stay: 10 epochs of 50 keys.
         assert_eq!(op.state_rows(), 10 * 50);
+    }
+
+    #[test]
+    fn its_deltas_replayed_in_order_give_the_state_a_snapshot_holds() {
+        // String keys (the row format) and timestamp keys (integers); keys come and expire
+        // every epoch, some within the epoch they came in, and a snapshot is taken now and
+        // then between deltas, as the state store does.
+        for keys in [["id".to_string()], ["event_time".to_string()]] {
+            let make = || {
+                let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
+                Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap()
+            };
+            let mut live = make();
+            let mut deltas = Vec::new();
+            let mut state: u64 = 3;
+            let ids: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+            for n in 0..30i64 {
+                let rows: Vec<(&str, i64, &str)> = (0..12)
+                    .map(|_| {
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        let id = ids[(state >> 33) as usize % ids.len()].as_str();
+                        (id, n * 4 + (state >> 20) as i64 % 6, "")
+                    })
+                    .collect();
+                let watermark = Some(n * 4 - 12);
+                epoch(&mut live, n as u64, (watermark, watermark), &rows);
+                deltas.push(live.checkpoint(false).unwrap());
+                if n % 7 == 3 {
+                    live.checkpoint(true).unwrap();
+                }
+            }
+            let mut restored = make();
+            for delta in deltas {
+                restored.restore(delta).unwrap();
+            }
+            assert!(live.state_rows() > 0);
+            assert_eq!(
+                restored.checkpoint(true).unwrap(),
+                live.checkpoint(true).unwrap(),
+                "keys {keys:?}"
+            );
+        }
     }
 
     #[test]

@@ -444,19 +444,33 @@ impl GroupTable {
 
     /// The key columns of `groups`, in that order.
     pub(crate) fn key_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>, ArrowError> {
+        self.columns_of(groups.iter().map(|&g| g as usize))
+    }
+
+    /// The key columns of the groups from `first` on, in order.
+    pub(crate) fn key_columns_from(&self, first: usize) -> Result<Vec<ArrayRef>, ArrowError> {
+        self.columns_of(first.min(self.len())..self.len())
+    }
+
+    /// The key columns of `groups`, in their order.
+    fn columns_of(
+        &self,
+        groups: impl Iterator<Item = usize> + Clone,
+    ) -> Result<Vec<ArrayRef>, ArrowError> {
         match &self.keys {
-            Keys::Rows(keys) => self
-                .converter
-                .convert_rows(groups.iter().map(|&g| keys.row(g as usize))),
+            Keys::Rows(keys) => self.converter.convert_rows(groups.map(|g| keys.row(g))),
             Keys::Integers {
                 values,
                 data_type,
                 null_group,
                 ..
             } => {
-                let null = null_group.map(|g| g as usize);
-                let column: Int64Array =
-                    gather_primitive(groups, |g| values[g], |g| Some(g) != null);
+                let nulls = null_group.map(|null| {
+                    let null = null as usize;
+                    NullBuffer::new(groups.clone().map(|g| g != null).collect())
+                });
+                let keys: ScalarBuffer<i64> = groups.map(|g| values[g]).collect();
+                let column = Int64Array::new(keys, nulls.filter(|n| n.null_count() > 0));
                 let column: ArrayRef = match data_type {
                     DataType::Timestamp(..) => std::sync::Arc::new(
                         column
@@ -735,6 +749,10 @@ mod tests {
         let keys = table.key_columns(&[0, 2]).unwrap();
         assert_eq!(keys[0].as_string::<i32>().value(1), "a");
         assert_eq!(keys[1].as_primitive::<Int64Type>().value(0), 1);
+        assert_eq!(
+            table.key_columns_from(1).unwrap(),
+            table.key_columns(&[1, 2]).unwrap()
+        );
     }
 
     #[test]
@@ -852,6 +870,14 @@ mod tests {
         assert_eq!(keys[0].data_type(), &ts);
         let keys = keys[0].as_primitive::<TimestampMicrosecondType>();
         assert_eq!(keys.iter().collect::<Vec<_>>(), [None, Some(0), Some(5)]);
+        // The groups from one on: without the NULL group, then with it.
+        let from_one = table.key_columns_from(1).unwrap();
+        let from_one = from_one[0].as_primitive::<TimestampMicrosecondType>();
+        assert_eq!(from_one.iter().collect::<Vec<_>>(), [Some(0), Some(5)]);
+        assert_eq!(from_one.null_count(), 0);
+        let all = table.key_columns_from(0).unwrap();
+        assert_eq!(&all, &table.key_columns(&[0, 1, 2]).unwrap());
+        assert_eq!(table.key_columns_from(7).unwrap()[0].len(), 0);
     }
 
     #[test]

@@ -101,22 +101,36 @@ impl StateCheckpoint {
         columns: Vec<arrow::array::ArrayRef>,
         rows: usize,
     ) -> Result<Self> {
+        Self::of_column_sets(full, vec![(columns, rows)])
+    }
+
+    /// Batches of state columns, each a set of columns with its number of rows, named as
+    /// [`Self::of_columns`] names them, as a full snapshot or a delta.
+    pub fn of_column_sets(
+        full: bool,
+        sets: Vec<(Vec<arrow::array::ArrayRef>, usize)>,
+    ) -> Result<Self> {
         use arrow::datatypes::{Field, Schema};
-        let fields: Vec<Field> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-            .collect();
-        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
-        let batch = RecordBatch::try_new_with_options(
-            std::sync::Arc::new(Schema::new(fields)),
-            columns,
-            &options,
-        )?;
+        let batches = sets
+            .into_iter()
+            .map(|(columns, rows)| {
+                let fields: Vec<Field> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+                    .collect();
+                let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
+                RecordBatch::try_new_with_options(
+                    std::sync::Arc::new(Schema::new(fields)),
+                    columns,
+                    &options,
+                )
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(if full {
-            StateCheckpoint::Full(vec![batch])
+            StateCheckpoint::Full(batches)
         } else {
-            StateCheckpoint::Delta(vec![batch])
+            StateCheckpoint::Delta(batches)
         })
     }
 }
