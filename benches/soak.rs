@@ -2,7 +2,9 @@
 //! sliding-window aggregation (update mode) and a watermarked deduplication at the same
 //! time, each into a `foreach` sink that keeps nothing. Every 10 s the bench prints the
 //! process's resident memory, the state rows both queries hold and the rows processed; at
-//! the end, the last resident memory against the one after the first minute (flat ≈ 1.0).
+//! the end, the median resident memory of the last minute against the median of the second
+//! minute (flat ≈ 1.0): medians, because a sample taken while an eviction's buffers are
+//! alive reads tens of MB above its neighbours.
 //!
 //! `cargo bench --bench soak` (release build); `SOAK_SECONDS` sets the length (600).
 
@@ -24,6 +26,17 @@ fn rss_mb() -> f64 {
             line.split_whitespace().nth(1)?.parse::<f64>().ok()
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The median resident memory of the samples taken in `window` (seconds since the start).
+fn median_rss(samples: &[(u64, f64)], window: std::ops::Range<u64>) -> Option<f64> {
+    let mut values: Vec<f64> = samples
+        .iter()
+        .filter(|(at, _)| window.contains(at))
+        .map(|(_, rss)| *rss)
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 /// State rows the query's last batch left, over all its stateful operators.
@@ -87,22 +100,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "seconds", "RSS MB", "window state", "dedup state", "rows processed"
     );
     let began = Instant::now();
-    let mut after_first_minute = None;
-    let mut last = f64::NAN;
+    // (seconds since the start, resident MB) of every sample.
+    let mut samples: Vec<(u64, f64)> = Vec::new();
     while began.elapsed() < Duration::from_secs(seconds) {
         std::thread::sleep(Duration::from_secs(10));
         if let Some(query) = queries.iter().find(|q| !q.is_active()) {
             return Err(format!("a query stopped: {:?}", query.exception()).into());
         }
-        last = rss_mb();
+        let rss = rss_mb();
         let elapsed = began.elapsed().as_secs();
-        if elapsed >= 60 && after_first_minute.is_none() {
-            after_first_minute = Some(last);
-        }
+        samples.push((elapsed, rss));
         println!(
             "{:>8} {:>9.0} {:>13} {:>13} {:>14}",
             elapsed,
-            last,
+            rss,
             state_rows(&queries[0]),
             state_rows(&queries[1]),
             processed(&queries[0]) + processed(&queries[1])
@@ -111,10 +122,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for query in &queries {
         query.stop();
     }
-    if let Some(first) = after_first_minute {
+    let end = samples.last().map_or(0, |(at, _)| *at);
+    let second_minute = median_rss(&samples, 60..120);
+    let last_minute = median_rss(&samples, end.saturating_sub(59)..end + 1);
+    if let (Some(second), Some(last)) = (second_minute, last_minute) {
         println!(
-            "resident memory at the end / after the first minute: {:.2}",
-            last / first
+            "median resident memory: second minute {second:.0} MB, last minute {last:.0} MB; last / second {:.2}",
+            last / second
         );
     }
     common::print_peak_rss();
