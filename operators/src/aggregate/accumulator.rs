@@ -19,7 +19,7 @@ use arrow::row::{RowConverter, SortField};
 use std::sync::Arc;
 
 /// One aggregate function's state for every group.
-pub(crate) trait Accumulator: Send {
+pub(crate) trait Accumulator: Send + Sync {
     /// Folds, for each `i`, the value at row `rows[i]` of `values` (row `i` when `rows` is
     /// `None`) into group `groups[i]`; the table now has `num_groups` groups.
     fn update(

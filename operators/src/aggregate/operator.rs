@@ -12,6 +12,7 @@ use arrow::array::{
 };
 use arrow::compute::{cast, filter_record_batch, take};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimestampMicrosecondType};
+use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{
@@ -511,9 +512,20 @@ impl StreamingAggregate {
     }
 
     /// Rows for `groups` in the checkpoint layout: keys, eviction time, each aggregate's
-    /// state, and a `removed` flag (false).
+    /// state, and a `removed` flag (false). The columns are gathered side by side: a
+    /// checkpoint ends the epoch, when nothing else runs.
     fn state_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>> {
-        let mut columns = self.table.key_columns(groups)?;
+        let (table, aggregates) = (&self.table, &self.aggregates);
+        let (keys, states) = rayon::join(
+            || table.key_columns(groups),
+            || {
+                aggregates
+                    .par_iter()
+                    .map(|aggregate| aggregate.state.state(groups))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+            },
+        );
+        let mut columns = keys?;
         let times: Vec<i64> = match self.event_time_key {
             Some(_) => groups
                 .iter()
@@ -522,9 +534,7 @@ impl StreamingAggregate {
             None => vec![i64::MAX; groups.len()],
         };
         columns.push(Arc::new(arrow::array::Int64Array::from(times)));
-        for aggregate in &self.aggregates {
-            columns.extend(aggregate.state.state(groups).map_err(execution_error)?);
-        }
+        columns.extend(states.map_err(execution_error)?.into_iter().flatten());
         columns.push(Arc::new(arrow::array::BooleanArray::from(vec![
             false;
             groups.len()
@@ -673,9 +683,9 @@ impl Operator for StreamingAggregate {
         let groups: Vec<u32> = (0..self.table.len() as u32)
             .filter(|&g| full || self.dirty.get(g as usize).copied().unwrap_or(false))
             .collect();
-        let mut columns = self.state_columns(&groups)?;
-        let mut rows = groups.len();
+        let columns = self.state_columns(&groups)?;
         let removed = std::mem::take(&mut self.removed_keys);
+        let mut batches = Vec::with_capacity(1 + removed.len());
         if !full {
             for keys in removed {
                 let count = keys.first().map_or(0, |k| k.len());
@@ -687,15 +697,14 @@ impl Operator for StreamingAggregate {
                     true;
                     count
                 ])));
-                for (column, more) in columns.iter_mut().zip(extra) {
-                    *column = arrow::compute::concat(&[column.as_ref(), more.as_ref()])?;
-                }
-                rows += count;
+                batches.push((extra, count));
             }
         }
+        // The changed groups first, then the removed keys, as one batch held them before.
+        batches.insert(0, (columns, groups.len()));
         self.dirty.clear();
         self.dirty.resize(self.table.len(), false);
-        StateCheckpoint::of_columns(full, columns, rows)
+        StateCheckpoint::of_column_sets(full, batches)
     }
 
     fn restore(&mut self, state: StateCheckpoint) -> Result<()> {
