@@ -4,9 +4,10 @@
 //! `function` defines the aggregate functions and their Spark names and types, `window` the
 //! time windows, `accumulator` the per-group state of each function (`hll` is Spark's HyperLogLog++ for
 //! `approx_count_distinct`, `moments` the buffers of the standard deviations and variances) (groups come from the
-//! crate's `groups` table), and `operator` the operator that ties them to epochs and watermarks.
+//! crate's `groups` table), `changed` the groups a delta checkpoint holds, and `operator` the operator that ties them to epochs and watermarks.
 
 mod accumulator;
+mod changed;
 mod function;
 pub mod hll;
 mod moments;

@@ -3,6 +3,7 @@
 //! epoch's watermark, and emits per output mode (SEMANTICS.md §5.3, §6.3).
 
 use super::accumulator::{accumulator, Accumulator};
+use super::changed::ChangedGroups;
 use super::window::TimeWindow;
 use crate::expr::{EvalContext, Expr, ExprError};
 use crate::groups::GroupTable;
@@ -93,9 +94,9 @@ pub struct StreamingAggregate {
     scratch: Scratch,
     /// The input schema (late rows are sent in it, plus their `window`).
     input: SchemaRef,
-    /// Per group: changed since the last checkpoint; and the keys of the groups removed
+    /// The groups changed since the last checkpoint, and the keys of the groups removed
     /// since then (what a delta checkpoint holds).
-    dirty: Vec<bool>,
+    changed: ChangedGroups,
     removed_keys: Vec<Vec<ArrayRef>>,
     /// Where late rows go instead of being lost (beyond Spark), and whether this epoch sent
     /// any.
@@ -204,7 +205,7 @@ impl StreamingAggregate {
             counts: EpochCounts::default(),
             scratch: Scratch::default(),
             input: Arc::new(input.clone()),
-            dirty: Vec::new(),
+            changed: ChangedGroups::default(),
             removed_keys: Vec::new(),
             late_rows: None,
             late_rows_sent: false,
@@ -508,12 +509,12 @@ impl StreamingAggregate {
         if !self.group_times.is_empty() {
             self.group_times = filter_by(&self.group_times, keep, true);
         }
-        self.dirty = filter_by(&self.dirty, keep, true);
+        self.changed.retain(keep);
     }
 
     /// Rows for `groups` in the checkpoint layout: keys, eviction time, each aggregate's
-    /// state, and a `removed` flag (false). The columns are gathered side by side: a
-    /// checkpoint ends the epoch, when nothing else runs.
+    /// state, and a `removed` flag (false). The columns are gathered side by side: the
+    /// epoch's rows are all in by then, so the decoding threads are mostly free.
     fn state_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>> {
         let (table, aggregates) = (&self.table, &self.aggregates);
         let (keys, states) = rayon::join(
@@ -584,7 +585,6 @@ impl StreamingAggregate {
                 .map_err(|e| state_mismatch(&e.to_string()))?;
             next += width;
         }
-        self.dirty.resize(groups, false);
         if removals.num_rows() > 0 {
             self.table
                 .intern(&removals.columns()[..keys], &mut ids, &mut created)
@@ -592,7 +592,6 @@ impl StreamingAggregate {
             // Keys a delta removes that were never restored get new groups at the end, which
             // go again at once; per-group states shorter than the table keep theirs.
             let groups = self.table.len();
-            self.dirty.resize(groups, false);
             let mut keep = vec![true; groups];
             for &id in &ids {
                 keep[id as usize] = false;
@@ -676,34 +675,38 @@ impl Operator for StreamingAggregate {
         true
     }
 
-    /// One batch in the layout of [`StreamingAggregate::state_columns`]: every group (full),
-    /// or the groups changed since the last checkpoint plus the removed keys, flagged, with
-    /// NULL state (delta).
+    /// Batches in the layout of [`StreamingAggregate::state_columns`]: every group (full),
+    /// or the groups changed since the last checkpoint, then a batch of the keys removed by
+    /// each eviction since, flagged, with NULL state (delta).
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
-        let groups: Vec<u32> = (0..self.table.len() as u32)
-            .filter(|&g| full || self.dirty.get(g as usize).copied().unwrap_or(false))
-            .collect();
+        let changed = self.changed.take();
+        let groups: Vec<u32> = match full {
+            true => (0..self.table.len() as u32).collect(),
+            false => changed,
+        };
         let columns = self.state_columns(&groups)?;
         let removed = std::mem::take(&mut self.removed_keys);
-        let mut batches = Vec::with_capacity(1 + removed.len());
-        if !full {
-            for keys in removed {
-                let count = keys.first().map_or(0, |k| k.len());
-                let mut extra: Vec<ArrayRef> = keys;
-                for column in &columns[extra.len()..columns.len() - 1] {
-                    extra.push(arrow::array::new_null_array(column.data_type(), count));
-                }
-                extra.push(Arc::new(arrow::array::BooleanArray::from(vec![
-                    true;
-                    count
-                ])));
-                batches.push((extra, count));
-            }
-        }
-        // The changed groups first, then the removed keys, as one batch held them before.
-        batches.insert(0, (columns, groups.len()));
-        self.dirty.clear();
-        self.dirty.resize(self.table.len(), false);
+        let removed: Vec<(Vec<ArrayRef>, usize)> = match full {
+            true => Vec::new(),
+            false => removed
+                .into_iter()
+                .map(|keys| {
+                    let count = keys.first().map_or(0, |k| k.len());
+                    let mut columns_of_removed: Vec<ArrayRef> = keys;
+                    for column in &columns[columns_of_removed.len()..columns.len() - 1] {
+                        columns_of_removed
+                            .push(arrow::array::new_null_array(column.data_type(), count));
+                    }
+                    columns_of_removed.push(Arc::new(arrow::array::BooleanArray::from(vec![
+                        true;
+                        count
+                    ])));
+                    (columns_of_removed, count)
+                })
+                .collect(),
+        };
+        let mut batches = vec![(columns, groups.len())];
+        batches.extend(removed);
         StateCheckpoint::of_column_sets(full, batches)
     }
 
@@ -721,7 +724,7 @@ impl Operator for StreamingAggregate {
             self.apply_checkpoint(batch)?;
         }
         self.touched.resize(self.table.len(), false);
-        self.dirty = vec![false; self.table.len()];
+        self.changed.clear();
         Ok(())
     }
 
@@ -754,10 +757,7 @@ impl Operator for StreamingAggregate {
     }
 
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
-        self.dirty.resize(self.table.len(), false);
-        for &g in &self.touched_groups {
-            self.dirty[g as usize] = true;
-        }
+        self.changed.mark(&self.touched_groups, self.table.len());
         if std::mem::take(&mut self.late_rows_sent) {
             if let Some(sink) = self.late_rows.as_mut() {
                 sink.commit(epoch)?;
