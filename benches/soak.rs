@@ -36,7 +36,12 @@ fn median_rss(samples: &[(u64, f64)], window: std::ops::Range<u64>) -> Option<f6
         .map(|(_, rss)| *rss)
         .collect();
     values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied()
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 0 => Some((values[middle - 1] + values[middle]) / 2.0),
+        _ => Some(values[middle]),
+    }
 }
 
 /// State rows the query's last batch left, over all its stateful operators.
@@ -125,7 +130,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let end = samples.last().map_or(0, |(at, _)| *at);
     let second_minute = median_rss(&samples, 60..120);
     let last_minute = median_rss(&samples, end.saturating_sub(59)..end + 1);
-    if let (Some(second), Some(last)) = (second_minute, last_minute) {
+    // Only when the two minutes do not overlap (a run of three minutes or more).
+    if let (Some(second), Some(last), true) = (second_minute, last_minute, end >= 180) {
         println!(
             "median resident memory: second minute {second:.0} MB, last minute {last:.0} MB; last / second {:.2}",
             last / second

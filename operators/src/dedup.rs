@@ -200,7 +200,7 @@ impl Deduplicate {
 
 /// One batch of the state's columns: `keys`, their expiry times, and whether they were
 /// removed; with its number of rows.
-fn state_columns(
+fn state_batch(
     mut keys: Vec<ArrayRef>,
     expires: Vec<i64>,
     removed: bool,
@@ -250,7 +250,7 @@ impl Operator for Deduplicate {
     /// keys added since the last checkpoint, then the removed ones (delta).
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
         let first = if full { 0 } else { self.added_from };
-        let mut batches = vec![state_columns(
+        let mut batches = vec![state_batch(
             self.table.key_columns_from(first)?,
             self.expires[first..].to_vec(),
             false,
@@ -259,7 +259,7 @@ impl Operator for Deduplicate {
         if !full {
             batches.extend(removed.into_iter().map(|keys| {
                 let rows = keys.first().map_or(0, |k| k.len());
-                state_columns(keys, vec![i64::MAX; rows], true)
+                state_batch(keys, vec![i64::MAX; rows], true)
             }));
         }
         self.added_from = self.table.len();
@@ -294,7 +294,9 @@ impl Operator for Deduplicate {
                 self.expires[id as usize] = expires.value(row);
                 keep[id as usize] = !removed.value(row);
             }
-            self.remove(&keep);
+            if removed.true_count() > 0 {
+                self.remove(&keep);
+            }
         }
         self.added_from = self.table.len();
         Ok(())
@@ -514,8 +516,9 @@ mod tests {
     #[test]
     fn its_deltas_replayed_in_order_give_the_state_a_snapshot_holds() {
         // String keys (the row format) and timestamp keys (integers); keys come and expire
-        // every epoch, some within the epoch they came in, and a snapshot is taken now and
-        // then between deltas, as the state store does.
+        // every epoch, some within the epoch they came in (no row is late, so an expired key
+        // can come back), and a snapshot is taken now and then between deltas, as the state
+        // store does.
         for keys in [["id".to_string()], ["event_time".to_string()]] {
             let make = || {
                 let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
@@ -533,8 +536,8 @@ mod tests {
                         (id, n * 4 + (state >> 20) as i64 % 6, "")
                     })
                     .collect();
-                let watermark = Some(n * 4 - 12);
-                epoch(&mut live, n as u64, (watermark, watermark), &rows);
+                // Keys expire at their time + 10 s: those up to 4n + 3 s go at this epoch's end.
+                epoch(&mut live, n as u64, (None, Some(n * 4 + 13)), &rows);
                 deltas.push(live.checkpoint(false).unwrap());
                 if n % 7 == 3 {
                     live.checkpoint(true).unwrap();

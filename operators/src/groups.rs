@@ -502,8 +502,10 @@ impl GroupTable {
         match &mut self.keys {
             Keys::Rows(keys) => {
                 let mut kept_rows = self.converter.empty_rows(keys.num_rows(), 0);
-                for (row, _) in keys.iter().zip(keep).filter(|(_, &k)| k) {
-                    kept_rows.push(row);
+                for (id, row) in keys.iter().enumerate() {
+                    if kept(id as u32) {
+                        kept_rows.push(row);
+                    }
                 }
                 *keys = kept_rows;
                 retain_by(&mut self.hashes, keep);
@@ -753,6 +755,13 @@ mod tests {
             table.key_columns_from(1).unwrap(),
             table.key_columns(&[1, 2]).unwrap()
         );
+        // Groups past the end of `keep` stay, keys and index alike.
+        let before = table.key_columns(&[1, 2]).unwrap();
+        table.retain(&[false]);
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.key_columns(&[0, 1]).unwrap(), before);
+        table.intern(&columns, &mut ids, &mut created).unwrap();
+        assert_eq!(ids, [1, 2, 1, 0]);
     }
 
     #[test]

@@ -94,18 +94,8 @@ pub enum StateCheckpoint {
 }
 
 impl StateCheckpoint {
-    /// One batch of state `columns` (named `c0, c1, …`, all nullable) with `rows` rows, as a
-    /// full snapshot or a delta.
-    pub fn of_columns(
-        full: bool,
-        columns: Vec<arrow::array::ArrayRef>,
-        rows: usize,
-    ) -> Result<Self> {
-        Self::of_column_sets(full, vec![(columns, rows)])
-    }
-
-    /// Batches of state columns, each a set of columns with its number of rows, named as
-    /// [`Self::of_columns`] names them, as a full snapshot or a delta.
+    /// Batches of state columns, each a set of columns with its number of rows (named `c0,
+    /// c1, …`, all nullable), as a full snapshot or a delta.
     pub fn of_column_sets(
         full: bool,
         sets: Vec<(Vec<arrow::array::ArrayRef>, usize)>,
