@@ -6,13 +6,16 @@
 //! (ids) and by an integer hash and compare otherwise.
 
 use ahash::RandomState;
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int32Array, Int64Array, PrimitiveArray, TimestampMicrosecondArray,
+};
 use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::compute::cast;
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, Rows, SortField};
 use hashbrown::HashTable;
+use std::sync::Arc;
 
 /// How the keys are stored.
 enum Keys {
@@ -465,19 +468,23 @@ impl GroupTable {
                 null_group,
                 ..
             } => {
-                let nulls = null_group.map(|null| {
-                    let null = null as usize;
-                    NullBuffer::new(groups.clone().map(|g| g != null).collect())
-                });
-                let keys: ScalarBuffer<i64> = groups.map(|g| values[g]).collect();
-                let column = Int64Array::new(keys, nulls.filter(|n| n.null_count() > 0));
+                let nulls = null_group
+                    .map(|null| {
+                        let null = null as usize;
+                        NullBuffer::new(groups.clone().map(|g| g != null).collect())
+                    })
+                    .filter(|nulls| nulls.null_count() > 0);
+                let keys = groups.map(|g| values[g]);
+                // Each key came from a column of `data_type`, so it fits that type.
                 let column: ArrayRef = match data_type {
-                    DataType::Timestamp(..) => std::sync::Arc::new(
-                        column
-                            .reinterpret_cast::<arrow::datatypes::TimestampMicrosecondType>()
+                    DataType::Int32 => {
+                        Arc::new(Int32Array::new(keys.map(|key| key as i32).collect(), nulls))
+                    }
+                    DataType::Int64 => Arc::new(Int64Array::new(keys.collect(), nulls)),
+                    _ => Arc::new(
+                        TimestampMicrosecondArray::new(keys.collect(), nulls)
                             .with_data_type(data_type.clone()),
                     ),
-                    other => cast(&column, other)?,
                 };
                 Ok(vec![column])
             }
