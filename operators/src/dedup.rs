@@ -2,11 +2,10 @@
 //! `dropDuplicatesWithinWatermark(cols)` (SEMANTICS.md §7). The first row of each key
 //! passes, later ones are dropped; the state holds keys only.
 
-use crate::groups::{retain_by, GroupTable};
+use crate::groups::{removed_flags, retain_by, GroupTable};
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Int64Array, RecordBatch,
 };
-use arrow::buffer::BooleanBuffer;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType};
 use spate_runtime::progress::StateOperatorProgress;
@@ -207,11 +206,7 @@ fn state_batch(
 ) -> (Vec<ArrayRef>, usize) {
     let rows = expires.len();
     keys.push(Arc::new(Int64Array::from(expires)));
-    let flags = match removed {
-        true => BooleanBuffer::new_set(rows),
-        false => BooleanBuffer::new_unset(rows),
-    };
-    keys.push(Arc::new(BooleanArray::new(flags, None)));
+    keys.push(removed_flags(rows, removed));
     (keys, rows)
 }
 

@@ -7,7 +7,8 @@
 
 use ahash::RandomState;
 use arrow::array::{
-    Array, ArrayRef, AsArray, Int32Array, Int64Array, PrimitiveArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Array, PrimitiveArray,
+    TimestampMicrosecondArray,
 };
 use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::compute::cast;
@@ -697,9 +698,20 @@ pub(crate) fn retain_by<T>(values: &mut Vec<T>, keep: &[bool]) {
     });
 }
 
+/// The `removed` flags of a state checkpoint's batch of `rows` rows, all `removed`.
+pub(crate) fn removed_flags(rows: usize, removed: bool) -> ArrayRef {
+    let flags = match removed {
+        true => BooleanBuffer::new_set(rows),
+        false => BooleanBuffer::new_unset(rows),
+    };
+    Arc::new(BooleanArray::new(flags, None))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::array::{StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::TimestampMicrosecondType;
 
     /// Whether `table` finds its integer keys in a slot array.
     fn is_dense(table: &GroupTable) -> bool {
@@ -716,9 +728,6 @@ mod tests {
     fn int_keys(keys: Vec<i64>) -> ArrayRef {
         Arc::new(Int64Array::from(keys))
     }
-    use arrow::array::{StringArray, TimestampMicrosecondArray};
-    use arrow::datatypes::TimestampMicrosecondType;
-    use std::sync::Arc;
 
     #[test]
     fn the_value_range_skips_nulls() {

@@ -1,5 +1,7 @@
 //! The groups an aggregation changed since its last checkpoint: what its next delta holds.
 
+use crate::groups::retain_by;
+
 /// Groups changed since the last checkpoint: flags, so that each is listed once, and the
 /// list, so that taking them costs as much as the groups changed, not the whole table.
 #[derive(Debug, Default)]
@@ -22,11 +24,7 @@ impl ChangedGroups {
     /// Follows the table as it keeps the groups where `keep[id]` (all from `keep.len()`
     /// on) and renumbers them in order; the changed ones are then listed in that order.
     pub(super) fn retain(&mut self, keep: &[bool]) {
-        let mut id = 0;
-        self.flags.retain(|_| {
-            id += 1;
-            keep.get(id - 1).copied().unwrap_or(true)
-        });
+        retain_by(&mut self.flags, keep);
         self.list = (0..self.flags.len() as u32)
             .filter(|&group| self.flags[group as usize])
             .collect();

@@ -6,7 +6,7 @@ use super::accumulator::{accumulator, Accumulator};
 use super::changed::ChangedGroups;
 use super::window::TimeWindow;
 use crate::expr::{EvalContext, Expr, ExprError};
-use crate::groups::GroupTable;
+use crate::groups::{removed_flags, GroupTable};
 use crate::stage::execution_error;
 use arrow::array::{
     Array, ArrayRef, AsArray, RecordBatch, StructArray, TimestampMicrosecondArray, UInt32Array,
@@ -536,10 +536,7 @@ impl StreamingAggregate {
         };
         columns.push(Arc::new(arrow::array::Int64Array::from(times)));
         columns.extend(states.map_err(execution_error)?.into_iter().flatten());
-        columns.push(Arc::new(arrow::array::BooleanArray::from(vec![
-            false;
-            groups.len()
-        ])));
+        columns.push(removed_flags(groups.len(), false));
         Ok(columns)
     }
 
@@ -697,10 +694,7 @@ impl Operator for StreamingAggregate {
                         columns_of_removed
                             .push(arrow::array::new_null_array(column.data_type(), count));
                     }
-                    columns_of_removed.push(Arc::new(arrow::array::BooleanArray::from(vec![
-                        true;
-                        count
-                    ])));
+                    columns_of_removed.push(removed_flags(count, true));
                     (columns_of_removed, count)
                 })
                 .collect(),
