@@ -14,7 +14,7 @@ use super::text::{spark_sql_type, sql_id};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
-use flat::FlatColumn;
+use flat::{bit_width, FlatColumn};
 use parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn,
     ArrowRowGroupWriterFactory, ArrowWriterOptions,
@@ -216,8 +216,6 @@ pub(crate) struct ParquetPart {
     columns: Vec<ColumnEncoder>,
     schema: SchemaRef,
     codec: ParquetCodec,
-    /// Whether each column keeps a dictionary (decided on the file's first batch).
-    dictionary: Vec<bool>,
     /// Encoded bytes at which a row group is closed ([`ROW_GROUP_BYTES`]).
     row_group_bytes: usize,
 }
@@ -307,8 +305,7 @@ fn dictionary_pays(column: &dyn Array) -> Option<bool> {
         }
         _ => return None,
     };
-    let index_bits = usize::BITS - distinct.saturating_sub(1).leading_zeros();
-    let indices = (values * index_bits.max(1) as usize).div_ceil(8);
+    let indices = (values * bit_width(distinct) as usize).div_ceil(8);
     Some(dictionary + indices < plain)
 }
 
@@ -364,7 +361,6 @@ impl ParquetPart {
             columns: Vec::new(),
             schema,
             codec,
-            dictionary: Vec::new(),
             row_group_bytes: ROW_GROUP_BYTES,
         })
     }
@@ -384,7 +380,6 @@ impl ParquetPart {
                 .par_iter()
                 .map(|column| dictionary_pays(column.as_ref()))
                 .collect();
-            self.dictionary = pays.iter().map(|&pays| pays != Some(false)).collect();
             for (field, pays) in self.schema.fields().iter().zip(pays) {
                 if pays == Some(false) {
                     let path = ColumnPath::from(field.name().as_str());
@@ -482,7 +477,7 @@ impl ParquetPart {
     fn column_encoders(&mut self, columns: &[ArrayRef]) -> Result<Vec<ColumnEncoder>> {
         // The file's first batch decides which columns keep a dictionary.
         self.open(columns)?;
-        let (codec, fields, dictionary) = (self.codec, &self.schema, &self.dictionary);
+        let (codec, fields) = (self.codec, &self.schema);
         let (file, row_groups) = self
             .writer
             .as_mut()
@@ -497,13 +492,11 @@ impl ParquetPart {
             .enumerate()
             .map(|(leaf, writer)| {
                 let root = leaves.get_column_root_idx(leaf);
+                let descriptor = leaves.column(leaf);
+                // The file's first batch turned off the dictionaries that do not pay.
+                let dictionary = file.properties().dictionary_enabled(descriptor.path());
                 let flat = fields.fields().get(root).and_then(|field| {
-                    FlatColumn::new(
-                        field.data_type(),
-                        leaves.column(leaf),
-                        codec,
-                        dictionary.get(root).copied().unwrap_or(true),
-                    )
+                    FlatColumn::new(field.data_type(), descriptor, codec, dictionary)
                 });
                 match flat {
                     Some(flat) => ColumnEncoder::Flat(Box::new(flat)),
@@ -662,9 +655,19 @@ mod tests {
 
     /// A new snappy part file `name` in `dir`, and its path.
     fn new_part(dir: &Path, name: &str, schema: &SchemaRef) -> (std::path::PathBuf, ParquetPart) {
+        new_part_in(dir, name, schema, ParquetCodec::Snappy)
+    }
+
+    /// A new part file `name` in `dir` in `codec`, and its path.
+    fn new_part_in(
+        dir: &Path,
+        name: &str,
+        schema: &SchemaRef,
+        codec: ParquetCodec,
+    ) -> (std::path::PathBuf, ParquetPart) {
         let path = dir.join(name);
         let file = File::create(&path).expect("create");
-        let part = ParquetPart::new(file, schema, ParquetCodec::Snappy).expect("part");
+        let part = ParquetPart::new(file, schema, codec).expect("part");
         (path, part)
     }
 
@@ -962,6 +965,35 @@ mod tests {
         let statistics = column.statistics().expect("statistics");
         assert_eq!(statistics.min_bytes_opt(), Some(&b"a string 00000000"[..]));
         assert_eq!(statistics.max_bytes_opt(), Some(&b"a string 00149999"[..]));
+    }
+
+    #[test]
+    fn an_uncompressed_part_reads_back_its_rows() {
+        let schema = flat_schema();
+        // Enough rows for several pages a column, with and without dictionaries.
+        let batches = [
+            flat_batch(&schema, 1, 30_000, 50, 7),
+            flat_batch(&schema, 2, 30_000, 1_000_000, 0),
+        ];
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (path, mut part) = new_part_in(
+            dir.path(),
+            "part.parquet",
+            &schema,
+            ParquetCodec::Uncompressed,
+        );
+        for batch in &batches {
+            part.write(batch).expect("write");
+        }
+        part.finish(&path).expect("finish");
+        let written = arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        assert_eq!(read_back(&path, &schema), written);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
+            .expect("reader");
+        for column in reader.metadata().row_group(0).columns() {
+            assert_eq!(column.compression(), Compression::UNCOMPRESSED);
+            assert_eq!(column.compressed_size(), column.uncompressed_size());
+        }
     }
 
     #[test]

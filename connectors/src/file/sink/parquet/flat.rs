@@ -21,19 +21,23 @@ use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, OffsetIndexBuilder, PageEncodingStats};
+use parquet::file::properties::{
+    DEFAULT_DATA_PAGE_ROW_COUNT_LIMIT, DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT, DEFAULT_PAGE_SIZE,
+    DEFAULT_WRITE_BATCH_SIZE,
+};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
 /// Rows in a data page at most (the crate's `data_page_row_count_limit`).
-const PAGE_ROWS: usize = 20_000;
+const PAGE_ROWS: usize = DEFAULT_DATA_PAGE_ROW_COUNT_LIMIT;
 /// Encoded bytes at which a data page is closed (the crate's `data_page_size_limit`).
-const PAGE_BYTES: usize = 1024 * 1024;
+const PAGE_BYTES: usize = DEFAULT_PAGE_SIZE;
 /// Rows written between two checks of the page's size (the crate's `write_batch_size`).
-const CHECK_ROWS: usize = 1024;
+const CHECK_ROWS: usize = DEFAULT_WRITE_BATCH_SIZE;
 /// Dictionary bytes past which the column falls back to PLAIN pages (the crate's
 /// `dictionary_page_size_limit`).
-const DICTIONARY_BYTES: usize = 1024 * 1024;
+const DICTIONARY_BYTES: usize = DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT;
 /// Slots of a fixed-width dictionary's memo ([`Dictionary::memo`]).
 const MEMO_SLOTS: usize = 4096;
 /// Groups of eight values in one bit-packed run (parquet-mr's encoder writes no more).
@@ -396,6 +400,8 @@ pub(super) struct FlatColumn {
     kind: Kind,
     descr: ColumnDescPtr,
     codec: ParquetCodec,
+    /// The snappy encoder, kept from page to page with its hash table.
+    snappy: snap::raw::Encoder,
     /// The dictionary, while values go into it (`None` once fallen back, or from the
     /// start when it does not pay).
     dictionary: Option<Dictionary>,
@@ -427,6 +433,7 @@ impl FlatColumn {
             kind,
             descr,
             codec,
+            snappy: snap::raw::Encoder::new(),
             dictionary: dictionary.then(Dictionary::new),
             retired: None,
             page: OpenPage::default(),
@@ -632,11 +639,11 @@ impl FlatColumn {
     }
 
     /// A page's bytes in the column's codec.
-    fn compress(&self, buf: Vec<u8>) -> Result<Bytes> {
+    fn compress(&mut self, buf: Vec<u8>) -> Result<Bytes> {
         Ok(match self.codec {
             ParquetCodec::Uncompressed => Bytes::from(buf),
             ParquetCodec::Snappy => Bytes::from(
-                snap::raw::Encoder::new()
+                self.snappy
                     .compress_vec(&buf)
                     .map_err(|e| ParquetError::External(Box::new(e)))?,
             ),
@@ -746,7 +753,7 @@ fn fold_bounds<T: PartialOrd + Copy>(mut values: impl Iterator<Item = T>) -> Opt
 }
 
 /// The bits dictionary indices below `entries` take (at least one).
-fn bit_width(entries: usize) -> u32 {
+pub(super) fn bit_width(entries: usize) -> u32 {
     (usize::BITS - entries.saturating_sub(1).leading_zeros()).max(1)
 }
 
