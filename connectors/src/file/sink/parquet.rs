@@ -655,25 +655,27 @@ mod tests {
 
     /// A new snappy part file `name` in `dir`, and its path.
     fn new_part(dir: &Path, name: &str, schema: &SchemaRef) -> (std::path::PathBuf, ParquetPart) {
-        new_part_in(dir, name, schema, ParquetCodec::Snappy)
-    }
-
-    /// A new part file `name` in `dir` in `codec`, and its path.
-    fn new_part_in(
-        dir: &Path,
-        name: &str,
-        schema: &SchemaRef,
-        codec: ParquetCodec,
-    ) -> (std::path::PathBuf, ParquetPart) {
         let path = dir.join(name);
         let file = File::create(&path).expect("create");
-        let part = ParquetPart::new(file, schema, codec).expect("part");
+        let part = ParquetPart::new(file, schema, ParquetCodec::Snappy).expect("part");
         (path, part)
     }
 
-    /// Writes `batches` through a part file in `dir`; returns the file's path.
+    /// Writes `batches` through a snappy part file in `dir`; returns the file's path.
     fn write_part(dir: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -> std::path::PathBuf {
-        let (path, mut part) = new_part(dir, "part.parquet", schema);
+        write_part_in(dir, schema, batches, ParquetCodec::Snappy)
+    }
+
+    /// Writes `batches` through a part file in `dir` in `codec`; returns the file's path.
+    fn write_part_in(
+        dir: &Path,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+        codec: ParquetCodec,
+    ) -> std::path::PathBuf {
+        let path = dir.join("part.parquet");
+        let file = File::create(&path).expect("create");
+        let mut part = ParquetPart::new(file, schema, codec).expect("part");
         for batch in batches {
             part.write(batch).expect("write");
         }
@@ -976,16 +978,7 @@ mod tests {
             flat_batch(&schema, 2, 30_000, 1_000_000, 0),
         ];
         let dir = tempfile::tempdir().expect("temporary directory");
-        let (path, mut part) = new_part_in(
-            dir.path(),
-            "part.parquet",
-            &schema,
-            ParquetCodec::Uncompressed,
-        );
-        for batch in &batches {
-            part.write(batch).expect("write");
-        }
-        part.finish(&path).expect("finish");
+        let path = write_part_in(dir.path(), &schema, &batches, ParquetCodec::Uncompressed);
         let written = arrow::compute::concat_batches(&schema, &batches).expect("concat");
         assert_eq!(read_back(&path, &schema), written);
         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).expect("open"))
