@@ -1,8 +1,9 @@
 //! Key-partitioned parallelism inside one operator's actor (`spate.sql.shuffle.instances`):
 //! P instances of a stateful operator, each owning the keys that hash to it. An input batch's
 //! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
-//! out of the batch, and the instances run side by side on the thread pool; watermarks and
-//! epoch ends go to every instance; their reports and checkpoints are merged into one. A
+//! out of the batch, and the instances run side by side on threads of their own (see
+//! [`on_instance_threads`]); watermarks and epoch ends go to every instance; their reports
+//! and checkpoints are merged into one. A
 //! restore routes every checkpointed row to the instance that owns its key, so that a
 //! checkpoint restores under any P, or, for an operator whose checkpoint rows cannot all name
 //! their key (a join's deltas name the rows that left by number), gives each instance back
@@ -16,6 +17,7 @@ use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
+use std::sync::OnceLock;
 
 /// Which values choose a row's instance.
 #[derive(Debug, Clone)]
@@ -124,6 +126,32 @@ impl Sharded {
             }
         }
         Ok(parts)
+    }
+
+    /// [`Operator::on_data`]: routes the batch's rows and runs each instance on its own.
+    fn route_and_run(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
+        let keys = self
+            .keys
+            .inputs
+            .get(port)
+            .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?;
+        let context = &self.router.context;
+        let instances = self.router.route(&batch, |slice| {
+            keys.iter()
+                .map(|key| {
+                    key.evaluate(slice, context)
+                        .map_err(|e| Error::Execution(e.to_string().into()))
+                })
+                .collect()
+        })?;
+        // Each instance takes its own rows out of the batch, side by side.
+        self.each(instances, out, |shard, rows, output| {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            shard.on_data(port, rows_of(&batch, rows)?, output)
+        })?;
+        Ok(())
     }
 
     /// Runs `step` on every instance with its input (one per instance), side by side;
@@ -240,6 +268,26 @@ impl Router {
     }
 }
 
+/// Runs `work` on the instances' thread pool (one thread per core), waiting for it. Sources
+/// decode on rayon's global pool, which is busy for as long as files are read: an instance's
+/// work queued there would wait behind whole rounds of decoding while its actor idled, so
+/// the instances have threads of their own, and the OS shares the cores between the two.
+/// Without that pool (its threads could not be started), `work` runs here.
+fn on_instance_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("spate-instance-{i}"))
+            .build()
+            .inspect_err(|error| tracing::warn!(%error, "no thread pool for operator instances"))
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 /// The most rows of a batch hashed as one part, unless that would make more parts than
 /// threads: a batch of at most this many rows is routed in one part, on one thread.
 const ROUTE_PART_ROWS: usize = 16 * 1024;
@@ -290,28 +338,7 @@ impl Operator for Sharded {
     }
 
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
-        let keys = self
-            .keys
-            .inputs
-            .get(port)
-            .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?;
-        let context = &self.router.context;
-        let instances = self.router.route(&batch, |slice| {
-            keys.iter()
-                .map(|key| {
-                    key.evaluate(slice, context)
-                        .map_err(|e| Error::Execution(e.to_string().into()))
-                })
-                .collect()
-        })?;
-        // Each instance takes its own rows out of the batch, side by side.
-        self.each(instances, out, |shard, rows, output| {
-            if rows.is_empty() {
-                return Ok(());
-            }
-            shard.on_data(port, rows_of(&batch, rows)?, output)
-        })?;
-        Ok(())
+        on_instance_threads(|| self.route_and_run(port, batch, out))
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
@@ -333,11 +360,13 @@ impl Operator for Sharded {
     /// Every instance's checkpoint batches (taken side by side), one after the other, of
     /// the one kind.
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
-        let parts: Vec<Result<StateCheckpoint>> = self
-            .shards
-            .par_iter_mut()
-            .map(|shard| shard.checkpoint(full))
-            .collect();
+        let shards = &mut self.shards;
+        let parts: Vec<Result<StateCheckpoint>> = on_instance_threads(|| {
+            shards
+                .par_iter_mut()
+                .map(|shard| shard.checkpoint(full))
+                .collect()
+        });
         let mut batches = Vec::new();
         for part in parts {
             match part? {
@@ -390,8 +419,10 @@ impl Operator for Sharded {
 
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
         let inputs = vec![(); self.shards.len()];
-        let reports = self.each(inputs, out, |shard, (), output| {
-            shard.on_epoch_end(epoch, output)
+        let reports = on_instance_threads(|| {
+            self.each(inputs, out, |shard, (), output| {
+                shard.on_epoch_end(epoch, output)
+            })
         })?;
         Ok(merge_reports(reports))
     }
@@ -410,6 +441,17 @@ mod tests {
     use std::sync::Arc;
 
     const MINUTE_MICROS: i64 = 60_000_000;
+
+    #[test]
+    fn instances_run_on_threads_of_their_own() {
+        // Not on rayon's global pool, where sources decode.
+        let name = on_instance_threads(|| std::thread::current().name().map(str::to_owned));
+        assert!(
+            name.as_deref()
+                .is_some_and(|n| n.starts_with("spate-instance-")),
+            "{name:?}"
+        );
+    }
 
     fn schema() -> Arc<Schema> {
         Arc::new(Schema::new(vec![
