@@ -1,8 +1,8 @@
 //! Key-partitioned parallelism inside one operator's actor (`spate.sql.shuffle.instances`):
 //! P instances of a stateful operator, each owning the keys that hash to it. An input batch's
 //! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
-//! out of the batch, and the instances run side by side on threads of their own (see
-//! [`on_instance_threads`]); watermarks and epoch ends go to every instance; their reports
+//! out of the batch, and the instances run side by side on the operators' threads
+//! ([`on_operator_threads`]); watermarks and epoch ends go to every instance; their reports
 //! and checkpoints are merged into one. A
 //! restore routes every checkpointed row to the instance that owns its key, so that a
 //! checkpoint restores under any P, or, for an operator whose checkpoint rows cannot all name
@@ -15,9 +15,9 @@ use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
+use spate_runtime::parallel::on_operator_threads;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
-use std::sync::OnceLock;
 
 /// Which values choose a row's instance.
 #[derive(Debug, Clone)]
@@ -268,26 +268,6 @@ impl Router {
     }
 }
 
-/// Runs `work` on the instances' thread pool (one thread per core), waiting for it. Sources
-/// decode on rayon's global pool, which is busy for as long as files are read: an instance's
-/// work queued there would wait behind whole rounds of decoding while its actor idled, so
-/// the instances have threads of their own, and the OS shares the cores between the two.
-/// Without that pool (its threads could not be started), `work` runs here.
-fn on_instance_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    let pool = POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("spate-instance-{i}"))
-            .build()
-            .inspect_err(|error| tracing::warn!(%error, "no thread pool for operator instances"))
-            .ok()
-    });
-    match pool {
-        Some(pool) => pool.install(work),
-        None => work(),
-    }
-}
-
 /// The most rows of a batch hashed as one part, unless that would make more parts than
 /// threads: a batch of at most this many rows is routed in one part, on one thread.
 const ROUTE_PART_ROWS: usize = 16 * 1024;
@@ -338,7 +318,7 @@ impl Operator for Sharded {
     }
 
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
-        on_instance_threads(|| self.route_and_run(port, batch, out))
+        on_operator_threads(|| self.route_and_run(port, batch, out))
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
@@ -361,7 +341,7 @@ impl Operator for Sharded {
     /// the one kind.
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
         let shards = &mut self.shards;
-        let parts: Vec<Result<StateCheckpoint>> = on_instance_threads(|| {
+        let parts: Vec<Result<StateCheckpoint>> = on_operator_threads(|| {
             shards
                 .par_iter_mut()
                 .map(|shard| shard.checkpoint(full))
@@ -419,7 +399,7 @@ impl Operator for Sharded {
 
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
         let inputs = vec![(); self.shards.len()];
-        let reports = on_instance_threads(|| {
+        let reports = on_operator_threads(|| {
             self.each(inputs, out, |shard, (), output| {
                 shard.on_epoch_end(epoch, output)
             })
@@ -441,17 +421,6 @@ mod tests {
     use std::sync::Arc;
 
     const MINUTE_MICROS: i64 = 60_000_000;
-
-    #[test]
-    fn instances_run_on_threads_of_their_own() {
-        // Not on rayon's global pool, where sources decode.
-        let name = on_instance_threads(|| std::thread::current().name().map(str::to_owned));
-        assert!(
-            name.as_deref()
-                .is_some_and(|n| n.starts_with("spate-instance-")),
-            "{name:?}"
-        );
-    }
 
     fn schema() -> Arc<Schema> {
         Arc::new(Schema::new(vec![

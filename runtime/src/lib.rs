@@ -9,6 +9,7 @@ pub mod host;
 pub mod listener;
 pub mod message;
 pub mod operator;
+pub mod parallel;
 pub mod progress;
 pub mod query;
 pub mod sink;

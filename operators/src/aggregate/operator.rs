@@ -14,6 +14,7 @@ use arrow::array::{
 use arrow::compute::{cast, filter_record_batch, take};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimestampMicrosecondType};
 use rayon::prelude::*;
+use spate_runtime::parallel::on_operator_threads;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::types::timestamp_type;
 use spate_runtime::{
@@ -517,15 +518,17 @@ impl StreamingAggregate {
     /// epoch's rows are all in by then, so the decoding threads are mostly free.
     fn state_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>> {
         let (table, aggregates) = (&self.table, &self.aggregates);
-        let (keys, states) = rayon::join(
-            || table.key_columns(groups),
-            || {
-                aggregates
-                    .par_iter()
-                    .map(|aggregate| aggregate.state.state(groups))
-                    .collect::<std::result::Result<Vec<_>, _>>()
-            },
-        );
+        let (keys, states) = on_operator_threads(|| {
+            rayon::join(
+                || table.key_columns(groups),
+                || {
+                    aggregates
+                        .par_iter()
+                        .map(|aggregate| aggregate.state.state(groups))
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                },
+            )
+        });
         let mut columns = keys?;
         let times: Vec<i64> = match self.event_time_key {
             Some(_) => groups

@@ -5,7 +5,8 @@
 //! the exact column types back and treats dates and timestamps as proleptic Gregorian.
 //! Timestamps are stored as `TIMESTAMP(MICROS)` (Spark's default is INT96; its readers
 //! accept both). Flat columns of the common types are encoded by [`flat`], the others by
-//! the crate's Arrow column writers; a batch's columns side by side on the thread pool.
+//! the crate's Arrow column writers; a batch's columns side by side on the operators'
+//! threads.
 
 mod flat;
 
@@ -27,6 +28,7 @@ use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
+use spate_runtime::parallel::on_operator_threads;
 use spate_runtime::{Error, Result};
 use std::collections::HashSet;
 use std::fs::File;
@@ -376,10 +378,12 @@ impl ParquetPart {
         ArrowRowGroupWriterFactory,
     )> {
         if let Some((file, mut properties)) = self.waiting.take() {
-            let pays: Vec<Option<bool>> = columns
-                .par_iter()
-                .map(|column| dictionary_pays(column.as_ref()))
-                .collect();
+            let pays: Vec<Option<bool>> = on_operator_threads(|| {
+                columns
+                    .par_iter()
+                    .map(|column| dictionary_pays(column.as_ref()))
+                    .collect()
+            });
             for (field, pays) in self.schema.fields().iter().zip(pays) {
                 if pays == Some(false) {
                     let path = ColumnPath::from(field.name().as_str());
@@ -450,17 +454,20 @@ impl ParquetPart {
                 ),
             }
         }
-        self.columns
-            .par_iter_mut()
-            .zip(leaves)
-            .try_for_each(|(encoder, leaf)| match (encoder, leaf) {
-                (ColumnEncoder::Arrow(writer), Leaf::Arrow(leaf)) => writer.write(&leaf),
-                (ColumnEncoder::Flat(writer), Leaf::Flat(column)) => writer.write(&column),
-                _ => Err(parquet::errors::ParquetError::General(
-                    "a leaf column does not fit its encoder".into(),
-                )),
-            })
-            .map_err(parquet_error)?;
+        let encoders = &mut self.columns;
+        on_operator_threads(|| {
+            encoders
+                .par_iter_mut()
+                .zip(leaves)
+                .try_for_each(|(encoder, leaf)| match (encoder, leaf) {
+                    (ColumnEncoder::Arrow(writer), Leaf::Arrow(leaf)) => writer.write(&leaf),
+                    (ColumnEncoder::Flat(writer), Leaf::Flat(column)) => writer.write(&column),
+                    _ => Err(parquet::errors::ParquetError::General(
+                        "a leaf column does not fit its encoder".into(),
+                    )),
+                })
+        })
+        .map_err(parquet_error)?;
         let encoded: usize = self
             .columns
             .iter()
@@ -509,11 +516,14 @@ impl ParquetPart {
     /// Closes the row group being encoded (its columns side by side) and appends it to
     /// the file.
     fn close_row_group(&mut self) -> Result<()> {
-        let chunks = std::mem::take(&mut self.columns)
-            .into_par_iter()
-            .map(ColumnEncoder::close)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(parquet_error)?;
+        let encoders = std::mem::take(&mut self.columns);
+        let chunks = on_operator_threads(|| {
+            encoders
+                .into_par_iter()
+                .map(ColumnEncoder::close)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(parquet_error)?;
         let (file, _) = self.open(&[])?;
         let mut row_group = file.next_row_group().map_err(parquet_error)?;
         for chunk in chunks {
