@@ -29,7 +29,7 @@ pub(crate) fn decode(
     schema: &SchemaRef,
     options: &DecodeOptions,
 ) -> Result<Vec<ReadBatch>, DecodeError> {
-    let mut writer = RowWriter::new(FileFormat::Csv, schema, path, options)?;
+    let mut writer = RowWriter::new(FileFormat::Csv, schema, path, options)?.reading(data.len());
     let data_columns = writer.data_columns.clone();
     // The token each data column takes.
     let tokens: Vec<usize> = match &options.csv_tokens {

@@ -38,7 +38,7 @@ pub(crate) fn decode(
     schema: &SchemaRef,
     options: &DecodeOptions,
 ) -> Result<(Vec<ReadBatch>, usize), DecodeError> {
-    let mut writer = RowWriter::new(FileFormat::Json, schema, path, options)?;
+    let mut writer = RowWriter::new(FileFormat::Json, schema, path, options)?.reading(data.len());
     let mut keys = KeyMap::new(schema, &writer.data_columns);
     let mut template = RowTemplate::default();
     let mut scratch = Vec::with_capacity(256);
@@ -1198,7 +1198,8 @@ pub fn parse_json_values(
         ..options.clone()
     };
     let path = Path::new("from_json");
-    let mut writer = RowWriter::new(FileFormat::Json, schema, path, &options)?;
+    let mut writer =
+        RowWriter::new(FileFormat::Json, schema, path, &options)?.reading(texts.value_data().len());
     let mut keys = KeyMap::new(schema, &writer.data_columns);
     let mut template = RowTemplate::default();
     let mut scratch = Vec::with_capacity(256);

@@ -780,7 +780,8 @@ pub(crate) struct RowWriter<'a> {
     /// Indices of the fields that are parsed from the input (all but the corrupt column).
     pub(crate) data_columns: Vec<usize>,
     /// Indices of the columns that hold text (strings, or structs and arrays that may),
-    /// whose size [`Self::maybe_flush`] watches after every record.
+    /// whose size [`Self::maybe_flush`] watches after every record (none when the input
+    /// is too small to reach the limit, see [`Self::reading`]).
     text_columns: Vec<usize>,
     rows: usize,
     /// The rows of the current batch that hold a malformed record (PERMISSIVE), ascending.
@@ -855,6 +856,18 @@ impl<'a> RowWriter<'a> {
             absent: (format == FileFormat::Json).then(|| vec![Vec::new(); schema.fields().len()]),
             batches: Vec::new(),
         })
+    }
+
+    /// The writer, for records read from `input_bytes` bytes of text. Their strings take at
+    /// most a few times that (a value is never longer than its text but for invalid UTF-8,
+    /// three bytes of U+FFFD for one, and a malformed record's text goes to the corrupt
+    /// column beside what converted of it), so below an eighth of
+    /// [`MAX_BATCH_STRING_BYTES`] no record needs its strings' size checked.
+    pub(crate) fn reading(mut self, input_bytes: usize) -> Self {
+        if input_bytes.saturating_mul(8) <= MAX_BATCH_STRING_BYTES {
+            self.text_columns.clear();
+        }
+        self
     }
 
     /// Rows in the batch under construction.
@@ -1223,6 +1236,23 @@ mod tests {
                 "{format}: {error:?}"
             );
         }
+    }
+
+    #[test]
+    fn string_sizes_are_watched_only_for_inputs_that_could_pass_the_limit() {
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        let options = DecodeOptions::default();
+        let path = Path::new("x.json");
+        let writer = |bytes| {
+            RowWriter::new(FileFormat::Json, &schema, path, &options)
+                .map(|w| w.reading(bytes).text_columns)
+                .ok()
+        };
+        assert_eq!(writer(MAX_BATCH_STRING_BYTES / 8), Some(vec![]));
+        assert_eq!(writer(MAX_BATCH_STRING_BYTES / 8 + 1), Some(vec![1]));
     }
 
     #[test]
