@@ -22,6 +22,7 @@ pub mod types;
 
 pub use coordinator::{
     now_ms, parse_interval, parse_interval_micros, start_query, QueryConfig, Trigger,
+    EDGE_CAPACITY_ROWS,
 };
 pub use error::{Error, Result};
 pub use message::{Barrier, EventTimeMs, Message, Watermarks};

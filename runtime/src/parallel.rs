@@ -7,10 +7,11 @@
 
 use std::sync::OnceLock;
 
-/// Runs `work` on the operators' thread pool (one thread per core), waiting for it: rayon
-/// calls inside `work` (`par_iter`, `join`) split it among that pool's threads. Without
-/// that pool (its threads could not be started), `work` runs on the caller's thread, and
-/// the calls inside it on rayon's global pool.
+/// Runs `work` on the operators' thread pool (as many threads as rayon's global pool: one
+/// per core, unless `RAYON_NUM_THREADS` says otherwise), waiting for it, inside the
+/// caller's tracing span: rayon calls inside `work` (`par_iter`, `join`) split it among
+/// that pool's threads. Without that pool (its threads could not be started), `work` runs
+/// on the caller's thread, and the calls inside it on rayon's global pool.
 pub fn on_operator_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
@@ -20,8 +21,9 @@ pub fn on_operator_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
             .inspect_err(|error| tracing::warn!(%error, "no thread pool for operators"))
             .ok()
     });
+    let span = tracing::Span::current();
     match pool {
-        Some(pool) => pool.install(work),
+        Some(pool) => pool.install(|| span.in_scope(work)),
         None => work(),
     }
 }

@@ -514,8 +514,8 @@ impl StreamingAggregate {
     }
 
     /// Rows for `groups` in the checkpoint layout: keys, eviction time, each aggregate's
-    /// state, and a `removed` flag (false). The columns are gathered side by side: the
-    /// epoch's rows are all in by then, so the decoding threads are mostly free.
+    /// state, and a `removed` flag (false). The columns are gathered side by side, on the
+    /// operators' threads.
     fn state_columns(&self, groups: &[u32]) -> Result<Vec<ArrayRef>> {
         let (table, aggregates) = (&self.table, &self.aggregates);
         let (keys, states) = on_operator_threads(|| {

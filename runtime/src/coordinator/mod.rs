@@ -13,7 +13,7 @@ mod tests;
 
 pub use continuous::CloseOpenEpoch;
 pub use epoch::now_ms;
-pub use start::{start_query, QueryConfig};
+pub use start::{start_query, QueryConfig, EDGE_CAPACITY_ROWS};
 pub use trigger::{parse_interval, parse_interval_micros, Trigger};
 pub use watermark::{WatermarkPolicy, WatermarkTracker};
 

@@ -858,14 +858,15 @@ impl<'a> RowWriter<'a> {
         })
     }
 
-    /// The writer, for records read from `input_bytes` bytes of text. Their strings take at
+    /// The writer, for records read from `input_bytes` bytes of text. Their values take at
     /// most a few times that (a value is never longer than its text but for invalid UTF-8,
-    /// three bytes of U+FFFD for one, and a malformed record's text goes to the corrupt
-    /// column beside what converted of it), so below an eighth of
-    /// [`MAX_BATCH_STRING_BYTES`] no record needs its strings' size checked.
+    /// three bytes of U+FFFD for one), so below an eighth of [`MAX_BATCH_STRING_BYTES`]
+    /// only the corrupt column needs its size checked after each record: a JSON root array
+    /// that fails gives each of its rows the whole line there.
     pub(crate) fn reading(mut self, input_bytes: usize) -> Self {
         if input_bytes.saturating_mul(8) <= MAX_BATCH_STRING_BYTES {
-            self.text_columns.clear();
+            let corrupt = self.corrupt;
+            self.text_columns.retain(|&column| Some(column) == corrupt);
         }
         self
     }
@@ -1240,9 +1241,11 @@ mod tests {
 
     #[test]
     fn string_sizes_are_watched_only_for_inputs_that_could_pass_the_limit() {
+        // The corrupt column always: a failed JSON root array puts its line in every row.
         let schema: SchemaRef = Arc::new(Schema::new(vec![
             Field::new("n", DataType::Int64, true),
             Field::new("s", DataType::Utf8, true),
+            Field::new("_corrupt_record", DataType::Utf8, true),
         ]));
         let options = DecodeOptions::default();
         let path = Path::new("x.json");
@@ -1251,8 +1254,8 @@ mod tests {
                 .map(|w| w.reading(bytes).text_columns)
                 .ok()
         };
-        assert_eq!(writer(MAX_BATCH_STRING_BYTES / 8), Some(vec![]));
-        assert_eq!(writer(MAX_BATCH_STRING_BYTES / 8 + 1), Some(vec![1]));
+        assert_eq!(writer(MAX_BATCH_STRING_BYTES / 8), Some(vec![2]));
+        assert_eq!(writer(MAX_BATCH_STRING_BYTES / 8 + 1), Some(vec![1, 2]));
     }
 
     #[test]
