@@ -780,8 +780,9 @@ pub(crate) struct RowWriter<'a> {
     /// Indices of the fields that are parsed from the input (all but the corrupt column).
     pub(crate) data_columns: Vec<usize>,
     /// Indices of the columns that hold text (strings, or structs and arrays that may),
-    /// whose size [`Self::maybe_flush`] watches after every record (none when the input
-    /// is too small to reach the limit, see [`Self::reading`]).
+    /// whose size [`Self::maybe_flush`] watches after every record (only the corrupt column
+    /// when the input is too small for the others to reach the limit, see
+    /// [`Self::reading`]).
     text_columns: Vec<usize>,
     rows: usize,
     /// The rows of the current batch that hold a malformed record (PERMISSIVE), ascending.
