@@ -177,34 +177,29 @@ impl RateSource {
             continuous: false,
         })
     }
-}
 
-/// The rows of values `from..to` of a source of `partitions` partitions, partition by
-/// partition, with their timestamps (µs).
-fn rows(
-    partitions: i64,
-    from: i64,
-    to: i64,
-    timestamp: impl Fn(i64) -> i64,
-) -> Result<RecordBatch> {
-    let count = usize::try_from(to.saturating_sub(from).max(0)).unwrap_or(usize::MAX);
-    let mut values = Vec::new();
-    values.try_reserve_exact(count).map_err(|_| {
-        Error::Execution(
-            format!("the rate source cannot hold the {count} rows of one batch in memory").into(),
-        )
-    })?;
-    for partition in 0..partitions {
-        values.extend((from + partition..to).step_by(partitions as usize));
+    /// The rows of values `from..to`, partition by partition, with their timestamps (µs).
+    fn rows(&self, from: i64, to: i64, timestamp: impl Fn(i64) -> i64) -> Result<RecordBatch> {
+        let count = usize::try_from(to.saturating_sub(from).max(0)).unwrap_or(usize::MAX);
+        let mut values = Vec::new();
+        values.try_reserve_exact(count).map_err(|_| {
+            Error::Execution(
+                format!("the rate source cannot hold the {count} rows of one batch in memory")
+                    .into(),
+            )
+        })?;
+        for partition in 0..self.partitions {
+            values.extend((from + partition..to).step_by(self.partitions as usize));
+        }
+        let times: Vec<i64> = values.iter().map(|&v| timestamp(v)).collect();
+        Ok(RecordBatch::try_new(
+            rate_schema(),
+            vec![
+                Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
+                Arc::new(Int64Array::from(values)),
+            ],
+        )?)
     }
-    let times: Vec<i64> = values.iter().map(|&v| timestamp(v)).collect();
-    Ok(RecordBatch::try_new(
-        rate_schema(),
-        vec![
-            Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
-            Arc::new(Int64Array::from(values)),
-        ],
-    )?)
 }
 
 fn offset_number(offset: &Offset) -> Result<i64> {
@@ -222,13 +217,12 @@ fn offset_micros(offset: &Offset) -> Result<i64> {
     }
 }
 
-/// One batch's rows, made when they are read: on the source's thread, not on the
-/// coordinator's, which plans the batch.
-struct Rows(Option<Box<dyn FnOnce() -> Result<RecordBatch> + Send>>);
+/// One batch's rows, handed out once.
+struct Rows(Option<RecordBatch>);
 
 impl BatchReader for Rows {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        self.0.take().map(|make| make()).transpose()
+        Ok(self.0.take())
     }
 }
 
@@ -336,8 +330,7 @@ impl Source for RateSource {
     }
 
     fn plan_batch(&mut self, start: Option<&Offset>, end: &Offset) -> Result<Box<dyn BatchReader>> {
-        let partitions = self.partitions;
-        let make: Box<dyn FnOnce() -> Result<RecordBatch> + Send> = match self.mode {
+        let rows = match self.mode {
             Mode::PerSecond {
                 rows_per_second,
                 ramp_up_seconds,
@@ -363,16 +356,14 @@ impl Source for RateSource {
                     let seconds: Vec<i64> = (first..=end.div_euclid(MICROS_PER_SECOND) + 1)
                         .map(|s| value_at_second(s, rows_per_second, ramp_up_seconds))
                         .collect();
-                    Box::new(move || {
-                        rows(partitions, from, to, |v| {
-                            let i = seconds.partition_point(|&b| b <= v).saturating_sub(1);
-                            let (begin, next) = (seconds[i], seconds[i + 1]);
-                            let into = (i128::from(v - begin) * i128::from(MICROS_PER_SECOND)
-                                / i128::from((next - begin).max(1)))
-                                as i64;
-                            creation_micros + (first + i as i64) * MICROS_PER_SECOND + into
-                        })
-                    })
+                    self.rows(from, to, |v| {
+                        let i = seconds.partition_point(|&b| b <= v).saturating_sub(1);
+                        let (begin, next) = (seconds[i], seconds[i + 1]);
+                        let into = (i128::from(v - begin) * i128::from(MICROS_PER_SECOND)
+                            / i128::from((next - begin).max(1)))
+                            as i64;
+                        creation_micros + (first + i as i64) * MICROS_PER_SECOND + into
+                    })?
                 } else {
                     // Spark spreads a batch's values evenly over its seconds, in whole ms.
                     let (start_ms, end_ms) = (start / 1000, end / 1000);
@@ -381,12 +372,10 @@ impl Source for RateSource {
                     } else {
                         0.0
                     };
-                    Box::new(move || {
-                        rows(partitions, from, to, |v| {
-                            let ms = ((v - from) as f64 * ms_per_value).round() as i64;
-                            creation_micros + (start_ms + ms) * 1000
-                        })
-                    })
+                    self.rows(from, to, |v| {
+                        let ms = ((v - from) as f64 * ms_per_value).round() as i64;
+                        creation_micros + (start_ms + ms) * 1000
+                    })?
                 }
             }
             Mode::PerBatch {
@@ -407,10 +396,10 @@ impl Source for RateSource {
                     .ok_or_else(overflow)?;
                 let from = end.checked_mul(rows_per_batch).ok_or_else(overflow)?;
                 let to = from.checked_add(rows_per_batch).ok_or_else(overflow)?;
-                Box::new(move || rows(partitions, from, to, |_| stamp))
+                self.rows(from, to, |_| stamp)?
             }
         };
-        Ok(Box::new(Rows(Some(make))))
+        Ok(Box::new(Rows(Some(rows))))
     }
 
     fn commit(&mut self, _end: &Offset) -> Result<()> {
@@ -578,12 +567,10 @@ mod tests {
     #[test]
     fn values_past_the_range_of_long_are_errors_as_in_spark() {
         let max = i64::MAX.to_string();
-        // Planned, or else made when read.
         let error = |source: &mut RateSource, start: Option<i64>, end: i64| {
             let offset = |s: i64| serde_json::json!(s);
             source
                 .plan_batch(start.map(offset).as_ref(), &offset(end))
-                .and_then(|mut rows| rows.next_batch())
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default()
@@ -597,11 +584,7 @@ mod tests {
             "{}",
             error(&mut fastest, Some(1), 2)
         );
-        // Its first second is more rows than memory holds: an error, not an abort, once the
-        // rows are made, as they are read (on the source's thread, not while the coordinator
-        // plans the batch).
-        let planned = fastest.plan_batch(None, &serde_json::json!(1));
-        assert!(planned.is_ok());
+        // Its first second is more rows than memory holds: an error, not an abort.
         assert!(error(&mut fastest, None, 1).contains("cannot hold"));
         let ramp = RateSource::new(
             false,
