@@ -3,10 +3,10 @@
 //! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
 //! out of the batch, and the instances run side by side on the operators' threads
 //! ([`on_operator_threads`]); watermarks and epoch ends go to every instance; their reports
-//! and checkpoints are merged into one. A restore routes every checkpointed row to the instance that owns its key, so that a
-//! checkpoint restores under any P, or, for an operator whose checkpoint rows cannot all name
-//! their key (a join's deltas name the rows that left by number), gives each instance back
-//! its own part, under the same P.
+//! and checkpoints are merged into one. A restore routes every checkpointed row to the
+//! instance that owns its key, so that a checkpoint restores under any P, or, for an
+//! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
+//! that left by number), gives each instance back its own part, under the same P.
 
 use crate::expr::{cast_like_spark, EvalContext, Expr};
 use crate::key_hash::hash_keys;
