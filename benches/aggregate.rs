@@ -171,9 +171,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             rounds.push([round(1)?, round(2)?]);
         }
-        let mut ratios: Vec<f64> = rounds.iter().map(|[one, two]| two.0 / one.0).collect();
-        ratios.sort_by(f64::total_cmp);
-        let ratio = ratios[ratios.len() / 2];
+        let ratios = rounds.iter().map(|[one, two]| two.0 / one.0).collect();
+        let ratio = common::median(ratios).unwrap_or(f64::NAN);
         for (index, instances) in [1, 2].into_iter().enumerate() {
             // The run of median rate, with its own cost, as the other workloads report.
             let mut runs: Vec<&(f64, Cost)> = rounds.iter().map(|round| &round[index]).collect();

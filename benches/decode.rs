@@ -10,7 +10,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{files, generate, EventTimes, FILES, ROWS, SCHEMA};
+use common::{files, generate, median, EventTimes, FILES, ROWS, SCHEMA};
 use spate::connectors::file::format::{DecodeOptions, FileDecoder, FileFormat};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -28,12 +28,6 @@ fn spate_rate(paths: &[PathBuf], schema: &str) -> Result<f64, Box<dyn std::error
         }
     }
     Ok(rows as f64 / start.elapsed().as_secs_f64())
-}
-
-/// The median of `values`.
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// Files decoded: each like one file of the lab-shaped data set, and enough for a round to
@@ -91,11 +85,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Over arrow-json's rate of the same round.
         let ratio = (decoders[0].0 == "arrow-json" && *name != "arrow-json").then(|| {
             let ratios = own.iter().zip(&rates[0]).map(|(r, a)| r / a).collect();
-            format!(", {:.2}× arrow-json", median(ratios))
+            format!(", {:.2}× arrow-json", median(ratios).unwrap_or(f64::NAN))
         });
         println!(
             "  {name:<22} {:.2}M rows/s{}",
-            median(own.clone()) / 1e6,
+            median(own.clone()).unwrap_or(f64::NAN) / 1e6,
             ratio.unwrap_or_default()
         );
     }

@@ -30,18 +30,13 @@ fn rss_mb() -> f64 {
 
 /// The median resident memory of the samples taken in `window` (seconds since the start).
 fn median_rss(samples: &[(u64, f64)], window: std::ops::Range<u64>) -> Option<f64> {
-    let mut values: Vec<f64> = samples
-        .iter()
-        .filter(|(at, _)| window.contains(at))
-        .map(|(_, rss)| *rss)
-        .collect();
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    match values.len() {
-        0 => None,
-        n if n % 2 == 0 => Some((values[middle - 1] + values[middle]) / 2.0),
-        _ => Some(values[middle]),
-    }
+    common::median(
+        samples
+            .iter()
+            .filter(|(at, _)| window.contains(at))
+            .map(|(_, rss)| *rss)
+            .collect(),
+    )
 }
 
 /// State rows the query's last batch left, over all its stateful operators.

@@ -110,6 +110,18 @@ fn raw_decode(paths: &[PathBuf]) -> Result<usize, Box<dyn std::error::Error>> {
     Ok(rows)
 }
 
+/// The median of `values` (the mean of the middle two of an even count); `None` when there
+/// are none.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 0 => Some((values[middle - 1] + values[middle]) / 2.0),
+        _ => Some(values[middle]),
+    }
+}
+
 /// Rows per second of `read` (which returns the rows it read), over its median run.
 pub fn median_rate(
     mut read: impl FnMut() -> Result<usize, Box<dyn std::error::Error>>,

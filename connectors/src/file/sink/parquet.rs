@@ -482,13 +482,9 @@ impl ParquetPart {
     /// The encoders of a new row group, one per leaf column: spate's own for flat columns
     /// of the types it encodes, the crate's Arrow writer for the others.
     fn column_encoders(&mut self, columns: &[ArrayRef]) -> Result<Vec<ColumnEncoder>> {
+        let (codec, fields) = (self.codec, self.schema.clone());
         // The file's first batch decides which columns keep a dictionary.
-        self.open(columns)?;
-        let (codec, fields) = (self.codec, &self.schema);
-        let (file, row_groups) = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| Error::component("parquet writer", "the part file is finished"))?;
+        let (file, row_groups) = self.open(columns)?;
         let index = file.flushed_row_groups().len();
         let writers = row_groups
             .create_column_writers(index)
