@@ -2,7 +2,8 @@
 //! P instances of a stateful operator, each owning the keys that hash to it. An input batch's
 //! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
 //! out of the batch, and the instances run side by side on the operators' threads
-//! ([`on_operator_threads`]); watermarks and epoch ends go to every instance; their reports
+//! ([`on_operator_threads`]), or one after another on the actor's thread for a small batch
+//! (`INLINE_ROWS`); watermarks and epoch ends go to every instance; their reports
 //! and checkpoints are merged into one. A restore routes every checkpointed row to the
 //! instance that owns its key, so that a checkpoint restores under any P, or, for an
 //! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
@@ -104,7 +105,8 @@ impl Sharded {
     ) -> Result<Vec<Vec<RecordBatch>>> {
         let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
         for batch in batches {
-            let instances = self.router.route(batch, |slice| {
+            let hashed_in = self.router.parts(batch);
+            let instances = self.router.route_in_parts(batch, hashed_in, |slice| {
                 columns
                     .iter()
                     .map(|&column| {
@@ -127,15 +129,28 @@ impl Sharded {
         Ok(parts)
     }
 
-    /// [`Operator::on_data`]: routes the batch's rows and runs each instance on its own.
-    fn route_and_run(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
+    /// [`Operator::on_data`]: routes the batch's rows and runs each instance on its own,
+    /// side by side on the operators' threads or (`side_by_side` false) one after another
+    /// on this thread.
+    fn route_and_run(
+        &mut self,
+        port: usize,
+        batch: RecordBatch,
+        out: &mut Output,
+        side_by_side: bool,
+    ) -> Result<()> {
         let keys = self
             .keys
             .inputs
             .get(port)
             .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?;
         let context = &self.router.context;
-        let instances = self.router.route(&batch, |slice| {
+        let parts = if side_by_side {
+            self.router.parts(&batch)
+        } else {
+            1
+        };
+        let instances = self.router.route_in_parts(&batch, parts, |slice| {
             keys.iter()
                 .map(|key| {
                     key.evaluate(slice, context)
@@ -143,8 +158,8 @@ impl Sharded {
                 })
                 .collect()
         })?;
-        // Each instance takes its own rows out of the batch, side by side.
-        self.each(instances, out, |shard, rows, output| {
+        // Each instance takes its own rows out of the batch.
+        self.each(instances, out, side_by_side, |shard, rows, output| {
             if rows.is_empty() {
                 return Ok(());
             }
@@ -153,24 +168,25 @@ impl Sharded {
         Ok(())
     }
 
-    /// Runs `step` on every instance with its input (one per instance), side by side;
-    /// emits their output in instance order and returns their results.
+    /// Runs `step` on every instance with its input (one per instance), side by side or
+    /// one after another; emits their output in instance order and returns their results.
     fn each<I: Send, T: Send>(
         &mut self,
         inputs: Vec<I>,
         out: &mut Output,
+        side_by_side: bool,
         step: impl Fn(&mut dyn Operator, I, &mut Output) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
-        let results: Vec<Result<(T, Output)>> = self
-            .shards
-            .par_iter_mut()
-            .zip(inputs)
-            .map(|(shard, input)| {
-                let mut output = Output::default();
-                let value = step(shard.as_mut(), input, &mut output)?;
-                Ok((value, output))
-            })
-            .collect();
+        let run = |(shard, input): (&mut Box<dyn Operator>, I)| {
+            let mut output = Output::default();
+            let value = step(shard.as_mut(), input, &mut output)?;
+            Ok((value, output))
+        };
+        let results: Vec<Result<(T, Output)>> = if side_by_side {
+            self.shards.par_iter_mut().zip(inputs).map(run).collect()
+        } else {
+            self.shards.iter_mut().zip(inputs).map(run).collect()
+        };
         let mut values = Vec::with_capacity(results.len());
         for result in results {
             let (value, mut output) = result?;
@@ -207,21 +223,17 @@ impl Router {
         instance as usize
     }
 
-    /// Each instance's row numbers in `batch`, in row order, by the keys `keys_of` a part of
-    /// the batch: the parts are hashed side by side.
-    fn route(
-        &self,
-        batch: &RecordBatch,
-        keys_of: impl Fn(&RecordBatch) -> Result<Vec<ArrayRef>> + Sync,
-    ) -> Result<Vec<Vec<u32>>> {
-        let parts = batch
+    /// The parts `batch` is hashed in, side by side: one per [`ROUTE_PART_ROWS`] rows, at
+    /// most one per thread.
+    fn parts(&self, batch: &RecordBatch) -> usize {
+        batch
             .num_rows()
             .div_ceil(ROUTE_PART_ROWS)
-            .clamp(1, rayon::current_num_threads());
-        self.route_in_parts(batch, parts, keys_of)
+            .clamp(1, rayon::current_num_threads())
     }
 
-    /// [`Router::route`], the batch hashed in `parts` parts (at least one).
+    /// Each instance's row numbers in `batch`, in row order, by the keys `keys_of` a part of
+    /// the batch: the batch is hashed in `parts` parts (at least one) side by side.
     fn route_in_parts(
         &self,
         batch: &RecordBatch,
@@ -266,6 +278,12 @@ impl Router {
         Ok(instances)
     }
 }
+
+/// The most rows of a batch routed and run on the actor's own thread, its instances one
+/// after another: waking the operators' threads for such a batch (a file source's batches
+/// are 8,192 rows) costs more than running its instances side by side saves, and a source
+/// decoding files keeps every core busy meanwhile.
+const INLINE_ROWS: usize = 32 * 1024;
 
 /// The most rows of a batch hashed as one part, unless that would make more parts than
 /// threads: a batch of at most this many rows is routed in one part, on one thread.
@@ -317,7 +335,10 @@ impl Operator for Sharded {
     }
 
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
-        on_operator_threads(|| self.route_and_run(port, batch, out))
+        if batch.num_rows() <= INLINE_ROWS {
+            return self.route_and_run(port, batch, out, false);
+        }
+        on_operator_threads(|| self.route_and_run(port, batch, out, true))
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
@@ -399,7 +420,7 @@ impl Operator for Sharded {
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
         let inputs = vec![(); self.shards.len()];
         let reports = on_operator_threads(|| {
-            self.each(inputs, out, |shard, (), output| {
+            self.each(inputs, out, true, |shard, (), output| {
                 shard.on_epoch_end(epoch, output)
             })
         })?;
@@ -589,10 +610,79 @@ mod tests {
         }
     }
 
+    /// Notes the thread each of its batches ran on.
+    struct ThreadProbe(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Operator for ThreadProbe {
+        fn name(&self) -> &str {
+            "thread probe"
+        }
+
+        fn on_data(&mut self, _port: usize, _batch: RecordBatch, _out: &mut Output) -> Result<()> {
+            let thread = std::thread::current().name().unwrap_or_default().to_owned();
+            self.0.lock().expect("lock").push(thread);
+            Ok(())
+        }
+    }
+
+    /// Batches `0..n` as one.
+    fn big_batch(n: i64) -> RecordBatch {
+        let parts: Vec<RecordBatch> = (0..n).map(batch).collect();
+        arrow::compute::concat_batches(&schema(), &parts).expect("concat")
+    }
+
+    #[test]
+    fn small_batches_run_on_the_callers_thread_and_big_ones_on_the_operators_threads() {
+        let threads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shards = (0..2)
+            .map(|_| Box::new(ThreadProbe(threads.clone())) as Box<dyn Operator>)
+            .collect();
+        let mut sharded =
+            Sharded::new(shards, dedup_keys(), &schema(), EvalContext::default()).expect("sharded");
+        let caller = std::thread::current().name().unwrap_or_default().to_owned();
+        let mut out = Output::default();
+        sharded.on_data(0, batch(0), &mut out).expect("small");
+        assert_eq!(*threads.lock().expect("lock"), [caller.clone(), caller]);
+        threads.lock().expect("lock").clear();
+        let big = big_batch(200);
+        assert!(big.num_rows() > INLINE_ROWS);
+        sharded.on_data(0, big, &mut out).expect("big");
+        let seen = threads.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 2);
+        assert!(
+            seen.iter().all(|t| t.starts_with("spate-operator-")),
+            "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn a_batch_run_side_by_side_emits_what_one_operator_does() {
+        let rows = |op: &mut dyn Operator| {
+            let mut out = Output::default();
+            op.on_data(0, big_batch(200), &mut out).expect("data");
+            let mut rows: Vec<String> = out
+                .drain()
+                .flat_map(|b| {
+                    let words = b.column(1).clone();
+                    (0..b.num_rows())
+                        .map(move |r| array_value_to_string(&words, r).expect("word"))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        let expected = rows(instances(first_words, dedup_keys(), 0).as_mut());
+        assert_eq!(expected.len(), 40);
+        assert_eq!(
+            rows(instances(first_words, dedup_keys(), 2).as_mut()),
+            expected
+        );
+    }
+
     #[test]
     fn a_batch_routed_in_parts_goes_where_its_hashes_modulo_p_send_it() {
-        let parts: Vec<RecordBatch> = (0..20).map(batch).collect();
-        let big = arrow::compute::concat_batches(&schema(), &parts).expect("concat");
+        let big = big_batch(20);
         // A slice, so that the batch's rows do not start at its buffers' start.
         let big = big.slice(7, big.num_rows() - 7);
         let words = |slice: &RecordBatch| Ok(vec![slice.column(1).clone()]);
