@@ -5,9 +5,11 @@
 use crate::groups::{removed_flags, retain_by, GroupTable};
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Int64Array, RecordBatch,
+    UInt32Array,
 };
-use arrow::compute::filter_record_batch;
-use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType};
+use arrow::compute::{filter, filter_record_batch, take};
+use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType, UInt32Type};
+use spate_runtime::operator::take_rows;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 use std::sync::Arc;
@@ -27,6 +29,23 @@ pub enum DedupExpiry {
         /// The watermark delay, µs.
         delay: i64,
     },
+}
+
+/// The event time of each row of a timestamp `column` (µs; NULL never expires nor is
+/// late); `None` for a column of another type.
+fn event_times(column: &ArrayRef) -> Option<Vec<i64>> {
+    let times = column.as_primitive_opt::<TimestampMicrosecondType>()?;
+    Some(
+        (0..times.len())
+            .map(|i| {
+                if times.is_valid(i) {
+                    times.value(i)
+                } else {
+                    i64::MAX
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The deduplication operator.
@@ -106,46 +125,35 @@ impl Deduplicate {
         self.table.len()
     }
 
-    /// The event time of each row (µs; NULL never expires nor is late).
-    fn times(&self, batch: &RecordBatch) -> Option<Vec<i64>> {
-        let times = batch
-            .column(self.event_time?)
-            .as_primitive_opt::<TimestampMicrosecondType>()?;
-        Some(
-            (0..times.len())
-                .map(|i| {
-                    if times.is_valid(i) {
-                        times.value(i)
-                    } else {
-                        i64::MAX
-                    }
-                })
-                .collect(),
-        )
-    }
-
-    fn process(&mut self, batch: RecordBatch, out: &mut Output) -> Result<()> {
-        let mut batch = batch;
-        let mut times = self.times(&batch);
-        // Late rows (SEMANTICS.md §5.3): event time ≤ the previous epoch's watermark.
+    /// Which of `rows` rows, whose key columns are `keys` and event times `times`, pass:
+    /// the first row of each key not seen before, unless it is late (`None`: every row).
+    fn passing(
+        &mut self,
+        mut keys: Vec<ArrayRef>,
+        mut times: Option<Vec<i64>>,
+        rows: usize,
+    ) -> Result<Option<BooleanArray>> {
+        // Late rows (SEMANTICS.md §5.3): event time ≤ the previous epoch's watermark. The
+        // rows on time, when some are late.
+        let mut on_time: Option<Vec<u32>> = None;
         if let (Some(t), Some(w)) = (&times, self.watermarks) {
             let late = w.late.saturating_mul(1000);
             if t.iter().any(|&t| t <= late) {
-                let keep: Vec<bool> = t.iter().map(|&t| t > late).collect();
-                self.epoch.late += keep.iter().filter(|k| !**k).count() as u64;
-                batch = filter_record_batch(&batch, &BooleanArray::from(keep.clone()))?;
-                times = Some(
-                    t.iter()
-                        .zip(&keep)
-                        .filter(|(_, k)| **k)
-                        .map(|(t, _)| *t)
-                        .collect(),
-                );
+                let kept: Vec<u32> = (0..rows as u32)
+                    .filter(|&row| t[row as usize] > late)
+                    .collect();
+                self.epoch.late += (rows - kept.len()) as u64;
+                let indices = UInt32Array::from(kept.clone());
+                keys = keys
+                    .iter()
+                    .map(|key| take(key, &indices, None))
+                    .collect::<std::result::Result<_, _>>()?;
+                times = Some(kept.iter().map(|&row| t[row as usize]).collect());
+                on_time = Some(kept);
             }
         }
-        let columns: Vec<ArrayRef> = self.keys.iter().map(|&k| batch.column(k).clone()).collect();
         self.table
-            .intern(&columns, &mut self.ids, &mut self.created)
+            .intern(&keys, &mut self.ids, &mut self.created)
             .map_err(Error::Arrow)?;
         for &row in &self.created {
             let t = times.as_ref().map_or(i64::MAX, |t| t[row as usize]);
@@ -155,20 +163,19 @@ impl Deduplicate {
                 DedupExpiry::WithinWatermark { delay } => t.saturating_add(delay),
             });
         }
+        let considered = on_time.as_ref().map_or(rows, Vec::len);
         self.epoch.added += self.created.len() as u64;
-        self.epoch.duplicates += (batch.num_rows() - self.created.len()) as u64;
-        if self.created.len() == batch.num_rows() {
-            out.emit(batch);
-        } else {
-            let mut first = BooleanBufferBuilder::new(batch.num_rows());
-            first.append_n(batch.num_rows(), false);
-            for &row in &self.created {
-                first.set_bit(row as usize, true);
-            }
-            let first = BooleanArray::new(first.finish(), None);
-            out.emit(filter_record_batch(&batch, &first)?);
+        self.epoch.duplicates += (considered - self.created.len()) as u64;
+        if self.created.len() == rows {
+            return Ok(None);
         }
-        Ok(())
+        let mut first = BooleanBufferBuilder::new(rows);
+        first.append_n(rows, false);
+        for &row in &self.created {
+            let row = on_time.as_ref().map_or(row, |kept| kept[row as usize]);
+            first.set_bit(row as usize, true);
+        }
+        Ok(Some(BooleanArray::new(first.finish(), None)))
     }
 
     /// Removes the keys that expired by the watermark `evict` (ms); returns how many.
@@ -223,9 +230,48 @@ impl Operator for Deduplicate {
             return Ok(());
         }
         let start = Instant::now();
-        let result = self.process(batch, out);
+        let keys = self.keys.iter().map(|&k| batch.column(k).clone()).collect();
+        let times = self.event_time.and_then(|c| event_times(batch.column(c)));
+        let result = self.passing(keys, times, batch.num_rows());
         self.epoch.updates_time += start.elapsed();
-        result
+        match result? {
+            None => out.emit(batch),
+            Some(first) => out.emit(filter_record_batch(&batch, &first)?),
+        }
+        Ok(())
+    }
+
+    /// Looks at the key and event-time columns of `rows` alone; only the rows that pass are
+    /// copied out of the batch.
+    fn on_rows(
+        &mut self,
+        _port: usize,
+        batch: &RecordBatch,
+        rows: &UInt32Array,
+        out: &mut Output,
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let start = Instant::now();
+        let of_rows = |column: usize| take(batch.column(column), rows, None);
+        let keys = self
+            .keys
+            .iter()
+            .map(|&k| of_rows(k))
+            .collect::<std::result::Result<_, _>>()?;
+        let times = match self.event_time {
+            Some(c) => event_times(&of_rows(c)?),
+            None => None,
+        };
+        let result = self.passing(keys, times, rows.len());
+        self.epoch.updates_time += start.elapsed();
+        let passing = match result? {
+            None => rows.clone(),
+            Some(first) => filter(rows, &first)?.as_primitive::<UInt32Type>().clone(),
+        };
+        out.emit(take_rows(batch, &passing)?);
+        Ok(())
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
@@ -415,6 +461,97 @@ mod tests {
 
     fn pair(id: &str, v: &str) -> (String, String) {
         (id.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn rows_looked_at_in_place_pass_as_their_copies_do() {
+        let keys = ["id".to_string()];
+        let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
+        let new = || Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap();
+        let (mut copied, mut in_place) = (new(), new());
+        type Rows<'r> = &'r [(&'r str, i64, &'r str)];
+        let epochs: [(Option<i64>, Rows); 3] = [
+            (
+                None,
+                &[
+                    ("a", 0, "1"),
+                    ("b", 1, "2"),
+                    ("a", 2, "3"),
+                    ("c", 3, "4"),
+                    ("b", 4, "5"),
+                ],
+            ),
+            (
+                Some(30),
+                &[
+                    ("d", 10, "late"),
+                    ("e", 40, "6"),
+                    ("e", 41, "7"),
+                    ("f", 5, "late"),
+                ],
+            ),
+            (Some(30), &[("g", 50, "8"), ("g", 51, "9"), ("c", 52, "10")]),
+        ];
+        let pairs = |out: &mut Output| {
+            let mut pairs = Vec::new();
+            for b in out.drain() {
+                let (ids, vs) = (
+                    b.column(0).as_string::<i32>(),
+                    b.column(2).as_string::<i32>(),
+                );
+                pairs.extend((0..b.num_rows()).map(|i| pair(ids.value(i), vs.value(i))));
+            }
+            pairs
+        };
+        let mut emitted = Vec::new();
+        for (id, (late, rows)) in epochs.into_iter().enumerate() {
+            let ms = late.map_or(0, |s| (TEN + s * SECOND) / 1000);
+            let watermarks = Watermarks {
+                epoch: id as u64,
+                late: ms,
+                evict: ms,
+                batch_timestamp_ms: 0,
+            };
+            let batch = batch(rows);
+            // The share of an instance: every row but the second.
+            let share = UInt32Array::from(
+                (0..batch.num_rows() as u32)
+                    .filter(|&row| row != 1)
+                    .collect::<Vec<_>>(),
+            );
+            let (mut a, mut b) = (Output::default(), Output::default());
+            copied.on_watermark(&watermarks, &mut a).unwrap();
+            in_place.on_watermark(&watermarks, &mut b).unwrap();
+            copied
+                .on_data(0, take_rows(&batch, &share).unwrap(), &mut a)
+                .unwrap();
+            in_place.on_rows(0, &batch, &share, &mut b).unwrap();
+            let progress = |op: &mut Deduplicate, out: &mut Output| {
+                let state = op.on_epoch_end(id as u64, out).unwrap().state.unwrap();
+                let duplicates = state.custom_metrics["numDroppedDuplicateRows"];
+                (
+                    state.num_rows_total,
+                    state.num_rows_dropped_by_watermark,
+                    duplicates,
+                )
+            };
+            assert_eq!(
+                progress(&mut in_place, &mut b),
+                progress(&mut copied, &mut a)
+            );
+            let passed = pairs(&mut b);
+            assert_eq!(passed, pairs(&mut a), "epoch {id}");
+            emitted.push(passed);
+        }
+        assert_eq!(
+            emitted,
+            [
+                vec![pair("a", "1"), pair("c", "4"), pair("b", "5")],
+                vec![pair("e", "7")],
+                // `c` expired at 10:00:13, before the watermark of 10:00:30.
+                vec![pair("g", "8"), pair("c", "10")],
+            ]
+        );
     }
 
     #[test]

@@ -12,9 +12,9 @@
 use crate::expr::{cast_like_spark, EvalContext, Expr};
 use crate::key_hash::hash_keys;
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
-use arrow::compute::take_record_batch;
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
+use spate_runtime::operator::take_rows;
 use spate_runtime::parallel::on_operator_threads;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
@@ -120,7 +120,7 @@ impl Sharded {
             })?;
             let split: Vec<Result<RecordBatch>> = instances
                 .into_par_iter()
-                .map(|rows| rows_of(batch, rows))
+                .map(|rows| take_rows(batch, &UInt32Array::from(rows)))
                 .collect();
             for (instance_parts, part) in parts.iter_mut().zip(split) {
                 instance_parts.push(part?);
@@ -163,7 +163,7 @@ impl Sharded {
             if rows.is_empty() {
                 return Ok(());
             }
-            shard.on_data(port, rows_of(&batch, rows)?, output)
+            shard.on_rows(port, &batch, &UInt32Array::from(rows), output)
         })?;
         Ok(())
     }
@@ -288,15 +288,6 @@ const INLINE_ROWS: usize = 32 * 1024;
 /// The most rows of a batch hashed as one part, unless that would make more parts than
 /// threads: a batch of at most this many rows is routed in one part, on one thread.
 const ROUTE_PART_ROWS: usize = 16 * 1024;
-
-/// The rows numbered `rows` of `batch`, in their order (the batch itself when they are all
-/// of its rows).
-fn rows_of(batch: &RecordBatch, rows: Vec<u32>) -> Result<RecordBatch> {
-    if rows.len() == batch.num_rows() {
-        return Ok(batch.clone());
-    }
-    Ok(take_record_batch(batch, &UInt32Array::from(rows))?)
-}
 
 /// One report for all instances: state counts and times summed (as Spark sums its
 /// partitions').

@@ -4,6 +4,8 @@ use crate::error::Result;
 use crate::message::Watermarks;
 use crate::progress::StateOperatorProgress;
 use crate::sink::SinkCommit;
+use arrow::array::{Array, UInt32Array};
+use arrow::compute::take_record_batch;
 use arrow::record_batch::RecordBatch;
 
 /// Where an operator puts the batches it produces; the host forwards them downstream.
@@ -125,6 +127,22 @@ impl StateCheckpoint {
     }
 }
 
+/// The rows numbered `rows` of `batch`, in that order (the batch itself when they are all
+/// of its rows, in order).
+pub fn take_rows(batch: &RecordBatch, rows: &UInt32Array) -> Result<RecordBatch> {
+    let all = rows.len() == batch.num_rows()
+        && rows.null_count() == 0
+        && rows
+            .values()
+            .iter()
+            .enumerate()
+            .all(|(i, &row)| row as usize == i);
+    if all {
+        return Ok(batch.clone());
+    }
+    Ok(take_record_batch(batch, rows)?)
+}
+
 /// A dataflow operator. It sees, per epoch, the watermarks, then data from its input ports,
 /// then the end of the epoch (after barriers arrived on every input).
 pub trait Operator: Send + 'static {
@@ -133,6 +151,20 @@ pub trait Operator: Send + 'static {
 
     /// Processes one batch that arrived on input `port`.
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()>;
+
+    /// [`Operator::on_data`] for the rows numbered `rows` of `batch` alone (in order): how
+    /// an instance of a key-partitioned operator is given its share of a batch. By default
+    /// those rows are copied out of the batch; an operator that reads few of its columns
+    /// can look at them in place, and copy out only the rows it emits.
+    fn on_rows(
+        &mut self,
+        port: usize,
+        batch: &RecordBatch,
+        rows: &UInt32Array,
+        out: &mut Output,
+    ) -> Result<()> {
+        self.on_data(port, take_rows(batch, rows)?, out)
+    }
 
     /// Learns the watermarks of the epoch that starts.
     fn on_watermark(&mut self, _watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
