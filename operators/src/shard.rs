@@ -1,10 +1,9 @@
 //! Key-partitioned parallelism inside one operator's actor (`spate.sql.shuffle.instances`):
 //! P instances of a stateful operator, each owning the keys that hash to it. An input batch's
-//! keys are hashed in parts side by side, each instance takes the rows whose keys hash to it
-//! out of the batch, and the instances run side by side on the operators' threads
-//! ([`on_operator_threads`]), or one after another on the actor's thread for a small batch
-//! (`INLINE_ROWS`); watermarks and epoch ends go to every instance; their reports
-//! and checkpoints are merged into one. A restore routes every checkpointed row to the
+//! keys are hashed in parts, each instance takes the rows whose keys hash to it out of the
+//! batch, and the instances run side by side ([`side_by_side`]: the first on the actor's
+//! thread, the others on the operators' threads); watermarks and epoch ends go to every
+//! instance; their reports and checkpoints are merged into one. A restore routes every checkpointed row to the
 //! instance that owns its key, so that a checkpoint restores under any P, or, for an
 //! operator whose checkpoint rows cannot all name their key (a join's deltas name the rows
 //! that left by number), gives each instance back its own part, under the same P.
@@ -13,9 +12,8 @@ use crate::expr::{cast_like_spark, EvalContext, Expr};
 use crate::key_hash::hash_keys;
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Schema};
-use rayon::prelude::*;
 use spate_runtime::operator::take_rows;
-use spate_runtime::parallel::on_operator_threads;
+use spate_runtime::parallel::side_by_side;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 
@@ -105,8 +103,7 @@ impl Sharded {
     ) -> Result<Vec<Vec<RecordBatch>>> {
         let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
         for batch in batches {
-            let hashed_in = self.router.parts(batch);
-            let instances = self.router.route_in_parts(batch, hashed_in, |slice| {
+            let instances = self.router.route(batch, |slice| {
                 columns
                     .iter()
                     .map(|&column| {
@@ -118,10 +115,7 @@ impl Sharded {
                     })
                     .collect()
             })?;
-            let split: Vec<Result<RecordBatch>> = instances
-                .into_par_iter()
-                .map(|rows| take_rows(batch, &UInt32Array::from(rows)))
-                .collect();
+            let split = side_by_side(instances, |rows| take_rows(batch, &UInt32Array::from(rows)));
             for (instance_parts, part) in parts.iter_mut().zip(split) {
                 instance_parts.push(part?);
             }
@@ -129,28 +123,15 @@ impl Sharded {
         Ok(parts)
     }
 
-    /// [`Operator::on_data`]: routes the batch's rows and runs each instance on its own,
-    /// side by side on the operators' threads or (`side_by_side` false) one after another
-    /// on this thread.
-    fn route_and_run(
-        &mut self,
-        port: usize,
-        batch: RecordBatch,
-        out: &mut Output,
-        side_by_side: bool,
-    ) -> Result<()> {
+    /// [`Operator::on_data`]: routes the batch's rows and runs each instance on its own.
+    fn route_and_run(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
         let keys = self
             .keys
             .inputs
             .get(port)
             .ok_or_else(|| Error::IllegalArgument(format!("no shard keys for input {port}")))?;
         let context = &self.router.context;
-        let parts = if side_by_side {
-            self.router.parts(&batch)
-        } else {
-            1
-        };
-        let instances = self.router.route_in_parts(&batch, parts, |slice| {
+        let instances = self.router.route(&batch, |slice| {
             keys.iter()
                 .map(|key| {
                     key.evaluate(slice, context)
@@ -158,8 +139,8 @@ impl Sharded {
                 })
                 .collect()
         })?;
-        // Each instance takes its own rows out of the batch.
-        self.each(instances, out, side_by_side, |shard, rows, output| {
+        // Each instance looks at its own rows of the batch.
+        self.each(instances, out, |shard, rows, output| {
             if rows.is_empty() {
                 return Ok(());
             }
@@ -168,25 +149,22 @@ impl Sharded {
         Ok(())
     }
 
-    /// Runs `step` on every instance with its input (one per instance), side by side or
-    /// one after another; emits their output in instance order and returns their results.
+    /// Runs `step` on every instance with its input (one per instance), side by side;
+    /// emits their output in instance order and returns their results.
     fn each<I: Send, T: Send>(
         &mut self,
         inputs: Vec<I>,
         out: &mut Output,
-        side_by_side: bool,
         step: impl Fn(&mut dyn Operator, I, &mut Output) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
-        let run = |(shard, input): (&mut Box<dyn Operator>, I)| {
-            let mut output = Output::default();
-            let value = step(shard.as_mut(), input, &mut output)?;
-            Ok((value, output))
-        };
-        let results: Vec<Result<(T, Output)>> = if side_by_side {
-            self.shards.par_iter_mut().zip(inputs).map(run).collect()
-        } else {
-            self.shards.iter_mut().zip(inputs).map(run).collect()
-        };
+        let results: Vec<Result<(T, Output)>> = side_by_side(
+            self.shards.iter_mut().zip(inputs).collect(),
+            |(shard, input)| {
+                let mut output = Output::default();
+                let value = step(shard.as_mut(), input, &mut output)?;
+                Ok((value, output))
+            },
+        );
         let mut values = Vec::with_capacity(results.len());
         for result in results {
             let (value, mut output) = result?;
@@ -223,17 +201,22 @@ impl Router {
         instance as usize
     }
 
-    /// The parts `batch` is hashed in, side by side: one per [`ROUTE_PART_ROWS`] rows, at
-    /// most one per thread.
-    fn parts(&self, batch: &RecordBatch) -> usize {
-        batch
+    /// Each instance's row numbers in `batch`, in row order, by the keys `keys_of` a part of
+    /// the batch: the parts (one per [`ROUTE_PART_ROWS`] rows, at most one per thread) are
+    /// hashed side by side.
+    fn route(
+        &self,
+        batch: &RecordBatch,
+        keys_of: impl Fn(&RecordBatch) -> Result<Vec<ArrayRef>> + Sync,
+    ) -> Result<Vec<Vec<u32>>> {
+        let parts = batch
             .num_rows()
             .div_ceil(ROUTE_PART_ROWS)
-            .clamp(1, rayon::current_num_threads())
+            .clamp(1, rayon::current_num_threads());
+        self.route_in_parts(batch, parts, keys_of)
     }
 
-    /// Each instance's row numbers in `batch`, in row order, by the keys `keys_of` a part of
-    /// the batch: the batch is hashed in `parts` parts (at least one) side by side.
+    /// [`Router::route`], the batch hashed in `parts` parts (at least one).
     fn route_in_parts(
         &self,
         batch: &RecordBatch,
@@ -247,24 +230,21 @@ impl Router {
             )));
         }
         let part_rows = rows.div_ceil(parts.max(1)).max(1);
-        let routed: Vec<Result<Vec<Vec<u32>>>> = (0..parts)
-            .into_par_iter()
-            .map(|part| {
-                let start = (part * part_rows).min(rows);
-                let slice = batch.slice(start, part_rows.min(rows - start));
-                let hashes = self.hashes(&keys_of(&slice)?, slice.num_rows())?;
-                // Room for an even share and an eighth more, so that few lists grow.
-                let share = hashes.len() / self.instances;
-                let share = share + share / 8 + 16;
-                let mut instances: Vec<Vec<u32>> = (0..self.instances)
-                    .map(|_| Vec::with_capacity(share))
-                    .collect();
-                for (row, hash) in (start as u32..).zip(hashes) {
-                    instances[self.instance_of(hash)].push(row);
-                }
-                Ok(instances)
-            })
-            .collect();
+        let routed = side_by_side((0..parts).collect(), |part| -> Result<Vec<Vec<u32>>> {
+            let start = (part * part_rows).min(rows);
+            let slice = batch.slice(start, part_rows.min(rows - start));
+            let hashes = self.hashes(&keys_of(&slice)?, slice.num_rows())?;
+            // Room for an even share and an eighth more, so that few lists grow.
+            let share = hashes.len() / self.instances;
+            let share = share + share / 8 + 16;
+            let mut instances: Vec<Vec<u32>> = (0..self.instances)
+                .map(|_| Vec::with_capacity(share))
+                .collect();
+            for (row, hash) in (start as u32..).zip(hashes) {
+                instances[self.instance_of(hash)].push(row);
+            }
+            Ok(instances)
+        });
         let mut instances = vec![Vec::new(); self.instances];
         for part in routed {
             for (rows, more) in instances.iter_mut().zip(part?) {
@@ -278,12 +258,6 @@ impl Router {
         Ok(instances)
     }
 }
-
-/// The most rows of a batch routed and run on the actor's own thread, its instances one
-/// after another: waking the operators' threads for such a batch (a file source's batches
-/// are 8,192 rows) costs more than running its instances side by side saves, and a source
-/// decoding files keeps every core busy meanwhile.
-const INLINE_ROWS: usize = 32 * 1024;
 
 /// The most rows of a batch hashed as one part, unless that would make more parts than
 /// threads: a batch of at most this many rows is routed in one part, on one thread.
@@ -326,10 +300,7 @@ impl Operator for Sharded {
     }
 
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
-        if batch.num_rows() <= INLINE_ROWS {
-            return self.route_and_run(port, batch, out, false);
-        }
-        on_operator_threads(|| self.route_and_run(port, batch, out, true))
+        self.route_and_run(port, batch, out)
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, out: &mut Output) -> Result<()> {
@@ -351,13 +322,8 @@ impl Operator for Sharded {
     /// Every instance's checkpoint batches (taken side by side), one after the other, of
     /// the one kind.
     fn checkpoint(&mut self, full: bool) -> Result<StateCheckpoint> {
-        let shards = &mut self.shards;
-        let parts: Vec<Result<StateCheckpoint>> = on_operator_threads(|| {
-            shards
-                .par_iter_mut()
-                .map(|shard| shard.checkpoint(full))
-                .collect()
-        });
+        let shards = self.shards.iter_mut().collect();
+        let parts = side_by_side(shards, |shard| shard.checkpoint(full));
         let mut batches = Vec::new();
         for part in parts {
             match part? {
@@ -410,10 +376,8 @@ impl Operator for Sharded {
 
     fn on_epoch_end(&mut self, epoch: u64, out: &mut Output) -> Result<EpochReport> {
         let inputs = vec![(); self.shards.len()];
-        let reports = on_operator_threads(|| {
-            self.each(inputs, out, true, |shard, (), output| {
-                shard.on_epoch_end(epoch, output)
-            })
+        let reports = self.each(inputs, out, |shard, (), output| {
+            shard.on_epoch_end(epoch, output)
         })?;
         Ok(merge_reports(reports))
     }
@@ -623,31 +587,31 @@ mod tests {
     }
 
     #[test]
-    fn small_batches_run_on_the_callers_thread_and_big_ones_on_the_operators_threads() {
+    fn the_first_instance_runs_on_the_callers_thread_and_the_others_on_the_operators() {
         let threads = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let shards = (0..2)
+        let shards = (0..3)
             .map(|_| Box::new(ThreadProbe(threads.clone())) as Box<dyn Operator>)
             .collect();
         let mut sharded =
             Sharded::new(shards, dedup_keys(), &schema(), EvalContext::default()).expect("sharded");
         let caller = std::thread::current().name().unwrap_or_default().to_owned();
-        let mut out = Output::default();
-        sharded.on_data(0, batch(0), &mut out).expect("small");
-        assert_eq!(*threads.lock().expect("lock"), [caller.clone(), caller]);
-        threads.lock().expect("lock").clear();
-        let big = big_batch(200);
-        assert!(big.num_rows() > INLINE_ROWS);
-        sharded.on_data(0, big, &mut out).expect("big");
-        let seen = threads.lock().expect("lock").clone();
-        assert_eq!(seen.len(), 2);
-        assert!(
-            seen.iter().all(|t| t.starts_with("spate-operator-")),
-            "{seen:?}"
-        );
+        for big in [batch(0), big_batch(200)] {
+            sharded
+                .on_data(0, big, &mut Output::default())
+                .expect("data");
+            let mut seen = std::mem::take(&mut *threads.lock().expect("lock"));
+            assert_eq!(seen.len(), 3);
+            seen.sort_by_key(|t| *t != caller);
+            assert_eq!(seen[0], caller);
+            assert!(
+                seen[1..].iter().all(|t| t.starts_with("spate-operator-")),
+                "{seen:?}"
+            );
+        }
     }
 
     #[test]
-    fn a_batch_run_side_by_side_emits_what_one_operator_does() {
+    fn a_batch_routed_in_parts_emits_what_one_operator_does() {
         let rows = |op: &mut dyn Operator| {
             let mut out = Output::default();
             op.on_data(0, big_batch(200), &mut out).expect("data");
