@@ -27,8 +27,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
-use rayon::prelude::*;
-use spate_runtime::parallel::on_operator_threads;
+use spate_runtime::parallel::side_by_side;
 use spate_runtime::{Error, Result};
 use std::collections::HashSet;
 use std::fs::File;
@@ -378,11 +377,8 @@ impl ParquetPart {
         ArrowRowGroupWriterFactory,
     )> {
         if let Some((file, mut properties)) = self.waiting.take() {
-            let pays: Vec<Option<bool>> = on_operator_threads(|| {
-                columns
-                    .par_iter()
-                    .map(|column| dictionary_pays(column.as_ref()))
-                    .collect()
+            let pays = side_by_side(columns.iter().collect(), |column| {
+                dictionary_pays(column.as_ref())
             });
             for (field, pays) in self.schema.fields().iter().zip(pays) {
                 if pays == Some(false) {
@@ -455,18 +451,18 @@ impl ParquetPart {
             }
         }
         let encoders = &mut self.columns;
-        on_operator_threads(|| {
-            encoders
-                .par_iter_mut()
-                .zip(leaves)
-                .try_for_each(|(encoder, leaf)| match (encoder, leaf) {
-                    (ColumnEncoder::Arrow(writer), Leaf::Arrow(leaf)) => writer.write(&leaf),
-                    (ColumnEncoder::Flat(writer), Leaf::Flat(column)) => writer.write(&column),
-                    _ => Err(parquet::errors::ParquetError::General(
-                        "a leaf column does not fit its encoder".into(),
-                    )),
-                })
-        })
+        side_by_side(
+            encoders.iter_mut().zip(leaves).collect(),
+            |(encoder, leaf)| match (encoder, leaf) {
+                (ColumnEncoder::Arrow(writer), Leaf::Arrow(leaf)) => writer.write(&leaf),
+                (ColumnEncoder::Flat(writer), Leaf::Flat(column)) => writer.write(&column),
+                _ => Err(parquet::errors::ParquetError::General(
+                    "a leaf column does not fit its encoder".into(),
+                )),
+            },
+        )
+        .into_iter()
+        .collect::<parquet::errors::Result<()>>()
         .map_err(parquet_error)?;
         let encoded: usize = self
             .columns
@@ -513,13 +509,10 @@ impl ParquetPart {
     /// the file.
     fn close_row_group(&mut self) -> Result<()> {
         let encoders = std::mem::take(&mut self.columns);
-        let chunks = on_operator_threads(|| {
-            encoders
-                .into_par_iter()
-                .map(ColumnEncoder::close)
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(parquet_error)?;
+        let chunks = side_by_side(encoders, ColumnEncoder::close)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(parquet_error)?;
         let (file, _) = self.open(&[])?;
         let mut row_group = file.next_row_group().map_err(parquet_error)?;
         for chunk in chunks {
