@@ -12,6 +12,7 @@ use arrow::datatypes::{Int64Type, Schema, TimestampMicrosecondType, UInt32Type};
 use spate_runtime::operator::take_rows;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -135,7 +136,7 @@ impl Deduplicate {
     ) -> Result<Option<BooleanArray>> {
         // Late rows (SEMANTICS.md §5.3): event time ≤ the previous epoch's watermark. The
         // rows on time, when some are late.
-        let mut on_time: Option<Vec<u32>> = None;
+        let mut on_time: Option<UInt32Array> = None;
         if let (Some(t), Some(w)) = (&times, self.watermarks) {
             let late = w.late.saturating_mul(1000);
             if t.iter().any(|&t| t <= late) {
@@ -143,12 +144,12 @@ impl Deduplicate {
                     .filter(|&row| t[row as usize] > late)
                     .collect();
                 self.epoch.late += (rows - kept.len()) as u64;
-                let indices = UInt32Array::from(kept.clone());
+                times = Some(kept.iter().map(|&row| t[row as usize]).collect());
+                let kept = UInt32Array::from(kept);
                 keys = keys
                     .iter()
-                    .map(|key| take(key, &indices, None))
+                    .map(|key| take(key, &kept, None))
                     .collect::<std::result::Result<_, _>>()?;
-                times = Some(kept.iter().map(|&row| t[row as usize]).collect());
                 on_time = Some(kept);
             }
         }
@@ -163,7 +164,7 @@ impl Deduplicate {
                 DedupExpiry::WithinWatermark { delay } => t.saturating_add(delay),
             });
         }
-        let considered = on_time.as_ref().map_or(rows, Vec::len);
+        let considered = on_time.as_ref().map_or(rows, UInt32Array::len);
         self.epoch.added += self.created.len() as u64;
         self.epoch.duplicates += (considered - self.created.len()) as u64;
         if self.created.len() == rows {
@@ -172,7 +173,9 @@ impl Deduplicate {
         let mut first = BooleanBufferBuilder::new(rows);
         first.append_n(rows, false);
         for &row in &self.created {
-            let row = on_time.as_ref().map_or(row, |kept| kept[row as usize]);
+            let row = on_time
+                .as_ref()
+                .map_or(row, |kept| kept.value(row as usize));
             first.set_bit(row as usize, true);
         }
         Ok(Some(BooleanArray::new(first.finish(), None)))
@@ -232,46 +235,58 @@ impl Operator for Deduplicate {
         let start = Instant::now();
         let keys = self.keys.iter().map(|&k| batch.column(k).clone()).collect();
         let times = self.event_time.and_then(|c| event_times(batch.column(c)));
-        let result = self.passing(keys, times, batch.num_rows());
+        let result = self
+            .passing(keys, times, batch.num_rows())
+            .and_then(|passing| {
+                out.emit(match passing {
+                    None => batch,
+                    Some(first) => filter_record_batch(&batch, &first)?,
+                });
+                Ok(())
+            });
         self.epoch.updates_time += start.elapsed();
-        match result? {
-            None => out.emit(batch),
-            Some(first) => out.emit(filter_record_batch(&batch, &first)?),
-        }
-        Ok(())
+        result
     }
 
-    /// Looks at the key and event-time columns of `rows` alone; only the rows that pass are
-    /// copied out of the batch.
+    /// Looks at the key and event-time columns of `rows` alone, and copies out only the
+    /// rows that pass; when those columns are all of the batch's (`distinct()`), or the
+    /// rows all of its rows, the rows are taken as they are.
     fn on_rows(
         &mut self,
-        _port: usize,
+        port: usize,
         batch: &RecordBatch,
         rows: &UInt32Array,
         out: &mut Output,
     ) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
+        let read = self
+            .keys
+            .iter()
+            .chain(&self.event_time)
+            .collect::<HashSet<_>>();
+        if read.len() >= batch.num_columns() || rows.len() == batch.num_rows() {
+            return self.on_data(port, take_rows(batch, rows)?, out);
         }
         let start = Instant::now();
         let of_rows = |column: usize| take(batch.column(column), rows, None);
-        let keys = self
-            .keys
-            .iter()
-            .map(|&k| of_rows(k))
-            .collect::<std::result::Result<_, _>>()?;
-        let times = match self.event_time {
-            Some(c) => event_times(&of_rows(c)?),
-            None => None,
-        };
-        let result = self.passing(keys, times, rows.len());
+        let result = (|| {
+            let keys = self
+                .keys
+                .iter()
+                .map(|&k| of_rows(k))
+                .collect::<std::result::Result<_, _>>()?;
+            let times = match self.event_time {
+                Some(c) => event_times(&of_rows(c)?),
+                None => None,
+            };
+            let passing = match self.passing(keys, times, rows.len())? {
+                None => rows.clone(),
+                Some(first) => filter(rows, &first)?.as_primitive::<UInt32Type>().clone(),
+            };
+            out.emit(take_rows(batch, &passing)?);
+            Ok(())
+        })();
         self.epoch.updates_time += start.elapsed();
-        let passing = match result? {
-            None => rows.clone(),
-            Some(first) => filter(rows, &first)?.as_primitive::<UInt32Type>().clone(),
-        };
-        out.emit(take_rows(batch, &passing)?);
-        Ok(())
+        result
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {
@@ -470,7 +485,8 @@ mod tests {
         let new = || Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap();
         let (mut copied, mut in_place) = (new(), new());
         type Rows<'r> = &'r [(&'r str, i64, &'r str)];
-        let epochs: [(Option<i64>, Rows); 3] = [
+        // Each epoch's share skips the second row (the last epoch's is the whole batch).
+        let epochs: [(Option<i64>, Rows); 4] = [
             (
                 None,
                 &[
@@ -488,9 +504,14 @@ mod tests {
                     ("e", 40, "6"),
                     ("e", 41, "7"),
                     ("f", 5, "late"),
+                    ("e", 43, "8"),
                 ],
             ),
-            (Some(30), &[("g", 50, "8"), ("g", 51, "9"), ("c", 52, "10")]),
+            (
+                Some(30),
+                &[("g", 50, "9"), ("g", 51, "10"), ("c", 52, "11")],
+            ),
+            (Some(30), &[("h", 60, "12")]),
         ];
         let pairs = |out: &mut Output| {
             let mut pairs = Vec::new();
@@ -503,7 +524,7 @@ mod tests {
             }
             pairs
         };
-        let mut emitted = Vec::new();
+        let (mut emitted, mut counts) = (Vec::new(), Vec::new());
         for (id, (late, rows)) in epochs.into_iter().enumerate() {
             let ms = late.map_or(0, |s| (TEN + s * SECOND) / 1000);
             let watermarks = Watermarks {
@@ -513,10 +534,9 @@ mod tests {
                 batch_timestamp_ms: 0,
             };
             let batch = batch(rows);
-            // The share of an instance: every row but the second.
             let share = UInt32Array::from(
                 (0..batch.num_rows() as u32)
-                    .filter(|&row| row != 1)
+                    .filter(|&row| row != 1 || batch.num_rows() == 1)
                     .collect::<Vec<_>>(),
             );
             let (mut a, mut b) = (Output::default(), Output::default());
@@ -535,21 +555,23 @@ mod tests {
                     duplicates,
                 )
             };
-            assert_eq!(
-                progress(&mut in_place, &mut b),
-                progress(&mut copied, &mut a)
-            );
+            let count = progress(&mut in_place, &mut b);
+            assert_eq!(count, progress(&mut copied, &mut a), "epoch {id}");
+            counts.push(count);
             let passed = pairs(&mut b);
             assert_eq!(passed, pairs(&mut a), "epoch {id}");
             emitted.push(passed);
         }
+        // (keys kept, late rows, duplicates): `a`, `b` and `c` expire by 10:00:30.
+        assert_eq!(counts, [(3, 0, 1), (1, 2, 1), (3, 0, 0), (4, 0, 0)]);
         assert_eq!(
             emitted,
             [
                 vec![pair("a", "1"), pair("c", "4"), pair("b", "5")],
                 vec![pair("e", "7")],
                 // `c` expired at 10:00:13, before the watermark of 10:00:30.
-                vec![pair("g", "8"), pair("c", "10")],
+                vec![pair("g", "9"), pair("c", "11")],
+                vec![pair("h", "12")],
             ]
         );
     }

@@ -96,37 +96,6 @@ impl Sharded {
         })
     }
 
-    /// The rows of `batches`, split per instance by their keys in `columns`.
-    fn route_by_key(
-        &self,
-        columns: &[usize],
-        batches: &[RecordBatch],
-    ) -> Result<Vec<Vec<RecordBatch>>> {
-        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.shards.len()];
-        for batch in batches {
-            let instances = self.router.route(batch, |slice| {
-                columns
-                    .iter()
-                    .map(|&column| {
-                        slice.columns().get(column).cloned().ok_or_else(|| {
-                            Error::IllegalArgument(format!(
-                                "a checkpoint batch has no key column {column}"
-                            ))
-                        })
-                    })
-                    .collect()
-            })?;
-            let split: Vec<Result<RecordBatch>> = instances
-                .into_par_iter()
-                .map(|rows| take_rows(batch, &UInt32Array::from(rows)))
-                .collect();
-            for (instance_parts, part) in parts.iter_mut().zip(split) {
-                instance_parts.push(part?);
-            }
-        }
-        Ok(parts)
-    }
-
     /// [`Operator::on_data`]: routes the batch's rows and runs each instance on its own.
     fn route_and_run(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()> {
         let keys = self
@@ -184,6 +153,37 @@ impl Sharded {
 }
 
 impl Router {
+    /// The rows of `batches`, split per instance by their keys in `columns`.
+    fn split_by_key(
+        &self,
+        columns: &[usize],
+        batches: &[RecordBatch],
+    ) -> Result<Vec<Vec<RecordBatch>>> {
+        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.instances];
+        for batch in batches {
+            let instances = self.route(batch, |slice| {
+                columns
+                    .iter()
+                    .map(|&column| {
+                        slice.columns().get(column).cloned().ok_or_else(|| {
+                            Error::IllegalArgument(format!(
+                                "a checkpoint batch has no key column {column}"
+                            ))
+                        })
+                    })
+                    .collect()
+            })?;
+            let split: Vec<Result<RecordBatch>> = instances
+                .into_par_iter()
+                .map(|rows| take_rows(batch, &UInt32Array::from(rows)))
+                .collect();
+            for (instance_parts, part) in parts.iter_mut().zip(split) {
+                instance_parts.push(part?);
+            }
+        }
+        Ok(parts)
+    }
+
     /// The hash of every row whose keys are `columns`.
     fn hashes(&self, columns: &[ArrayRef], rows: usize) -> Result<Vec<u64>> {
         let columns = columns
@@ -360,7 +360,10 @@ impl Operator for Sharded {
             StateCheckpoint::Delta(batches) => (false, batches),
         };
         let parts = match &self.keys.restore {
-            Restore::ByKey(columns) => self.route_by_key(columns, &batches)?,
+            Restore::ByKey(columns) => {
+                let router = &self.router;
+                on_operator_threads(|| router.split_by_key(columns, &batches))?
+            }
             Restore::ByInstance(per_instance) => {
                 let per_instance = *per_instance;
                 if batches.len() != per_instance * self.shards.len() {
@@ -630,9 +633,16 @@ mod tests {
             let mut rows: Vec<String> = out
                 .drain()
                 .flat_map(|b| {
+                    let times = b
+                        .column(0)
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .clone();
                     let words = b.column(1).clone();
                     (0..b.num_rows())
-                        .map(move |r| array_value_to_string(&words, r).expect("word"))
+                        .map(move |r| {
+                            let word = array_value_to_string(&words, r).expect("word");
+                            format!("{} {word}", times.value(r))
+                        })
                         .collect::<Vec<_>>()
                 })
                 .collect();

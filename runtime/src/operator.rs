@@ -152,10 +152,11 @@ pub trait Operator: Send + 'static {
     /// Processes one batch that arrived on input `port`.
     fn on_data(&mut self, port: usize, batch: RecordBatch, out: &mut Output) -> Result<()>;
 
-    /// [`Operator::on_data`] for the rows numbered `rows` of `batch` alone (in order): how
-    /// an instance of a key-partitioned operator is given its share of a batch. By default
-    /// those rows are copied out of the batch; an operator that reads few of its columns
-    /// can look at them in place, and copy out only the rows it emits.
+    /// [`Operator::on_data`] for the rows numbered `rows` of `batch` alone (in order, each
+    /// a row of the batch, none NULL): how an instance of a key-partitioned operator is
+    /// given its share of a batch. By default those rows are copied out of the batch; an
+    /// operator that reads few of its columns can look at them in place, and copy out only
+    /// the rows it emits.
     fn on_rows(
         &mut self,
         port: usize,
@@ -200,5 +201,27 @@ pub trait Operator: Send + 'static {
     /// The epoch ended on every input: emit what the epoch owes and report.
     fn on_epoch_end(&mut self, _epoch: u64, _out: &mut Output) -> Result<EpochReport> {
         Ok(EpochReport::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, AsArray, Int32Array};
+    use arrow::datatypes::Int32Type;
+    use std::sync::Arc;
+
+    #[test]
+    fn take_rows_gives_the_batch_itself_only_for_all_its_rows_in_order() {
+        let column: ArrayRef = Arc::new(Int32Array::from(vec![10, 20, 30]));
+        let batch = RecordBatch::try_from_iter([("v", column.clone())]).expect("batch");
+        let taken = |rows: Vec<u32>| take_rows(&batch, &UInt32Array::from(rows)).expect("take");
+        let values = |b: &RecordBatch| b.column(0).as_primitive::<Int32Type>().values().to_vec();
+        let all = taken(vec![0, 1, 2]);
+        assert!(Arc::ptr_eq(all.column(0), &column));
+        let reordered = taken(vec![2, 0, 1]);
+        assert_eq!(values(&reordered), [30, 10, 20]);
+        assert_eq!(values(&taken(vec![1])), [20]);
+        assert_eq!(taken(vec![]).num_rows(), 0);
     }
 }

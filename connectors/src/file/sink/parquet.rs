@@ -406,8 +406,8 @@ impl ParquetPart {
             .ok_or_else(|| Error::component("parquet writer", "the part file is finished"))
     }
 
-    /// Encodes `batch`, its columns side by side on the operators' threads; a row group
-    /// goes to the file once it reaches its size.
+    /// Encodes `batch`, its columns side by side (`side_by_side`: on the sink's thread and
+    /// the operators'); a row group goes to the file once it reaches its size.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_columns() != self.schema.fields().len() {
             return Err(Error::component(
