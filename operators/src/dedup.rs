@@ -3,6 +3,7 @@
 //! passes, later ones are dropped; the state holds keys only.
 
 use crate::groups::{removed_flags, retain_by, GroupTable};
+use crate::watermark::times_or_never;
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Int64Array, RecordBatch,
     UInt32Array,
@@ -35,18 +36,9 @@ pub enum DedupExpiry {
 /// The event time of each row of a timestamp `column` (µs; NULL never expires nor is
 /// late); `None` for a column of another type.
 fn event_times(column: &ArrayRef) -> Option<Vec<i64>> {
-    let times = column.as_primitive_opt::<TimestampMicrosecondType>()?;
-    Some(
-        (0..times.len())
-            .map(|i| {
-                if times.is_valid(i) {
-                    times.value(i)
-                } else {
-                    i64::MAX
-                }
-            })
-            .collect(),
-    )
+    column
+        .as_primitive_opt::<TimestampMicrosecondType>()
+        .map(times_or_never)
 }
 
 /// The deduplication operator.

@@ -2,11 +2,25 @@
 //! event-time statistics the coordinator derives the global watermark from
 //! (SEMANTICS.md §5.1). Stateless operators never drop late rows.
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, PrimitiveArray};
 use arrow::datatypes::{DataType, Schema, TimeUnit, TimestampMicrosecondType};
 use arrow::record_batch::RecordBatch;
 use spate_runtime::operator::{EventTimeStats, WatermarkReport};
 use spate_runtime::{EpochReport, Error, Operator, Output, Result};
+
+/// Each value of an event-time column in µs, `i64::MAX` for NULL (a NULL time is never
+/// late and never expires).
+pub(crate) fn times_or_never(times: &PrimitiveArray<TimestampMicrosecondType>) -> Vec<i64> {
+    (0..times.len())
+        .map(|i| {
+            if times.is_valid(i) {
+                times.value(i)
+            } else {
+                i64::MAX
+            }
+        })
+        .collect()
+}
 
 /// The watermark operator.
 pub struct WithWatermark {

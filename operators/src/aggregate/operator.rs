@@ -8,6 +8,7 @@ use super::window::TimeWindow;
 use crate::expr::{EvalContext, Expr, ExprError};
 use crate::groups::{removed_flags, GroupTable};
 use crate::stage::execution_error;
+use crate::watermark::times_or_never;
 use arrow::array::{
     Array, ArrayRef, AsArray, RecordBatch, StructArray, TimestampMicrosecondArray, UInt32Array,
 };
@@ -325,15 +326,7 @@ impl StreamingAggregate {
                             expr.output_name()
                         ))
                     })?;
-                (0..times.len())
-                    .map(|i| {
-                        if times.is_valid(i) {
-                            times.value(i)
-                        } else {
-                            i64::MAX
-                        }
-                    })
-                    .collect()
+                times_or_never(times)
             }
         })
     }

@@ -9,6 +9,7 @@ use super::using::UsingLayout;
 use crate::expr::{cast_like_spark, equality_type, EvalContext, Expr, ExprError};
 use crate::groups::GroupTable;
 use crate::stage::execution_error;
+use crate::watermark::times_or_never;
 use arrow::array::{
     new_null_array, Array, ArrayRef, AsArray, BooleanArray, Int8Array, RecordBatch, UInt32Array,
     UInt64Array,
@@ -453,15 +454,7 @@ impl StreamingJoin {
         }) else {
             return vec![i64::MAX; batch.num_rows()];
         };
-        (0..times.len())
-            .map(|i| {
-                if times.is_valid(i) {
-                    times.value(i)
-                } else {
-                    i64::MAX
-                }
-            })
-            .collect()
+        times_or_never(times)
     }
 
     /// Left and right columns of pairs as the output rows (right all NULL for `None`).
