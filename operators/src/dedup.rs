@@ -261,13 +261,18 @@ impl Operator for Deduplicate {
         let start = Instant::now();
         let of_rows = |column: usize| take(batch.column(column), rows, None);
         let result = (|| {
-            let keys = self
+            let keys: Vec<ArrayRef> = self
                 .keys
                 .iter()
                 .map(|&k| of_rows(k))
                 .collect::<std::result::Result<_, _>>()?;
+            // The event time, when it is a key too (`dropDuplicates` with the watermarked
+            // column), is copied once.
             let times = match self.event_time {
-                Some(c) => event_times(&of_rows(c)?),
+                Some(c) => match self.keys.iter().position(|&k| k == c) {
+                    Some(key) => event_times(&keys[key]),
+                    None => event_times(&of_rows(c)?),
+                },
                 None => None,
             };
             let passing = match self.passing(keys, times, rows.len())? {
@@ -470,10 +475,14 @@ mod tests {
         (id.to_string(), v.to_string())
     }
 
-    #[test]
-    fn rows_looked_at_in_place_pass_as_their_copies_do() {
-        let keys = ["id".to_string()];
-        let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
+    /// Epochs of shares looked at in place by one deduplication on `keys` and copied out
+    /// for another: what the first emitted, and its (keys kept, late rows, duplicates),
+    /// which the second's must equal.
+    fn in_place_and_copied(
+        keys: &[&str],
+        expiry: DedupExpiry,
+    ) -> (Vec<Vec<(String, String)>>, Vec<(u64, u64, i64)>) {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         let new = || Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap();
         let (mut copied, mut in_place) = (new(), new());
         type Rows<'r> = &'r [(&'r str, i64, &'r str)];
@@ -554,7 +563,14 @@ mod tests {
             assert_eq!(passed, pairs(&mut a), "epoch {id}");
             emitted.push(passed);
         }
-        // (keys kept, late rows, duplicates): `a`, `b` and `c` expire by 10:00:30.
+        (emitted, counts)
+    }
+
+    #[test]
+    fn rows_looked_at_in_place_pass_as_their_copies_do() {
+        let expiry = DedupExpiry::WithinWatermark { delay: 10 * SECOND };
+        let (emitted, counts) = in_place_and_copied(&["id"], expiry);
+        // `a`, `b` and `c` expire by 10:00:30.
         assert_eq!(counts, [(3, 0, 1), (1, 2, 1), (3, 0, 0), (4, 0, 0)]);
         assert_eq!(
             emitted,
@@ -562,6 +578,23 @@ mod tests {
                 vec![pair("a", "1"), pair("c", "4"), pair("b", "5")],
                 vec![pair("e", "7")],
                 // `c` expired at 10:00:13, before the watermark of 10:00:30.
+                vec![pair("g", "9"), pair("c", "11")],
+                vec![pair("h", "12")],
+            ]
+        );
+        // With the event time among the keys, a key is its id and time.
+        let (emitted, counts) = in_place_and_copied(&["id", "event_time"], DedupExpiry::KeyTime);
+        assert_eq!(counts, [(4, 0, 0), (2, 2, 0), (4, 0, 0), (5, 0, 0)]);
+        assert_eq!(
+            emitted,
+            [
+                vec![
+                    pair("a", "1"),
+                    pair("a", "3"),
+                    pair("c", "4"),
+                    pair("b", "5")
+                ],
+                vec![pair("e", "7"), pair("e", "8")],
                 vec![pair("g", "9"), pair("c", "11")],
                 vec![pair("h", "12")],
             ]
