@@ -477,14 +477,13 @@ mod tests {
 
     /// An emitted row's `(id, v)`.
     type Pair = (String, String);
+    /// An epoch's keys kept, late rows and duplicates.
+    type Counts = (u64, u64, i64);
 
     /// Epochs of shares looked at in place by one deduplication on `keys` and copied out
     /// for another: what the first emitted, and its (keys kept, late rows, duplicates),
     /// which the second's must equal.
-    fn in_place_and_copied(
-        keys: &[&str],
-        expiry: DedupExpiry,
-    ) -> (Vec<Vec<Pair>>, Vec<(u64, u64, i64)>) {
+    fn in_place_and_copied(keys: &[&str], expiry: DedupExpiry) -> (Vec<Vec<Pair>>, Vec<Counts>) {
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         let new = || Deduplicate::new(&schema(), &keys, Some("event_time"), expiry).unwrap();
         let (mut copied, mut in_place) = (new(), new());
