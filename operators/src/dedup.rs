@@ -46,6 +46,9 @@ pub struct Deduplicate {
     keys: Vec<usize>,
     /// The watermarked column, when the input has one: rows with time ≤ `WL` are late.
     event_time: Option<usize>,
+    /// Whether the keys and the watermarked column are every column of the input
+    /// (`distinct()`): a share of a batch is then copied whole ([`Operator::on_rows`]).
+    reads_every_column: bool,
     expiry: DedupExpiry,
     table: GroupTable,
     /// Per key: when it expires (µs; `i64::MAX` for never).
@@ -98,7 +101,9 @@ impl Deduplicate {
             .iter()
             .map(|&k| input.field(k).data_type().clone())
             .collect();
+        let read: HashSet<usize> = keys.iter().copied().chain(event_time).collect();
         Ok(Deduplicate {
+            reads_every_column: read.len() >= input.fields().len(),
             keys,
             event_time,
             expiry,
@@ -173,6 +178,14 @@ impl Deduplicate {
         Ok(Some(BooleanArray::new(first.finish(), None)))
     }
 
+    /// `work`, its time counted as the epoch's update time (failed or not).
+    fn timed(&mut self, work: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        let start = Instant::now();
+        let result = work(self);
+        self.epoch.updates_time += start.elapsed();
+        result
+    }
+
     /// Removes the keys that expired by the watermark `evict` (ms); returns how many.
     fn evict(&mut self, evict_ms: i64) -> Result<u64> {
         if self.expiry == DedupExpiry::Never {
@@ -224,20 +237,15 @@ impl Operator for Deduplicate {
         if batch.num_rows() == 0 {
             return Ok(());
         }
-        let start = Instant::now();
-        let keys = self.keys.iter().map(|&k| batch.column(k).clone()).collect();
-        let times = self.event_time.and_then(|c| event_times(batch.column(c)));
-        let result = self
-            .passing(keys, times, batch.num_rows())
-            .and_then(|passing| {
-                out.emit(match passing {
-                    None => batch,
-                    Some(first) => filter_record_batch(&batch, &first)?,
-                });
-                Ok(())
+        self.timed(|this| {
+            let keys = this.keys.iter().map(|&k| batch.column(k).clone()).collect();
+            let times = this.event_time.and_then(|c| event_times(batch.column(c)));
+            out.emit(match this.passing(keys, times, batch.num_rows())? {
+                None => batch,
+                Some(first) => filter_record_batch(&batch, &first)?,
             });
-        self.epoch.updates_time += start.elapsed();
-        result
+            Ok(())
+        })
     }
 
     /// Looks at the key and event-time columns of `rows` alone, and copies out only the
@@ -250,40 +258,32 @@ impl Operator for Deduplicate {
         rows: &UInt32Array,
         out: &mut Output,
     ) -> Result<()> {
-        let read = self
-            .keys
-            .iter()
-            .chain(&self.event_time)
-            .collect::<HashSet<_>>();
-        if read.len() >= batch.num_columns() || rows.len() == batch.num_rows() {
+        if self.reads_every_column || rows.len() == batch.num_rows() {
             return self.on_data(port, take_rows(batch, rows)?, out);
         }
-        let start = Instant::now();
-        let of_rows = |column: usize| take(batch.column(column), rows, None);
-        let result = (|| {
-            let keys: Vec<ArrayRef> = self
+        self.timed(|this| {
+            let of_rows = |column: usize| take(batch.column(column), rows, None);
+            let keys: Vec<ArrayRef> = this
                 .keys
                 .iter()
                 .map(|&k| of_rows(k))
                 .collect::<std::result::Result<_, _>>()?;
             // The event time, when it is a key too (`dropDuplicates` with the watermarked
             // column), is copied once.
-            let times = match self.event_time {
-                Some(c) => match self.keys.iter().position(|&k| k == c) {
+            let times = match this.event_time {
+                Some(c) => match this.keys.iter().position(|&k| k == c) {
                     Some(key) => event_times(&keys[key]),
                     None => event_times(&of_rows(c)?),
                 },
                 None => None,
             };
-            let passing = match self.passing(keys, times, rows.len())? {
+            let passing = match this.passing(keys, times, rows.len())? {
                 None => rows.clone(),
                 Some(first) => filter(rows, &first)?.as_primitive::<UInt32Type>().clone(),
             };
             out.emit(take_rows(batch, &passing)?);
             Ok(())
-        })();
-        self.epoch.updates_time += start.elapsed();
-        result
+        })
     }
 
     fn on_watermark(&mut self, watermarks: &Watermarks, _out: &mut Output) -> Result<()> {

@@ -11,15 +11,7 @@ use spate_runtime::{EpochReport, Error, Operator, Output, Result};
 /// Each value of an event-time column in µs, `i64::MAX` for NULL (a NULL time is never
 /// late and never expires).
 pub(crate) fn times_or_never(times: &PrimitiveArray<TimestampMicrosecondType>) -> Vec<i64> {
-    (0..times.len())
-        .map(|i| {
-            if times.is_valid(i) {
-                times.value(i)
-            } else {
-                i64::MAX
-            }
-        })
-        .collect()
+    times.iter().map(|t| t.unwrap_or(i64::MAX)).collect()
 }
 
 /// The watermark operator.

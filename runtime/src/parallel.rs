@@ -40,9 +40,8 @@ pub fn on_operator_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
 /// hop at all. Without the operators' pool, the items run one after another here. The
 /// caller is an actor's thread, not a thread of another rayon pool (which would run that
 /// pool's jobs while it waits). Meant for work whose allocations do not outlive it (a
-/// Parquet file's columns): with a sharded operator's first instance run so, its state
-/// growing on the actor's thread, the soak's resident memory rose by 18 % over ten
-/// minutes (1.07 over five with the instances on the pool alone).
+/// Parquet file's columns), not for long-lived state: a sharded operator's first instance
+/// run so raised the soak's resident memory (README, on `spate.sql.shuffle.instances`).
 pub fn side_by_side<I: Send, T: Send>(items: Vec<I>, run: impl Fn(I) -> T + Sync) -> Vec<T> {
     let pool = operator_pool().filter(|_| items.len() > 1);
     let Some(pool) = pool else {
