@@ -395,6 +395,12 @@ impl OpenPage {
     }
 }
 
+thread_local! {
+    /// Room for a page as snappy compresses it, kept by each thread that encodes: a fresh
+    /// one for every page would be zeroed, and faulted in, each time.
+    static COMPRESSED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A flat column of one row group being encoded.
 pub(super) struct FlatColumn {
     kind: Kind,
@@ -638,16 +644,23 @@ impl FlatColumn {
         Ok(())
     }
 
-    /// A page's bytes in the column's codec.
+    /// A page's bytes in the column's codec: snappy compresses into its thread's
+    /// [`COMPRESSED`] buffer, and the page keeps a copy of what it wrote there.
     fn compress(&mut self, buf: Vec<u8>) -> Result<Bytes> {
-        Ok(match self.codec {
-            ParquetCodec::Uncompressed => Bytes::from(buf),
-            ParquetCodec::Snappy => Bytes::from(
-                self.snappy
-                    .compress_vec(&buf)
-                    .map_err(|e| ParquetError::External(Box::new(e)))?,
-            ),
-        })
+        match self.codec {
+            ParquetCodec::Uncompressed => Ok(Bytes::from(buf)),
+            ParquetCodec::Snappy => COMPRESSED.with_borrow_mut(|out| {
+                let room = snap::raw::max_compress_len(buf.len());
+                if out.len() < room {
+                    out.resize(room, 0);
+                }
+                let written = self
+                    .snappy
+                    .compress(&buf, out)
+                    .map_err(|e| ParquetError::External(Box::new(e)))?;
+                Ok(Bytes::copy_from_slice(&out[..written]))
+            }),
+        }
     }
 
     /// Writes the chunk (its dictionary page first) and describes it for the row group.
