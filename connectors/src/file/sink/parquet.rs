@@ -993,6 +993,21 @@ mod tests {
     }
 
     #[test]
+    fn a_page_bigger_than_the_kept_compression_buffer_reads_back() {
+        // One value of 6 MiB makes a page whose compression needs more room than a thread
+        // keeps; the pages around it use the kept buffer.
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, true)]));
+        let huge = "abcdefgh".repeat(6 << 17);
+        let column = StringArray::from(vec![Some("small"), Some(huge.as_str()), None, Some("z")]);
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(column)]).expect("batch");
+        let batches = [batch.clone(), batch.clone(), batch];
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = write_part(dir.path(), &schema, &batches);
+        let written = arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        assert_eq!(read_back(&path, &schema), written);
+    }
+
+    #[test]
     fn a_chunk_of_nulls_alone_reads_back_with_no_bounds() {
         let schema = flat_schema();
         // A first batch with values (so the columns keep their dictionaries), then a row

@@ -395,6 +395,10 @@ impl OpenPage {
     }
 }
 
+/// The most a thread keeps in [`COMPRESSED`]: room for a page of a little over
+/// [`PAGE_BYTES`] or a full dictionary, not for a page that one huge value made.
+const KEPT_COMPRESSED_BYTES: usize = 4 << 20;
+
 thread_local! {
     /// Room for a page as snappy compresses it, kept by each thread that encodes: a fresh
     /// one for every page would be zeroed, and faulted in, each time.
@@ -645,19 +649,21 @@ impl FlatColumn {
     }
 
     /// A page's bytes in the column's codec: snappy compresses into its thread's
-    /// [`COMPRESSED`] buffer, and the page keeps a copy of what it wrote there.
+    /// [`COMPRESSED`] buffer, and the page keeps a copy of what it wrote there; a page
+    /// too big for that buffer (a huge value) into a buffer of its own.
     fn compress(&mut self, buf: Vec<u8>) -> Result<Bytes> {
+        let snappy_error = |e: snap::Error| ParquetError::External(Box::new(e));
+        let room = snap::raw::max_compress_len(buf.len());
         match self.codec {
             ParquetCodec::Uncompressed => Ok(Bytes::from(buf)),
+            ParquetCodec::Snappy if room > KEPT_COMPRESSED_BYTES => Ok(Bytes::from(
+                self.snappy.compress_vec(&buf).map_err(snappy_error)?,
+            )),
             ParquetCodec::Snappy => COMPRESSED.with_borrow_mut(|out| {
-                let room = snap::raw::max_compress_len(buf.len());
                 if out.len() < room {
                     out.resize(room, 0);
                 }
-                let written = self
-                    .snappy
-                    .compress(&buf, out)
-                    .map_err(|e| ParquetError::External(Box::new(e)))?;
+                let written = self.snappy.compress(&buf, out).map_err(snappy_error)?;
                 Ok(Bytes::copy_from_slice(&out[..written]))
             }),
         }
