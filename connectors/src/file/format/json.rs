@@ -1,9 +1,9 @@
 //! JSON-lines decoding with Spark's semantics (SEMANTICS.md §3.2).
 //!
 //! Each line is parsed on its own with the syntax Spark's Jackson parser accepts
-//! (`json/parser.rs`). Only the first JSON value of a line is read; anything after it is ignored
-//! (Spark does the same). A root array of objects yields one row per
-//! element; `[]` and blank lines yield nothing; any other root value is a corrupt record.
+//! (`json/parser.rs`). Only the first JSON value of a line is read; anything after it is
+//! ignored (Spark does the same). A root array of objects yields one row per element; `[]`
+//! and blank lines yield nothing; any other root value is a corrupt record.
 //!
 //! Values go straight into the column builders through Spark's per-type converters
 //! ([`Column::push_json`]); fields are matched by exact (case-sensitive) name, a repeated
