@@ -359,6 +359,8 @@ impl Operator for Sharded {
             StateCheckpoint::Full(batches) => (true, batches),
             StateCheckpoint::Delta(batches) => (false, batches),
         };
+        // Batches given in pieces count as one each, as the state store reads them back.
+        let batches = StateCheckpoint::joined(batches)?;
         let parts = match &self.keys.restore {
             Restore::ByKey(columns) => {
                 let router = &self.router;

@@ -95,7 +95,62 @@ pub enum StateCheckpoint {
     Delta(Vec<RecordBatch>),
 }
 
+/// Schema metadata of a checkpoint batch that the next one continues (see
+/// [`StateCheckpoint::in_pieces`]).
+const CONTINUED: &str = "spate.state.continued";
+
 impl StateCheckpoint {
+    /// One batch of state given as `pieces` with the same columns, in order (at least one),
+    /// so that it need not be copied into one: every piece but the last is marked as
+    /// continued by the next, the state store writes them as one batch and reads them
+    /// back as one, and [`StateCheckpoint::joined`] puts them together in memory.
+    pub fn in_pieces(pieces: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+        let last = pieces.len().saturating_sub(1);
+        pieces
+            .into_iter()
+            .enumerate()
+            .map(|(index, piece)| {
+                if index == last {
+                    return Ok(piece);
+                }
+                let mut metadata = piece.schema().metadata().clone();
+                metadata.insert(CONTINUED.to_string(), "true".to_string());
+                let schema = piece.schema().as_ref().clone().with_metadata(metadata);
+                Ok(piece.with_schema(std::sync::Arc::new(schema))?)
+            })
+            .collect()
+    }
+
+    /// Whether the checkpoint batch after `batch` continues it ([`StateCheckpoint::in_pieces`]).
+    pub fn is_continued(batch: &RecordBatch) -> bool {
+        batch.schema().metadata().contains_key(CONTINUED)
+    }
+
+    /// `batches` with every batch given in pieces put together, as the state store reads
+    /// them back.
+    pub fn joined(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+        if !batches.iter().any(Self::is_continued) {
+            return Ok(batches);
+        }
+        let mut joined = Vec::new();
+        let mut pieces: Vec<RecordBatch> = Vec::new();
+        for batch in batches {
+            let continued = Self::is_continued(&batch);
+            pieces.push(batch);
+            if !continued {
+                let schema = pieces[pieces.len() - 1].schema();
+                joined.push(arrow::compute::concat_batches(&schema, &pieces)?);
+                pieces.clear();
+            }
+        }
+        if !pieces.is_empty() {
+            return Err(crate::error::Error::IllegalArgument(
+                "a state checkpoint ends with a batch marked as continued".into(),
+            ));
+        }
+        Ok(joined)
+    }
+
     /// Batches of state columns, each a set of columns with its number of rows (named `c0,
     /// c1, …`, all nullable), as a full snapshot or a delta.
     pub fn of_column_sets(

@@ -782,19 +782,6 @@ impl Operator for StreamingJoin {
         for input in &mut self.inputs {
             let changes = input.state.take_changes(full);
             let state = &input.state;
-            let mut columns = state.gather(&changes.added)?;
-            let matched = BooleanArray::from(
-                changes
-                    .added
-                    .iter()
-                    .map(|&id| state.matched[id as usize])
-                    .collect::<Vec<_>>(),
-            );
-            let seqs = UInt64Array::from_iter_values(
-                changes.added.iter().map(|&id| state.seqs()[id as usize]),
-            );
-            columns.push(Arc::new(matched));
-            columns.push(Arc::new(seqs));
             let mut fields: Vec<Field> = input
                 .schema
                 .fields()
@@ -803,10 +790,22 @@ impl Operator for StreamingJoin {
                 .collect();
             fields.push(Field::new("_matched", DataType::Boolean, false));
             fields.push(Field::new("_seq", DataType::UInt64, false));
-            batches.push(RecordBatch::try_new(
-                Arc::new(Schema::new(fields)),
-                columns,
-            )?);
+            let schema = Arc::new(Schema::new(fields));
+            // The rows, in pieces of the stored batches (not copied into one).
+            let mut pieces = Vec::new();
+            for (mut columns, range) in state.pieces(&changes.added)? {
+                let ids = &changes.added[range];
+                let matched: BooleanArray = ids
+                    .iter()
+                    .map(|&id| Some(state.matched[id as usize]))
+                    .collect();
+                let seqs =
+                    UInt64Array::from_iter_values(ids.iter().map(|&id| state.seqs()[id as usize]));
+                columns.push(Arc::new(matched));
+                columns.push(Arc::new(seqs));
+                pieces.push(RecordBatch::try_new(schema.clone(), columns)?);
+            }
+            batches.extend(StateCheckpoint::in_pieces(pieces)?);
 
             let op_seqs = UInt64Array::from_iter_values(
                 changes.removed.iter().chain(&changes.matched).copied(),
@@ -841,7 +840,9 @@ impl Operator for StreamingJoin {
             StateCheckpoint::Full(_) if self.state_rows() > 0 => {
                 return Err(mismatch("a full snapshot over existing state"));
             }
-            StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches) => batches,
+            StateCheckpoint::Full(batches) | StateCheckpoint::Delta(batches) => {
+                StateCheckpoint::joined(batches)?
+            }
         };
         if state.len() != CHECKPOINT_BATCHES {
             return Err(mismatch(

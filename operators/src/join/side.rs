@@ -7,6 +7,7 @@ use arrow::array::{
 use arrow::compute::{concat, interleave, take};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
+use std::ops::Range;
 
 /// A side's state. Row ids index every per-row vector; they are stable until
 /// [`SideState::compact`].
@@ -48,6 +49,10 @@ pub(crate) struct SideChanges {
     /// Rows of the last checkpoint, still live, that matched since.
     pub(crate) matched: Vec<u64>,
 }
+
+/// Some of a side's rows, as columns, with the range of the row ids asked for they hold
+/// ([`SideState::pieces`]).
+pub(crate) type Piece = (Vec<ArrayRef>, Range<usize>);
 
 /// The end of a row chain.
 const NONE: u32 = u32::MAX;
@@ -148,6 +153,30 @@ impl SideState {
             }
         }
         self.copy(ids, &runs)
+    }
+
+    /// The columns of the rows `ids`, in that order, in pieces, each with the range of
+    /// `ids` it holds: when the rows lie mostly side by side, a slice of a chunk for each
+    /// run of them (nothing copied: a checkpoint writes them from there); otherwise one
+    /// piece of copied rows ([`SideState::copy`]).
+    pub(crate) fn pieces(&self, ids: &[u32]) -> Result<Vec<Piece>, ArrowError> {
+        let runs = self.runs(ids);
+        if ids.is_empty() || runs.len() * MIN_RUN_ROWS > ids.len() {
+            return Ok(vec![(self.copy(ids, &runs)?, 0..ids.len())]);
+        }
+        let mut first = 0;
+        Ok(runs
+            .iter()
+            .map(|&(chunk, start, rows)| {
+                let columns = self.chunks[chunk]
+                    .columns()
+                    .iter()
+                    .map(|column| column.slice(start, rows))
+                    .collect();
+                first += rows;
+                (columns, first - rows..first)
+            })
+            .collect())
     }
 
     /// The columns of the rows `ids` (in `runs`, see [`SideState::runs`]), in that order, in

@@ -12,7 +12,7 @@ use crate::operator::StateCheckpoint;
 use arrow::compute::concat_batches;
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
-use arrow::record_batch::RecordBatch;
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -165,8 +165,19 @@ impl StateStore {
         }
         let mut written = 0;
         write_atomically_with(&path, true, self.durability, create_dir, |file| {
+            // A batch given in pieces goes in as one, up to its last piece.
+            let mut pieces = Vec::new();
             for batch in batches {
-                write_framed(file, batch)?;
+                pieces.push(batch);
+                if !StateCheckpoint::is_continued(batch) {
+                    write_framed(file, &pieces)?;
+                    pieces.clear();
+                }
+            }
+            if !pieces.is_empty() {
+                return Err(std::io::Error::other(
+                    "a state checkpoint ends with a batch marked as continued",
+                ));
             }
             written = file.stream_position()?;
             Ok(())
@@ -312,22 +323,37 @@ impl StateStore {
 /// in memory before writing it, so a large state is written in slices of this many rows.
 const SLICE_ROWS: usize = 64 * 1024;
 
-/// Appends `batch` to `file` as one Arrow IPC file preceded by its length (little-endian
-/// `u64`), streamed: the length is patched in once the IPC file is written. The batch goes
-/// in as record batches of at most [`SLICE_ROWS`] rows, so writing it takes memory for a
-/// slice, not for the whole state; [`StateStore::read`] puts them back together.
-fn write_framed(file: &mut File, batch: &RecordBatch) -> std::io::Result<()> {
+/// Appends one batch, given as `pieces` (its last piece's schema is the batch's), to
+/// `file` as one Arrow IPC file preceded by its length (little-endian `u64`), streamed:
+/// the length is patched in once the IPC file is written. The batch goes in as record
+/// batches of at most [`SLICE_ROWS`] rows, so writing it takes memory for a slice, not
+/// for the whole state; [`StateStore::read`] puts them back together.
+fn write_framed(file: &mut File, pieces: &[&RecordBatch]) -> std::io::Result<()> {
+    let Some(last) = pieces.last() else {
+        return Ok(());
+    };
+    let schema = last.schema();
     let start = file.stream_position()?;
     file.write_all(&0u64.to_le_bytes())?;
     let mut out = BufWriter::new(&mut *file);
-    let mut writer =
-        FileWriter::try_new(&mut out, &batch.schema()).map_err(std::io::Error::other)?;
+    let mut writer = FileWriter::try_new(&mut out, &schema).map_err(std::io::Error::other)?;
     // An empty batch is written too: one record batch of no rows.
-    for offset in (0..batch.num_rows().max(1)).step_by(SLICE_ROWS) {
-        let rows = SLICE_ROWS.min(batch.num_rows() - offset);
-        writer
-            .write(&batch.slice(offset, rows))
-            .map_err(std::io::Error::other)?;
+    let empty = pieces.iter().all(|piece| piece.num_rows() == 0);
+    for piece in pieces.iter().filter(|piece| empty || piece.num_rows() > 0) {
+        // The piece's columns under the batch's schema (a continued piece's is marked).
+        let options = RecordBatchOptions::new().with_row_count(Some(piece.num_rows()));
+        let piece =
+            RecordBatch::try_new_with_options(schema.clone(), piece.columns().to_vec(), &options)
+                .map_err(std::io::Error::other)?;
+        for offset in (0..piece.num_rows().max(1)).step_by(SLICE_ROWS) {
+            let rows = SLICE_ROWS.min(piece.num_rows() - offset);
+            writer
+                .write(&piece.slice(offset, rows))
+                .map_err(std::io::Error::other)?;
+        }
+        if empty {
+            break;
+        }
     }
     writer.finish().map_err(std::io::Error::other)?;
     drop(writer);
@@ -457,6 +483,34 @@ mod tests {
         let both = StateCheckpoint::Full(vec![values(&[7]), words]);
         store.write(0, &both).unwrap();
         assert_eq!(store.load(0).unwrap().unwrap(), vec![both]);
+    }
+
+    #[test]
+    fn a_batch_given_in_pieces_is_written_and_read_back_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), 3);
+        let mut batches =
+            StateCheckpoint::in_pieces(vec![values(&[1, 2]), values(&[]), values(&[3])]).unwrap();
+        let marked: Vec<bool> = batches.iter().map(StateCheckpoint::is_continued).collect();
+        assert_eq!(marked, [true, true, false]);
+        batches.push(values(&[9]));
+        let whole = vec![values(&[1, 2, 3]), values(&[9])];
+        assert_eq!(StateCheckpoint::joined(batches.clone()).unwrap(), whole);
+        store
+            .write(0, &StateCheckpoint::Delta(batches.clone()))
+            .unwrap();
+        let loaded = store.load(0).unwrap().unwrap();
+        assert_eq!(loaded, vec![StateCheckpoint::Delta(whole)]);
+        // Pieces of no rows at all are one empty batch.
+        let empty = StateCheckpoint::in_pieces(vec![values(&[]), values(&[])]).unwrap();
+        store.write(1, &StateCheckpoint::Delta(empty)).unwrap();
+        let loaded = store.load(1).unwrap().unwrap();
+        assert_eq!(loaded[1], StateCheckpoint::Delta(vec![values(&[])]));
+        // A checkpoint that ends inside a batch given in pieces is refused.
+        batches.pop();
+        batches.pop();
+        assert!(StateCheckpoint::joined(batches.clone()).is_err());
+        assert!(store.write(2, &StateCheckpoint::Delta(batches)).is_err());
     }
 
     #[test]
