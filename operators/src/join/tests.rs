@@ -420,6 +420,26 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
         restored.on_data(1, clicks.clone(), &mut out).unwrap();
         assert_eq!(text(&mut out), expected);
     }
+    // Two instances, every row on one of them (one ad): that instance's pieces count as
+    // its one batch of rows.
+    let later: Vec<(&str, i64)> = (20..40).map(|m| ("a", m)).collect();
+    let mut sharded = sharded_join(2);
+    sharded.on_watermark(&none, &mut out).unwrap();
+    sharded.on_data(0, rows(&first), &mut out).unwrap();
+    sharded.on_data(0, rows(&later), &mut out).unwrap();
+    sharded.on_epoch_end(0, &mut out).unwrap();
+    let StateCheckpoint::Full(batches) = sharded.checkpoint(true).unwrap() else {
+        panic!("a full checkpoint");
+    };
+    assert_eq!(batches.len(), 2 * 4 + 1, "one batch of rows in two pieces");
+    let mut restored = sharded_join(2);
+    restored.restore(StateCheckpoint::Full(batches)).unwrap();
+    let mut out = Output::default();
+    restored.on_watermark(&none, &mut out).unwrap();
+    restored
+        .on_data(1, rows(&[("a", 3), ("a", 39)]), &mut out)
+        .unwrap();
+    assert_eq!(text(&mut out).len(), 4 + 6);
 }
 
 /// `p` instances of the full outer join, partitioned by the ad on both sides.
