@@ -364,35 +364,84 @@ impl SideState {
     }
 
     /// Drops the rows that are gone and renumbers groups with `group_map` (old → new id).
+    /// A chunk at least half of whose rows are live is kept as it is (its live rows are not
+    /// copied: with event time moving forward, whole chunks expire together and the others
+    /// stay whole); the live rows of the other chunks are copied into one new chunk, so
+    /// that their chunks' memory goes. Live rows keep their order.
     pub(crate) fn compact(&mut self, group_map: &[Option<u32>]) -> Result<(), ArrowError> {
         let live: Vec<u32> = (0..self.alive.len() as u32)
             .filter(|&id| self.alive[id as usize])
             .collect();
-        // Copied, so that the chunks' memory goes.
-        let batch = RecordBatch::try_new_with_options(
-            self.schema.clone(),
-            self.copy(&live, &self.runs(&live))?,
-            &RecordBatchOptions::new().with_row_count(Some(live.len())),
-        )?;
-        let keep = |v: &Vec<i64>| live.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
-        let time = keep(&self.time);
-        let matched: Vec<bool> = live.iter().map(|&id| self.matched[id as usize]).collect();
-        let group: Vec<u32> = live
-            .iter()
-            .filter_map(|&id| group_map[self.group[id as usize] as usize])
+        let mut live_rows = vec![0; self.chunks.len()];
+        for &id in &live {
+            live_rows[self.location[id as usize].0 as usize] += 1;
+        }
+        let kept: Vec<bool> = (0..self.chunks.len())
+            .map(|chunk| 2 * live_rows[chunk] >= self.chunks[chunk].num_rows())
             .collect();
-        let seqs: Vec<u64> = live.iter().map(|&id| self.seq[id as usize]).collect();
-        let rows: Vec<u32> = (0..live.len() as u32).collect();
+        let copied: Vec<u32> = live
+            .iter()
+            .copied()
+            .filter(|&id| !kept[self.location[id as usize].0 as usize])
+            .collect();
+        let copies = RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            self.copy(&copied, &self.runs(&copied))?,
+            &RecordBatchOptions::new().with_row_count(Some(copied.len())),
+        )?;
+        // The live rows in order, in stretches of one source: a kept chunk, or the copies.
+        let mut stretches: Vec<(Option<usize>, Vec<u32>)> = Vec::new();
+        for &id in &live {
+            let chunk = self.location[id as usize].0 as usize;
+            let source = kept[chunk].then_some(chunk);
+            match stretches.last_mut() {
+                Some((last, ids)) if *last == source => ids.push(id),
+                _ => stretches.push((source, vec![id])),
+            }
+        }
         // The rows keep their numbers and the changes since the last checkpoint survive.
-        let kept = SideState {
+        let fresh = SideState {
             next_seq: self.next_seq,
             checkpointed_seq: self.checkpointed_seq,
             removed_seqs: std::mem::take(&mut self.removed_seqs),
             matched_seqs: std::mem::take(&mut self.matched_seqs),
             ..SideState::new(self.schema.clone())
         };
-        *self = kept;
-        self.insert(&batch, &rows, &group, &time, &matched, Some(&seqs));
+        let old = std::mem::replace(self, fresh);
+        let mut next_copy = 0u32;
+        for (source, ids) in stretches {
+            let rows: Vec<u32> = match source {
+                Some(_) => ids.iter().map(|&id| old.location[id as usize].1).collect(),
+                None => {
+                    next_copy += ids.len() as u32;
+                    (next_copy - ids.len() as u32..next_copy).collect()
+                }
+            };
+            let groups = ids
+                .iter()
+                .map(|&id| {
+                    group_map
+                        .get(old.group[id as usize] as usize)
+                        .copied()
+                        .flatten()
+                })
+                .collect::<Option<Vec<u32>>>()
+                .ok_or_else(|| {
+                    ArrowError::InvalidArgumentError("a live row's key group was dropped".into())
+                })?;
+            let keep = |v: &[i64]| ids.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
+            let matched: Vec<bool> = ids.iter().map(|&id| old.matched[id as usize]).collect();
+            let seqs: Vec<u64> = ids.iter().map(|&id| old.seq[id as usize]).collect();
+            let batch = source.map_or(&copies, |chunk| &old.chunks[chunk]);
+            self.insert(
+                batch,
+                &rows,
+                &groups,
+                &keep(&old.time),
+                &matched,
+                Some(&seqs),
+            );
+        }
         Ok(())
     }
 }
@@ -532,9 +581,16 @@ mod tests {
                 .filter(|(id, _)| !gone.contains(&(*id as u32)))
                 .map(|(_, row)| row.clone())
                 .collect();
+            let sparse = state.chunks[0].clone();
             state.compact(&[Some(0)]).expect("compact");
             assert_eq!(state.len(), expected.len());
             assert_eq!(all_rows(&state), expected, "reversed: {reversed}");
+            // The chunk stored whole, nearly all live, is kept as it is; the rows left of
+            // the chunk that lost most of them were copied out of it.
+            let values = |batch: &RecordBatch| batch.column(0).to_data().buffers()[0].as_ptr();
+            let held: Vec<_> = state.chunks.iter().map(values).collect();
+            assert!(held.contains(&values(&whole)), "reversed: {reversed}");
+            assert!(!held.contains(&values(&sparse)), "reversed: {reversed}");
         }
     }
 }
