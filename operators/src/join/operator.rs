@@ -573,6 +573,9 @@ impl StreamingJoin {
             }
             if self.join_type == JoinType::LeftSemi {
                 self.emit_semi(side, &batch, &probe, &stored, &selected, out)?;
+            } else if selected.len() == keep.len() {
+                // Every candidate pair matched: the pairs as they are.
+                out.emit(self.pair_rows(left, Some(right), selected.len())?);
             } else if !selected.is_empty() {
                 let indices = UInt32Array::from(selected.clone());
                 let left = left
