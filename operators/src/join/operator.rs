@@ -18,6 +18,7 @@ use arrow::compute::{filter_record_batch, take};
 use arrow::datatypes::{
     DataType, Field, Int8Type, Schema, SchemaRef, TimestampMicrosecondType, UInt64Type,
 };
+use spate_runtime::operator::take_rows;
 use spate_runtime::progress::StateOperatorProgress;
 use spate_runtime::{EpochReport, Error, Operator, Output, Result, StateCheckpoint, Watermarks};
 use std::sync::Arc;
@@ -731,14 +732,11 @@ impl StreamingJoin {
     }
 }
 
-/// The rows `rows` of every column of `batch`.
+/// The rows `rows` of every column of `batch` (its columns themselves when they are all
+/// its rows, in order).
 fn take_all(batch: &RecordBatch, rows: &[u32]) -> Result<Vec<ArrayRef>> {
-    let indices = UInt32Array::from(rows.to_vec());
-    Ok(batch
-        .columns()
-        .iter()
-        .map(|c| take(c.as_ref(), &indices, None))
-        .collect::<std::result::Result<Vec<_>, _>>()?)
+    let rows = take_rows(batch, &UInt32Array::from(rows.to_vec()))?;
+    Ok(rows.columns().to_vec())
 }
 
 impl Operator for StreamingJoin {
