@@ -57,6 +57,10 @@ pub(crate) type Piece = (Vec<ArrayRef>, Range<usize>);
 /// The end of a row chain.
 const NONE: u32 = u32::MAX;
 
+/// Rows side by side in a chunk from which [`SideState::pieces`] gives them as a slice of
+/// it rather than copying them with their neighbours.
+const PIECE_ROWS: usize = 1024;
+
 /// Rows per run, on average, from which gathering rows copies them run by run.
 const MIN_RUN_ROWS: usize = 16;
 
@@ -156,27 +160,41 @@ impl SideState {
     }
 
     /// The columns of the rows `ids`, in that order, in pieces, each with the range of
-    /// `ids` it holds: when the rows lie mostly side by side, a slice of a chunk for each
-    /// run of them (nothing copied: a checkpoint writes them from there); otherwise one
-    /// piece of copied rows ([`SideState::copy`]).
+    /// `ids` it holds: a run of at least [`PIECE_ROWS`] rows side by side in a chunk is a
+    /// slice of it (nothing copied: a checkpoint writes them from there); the rows between
+    /// such runs are copied together into one piece ([`SideState::copy`]).
     pub(crate) fn pieces(&self, ids: &[u32]) -> Result<Vec<Piece>, ArrowError> {
-        let runs = self.runs(ids);
-        if ids.is_empty() || runs.len() * MIN_RUN_ROWS > ids.len() {
-            return Ok(vec![(self.copy(ids, &runs)?, 0..ids.len())]);
-        }
+        let mut pieces = Vec::new();
+        // The runs since the last long one, and the ids they hold.
+        let mut short = Vec::new();
+        let mut short_ids = 0..0;
         let mut first = 0;
-        Ok(runs
-            .iter()
-            .map(|&(chunk, start, rows)| {
-                let columns = self.chunks[chunk]
-                    .columns()
-                    .iter()
-                    .map(|column| column.slice(start, rows))
-                    .collect();
-                first += rows;
-                (columns, first - rows..first)
-            })
-            .collect())
+        for run in self.runs(ids) {
+            let (chunk, start, rows) = run;
+            let range = first..first + rows;
+            first += rows;
+            if rows < PIECE_ROWS {
+                short.push(run);
+                short_ids.end = range.end;
+                continue;
+            }
+            if !short.is_empty() {
+                let copied = self.copy(&ids[short_ids.clone()], &short)?;
+                pieces.push((copied, short_ids.clone()));
+                short.clear();
+            }
+            let columns = self.chunks[chunk]
+                .columns()
+                .iter()
+                .map(|column| column.slice(start, rows))
+                .collect();
+            pieces.push((columns, range.clone()));
+            short_ids = range.end..range.end;
+        }
+        if !short.is_empty() || pieces.is_empty() {
+            pieces.push((self.copy(&ids[short_ids.clone()], &short)?, short_ids));
+        }
+        Ok(pieces)
     }
 
     /// The columns of the rows `ids` (in `runs`, see [`SideState::runs`]), in that order, in
@@ -550,6 +568,25 @@ mod tests {
     fn all_rows(state: &SideState) -> Vec<String> {
         let ids: Vec<u32> = (0..state.location.len() as u32).collect();
         rows(&state.gather(&ids).expect("gather"))
+    }
+
+    #[test]
+    fn long_runs_are_pieces_of_their_chunks_and_the_rows_between_are_copied_together() {
+        // One chunk of 1,200 rows stored whole (a run of 1,200), then three of 1,200 rows
+        // each missing every fortieth (runs of 39).
+        let mut state = state(3, 1200);
+        let whole = state.chunks[0].clone();
+        let every: Vec<u32> = (0..1200).collect();
+        state.insert(&whole, &every, &[0; 1200], &[0; 1200], &[false; 1200], None);
+        let ids: Vec<u32> = (0..state.location.len() as u32).collect();
+        let pieces = state.pieces(&ids).expect("pieces");
+        let ranges: Vec<_> = pieces.iter().map(|(_, range)| range.clone()).collect();
+        let copied = 3 * 1170;
+        assert_eq!(ranges, [0..copied, copied..copied + 1200]);
+        let values = |columns: &[ArrayRef]| columns[1].to_data().buffers()[1].as_ptr();
+        assert_eq!(values(&pieces[1].0), values(whole.columns()));
+        let gathered: Vec<String> = pieces.iter().flat_map(|(columns, _)| rows(columns)).collect();
+        assert_eq!(gathered, all_rows(&state));
     }
 
     #[test]

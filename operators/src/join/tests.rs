@@ -371,8 +371,8 @@ fn a_join_restored_from_a_snapshot_and_deltas_continues_exactly() {
 
 #[test]
 fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
-    // Forty unmatched impressions in two batches: a checkpoint gives them as a slice of
-    // each batch, marked as one batch of rows (not copied into one); restored in memory
+    // Unmatched impressions in two batches of 1,100: a checkpoint gives them as a slice
+    // of each batch, marked as one batch of rows (not copied into one); restored in memory
     // and through a state store, the join holds them and matches as it would have.
     let mut before = join(JoinType::FullOuter);
     let mut out = Output::default();
@@ -383,8 +383,8 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
         batch_timestamp_ms: 0,
     };
     before.on_watermark(&none, &mut out).unwrap();
-    let first: Vec<(&str, i64)> = (0..20).map(|m| ("a", m)).collect();
-    let second: Vec<(&str, i64)> = (20..40).map(|m| ("b", m)).collect();
+    let first: Vec<(&str, i64)> = (0..1100).map(|m| ("a", m)).collect();
+    let second: Vec<(&str, i64)> = (1100..2200).map(|m| ("b", m)).collect();
     before.on_data(0, rows(&first), &mut out).unwrap();
     before.on_data(0, rows(&second), &mut out).unwrap();
     before.on_epoch_end(0, &mut out).unwrap();
@@ -393,7 +393,7 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
     };
     let continued: Vec<bool> = batches.iter().map(StateCheckpoint::is_continued).collect();
     assert_eq!(continued, [true, false, false, false, false]);
-    assert_eq!((batches[0].num_rows(), batches[1].num_rows()), (20, 20));
+    assert_eq!((batches[0].num_rows(), batches[1].num_rows()), (1100, 1100));
 
     let dir = tempfile::tempdir().unwrap();
     let store = spate_runtime::checkpoint::StateStore::new(dir.path(), 0);
@@ -407,14 +407,14 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
     for checkpoint in loaded {
         stored.restore(checkpoint).unwrap();
     }
-    let clicks = rows(&[("a", 3), ("b", 39)]);
+    let clicks = rows(&[("a", 3), ("b", 2199)]);
     let mut expected = Output::default();
     before.on_data(1, clicks.clone(), &mut expected).unwrap();
     let expected = text(&mut expected);
-    // a@3 meets a@0..=3, b@39 meets b@34..=39.
+    // a@3 meets a@0..=3, b@2199 meets b@2194..=2199.
     assert_eq!(expected.len(), 4 + 6);
     for restored in [&mut in_memory, &mut stored] {
-        assert_eq!(restored.state_rows(), 40);
+        assert_eq!(restored.state_rows(), 2200);
         let mut out = Output::default();
         restored.on_watermark(&none, &mut out).unwrap();
         restored.on_data(1, clicks.clone(), &mut out).unwrap();
@@ -422,7 +422,7 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
     }
     // Two instances, every row on one of them (one ad): that instance's pieces count as
     // its one batch of rows.
-    let later: Vec<(&str, i64)> = (20..40).map(|m| ("a", m)).collect();
+    let later: Vec<(&str, i64)> = (1100..2200).map(|m| ("a", m)).collect();
     let mut sharded = sharded_join(2);
     sharded.on_watermark(&none, &mut out).unwrap();
     sharded.on_data(0, rows(&first), &mut out).unwrap();
@@ -437,7 +437,7 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
     let mut out = Output::default();
     restored.on_watermark(&none, &mut out).unwrap();
     restored
-        .on_data(1, rows(&[("a", 3), ("a", 39)]), &mut out)
+        .on_data(1, rows(&[("a", 3), ("a", 2199)]), &mut out)
         .unwrap();
     assert_eq!(text(&mut out).len(), 4 + 6);
 }
