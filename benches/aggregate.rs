@@ -72,7 +72,7 @@ fn keys_without_decoding(
             .write_stream()
             .output_mode("update")
             .option("checkpointLocation", checkpoint.display())
-            .foreach_batch(|_, _| Ok(()))
+            .format("noop")
             .start()?;
         while query
             .last_progress()

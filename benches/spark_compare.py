@@ -43,10 +43,10 @@ Things to keep in mind when comparing:
   every batch, task scheduling, and the offset / commit logs and state store files it
   writes (HDFS-backed state store, Spark's default). With 20 one-file batches this fixed
   cost is a visible part of the total, as it would be for a real Spark job.
-* The Rust benches use a `foreach_batch` that does nothing with its batch. In Spark such a
-  function never executes the batch's plan (a stateless query then reads no rows at all,
-  and a stateful one fails with STATE_STORE_COMMIT_VALIDATION_FAILED), so the Spark side
-  uses Spark's built-in `noop` sink instead, which runs the whole plan and drops the rows.
+* Both sides write into the `noop` sink (`format("noop")`), which runs the whole plan and
+  drops the rows. (A `foreachBatch` that does nothing would not do: in Spark it never
+  executes the batch's plan, and a stateful query then fails with
+  STATE_STORE_COMMIT_VALIDATION_FAILED; in spate it holds the batch's rows for the function.)
 * The Rust benches use `local[*]`; this machine has 2 cores, so `local[2]` is the same.
 * The driver JVM gets a 4 GiB heap (`spark.driver.memory`) so the 1M-key state fits; spate
   has no heap limit to set.

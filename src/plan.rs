@@ -11,6 +11,7 @@ use spate_connectors::file::sink::{FileSink, OutputFormat};
 use spate_connectors::foreach::ForeachSink;
 use spate_connectors::foreach_batch::{BatchFunction, ForeachBatchSink};
 use spate_connectors::memory::{MemoryMode, MemorySink, MemoryTable};
+use spate_connectors::noop::NoopSink;
 use spate_operators::aggregate::{EmitMode, StreamingAggregate};
 use spate_operators::dedup::{DedupExpiry, Deduplicate};
 use spate_operators::expr::{col, names_equal, names_match, unquote, EvalContext, Expr, ExprError};
@@ -794,6 +795,7 @@ pub(crate) fn plan_query(
                 OutputFormat::from_str(&format).map_err(|e| Error::component("writeStream", e))?;
             Box::new(FileSink::new(format, &path, options, time_zone)?.with_durability(durability))
         }
+        SinkSpec::Noop => Box::new(NoopSink::default()),
         SinkSpec::ForeachBatch(function) => Box::new(ForeachBatchSink::new(function)),
         SinkSpec::Foreach(function) => Box::new(ForeachSink::new(function)),
     };

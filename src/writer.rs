@@ -42,6 +42,7 @@ impl std::str::FromStr for OutputMode {
 pub(crate) enum SinkSpec {
     Console(ConsoleOutput),
     Memory,
+    Noop,
     File(String),
     ForeachBatch(BatchFunction),
     Foreach(RowsFunction),
@@ -159,6 +160,7 @@ impl DataStreamWriter {
             (Some(sink), _) => sink,
             (None, Some(f)) if f.eq_ignore_ascii_case("console") => SinkSpec::Console(self.console_output.clone()),
             (None, Some(f)) if f.eq_ignore_ascii_case("memory") => SinkSpec::Memory,
+            (None, Some(f)) if f.eq_ignore_ascii_case("noop") => SinkSpec::Noop,
             (None, Some(f)) if ["parquet", "json", "csv"].contains(&f.to_ascii_lowercase().as_str()) => {
                 SinkSpec::File(f.to_ascii_lowercase())
             }

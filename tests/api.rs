@@ -269,6 +269,42 @@ fn parquet_sink_writes_each_batch_once_and_memory_sink_serves_sql() {
 }
 
 #[test]
+fn the_noop_sink_runs_every_output_mode_and_counts_its_rows_as_spark_does() {
+    // Spark 4.3 (PySpark, availableNow): sink {"description": "NoopTable",
+    // "numOutputRows": rows} in append, update and complete mode.
+    let spark = session();
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab_input(&dir.path().join("in"));
+    let df = lab_stream(&spark, dir.path().join("in"));
+    let counts = df
+        .group_by([col("name")])
+        .agg([sum(col("value")).alias("total")])
+        .expect("agg");
+    for (name, df, mode) in [
+        ("append", &df, "append"),
+        ("update", &counts, "update"),
+        ("complete", &counts, "complete"),
+    ] {
+        let query = df
+            .write_stream()
+            .format("noop")
+            .output_mode(mode)
+            .option("checkpointLocation", dir.path().join(name).display())
+            .trigger(Trigger::AvailableNow)
+            .start()
+            .expect("start");
+        query.await_termination().expect("run");
+        let progress = query.recent_progress();
+        let sink = &progress[0].sink;
+        assert_eq!(
+            (sink.description.as_str(), sink.num_output_rows),
+            ("NoopTable", 2),
+            "{mode}"
+        );
+    }
+}
+
+#[test]
 fn a_missing_input_directory_fails_at_load_as_in_spark() {
     let spark = session();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -225,9 +225,10 @@ pub fn median_run<T>(mut work: impl FnMut(usize) -> T) -> (T, Cost) {
     results.swap_remove(results.len() / 2)
 }
 
-/// Runs `df` in output mode `mode` with availableNow into a sink that drops every batch,
-/// keeping its checkpoints under `checkpoint` (one per run); returns the ended query and
-/// the cost of the median run.
+/// Runs `df` in output mode `mode` with availableNow into the `noop` sink (which runs the
+/// whole query and drops its rows, as Spark's does: the Spark side of the comparison uses
+/// Spark's), keeping its checkpoints under `checkpoint` (one per run); returns the ended
+/// query and the cost of the median run.
 pub fn run_to_nothing(
     df: &spate::DataFrame,
     mode: &str,
@@ -242,7 +243,7 @@ pub fn run_to_nothing(
                 checkpoint.join(format!("run-{run}")).display(),
             )
             .trigger(spate::Trigger::AvailableNow)
-            .foreach_batch(|_, _| Ok(()))
+            .format("noop")
             .start()?;
         query.await_termination()?;
         Ok(query)
