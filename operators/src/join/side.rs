@@ -585,7 +585,10 @@ mod tests {
         assert_eq!(ranges, [0..copied, copied..copied + 1200]);
         let values = |columns: &[ArrayRef]| columns[1].to_data().buffers()[1].as_ptr();
         assert_eq!(values(&pieces[1].0), values(whole.columns()));
-        let gathered: Vec<String> = pieces.iter().flat_map(|(columns, _)| rows(columns)).collect();
+        let gathered: Vec<String> = pieces
+            .iter()
+            .flat_map(|(columns, _)| rows(columns))
+            .collect();
         assert_eq!(gathered, all_rows(&state));
     }
 
