@@ -5,7 +5,7 @@ use arrow::array::{
     new_empty_array, Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array,
 };
 use arrow::compute::{concat, interleave, take};
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::error::ArrowError;
 use std::ops::Range;
 
@@ -53,6 +53,19 @@ pub(crate) struct SideChanges {
 /// Some of a side's rows, as columns, with the range of the row ids asked for they hold
 /// ([`SideState::pieces`]).
 pub(crate) type Piece = (Vec<ArrayRef>, Range<usize>);
+
+/// Whether values of `data_type` are, or hold, dictionary-encoded values.
+fn holds_dictionary(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Dictionary(..) => true,
+        DataType::List(field)
+        | DataType::LargeList(field)
+        | DataType::FixedSizeList(field, _)
+        | DataType::Map(field, _) => holds_dictionary(field.data_type()),
+        DataType::Struct(fields) => fields.iter().any(|f| holds_dictionary(f.data_type())),
+        _ => false,
+    }
+}
 
 /// The end of a row chain.
 const NONE: u32 = u32::MAX;
@@ -162,8 +175,18 @@ impl SideState {
     /// The columns of the rows `ids`, in that order, in pieces, each with the range of
     /// `ids` it holds: a run of at least [`PIECE_ROWS`] rows side by side in a chunk is a
     /// slice of it (nothing copied: a checkpoint writes them from there); the rows between
-    /// such runs are copied together into one piece ([`SideState::copy`]).
+    /// such runs are copied together into one piece ([`SideState::copy`]). Rows with a
+    /// dictionary column are one copied piece: an Arrow IPC file, which a checkpoint
+    /// writes, holds one dictionary per column, and the chunks' dictionaries differ.
     pub(crate) fn pieces(&self, ids: &[u32]) -> Result<Vec<Piece>, ArrowError> {
+        if self
+            .schema
+            .fields()
+            .iter()
+            .any(|f| holds_dictionary(f.data_type()))
+        {
+            return Ok(vec![(self.copy(ids, &self.runs(ids))?, 0..ids.len())]);
+        }
         let mut pieces = Vec::new();
         // The runs since the last long one, and the ids they hold.
         let mut short = Vec::new();
@@ -590,6 +613,27 @@ mod tests {
             .flat_map(|(columns, _)| rows(columns))
             .collect();
         assert_eq!(gathered, all_rows(&state));
+    }
+
+    #[test]
+    fn rows_with_a_dictionary_column_are_one_piece() {
+        use arrow::array::DictionaryArray;
+        use arrow::datatypes::Int32Type;
+        let field = Field::new_dictionary("d", DataType::Int32, DataType::Utf8, true);
+        let schema = Arc::new(Schema::new(vec![field]));
+        let mut state = SideState::new(schema.clone());
+        for word in ["a", "b"] {
+            let values: DictionaryArray<Int32Type> = std::iter::repeat_n(word, 1100).collect();
+            let batch =
+                RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).expect("batch");
+            let all: Vec<u32> = (0..1100).collect();
+            state.insert(&batch, &all, &[0; 1100], &[0; 1100], &[false; 1100], None);
+        }
+        let ids: Vec<u32> = (0..2200).collect();
+        let pieces = state.pieces(&ids).expect("pieces");
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(pieces[0].1, 0..2200);
+        assert_eq!(rows(&pieces[0].0), all_rows(&state));
     }
 
     #[test]
