@@ -35,8 +35,9 @@ pub enum Restore {
     /// Every row to the instance of its key: the columns of a checkpoint batch that hold
     /// the keys, in the order of the input keys. Restores under any number of instances.
     ByKey(Vec<usize>),
-    /// Each instance's checkpoint is this many batches, given back to the same instance:
-    /// restores only under the number of instances that wrote it.
+    /// Each instance's checkpoint is this many batches (a batch given in pieces counting as
+    /// one), given back to the same instance: restores only under the number of instances
+    /// that wrote it.
     ByInstance(usize),
 }
 

@@ -105,7 +105,12 @@ impl StateCheckpoint {
     /// continued by the next, the state store writes them as one batch and reads them
     /// back as one, and [`StateCheckpoint::joined`] puts them together in memory.
     pub fn in_pieces(pieces: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
-        let last = pieces.len().saturating_sub(1);
+        if pieces.is_empty() {
+            return Err(crate::error::Error::IllegalArgument(
+                "a batch of state given in pieces needs at least one".into(),
+            ));
+        }
+        let last = pieces.len() - 1;
         pieces
             .into_iter()
             .enumerate()

@@ -796,10 +796,11 @@ impl Operator for StreamingJoin {
             let mut pieces = Vec::new();
             for (mut columns, range) in state.pieces(&changes.added)? {
                 let ids = &changes.added[range];
-                let matched: BooleanArray = ids
-                    .iter()
-                    .map(|&id| Some(state.matched[id as usize]))
-                    .collect();
+                let matched = BooleanArray::from(
+                    ids.iter()
+                        .map(|&id| state.matched[id as usize])
+                        .collect::<Vec<_>>(),
+                );
                 let seqs =
                     UInt64Array::from_iter_values(ids.iter().map(|&id| state.seqs()[id as usize]));
                 columns.push(Arc::new(matched));

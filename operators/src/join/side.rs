@@ -60,9 +60,13 @@ fn holds_dictionary(data_type: &DataType) -> bool {
         DataType::Dictionary(..) => true,
         DataType::List(field)
         | DataType::LargeList(field)
+        | DataType::ListView(field)
+        | DataType::LargeListView(field)
         | DataType::FixedSizeList(field, _)
         | DataType::Map(field, _) => holds_dictionary(field.data_type()),
         DataType::Struct(fields) => fields.iter().any(|f| holds_dictionary(f.data_type())),
+        DataType::Union(fields, _) => fields.iter().any(|(_, f)| holds_dictionary(f.data_type())),
+        DataType::RunEndEncoded(_, values) => holds_dictionary(values.data_type()),
         _ => false,
     }
 }
@@ -120,6 +124,19 @@ impl SideState {
         }
         let chunk = self.chunks.len() as u32;
         self.chunks.push(batch.clone());
+        self.insert_into(chunk, rows, groups, times, matched, seqs);
+    }
+
+    /// [`SideState::insert`] of rows of the chunk numbered `chunk`, already held.
+    fn insert_into(
+        &mut self,
+        chunk: u32,
+        rows: &[u32],
+        groups: &[u32],
+        times: &[i64],
+        matched: &[bool],
+        seqs: Option<&[u64]>,
+    ) {
         for (i, &row) in rows.iter().enumerate() {
             let id = self.location.len() as u32;
             self.location.push((chunk, row));
@@ -177,7 +194,9 @@ impl SideState {
     /// slice of it (nothing copied: a checkpoint writes them from there); the rows between
     /// such runs are copied together into one piece ([`SideState::copy`]). Rows with a
     /// dictionary column are one copied piece: an Arrow IPC file, which a checkpoint
-    /// writes, holds one dictionary per column, and the chunks' dictionaries differ.
+    /// writes, holds one dictionary per column, and the chunks' dictionaries differ. A
+    /// slice keeps its chunk's memory while it lives (a snapshot written in the background
+    /// holds it until written, even past a compaction).
     pub(crate) fn pieces(&self, ids: &[u32]) -> Result<Vec<Piece>, ArrowError> {
         if self
             .schema
@@ -449,6 +468,8 @@ impl SideState {
             ..SideState::new(self.schema.clone())
         };
         let old = std::mem::replace(self, fresh);
+        // Each source becomes a chunk once, when its first stretch comes.
+        let mut new_chunk: Vec<Option<u32>> = vec![None; old.chunks.len() + 1];
         let mut next_copy = 0u32;
         for (source, ids) in stretches {
             let rows: Vec<u32> = match source {
@@ -473,15 +494,15 @@ impl SideState {
             let keep = |v: &[i64]| ids.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
             let matched: Vec<bool> = ids.iter().map(|&id| old.matched[id as usize]).collect();
             let seqs: Vec<u64> = ids.iter().map(|&id| old.seq[id as usize]).collect();
-            let batch = source.map_or(&copies, |chunk| &old.chunks[chunk]);
-            self.insert(
-                batch,
-                &rows,
-                &groups,
-                &keep(&old.time),
-                &matched,
-                Some(&seqs),
-            );
+            // The copies are numbered after the old chunks.
+            let slot = source.unwrap_or(old.chunks.len());
+            let chunk = *new_chunk[slot].get_or_insert_with(|| {
+                self.chunks
+                    .push(source.map_or(&copies, |chunk| &old.chunks[chunk]).clone());
+                self.chunks.len() as u32 - 1
+            });
+            let times = keep(&old.time);
+            self.insert_into(chunk, &rows, &groups, &times, &matched, Some(&seqs));
         }
         Ok(())
     }
@@ -675,6 +696,8 @@ mod tests {
             let held: Vec<_> = state.chunks.iter().map(values).collect();
             assert!(held.contains(&values(&whole)), "reversed: {reversed}");
             assert!(!held.contains(&values(&sparse)), "reversed: {reversed}");
+            // Each source is held once: the two entries of the whole chunk and the copies.
+            assert_eq!(state.chunks.len(), 3, "reversed: {reversed}");
         }
     }
 }

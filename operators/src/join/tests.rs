@@ -371,9 +371,11 @@ fn a_join_restored_from_a_snapshot_and_deltas_continues_exactly() {
 
 #[test]
 fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
-    // Unmatched impressions in two batches of 1,100: a checkpoint gives them as a slice
-    // of each batch, marked as one batch of rows (not copied into one); restored in memory
-    // and through a state store, the join holds them and matches as it would have.
+    // Impressions in two batches of 1,100, six of the second matched by a click: a
+    // checkpoint gives them as a slice of each batch, marked as one batch of rows (not
+    // copied into one); restored in memory and through a state store, the join holds them
+    // with their matched flags, matches as it would have and pads the same rows when
+    // they leave.
     let mut before = join(JoinType::FullOuter);
     let mut out = Output::default();
     let none = Watermarks {
@@ -387,6 +389,7 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
     let second: Vec<(&str, i64)> = (1100..2200).map(|m| ("b", m)).collect();
     before.on_data(0, rows(&first), &mut out).unwrap();
     before.on_data(0, rows(&second), &mut out).unwrap();
+    before.on_data(1, rows(&[("b", 1500)]), &mut out).unwrap();
     before.on_epoch_end(0, &mut out).unwrap();
     let StateCheckpoint::Full(batches) = before.checkpoint(true).unwrap() else {
         panic!("a full checkpoint");
@@ -414,12 +417,30 @@ fn rows_checkpointed_from_several_batches_come_in_pieces_and_restore() {
     // a@3 meets a@0..=3, b@2199 meets b@2194..=2199.
     assert_eq!(expected.len(), 4 + 6);
     for restored in [&mut in_memory, &mut stored] {
-        assert_eq!(restored.state_rows(), 2200);
+        assert_eq!(restored.state_rows(), 2201);
         let mut out = Output::default();
         restored.on_watermark(&none, &mut out).unwrap();
         restored.on_data(1, clicks.clone(), &mut out).unwrap();
         assert_eq!(text(&mut out), expected);
     }
+    // Everything leaves: the impressions never matched are padded, 2,200 less the 4 + 6
+    // matched after the restore and the 6 (b@1495..=1500) matched before it.
+    let all_leave = Watermarks {
+        epoch: 1,
+        late: 0,
+        evict: NOON_MS + 100_000 * MINUTE_MS,
+        batch_timestamp_ms: 0,
+    };
+    let mut padded = Vec::new();
+    for op in [&mut before, &mut in_memory, &mut stored] {
+        let mut out = Output::default();
+        op.on_watermark(&all_leave, &mut out).unwrap();
+        op.on_epoch_end(1, &mut out).unwrap();
+        padded.push(text(&mut out));
+    }
+    assert_eq!(padded[0].len(), 2200 - 10 - 6);
+    assert_eq!(padded[1], padded[0]);
+    assert_eq!(padded[2], padded[0]);
     // Two instances, every row on one of them (one ad): that instance's pieces count as
     // its one batch of rows.
     let later: Vec<(&str, i64)> = (1100..2200).map(|m| ("a", m)).collect();

@@ -506,7 +506,9 @@ mod tests {
         store.write(1, &StateCheckpoint::Delta(empty)).unwrap();
         let loaded = store.load(1).unwrap().unwrap();
         assert_eq!(loaded[1], StateCheckpoint::Delta(vec![values(&[])]));
-        // A checkpoint that ends inside a batch given in pieces is refused.
+        // No pieces at all, or a checkpoint that ends inside a batch given in pieces, is
+        // refused.
+        assert!(StateCheckpoint::in_pieces(Vec::new()).is_err());
         batches.pop();
         batches.pop();
         assert!(StateCheckpoint::joined(batches.clone()).is_err());

@@ -661,6 +661,8 @@ impl FlatColumn {
             )),
             ParquetCodec::Snappy => COMPRESSED.with_borrow_mut(|out| {
                 if out.len() < room {
+                    // Exactly the room: what a thread keeps stays within the bound.
+                    out.reserve_exact(room - out.len());
                     out.resize(room, 0);
                 }
                 let written = self.snappy.compress(&buf, out).map_err(snappy_error)?;
