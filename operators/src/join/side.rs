@@ -491,7 +491,7 @@ impl SideState {
                 .ok_or_else(|| {
                     ArrowError::InvalidArgumentError("a live row's key group was dropped".into())
                 })?;
-            let keep = |v: &[i64]| ids.iter().map(|&id| v[id as usize]).collect::<Vec<_>>();
+            let times: Vec<i64> = ids.iter().map(|&id| old.time[id as usize]).collect();
             let matched: Vec<bool> = ids.iter().map(|&id| old.matched[id as usize]).collect();
             let seqs: Vec<u64> = ids.iter().map(|&id| old.seq[id as usize]).collect();
             // The copies are numbered after the old chunks.
@@ -501,7 +501,6 @@ impl SideState {
                     .push(source.map_or(&copies, |chunk| &old.chunks[chunk]).clone());
                 self.chunks.len() as u32 - 1
             });
-            let times = keep(&old.time);
             self.insert_into(chunk, &rows, &groups, &times, &matched, Some(&seqs));
         }
         Ok(())
@@ -616,8 +615,8 @@ mod tests {
 
     #[test]
     fn long_runs_are_pieces_of_their_chunks_and_the_rows_between_are_copied_together() {
-        // One chunk of 1,200 rows stored whole (a run of 1,200), then three of 1,200 rows
-        // each missing every fortieth (runs of 39).
+        // Three chunks of 1,200 rows each missing every fortieth (runs of 39), then one
+        // of them again, stored whole (a run of 1,200).
         let mut state = state(3, 1200);
         let whole = state.chunks[0].clone();
         let every: Vec<u32> = (0..1200).collect();
