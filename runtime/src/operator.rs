@@ -140,13 +140,19 @@ impl StateCheckpoint {
         let mut joined = Vec::new();
         let mut pieces: Vec<RecordBatch> = Vec::new();
         for batch in batches {
-            let continued = Self::is_continued(&batch);
-            pieces.push(batch);
-            if !continued {
-                let schema = pieces[pieces.len() - 1].schema();
-                joined.push(arrow::compute::concat_batches(&schema, &pieces)?);
-                pieces.clear();
+            if Self::is_continued(&batch) {
+                pieces.push(batch);
+                continue;
             }
+            // A batch not given in pieces is taken as it is, not copied.
+            if pieces.is_empty() {
+                joined.push(batch);
+                continue;
+            }
+            let schema = batch.schema();
+            pieces.push(batch);
+            joined.push(arrow::compute::concat_batches(&schema, &pieces)?);
+            pieces.clear();
         }
         if !pieces.is_empty() {
             return Err(crate::error::Error::IllegalArgument(
