@@ -34,7 +34,7 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn counts_each_epochs_rows_and_keeps_none() {
+    fn counts_each_epochs_rows() {
         let batch = |n: i64| {
             RecordBatch::try_from_iter([("v", Arc::new(Int64Array::from_iter_values(0..n)) as _)])
                 .expect("batch")

@@ -131,35 +131,42 @@ impl StateCheckpoint {
         batch.schema().metadata().contains_key(CONTINUED)
     }
 
-    /// `batches` with every batch given in pieces put together, as the state store reads
-    /// them back.
-    pub fn joined(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
-        if !batches.iter().any(Self::is_continued) {
-            return Ok(batches);
-        }
-        let mut joined = Vec::new();
-        let mut pieces: Vec<RecordBatch> = Vec::new();
-        for batch in batches {
-            if Self::is_continued(&batch) {
-                pieces.push(batch);
-                continue;
+    /// `batches` as the batches they make: the pieces of a batch given in pieces together
+    /// (a batch not given in pieces alone), in order. An error when the last is marked as
+    /// continued.
+    pub fn grouped(batches: &[RecordBatch]) -> Result<Vec<&[RecordBatch]>> {
+        let mut groups = Vec::new();
+        let mut start = 0;
+        for (index, batch) in batches.iter().enumerate() {
+            if !Self::is_continued(batch) {
+                groups.push(&batches[start..=index]);
+                start = index + 1;
             }
-            // A batch not given in pieces is taken as it is, not copied.
-            if pieces.is_empty() {
-                joined.push(batch);
-                continue;
-            }
-            let schema = batch.schema();
-            pieces.push(batch);
-            joined.push(arrow::compute::concat_batches(&schema, &pieces)?);
-            pieces.clear();
         }
-        if !pieces.is_empty() {
+        if start < batches.len() {
             return Err(crate::error::Error::IllegalArgument(
                 "a state checkpoint ends with a batch marked as continued".into(),
             ));
         }
-        Ok(joined)
+        Ok(groups)
+    }
+
+    /// `batches` with every batch given in pieces put together, as the state store reads
+    /// them back; a batch not given in pieces is taken as it is, not copied.
+    pub fn joined(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+        if !batches.iter().any(Self::is_continued) {
+            return Ok(batches);
+        }
+        Self::grouped(&batches)?
+            .into_iter()
+            .map(|group| {
+                Ok(match group {
+                    [whole] => whole.clone(),
+                    // A group is never empty: it ends with its uncontinued batch.
+                    _ => arrow::compute::concat_batches(&group[group.len() - 1].schema(), group)?,
+                })
+            })
+            .collect()
     }
 
     /// Batches of state columns, each a set of columns with its number of rows (named `c0,

@@ -165,19 +165,9 @@ impl StateStore {
         }
         let mut written = 0;
         write_atomically_with(&path, true, self.durability, create_dir, |file| {
-            // A batch given in pieces goes in as one, up to its last piece.
-            let mut pieces = Vec::new();
-            for batch in batches {
-                pieces.push(batch);
-                if !StateCheckpoint::is_continued(batch) {
-                    write_framed(file, &pieces)?;
-                    pieces.clear();
-                }
-            }
-            if !pieces.is_empty() {
-                return Err(std::io::Error::other(
-                    "a state checkpoint ends with a batch marked as continued",
-                ));
+            // A batch given in pieces goes in as one.
+            for pieces in StateCheckpoint::grouped(batches).map_err(std::io::Error::other)? {
+                write_framed(file, pieces)?;
             }
             written = file.stream_position()?;
             Ok(())
@@ -328,7 +318,7 @@ const SLICE_ROWS: usize = 64 * 1024;
 /// the length is patched in once the IPC file is written. The batch goes in as record
 /// batches of at most [`SLICE_ROWS`] rows, so writing it takes memory for a slice, not
 /// for the whole state; [`StateStore::read`] puts them back together.
-fn write_framed(file: &mut File, pieces: &[&RecordBatch]) -> std::io::Result<()> {
+fn write_framed(file: &mut File, pieces: &[RecordBatch]) -> std::io::Result<()> {
     let Some(last) = pieces.last() else {
         return Ok(());
     };
